@@ -1,0 +1,107 @@
+"""Who may see what: OnePlan's access rules, in one place.
+
+Every person-scoped route gets its person through `person_for`, and every
+role-scoped route passes `require`; both audit a refusal and raise a 403 that
+says why. Views never check roles themselves.
+"""
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlmodel import Session, select
+from werkzeug.exceptions import Forbidden, NotFound
+
+from app import audit
+from app.db import get_session
+from models import Agency, AuditOutcome, CareTeamMember, Person, Role, User
+
+
+class AccessRefused(Forbidden):
+    """A 403 whose description is the reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    basis: str  # why it was allowed, or why it was refused
+
+
+STAFF_ROLES = frozenset(Role)
+
+# Capabilities that depend on role alone (not on a particular person).
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    "search_people": STAFF_ROLES,
+    "manage_directory": frozenset({Role.administrator}),
+}
+
+REFUSAL_REASONS = {
+    "manage_directory": "Only administrators can manage agencies, networks and user accounts.",
+    "search_people": "Your account cannot search people.",
+}
+
+
+def decide(session: Session, user: User, person: Person) -> Decision:
+    """The record rule: care-team agency, or the network lead of the person's network.
+
+    Administrators never see clinical content. SPA coordinators gain access while a
+    referral for the person is open (the referral model arrives with the single point
+    of access); until then they see search results only.
+    """
+    if user.role is Role.administrator:
+        return Decision(False, "Administrators manage accounts and agencies and cannot open care records.")
+    in_team = session.exec(
+        select(CareTeamMember.id)
+        .where(CareTeamMember.person_id == person.id)
+        .where(CareTeamMember.agency_id == user.agency_id)
+        .where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+        .limit(1)
+    ).first()
+    if in_team is not None:
+        return Decision(True, "care team")
+    if user.role is Role.network_lead and user.network_id is not None:
+        network_id = person_network_id(session, person)
+        if network_id == user.network_id:
+            return Decision(True, "network lead")
+    return Decision(
+        False,
+        "Your agency is not in this person's care team, so you cannot open their record.",
+    )
+
+
+def person_network_id(session: Session, person: Person) -> Optional[int]:
+    if person.gp_practice_id is None:
+        return None
+    return session.exec(select(Agency.network_id).where(Agency.id == person.gp_practice_id)).first()
+
+
+def person_for(user: User, person_id: int, purpose: str) -> Person:
+    """Return the person if the rules allow this user to open their record; audit either way."""
+    session = get_session()
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("There is no person with that record number.")
+    decision = decide(session, user, person)
+    if not decision.allowed:
+        refuse(user, purpose, decision.basis, person_id=person.id, record_type="person", record_id=person.id)
+    audit.record(
+        session, purpose, user=user, person_id=person.id, record_type="person", record_id=person.id, reason=decision.basis
+    )
+    session.commit()
+    return person
+
+
+def allowed(user: Optional[User], capability: str) -> bool:
+    return user is not None and user.role in CAPABILITIES[capability]
+
+
+def require(user: User, capability: str) -> None:
+    """Raise a 403 (audited) unless the user's role carries the capability."""
+    if not allowed(user, capability):
+        refuse(user, capability, REFUSAL_REASONS[capability])
+
+
+def refuse(user: User, action: str, reason: str, **what) -> None:
+    session = get_session()
+    session.rollback()
+    audit.record(session, action, user=user, outcome=AuditOutcome.refused, reason=reason, **what)
+    session.commit()
+    raise AccessRefused(reason)

@@ -1,0 +1,118 @@
+"""Sign-in, sign-out, the signed-in user, idle timeout and CSRF protection."""
+import time
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFProtect
+
+from app import accounts, audit
+from app.db import get_session
+from app.rendering import render
+from models import User
+
+bp = Blueprint("auth", __name__)
+csrf = CSRFProtect()
+
+# Endpoints open without signing in.
+PUBLIC_ENDPOINTS = {"auth.sign_in", "home.healthz", "assets.nhsuk", "assets.vendor", "static"}
+
+
+def init_app(app) -> None:
+    csrf.init_app(app)
+    app.extensions["oneplan_hasher"] = accounts.password_hasher(app.config["PASSWORD_HASH_COST"])
+    app.before_request(load_signed_in_user)
+
+    @app.context_processor
+    def signed_in_user():
+        return {"current_user": g.get("user")}
+
+
+def hasher():
+    return current_app.extensions["oneplan_hasher"]
+
+
+def load_signed_in_user():
+    """Every request but the public ones needs a signed-in, active user who has not been idle too long."""
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is not None:
+        idle_limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+        last_seen = session.get("last_seen", 0)
+        if time.time() - last_seen > idle_limit:
+            session.clear()
+            session["signed_out_reason"] = (
+                f"You were signed out because you were inactive for {current_app.config['IDLE_TIMEOUT_MINUTES']} minutes."
+            )
+        else:
+            user = get_session().get(User, user_id)
+            if user is not None and user.is_active:
+                g.user = user
+                session["last_seen"] = int(time.time())
+            else:
+                session.clear()
+    if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None:
+        if request.headers.get("HX-Request"):
+            # htmx cannot follow a redirect into a full page; ask it to load the sign-in page.
+            response = current_app.response_class(status=401)
+            response.headers["HX-Redirect"] = url_for("auth.sign_in", next=request.full_path)
+            return response
+        if request.path.startswith("/fhir/"):
+            return current_app.response_class(status=401)
+        return redirect(url_for("auth.sign_in", next=request.full_path))
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a `next` that stays on this site."""
+    if not target:
+        return url_for("home.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("home.index")
+    return target
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    notice = session.pop("signed_out_reason", None)
+    if request.method == "GET":
+        return render("auth/sign_in.html", notice=notice, form={}, errors={}, next=request.args.get("next", ""))
+    form = request.form
+    errors = {}
+    if not form.get("username", "").strip():
+        errors["username"] = "Enter your username"
+    if not form.get("password"):
+        errors["password"] = "Enter your password"
+    next_url = form.get("next", "")
+    if not errors:
+        result = accounts.sign_in(
+            get_session(),
+            form["username"],
+            form["password"],
+            hasher=hasher(),
+            max_failures=current_app.config["SIGN_IN_MAX_FAILURES"],
+            lock_seconds=current_app.config["SIGN_IN_LOCK_SECONDS"],
+        )
+        if result.user is not None:
+            # A fresh session at sign-in: nothing from before carries over.
+            session.clear()
+            session["user_id"] = result.user.id
+            session["last_seen"] = int(time.time())
+            session.permanent = False
+            return redirect(_safe_next(next_url))
+        errors["username"] = result.message
+    status = 401 if "username" in errors and form.get("password") and form.get("username") else 400
+    return render(
+        "auth/sign_in.html", form={"username": form.get("username", "")[:64]}, errors=errors, next=next_url
+    ), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    user = g.get("user")
+    if user is not None:
+        audit.record(get_session(), "sign_out", user=user)
+        get_session().commit()
+    session.clear()
+    session["signed_out_reason"] = "You have signed out."
+    return redirect(url_for("auth.sign_in"))

@@ -1,0 +1,63 @@
+"""Error pages: every failure is a clear page with the right status, never a stack trace."""
+from flask import jsonify, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.db import get_session
+from app.rendering import render
+
+HEADINGS = {
+    400: "The request could not be used",
+    401: "Sign in to continue",
+    403: "You do not have access",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    413: "What you sent is too large",
+    503: "OnePlan is busy",
+    500: "Sorry, there is a problem with OnePlan",
+}
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return _page(400, "This form has expired or did not come from OnePlan. Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        message = error.description if error.code in (403, 404) else _default_message(error)
+        return _page(error.code or 500, message)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error):
+        _rollback()
+        app.logger.warning("database unavailable: %s", error)
+        return _page(503, "The database is busy or unavailable. Nothing was saved. Wait a moment and try again.")
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        _rollback()
+        app.logger.exception("unexpected error")
+        return _page(500, "Nothing you entered has been saved. Try again later.")
+
+
+def _default_message(error: HTTPException) -> str:
+    return {
+        400: "Something in the request was not valid. Go back and check what you entered.",
+        405: "Go back and use the page's own buttons and links.",
+        413: "Shorten what you entered and try again.",
+    }.get(error.code, error.description or "")
+
+
+def _rollback() -> None:
+    try:
+        get_session().rollback()
+    except Exception:
+        pass
+
+
+def _page(status: int, message: str):
+    if request.path.startswith("/fhir/") or request.path == "/healthz":
+        return jsonify(error=HEADINGS.get(status, "Error"), message=message), status
+    return render("errors/error.html", heading=HEADINGS.get(status, "Error"), message=message, status=status), status

@@ -1,0 +1,6 @@
+// Start the NHS.UK frontend components (loaded as an ES module from the npm package).
+import { initAll } from "/vendor/nhsuk/nhsuk-frontend.min.js";
+
+initAll();
+// Components inside content that htmx swaps in need starting too.
+document.addEventListener("htmx:afterSettle", (event) => initAll({ scope: event.target }));

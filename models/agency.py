@@ -1,0 +1,20 @@
+from typing import Optional
+
+from sqlalchemy import Column, Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from models.enums import AgencyKind
+
+
+class Agency(SQLModel, table=True):
+    """An organisation that takes part in care; a GP practice belongs to one network."""
+
+    __tablename__ = "agency"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=160, unique=True)
+    kind: AgencyKind = Field(
+        sa_column=Column(SAEnum(AgencyKind, name="agency_kind", native_enum=False, length=32), nullable=False, index=True)
+    )
+    network_id: Optional[int] = Field(default=None, foreign_key="network.id", index=True)
+    phone: Optional[str] = Field(default=None, max_length=40)

@@ -1,0 +1,33 @@
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Index, text
+from sqlmodel import Field, SQLModel
+
+from models.clock import utc_now
+
+
+class CareTeamMember(SQLModel, table=True):
+    """An agency (and optionally a named member of staff) in a person's care team."""
+
+    __tablename__ = "care_team_member"
+    __table_args__ = (
+        # Exactly one current key worker per person.
+        Index(
+            "uq_care_team_one_key_worker",
+            "person_id",
+            unique=True,
+            sqlite_where=text("is_key_worker AND left_at IS NULL"),
+            postgresql_where=text("is_key_worker AND left_at IS NULL"),
+        ),
+        Index("ix_care_team_agency_person", "agency_id", "person_id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    user_id: Optional[int] = Field(default=None, foreign_key="user_account.id", index=True)
+    role: str = Field(max_length=80)
+    is_key_worker: bool = Field(default=False)
+    joined_at: datetime = Field(default_factory=utc_now)
+    left_at: Optional[datetime] = Field(default=None)

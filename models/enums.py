@@ -1,0 +1,96 @@
+"""The fixed vocabularies of OnePlan, in the words users say."""
+import enum
+
+
+class AgencyKind(str, enum.Enum):
+    gp_practice = "gp_practice"
+    community_nursing = "community_nursing"
+    social_care = "social_care"
+    therapy = "therapy"
+    community_matron = "community_matron"
+    voluntary = "voluntary"
+    pharmacy = "pharmacy"
+    hospital = "hospital"
+    mental_health = "mental_health"
+    spa_hub = "spa_hub"
+
+    @property
+    def label(self) -> str:
+        return AGENCY_KIND_LABELS[self]
+
+
+AGENCY_KIND_LABELS = {
+    AgencyKind.gp_practice: "GP practice",
+    AgencyKind.community_nursing: "Community nursing",
+    AgencyKind.social_care: "Social care",
+    AgencyKind.therapy: "Therapy services",
+    AgencyKind.community_matron: "Community matrons",
+    AgencyKind.voluntary: "Voluntary organisation",
+    AgencyKind.pharmacy: "Community pharmacy",
+    AgencyKind.hospital: "Hospital",
+    AgencyKind.mental_health: "Mental health",
+    AgencyKind.spa_hub: "Single point of access hub",
+}
+
+
+class Role(str, enum.Enum):
+    """What a member of staff may do in OnePlan (not their profession)."""
+
+    spa_coordinator = "spa_coordinator"
+    practitioner = "practitioner"
+    network_lead = "network_lead"
+    administrator = "administrator"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.spa_coordinator: "SPA coordinator",
+    Role.practitioner: "Practitioner",
+    Role.network_lead: "Network lead",
+    Role.administrator: "Administrator",
+}
+
+
+class Profession(str, enum.Enum):
+    district_nurse = "district_nurse"
+    community_matron = "community_matron"
+    social_worker = "social_worker"
+    occupational_therapist = "occupational_therapist"
+    physiotherapist = "physiotherapist"
+    pharmacist = "pharmacist"
+    gp = "gp"
+    support_worker = "support_worker"
+    voluntary_sector_worker = "voluntary_sector_worker"
+    mental_health_nurse = "mental_health_nurse"
+    care_coordinator = "care_coordinator"
+    manager = "manager"
+    administrator = "administrator"
+
+    @property
+    def label(self) -> str:
+        return PROFESSION_LABELS[self]
+
+
+PROFESSION_LABELS = {
+    Profession.district_nurse: "District nurse",
+    Profession.community_matron: "Community matron",
+    Profession.social_worker: "Social worker",
+    Profession.occupational_therapist: "Occupational therapist",
+    Profession.physiotherapist: "Physiotherapist",
+    Profession.pharmacist: "Pharmacist",
+    Profession.gp: "GP",
+    Profession.support_worker: "Support worker",
+    Profession.voluntary_sector_worker: "Voluntary-sector worker",
+    Profession.mental_health_nurse: "Mental health nurse",
+    Profession.care_coordinator: "Care coordinator",
+    Profession.manager: "Manager",
+    Profession.administrator: "Administrator",
+}
+
+
+class AuditOutcome(str, enum.Enum):
+    allowed = "allowed"
+    refused = "refused"

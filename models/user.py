@@ -1,0 +1,31 @@
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Column, Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from models.clock import utc_now
+
+from models.enums import Profession, Role
+
+
+class User(SQLModel, table=True):
+    """A member of staff: one agency, one role, one profession."""
+
+    __tablename__ = "user_account"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=255)
+    full_name: str = Field(max_length=120)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    role: Role = Field(sa_column=Column(SAEnum(Role, name="role", native_enum=False, length=32), nullable=False))
+    profession: Profession = Field(
+        sa_column=Column(SAEnum(Profession, name="profession", native_enum=False, length=32), nullable=False)
+    )
+    # The network a network lead leads, or a practitioner's home network.
+    network_id: Optional[int] = Field(default=None, foreign_key="network.id", index=True)
+    is_active: bool = Field(default=True)
+    failed_sign_ins: int = Field(default=0)
+    last_failed_sign_in_at: Optional[datetime] = Field(default=None)
+    created_at: datetime = Field(default_factory=utc_now)

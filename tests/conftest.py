@@ -1,0 +1,169 @@
+"""Test set-up: one migrated database per run (SQLite file, or a fresh PostgreSQL database
+when DATABASE_URL names a server), an app per test, and tables emptied after each test."""
+import os
+import re
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+import models  # noqa: F401
+from app import create_app, migrate
+from app.config import normalise_database_url
+
+FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+PASSWORD = "correct horse battery staple"
+
+
+def _postgres_database(server_url: str):
+    """Create a database of our own on the server named by DATABASE_URL; yield its URL; drop it."""
+    url = make_url(normalise_database_url(server_url))
+    name = f"oneplan_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"),
+                {"name": name},
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    server = os.environ.get("DATABASE_URL", "")
+    if server.startswith(("postgres", "postgresql")):
+        generator = _postgres_database(server)
+        url = next(generator)
+        migrate.upgrade(url)
+        yield url
+        next(generator, None)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'oneplan-test.db'}"
+        migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url):
+    return database_url.startswith("postgresql")
+
+
+def _empty_all_tables(engine) -> None:
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url,
+            "PASSWORD_HASH_COST": FAST_HASH,
+            "NODE_MODULES": os.environ.get("ONEPLAN_NODE_MODULES", str(_root() / "node_modules")),
+        }
+    )
+    yield app
+    engine = app.extensions["oneplan_engine"]
+    _empty_all_tables(engine)
+    engine.dispose()
+
+
+def _root():
+    from app.config import ROOT
+
+    return ROOT
+
+
+@pytest.fixture
+def db(app):
+    """A session on the test database, for arranging and checking the world."""
+    with Session(app.extensions["oneplan_engine"], expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+class AuthActions:
+    """Sign in with one line; post forms with the session's CSRF token."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def csrf_token(self) -> str:
+        page = self._client.get("/sign-in").get_data(as_text=True)
+        return _CSRF.search(page).group(1)
+
+    def sign_in(self, username: str, password: str = PASSWORD):
+        return self._client.post(
+            "/sign-in", data={"username": username, "password": password, "csrf_token": self.csrf_token()}
+        )
+
+    def sign_out(self):
+        return self._client.post("/sign-out", data={"csrf_token": self.csrf_token()})
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", self.csrf_token())
+        return self._client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside the `with` block."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        engine = app.extensions["oneplan_engine"]
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counter.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting

@@ -1,0 +1,121 @@
+"""Build the smallest world a test needs."""
+import itertools
+from datetime import date
+
+from argon2 import PasswordHasher
+from sqlmodel import Session
+
+from app import nhs_number
+from app.search import format_postcode, name_key, postcode_key
+from models import Agency, AgencyKind, CareTeamMember, Network, Person, Profession, Role, User
+from tests.conftest import FAST_HASH, PASSWORD
+
+_counter = itertools.count(1)
+_hasher = PasswordHasher(**FAST_HASH)
+_PASSWORD_HASH = _hasher.hash(PASSWORD)
+
+
+def valid_nhs_number(serial: int) -> str:
+    """A valid NHS number in the 999 test range, distinct for each serial."""
+    for candidate in itertools.count(serial * 7):
+        first_nine = f"999{candidate % 1_000_000:06d}"
+        digit = nhs_number.check_digit(first_nine)
+        if digit is not None:
+            return first_nine + str(digit)
+    raise AssertionError("unreachable")
+
+
+def network(session: Session, name: str | None = None) -> Network:
+    n = next(_counter)
+    row = Network(name=name or f"Network {n}", hub_name=f"Hub {n}")
+    session.add(row)
+    session.commit()
+    return row
+
+
+def agency(session: Session, kind: AgencyKind = AgencyKind.community_nursing, network: Network | None = None, name: str | None = None) -> Agency:
+    n = next(_counter)
+    row = Agency(name=name or f"{kind.label} {n}", kind=kind, network_id=network.id if network else None, phone="01924 000000")
+    session.add(row)
+    session.commit()
+    return row
+
+
+def user(
+    session: Session,
+    agency: Agency,
+    role: Role = Role.practitioner,
+    profession: Profession = Profession.district_nurse,
+    username: str | None = None,
+    network: Network | None = None,
+) -> User:
+    n = next(_counter)
+    row = User(
+        username=username or f"user{n}",
+        password_hash=_PASSWORD_HASH,
+        full_name=f"Staff Member {n}",
+        agency_id=agency.id,
+        role=role,
+        profession=profession,
+        network_id=network.id if network else None,
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def person(
+    session: Session,
+    gp_practice: Agency | None = None,
+    given_name: str = "Ada",
+    family_name: str = "Lovelace",
+    date_of_birth: date = date(1941, 3, 12),
+    postcode: str = "WF1 2AB",
+    nhs: str | None = None,
+) -> Person:
+    n = next(_counter)
+    row = Person(
+        nhs_number=nhs or valid_nhs_number(n),
+        given_name=given_name,
+        family_name=family_name,
+        given_name_key=name_key(given_name),
+        family_name_key=name_key(family_name),
+        date_of_birth=date_of_birth,
+        address_line_1=f"{n} Test Street",
+        town="Wakefield",
+        postcode=format_postcode(postcode),
+        postcode_key=postcode_key(postcode),
+        gp_practice_id=gp_practice.id if gp_practice else None,
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def team_member(session: Session, person: Person, agency: Agency, user: User | None = None, key_worker: bool = False, role: str = "District nursing") -> CareTeamMember:
+    row = CareTeamMember(person_id=person.id, agency_id=agency.id, user_id=user.id if user else None, role=role, is_key_worker=key_worker)
+    session.add(row)
+    session.commit()
+    return row
+
+
+class World:
+    """A small district: one network with a GP practice, a person in the care of a
+    nursing team, and staff in and out of that team."""
+
+    def __init__(self, session: Session):
+        self.network = network(session, "Wakefield North")
+        self.other_network = network(session, "Pontefract")
+        self.practice = agency(session, AgencyKind.gp_practice, self.network, name="Northgate Surgery")
+        self.nursing = agency(session, AgencyKind.community_nursing, self.network, name="North Community Nursing")
+        self.social_care = agency(session, AgencyKind.social_care, name="Adult Social Care")
+        self.spa = agency(session, AgencyKind.spa_hub, name="Single Point of Access")
+        self.admin_agency = agency(session, AgencyKind.spa_hub, name="OnePlan Administration")
+        self.nurse = user(session, self.nursing, username="nurse")
+        self.outsider = user(session, self.social_care, profession=Profession.social_worker, username="outsider")
+        self.coordinator = user(session, self.spa, Role.spa_coordinator, Profession.care_coordinator, username="coordinator")
+        self.lead = user(session, self.practice, Role.network_lead, Profession.gp, username="lead", network=self.network)
+        self.other_lead = user(session, self.practice, Role.network_lead, Profession.gp, username="otherlead", network=self.other_network)
+        self.admin = user(session, self.admin_agency, Role.administrator, Profession.administrator, username="admin")
+        self.person = person(session, self.practice)
+        team_member(session, self.person, self.nursing, self.nurse, key_worker=True)
