@@ -1,0 +1,104 @@
+from sqlmodel import select
+
+from models import AuditEvent, AuditOutcome
+from tests import factories
+from tests.factories import World
+
+
+def test_search_page_shows_only_matching_details(client, auth, db):
+    world = World(db)
+    auth.sign_in("outsider")  # anyone signed in may search, even outside the care team
+    page = client.get("/people?q=lovelace").get_data(as_text=True)
+    assert "LOVELACE, Ada" in page
+    assert world.person.display_nhs_number in page
+    assert "12 March 1941" in page and "WF1 2AB" in page
+    assert "Test Street" not in page  # the address is for the record, not the search list
+
+
+def test_search_with_htmx_returns_only_the_results_fragment(client, auth, db):
+    World(db)
+    auth.sign_in("nurse")
+    response = client.get("/people?q=lovelace", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "LOVELACE, Ada" in body
+    assert "<html" not in body and "<h1>" not in body
+
+
+def test_search_is_audited_with_the_query(client, auth, db):
+    World(db)
+    auth.sign_in("nurse")
+    client.get("/people?q=lovelace")
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "search_people")).one()
+    assert event.detail == "lovelace" and event.username == "nurse"
+
+
+def test_search_explains_input_it_cannot_use(client, auth, db):
+    World(db)
+    auth.sign_in("nurse")
+    page = client.get("/people?q=999+123+4560").get_data(as_text=True)
+    assert "check digit" in page
+
+
+def test_sql_injection_in_search_is_just_text(client, auth, db):
+    World(db)
+    auth.sign_in("nurse")
+    for attack in ["' OR 1=1 --", "lovelace'; DROP TABLE person; --", "%", "_"]:
+        response = client.get("/people", query_string={"q": attack})
+        assert response.status_code == 200
+        assert "LOVELACE" not in response.get_data(as_text=True)
+    assert "LOVELACE" in client.get("/people?q=lovelace").get_data(as_text=True)
+
+
+def test_summary_shows_practice_network_and_care_team_with_key_worker(client, auth, db):
+    world = World(db)
+    factories.team_member(db, world.person, world.social_care, role="Social work")
+    auth.sign_in("nurse")
+    page = client.get(f"/people/{world.person.id}").get_data(as_text=True)
+    assert "Northgate Surgery" in page and "Wakefield North" in page
+    assert "North Community Nursing" in page and "Adult Social Care" in page
+    assert "Key worker" in page and world.nurse.full_name in page
+
+
+def test_viewing_a_record_writes_an_audit_event(client, auth, db):
+    world = World(db)
+    auth.sign_in("nurse")
+    client.get(f"/people/{world.person.id}")
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "view_person")).one()
+    assert (event.user_id, event.person_id, event.outcome) == (world.nurse.id, world.person.id, AuditOutcome.allowed)
+    assert event.agency_id == world.nursing.id and event.client_address == "127.0.0.1"
+
+
+def test_an_unknown_person_is_a_404_page(client, auth, db):
+    World(db)
+    auth.sign_in("nurse")
+    response = client.get("/people/999999")
+    assert response.status_code == 404
+    assert "There is no person with that record number." in response.get_data(as_text=True)
+
+
+def test_the_summary_page_runs_a_fixed_number_of_queries_whatever_the_team_size(client, auth, db, count_queries):
+    world = World(db)
+    auth.sign_in("nurse")
+    client.get(f"/people/{world.person.id}")
+    with count_queries() as small:
+        assert client.get(f"/people/{world.person.id}").status_code == 200
+    for n in range(8):
+        agency = factories.agency(db)
+        factories.team_member(db, world.person, agency, factories.user(db, agency))
+    with count_queries() as large:
+        assert client.get(f"/people/{world.person.id}").status_code == 200
+    assert small.count == large.count
+    assert large.count <= 9, large.statements
+
+
+def test_the_search_page_runs_a_fixed_number_of_queries_whatever_the_results(client, auth, db, count_queries):
+    world = World(db)
+    auth.sign_in("nurse")
+    with count_queries() as one:
+        client.get("/people?q=lovelace")
+    for _ in range(10):
+        factories.person(db, world.practice)
+    with count_queries() as eleven:
+        client.get("/people?q=lovelace")
+    assert one.count == eleven.count
