@@ -32,12 +32,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["oneplan_engine"] = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
     app.teardown_appcontext(close_session)
 
-    from app import assets, auth, errors, filters, home, people, admin, cli
+    from app import admin, assets, auth, cli, errors, figures, filters, home, inbox, people, referrals
 
     filters.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    for blueprint in (assets.bp, auth.bp, home.bp, people.bp, admin.bp):
+    for blueprint in (assets.bp, auth.bp, home.bp, people.bp, figures.bp, referrals.bp, inbox.bp, admin.bp):
         app.register_blueprint(blueprint)
     return app

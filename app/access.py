@@ -12,7 +12,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from app import audit
 from app.db import get_session
-from models import Agency, AuditOutcome, CareTeamMember, Person, Role, User
+from models import OPEN_REFERRAL_STATUSES, Agency, AuditOutcome, CareTeamMember, Person, Referral, Role, User
 
 
 class AccessRefused(Forbidden):
@@ -31,20 +31,31 @@ STAFF_ROLES = frozenset(Role)
 CAPABILITIES: dict[str, frozenset[Role]] = {
     "search_people": STAFF_ROLES,
     "manage_directory": frozenset({Role.administrator}),
+    "receive_referrals": frozenset({Role.spa_coordinator}),
+    "triage_referrals": frozenset({Role.spa_coordinator}),
+    "view_referral_queue": frozenset({Role.spa_coordinator, Role.network_lead}),
+    "view_front_door_figures": frozenset({Role.spa_coordinator, Role.network_lead}),
+    "submit_referral": frozenset({Role.spa_coordinator, Role.practitioner, Role.network_lead}),
+    "read_inbox": frozenset({Role.spa_coordinator, Role.practitioner, Role.network_lead}),
 }
 
 REFUSAL_REASONS = {
     "manage_directory": "Only administrators can manage agencies, networks and user accounts.",
     "search_people": "Your account cannot search people.",
+    "receive_referrals": "Only single point of access coordinators take referrals in.",
+    "triage_referrals": "Only single point of access coordinators triage referrals.",
+    "view_referral_queue": "Only single point of access coordinators and network leads see the referral queue.",
+    "view_front_door_figures": "Only single point of access coordinators and network leads see the front-door figures.",
+    "submit_referral": "Your account cannot send referrals.",
+    "read_inbox": "Administrators have no clinical inbox.",
 }
 
 
 def decide(session: Session, user: User, person: Person) -> Decision:
     """The record rule: care-team agency, or the network lead of the person's network.
 
-    Administrators never see clinical content. SPA coordinators gain access while a
-    referral for the person is open (the referral model arrives with the single point
-    of access); until then they see search results only.
+    Administrators never see clinical content. SPA coordinators may open the record
+    while a referral for the person is open (not yet closed).
     """
     if user.role is Role.administrator:
         return Decision(False, "Administrators manage accounts and agencies and cannot open care records.")
@@ -57,6 +68,8 @@ def decide(session: Session, user: User, person: Person) -> Decision:
     ).first()
     if in_team is not None:
         return Decision(True, "care team")
+    if user.role is Role.spa_coordinator and _has_open_referral(session, person.id):
+        return Decision(True, "open referral")
     if user.role is Role.network_lead and user.network_id is not None:
         network_id = person_network_id(session, person)
         if network_id == user.network_id:
@@ -65,6 +78,15 @@ def decide(session: Session, user: User, person: Person) -> Decision:
         False,
         "Your agency is not in this person's care team, so you cannot open their record.",
     )
+
+
+def _has_open_referral(session: Session, person_id: int) -> bool:
+    return session.exec(
+        select(Referral.id)
+        .where(Referral.person_id == person_id)
+        .where(Referral.status.in_(list(OPEN_REFERRAL_STATUSES)))  # type: ignore[attr-defined]
+        .limit(1)
+    ).first() is not None
 
 
 def person_network_id(session: Session, person: Person) -> Optional[int]:

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from app import accounts, audit
+from app import access, accounts, audit, notifications
 from app.db import get_session
 from app.rendering import render
 from models import User
@@ -24,7 +24,11 @@ def init_app(app) -> None:
 
     @app.context_processor
     def signed_in_user():
-        return {"current_user": g.get("user")}
+        user = g.get("user")
+        unread = 0
+        if user is not None and access.allowed(user, "read_inbox"):
+            unread = notifications.unread_count(get_session(), user)
+        return {"current_user": user, "unread_count": unread, "may": lambda capability: access.allowed(user, capability)}
 
 
 def hasher():

@@ -26,7 +26,8 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        message = error.description if error.code in (403, 404) else _default_message(error)
+        custom = error.description != type(error).description
+        message = error.description if custom or error.code in (403, 404) else _default_message(error)
         return _page(error.code or 500, message)
 
     @app.errorhandler(OperationalError)

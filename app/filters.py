@@ -19,7 +19,35 @@ def error_list(errors: dict) -> list[dict]:
     return [{"text": message, "href": f"#{field}"} for field, message in errors.items()]
 
 
+def local_time(moment) -> str:
+    """A UTC time as England's local clock: 14:05 on 3 March 2026."""
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(ZoneInfo("Europe/London"))
+    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+
+
+def options(items, selected=None, text=None) -> list[dict]:
+    """Select/radio items for the NHS.UK macros from enums (value, label) or rows (id, name)."""
+    result = []
+    for item in items:
+        if hasattr(item, "value") and not hasattr(item, "id"):
+            value, label = item.value, (text[item] if text else item.label)
+        else:
+            value, label = str(item.id), (text[item] if text else item.name)
+        chosen = selected is not None and (selected == item or str(selected) == value)
+        result.append({"value": value, "text": label, "selected": chosen, "checked": chosen})
+    return result
+
+
 def init_app(app) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(age)
     app.add_template_filter(error_list)
+    app.add_template_filter(local_time)
+    app.add_template_global(options)

@@ -1,11 +1,26 @@
 """OnePlan's tables: the domain, nothing else (no Flask, no queries)."""
-from models.enums import AgencyKind, Profession, Role, AuditOutcome
+from models.enums import (
+    AgencyKind,
+    AuditOutcome,
+    AWAITING_DECISION,
+    OPEN_REFERRAL_STATUSES,
+    Profession,
+    ReferralSource,
+    ReferralStatus,
+    Role,
+    Urgency,
+)
 from models.network import Network
 from models.agency import Agency
 from models.user import User
 from models.person import Person, format_nhs_number
 from models.care_team import CareTeamMember
 from models.audit import AuditEvent
+from models.referral import Referral
+from models.notification import Notification
+from models.assessment import Assessment
+from models.care_plan import CarePlan
+from models.api_token import ApiToken
 
 __all__ = [
     "AgencyKind",
@@ -19,4 +34,14 @@ __all__ = [
     "format_nhs_number",
     "CareTeamMember",
     "AuditEvent",
+    "AWAITING_DECISION",
+    "OPEN_REFERRAL_STATUSES",
+    "ReferralSource",
+    "ReferralStatus",
+    "Urgency",
+    "Referral",
+    "Notification",
+    "Assessment",
+    "CarePlan",
+    "ApiToken",
 ]

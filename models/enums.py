@@ -94,3 +94,80 @@ PROFESSION_LABELS = {
 class AuditOutcome(str, enum.Enum):
     allowed = "allowed"
     refused = "refused"
+
+
+class ReferralSource(str, enum.Enum):
+    gp = "gp"
+    hospital_discharge = "hospital_discharge"
+    social_care = "social_care"
+    ambulance = "ambulance"
+    community_health = "community_health"
+    mental_health = "mental_health"
+    voluntary = "voluntary"
+    self_referral = "self_referral"
+    family = "family"
+    other = "other"
+
+    @property
+    def label(self) -> str:
+        return REFERRAL_SOURCE_LABELS[self]
+
+
+REFERRAL_SOURCE_LABELS = {
+    ReferralSource.gp: "GP",
+    ReferralSource.hospital_discharge: "Hospital discharge team",
+    ReferralSource.social_care: "Social care",
+    ReferralSource.ambulance: "Ambulance crew",
+    ReferralSource.community_health: "Community health service",
+    ReferralSource.mental_health: "Mental health service",
+    ReferralSource.voluntary: "Voluntary organisation",
+    ReferralSource.self_referral: "The person themselves",
+    ReferralSource.family: "Family or carer",
+    ReferralSource.other: "Other",
+}
+
+
+class Urgency(str, enum.Enum):
+    """Response standards; their clocks are data (app/data/response_standards.json)."""
+
+    urgent = "urgent"
+    two_day = "two_day"
+    routine = "routine"
+
+
+class ReferralStatus(str, enum.Enum):
+    received = "received"
+    triaged = "triaged"
+    accepted = "accepted"
+    signposted = "signposted"
+    declined = "declined"
+    redirected = "redirected"
+    closed = "closed"
+
+    @property
+    def label(self) -> str:
+        return REFERRAL_STATUS_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        """Open until closed: the SPA keeps access to the person's record while it is."""
+        return self is not ReferralStatus.closed
+
+    @property
+    def awaits_decision(self) -> bool:
+        return self in AWAITING_DECISION
+
+
+AWAITING_DECISION = frozenset({ReferralStatus.received, ReferralStatus.triaged})
+OPEN_REFERRAL_STATUSES = frozenset(set(ReferralStatus) - {ReferralStatus.closed})
+
+
+REFERRAL_STATUS_LABELS = {
+    ReferralStatus.received: "Received",
+    ReferralStatus.triaged: "Triaged",
+    ReferralStatus.accepted: "Accepted",
+    ReferralStatus.signposted: "Signposted",
+    ReferralStatus.declined: "Declined",
+    ReferralStatus.redirected: "Redirected",
+    ReferralStatus.closed: "Closed",
+}

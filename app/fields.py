@@ -1,0 +1,81 @@
+"""Reading form fields, with the NHS.UK error messages for what is missing or wrong.
+
+Each reader returns the clean value (or None) and records a message under the field's
+id in `errors`, so the page can show the error summary and the message by the field.
+"""
+from datetime import date
+from typing import Optional
+
+
+def text(form, name: str, label: str, errors: dict, *, required: bool = False, max_length: int = 200) -> Optional[str]:
+    value = (form.get(name) or "").strip()
+    if not value:
+        if required:
+            errors[name] = f"Enter {label}"
+        return None
+    if len(value) > max_length:
+        errors[name] = f"{label[0].upper()}{label[1:]} must be {max_length} characters or fewer"
+        return value[:max_length]
+    return value
+
+
+def choice(form, name: str, enum_cls, message: str, errors: dict, *, required: bool = True):
+    """One of an enum's values; anything else (or nothing, when required) is an error."""
+    raw = form.get(name) or ""
+    if not raw:
+        if required:
+            errors[name] = message
+        return None
+    try:
+        return enum_cls(raw)
+    except ValueError:
+        errors[name] = message
+        return None
+
+
+def whole_number(form, name: str, message: str, errors: dict, *, required: bool = True) -> Optional[int]:
+    raw = (form.get(name) or "").strip()
+    if not raw:
+        if required:
+            errors[name] = message
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        errors[name] = message
+        return None
+    return int(raw)
+
+
+def date_parts(
+    form, name: str, label: str, errors: dict, *, required: bool = False, past: bool = False, future: bool = False,
+    today: Optional[date] = None,
+) -> Optional[date]:
+    """A date from the NHS.UK date input's three boxes: `<name>-day`, `-month`, `-year`."""
+    parts = [(form.get(f"{name}-{part}") or "").strip() for part in ("day", "month", "year")]
+    if not any(parts):
+        if required:
+            errors[f"{name}-day"] = f"Enter {label}"
+        return None
+    missing = [part for part, value in zip(("day", "month", "year"), parts) if not value]
+    if missing:
+        errors[f"{name}-{missing[0]}"] = f"{_cap(label)} must include a {missing[0]}"
+        return None
+    if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+        errors[f"{name}-day"] = f"{_cap(label)} must be a real date"
+        return None
+    try:
+        value = date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        errors[f"{name}-day"] = f"{_cap(label)} must be a real date"
+        return None
+    today = today or date.today()
+    if past and value > today:
+        errors[f"{name}-day"] = f"{_cap(label)} must be today or in the past"
+    elif future and value < today:
+        errors[f"{name}-day"] = f"{_cap(label)} must be today or in the future"
+    elif value.year < 1880:
+        errors[f"{name}-day"] = f"{_cap(label)} must be after 1880"
+    return value
+
+
+def _cap(label: str) -> str:
+    return label[0].upper() + label[1:]

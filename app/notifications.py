@@ -1,0 +1,47 @@
+"""Inbox items: telling a member of staff (or every member of an agency) that something needs them."""
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, select
+
+from models import Notification, User
+
+
+def notify(
+    session: Session, kind: str, message: str, *, user_id: Optional[int] = None, agency_id: Optional[int] = None,
+    person_id: Optional[int] = None, link: Optional[str] = None,
+) -> Notification:
+    """Add an inbox item in the caller's transaction."""
+    item = Notification(kind=kind, message=message[:500], user_id=user_id, agency_id=agency_id, person_id=person_id, link=link)
+    session.add(item)
+    return item
+
+
+def _mine(user: User):
+    return or_(Notification.user_id == user.id, (Notification.user_id.is_(None)) & (Notification.agency_id == user.agency_id))  # type: ignore[union-attr]
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.exec(select(func.count(Notification.id)).where(_mine(user)).where(Notification.read_at.is_(None))).one()  # type: ignore[union-attr,arg-type]
+
+
+def inbox(session: Session, user: User, limit: int = 100) -> list[Notification]:
+    """Unread first, newest first."""
+    return list(
+        session.exec(
+            select(Notification)
+            .where(_mine(user))
+            .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())  # type: ignore[union-attr]
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(session: Session, user: User, notification_id: Optional[int] = None) -> int:
+    """Mark one of my items read, or all of them; returns how many changed."""
+    statement = update(Notification).where(_mine(user)).where(Notification.read_at.is_(None))  # type: ignore[union-attr]
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    result = session.exec(statement.values(read_at=datetime.now(timezone.utc)))  # type: ignore[call-overload]
+    return result.rowcount

@@ -1,0 +1,27 @@
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from models.clock import utc_now
+
+
+class Notification(SQLModel, table=True):
+    """An item in a user's inbox (or every user's of an agency, when user_id is empty)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_user_unread", "user_id", "read_at"),
+        Index("ix_notification_agency_unread", "agency_id", "read_at"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    agency_id: Optional[int] = Field(default=None, foreign_key="agency.id")
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    kind: str = Field(max_length=48)
+    message: str = Field(max_length=500)
+    link: Optional[str] = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utc_now)
+    read_at: Optional[datetime] = Field(default=None)

@@ -1,0 +1,63 @@
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Column, Enum as SAEnum, Index, Text
+from sqlmodel import Field, SQLModel
+
+from models.clock import utc_now
+from models.enums import ReferralSource, ReferralStatus, Urgency
+
+
+def _enum(enum_cls, name: str, nullable: bool = False, index: bool = False) -> Column:
+    return Column(SAEnum(enum_cls, name=name, native_enum=False, length=32), nullable=nullable, index=index)
+
+
+class Referral(SQLModel, table=True):
+    """A referral into the single point of access, and its triage."""
+
+    __tablename__ = "referral"
+    __table_args__ = (
+        Index("ix_referral_status_due", "status", "due_by"),
+        Index("ix_referral_person_status", "person_id", "status"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    source: ReferralSource = Field(sa_column=_enum(ReferralSource, "referral_source", index=True))
+    referrer_name: str = Field(max_length=120)
+    referrer_agency: Optional[str] = Field(default=None, max_length=160)
+    referrer_contact: Optional[str] = Field(default=None, max_length=120)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    presenting_needs: Optional[str] = Field(default=None, sa_column=Column(Text))
+    requested_urgency: Urgency = Field(sa_column=_enum(Urgency, "requested_urgency"))
+    received_at: datetime = Field(default_factory=utc_now)
+    received_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    received_via: str = Field(default="intake form", max_length=32)
+
+    # Triage: the clock runs from receipt against the urgency (requested until decided).
+    status: ReferralStatus = Field(sa_column=_enum(ReferralStatus, "referral_status"))
+    urgency: Urgency = Field(sa_column=_enum(Urgency, "urgency", index=True))
+    due_by: datetime
+    triaged_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    triaged_at: Optional[datetime] = Field(default=None)
+    decided_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    decided_at: Optional[datetime] = Field(default=None)
+    network_id: Optional[int] = Field(default=None, foreign_key="network.id", index=True)
+    key_worker_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    signposted_to: Optional[str] = Field(default=None, max_length=200)
+    decline_reason: Optional[str] = Field(default=None, max_length=1000)
+    redirect_reason: Optional[str] = Field(default=None, max_length=1000)
+    decision_note: Optional[str] = Field(default=None, max_length=2000)
+    closed_at: Optional[datetime] = Field(default=None)
+    closed_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+
+    # A referral for a person who already has an open one joins it instead of starting a parallel track.
+    linked_to_id: Optional[int] = Field(default=None, foreign_key="referral.id", index=True)
+
+    # Hospital discharge.
+    ward: Optional[str] = Field(default=None, max_length=80)
+    expected_discharge_on: Optional[date] = Field(default=None)
+    medically_optimised_on: Optional[date] = Field(default=None)
+
+    # Raised on every triage write; a write carrying an older version is refused.
+    version: int = Field(default=1)
