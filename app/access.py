@@ -89,19 +89,32 @@ def _has_open_referral(session: Session, person_id: int) -> bool:
     ).first() is not None
 
 
+def may_change(session: Session, user: User, person: Person) -> bool:
+    """Whether the user's agency is in the care team (the only basis for changing a record)."""
+    decision = decide(session, user, person)
+    return decision.allowed and decision.basis in WRITE_BASES
+
+
 def person_network_id(session: Session, person: Person) -> Optional[int]:
     if person.gp_practice_id is None:
         return None
     return session.exec(select(Agency.network_id).where(Agency.id == person.gp_practice_id)).first()
 
 
-def person_for(user: User, person_id: int, purpose: str) -> Person:
-    """Return the person if the rules allow this user to open their record; audit either way."""
+WRITE_BASES = frozenset({"care team"})
+
+
+def person_for(user: User, person_id: int, purpose: str, *, write: bool = False) -> Person:
+    """Return the person if the rules allow this user to open (or, with write=True, change)
+    their record; audit either way. Only the care team changes a record: a network lead or
+    the SPA may read it."""
     session = get_session()
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound("There is no person with that record number.")
     decision = decide(session, user, person)
+    if decision.allowed and write and decision.basis not in WRITE_BASES:
+        decision = Decision(False, "Only agencies in the person's care team can change their record; you can read it.")
     if not decision.allowed:
         refuse(user, purpose, decision.basis, person_id=person.id, record_type="person", record_id=person.id)
     audit.record(

@@ -160,7 +160,8 @@ def _lookup_id(session: Session, model, raw, field: str, message: str, errors: d
     except (TypeError, ValueError):
         errors[field] = message
         return None
-    if session.get(model, row_id) is None:
+    # Ids are 32-bit; a larger number would overflow the database driver rather than miss.
+    if not 0 < row_id < 2**31 or session.get(model, row_id) is None:
         errors[field] = message
         return None
     return row_id

@@ -1,7 +1,14 @@
-"""Administration: agencies, networks and user accounts (administrators only)."""
-from flask import Blueprint, g
+"""Administration: agencies, networks and user accounts (administrators only).
 
-from app import access
+The one guard is the blueprint's before_request; these pages show directory data only.
+"""
+from flask import Blueprint, flash, g, redirect, request, url_for
+
+from app import access, accounts, directory
+from app.auth import hasher
+from app.db import get_session
+from app.rendering import render
+from models import AgencyKind, Profession, Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -13,6 +20,112 @@ def administrators_only():
 
 @bp.get("")
 def index():
-    from app.rendering import render
+    return render("admin/index.html", counts=directory.counts(get_session()))
 
-    return render("admin/index.html")
+
+# --- agencies ---------------------------------------------------------------------------
+
+
+@bp.get("/agencies")
+def agencies():
+    kind = _enum_arg(AgencyKind, "kind")
+    rows = directory.agencies(get_session(), kind)
+    return render("admin/agencies.html", "results", rows=rows, kind=kind, kinds=list(AgencyKind))
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+def new_agency():
+    session = get_session()
+    errors: dict = {}
+    if request.method == "POST":
+        clean, errors = directory.validate_new_agency(session, request.form)
+        if not errors:
+            try:
+                agency = directory.create_agency(session, clean, g.user)
+            except directory.DuplicateName:
+                errors = {"name": "There is already an agency with that name"}
+            else:
+                flash(f"{agency.name} has been added.", "success")
+                return redirect(url_for("admin.agencies"))
+    return render(
+        "admin/new_agency.html", form=request.form, errors=errors, kinds=list(AgencyKind),
+        networks=directory.networks(session),
+    ), (400 if errors else 200)
+
+
+# --- networks ---------------------------------------------------------------------------
+
+
+@bp.get("/networks")
+def networks():
+    return render("admin/networks.html", rows=directory.networks_with_practices(get_session()))
+
+
+@bp.route("/networks/new", methods=["GET", "POST"])
+def new_network():
+    session = get_session()
+    errors: dict = {}
+    if request.method == "POST":
+        clean, errors = directory.validate_new_network(session, request.form)
+        if not errors:
+            try:
+                network = directory.create_network(session, clean, g.user)
+            except directory.DuplicateName:
+                errors = {"name": "There is already a network with that name"}
+            else:
+                flash(f"{network.name} has been added.", "success")
+                return redirect(url_for("admin.networks"))
+    return render("admin/new_network.html", form=request.form, errors=errors), (400 if errors else 200)
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+@bp.get("/users")
+def users():
+    session = get_session()
+    agency_id = _id_arg("agency")
+    role = _enum_arg(Role, "role")
+    staff = directory.users(session, agency_id, role)
+    return render(
+        "admin/users.html", "results", staff=staff, agency_id=agency_id, role=role, roles=list(Role),
+        agencies=directory.all_agencies(session),
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    session = get_session()
+    errors: dict = {}
+    if request.method == "POST":
+        clean, errors = accounts.validate_new_user(session, request.form)
+        if not errors:
+            try:
+                user = directory.add_user(session, clean, hasher(), g.user)
+            except directory.DuplicateName:
+                errors = {"username": "That username is already taken"}
+            else:
+                flash(f"The account {user.username} ({user.full_name}) has been added.", "success")
+                return redirect(url_for("admin.users"))
+    # What the administrator typed stays in the form, except the password.
+    form = {name: value for name, value in request.form.items() if name != "password"}
+    return render(
+        "admin/new_user.html", form=form, errors=errors, roles=list(Role), professions=list(Profession),
+        agencies=directory.all_agencies(session), networks=directory.networks(session),
+    ), (400 if errors else 200)
+
+
+# --- reading filters --------------------------------------------------------------------
+
+
+def _enum_arg(enum_cls, name: str):
+    """A filter from the query string; anything unknown means no filter."""
+    try:
+        return enum_cls(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _id_arg(name: str):
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None

@@ -29,4 +29,5 @@ def init_app(app) -> None:
     from app import demo, accounts_cli
 
     app.cli.add_command(demo.demo_data_command)
+    app.cli.add_command(demo.demo_sign_ins_command)
     app.cli.add_command(accounts_cli.create_user_command)

@@ -39,7 +39,7 @@ def whole_number(form, name: str, message: str, errors: dict, *, required: bool 
         if required:
             errors[name] = message
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         errors[name] = message
         return None
     return int(raw)

@@ -14,7 +14,6 @@ from app import audit, fields, notifications
 from models import (
     AWAITING_DECISION,
     Agency,
-    Assessment,
     CarePlan,
     CareTeamMember,
     Network,
@@ -345,8 +344,9 @@ def allocate(session: Session, person: Person, key_worker: User, by: User, refer
     mine.user_id = key_worker.id
     mine.is_key_worker = True
     session.add(mine)
-    if session.exec(select(Assessment.id).where(Assessment.person_id == person.id)).first() is None:
-        session.add(Assessment(person_id=person.id, opened_by_id=by.id))
+    from app import single_assessment  # the assessment needs its template data; loaded on first use
+
+    single_assessment.open_assessment(session, person, by)
     if session.exec(select(CarePlan.id).where(CarePlan.person_id == person.id)).first() is None:
         session.add(CarePlan(person_id=person.id, opened_by_id=by.id))
     standard = response_standards()[referral.urgency]

@@ -18,7 +18,7 @@ from models.care_team import CareTeamMember
 from models.audit import AuditEvent
 from models.referral import Referral
 from models.notification import Notification
-from models.assessment import Assessment
+from models.assessment import Assessment, AssessmentRevision, AssessmentSection, SuggestedNeed
 from models.care_plan import CarePlan
 from models.api_token import ApiToken
 
@@ -42,6 +42,9 @@ __all__ = [
     "Referral",
     "Notification",
     "Assessment",
+    "AssessmentSection",
+    "AssessmentRevision",
+    "SuggestedNeed",
     "CarePlan",
     "ApiToken",
 ]
