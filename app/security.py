@@ -4,10 +4,12 @@ import secrets
 from flask import g
 
 # The NHS.UK page template runs one small script to mark the page as JavaScript-enabled;
-# it carries a per-response nonce. Everything else is loaded from this site.
+# it carries a per-response nonce. Everything else is loaded from this site, except the NHS
+# typeface, which the NHS.UK stylesheet takes from assets.nhs.uk (licensed for NHS services
+# only, so not shipped here); without it pages fall back to Arial, as the stylesheet specifies.
 POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "font-src 'self' https://assets.nhs.uk; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 

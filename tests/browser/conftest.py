@@ -67,8 +67,13 @@ class BrowserWatch:
         self._documents: set[str] = set()
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"uncaught exception: {error}"))
-        page.on("requestfailed", lambda request: self.problems.append(f"request failed: {request.url} ({request.failure})"))
+        page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
+
+    def _request_failed(self, request) -> None:
+        # A navigation cancels what the previous page was still loading: that is not a fault.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def _response(self, response) -> None:
         if response.request.resource_type == "document":
@@ -88,8 +93,18 @@ class BrowserWatch:
         assert not self.problems, "The browser reported problems:\n" + "\n".join(f"  - {p}" for p in self.problems)
 
 
+def _local_only(route) -> None:
+    """The test machine has no internet: answer requests for other origins (only the NHS
+    typeface, from assets.nhs.uk) with an empty 204 so pages fall back to Arial, quietly."""
+    if route.request.url.startswith("http://127.0.0.1:"):
+        route.continue_()
+    else:
+        route.fulfill(status=204, body="")
+
+
 def _new_page(browser, *, javascript: bool = True):
     context = browser.new_context(java_script_enabled=javascript, locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.route("**/*", _local_only)
     page = context.new_page()
     return context, page, BrowserWatch(page)
 
