@@ -111,7 +111,7 @@ class World:
         self.social_care = agency(session, AgencyKind.social_care, name="Adult Social Care")
         self.spa = agency(session, AgencyKind.spa_hub, name="Single Point of Access")
         self.admin_agency = agency(session, AgencyKind.spa_hub, name="OnePlan Administration")
-        self.nurse = user(session, self.nursing, username="nurse")
+        self.nurse = user(session, self.nursing, username="nurse", network=self.network)
         self.outsider = user(session, self.social_care, profession=Profession.social_worker, username="outsider")
         self.coordinator = user(session, self.spa, Role.spa_coordinator, Profession.care_coordinator, username="coordinator")
         self.lead = user(session, self.practice, Role.network_lead, Profession.gp, username="lead", network=self.network)
