@@ -5,7 +5,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.db import get_session
-from app.rendering import render
+from app.rendering import is_htmx, render
 
 HEADINGS = {
     400: "The request could not be used",
@@ -61,4 +61,9 @@ def _rollback() -> None:
 def _page(status: int, message: str):
     if request.path.startswith("/fhir/") or request.path == "/healthz":
         return jsonify(error=HEADINGS.get(status, "Error"), message=message), status
-    return render("errors/error.html", heading=HEADINGS.get(status, "Error"), message=message, status=status), status
+    page = render("errors/error.html", "content", heading=HEADINGS.get(status, "Error"), message=message, status=status)
+    if not is_htmx():
+        return page, status
+    # An htmx request that fails shows the error in place of the whole page's content, not
+    # inside the small part of the page it meant to update (see the htmx-config in base.html).
+    return page, status, {"HX-Retarget": "#maincontent", "HX-Reswap": "innerHTML show:window:top"}

@@ -100,3 +100,14 @@ def test_every_page_has_a_strict_content_security_policy_and_security_headers(cl
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Cache-Control"] == "no-store"
     assert client.get("/sign-in").headers["Content-Security-Policy"] != policy  # a fresh nonce each time
+
+
+def test_an_htmx_request_that_is_refused_replaces_the_page_content_with_the_refusal(client, auth, db):
+    world = World(db)
+    auth.sign_in("outsider")
+    response = client.get(f"/people/{world.person.id}/assessment/sections/perspective/edit", headers={"HX-Request": "true"})
+    assert response.status_code == 403
+    assert response.headers["HX-Retarget"] == "#maincontent"
+    body = response.get_data(as_text=True)
+    assert "You do not have access" in body
+    assert "<html" not in body and "Lovelace" not in body

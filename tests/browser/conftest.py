@@ -24,6 +24,8 @@ CHROMIUM_ARGS = [
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
+ANSWERS_A_PAGE_SHOWS = {400, 409, 422}
+
 expect.set_options(timeout=5_000)
 
 
@@ -77,6 +79,10 @@ class BrowserWatch:
 
     def _response(self, response) -> None:
         if response.request.resource_type == "document":
+            self._documents.add(response.url)
+        elif response.request.resource_type in ("xhr", "fetch") and response.status in ANSWERS_A_PAGE_SHOWS:
+            # A form sent by htmx that is refused (bad input, or a newer version saved) comes
+            # back with the form and its messages, which the page swaps in: not a fault.
             self._documents.add(response.url)
         elif response.status >= 400:
             self.problems.append(f"{response.request.resource_type} {response.url} answered {response.status}")
