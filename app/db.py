@@ -20,7 +20,9 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # Times are stored as UTC in columns without a zone: make every session's zone UTC, whatever
+    # the server's own setting, so comparisons with timezone-aware values mean the same instant.
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"options": "-c timezone=UTC"})
 
 
 def get_session() -> Session:

@@ -119,3 +119,24 @@ def test_two_coordinators_triaging_at_once_the_second_is_told_and_nothing_is_ove
     referral = db.exec(select(Referral)).one()
     assert referral.status is ReferralStatus.signposted and referral.signposted_to == "Carers Wakefield"
     assert referral.decline_reason is None
+
+
+def test_the_front_door_figures_page_is_accessible(db, live_server, page):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.test_front_door_figures import add
+
+    world = World(db)
+    now = datetime.now(timezone.utc)
+    for hours, minutes in ((30, 20), (50, 200), (70, None)):
+        add(db, world, received=now - timedelta(hours=hours),
+            triaged_after=timedelta(minutes=minutes) if minutes is not None else None)
+    sign_in(page, live_server, "coordinator")
+    page.goto(f"{live_server}/referrals/metrics")
+    expect(page.get_by_role("img", name="Share responded to within each standard")).to_be_visible()
+    expect(page.get_by_role("img", name="Referrals received each day, stacked by source")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Period").select_option(label="Last 7 days")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(f"{live_server}/referrals/metrics?days=7")
+    assert_accessible(page)
