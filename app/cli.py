@@ -26,8 +26,9 @@ def db_current() -> None:
 
 def init_app(app) -> None:
     app.cli.add_command(db_cli)
-    from app import demo, accounts_cli
+    from app import accounts_cli, api_tokens, demo
 
     app.cli.add_command(demo.demo_data_command)
     app.cli.add_command(demo.demo_sign_ins_command)
     app.cli.add_command(accounts_cli.create_user_command)
+    app.cli.add_command(api_tokens.issue_token_command)

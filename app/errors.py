@@ -59,7 +59,11 @@ def _rollback() -> None:
 
 
 def _page(status: int, message: str):
-    if request.path.startswith("/fhir/") or request.path == "/healthz":
+    if request.path.startswith("/fhir/"):
+        from app.fhir import error_outcome
+
+        return error_outcome(status, message)
+    if request.path == "/healthz":
         return jsonify(error=HEADINGS.get(status, "Error"), message=message), status
     page = render("errors/error.html", "content", heading=HEADINGS.get(status, "Error"), message=message, status=status)
     if not is_htmx():

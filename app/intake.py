@@ -99,7 +99,7 @@ def _is_postcode(text: str) -> bool:
     return re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", postcode_key(text)) is not None
 
 
-def receive(session: Session, form, coordinator: User, now: Optional[datetime] = None) -> IntakeResult:
+def receive(session: Session, form, coordinator: User, now: Optional[datetime] = None, via: str = "intake form") -> IntakeResult:
     """Take a referral from the intake form: the chosen or a new record, never a duplicate,
     and joined to the person's open referral if they have one."""
     now = now or datetime.now(timezone.utc)
@@ -142,6 +142,7 @@ def receive(session: Session, form, coordinator: User, now: Optional[datetime] =
         **referral_fields,
         received_at=now,
         received_by_id=coordinator.id,
+        received_via=via,
         status=ReferralStatus.received,
         urgency=urgency,
         due_by=triage.due_by(now, urgency),
