@@ -1,0 +1,294 @@
+"""`make bench` (python -m bench): build or reuse a demo district, serve it with gunicorn, drive
+bounded concurrent load as signed-in users, measure a floor in the same run, report ratios.
+
+    python -m bench                          # 400,000 people on SQLite
+    python -m bench --people 20000           # a quick run
+    python -m bench --database-url postgresql://postgres@127.0.0.1:5432/   # on PostgreSQL
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import create_engine, text
+
+from bench import floor, load
+from bench.stats import ratio, summarise
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+DEMO_PASSWORD = "oneplan-demo-2026"  # app/demo_district.py DEMO_PASSWORD
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=400_000, help="size of the demo district (default 400,000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
+                        help="a PostgreSQL server URL (the bench makes its own database there); SQLite if empty")
+    parser.add_argument("--requests", type=int, default=400, help="requests per scenario, after warm-up")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads (signed-in users)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--rebuild", action="store_true", help="build the district again even if one exists")
+    args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    database_url, kind = prepare_database(args)
+    engine = create_engine(database_url)
+    sizes = data_sizes(engine)
+    print(f"data: {sizes}")
+    scenarios = build_scenarios(engine, random.Random(args.seed))
+
+    port = free_port()
+    server = start_gunicorn(database_url, port, args.workers)
+    try:
+        results = measure(engine, scenarios, port, args)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    report = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "database": kind, "people": args.people, "seed": args.seed, "sizes": sizes,
+        "build_seconds": BUILD_SECONDS.get("value"),
+        "gunicorn_workers": args.workers, "client_threads": args.concurrency, "requests_per_scenario": args.requests,
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "results": results,
+    }
+    path = OUT / f"results-{kind}-{args.people}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print_table(report)
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+    failures = sum(r["app"]["errors"] for r in results.values())
+    return 1 if failures else 0
+
+
+# --- The database ------------------------------------------------------------------------
+
+BUILD_SECONDS: dict = {}
+
+
+def prepare_database(args) -> tuple[str, str]:
+    if args.database_url.startswith("postgresql"):
+        server = args.database_url.rstrip("/").rsplit("/", 1)[0] if args.database_url.count("/") > 2 else args.database_url
+        name = f"oneplan_bench_{args.people}_s{args.seed}"
+        url = f"{server}/{name}"
+        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if exists and (args.rebuild or not _complete(url, args.people)):
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+                exists = None
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+                build(url, args)
+        admin.dispose()
+        return url, "postgresql"
+    path = OUT / f"district-{args.people}-s{args.seed}.db"
+    url = f"sqlite:///{path}"
+    if args.rebuild or not path.exists() or not _complete(url, args.people):
+        for old in OUT.glob(f"{path.name}*"):
+            old.unlink()
+        build(url, args)
+    return url, "sqlite"
+
+
+def _complete(url: str, people: int) -> bool:
+    try:
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM person")).scalar() == people
+    except Exception:
+        return False
+
+
+def build(url: str, args) -> None:
+    env = {**os.environ, "DATABASE_URL": url}
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
+    print(f"building a district of {args.people:,} people (seed {args.seed})...", flush=True)
+    started = time.monotonic()
+    subprocess.run([*flask, "demo-data", "--people", str(args.people), "--seed", str(args.seed)], cwd=ROOT, env=env, check=True)
+    BUILD_SECONDS["value"] = round(time.monotonic() - started, 1)
+    print(f"built in {BUILD_SECONDS['value']} s", flush=True)
+
+
+def data_sizes(engine) -> dict:
+    with engine.connect() as connection:
+        return {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("person", "care_team_member", "referral", "assessment", "assessment_revision", "user_account")}
+
+
+# --- What to ask for -----------------------------------------------------------------------
+
+def build_scenarios(engine, rng: random.Random) -> dict:
+    """Each scenario: who asks, the addresses (with htmx or not), and the floor's parameters."""
+    with engine.connect() as connection:
+        people = connection.execute(text(
+            "SELECT id, nhs_number, family_name_key, given_name, family_name, date_of_birth, postcode_key, postcode "
+            "FROM person WHERE id IN (SELECT id FROM person ORDER BY id LIMIT 50000)"
+        )).all()
+        nurse = connection.execute(text("SELECT id FROM user_account WHERE username = 'nurse'")).scalar()
+        caseload = [row[0] for row in connection.execute(text(
+            "SELECT m.person_id FROM care_team_member m JOIN assessment a ON a.person_id = m.person_id "
+            "WHERE m.user_id = :u AND m.is_key_worker ORDER BY m.person_id"), {"u": nurse})]
+    sample = rng.sample(people, min(200, len(people)))
+    since = (datetime.now(timezone.utc) - timedelta(days=27)).replace(tzinfo=None)
+
+    def dob(value) -> date:
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+    def prefix(term: str) -> dict:
+        return {"low": term, "high": term[:-1] + chr(ord(term[-1]) + 1)}
+
+    def p(path: str, htmx: bool = False, **floor_params):
+        return (path, htmx, floor_params)
+
+    return {
+        "search_nhs_number": ("nurse", [p("/people?" + urlencode({"q": r.nhs_number}), nhs=r.nhs_number) for r in sample]),
+        "search_name": ("nurse", [p("/people?" + urlencode({"q": r.family_name[:4]}), **prefix(r.family_name_key[:4])) for r in sample]),
+        "search_name_htmx": ("nurse", [p("/people?" + urlencode({"q": r.family_name[:5]}), True, **prefix(r.family_name_key[:5]))
+                                       for r in sample]),
+        "search_postcode": ("nurse", [p("/people?" + urlencode({"q": r.postcode}), postcode=r.postcode_key) for r in sample]),
+        "search_name_and_dob": ("nurse", [p("/people?" + urlencode({"q": f"{r.family_name} {dob(r.date_of_birth):%d/%m/%Y}"}),
+                                            **prefix(r.family_name_key), dob=dob(r.date_of_birth)) for r in sample]),
+        "person_summary": ("nurse", [p(f"/people/{pid}", person_id=pid) for pid in caseload]),
+        "assessment": ("nurse", [p(f"/people/{pid}/assessment", person_id=pid) for pid in caseload]),
+        "referral_queue": ("spa", [p("/referrals")]),
+        "intake_matching": ("spa", [
+            p("/referrals/match?" + urlencode({"nhs_number": r.nhs_number} if n % 2 else {
+                "family_name": r.family_name, "given_name": r.given_name, "dob-day": dob(r.date_of_birth).day,
+                "dob-month": dob(r.date_of_birth).month, "dob-year": dob(r.date_of_birth).year, "postcode": r.postcode}),
+              True, nhs=r.nhs_number, family=r.family_name_key, dob=dob(r.date_of_birth), postcode=r.postcode_key)
+            for n, r in enumerate(sample)]),
+        "front_door_figures": ("spa", [p("/referrals/metrics", since=since)]),
+    }
+
+
+# --- Serving and measuring -----------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "ONEPLAN_ENV": "production", "SECRET_KEY": secrets.token_hex(32)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--keep-alive", "30", "--log-level", "warning", "app:create_app()"],
+        cwd=ROOT, env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError("gunicorn exited while starting")
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("gunicorn did not start within 60 s")
+
+
+def measure(engine, scenarios: dict, port: int, args) -> dict:
+    clients = {}
+    for username in {who for who, _ in scenarios.values()}:
+        clients[username] = []
+        for _ in range(args.concurrency):
+            client = load.Client(port)
+            client.sign_in(username, DEMO_PASSWORD)
+            clients[username].append(client)
+
+    def call(client, path, htmx):
+        status, _ = client.get(path, htmx)
+        return status == 200
+
+    results = {}
+    # The HTTP floor: a round trip to the same gunicorn that only asks the database if it is there.
+    health = [load.Client(port) for _ in range(args.concurrency)]
+    load.run(health, [("/healthz", False)], 50, call)
+    http_floor = load.run(health, [("/healthz", False)], args.requests, call)
+    print(f"{'healthz (HTTP floor)':<24} p50 {http_floor.p50_ms:7.2f} ms  p95 {http_floor.p95_ms:7.2f} ms", flush=True)
+    results["healthz"] = {"app": http_floor.as_dict()}
+
+    for name, (who, entries) in scenarios.items():
+        if not entries:
+            print(f"{name}: no data to ask for; skipped")
+            continue
+        paths = [(path, htmx) for path, htmx, _ in entries]
+        load.run(clients[who], paths, min(50, args.requests), call)  # warm-up: caches, connections, code paths
+        app = load.run(clients[who], paths, args.requests, call)
+        bare = run_floor(engine, name, [params for _, _, params in entries], args)
+        results[name] = {
+            "user": who, "app": app.as_dict(), "floor": bare.as_dict(),
+            "ratio_p50": round(ratio(app.p50_ms, bare.p50_ms), 2), "ratio_p95": round(ratio(app.p95_ms, bare.p95_ms), 2),
+            "example": paths[0][0] + (" (htmx)" if paths[0][1] else ""),
+        }
+        print(f"{name:<24} p50 {app.p50_ms:7.2f} ms  p95 {app.p95_ms:7.2f} ms  {app.throughput:7.1f} req/s  "
+              f"errors {app.errors}  floor p50 {bare.p50_ms:6.2f} ms  x{results[name]['ratio_p50']}", flush=True)
+    for group in clients.values():
+        for client in group:
+            client.close()
+    return results
+
+
+def run_floor(engine, scenario: str, parameters: list[dict], args):
+    """The same concurrency, in-process, with one connection per thread."""
+    connections = [engine.connect() for _ in range(args.concurrency)]
+    floors = [floor.make(connection, scenario) for connection in connections]
+    latencies, lock, counter, counter_lock = [], threading.Lock(), iter(range(args.requests + 50)), threading.Lock()
+
+    def worker(run_floor_query):
+        mine = []
+        while True:
+            with counter_lock:
+                n = next(counter, None)
+            if n is None:
+                break
+            started = time.perf_counter()
+            run_floor_query(parameters[n % len(parameters)])
+            if n >= 50:  # the first 50 warm up
+                mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(f,)) for f in floors]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    for connection in connections:
+        connection.close()
+    return summarise(latencies, 0, wall)
+
+
+def print_table(report: dict) -> None:
+    sizes = report["sizes"]
+    print(f"\nOnePlan bench, {report['when']}: {report['database']}, {sizes['person']:,} people, {sizes['referral']:,} referrals, "
+          f"{sizes['assessment']:,} assessments; gunicorn x{report['gunicorn_workers']}, {report['client_threads']} clients, "
+          f"{report['requests_per_scenario']} requests each, {report['machine']['cores']} cores")
+    print(f"{'scenario':<22}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}{'floor p50':>10}{'floor p95':>10}"
+          f"{'x p50':>7}{'x p95':>7}")
+    for name, result in report["results"].items():
+        app = result["app"]
+        fl = result.get("floor")
+        extra = (f"{fl['p50_ms']:>10.2f}{fl['p95_ms']:>10.2f}{result['ratio_p50']:>7.1f}{result['ratio_p95']:>7.1f}" if fl else "")
+        print(f"{name:<22}{app['p50_ms']:>9.2f}{app['p95_ms']:>9.2f}{app['p99_ms']:>9.2f}{app['throughput']:>8.1f}{app['errors']:>7}{extra}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

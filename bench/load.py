@@ -1,0 +1,91 @@
+"""Bounded concurrent load over loopback: each client thread is a signed-in user with its own
+keep-alive connection; every request is timed end to end and any non-200 is an error."""
+import http.client
+import re
+import threading
+import time
+from typing import Callable, Optional
+from urllib.parse import urlencode
+
+from bench.stats import Summary, summarise
+
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Client:
+    """One user's browser, reduced to a cookie jar of one session cookie and one connection."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: Optional[str] = None, headers: Optional[dict] = None) -> tuple[int, str]:
+        sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        sent.update(headers or {})
+        if body is not None:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.connection.request(method, path, body=body, headers=sent)
+            response = self.connection.getresponse()
+        except (http.client.HTTPException, ConnectionError):
+            self.connection.close()  # the server closed a kept-alive connection: open a new one and retry once
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.connection.request(method, path, body=body, headers=sent)
+            response = self.connection.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, text
+
+    def get(self, path: str, htmx: bool = False) -> tuple[int, str]:
+        return self.request("GET", path, headers={"HX-Request": "true"} if htmx else None)
+
+    def sign_in(self, username: str, password: str) -> None:
+        status, page = self.get("/sign-in")
+        token = _CSRF_FIELD.search(page)
+        if status != 200 or token is None:
+            raise RuntimeError(f"sign-in page answered {status}")
+        status, _ = self.request("POST", "/sign-in", urlencode({"csrf_token": token.group(1), "username": username,
+                                                                  "password": password, "next": ""}))
+        if status not in (302, 303):
+            raise RuntimeError(f"signing in as {username} answered {status}: check the demo password")
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def run(clients: list, paths: list[tuple[str, bool]], requests: int, call: Callable) -> Summary:
+    """Send `requests` requests, spread over the clients (one thread each), each taking the next
+    path in turn; `call(client, path, htmx)` returns True when the answer is right."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    counter_lock = threading.Lock()
+
+    def worker(client) -> None:
+        mine, bad = [], 0
+        while True:
+            with counter_lock:
+                n = next(counter, None)
+            if n is None:
+                break
+            path, htmx = paths[n % len(paths)]
+            started = time.perf_counter()
+            ok = call(client, path, htmx)
+            mine.append(time.perf_counter() - started)
+            bad += 0 if ok else 1
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    threads = [threading.Thread(target=worker, args=(client,)) for client in clients]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summarise(latencies, errors[0], time.perf_counter() - started)
