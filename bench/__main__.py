@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import random
+import re
 import secrets
 import socket
 import subprocess
@@ -238,10 +239,85 @@ def measure(engine, scenarios: dict, port: int, args) -> dict:
         }
         print(f"{name:<24} p50 {app.p50_ms:7.2f} ms  p95 {app.p95_ms:7.2f} ms  {app.throughput:7.1f} req/s  "
               f"errors {app.errors}  floor p50 {bare.p50_ms:6.2f} ms  x{results[name]['ratio_p50']}", flush=True)
+    caseload = [params["person_id"] for _, _, params in scenarios["assessment"][1]]
+    if caseload:
+        results["assessment_section_save"] = measure_saves(engine, clients["nurse"], caseload, args)
     for group in clients.values():
         for client in group:
             client.close()
     return results
+
+
+_HIDDEN = re.compile(r'name="(csrf_token|version)" value="([^"]*)"')
+
+
+def measure_saves(engine, clients: list, caseload: list[int], args) -> dict:
+    """Saving one section as the key worker: the edit form is fetched first (not timed) for its
+    CSRF token and the version seen, then the save is timed. Each client has its own people,
+    so a refused save (409) would be a real fault, and counts as an error."""
+    shares = [caseload[i::len(clients)] for i in range(len(clients))]
+    turn = {id(client): 0 for client in clients}
+
+    def call(client, _path, _htmx):
+        mine = shares[clients.index(client)]
+        person_id = mine[turn[id(client)] % len(mine)]
+        turn[id(client)] += 1
+        base = f"/people/{person_id}/assessment/sections/perspective"
+        status, form = client.get(base + "/edit", htmx=True)
+        hidden = dict(_HIDDEN.findall(form))
+        body = urlencode({**hidden, "what_matters": f"Bench save {time.time_ns()}", "perspective_given_by": "person"})
+        started = time.perf_counter()
+        status, _ = client.request("POST", base, body, headers={"HX-Request": "true"})
+        timings.append(time.perf_counter() - started)
+        return status == 200
+
+    timings: list[float] = []
+    load.run(clients, [("", True)], 20, call)
+    timings.clear()
+    whole = load.run(clients, [("", True)], args.requests, call)
+    # Throughput here is whole edit-and-save cycles a second; the latencies are the saves alone.
+    app = summarise(timings, whole.errors, whole.requests / whole.throughput if whole.throughput else 0)
+    bare = run_floor_saves(engine, caseload, args)
+    print(f"{'assessment_section_save':<24} p50 {app.p50_ms:7.2f} ms  p95 {app.p95_ms:7.2f} ms  errors {app.errors}  "
+          f"floor p50 {bare.p50_ms:6.2f} ms  x{ratio(app.p50_ms, bare.p50_ms):.2f}", flush=True)
+    return {"user": "nurse", "app": app.as_dict(), "floor": bare.as_dict(),
+            "ratio_p50": round(ratio(app.p50_ms, bare.p50_ms), 2), "ratio_p95": round(ratio(app.p95_ms, bare.p95_ms), 2),
+            "example": "POST /people/<id>/assessment/sections/perspective (htmx)"}
+
+
+def run_floor_saves(engine, caseload: list[int], args):
+    """The least a save must do: a versioned update of the section and an inserted revision, committed."""
+    update = text("UPDATE assessment_section SET answers = CAST(:answers AS JSON), version = version + 1 "
+                  "WHERE section_key = 'perspective' AND assessment_id = (SELECT id FROM assessment WHERE person_id = :p)")
+    insert = text("INSERT INTO assessment_revision (assessment_id, section_key, section_version, answers, changed, saved_at) "
+                  "SELECT id, 'perspective', 0, CAST(:answers AS JSON), CAST('[]' AS JSON), :now FROM assessment WHERE person_id = :p")
+    latencies, lock, counter, counter_lock = [], threading.Lock(), iter(range(args.requests)), threading.Lock()
+
+    def worker(offset: int):
+        mine = []
+        with engine.connect() as connection:
+            while True:
+                with counter_lock:
+                    n = next(counter, None)
+                if n is None:
+                    break
+                values = {"answers": json.dumps({"what_matters": f"floor {n}"}), "p": caseload[(n + offset) % len(caseload)],
+                          "now": datetime.now(timezone.utc).replace(tzinfo=None)}
+                started = time.perf_counter()
+                connection.execute(update, values)
+                connection.execute(insert, values)
+                connection.commit()
+                mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summarise(latencies, 0, time.perf_counter() - started)
 
 
 def run_floor(engine, scenario: str, parameters: list[dict], args):
