@@ -32,13 +32,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["oneplan_engine"] = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
     app.teardown_appcontext(close_session)
 
-    from app import admin, assessment, assets, auth, cli, errors, fhir, figures, filters, home, inbox, people, referrals, security
+    from app import (
+        admin, assessment, assets, auth, care_plan, cli, errors, fhir, figures, filters, home, inbox, networks, people, referrals, security,
+        worklist,
+    )
 
     filters.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    for blueprint in (assets.bp, auth.bp, home.bp, people.bp, assessment.bp, figures.bp, referrals.bp, inbox.bp, admin.bp, fhir.bp):
+    for blueprint in (assets.bp, auth.bp, home.bp, people.bp, assessment.bp, care_plan.bp, worklist.bp, networks.bp, figures.bp,
+                      referrals.bp, inbox.bp, admin.bp, fhir.bp):
         app.register_blueprint(blueprint)
     return app

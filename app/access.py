@@ -12,7 +12,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from app import audit
 from app.db import get_session
-from models import OPEN_REFERRAL_STATUSES, Agency, AuditOutcome, CareTeamMember, Person, Referral, Role, User
+from models import OPEN_REFERRAL_STATUSES, Agency, AuditOutcome, CareTeamMember, Network, Person, Referral, Role, User
 
 
 class AccessRefused(Forbidden):
@@ -37,6 +37,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "view_front_door_figures": frozenset({Role.spa_coordinator, Role.network_lead}),
     "submit_referral": frozenset({Role.spa_coordinator, Role.practitioner, Role.network_lead}),
     "read_inbox": frozenset({Role.spa_coordinator, Role.practitioner, Role.network_lead}),
+    "read_worklist": frozenset({Role.spa_coordinator, Role.practitioner, Role.network_lead}),
+    "view_network": frozenset({Role.network_lead}),
 }
 
 REFUSAL_REASONS = {
@@ -48,6 +50,8 @@ REFUSAL_REASONS = {
     "view_front_door_figures": "Only single point of access coordinators and network leads see the front-door figures.",
     "submit_referral": "Your account cannot send referrals.",
     "read_inbox": "Administrators have no clinical inbox.",
+    "read_worklist": "Administrators have no clinical worklist.",
+    "view_network": "Only network leads see a network's caseload and reviews.",
 }
 
 
@@ -122,6 +126,17 @@ def person_for(user: User, person_id: int, purpose: str, *, write: bool = False)
     )
     session.commit()
     return person
+
+
+def network_for(user: User, network_id: int, purpose: str) -> Network:
+    """Return the network if this user leads it; a lead of another network, or anyone else, is refused (audited)."""
+    require(user, "view_network")
+    network = get_session().get(Network, network_id) if 0 < network_id < 2**31 else None
+    if network is None:
+        raise NotFound("There is no such network.")
+    if user.network_id != network.id:
+        refuse(user, purpose, "You lead another network, so you cannot see this one's caseload.", record_type="network", record_id=network.id)
+    return network
 
 
 def allowed(user: Optional[User], capability: str) -> bool:

@@ -57,6 +57,8 @@ class Question:
     whole: bool = True
     tool: Optional[str] = None  # tool key when the question is an item of a scored tool
     past_only: bool = False  # date questions: today or earlier
+    future_only: bool = False  # date questions: today or later
+    required: bool = False  # a blank answer is an error (the care plan's item forms)
 
     def option(self, value: Any) -> Optional[Option]:
         return next((o for o in self.options if o.value == value), None)
@@ -174,8 +176,9 @@ def template() -> Template:
     return load_template(TEMPLATE_FILE, TOOLS_FILE)
 
 
-def load_template(path: Path = TEMPLATE_FILE, tools_path: Path = TOOLS_FILE) -> Template:
-    """Read and check a template file and the scored-tools file its sections name."""
+def load_template(path: Path = TEMPLATE_FILE, tools_path: Path = TOOLS_FILE, *, keys_unique: bool = True) -> Template:
+    """Read and check a template file and the scored-tools file its sections name. Question keys are
+    unique across the whole template unless `keys_unique` is False (forms whose sections stand alone)."""
     tools = {tool.key: tool for tool in load_tools(tools_path)}
     check = Checker(Path(path).name)
     raw = check.read(path)
@@ -208,6 +211,8 @@ def load_template(path: Path = TEMPLATE_FILE, tools_path: Path = TOOLS_FILE) -> 
                 raise check.error(f"{where}.tools", f"tool '{tool_key}' is already in section '{used_tools[tool_key]}'")
             used_tools[tool_key] = key
             questions.extend(tools[tool_key].items)
+        if not keys_unique:
+            seen_questions = {}
         for question in questions:
             if question.key in seen_questions:
                 raise check.error(where, f"question key '{question.key}' is already used in section '{seen_questions[question.key]}'")
@@ -255,10 +260,14 @@ def read_answer(question: Question, form, errors: dict, *, today: Optional[date]
         limit = question.max_length or DEFAULT_MAX_LENGTH[kind]
         if len(raw) > limit:
             errors[key] = f"{capitalise(question.label)} must be {limit} characters or fewer"
+        elif not raw and question.required:
+            errors[key] = f"Enter {in_sentence(question.label)}"
         return raw or None
     if kind in ("choice", "yes_no"):
         raw = (form.get(key) or "").strip()
         if not raw:
+            if question.required:
+                errors[key] = f"Select {in_sentence(question.label)}"
             return None
         if question.option(raw) is None:
             errors[key] = f"Select one of the options for {in_sentence(question.label)}"
@@ -270,7 +279,8 @@ def read_answer(question: Question, form, errors: dict, *, today: Optional[date]
         return _read_number(question, form, errors)
     if kind == "date":
         before = len(errors)
-        value = fields.date_parts(form, key, question.label, errors, past=question.past_only, today=today)
+        value = fields.date_parts(form, key, in_sentence(question.label), errors, required=question.required, past=question.past_only,
+                                  future=question.future_only, today=today)
         return value.isoformat() if value is not None and len(errors) == before else None
     raise ValueError(f"unknown question type {kind!r}")
 
@@ -429,13 +439,15 @@ class Checker:
         return value
 
 
-QUESTION_FIELDS = ("hint", "options", "unit", "minimum", "maximum", "max_length", "whole", "past_only")
+QUESTION_FIELDS = ("hint", "options", "unit", "minimum", "maximum", "max_length", "whole", "past_only", "future_only", "required")
 # Fields that only make sense for some types; anything else on a question is a mistake.
 ONLY_FOR = {
     "options": ("choice", "multi_choice"),
     "unit": ("number",), "minimum": ("number",), "maximum": ("number",), "whole": ("number",),
     "max_length": ("text", "long_text"),
     "past_only": ("date",),
+    "future_only": ("date",),
+    "required": ("text", "long_text", "choice", "yes_no", "date"),
 }
 
 
@@ -463,6 +475,7 @@ def _question(check: Checker, entry: Any, where: str) -> Question:
         key, check.string(entry, "label", where), kind, check.string(entry, "hint", where, required=False), options,
         unit, minimum, maximum, max_length, check.boolean(entry, "whole", where, True),
         past_only=check.boolean(entry, "past_only", where, False),
+        future_only=check.boolean(entry, "future_only", where, False), required=check.boolean(entry, "required", where, False),
     )
 
 

@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
-from app import demo_assessments, demo_district, demo_referrals
+from app import demo_assessments, demo_care_plans, demo_district, demo_referrals
 from app.db import get_session
 from models import Agency, User
 
@@ -37,11 +37,12 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
     now = datetime.now(timezone.utc)
     demo_referrals.add_referrals(session, referral_count, seed, now, echo=click.echo)
     assessments = demo_assessments.add_assessments(session, seed, now, echo=click.echo)
+    plans = demo_care_plans.add_care_plans(session, seed, now, echo=click.echo)
     click.echo(
         f"Built the demo district (seed {seed}) in {time.monotonic() - started:.1f}s: {built.networks} networks, "
         f"{built.agencies} agencies ({built.by_kind.get('gp_practice', 0)} GP practices), {built.users} staff, "
         f"{built.people:,} people, {built.caseload_people:,} on a caseload, {referral_count:,} referrals, "
-        f"{assessments:,} assessments."
+        f"{assessments:,} assessments, {plans:,} care plans."
     )
 
 

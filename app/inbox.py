@@ -1,7 +1,9 @@
 """My inbox: notifications for me and for my agency."""
+from datetime import date
+
 from flask import Blueprint, g, redirect, request, url_for
 
-from app import access, audit, notifications
+from app import access, audit, notifications, workload
 from app.db import get_session
 from app.rendering import render
 
@@ -12,6 +14,7 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 def index():
     access.require(g.user, "read_inbox")
     session = get_session()
+    workload.remind_reviews(session, g.user, date.today())
     items = notifications.inbox(session, g.user)
     audit.record(session, "view_inbox", user=g.user, detail=f"{len(items)} items")
     session.commit()

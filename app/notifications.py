@@ -18,6 +18,26 @@ def notify(
     return item
 
 
+def notify_once(
+    session: Session, kind: str, topic: str, recipients: set[tuple[Optional[int], Optional[int]]], message: str, *,
+    person_id: Optional[int] = None, link: Optional[str] = None,
+) -> None:
+    """One unread item per recipient (user id, or agency id for the whole agency) and topic: an unread
+    one already there is brought to the top with the new message instead of being repeated."""
+    if not recipients:
+        return
+    unread = session.exec(select(Notification).where(Notification.topic == topic).where(Notification.read_at.is_(None))).all()  # type: ignore[union-attr]
+    existing = {(n.user_id, None if n.user_id else n.agency_id): n for n in unread}
+    now = datetime.now(timezone.utc)
+    for user_id, agency_id in sorted(recipients, key=lambda r: (r[0] or 0, r[1] or 0)):
+        item = existing.get((user_id, agency_id))
+        if item is None:
+            item = Notification(kind=kind, topic=topic, user_id=user_id, agency_id=agency_id, person_id=person_id, link=link, message="")
+        item.message = message[:500]
+        item.created_at = now
+        session.add(item)
+
+
 def _mine(user: User):
     return or_(Notification.user_id == user.id, (Notification.user_id.is_(None)) & (Notification.agency_id == user.agency_id))  # type: ignore[union-attr]
 

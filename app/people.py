@@ -1,5 +1,5 @@
 """People: search, and the person's summary and care team."""
-from flask import Blueprint, g, request
+from flask import Blueprint, g, redirect, request, url_for
 
 from app import access, audit, care_team, search as person_search
 from app.db import get_session
@@ -25,3 +25,36 @@ def search():
 def show(person_id: int):
     person = access.person_for(g.user, person_id, "view_person")
     return render("people/show.html", summary=care_team.summary(get_session(), person))
+
+
+@bp.get("/<int:person_id>/team")
+def team(person_id: int):
+    person = access.person_for(g.user, person_id, "view_care_team")
+    return _team_page(person)
+
+
+@bp.post("/<int:person_id>/team")
+def add_to_team(person_id: int):
+    person = access.person_for(g.user, person_id, "change_care_team", write=True)
+    member, errors = care_team.add_agency(get_session(), person, request.form, g.user)
+    if errors:
+        return _team_page(person, form=request.form, errors=errors, status=400)
+    return redirect(url_for("people.team", person_id=person.id, added=member.id))
+
+
+@bp.post("/<int:person_id>/team/<int:member_id>/leave")
+def remove_from_team(person_id: int, member_id: int):
+    person = access.person_for(g.user, person_id, "change_care_team", write=True)
+    problem = care_team.remove_member(get_session(), person, member_id, g.user)
+    if problem:
+        return _team_page(person, problem=problem, status=409)
+    return redirect(url_for("people.team", person_id=person.id, removed=1))
+
+
+def _team_page(person, *, form=None, errors=None, problem=None, status=200):
+    session = get_session()
+    summary = care_team.summary(session, person)
+    may_edit = access.may_change(session, g.user, person)
+    agencies = care_team.agencies_to_add(session, summary.team) if may_edit else []
+    return render("people/team.html", summary=summary, may_edit=may_edit, agencies=agencies, form=form or {}, errors=errors or {},
+                  problem=problem, added=request.args.get("added"), removed=request.args.get("removed")), status

@@ -14,7 +14,6 @@ from app import audit, fields, notifications
 from models import (
     AWAITING_DECISION,
     Agency,
-    CarePlan,
     CareTeamMember,
     Network,
     OPEN_REFERRAL_STATUSES,
@@ -344,11 +343,10 @@ def allocate(session: Session, person: Person, key_worker: User, by: User, refer
     mine.user_id = key_worker.id
     mine.is_key_worker = True
     session.add(mine)
-    from app import single_assessment  # the assessment needs its template data; loaded on first use
+    from app import shared_care_plan, single_assessment  # they need their template data; loaded on first use
 
     single_assessment.open_assessment(session, person, by)
-    if session.exec(select(CarePlan.id).where(CarePlan.person_id == person.id)).first() is None:
-        session.add(CarePlan(person_id=person.id, opened_by_id=by.id))
+    shared_care_plan.open_plan(session, person, by)
     standard = response_standards()[referral.urgency]
     notifications.notify(
         session, "referral_allocated",

@@ -1,7 +1,12 @@
 """OnePlan's tables: the domain, nothing else (no Flask, no queries)."""
 from models.enums import (
+    ActionStatus,
     AgencyKind,
     AuditOutcome,
+    ContactKind,
+    GoalStatus,
+    NeedStatus,
+    OPEN_ACTION_STATUSES,
     AWAITING_DECISION,
     OPEN_REFERRAL_STATUSES,
     Profession,
@@ -19,7 +24,16 @@ from models.audit import AuditEvent
 from models.referral import Referral
 from models.notification import Notification
 from models.assessment import Assessment, AssessmentRevision, AssessmentSection, SuggestedNeed
-from models.care_plan import CarePlan
+from models.care_plan import (
+    CarePlan,
+    CarePlanAction,
+    CarePlanContact,
+    CarePlanGoal,
+    CarePlanNeed,
+    CarePlanPart,
+    CarePlanRevision,
+    CarePlanView,
+)
 from models.api_token import ApiToken
 
 __all__ = [
@@ -46,5 +60,17 @@ __all__ = [
     "AssessmentRevision",
     "SuggestedNeed",
     "CarePlan",
+    "CarePlanAction",
+    "CarePlanContact",
+    "CarePlanGoal",
+    "CarePlanNeed",
+    "CarePlanPart",
+    "CarePlanRevision",
+    "CarePlanView",
+    "ActionStatus",
+    "ContactKind",
+    "GoalStatus",
+    "NeedStatus",
+    "OPEN_ACTION_STATUSES",
     "ApiToken",
 ]

@@ -171,3 +171,66 @@ REFERRAL_STATUS_LABELS = {
     ReferralStatus.redirected: "Redirected",
     ReferralStatus.closed: "Closed",
 }
+
+
+class NeedStatus(str, enum.Enum):
+    active = "active"
+    met = "met"
+    no_longer_needed = "no_longer_needed"
+
+    @property
+    def label(self) -> str:
+        return {"active": "Active", "met": "Met", "no_longer_needed": "No longer needed"}[self.value]
+
+
+class GoalStatus(str, enum.Enum):
+    """PRSB personalised care and support plan: a goal's status."""
+
+    proposed = "proposed"
+    active = "active"
+    achieved = "achieved"
+    no_longer_wanted = "no_longer_wanted"
+
+    @property
+    def label(self) -> str:
+        return {"proposed": "Proposed", "active": "Active", "achieved": "Achieved", "no_longer_wanted": "No longer wanted"}[self.value]
+
+
+class ActionStatus(str, enum.Enum):
+    """An action's handshake: requested of an agency until it accepts or declines; then in progress, done or cancelled."""
+
+    requested = "requested"
+    accepted = "accepted"
+    declined = "declined"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return ACTION_STATUS_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_ACTION_STATUSES
+
+
+ACTION_STATUS_LABELS = {
+    ActionStatus.requested: "Requested",
+    ActionStatus.accepted: "Accepted",
+    ActionStatus.declined: "Declined",
+    ActionStatus.in_progress: "In progress",
+    ActionStatus.done: "Done",
+    ActionStatus.cancelled: "Cancelled",
+}
+# Still to be done by someone: these count towards a worklist and can be overdue.
+OPEN_ACTION_STATUSES = frozenset({ActionStatus.requested, ActionStatus.accepted, ActionStatus.in_progress})
+
+
+class ContactKind(str, enum.Enum):
+    personal = "personal"
+    professional = "professional"
+
+    @property
+    def label(self) -> str:
+        return {"personal": "Personal", "professional": "Professional"}[self.value]

@@ -23,5 +23,7 @@ class Notification(SQLModel, table=True):
     kind: str = Field(max_length=48)
     message: str = Field(max_length=500)
     link: Optional[str] = Field(default=None, max_length=200)
+    # What the item is about ("plan_changed:42"): one unread item per topic, refreshed, not repeated.
+    topic: Optional[str] = Field(default=None, max_length=120, index=True)
     created_at: datetime = Field(default_factory=utc_now)
     read_at: Optional[datetime] = Field(default=None)

@@ -119,3 +119,25 @@ class World:
         self.admin = user(session, self.admin_agency, Role.administrator, Profession.administrator, username="admin")
         self.person = person(session, self.practice)
         team_member(session, self.person, self.nursing, self.nurse, key_worker=True)
+
+
+def care_plan(session: Session, person: Person, by: User):
+    """The person's care plan, opened (with its empty parts) by `by`."""
+    from app import shared_care_plan
+
+    plan = shared_care_plan.open_plan(session, person, by)
+    session.commit()
+    return plan
+
+
+class PlanWorld(World):
+    """World, plus a social worker whose agency is in the care team, a therapy service that is not,
+    and the person's care plan opened by the key worker (the nurse)."""
+
+    def __init__(self, session: Session):
+        super().__init__(session)
+        self.social_worker = user(session, self.social_care, profession=Profession.social_worker, username="socialworker")
+        team_member(session, self.person, self.social_care, self.social_worker, role="Social work")
+        self.therapy = agency(session, AgencyKind.therapy, name="Community Therapy")
+        self.ot = user(session, self.therapy, profession=Profession.occupational_therapist, username="ot")
+        self.plan = care_plan(session, self.person, self.nurse)

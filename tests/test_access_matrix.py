@@ -11,7 +11,8 @@ from tests.conftest import AuthActions
 from tests.factories import World
 
 SAMPLE_ARGUMENTS = {"section_key": "perspective", "revision_id": 999999, "item_id": 999999, "need_id": 999999,
-                    "goal_id": 999999, "action_id": 999999, "contact_id": 999999, "part": "about_me"}
+                    "goal_id": 999999, "action_id": 999999, "contact_id": 999999, "part_key": "about_me", "kind": "goals",
+                    "suggestion_id": 999999, "member_id": 999999}
 
 
 def person_routes(app):
@@ -54,8 +55,8 @@ def test_every_person_scoped_route_applies_the_access_rules(app, client, db, use
         url = _url(app, rule, world.person.id)
         before = len(db.exec(select(AuditEvent).where(AuditEvent.outcome == AuditOutcome.refused)).all())
         response = client.get(url) if method == "GET" else auth.post(url, {})
-        # A change is a POST; a GET that ends in /edit serves the form for one, so it needs write access too.
-        allowed = may_write if method == "POST" or rule.rule.endswith("/edit") else may_read
+        # A change is a POST; a GET that ends in /edit or /new serves the form for one, so it needs write access too.
+        allowed = may_write if method == "POST" or rule.rule.endswith(("/edit", "/new")) else may_read
         body = response.get_data(as_text=True)
         if allowed:
             assert response.status_code not in (401, 403, 500), (method, url, response.status_code)

@@ -1,0 +1,294 @@
+"""The shared care plan pages: the whole plan, its parts and items edited in place, the action
+handshake, its history, and the person's printable copy."""
+from datetime import date
+
+from flask import Blueprint, abort, g, redirect, request, url_for
+
+from app import access, handshake, shared_care_plan
+from app.db import get_session
+from app.rendering import is_htmx, render
+from models import CarePlanRevision
+
+bp = Blueprint("care_plan", __name__, url_prefix="/people/<int:person_id>/care-plan")
+
+KINDS = {"needs": "need", "goals": "goal", "actions": "action", "contacts": "contact"}
+ITEM = "<any(needs, goals, actions, contacts):kind>"
+NEW_ITEM_ANSWERS = {"need": {"status": "active"}, "goal": {"status": "proposed"}, "contact": {"out_of_hours": "no"}}
+
+
+@bp.get("")
+def show(person_id: int):
+    person = access.person_for(g.user, person_id, "view_care_plan")
+    session = get_session()
+    record = shared_care_plan.view(session, person.id, g.user)
+    if record is not None:
+        shared_care_plan.mark_seen(session, record.plan, g.user)
+        session.commit()
+    return render("care_plan/page.html", **_context(person, record))
+
+
+@bp.post("")
+def start(person_id: int):
+    person = access.person_for(g.user, person_id, "start_care_plan", write=True)
+    session = get_session()
+    shared_care_plan.open_plan(session, person, g.user)
+    session.commit()
+    return redirect(url_for("care_plan.show", person_id=person.id))
+
+
+# --- The plan's own parts --------------------------------------------------------------------
+
+@bp.get("/parts/<part_key>/edit")
+def edit_part(person_id: int, part_key: str):
+    person = access.person_for(g.user, person_id, "view_care_plan", write=True)
+    record = _record(person)
+    return _part_response(person, record, _part(record, part_key), editing=True)
+
+
+@bp.post("/parts/<part_key>")
+def save_part(person_id: int, part_key: str):
+    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    session = get_session()
+    record = _record(person)
+    part = _part(record, part_key)
+    result = shared_care_plan.save_part(session, record.plan, person, part_key, request.form, g.user, _seen_version())
+    if result.errors:
+        return _part_response(person, record, part, editing=True, form=request.form, errors=result.errors, status=400)
+    if result.conflict:
+        record = _record(person)
+        return _part_response(person, record, record.part(part_key), editing=True, form=request.form, conflict=result.conflict, status=409)
+    if not is_htmx():
+        return redirect(url_for("care_plan.show", person_id=person.id) + f"#part-{part_key}")
+    record = _record(person)
+    return _part_response(person, record, record.part(part_key), editing=False, saved=True)
+
+
+# --- Needs, goals, actions and contacts --------------------------------------------------------
+
+@bp.get(f"/{ITEM}/new")
+def new_item(person_id: int, kind: str):
+    person = access.person_for(g.user, person_id, "view_care_plan", write=True)
+    record = _record(person)
+    return _form_response(person, record, KINDS[kind], None, need_id=request.args.get("need_id", ""))
+
+
+@bp.post(f"/{ITEM}")
+def add_item(person_id: int, kind: str):
+    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    session = get_session()
+    record = _record(person)
+    item_type = KINDS[kind]
+    result = shared_care_plan.add_item(session, record.plan, person, item_type, request.form, g.user)
+    if not result.ok:
+        return _form_response(person, record, item_type, None, need_id=request.form.get("need_id", ""), form=request.form,
+                              errors=result.errors, status=400)
+    if not is_htmx():
+        return redirect(url_for("care_plan.show", person_id=person.id) + f"#{item_type}-{result.item.id}")
+    record = _record(person)
+    if item_type == "need":
+        return render("care_plan/page.html", "needs", **_context(person, record))
+    if item_type == "contact":
+        return render("care_plan/page.html", "contacts", **_context(person, record))
+    return render("care_plan/_need.html", **_context(person, record), group=record.need_view(result.item.need_id))
+
+
+@bp.get(f"/{ITEM}/<int:item_id>/edit")
+def edit_item(person_id: int, kind: str, item_id: int):
+    person = access.person_for(g.user, person_id, "view_care_plan", write=True)
+    record = _record(person)
+    return _form_response(person, record, KINDS[kind], _item(record, KINDS[kind], item_id))
+
+
+@bp.post(f"/{ITEM}/<int:item_id>")
+def save_item(person_id: int, kind: str, item_id: int):
+    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    session = get_session()
+    record = _record(person)
+    item_type = KINDS[kind]
+    row = _item(record, item_type, item_id)
+    result = shared_care_plan.edit_item(session, record.plan, person, item_type, row, request.form, g.user, _seen_version())
+    if not result.ok:
+        status = 409 if result.conflict or result.refused else 400
+        return _form_response(person, record, item_type, row, form=request.form, errors=result.errors, conflict=result.conflict,
+                              refused=result.refused, status=status)
+    return _item_saved(person, item_type, item_id)
+
+
+@bp.post("/actions/<int:action_id>/status")
+def move_action(person_id: int, action_id: int):
+    """Accept, decline, start, complete or cancel an action, from the plan or from a worklist."""
+    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    session = get_session()
+    record = _record(person)
+    action = _item(record, "action", action_id)
+    transition = handshake.parse(request.form.get("transition", ""))
+    if transition is None:
+        abort(400, "Choose what to do with the action.")
+    result = shared_care_plan.respond(session, record.plan, person, action, transition, request.form.get("reason"), g.user,
+                                      _seen_version())
+    if result.forbidden:
+        access.refuse(g.user, "edit_care_plan", result.forbidden, person_id=person.id, record_type="care_plan_action", record_id=action_id)
+    status = 400 if result.errors else 409 if result.refused else 200
+    if request.form.get("from") == "worklist":
+        from app import worklist
+
+        return worklist.row_response(person, action_id, errors=result.errors, refused=result.refused, status=status)
+    if not is_htmx() and status == 200:
+        return redirect(url_for("care_plan.show", person_id=person.id) + f"#action-{action_id}")
+    record = _record(person)
+    context = dict(**_context(person, record), item=record.action_view(action_id), action_errors=result.errors,
+                   action_refused=result.refused, form=request.form)
+    if is_htmx():
+        return render("care_plan/_action.html", **context), status
+    return render("care_plan/form_page.html", **context, partial="care_plan/_action.html",
+                  heading="Action"), status
+
+
+@bp.post("/contacts/<int:contact_id>/remove")
+def remove_contact(person_id: int, contact_id: int):
+    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    session = get_session()
+    record = _record(person)
+    row = _item(record, "contact", contact_id)
+    result = shared_care_plan.remove_contact(session, record.plan, person, row, g.user, _seen_version())
+    if not is_htmx():
+        return redirect(url_for("care_plan.show", person_id=person.id, notice="contact-removed" if result.ok else "contact-changed") + "#contacts")
+    record = _record(person)
+    return render("care_plan/page.html", "contacts", **_context(person, record), contacts_notice=result.refused), (200 if result.ok else 409)
+
+
+# --- Suggested needs from the assessment -----------------------------------------------------
+
+@bp.post("/suggestions/adopt")
+def adopt(person_id: int):
+    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    session = get_session()
+    record = _record(person)
+    result = shared_care_plan.adopt(session, record.plan, person, request.form, g.user)
+    status = 400 if result.errors else 200
+    if not is_htmx() and status == 200:
+        return redirect(url_for("care_plan.show", person_id=person.id, adopted=len(result.added), skipped=len(result.skipped)) + "#needs")
+    record = _record(person)
+    context = dict(**_context(person, record), adopt_errors=result.errors, adopt_form=request.form if result.errors else None,
+                   adopted=result.added, skipped=result.skipped)
+    return render("care_plan/page.html", "needs", **context), status
+
+
+@bp.post("/suggestions/<int:suggestion_id>/dismiss")
+def dismiss(person_id: int, suggestion_id: int):
+    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    session = get_session()
+    record = _record(person)
+    shared_care_plan.dismiss(session, person, suggestion_id, g.user)
+    if not is_htmx():
+        return redirect(url_for("care_plan.show", person_id=person.id) + "#needs")
+    record = _record(person)
+    return render("care_plan/page.html", "needs", **_context(person, record))
+
+
+# --- History and the person's copy -------------------------------------------------------------
+
+@bp.get("/history")
+def history(person_id: int):
+    person = access.person_for(g.user, person_id, "view_care_plan_history")
+    session = get_session()
+    plan = shared_care_plan.plan_for(session, person.id)
+    rows = shared_care_plan.history(session, plan) if plan else []
+    return render("care_plan/history.html", person=person, rows=rows)
+
+
+@bp.get("/history/<int:revision_id>")
+def revision(person_id: int, revision_id: int):
+    person = access.person_for(g.user, person_id, "view_care_plan_history")
+    session = get_session()
+    plan = shared_care_plan.plan_for(session, person.id)
+    found = session.get(CarePlanRevision, revision_id) if revision_id < 2**31 else None
+    if found is None or plan is None or found.care_plan_id != plan.id:
+        abort(404, "There is no such change to this care plan.")
+    row = next((r for r in shared_care_plan.history(session, plan) if r.revision.id == found.id), None)
+    return render("care_plan/revision.html", person=person, row=row, revision=found,
+                  changes=shared_care_plan.revision_diff(session, found))
+
+
+@bp.get("/print")
+def print_copy(person_id: int):
+    person = access.person_for(g.user, person_id, "print_care_plan")
+    record = _record(person)
+    return render("care_plan/print.html", **_context(person, record))
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+def _context(person, record) -> dict:
+    session = get_session()
+    may_edit = access.may_change(session, g.user, person)
+    staff = shared_care_plan.team_staff(session, record.team) if record is not None and may_edit else {}
+    return dict(person=person, record=record, may_edit=may_edit, staff=staff, today=date.today(),
+                notice=request.args.get("notice"), adopted_count=request.args.get("adopted"),
+                skipped_count=request.args.get("skipped"))
+
+
+def _record(person) -> shared_care_plan.PlanView:
+    record = shared_care_plan.view(get_session(), person.id, g.user)
+    if record is None:
+        abort(404, "This person has no care plan yet. Start it from their care plan page.")
+    return record
+
+
+def _part(record, part_key: str) -> shared_care_plan.PartView:
+    try:
+        shared_care_plan.parts().section(part_key)
+    except KeyError:
+        abort(404, "There is no such part of the care plan.")
+    return record.part(part_key)
+
+
+def _item(record, item_type: str, item_id: int):
+    row = shared_care_plan.item(get_session(), record.plan, item_type, item_id)
+    if row is None:
+        abort(404, f"There is no such {item_type} in this care plan.")
+    return row
+
+
+def _seen_version() -> int:
+    raw = request.form.get("version", "")
+    if not raw.isdigit() or len(raw) > 9:
+        abort(400, "The form is missing the version you saw. Reload the page and try again.")
+    return int(raw)
+
+
+def _part_response(person, record, part, *, editing: bool, form=None, errors=None, conflict=None, saved=False, status=200):
+    context = dict(**_context(person, record), part=part, editing=editing, form=form, errors=errors or {}, conflict=conflict, saved=saved)
+    if is_htmx():
+        return render("care_plan/page.html", "part", **context), status
+    return render("care_plan/form_page.html", **context, partial="care_plan/_part.html", heading=part.section.title), status
+
+
+def _form_response(person, record, item_type: str, row, *, need_id: str = "", form=None, errors=None, conflict=None, refused=None,
+                   status=200):
+    if item_type == "action" and row is not None and row.status in handshake.FINAL and status == 200:
+        refused = f"This action is {row.status.label.lower()}, so it can no longer be changed. Add a new action instead."
+    section = shared_care_plan.item_forms().section(item_type)
+    answers = shared_care_plan.snapshot(item_type, row) if row is not None else NEW_ITEM_ANSWERS.get(item_type, {})
+    context = dict(**_context(person, record), item_type=item_type, section=section, row=row, answers=answers, form=form,
+                   errors=errors or {}, conflict=conflict, refused=refused, need_id=need_id)
+    if is_htmx():
+        response = render("care_plan/_item_form.html", **context), status
+        if row is None and status != 200:
+            # A new item's form sits in its own slot; a refused save shows the form there again.
+            new_id = f"new-{item_type}-{need_id or 'plan'}"
+            return (*response, {"HX-Retarget": f"#{new_id}", "HX-Reswap": "outerHTML"})
+        return response
+    heading = ("Change the " if row is not None else "Add a ") + section.title.lower()
+    return render("care_plan/form_page.html", **context, partial="care_plan/_item_form.html", heading=heading), status
+
+
+def _item_saved(person, item_type: str, item_id: int):
+    if not is_htmx():
+        return redirect(url_for("care_plan.show", person_id=person.id) + f"#{item_type}-{item_id}")
+    record = _record(person)
+    context = _context(person, record)
+    if item_type == "need":
+        return render("care_plan/_need.html", **context, group=record.need_view(item_id))
+    found = {"goal": record.goal_view, "action": record.action_view, "contact": record.contact_view}[item_type](item_id)
+    return render(f"care_plan/_{item_type}.html", **context, item=found, saved=True)

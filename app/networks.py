@@ -1,0 +1,22 @@
+"""A network's page for its lead: the care plans past their review date, and the caseload's size."""
+from datetime import date
+
+from flask import Blueprint, g
+
+from app import access, audit, care_team, workload
+from app.db import get_session
+from app.rendering import render
+
+bp = Blueprint("networks", __name__, url_prefix="/networks")
+
+
+@bp.get("/<int:network_id>")
+def show(network_id: int):
+    network = access.network_for(g.user, network_id, "view_network")
+    session = get_session()
+    today = date.today()
+    reviews, overdue_total = workload.reviews_for_network(session, network.id, today)
+    caseload = care_team.network_caseload_count(session, network.id)
+    audit.record(session, "view_network", user=g.user, record_type="network", record_id=network.id, detail=f"{overdue_total} reviews overdue")
+    session.commit()
+    return render("networks/show.html", network=network, reviews=reviews, overdue_total=overdue_total, caseload=caseload, today=today)

@@ -1,0 +1,155 @@
+"""What is waiting for someone: actions owned by an agency or a practitioner across everyone's
+care plans, and care plans due for review (for their key worker, and for their network)."""
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Optional
+
+from sqlalchemy import case, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from app import notifications
+from models import (
+    OPEN_ACTION_STATUSES, ActionStatus, Agency, CarePlan, CarePlanAction, CarePlanNeed, CareTeamMember, Notification, Person, User,
+)
+
+WORKLIST_LIMIT = 200
+REVIEW_NOTICE_DAYS = 14  # plans due for review within this many days show on the worklist
+
+STATUS_FILTERS = {
+    "open": ("Still to do", OPEN_ACTION_STATUSES),
+    "requested": ("Waiting for us to accept", frozenset({ActionStatus.requested})),
+    "in_hand": ("Accepted or in progress", frozenset({ActionStatus.accepted, ActionStatus.in_progress})),
+    "declined": ("Declined", frozenset({ActionStatus.declined})),
+    "done": ("Done", frozenset({ActionStatus.done})),
+    "cancelled": ("Cancelled", frozenset({ActionStatus.cancelled})),
+    "all": ("All", frozenset(ActionStatus)),
+}
+
+
+@dataclass
+class WorklistFilters:
+    status: str = "open"
+    mine: bool = False  # only actions naming me, not everything my agency owns
+
+    @classmethod
+    def from_args(cls, args) -> "WorklistFilters":
+        """Filters from the query string; anything unknown falls back to the default."""
+        status = args.get("status", "open")
+        return cls(status if status in STATUS_FILTERS else "open", args.get("mine") == "yes")
+
+
+@dataclass
+class WorkItem:
+    action: CarePlanAction
+    person: Person
+    need: Optional[CarePlanNeed]
+    owner_user: Optional[User]
+    overdue: bool
+
+
+def worklist(session: Session, user: User, filters: WorklistFilters, today: date, limit: int = WORKLIST_LIMIT) -> tuple[list[WorkItem], int]:
+    """Actions owned by the user's agency (or only those naming the user), overdue first, then the
+    soonest due; undated ones last. Returns the rows and how many match."""
+    statuses = list(STATUS_FILTERS[filters.status][1])
+    conditions = [CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(statuses)]  # type: ignore[attr-defined]
+    if filters.mine:
+        conditions.append(CarePlanAction.owner_user_id == user.id)
+    total = session.exec(select(func.count(CarePlanAction.id)).where(*conditions)).one()
+    OwnerUser = aliased(User)
+    rows = session.exec(
+        select(CarePlanAction, Person, CarePlanNeed, OwnerUser)
+        .join(Person, Person.id == CarePlanAction.person_id)
+        .outerjoin(CarePlanNeed, CarePlanNeed.id == CarePlanAction.need_id)
+        .outerjoin(OwnerUser, OwnerUser.id == CarePlanAction.owner_user_id)
+        .where(*conditions)
+        .order_by(case((CarePlanAction.due_on.is_(None), 1), else_=0), CarePlanAction.due_on, CarePlanAction.id)  # type: ignore[union-attr]
+        .limit(limit)
+    ).all()
+    return [
+        WorkItem(action, person, need, owner_user, action.status.is_open and action.due_on is not None and action.due_on < today)
+        for action, person, need, owner_user in rows
+    ], total
+
+
+def work_item(session: Session, action_id: int, today: date) -> Optional[WorkItem]:
+    OwnerUser = aliased(User)
+    row = session.exec(
+        select(CarePlanAction, Person, CarePlanNeed, OwnerUser)
+        .join(Person, Person.id == CarePlanAction.person_id)
+        .outerjoin(CarePlanNeed, CarePlanNeed.id == CarePlanAction.need_id)
+        .outerjoin(OwnerUser, OwnerUser.id == CarePlanAction.owner_user_id)
+        .where(CarePlanAction.id == action_id)
+    ).first()
+    if row is None:
+        return None
+    action, person, need, owner_user = row
+    return WorkItem(action, person, need, owner_user, action.status.is_open and action.due_on is not None and action.due_on < today)
+
+
+@dataclass
+class ReviewDue:
+    plan: CarePlan
+    person: Person
+    key_worker: Optional[User]
+    agency: Optional[Agency]
+    overdue: bool
+
+
+def reviews_for_key_worker(session: Session, user: User, today: date, limit: int = 100) -> list[ReviewDue]:
+    """Plans this user leads as key worker that are past their review date or due within two weeks."""
+    rows = session.exec(
+        select(CarePlan, Person)
+        .join(Person, Person.id == CarePlan.person_id)
+        .join(CareTeamMember, CareTeamMember.person_id == CarePlan.person_id)
+        .where(CareTeamMember.user_id == user.id, CareTeamMember.is_key_worker.is_(True), CareTeamMember.left_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .where(CarePlan.review_due_on <= today + timedelta(days=REVIEW_NOTICE_DAYS))  # type: ignore[operator]
+        .order_by(CarePlan.review_due_on, Person.family_name_key)
+        .limit(limit)
+    ).all()
+    return [ReviewDue(plan, person, user, None, plan.review_due_on < today) for plan, person in rows]
+
+
+def reviews_for_network(session: Session, network_id: int, today: date, limit: int = 200) -> tuple[list[ReviewDue], int]:
+    """Plans of people registered in the network that are past their review date, most overdue first,
+    with their key worker; returns the rows and how many there are."""
+    conditions = [Agency.network_id == network_id, CarePlan.review_due_on < today]  # type: ignore[operator]
+    total = session.exec(
+        select(func.count(CarePlan.id)).join(Person, Person.id == CarePlan.person_id).join(Agency, Agency.id == Person.gp_practice_id)
+        .where(*conditions)
+    ).one()
+    KeyWorker, KeyWorkerAgency = aliased(User), aliased(Agency)
+    rows = session.exec(
+        select(CarePlan, Person, KeyWorker, KeyWorkerAgency)
+        .join(Person, Person.id == CarePlan.person_id)
+        .join(Agency, Agency.id == Person.gp_practice_id)
+        .outerjoin(CareTeamMember, (CareTeamMember.person_id == Person.id) & CareTeamMember.is_key_worker.is_(True)  # type: ignore[attr-defined]
+                   & CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+        .outerjoin(KeyWorker, KeyWorker.id == CareTeamMember.user_id)
+        .outerjoin(KeyWorkerAgency, KeyWorkerAgency.id == CareTeamMember.agency_id)
+        .where(*conditions)
+        .order_by(CarePlan.review_due_on, Person.family_name_key)
+        .limit(limit)
+    ).all()
+    return [ReviewDue(plan, person, worker, agency, True) for plan, person, worker, agency in rows], total
+
+
+def remind_reviews(session: Session, user: User, today: date) -> int:
+    """Put a "review due" item in the key worker's inbox for each plan past its review date, once per
+    review date (a later review date is a new reminder). Returns how many were added."""
+    overdue = [due for due in reviews_for_key_worker(session, user, today) if due.overdue]
+    topics = {due.plan.id: f"review_due:{due.plan.id}:{due.plan.review_due_on.isoformat()}" for due in overdue}
+    if not topics:
+        return 0
+    sent = set(session.exec(select(Notification.topic).where(Notification.user_id == user.id,
+                                                            Notification.topic.in_(list(topics.values())))))  # type: ignore[union-attr]
+    added = 0
+    for due in overdue:
+        if topics[due.plan.id] in sent:
+            continue
+        notifications.notify(
+            session, "review_due", f"{due.person.full_name}'s care plan was due for review on {due.plan.review_due_on.day} "
+            f"{due.plan.review_due_on:%B %Y}.", user_id=user.id, person_id=due.person.id, link=f"/people/{due.person.id}/care-plan",
+        ).topic = topics[due.plan.id]
+        added += 1
+    return added
