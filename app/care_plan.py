@@ -144,6 +144,23 @@ def move_action(person_id: int, action_id: int):
                   heading="Action"), status
 
 
+@bp.get("/actions/<int:action_id>/status/edit")
+def move_form(person_id: int, action_id: int):
+    """The reason form for declining or cancelling an action: in place for htmx, or its own page."""
+    person = access.person_for(g.user, person_id, "view_care_plan", write=True)
+    record = _record(person)
+    action = _item(record, "action", action_id)
+    transition = handshake.parse(request.args.get("transition", ""))
+    if transition not in (handshake.Transition.decline, handshake.Transition.cancel):
+        abort(404, "Only declining and cancelling ask for a reason.")
+    from_page = "worklist" if request.args.get("from") == "worklist" else "plan"
+    target = f"work-{action_id}" if from_page == "worklist" else f"action-{action_id}"
+    context = dict(person=person, action=action, move=transition.value, target=target, from_page=from_page)
+    if is_htmx():
+        return render("care_plan/move_page.html", "reason", **context)
+    return render("care_plan/move_page.html", **context)
+
+
 @bp.post("/contacts/<int:contact_id>/remove")
 def remove_contact(person_id: int, contact_id: int):
     person = access.person_for(g.user, person_id, "edit_care_plan", write=True)

@@ -1,12 +1,18 @@
 """Jinja filters for how OnePlan shows dates and error lists."""
-from datetime import date
+from datetime import date, timezone
+from zoneinfo import ZoneInfo
+
+ENGLAND = ZoneInfo("Europe/London")
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
 
 def long_date(value) -> str:
-    """12 March 1941: the NHS.UK style for dates."""
+    """12 March 1941: the NHS.UK style for dates (month names in English, whatever the machine's locale)."""
     if value is None:
         return ""
-    return f"{value.day} {value:%B %Y}"
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def age(born: date, today: date | None = None) -> int:
@@ -21,15 +27,12 @@ def error_list(errors: dict) -> list[dict]:
 
 def local_time(moment) -> str:
     """A UTC time as England's local clock: 14:05 on 3 March 2026."""
-    from datetime import timezone
-    from zoneinfo import ZoneInfo
-
     if moment is None:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    local = moment.astimezone(ZoneInfo("Europe/London"))
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+    local = moment.astimezone(ENGLAND)
+    return f"{local.hour:02d}:{local.minute:02d} on {local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
 def options(items, selected=None, text=None) -> list[dict]:

@@ -22,7 +22,8 @@ def index():
     workload.remind_reviews(session, g.user, today)
     audit.record(session, "view_worklist", user=g.user, detail=f"{total} actions, {len(reviews)} reviews")
     session.commit()
-    return render("worklist/index.html", "items", items=items, total=total, filters=filters, reviews=reviews,
+    pages = max(1, -(-total // workload.WORKLIST_PAGE))
+    return render("worklist/index.html", "items", items=items, total=total, filters=filters, reviews=reviews, pages=pages,
                   status_filters=workload.STATUS_FILTERS, today=today)
 
 

@@ -13,7 +13,7 @@ from models import (
     OPEN_ACTION_STATUSES, ActionStatus, Agency, CarePlan, CarePlanAction, CarePlanNeed, CareTeamMember, Notification, Person, User,
 )
 
-WORKLIST_LIMIT = 200
+WORKLIST_PAGE = 50
 REVIEW_NOTICE_DAYS = 14  # plans due for review within this many days show on the worklist
 
 STATUS_FILTERS = {
@@ -31,12 +31,19 @@ STATUS_FILTERS = {
 class WorklistFilters:
     status: str = "open"
     mine: bool = False  # only actions naming me, not everything my agency owns
+    page: int = 1
 
     @classmethod
     def from_args(cls, args) -> "WorklistFilters":
         """Filters from the query string; anything unknown falls back to the default."""
         status = args.get("status", "open")
-        return cls(status if status in STATUS_FILTERS else "open", args.get("mine") == "yes")
+        page = args.get("page", "1")
+        return cls(status if status in STATUS_FILTERS else "open", args.get("mine") == "yes",
+                   int(page) if page.isdigit() and 0 < len(page) < 6 and int(page) > 0 else 1)
+
+    def query(self, page: int) -> dict:
+        """The query string for another page of the same list."""
+        return {"status": self.status, **({"mine": "yes"} if self.mine else {}), "page": page}
 
 
 @dataclass
@@ -48,9 +55,9 @@ class WorkItem:
     overdue: bool
 
 
-def worklist(session: Session, user: User, filters: WorklistFilters, today: date, limit: int = WORKLIST_LIMIT) -> tuple[list[WorkItem], int]:
+def worklist(session: Session, user: User, filters: WorklistFilters, today: date, limit: int = WORKLIST_PAGE) -> tuple[list[WorkItem], int]:
     """Actions owned by the user's agency (or only those naming the user), overdue first, then the
-    soonest due; undated ones last. Returns the rows and how many match."""
+    soonest due; undated ones last; a page at a time. Returns the page's rows and how many match."""
     statuses = list(STATUS_FILTERS[filters.status][1])
     conditions = [CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(statuses)]  # type: ignore[attr-defined]
     if filters.mine:
@@ -64,6 +71,7 @@ def worklist(session: Session, user: User, filters: WorklistFilters, today: date
         .outerjoin(OwnerUser, OwnerUser.id == CarePlanAction.owner_user_id)
         .where(*conditions)
         .order_by(case((CarePlanAction.due_on.is_(None), 1), else_=0), CarePlanAction.due_on, CarePlanAction.id)  # type: ignore[union-attr]
+        .offset((filters.page - 1) * limit)
         .limit(limit)
     ).all()
     return [

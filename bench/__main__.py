@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, text
 
-from bench import floor, load
+from bench import big_plan, floor, load
 from bench.stats import ratio, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,9 +46,10 @@ def main(argv=None) -> int:
 
     database_url, kind = prepare_database(args)
     engine = create_engine(database_url)
+    big_person = big_plan.ensure(database_url)
     sizes = data_sizes(engine)
     print(f"data: {sizes}")
-    scenarios = build_scenarios(engine, random.Random(args.seed))
+    scenarios = build_scenarios(engine, random.Random(args.seed), big_person)
 
     port = free_port()
     server = start_gunicorn(database_url, port, args.workers)
@@ -104,7 +105,16 @@ def prepare_database(args) -> tuple[str, str]:
 
 
 def _complete(url: str, people: int) -> bool:
+    """A district can be reused if it has every person and was built at the newest schema (an older
+    one lacks what later migrations, and the demo data that came with them, added)."""
+    from alembic.script import ScriptDirectory
+
+    from app import migrate
+
     try:
+        head = ScriptDirectory.from_config(migrate.alembic_config(url)).get_current_head()
+        if migrate.current(url) != head:
+            return False
         engine = create_engine(url)
         with engine.connect() as connection:
             return connection.execute(text("SELECT count(*) FROM person")).scalar() == people
@@ -126,12 +136,13 @@ def build(url: str, args) -> None:
 def data_sizes(engine) -> dict:
     with engine.connect() as connection:
         return {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-                for table in ("person", "care_team_member", "referral", "assessment", "assessment_revision", "user_account")}
+                for table in ("person", "care_team_member", "referral", "assessment", "assessment_revision", "user_account",
+                              "care_plan", "care_plan_action", "care_plan_revision")}
 
 
 # --- What to ask for -----------------------------------------------------------------------
 
-def build_scenarios(engine, rng: random.Random) -> dict:
+def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
     """Each scenario: who asks, the addresses (with htmx or not), and the floor's parameters."""
     with engine.connect() as connection:
         people = connection.execute(text(
@@ -142,6 +153,15 @@ def build_scenarios(engine, rng: random.Random) -> dict:
         caseload = [row[0] for row in connection.execute(text(
             "SELECT m.person_id FROM care_team_member m JOIN assessment a ON a.person_id = m.person_id "
             "WHERE m.user_id = :u AND m.is_key_worker ORDER BY m.person_id"), {"u": nurse})]
+        plans = [row[0] for row in connection.execute(text(
+            "SELECT m.person_id FROM care_team_member m JOIN care_plan c ON c.person_id = m.person_id "
+            "WHERE m.user_id = :u AND m.is_key_worker AND m.person_id <> :big ORDER BY m.person_id"), {"u": nurse, "big": big_person})]
+        # The busiest agency: the most actions still to do. Its first practitioner reads its worklist.
+        busy_agency = connection.execute(text(
+            "SELECT owner_agency_id FROM care_plan_action WHERE status IN ('requested', 'accepted', 'in_progress') "
+            "GROUP BY owner_agency_id ORDER BY count(*) DESC, owner_agency_id LIMIT 1")).scalar()
+        busy_user = connection.execute(text(
+            "SELECT username FROM user_account WHERE agency_id = :a AND role = 'practitioner' ORDER BY id LIMIT 1"), {"a": busy_agency}).scalar()
     sample = rng.sample(people, min(200, len(people)))
     since = (datetime.now(timezone.utc) - timedelta(days=27)).replace(tzinfo=None)
 
@@ -172,6 +192,9 @@ def build_scenarios(engine, rng: random.Random) -> dict:
               True, nhs=r.nhs_number, family=r.family_name_key, dob=dob(r.date_of_birth), postcode=r.postcode_key)
             for n, r in enumerate(sample)]),
         "front_door_figures": ("spa", [p("/referrals/metrics", since=since)]),
+        "care_plan": ("nurse", [p(f"/people/{pid}/care-plan", person_id=pid) for pid in plans]),
+        "care_plan_30_needs_100_actions": ("nurse", [p(f"/people/{big_person}/care-plan", person_id=big_person)]),
+        "worklist_busy_agency": (busy_user, [p("/worklist", agency_id=busy_agency)]) if busy_user else ("nurse", []),
     }
 
 

@@ -17,6 +17,20 @@ ORDER = "ORDER BY family_name_key, given_name_key, date_of_birth, id LIMIT 26"
 # A name prefix as the range the app's search uses, so both can use the name indexes.
 NAME = "(family_name_key >= :low AND family_name_key < :high) OR (given_name_key >= :low AND given_name_key < :high)"
 
+# The whole plan: its parts, needs, goals, actions with their owners, and contacts, with who wrote each.
+PLAN = [
+    "SELECT p.id, p.given_name, p.family_name, p.nhs_number, c.id, c.version, c.review_due_on, c.agreed_on "
+    "FROM person p JOIN care_plan c ON c.person_id = p.id WHERE p.id = :person_id",
+    "SELECT x.part_key, x.answers, x.updated_at, u.full_name, g.name FROM care_plan c JOIN care_plan_part x ON x.care_plan_id = c.id "
+    "LEFT JOIN user_account u ON u.id = x.updated_by_id LEFT JOIN agency g ON g.id = x.updated_agency_id WHERE c.person_id = :person_id",
+    "SELECT n.id, n.need, n.status, s.answer, u.full_name FROM care_plan c JOIN care_plan_need n ON n.care_plan_id = c.id "
+    "LEFT JOIN suggested_need s ON s.id = n.suggested_need_id LEFT JOIN user_account u ON u.id = n.updated_by_id WHERE c.person_id = :person_id",
+    "SELECT o.id, o.goal, o.status, o.target_on FROM care_plan c JOIN care_plan_goal o ON o.care_plan_id = c.id WHERE c.person_id = :person_id",
+    "SELECT a.id, a.description, a.status, a.due_on, g.name, u.full_name FROM care_plan_action a JOIN agency g ON g.id = a.owner_agency_id "
+    "LEFT JOIN user_account u ON u.id = a.updated_by_id WHERE a.person_id = :person_id",
+    "SELECT k.name, k.phone, k.out_of_hours FROM care_plan c JOIN care_plan_contact k ON k.care_plan_id = c.id WHERE c.person_id = :person_id",
+]
+
 QUERIES = {
     "search_nhs_number": [f"SELECT {PERSON_COLUMNS} FROM person WHERE nhs_number = :nhs {ORDER}"],
     "search_name": [f"SELECT {PERSON_COLUMNS} FROM person WHERE {NAME} {ORDER}"],
@@ -51,6 +65,14 @@ QUERIES = {
         "SELECT urgency, count(*), sum(CASE WHEN triaged_at IS NOT NULL AND triaged_at <= due_by THEN 1 ELSE 0 END) "
         "FROM referral WHERE due_by >= :since GROUP BY urgency",
         "SELECT network_id, count(*) FROM referral WHERE status <> 'closed' GROUP BY network_id",
+    ],
+    "care_plan": PLAN,
+    "care_plan_30_needs_100_actions": PLAN,
+    "worklist_busy_agency": [
+        "SELECT a.id, a.description, a.status, a.due_on, a.frequency, p.given_name, p.family_name, p.nhs_number, n.need "
+        "FROM care_plan_action a JOIN person p ON p.id = a.person_id LEFT JOIN care_plan_need n ON n.id = a.need_id "
+        "WHERE a.owner_agency_id = :agency_id AND a.status IN ('requested', 'accepted', 'in_progress') "
+        "ORDER BY a.due_on IS NULL, a.due_on, a.id LIMIT 200",
     ],
 }
 

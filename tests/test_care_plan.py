@@ -304,3 +304,15 @@ def test_the_page_runs_a_fixed_number_of_queries_however_big_the_plan(client, db
     with count_queries() as longer:
         client.get(url(world, "/history"))
     assert longer.count == history.count
+
+
+def test_declining_or_cancelling_asks_why_in_place_or_on_a_page_of_its_own(client, auth, db, world):
+    action = add(db, world, "action", description="Care Act assessment", owner_agency_id=world.social_care.id)
+    auth.sign_in("socialworker")
+    form_url = url(world, f"/actions/{action.id}/status/edit?transition=decline")
+    fragment = client.get(form_url, headers=HTMX).get_data(as_text=True)
+    assert "<html" not in fragment and 'name="reason"' in fragment and "Why are you declining it?" in fragment
+    assert f'hx-target="#action-{action.id}"' in fragment
+    page = client.get(form_url + "&from=worklist").get_data(as_text=True)
+    assert "<html" in page and "Decline an action" in page and 'value="worklist"' in page and f'hx-target="#work-{action.id}"' in page
+    assert client.get(url(world, f"/actions/{action.id}/status/edit?transition=accept")).status_code == 404

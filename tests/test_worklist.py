@@ -147,3 +147,15 @@ def test_the_worklist_runs_a_fixed_number_of_queries_however_many_actions(client
     with count_queries() as many:
         client.get("/worklist")
     assert many.count == few.count
+
+
+def test_a_long_worklist_comes_a_page_at_a_time_keeping_its_filters(client, auth, db, world):
+    for n in range(53):
+        add(db, world, "action", description=f"Visit number {n:02d}", owner_agency_id=world.social_care.id, **due(n))
+    auth.sign_in("socialworker")
+    first = client.get("/worklist?status=requested").get_data(as_text=True)
+    assert "53 actions: page 1 of 2" in first and "Visit number 00" in first and "Visit number 50" not in first
+    assert "/worklist?status=requested&amp;page=2" in first
+    second = client.get("/worklist?status=requested&page=2").get_data(as_text=True)
+    assert "Visit number 50" in second and "Visit number 00" not in second and "page=1" in second
+    assert client.get("/worklist?page=-3").status_code == 200 and client.get("/worklist?page=999999999").status_code == 200
