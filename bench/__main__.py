@@ -308,12 +308,19 @@ def measure_saves(engine, clients: list, caseload: list[int], args) -> dict:
             "example": "POST /people/<id>/assessment/sections/perspective (htmx)"}
 
 
+CHANGED = """'["what_matters"]'"""
+
+
 def run_floor_saves(engine, caseload: list[int], args):
     """The least a save must do: a versioned update of the section and an inserted revision, committed."""
-    update = text("UPDATE assessment_section SET answers = CAST(:answers AS JSON), version = version + 1 "
-                  "WHERE section_key = 'perspective' AND assessment_id = (SELECT id FROM assessment WHERE person_id = :p)")
+    # SQLite keeps JSON as text (CAST ... AS JSON there would make it the number 0); PostgreSQL needs the cast.
+    as_json = "CAST({} AS JSON)" if engine.dialect.name == "postgresql" else "{}"
+    section = "(SELECT s.id FROM assessment_section s JOIN assessment a ON a.id = s.assessment_id " \
+              "WHERE a.person_id = :p AND s.section_key = 'perspective')"
+    update = text(f"UPDATE assessment_section SET answers = {as_json.format(':answers')}, version = version + 1 WHERE id = {section}")
     insert = text("INSERT INTO assessment_revision (assessment_id, section_key, section_version, answers, changed, saved_at) "
-                  "SELECT id, 'perspective', 0, CAST(:answers AS JSON), CAST('[]' AS JSON), :now FROM assessment WHERE person_id = :p")
+                  f"SELECT assessment_id, 'perspective', version, {as_json.format(':answers')}, {as_json.format(CHANGED)}, :now "
+                  f"FROM assessment_section WHERE id = {section}")
     latencies, lock, counter, counter_lock = [], threading.Lock(), iter(range(args.requests)), threading.Lock()
 
     def worker(offset: int):
@@ -334,12 +341,22 @@ def run_floor_saves(engine, caseload: list[int], args):
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.concurrency)]
+    failures: list[BaseException] = []
+
+    def guarded(offset: int):
+        try:
+            worker(offset)
+        except BaseException as error:  # a floor that fails must stop the run, not report nothing
+            failures.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(args.concurrency)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise failures[0]
     return summarise(latencies, 0, time.perf_counter() - started)
 
 
