@@ -1,8 +1,10 @@
 """My work, and the health check."""
+from datetime import date
+
 from flask import Blueprint, g, jsonify
 from sqlalchemy import text
 
-from app import care_team
+from app import access, care_team, workload
 from app.db import get_session
 from app.rendering import render
 from models import Agency
@@ -19,6 +21,7 @@ def index():
         agency=agency,
         caseload=care_team.caseload(session, g.user),
         agency_count=care_team.agency_caseload_count(session, g.user.agency_id),
+        work=workload.summary(session, g.user, date.today()) if access.allowed(g.user, "read_worklist") else None,
     )
 
 

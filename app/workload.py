@@ -161,3 +161,27 @@ def remind_reviews(session: Session, user: User, today: date) -> int:
         ).topic = topics[due.plan.id]
         added += 1
     return added
+
+
+@dataclass
+class WorkSummary:
+    requested: int  # asked of my agency, not yet accepted or declined
+    overdue: int  # still to do and past its due date
+    reviews_due: int  # plans I lead past their review date
+
+
+def summary(session: Session, user: User, today: date) -> WorkSummary:
+    """The counts for My work: what is waiting for my agency, and for me as key worker (two queries)."""
+    requested, overdue = session.exec(
+        select(
+            func.coalesce(func.sum(case((CarePlanAction.status == ActionStatus.requested, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((CarePlanAction.due_on < today, 1), else_=0)), 0),  # type: ignore[operator]
+        ).where(CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(list(OPEN_ACTION_STATUSES)))  # type: ignore[attr-defined]
+    ).one()
+    reviews = session.exec(
+        select(func.count(CarePlan.id))
+        .join(CareTeamMember, CareTeamMember.person_id == CarePlan.person_id)
+        .where(CareTeamMember.user_id == user.id, CareTeamMember.is_key_worker.is_(True), CareTeamMember.left_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .where(CarePlan.review_due_on < today)  # type: ignore[operator]
+    ).one()
+    return WorkSummary(int(requested), int(overdue), reviews)

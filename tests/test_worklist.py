@@ -159,3 +159,18 @@ def test_a_long_worklist_comes_a_page_at_a_time_keeping_its_filters(client, auth
     second = client.get("/worklist?status=requested&page=2").get_data(as_text=True)
     assert "Visit number 50" in second and "Visit number 00" not in second and "page=1" in second
     assert client.get("/worklist?page=-3").status_code == 200 and client.get("/worklist?page=999999999").status_code == 200
+
+
+def test_my_work_says_what_is_waiting_for_my_agency_and_for_me(client, auth, db, world):
+    add(db, world, "action", description="Asked of us", owner_agency_id=world.social_care.id, **due(-1))
+    plan = db.get(CarePlan, world.plan.id)
+    plan.review_due_on = date.today() - timedelta(days=1)
+    db.add(plan)
+    db.commit()
+    auth.sign_in("socialworker")
+    body = client.get("/").get_data(as_text=True)
+    assert "1 action asked of your agency to accept or decline" in body and "1 overdue action for your agency" in body
+    assert "past its review date" not in body
+    auth.sign_out()
+    auth.sign_in("nurse")
+    assert "1 care plan you lead past its review date" in client.get("/").get_data(as_text=True)
