@@ -285,6 +285,10 @@ class Conflict:
     at: Optional[datetime]
     version: int  # the version to save against, once the user has reconciled the two
 
+    @property
+    def theirs_answers(self) -> dict:
+        return self.theirs
+
 
 @dataclass
 class SaveResult:
@@ -330,6 +334,22 @@ def _stamp(user: User, version: int, now: datetime) -> dict:
     return {"changed_in": version, "updated_by_id": user.id, "updated_agency_id": user.agency_id, "updated_at": now}
 
 
+def _save_if_unchanged(session: Session, model, row, seen_version: int, values: dict, user: User, version: int, now: datetime,
+                       *conditions) -> bool:
+    """Write `values` to the part or item only if it is still at the version the user saw (and meets
+    `conditions`), raising its version and stamping it with this change; otherwise undo the whole
+    change and return False, so the caller can show the newer version."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(model).where(model.id == row.id, model.version == seen_version, *conditions)
+        .values(**values, version=model.version + 1, **_stamp(user, version, now))
+    )
+    if result.rowcount == 1:
+        return True
+    session.rollback()
+    session.refresh(row)
+    return False
+
+
 def tell_team(session: Session, person: Person, by: User, summary: str) -> None:
     """One unread "plan changed" item per member of the care team (the named worker, or the whole
     agency where no one is named), refreshed rather than repeated; never to whoever made the change."""
@@ -370,12 +390,7 @@ def save_part(
         return SaveResult(answers=answers, item=row)
     now = utc_now()
     version = _begin_change(session, plan, user, now)
-    result = session.exec(  # type: ignore[call-overload]
-        update(CarePlanPart).where(CarePlanPart.id == row.id, CarePlanPart.version == seen_version)
-        .values(answers=answers, version=CarePlanPart.version + 1, **_stamp(user, version, now))
-    )
-    if result.rowcount != 1:
-        session.rollback()
+    if not _save_if_unchanged(session, CarePlanPart, row, seen_version, {"answers": answers}, user, version, now):
         return _part_conflict(session, plan, section, answers)
     if part_key == AGREEMENT:
         session.exec(update(CarePlan).where(CarePlan.id == plan.id).values(  # type: ignore[call-overload]
@@ -559,14 +574,7 @@ def edit_item(
                            requested_by_id=user.id)
     now = utc_now()
     version = _begin_change(session, plan, user, now)
-    model = ITEM_MODELS[item_type]
-    result = session.exec(  # type: ignore[call-overload]
-        update(model).where(model.id == row.id, model.version == seen_version)
-        .values(**columns, version=model.version + 1, **_stamp(user, version, now))
-    )
-    if result.rowcount != 1:
-        session.rollback()
-        session.refresh(row)
+    if not _save_if_unchanged(session, ITEM_MODELS[item_type], row, seen_version, columns, user, version, now):
         names = _action_names(session, row) if item_type == "action" else None
         yours = {**answers, **(_owner_names(owner) if item_type == "action" else {})}
         return SaveResult(conflict=_conflict(session, section, yours, snapshot(item_type, row, names), row), answers=answers)
@@ -584,14 +592,8 @@ def remove_contact(session: Session, plan: CarePlan, person: Person, row: CarePl
     """Take a contact off the plan; the row stays (inactive) so the history still reads."""
     now = utc_now()
     version = _begin_change(session, plan, user, now)
-    result = session.exec(  # type: ignore[call-overload]
-        update(CarePlanContact).where(CarePlanContact.id == row.id, CarePlanContact.version == seen_version,
-                                      CarePlanContact.active.is_(True))  # type: ignore[attr-defined]
-        .values(active=False, version=CarePlanContact.version + 1, **_stamp(user, version, now))
-    )
-    if result.rowcount != 1:
-        session.rollback()
-        session.refresh(row)
+    if not _save_if_unchanged(session, CarePlanContact, row, seen_version, {"active": False}, user, version, now,
+                              CarePlanContact.active.is_(True)):  # type: ignore[attr-defined]
         return SaveResult(refused="Someone else changed or removed this contact since you opened the plan. Check it and try again.")
     session.refresh(row)
     values = {**snapshot("contact", row), "removed": "yes"}
@@ -671,13 +673,7 @@ def respond(
     if transition is handshake.Transition.complete:
         values["completed_at"] = now
     version = _begin_change(session, plan, user, now)
-    result = session.exec(  # type: ignore[call-overload]
-        update(CarePlanAction).where(CarePlanAction.id == action.id, CarePlanAction.version == seen_version)
-        .values(**values, version=CarePlanAction.version + 1, **_stamp(user, version, now))
-    )
-    if result.rowcount != 1:
-        session.rollback()
-        session.refresh(action)
+    if not _save_if_unchanged(session, CarePlanAction, action, seen_version, values, user, version, now):
         return SaveResult(refused=_moved_on(session, action, transition))
     session.refresh(action)
     names = _action_names(session, action)

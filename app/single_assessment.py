@@ -107,6 +107,19 @@ class Conflict:
     writer: Optional[User]
     agency: Optional[Agency]
 
+    @property
+    def theirs_answers(self) -> dict:
+        return self.theirs.answers
+
+    @property
+    def at(self) -> Optional[datetime]:
+        return self.theirs.updated_at
+
+    @property
+    def version(self) -> int:
+        """The version to save against, once the user has reconciled the two."""
+        return self.theirs.version
+
 
 @dataclass
 class SaveResult:

@@ -63,34 +63,33 @@ def worklist(session: Session, user: User, filters: WorklistFilters, today: date
     if filters.mine:
         conditions.append(CarePlanAction.owner_user_id == user.id)
     total = session.exec(select(func.count(CarePlanAction.id)).where(*conditions)).one()
-    OwnerUser = aliased(User)
     rows = session.exec(
-        select(CarePlanAction, Person, CarePlanNeed, OwnerUser)
-        .join(Person, Person.id == CarePlanAction.person_id)
-        .outerjoin(CarePlanNeed, CarePlanNeed.id == CarePlanAction.need_id)
-        .outerjoin(OwnerUser, OwnerUser.id == CarePlanAction.owner_user_id)
+        _work_items()
         .where(*conditions)
         .order_by(case((CarePlanAction.due_on.is_(None), 1), else_=0), CarePlanAction.due_on, CarePlanAction.id)  # type: ignore[union-attr]
         .offset((filters.page - 1) * limit)
         .limit(limit)
     ).all()
-    return [
-        WorkItem(action, person, need, owner_user, action.status.is_open and action.due_on is not None and action.due_on < today)
-        for action, person, need, owner_user in rows
-    ], total
+    return [_work_item(row, today) for row in rows], total
 
 
 def work_item(session: Session, action_id: int, today: date) -> Optional[WorkItem]:
+    row = session.exec(_work_items().where(CarePlanAction.id == action_id)).first()
+    return _work_item(row, today) if row is not None else None
+
+
+def _work_items():
+    """An action with its person, its need and its named practitioner (one query)."""
     OwnerUser = aliased(User)
-    row = session.exec(
+    return (
         select(CarePlanAction, Person, CarePlanNeed, OwnerUser)
         .join(Person, Person.id == CarePlanAction.person_id)
         .outerjoin(CarePlanNeed, CarePlanNeed.id == CarePlanAction.need_id)
         .outerjoin(OwnerUser, OwnerUser.id == CarePlanAction.owner_user_id)
-        .where(CarePlanAction.id == action_id)
-    ).first()
-    if row is None:
-        return None
+    )
+
+
+def _work_item(row, today: date) -> WorkItem:
     action, person, need, owner_user = row
     return WorkItem(action, person, need, owner_user, action.status.is_open and action.due_on is not None and action.due_on < today)
 
