@@ -73,7 +73,10 @@ def add_care_plans(session: Session, seed: int, now: datetime, echo=lambda messa
     ):
         teams.setdefault(person_id, []).append((agency_id, user_id, key, role))
     suggestions: dict[int, list] = {}
-    for row in session.execute(select(SuggestedNeed).where(SuggestedNeed.status == "suggested").order_by(SuggestedNeed.id)).scalars():
+    for row in session.execute(
+        select(SuggestedNeed.id, SuggestedNeed.person_id, SuggestedNeed.rule_key, SuggestedNeed.need, SuggestedNeed.answer)
+        .where(SuggestedNeed.status == "suggested").order_by(SuggestedNeed.id)
+    ):
         suggestions.setdefault(row.person_id, []).append(row)
     what_matters = dict(session.execute(
         select(Assessment.person_id, AssessmentSection.answers).join(AssessmentSection, AssessmentSection.assessment_id == Assessment.id)
@@ -169,9 +172,9 @@ class _Plan:
             values = answers[section.key]
             self.ids["part"] += 1
             if section.key == "agreement" and values:
-                self.agreement_row = self.ids["part"]
-                self.rows["part"].append(dict(id=self.ids["part"], care_plan_id=self.plan_id, part_key=section.key, answers={}, version=0,
-                                              created_by_id=self.key_worker, created_at=self.moment, **self._unwritten()))
+                self.agreement_row = dict(id=self.ids["part"], care_plan_id=self.plan_id, part_key=section.key, answers={}, version=0,
+                                          created_by_id=self.key_worker, created_at=self.moment, **self._unwritten())
+                self.rows["part"].append(self.agreement_row)
                 continue  # written last, once the rest of the plan is in place
             stamp = self._next("part", section.key, values, f"{section.title} updated", self.key_worker) if values else self._unwritten()
             self.rows["part"].append(dict(id=self.ids["part"], care_plan_id=self.plan_id, part_key=section.key, answers=values,
@@ -269,8 +272,7 @@ class _Plan:
     def finish(self, today: date) -> None:
         if self.agreement:
             stamp = self._next("part", "agreement", self.agreement, "Agreement and review updated", self.key_worker)
-            row = next(r for r in self.rows["part"] if r["id"] == self.agreement_row)
-            row.update(answers=self.agreement, version=1, created_by_id=self.key_worker, **stamp)
+            self.agreement_row.update(answers=self.agreement, version=1, created_by_id=self.key_worker, **stamp)
         self.rows["plan"].append(dict(
             id=self.plan_id, person_id=self.person_id, opened_at=self.started,
             opened_by_id=self.key_worker, version=max(self.version, 1), review_due_on=self.review_due_on, agreed_on=self.agreed_on,
@@ -284,7 +286,8 @@ def _flush(session: Session, rows: dict[str, list], adopted: list[int]) -> None:
             session.execute(insert(model.__table__), rows[key])
             rows[key].clear()
     for start in range(0, len(adopted), 500):
-        session.execute(update(SuggestedNeed).where(SuggestedNeed.id.in_(adopted[start:start + 500])).values(status="adopted"))  # type: ignore[attr-defined]
+        session.execute(update(SuggestedNeed).where(SuggestedNeed.id.in_(adopted[start:start + 500])).values(status="adopted")  # type: ignore[attr-defined]
+                        .execution_options(synchronize_session=False))  # nothing of these is loaded: no need to look
     adopted.clear()
     session.commit()
 

@@ -117,7 +117,9 @@ def _complete(url: str, people: int) -> bool:
             return False
         engine = create_engine(url)
         with engine.connect() as connection:
-            return connection.execute(text("SELECT count(*) FROM person")).scalar() == people
+            # Care plans are the last thing demo-data writes: without them the build was cut short.
+            return (connection.execute(text("SELECT count(*) FROM person")).scalar() == people
+                    and connection.execute(text("SELECT count(*) FROM care_plan")).scalar() > 0)
     except Exception:
         return False
 
