@@ -99,27 +99,33 @@ def prepare_database(args) -> tuple[str, str]:
     url = f"sqlite:///{path}"
     if args.rebuild or not path.exists() or not _complete(url, args.people):
         for old in OUT.glob(f"{path.name}*"):
-            old.unlink()
+            old.unlink()  # the database, its WAL files and its built marker
         build(url, args)
     return url, "sqlite"
 
 
+def _built_marker(url: str) -> Path:
+    """A file beside the results saying this district's build ran to the end."""
+    return OUT / f"{url.rstrip('/').rsplit('/', 1)[-1]}.built"
+
+
 def _complete(url: str, people: int) -> bool:
-    """A district can be reused if it has every person and was built at the newest schema (an older
-    one lacks what later migrations, and the demo data that came with them, added)."""
+    """A district can be reused if its build ran to the end, it has every person, and it was built at
+    the newest schema (an older one lacks what later migrations, and the demo data that came with
+    them, added)."""
     from alembic.script import ScriptDirectory
 
     from app import migrate
 
+    if not _built_marker(url).exists():
+        return False
     try:
         head = ScriptDirectory.from_config(migrate.alembic_config(url)).get_current_head()
         if migrate.current(url) != head:
             return False
         engine = create_engine(url)
         with engine.connect() as connection:
-            # Care plans are the last thing demo-data writes: without them the build was cut short.
-            return (connection.execute(text("SELECT count(*) FROM person")).scalar() == people
-                    and connection.execute(text("SELECT count(*) FROM care_plan")).scalar() > 0)
+            return connection.execute(text("SELECT count(*) FROM person")).scalar() == people
     except Exception:
         return False
 
@@ -130,7 +136,9 @@ def build(url: str, args) -> None:
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
     print(f"building a district of {args.people:,} people (seed {args.seed})...", flush=True)
     started = time.monotonic()
+    _built_marker(url).unlink(missing_ok=True)
     subprocess.run([*flask, "demo-data", "--people", str(args.people), "--seed", str(args.seed)], cwd=ROOT, env=env, check=True)
+    _built_marker(url).write_text(datetime.now(timezone.utc).isoformat())
     BUILD_SECONDS["value"] = round(time.monotonic() - started, 1)
     print(f"built in {BUILD_SECONDS['value']} s", flush=True)
 
