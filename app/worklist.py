@@ -19,7 +19,7 @@ def index():
     filters = workload.WorklistFilters.from_args(request.args)
     items, total = workload.worklist(session, g.user, filters, today)
     reviews = workload.reviews_for_key_worker(session, g.user, today)
-    workload.remind_reviews(session, g.user, today)
+    workload.remind_reviews(session, g.user, today, reviews)
     audit.record(session, "view_worklist", user=g.user, detail=f"{total} actions, {len(reviews)} reviews")
     session.commit()
     pages = max(1, -(-total // workload.WORKLIST_PAGE))

@@ -57,18 +57,28 @@ class WorkItem:
 
 def worklist(session: Session, user: User, filters: WorklistFilters, today: date, limit: int = WORKLIST_PAGE) -> tuple[list[WorkItem], int]:
     """Actions owned by the user's agency (or only those naming the user), overdue first, then the
-    soonest due; undated ones last; a page at a time. Returns the page's rows and how many match."""
+    soonest due; undated ones last; a page at a time. Returns the page's rows and how many match.
+
+    Dated and undated actions are read separately so that each read follows the index on
+    (agency, due date) and stops at the page's end, however many actions a busy agency holds."""
     statuses = list(STATUS_FILTERS[filters.status][1])
     conditions = [CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(statuses)]  # type: ignore[attr-defined]
     if filters.mine:
         conditions.append(CarePlanAction.owner_user_id == user.id)
-    total = session.exec(select(func.count(CarePlanAction.id)).where(*conditions)).one()
-    rows = session.exec(
-        _work_items()
+    total, undated = session.exec(
+        select(func.count(CarePlanAction.id), func.coalesce(func.sum(case((CarePlanAction.due_on.is_(None), 1), else_=0)), 0))  # type: ignore[union-attr]
         .where(*conditions)
-        .order_by(case((CarePlanAction.due_on.is_(None), 1), else_=0), CarePlanAction.due_on, CarePlanAction.id)  # type: ignore[union-attr]
-        .offset((filters.page - 1) * limit)
-        .limit(limit)
+    ).one()
+    dated = total - undated
+    start = (filters.page - 1) * limit
+    # Both reads always run (one may ask for nothing), so the page costs the same statements every time.
+    rows = list(session.exec(
+        _work_items().where(*conditions, CarePlanAction.due_on.is_not(None))  # type: ignore[union-attr]
+        .order_by(CarePlanAction.due_on, CarePlanAction.id).offset(start).limit(max(0, min(limit, dated - start)))
+    ).all())
+    rows += session.exec(
+        _work_items().where(*conditions, CarePlanAction.due_on.is_(None))  # type: ignore[union-attr]
+        .order_by(CarePlanAction.id).offset(max(0, start - dated)).limit(max(0, min(limit - len(rows), undated)))
     ).all()
     return [_work_item(row, today) for row in rows], total
 
@@ -141,10 +151,11 @@ def reviews_for_network(session: Session, network_id: int, today: date, limit: i
     return [ReviewDue(plan, person, worker, agency, True) for plan, person, worker, agency in rows], total
 
 
-def remind_reviews(session: Session, user: User, today: date) -> int:
+def remind_reviews(session: Session, user: User, today: date, reviews: Optional[list[ReviewDue]] = None) -> int:
     """Put a "review due" item in the key worker's inbox for each plan past its review date, once per
     review date (a later review date is a new reminder). Returns how many were added."""
-    overdue = [due for due in reviews_for_key_worker(session, user, today) if due.overdue]
+    reviews = reviews_for_key_worker(session, user, today) if reviews is None else reviews
+    overdue = [due for due in reviews if due.overdue]
     topics = {due.plan.id: f"review_due:{due.plan.id}:{due.plan.review_due_on.isoformat()}" for due in overdue}
     if not topics:
         return 0

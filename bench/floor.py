@@ -69,10 +69,11 @@ QUERIES = {
     "care_plan": PLAN,
     "care_plan_30_needs_100_actions": PLAN,
     "worklist_busy_agency": [
+        "SELECT count(*) FROM care_plan_action WHERE owner_agency_id = :agency_id AND status IN ('requested', 'accepted', 'in_progress')",
         "SELECT a.id, a.description, a.status, a.due_on, a.frequency, p.given_name, p.family_name, p.nhs_number, n.need "
         "FROM care_plan_action a JOIN person p ON p.id = a.person_id LEFT JOIN care_plan_need n ON n.id = a.need_id "
-        "WHERE a.owner_agency_id = :agency_id AND a.status IN ('requested', 'accepted', 'in_progress') "
-        "ORDER BY a.due_on IS NULL, a.due_on, a.id LIMIT 200",
+        "WHERE a.owner_agency_id = :agency_id AND a.status IN ('requested', 'accepted', 'in_progress') AND a.due_on IS NOT NULL "
+        "ORDER BY a.due_on, a.id LIMIT 50",
     ],
 }
 

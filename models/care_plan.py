@@ -90,6 +90,8 @@ class CarePlanAction(PlanItem, table=True):
     __tablename__ = "care_plan_action"
     __table_args__ = (
         Index("ix_care_plan_action_owner", "owner_agency_id", "status", "due_on"),
+        # A worklist in due-date order: read in index order and stopped at the page's end.
+        Index("ix_care_plan_action_owner_due", "owner_agency_id", "due_on"),
         Index("ix_care_plan_action_owner_user", "owner_user_id", "status"),
     )
 

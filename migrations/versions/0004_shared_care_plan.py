@@ -166,6 +166,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_care_plan_action_care_plan_id'), ['care_plan_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_care_plan_action_need_id'), ['need_id'], unique=False)
         batch_op.create_index('ix_care_plan_action_owner', ['owner_agency_id', 'status', 'due_on'], unique=False)
+        batch_op.create_index('ix_care_plan_action_owner_due', ['owner_agency_id', 'due_on'], unique=False)
         batch_op.create_index('ix_care_plan_action_owner_user', ['owner_user_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_care_plan_action_person_id'), ['person_id'], unique=False)
 
@@ -229,6 +230,7 @@ def downgrade() -> None:
     with op.batch_alter_table('care_plan_action', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_care_plan_action_person_id'))
         batch_op.drop_index('ix_care_plan_action_owner_user')
+        batch_op.drop_index('ix_care_plan_action_owner_due')
         batch_op.drop_index('ix_care_plan_action_owner')
         batch_op.drop_index(batch_op.f('ix_care_plan_action_need_id'))
         batch_op.drop_index(batch_op.f('ix_care_plan_action_care_plan_id'))
