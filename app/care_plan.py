@@ -42,7 +42,9 @@ def start(person_id: int):
 def edit_part(person_id: int, part_key: str):
     person = access.person_for(g.user, person_id, "view_care_plan", write=True)
     record = _record(person)
-    return _part_response(person, record, _part(record, part_key), editing=True)
+    part = _part(record, part_key)
+    offered = shared_care_plan.from_assessment(get_session(), person.id, part)
+    return _part_response(person, record, part, editing=True, offered=offered)
 
 
 @bp.post("/parts/<part_key>")
@@ -274,8 +276,10 @@ def _seen_version() -> int:
     return int(raw)
 
 
-def _part_response(person, record, part, *, editing: bool, form=None, errors=None, conflict=None, saved=False, status=200):
-    context = dict(**_context(person, record), part=part, editing=editing, form=form, errors=errors or {}, conflict=conflict, saved=saved)
+def _part_response(person, record, part, *, editing: bool, form=None, errors=None, conflict=None, saved=False, offered=None,
+                   status=200):
+    context = dict(**_context(person, record), part=part, editing=editing, form=form, errors=errors or {}, conflict=conflict, saved=saved,
+                   offered=offered or {})
     if is_htmx():
         return render("care_plan/page.html", "part", **context), status
     return render("care_plan/form_page.html", **context, partial="care_plan/_part.html", heading=part.section.title), status

@@ -24,7 +24,7 @@ from app import audit, care_team, handshake, notifications, revisions
 from app.assessment_template import DATA, Section, Template, answer_text, load_template, read_section
 from app.care_team import TeamMember
 from models import (
-    ActionStatus, Agency, CarePlan, CarePlanAction, CarePlanContact, CarePlanGoal, CarePlanNeed, CarePlanPart,
+    ActionStatus, Agency, Assessment, AssessmentSection, CarePlan, CarePlanAction, CarePlanContact, CarePlanGoal, CarePlanNeed, CarePlanPart,
     CarePlanRevision, CarePlanView, ContactKind, GoalStatus, NeedStatus, Person, SuggestedNeed, User,
 )
 from models.clock import utc_now
@@ -66,6 +66,25 @@ def open_plan(session: Session, person: Person, by: Optional[User]) -> CarePlan:
     if by is not None:
         audit.record(session, "open_care_plan", user=by, person_id=person.id, record_type="care_plan", record_id=plan.id)
     return plan
+
+
+# Answers the person already gave in the single assessment, offered when a part of the plan that asks
+# the same is still empty: they tell their story once. part -> question -> (assessment section, question).
+FROM_ASSESSMENT = {"about_me": {"what_matters": ("perspective", "what_matters"), "communication": ("senses", "communication_needs")}}
+
+
+def from_assessment(session: Session, person_id: int, part: "PartView") -> dict:
+    """What the assessment already says for this part's unanswered questions (one query, or none)."""
+    wanted = {q: source for q, source in FROM_ASSESSMENT.get(part.section.key, {}).items() if not part.answers.get(q)}
+    if not wanted:
+        return {}
+    sections = {section for section, _ in wanted.values()}
+    found = dict(session.exec(
+        select(AssessmentSection.section_key, AssessmentSection.answers).join(Assessment, Assessment.id == AssessmentSection.assessment_id)
+        .where(Assessment.person_id == person_id, AssessmentSection.section_key.in_(sections))  # type: ignore[attr-defined]
+    ).all())
+    offered = {q: (found.get(section) or {}).get(key) for q, (section, key) in wanted.items()}
+    return {q: value for q, value in offered.items() if value}
 
 
 def plan_for(session: Session, person_id: int) -> Optional[CarePlan]:

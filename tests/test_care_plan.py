@@ -316,3 +316,16 @@ def test_declining_or_cancelling_asks_why_in_place_or_on_a_page_of_its_own(clien
     page = client.get(form_url + "&from=worklist").get_data(as_text=True)
     assert "<html" in page and "Decline an action" in page and 'value="worklist"' in page and f'hx-target="#work-{action.id}"' in page
     assert client.get(url(world, f"/actions/{action.id}/status/edit?transition=accept")).status_code == 404
+
+
+def test_about_me_offers_what_the_person_already_said_in_the_assessment(client, db, world, nurse):
+    from app import single_assessment
+
+    assessment = single_assessment.open_assessment(db, world.person, world.nurse)
+    db.commit()
+    single_assessment.save_section(db, assessment, "perspective", form(what_matters="My allotment and my pigeons"), world.nurse, 0)
+    edit = client.get(url(world, "/parts/about_me/edit"), headers=HTMX).get_data(as_text=True)
+    assert "My allotment and my pigeons" in edit and "filled in from Ada's single assessment" in edit
+    nurse.post(url(world, "/parts/about_me"), {"version": "0", "what_matters": "My pigeons, and my grandson"})
+    again = client.get(url(world, "/parts/about_me/edit"), headers=HTMX).get_data(as_text=True)
+    assert "My pigeons, and my grandson" in again and "filled in from" not in again
