@@ -122,7 +122,8 @@ class _Plan:
 
     def __init__(self, rng, ids, rows, person_id, users, agencies, team, key_worker, started, now):
         self.rng, self.ids, self.rows, self.users, self.agencies, self.team = rng, ids, rows, users, agencies, team
-        self.person_id, self.key_worker, self.moment, self.now, self.version = person_id, key_worker, started, now, 0
+        # Version 1 is the plan as opened; each change takes the next, as in the app.
+        self.person_id, self.key_worker, self.moment, self.now, self.version = person_id, key_worker, started, now, 1
         self.started = started
         ids["plan"] += 1
         self.plan_id = ids["plan"]
@@ -182,7 +183,7 @@ class _Plan:
         self.agreement = answers["agreement"]
 
     def _unwritten(self) -> dict:
-        return dict(changed_in=0, updated_by_id=None, updated_agency_id=None, updated_at=self.moment)
+        return dict(changed_in=1, updated_by_id=None, updated_agency_id=None, updated_at=self.moment)
 
     def _key_agency(self) -> int:
         return next(agency for agency, _, key, _ in self.team if key)
@@ -275,7 +276,7 @@ class _Plan:
             self.agreement_row.update(answers=self.agreement, version=1, created_by_id=self.key_worker, **stamp)
         self.rows["plan"].append(dict(
             id=self.plan_id, person_id=self.person_id, opened_at=self.started,
-            opened_by_id=self.key_worker, version=max(self.version, 1), review_due_on=self.review_due_on, agreed_on=self.agreed_on,
+            opened_by_id=self.key_worker, version=self.version, review_due_on=self.review_due_on, agreed_on=self.agreed_on,
             updated_at=self.moment, updated_by_id=self.key_worker,
         ))
 

@@ -134,3 +134,34 @@ def test_caseload_people_have_assessments_in_varied_states_by_several_authors(cl
         page = client.get(f"/people/{assessment.person_id}/assessment")
         assert page.status_code == 200
         assert client.get(f"/people/{assessment.person_id}/assessment/history").status_code == 200
+
+
+def test_people_with_an_assessment_have_a_care_plan_with_actions_across_agencies_in_every_state(db, built):
+    from models import ActionStatus, Assessment, CarePlan, CarePlanAction, CarePlanRevision, SuggestedNeed
+
+    plans = db.exec(select(CarePlan)).all()
+    assert len(plans) == db.exec(select(func.count()).select_from(Assessment)).one() > 0
+    actions = db.exec(select(CarePlanAction)).all()
+    assert {a.status for a in actions} == set(ActionStatus)
+    assert len({a.owner_agency_id for a in actions}) > 3
+    team = {(m.person_id, m.agency_id) for m in db.exec(select(CareTeamMember).where(CareTeamMember.left_at.is_(None)))}
+    assert all((a.person_id, a.owner_agency_id) in team for a in actions)  # every owner is in the person's care team
+    assert all(a.status_reason for a in actions if a.status in (ActionStatus.declined, ActionStatus.cancelled))
+    assert all(p.review_due_on > p.agreed_on for p in plans if p.agreed_on)
+    for plan in plans[:20]:  # one numbered history per plan, with nothing missing
+        versions = [r.plan_version for r in db.exec(select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id)
+                                                    .order_by(CarePlanRevision.plan_version))]
+        assert versions == list(range(2, plan.version + 1))  # version 1 is the plan as opened
+    adopted = db.exec(select(SuggestedNeed).where(SuggestedNeed.status == "adopted")).all()
+    assert adopted and all(s.person_id in {p.person_id for p in plans} for s in adopted)
+
+
+def test_the_demo_nurse_has_plans_past_review_and_requests_waiting_for_their_agency(db, built):
+    from datetime import date
+
+    from app import workload
+
+    nurse = db.exec(select(User).where(User.username == "nurse")).one()
+    social_worker = db.exec(select(User).where(User.username == "socialworker")).one()
+    assert workload.summary(db, nurse, date.today()).reviews_due > 0
+    assert workload.summary(db, social_worker, date.today()).requested > 0
