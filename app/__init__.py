@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.teardown_appcontext(close_session)
 
     from app import admin, assessment, assets, auth, cli, errors, fhir, figures, filters, home, inbox, people, referrals, security
+    from app import access_log, break_glass, consent
 
     filters.init_app(app)
     security.init_app(app)
@@ -40,5 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     for blueprint in (assets.bp, auth.bp, home.bp, people.bp, assessment.bp, figures.bp, referrals.bp, inbox.bp, admin.bp, fhir.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (break_glass.bp, consent.bp, access_log.bp):
         app.register_blueprint(blueprint)
     return app

@@ -1,7 +1,7 @@
 """People: search, and the person's summary and care team."""
 from flask import Blueprint, g, request
 
-from app import access, audit, care_team, search as person_search
+from app import access, audit, care_team, search as person_search, sharing
 from app.db import get_session
 from app.rendering import render
 
@@ -24,4 +24,6 @@ def search():
 @bp.get("/<int:person_id>")
 def show(person_id: int):
     person = access.person_for(g.user, person_id, "view_person")
-    return render("people/show.html", summary=care_team.summary(get_session(), person))
+    session = get_session()
+    return render("people/show.html", summary=care_team.summary(session, person), sharing=sharing.view(session, person.id),
+                  may_read_access_log=access.access_log_rule(session, g.user, person).allowed)

@@ -15,6 +15,17 @@ from app import audit_chain, create_app, migrate
 from app.config import normalise_database_url
 
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+# Figures the trust tests report (routes x roles, payloads tried, concurrent saves...), printed
+# at the end of the run so a closing note can quote them.
+FIGURES: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("OnePlan trust figures")
+        for name, figure in sorted(FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {figure}")
 PASSWORD = "correct horse battery staple"
 
 
