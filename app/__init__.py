@@ -33,8 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.teardown_appcontext(close_session)
 
     from app import (
-        admin, assessment, assets, auth, care_plan, cli, errors, fhir, figures, filters, home, inbox, networks, people, referrals, security,
-        worklist,
+        access_log, admin, assessment, assets, auth, break_glass, care_plan, cli, consent, errors, fhir, figures, filters, home, inbox,
+        networks, people, referrals, security, worklist,
     )
 
     filters.init_app(app)
@@ -43,6 +43,6 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     for blueprint in (assets.bp, auth.bp, home.bp, people.bp, assessment.bp, care_plan.bp, worklist.bp, networks.bp, figures.bp,
-                      referrals.bp, inbox.bp, admin.bp, fhir.bp):
+                      referrals.bp, inbox.bp, admin.bp, fhir.bp, break_glass.bp, consent.bp, access_log.bp):
         app.register_blueprint(blueprint)
     return app

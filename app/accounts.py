@@ -26,6 +26,7 @@ class SignInResult:
 
 
 GENERIC_FAILURE = "The username or password is not right. Check them and try again."
+LOCKED = "Your account is locked because of too many failed sign-in attempts. Ask an administrator to unlock it."
 
 
 def lock_remaining(user: User, now: datetime, max_failures: int, lock_seconds: int) -> int:
@@ -49,9 +50,11 @@ def sign_in(
     hasher: PasswordHasher,
     max_failures: int,
     lock_seconds: int,
+    lockout_failures: int = 10,
     now: Optional[datetime] = None,
 ) -> SignInResult:
-    """Check a username and password; every failure is counted, audited and slows the next try."""
+    """Check a username and password; every failure is counted, audited and slows the next try,
+    and `lockout_failures` in a row lock the account until an administrator unlocks it."""
     now = now or datetime.now(timezone.utc)
     username = (username or "").strip().lower()[:USERNAME_MAX]
     user = session.exec(select(User).where(User.username == username)).first()
@@ -64,6 +67,11 @@ def sign_in(
         audit.record(session, "sign_in", username=username, outcome=AuditOutcome.refused, reason="unknown or inactive account")
         session.commit()
         return SignInResult(None, GENERIC_FAILURE)
+
+    if user.locked_at is not None:
+        audit.record(session, "sign_in", user=user, outcome=AuditOutcome.refused, reason="account locked")
+        session.commit()
+        return SignInResult(None, LOCKED)
 
     wait = lock_remaining(user, now, max_failures, lock_seconds)
     if wait:
@@ -80,6 +88,12 @@ def sign_in(
             session, "sign_in", user=user, outcome=AuditOutcome.refused,
             reason=f"wrong password (failure {user.failed_sign_ins} in a row)",
         )
+        if user.failed_sign_ins >= lockout_failures:
+            user.locked_at = now
+            audit.record(session, "account_locked", user=user, record_type="user", record_id=user.id,
+                         reason=f"{user.failed_sign_ins} failed sign-ins in a row")
+            session.commit()
+            return SignInResult(None, LOCKED)
         session.commit()
         return SignInResult(None, GENERIC_FAILURE)
 
@@ -93,6 +107,16 @@ def sign_in(
 
 
 _DUMMY_HASHES: dict[int, str] = {}
+
+
+def unlock(session: Session, user: User, by: User) -> None:
+    """An administrator lifts a lock-out: the failure count starts again. Audited; commits."""
+    user.locked_at = None
+    user.failed_sign_ins = 0
+    user.last_failed_sign_in_at = None
+    session.add(user)
+    audit.record(session, "unlock_account", user=by, record_type="user", record_id=user.id, detail=user.username)
+    session.commit()
 
 
 def password_problem(password: str) -> Optional[str]:

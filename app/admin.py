@@ -2,13 +2,13 @@
 
 The one guard is the blueprint's before_request; these pages show directory data only.
 """
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from app import access, accounts, directory
+from app import access, access_log, accounts, audit, audit_log, directory
 from app.auth import hasher
 from app.db import get_session
 from app.rendering import render
-from models import AgencyKind, Profession, Role
+from models import AgencyKind, Profession, Role, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -113,6 +113,38 @@ def new_user():
         "admin/new_user.html", form=form, errors=errors, roles=list(Role), professions=list(Profession),
         agencies=directory.all_agencies(session), networks=directory.networks(session),
     ), (400 if errors else 200)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+def unlock_user(user_id: int):
+    """Lift a lock-out after too many failed sign-ins (only administrators can)."""
+    session = get_session()
+    user = session.get(User, user_id)
+    if user is None:
+        abort(404, "There is no account with that number.")
+    if user.locked_at is None:
+        flash(f"The account {user.username} was not locked.", "success")
+    else:
+        accounts.unlock(session, user, g.user)
+        flash(f"The account {user.username} is unlocked: they can sign in again.", "success")
+    return redirect(url_for("admin.users"))
+
+
+# --- the audit trail -------------------------------------------------------------------
+
+
+@bp.get("/audit")
+def audit_trail():
+    """The whole trail, filtered; metadata only (see app/audit_log.py)."""
+    session = get_session()
+    filters = audit_log.Filters.from_args(request.args)
+    log = audit_log.search(session, filters, access_log.page_arg())
+    audit.record(session, "view_audit", user=g.user)
+    session.commit()
+    return render(
+        "admin/audit.html", "results", log=log, filters=filters, errors=filters.errors, form=request.args,
+        actions=sorted(audit_log.ACTIONS.items(), key=lambda item: item[1]),
+    ), (400 if filters.errors else 200)
 
 
 # --- reading filters --------------------------------------------------------------------

@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from app import access, accounts, audit, notifications
+from app import access, accounts, audit, notifications, staff_sessions
 from app.db import get_session
 from app.rendering import render
-from models import User
+from models import AuditOutcome
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
@@ -38,18 +38,19 @@ def hasher():
 def load_signed_in_user():
     """Every request but the public ones needs a signed-in, active user who has not been idle too long."""
     g.user = None
-    user_id = session.get("user_id")
-    if user_id is not None:
-        idle_limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+    token = session.get("sid")
+    if token is not None:
+        idle_minutes = current_app.config["IDLE_TIMEOUT_MINUTES"]
         last_seen = session.get("last_seen", 0)
-        if time.time() - last_seen > idle_limit:
+        if time.time() - last_seen > idle_minutes * 60:
+            staff_sessions.end(get_session(), token, "idle")
+            get_session().commit()
             session.clear()
-            session["signed_out_reason"] = (
-                f"You were signed out because you were inactive for {current_app.config['IDLE_TIMEOUT_MINUTES']} minutes."
-            )
+            session["signed_out_reason"] = f"You were signed out because you were inactive for {idle_minutes} minutes."
         else:
-            user = get_session().get(User, user_id)
-            if user is not None and user.is_active:
+            # The server's record decides: a session ended at sign-out or by a lock stays ended.
+            user = staff_sessions.user_for(get_session(), token, idle_minutes)
+            if user is not None:
                 g.user = user
                 session["last_seen"] = int(time.time())
             else:
@@ -57,6 +58,7 @@ def load_signed_in_user():
     if request.blueprint == "fhir":
         return None  # the API authenticates each request by its bearer token (app/fhir.py), never by cookie
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None:
+        _audit_signed_out_request_for_a_record()
         if request.headers.get("HX-Request"):
             # htmx cannot follow a redirect into a full page; ask it to load the sign-in page.
             response = current_app.response_class(status=401)
@@ -64,6 +66,17 @@ def load_signed_in_user():
             return response
         return redirect(url_for("auth.sign_in", next=request.full_path))
     return None
+
+
+def _audit_signed_out_request_for_a_record() -> None:
+    """Someone not signed in asked for a record (a person's, or a referral, ...): a refusal too."""
+    ids = {name: value for name, value in (request.view_args or {}).items() if name.endswith("_id")}
+    if not ids:
+        return
+    name, value = ("person_id", ids["person_id"]) if "person_id" in ids else next(iter(ids.items()))
+    audit.record(get_session(), "sign_in_required", outcome=AuditOutcome.refused, person_id=ids.get("person_id"),
+                 record_type=name.removesuffix("_id"), record_id=value, reason="not signed in")
+    get_session().commit()
 
 
 def _safe_next(target: str | None) -> str:
@@ -96,11 +109,15 @@ def sign_in():
             hasher=hasher(),
             max_failures=current_app.config["SIGN_IN_MAX_FAILURES"],
             lock_seconds=current_app.config["SIGN_IN_LOCK_SECONDS"],
+            lockout_failures=current_app.config["SIGN_IN_LOCKOUT_FAILURES"],
         )
         if result.user is not None:
-            # A fresh session at sign-in: nothing from before carries over.
+            # A fresh session, with a new id, at sign-in: nothing from before carries over.
+            db = get_session()
+            staff_sessions.end(db, session.get("sid"), "signed in again")
             session.clear()
-            session["user_id"] = result.user.id
+            session["sid"] = staff_sessions.start(db, result.user)
+            db.commit()
             session["last_seen"] = int(time.time())
             session.permanent = False
             return redirect(_safe_next(next_url))
@@ -114,9 +131,10 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     user = g.get("user")
+    staff_sessions.end(get_session(), session.get("sid"), "signed out")
     if user is not None:
         audit.record(get_session(), "sign_out", user=user)
-        get_session().commit()
+    get_session().commit()
     session.clear()
     session["signed_out_reason"] = "You have signed out."
     return redirect(url_for("auth.sign_in"))

@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app import audit
-from models import OPEN_ACTION_STATUSES, Agency, AgencyKind, CarePlanAction, CareTeamMember, Network, Person, User
+from models import OPEN_ACTION_STATUSES, Agency, AgencyKind, CarePlanAction, CareTeamMember, ConsentObjection, Network, Person, User
 from models.clock import utc_now
 
 
@@ -81,11 +81,19 @@ def agency_caseload_count(session: Session, agency_id: int) -> int:
 ROLE_MAX = 80
 
 
-def agencies_to_add(session: Session, team: list[TeamMember]) -> list[Agency]:
-    """Agencies that can join this care team: any that provides care and is not in it already."""
-    in_team = {m.agency.id for m in team}
+def objected_agency_ids(session: Session, person_id: int) -> set[int]:
+    """Agencies the person has objected to sharing their record with (standing objections)."""
+    return set(session.exec(
+        select(ConsentObjection.agency_id).where(ConsentObjection.person_id == person_id, ConsentObjection.withdrawn_at.is_(None))  # type: ignore[union-attr]
+    ))
+
+
+def agencies_to_add(session: Session, person_id: int, team: list[TeamMember]) -> list[Agency]:
+    """Agencies that can join this care team: any that provides care, is not in it already, and is
+    not one the person has objected to."""
+    left_out = {m.agency.id for m in team} | objected_agency_ids(session, person_id)
     rows = session.exec(select(Agency).where(Agency.kind != AgencyKind.spa_hub).order_by(Agency.name)).all()
-    return [a for a in rows if a.id not in in_team]
+    return [a for a in rows if a.id not in left_out]
 
 
 def add_agency(session: Session, person: Person, form, by: User) -> tuple[Optional[CareTeamMember], dict]:
@@ -107,6 +115,8 @@ def add_agency(session: Session, person: Person, form, by: User) -> tuple[Option
     ).first()
     if already is not None:
         return None, {"agency_id": f"{agency.name} is already in the care team"}
+    if agency.id in objected_agency_ids(session, person.id):
+        return None, {"agency_id": f"{person.given_name} has objected to sharing their record with {agency.name}, so it cannot join the care team"}
     member = CareTeamMember(person_id=person.id, agency_id=agency.id, role=role or agency.kind.label)
     session.add(member)
     session.flush()

@@ -37,6 +37,8 @@ def from_environment(instance_path: Path) -> dict:
         "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),
         "SIGN_IN_MAX_FAILURES": int(os.environ.get("SIGN_IN_MAX_FAILURES", "5")),
         "SIGN_IN_LOCK_SECONDS": int(os.environ.get("SIGN_IN_LOCK_SECONDS", "60")),
+        "SIGN_IN_LOCKOUT_FAILURES": int(os.environ.get("SIGN_IN_LOCKOUT_FAILURES", "10")),
+        "BREAK_GLASS_MINUTES": int(os.environ.get("BREAK_GLASS_MINUTES", "60")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

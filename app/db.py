@@ -6,7 +6,8 @@ from sqlmodel import Session, create_engine
 
 
 def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
-    """SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a checked pool."""
+    """SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a checked pool, and the same
+    timeout as its lock_timeout, so a write blocked by another one fails cleanly rather than hangs."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
 
@@ -22,7 +23,7 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
         return engine
     # Times are stored as UTC in columns without a zone: make every session's zone UTC, whatever
     # the server's own setting, so comparisons with timezone-aware values mean the same instant.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"options": "-c timezone=UTC"})
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"options": f"-c timezone=UTC -c lock_timeout={int(busy_timeout_ms)}"})
 
 
 def get_session() -> Session:

@@ -165,6 +165,8 @@ def _parse_body() -> ServiceRequest:
         data = json.loads(request.get_data(as_text=True) or "null")
     except (ValueError, UnicodeDecodeError) as error:
         raise Problem(400, "structure", f"The body is not valid JSON: {error}.")
+    if "\x00" in json.dumps(data, ensure_ascii=False):
+        raise Problem(400, "structure", "The body contains a NUL character, which OnePlan cannot store.")
     if not isinstance(data, dict):
         raise Problem(400, "structure", "The body must be a JSON object: a FHIR ServiceRequest resource.")
     if data.get("resourceType") != "ServiceRequest":

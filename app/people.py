@@ -1,7 +1,7 @@
 """People: search, and the person's summary and care team."""
 from flask import Blueprint, g, redirect, request, url_for
 
-from app import access, audit, care_team, search as person_search
+from app import access, audit, care_team, search as person_search, sharing
 from app.db import get_session
 from app.rendering import render
 
@@ -24,7 +24,9 @@ def search():
 @bp.get("/<int:person_id>")
 def show(person_id: int):
     person = access.person_for(g.user, person_id, "view_person")
-    return render("people/show.html", summary=care_team.summary(get_session(), person))
+    session = get_session()
+    return render("people/show.html", summary=care_team.summary(session, person), sharing=sharing.view(session, person.id),
+                  may_read_access_log=access.access_log_rule(session, g.user, person).allowed)
 
 
 @bp.get("/<int:person_id>/team")
@@ -55,6 +57,6 @@ def _team_page(person, *, form=None, errors=None, problem=None, status=200):
     session = get_session()
     summary = care_team.summary(session, person)
     may_edit = access.may_change(session, g.user, person)
-    agencies = care_team.agencies_to_add(session, summary.team) if may_edit else []
+    agencies = care_team.agencies_to_add(session, person.id, summary.team) if may_edit else []
     return render("people/team.html", summary=summary, may_edit=may_edit, agencies=agencies, form=form or {}, errors=errors or {},
                   problem=problem, added=request.args.get("added"), removed=request.args.get("removed")), status

@@ -1,7 +1,7 @@
 """Security headers on every response, including a Content-Security-Policy with no inline script."""
 import secrets
 
-from flask import g
+from flask import abort, g, request
 
 # The NHS.UK page template runs one small script to mark the page as JavaScript-enabled;
 # it carries a per-response nonce. Everything else is loaded from this site, except the NHS
@@ -21,6 +21,21 @@ def csp_nonce() -> str:
 
 def init_app(app) -> None:
     app.add_template_global(csp_nonce, "csp_nonce")
+
+    @app.before_request
+    def ids_in_range():
+        """Record ids are 32-bit: a larger number in an address names nothing (and would
+        overflow the database driver rather than miss)."""
+        for value in (request.view_args or {}).values():
+            if isinstance(value, int) and not 0 <= value < 2**31:
+                abort(404, "There is nothing at this address.")
+
+    @app.before_request
+    def no_nul_characters():
+        """A NUL character cannot be stored (PostgreSQL refuses it in text) and no person types one."""
+        sources = [request.args] + ([request.form] if request.method == "POST" else [])
+        if any("\x00" in value for source in sources for _, values in source.lists() for value in values):
+            abort(400, "What you entered contains a character OnePlan cannot store. Remove it and try again.")
 
     @app.after_request
     def security_headers(response):

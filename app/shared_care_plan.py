@@ -495,10 +495,10 @@ class Owner:
     user: Optional[User]
 
 
-def read_owner(form, team: list[TeamMember], errors: dict, staff: dict[int, list[User]]) -> Owner:
-    """The agency an action is assigned to must be in the care team (add it to the team first), and
-    a named practitioner must work for that agency."""
-    agencies = {m.agency.id: m.agency for m in team}
+def read_owner(form, team: list[TeamMember], errors: dict, staff: dict[int, list[User]], objected: frozenset[int] = frozenset()) -> Owner:
+    """The agency an action is assigned to must be in the care team (add it to the team first) and not
+    one the person has objected to sharing with; a named practitioner must work for that agency."""
+    agencies = {m.agency.id: m.agency for m in team if m.agency.id not in objected}
     raw = (form.get("owner_agency_id") or "").strip()
     agency = agencies.get(int(raw)) if raw.isdigit() and len(raw) < 10 else None
     if agency is None:
@@ -542,7 +542,7 @@ def add_item(
             errors["need_id"] = problem
     if item_type == "action":
         team = care_team.current_members(session, person.id)
-        owner = read_owner(form, team, errors, team_staff(session, team))
+        owner = read_owner(form, team, errors, team_staff(session, team), frozenset(care_team.objected_agency_ids(session, person.id)))
         _check_dates(answers, errors)
     if errors:
         return SaveResult(errors=errors, answers=answers)
@@ -578,7 +578,7 @@ def edit_item(
             return SaveResult(refused=f"This action is {row.status.label.lower()}, so it can no longer be changed. Add a new action instead.",
                               answers=answers)
         team = care_team.current_members(session, person.id)
-        owner = read_owner(form, team, errors, team_staff(session, team))
+        owner = read_owner(form, team, errors, team_staff(session, team), frozenset(care_team.objected_agency_ids(session, person.id)))
         _check_dates(answers, errors)
     if errors:
         return SaveResult(errors=errors, answers=answers)

@@ -20,7 +20,7 @@ from models.agency import Agency
 from models.user import User
 from models.person import Person, format_nhs_number
 from models.care_team import CareTeamMember
-from models.audit import AuditEvent
+from models.audit import AuditChainHead, AuditEvent
 from models.referral import Referral
 from models.notification import Notification
 from models.assessment import Assessment, AssessmentRevision, AssessmentSection, SuggestedNeed
@@ -35,6 +35,9 @@ from models.care_plan import (
     CarePlanView,
 )
 from models.api_token import ApiToken
+from models.access_grant import AccessGrant
+from models.consent import Consent, ConsentObjection
+from models.staff_session import StaffSession
 
 __all__ = [
     "AgencyKind",
@@ -73,4 +76,9 @@ __all__ = [
     "NeedStatus",
     "OPEN_ACTION_STATUSES",
     "ApiToken",
+    "AuditChainHead",
+    "AccessGrant",
+    "Consent",
+    "ConsentObjection",
+    "StaffSession",
 ]

@@ -28,4 +28,6 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     failed_sign_ins: int = Field(default=0)
     last_failed_sign_in_at: Optional[datetime] = Field(default=None)
+    # Set after too many failures in a row; only an administrator can unlock the account.
+    locked_at: Optional[datetime] = Field(default=None)
     created_at: datetime = Field(default_factory=utc_now)

@@ -11,10 +11,21 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401
-from app import create_app, migrate
+from app import audit_chain, create_app, migrate
 from app.config import normalise_database_url
 
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+# Figures the trust tests report (routes x roles, payloads tried, concurrent saves...), printed
+# at the end of the run so a closing note can quote them.
+FIGURES: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("OnePlan trust figures")
+        for name, figure in sorted(FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {figure}")
 PASSWORD = "correct horse battery staple"
 
 
@@ -58,13 +69,27 @@ def is_postgres(database_url):
 
 
 def _empty_all_tables(engine) -> None:
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    """Empty every table but the audit chain's head, which goes back to an empty chain.
+
+    The audit trail is append-only (database triggers refuse UPDATE, DELETE and, on
+    PostgreSQL, TRUNCATE); emptying it between tests is the one deliberate exception, so the
+    triggers are lifted and put back inside the same transaction."""
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables) if t.name != "audit_chain_head"]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
+            # A test that left a transaction open would make DROP TRIGGER wait for ever: fail instead.
+            connection.execute(text("SET LOCAL lock_timeout = '20s'"))
+        _empty(connection, tables)
+
+
+def _empty(connection, tables: list[str]) -> None:
+    with audit_chain.append_only_lifted(connection):
+        if connection.dialect.name == "postgresql":
             connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
                 connection.execute(text(f'DELETE FROM "{table}"'))
+        connection.execute(text("UPDATE audit_chain_head SET seq = 0"))
 
 
 @pytest.fixture

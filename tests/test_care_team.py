@@ -70,3 +70,21 @@ def test_the_network_lead_sees_the_team_but_cannot_change_it(client, auth, world
     body = client.get(team(world)).get_data(as_text=True)
     assert world.nursing.name in body and "Add an agency to the care team" not in body
     assert auth.post(team(world), {"agency_id": world.therapy.id}).status_code == 403
+
+
+def test_an_agency_the_person_objected_to_cannot_join_or_be_given_actions(client, auth, db, world):
+    from models import ConsentObjection
+    from tests.test_shared_care_plan import form
+    from app import shared_care_plan
+
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.therapy.id, recorded_by_id=world.nurse.id))
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.social_care.id, recorded_by_id=world.nurse.id))
+    db.commit()
+    auth.sign_in("nurse")
+    page = client.get(team(world)).get_data(as_text=True)
+    assert f">{world.therapy.name} (" not in page  # not offered
+    refused = auth.post(team(world), {"agency_id": world.therapy.id})
+    assert refused.status_code == 400 and "has objected to sharing their record" in refused.get_data(as_text=True)
+    result = shared_care_plan.add_item(db, world.plan, world.person, "action",
+                                       form(description="Visit", owner_agency_id=world.social_care.id), world.nurse)
+    assert "owner_agency_id" in result.errors  # in the team still, but objected to: no actions for it

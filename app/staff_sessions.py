@@ -1,0 +1,77 @@
+"""Signed-in sessions kept on the server: the cookie carries only a random id, so a session
+ends for good at sign-out, after idle time, or when an administrator locks the account, even
+if someone kept a copy of the cookie. A new id is issued at every sign-in."""
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from models import StaffSession, User
+
+# last_seen_at is written at most this often, so reading a page rarely costs a write.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start(session: Session, user: User, now: Optional[datetime] = None) -> str:
+    """A new session for `user`; the caller puts the returned id in the cookie and commits."""
+    now = now or datetime.now(timezone.utc)
+    token = secrets.token_urlsafe(32)
+    session.add(StaffSession(token_hash=_digest(token), user_id=user.id, started_at=now, last_seen_at=now))
+    return token
+
+
+def user_for(session: Session, token: Optional[str], idle_minutes: int, now: Optional[datetime] = None) -> Optional[User]:
+    """The active user whose live session this is, or None (unknown, ended, idle, or inactive
+    account). An idle session is ended; a live one is marked seen (at most once a minute)."""
+    if not token or len(token) > 100:
+        return None
+    now = now or datetime.now(timezone.utc)
+    row = session.exec(
+        select(StaffSession, User).join(User, User.id == StaffSession.user_id).where(StaffSession.token_hash == _digest(token))
+    ).first()
+    if row is None:
+        return None
+    staff_session, user = row
+    if staff_session.ended_at is not None:
+        return None
+    seen = _aware(staff_session.last_seen_at)
+    if now - seen > timedelta(minutes=idle_minutes):
+        _end(session, [StaffSession.id == staff_session.id], "idle", now)
+        return None
+    if not user.is_active or user.locked_at is not None:
+        return None
+    if now - seen > TOUCH_EVERY:
+        session.exec(update(StaffSession).where(StaffSession.id == staff_session.id).values(last_seen_at=now))  # type: ignore[call-overload]
+        session.commit()
+    return user
+
+
+def end(session: Session, token: Optional[str], because: str, now: Optional[datetime] = None) -> None:
+    """End one session (sign-out); the caller commits."""
+    if token and len(token) <= 100:
+        _end(session, [StaffSession.token_hash == _digest(token)], because, now, commit=False)
+
+
+def end_all(session: Session, user_id: int, because: str, now: Optional[datetime] = None) -> None:
+    """End every live session of a user (their account was locked or deactivated); the caller commits."""
+    _end(session, [StaffSession.user_id == user_id], because, now, commit=False)
+
+
+def _end(session: Session, where: list, because: str, now: Optional[datetime], commit: bool = True) -> None:
+    session.exec(
+        update(StaffSession).where(*where).where(StaffSession.ended_at.is_(None))  # type: ignore[union-attr]
+        .values(ended_at=now or datetime.now(timezone.utc), ended_because=because)
+    )  # type: ignore[call-overload]
+    if commit:
+        session.commit()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
