@@ -2,7 +2,7 @@
 sessions; account lock-out
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-23 09:00:00
 """
 from alembic import op
