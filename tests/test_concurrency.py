@@ -31,6 +31,7 @@ from tests.factories import World
 
 EDITORS = int(os.environ.get("ONEPLAN_CONCURRENT_EDITORS", "50"))
 SAVES_EACH = int(os.environ.get("ONEPLAN_SAVES_PER_EDITOR", "3"))
+RETRIES = int(os.environ.get("ONEPLAN_RETRIES_AFTER_CONFLICT", "4"))  # tries a save gets when someone else saved first
 WORKERS = 4
 _HIDDEN = re.compile(r'name="(csrf_token|version)" value="([^"]*)"')
 
@@ -172,15 +173,19 @@ def _storm(port: int, target: EditTarget, person_id: int, usernames: list[str]) 
         try:
             start.wait(timeout=120)
             for attempt in range(SAVES_EACH):
-                time.sleep(random.uniform(0, 0.5))  # people do not all click at the same instant
-                status, form = client.get(target.form_path(person_id), htmx=True)
-                assert status == 200, (status, form[:300])
-                hidden = dict(_HIDDEN.findall(form))
-                text = f"editor {n} save {attempt}: {secrets.token_hex(4)}"
-                body = urlencode({**hidden, **target.answers(text)})
-                status, _ = client.request("POST", target.save_path(person_id), body, headers={"HX-Request": "true"})
-                with lock:
-                    saves.append(Save(n, text, int(hidden["version"]), status))
+                # Refused as a conflict, a person reads the newer version and saves again: a few tries each.
+                for retry in range(RETRIES):
+                    time.sleep(random.uniform(0, 0.5))  # people do not all click at the same instant
+                    status, form = client.get(target.form_path(person_id), htmx=True)
+                    assert status == 200, (status, form[:300])
+                    hidden = dict(_HIDDEN.findall(form))
+                    text = f"editor {n} save {attempt} try {retry}: {secrets.token_hex(4)}"
+                    body = urlencode({**hidden, **target.answers(text)})
+                    status, _ = client.request("POST", target.save_path(person_id), body, headers={"HX-Request": "true"})
+                    with lock:
+                        saves.append(Save(n, text, int(hidden["version"]), status))
+                    if status != 409:
+                        break
         except BaseException as error:  # reported by the test
             failures.append(error)
         finally:
@@ -207,7 +212,7 @@ def test_concurrent_editors_lose_no_update_and_see_no_server_error(app, db, guni
     accepted = [s for s in saves if s.status == 200]
     refused = [s for s in saves if s.status == 409]
     assert not server_errors, f"{len(server_errors)} server errors"
-    assert len(accepted) + len(refused) == len(saves) == EDITORS * SAVES_EACH, sorted(set(statuses))
+    assert len(accepted) + len(refused) == len(saves) >= EDITORS * SAVES_EACH, sorted(set(statuses))
     assert accepted, "no save landed"
 
     db.expire_all()
@@ -228,7 +233,68 @@ def test_concurrent_editors_lose_no_update_and_see_no_server_error(app, db, guni
     assert verdict.ok, verdict.problem
     kind = app.extensions["oneplan_engine"].dialect.name
     FIGURES[f"concurrency ({kind}, {target.name})"] = (
-        f"{EDITORS} editors x {SAVES_EACH} saves across {WORKERS} gunicorn workers: {len(saves)} saves, "
+        f"{EDITORS} editors x {SAVES_EACH} saves (up to {RETRIES} tries each) across {WORKERS} gunicorn workers: {len(saves)} saves, "
         f"{len(accepted)} accepted, {len(refused)} refused as conflicts, {lost} lost, {len(server_errors)} 5xx; "
         f"audit chain whole ({verdict.checked} events)"
+    )
+
+
+def test_fifty_editors_of_different_goals_in_one_plan_all_land_in_one_numbered_history(app, db, gunicorn):
+    """The other half of sharing one plan: people changing different things at once never refuse
+    each other, yet every change takes its own number in the plan's one history."""
+    from werkzeug.datastructures import MultiDict
+
+    from app import shared_care_plan
+    from models import CarePlanGoal
+
+    world = World(db)
+    plan = factories.care_plan(db, world.person, world.nurse)
+    goals = [shared_care_plan.add_item(db, plan, world.person, "goal", MultiDict({"goal": f"Goal {n}", "status": "proposed"}),
+                                       world.nurse).item.id for n in range(EDITORS)]
+    editors = [factories.user(db, world.nursing, username=f"goaleditor{n:02d}") for n in range(EDITORS)]
+    clients = []
+    for editor in editors:
+        client = Client(gunicorn)
+        client.sign_in(editor.username, PASSWORD)
+        clients.append(client)
+    start, lock, statuses, last_text, failures = threading.Barrier(EDITORS), threading.Lock(), [], {}, []
+
+    def edit(n: int, client: Client) -> None:
+        try:
+            start.wait(timeout=120)
+            base = f"/people/{world.person.id}/care-plan/goals/{goals[n]}"
+            for attempt in range(SAVES_EACH):
+                time.sleep(random.uniform(0, 0.2))
+                status, form = client.get(base + "/edit", htmx=True)
+                hidden = dict(_HIDDEN.findall(form))
+                text = f"editor {n} save {attempt}"
+                status, _ = client.request("POST", base, urlencode({**hidden, "goal": text, "status": "active"}), headers={"HX-Request": "true"})
+                with lock:
+                    statuses.append(status)
+                    if status == 200:
+                        last_text[goals[n]] = text
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=edit, args=(n, c)) for n, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures[:3]
+    assert statuses.count(200) == len(statuses) == EDITORS * SAVES_EACH, sorted(set(statuses))
+    db.expire_all()
+    revisions = db.exec(select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id).order_by(CarePlanRevision.plan_version)).all()
+    assert [r.plan_version for r in revisions] == list(range(2, 2 + EDITORS + EDITORS * SAVES_EACH))
+    assert db.get(CarePlan, plan.id).version == 1 + EDITORS + EDITORS * SAVES_EACH
+    for goal_id in goals:
+        goal = db.get(CarePlanGoal, goal_id)
+        assert goal.goal == last_text[goal_id] and goal.version == 1 + SAVES_EACH
+        assert len([r for r in revisions if r.item_type == "goal" and r.item_key == str(goal_id)]) == 1 + SAVES_EACH
+    kind = app.extensions["oneplan_engine"].dialect.name
+    FIGURES[f"concurrency ({kind}, care plan: {EDITORS} editors, a goal each)"] = (
+        f"{len(statuses)} saves, {statuses.count(200)} accepted, 0 refused, 0 lost, 0 5xx; plan history 2..{db.get(CarePlan, plan.id).version} "
+        "with no gap"
     )
