@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Optional
 
-from flask import g
+from flask import g, has_request_context
 from sqlalchemy import exists
 from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden, NotFound
@@ -157,8 +157,13 @@ def _has_open_referral(session: Session, person_id: int) -> bool:
 
 
 def may_change(session: Session, user: User, person: Person) -> bool:
-    """Whether the user's agency is in the care team (the only basis for changing a record)."""
-    decision = decide(session, user, person)
+    """Whether the user's agency is in the care team (the only basis for changing a record). Within a
+    request that opened the record through `person_for`, its decision is used rather than made again."""
+    remembered = g.get("record_decision") if has_request_context() else None
+    if remembered is not None and remembered[0] == (user.id, person.id):
+        decision = remembered[1]
+    else:
+        decision = decide(session, user, person)
     return decision.allowed and decision.basis in WRITE_BASES
 
 
@@ -184,6 +189,8 @@ def person_for(
     if person is None:
         raise NotFound("There is no person with that record number.")
     decision = rule(session, user, person)
+    if rule is decide:
+        g.record_decision = ((user.id, person.id), decision)
     if decision.allowed and write and decision.basis not in WRITE_BASES:
         decision = Decision(False, "Only agencies in the person's care team can change their record; you can read it.")
     if not decision.allowed:
