@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Callable, Optional
 
 from flask import g, has_request_context
-from sqlalchemy import exists
+from sqlalchemy import and_, exists, not_
 from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -154,6 +154,25 @@ def _has_open_referral(session: Session, person_id: int) -> bool:
         .where(Referral.status.in_(list(OPEN_REFERRAL_STATUSES)))  # type: ignore[attr-defined]
         .limit(1)
     ).first() is not None
+
+
+def not_objected(agency_id: int, person_id_column):
+    """The record rule's objection, as a filter for lists of people: the person has not objected
+    to sharing their record with this agency."""
+    return not_(
+        exists().where(ConsentObjection.person_id == person_id_column, ConsentObjection.agency_id == agency_id,
+                       ConsentObjection.withdrawn_at.is_(None))  # type: ignore[union-attr]
+    )
+
+
+def open_to_care_team(agency_id: int, person_id_column):
+    """The record rule for a care-team agency, as a filter for lists of people (a worklist): the
+    agency is in the person's care team now, and the person has not objected to it."""
+    return and_(
+        exists().where(CareTeamMember.person_id == person_id_column, CareTeamMember.agency_id == agency_id,
+                       CareTeamMember.left_at.is_(None)),  # type: ignore[union-attr]
+        not_objected(agency_id, person_id_column),
+    )
 
 
 def may_change(session: Session, user: User, person: Person) -> bool:

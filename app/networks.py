@@ -15,7 +15,7 @@ def show(network_id: int):
     network = access.network_for(g.user, network_id, "view_network")
     session = get_session()
     today = date.today()
-    reviews, overdue_total = workload.reviews_for_network(session, network.id, today)
+    reviews, overdue_total = workload.reviews_for_network(session, network.id, g.user, today)
     caseload = care_team.network_caseload_count(session, network.id)
     audit.record(session, "view_network", user=g.user, record_type="network", record_id=network.id, detail=f"{overdue_total} reviews overdue")
     session.commit()

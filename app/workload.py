@@ -8,7 +8,7 @@ from sqlalchemy import case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from app import notifications
+from app import access, notifications
 from models import (
     OPEN_ACTION_STATUSES, ActionStatus, Agency, CarePlan, CarePlanAction, CarePlanNeed, CareTeamMember, Notification, Person, User,
 )
@@ -62,7 +62,8 @@ def worklist(session: Session, user: User, filters: WorklistFilters, today: date
     Dated and undated actions are read separately so that each read follows the index on
     (agency, due date) and stops at the page's end, however many actions a busy agency holds."""
     statuses = list(STATUS_FILTERS[filters.status][1])
-    conditions = [CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(statuses)]  # type: ignore[attr-defined]
+    conditions = [CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(statuses),  # type: ignore[attr-defined]
+                  access.open_to_care_team(user.agency_id, CarePlanAction.person_id)]  # only people whose record the agency may open
     if filters.mine:
         conditions.append(CarePlanAction.owner_user_id == user.id)
     total, undated = session.exec(
@@ -121,16 +122,19 @@ def reviews_for_key_worker(session: Session, user: User, today: date, limit: int
         .join(CareTeamMember, CareTeamMember.person_id == CarePlan.person_id)
         .where(CareTeamMember.user_id == user.id, CareTeamMember.is_key_worker.is_(True), CareTeamMember.left_at.is_(None))  # type: ignore[attr-defined,union-attr]
         .where(CarePlan.review_due_on <= today + timedelta(days=REVIEW_NOTICE_DAYS))  # type: ignore[operator]
+        .where(access.not_objected(user.agency_id, CarePlan.person_id))
         .order_by(CarePlan.review_due_on, Person.family_name_key)
         .limit(limit)
     ).all()
     return [ReviewDue(plan, person, user, None, plan.review_due_on < today) for plan, person in rows]
 
 
-def reviews_for_network(session: Session, network_id: int, today: date, limit: int = 200) -> tuple[list[ReviewDue], int]:
+def reviews_for_network(session: Session, network_id: int, lead: User, today: date, limit: int = 200) -> tuple[list[ReviewDue], int]:
     """Plans of people registered in the network that are past their review date, most overdue first,
-    with their key worker; returns the rows and how many there are."""
-    conditions = [Agency.network_id == network_id, CarePlan.review_due_on < today]  # type: ignore[operator]
+    with their key worker (leaving out anyone who objected to the lead's agency); returns the rows and
+    how many there are."""
+    conditions = [Agency.network_id == network_id, CarePlan.review_due_on < today,  # type: ignore[operator]
+                  access.not_objected(lead.agency_id, Person.id)]
     total = session.exec(
         select(func.count(CarePlan.id)).join(Person, Person.id == CarePlan.person_id).join(Agency, Agency.id == Person.gp_practice_id)
         .where(*conditions)
@@ -186,7 +190,8 @@ def summary(session: Session, user: User, today: date) -> WorkSummary:
         select(
             func.coalesce(func.sum(case((CarePlanAction.status == ActionStatus.requested, 1), else_=0)), 0),
             func.coalesce(func.sum(case((CarePlanAction.due_on < today, 1), else_=0)), 0),  # type: ignore[operator]
-        ).where(CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(list(OPEN_ACTION_STATUSES)))  # type: ignore[attr-defined]
+        ).where(CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(list(OPEN_ACTION_STATUSES)),  # type: ignore[attr-defined]
+                access.open_to_care_team(user.agency_id, CarePlanAction.person_id))
     ).one()
     reviews = session.exec(
         select(func.count(CarePlan.id))

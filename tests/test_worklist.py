@@ -2,7 +2,7 @@
 plans, accepted, declined and completed from the list; plans due for review for their key worker
 and their network lead; and who may see which."""
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
@@ -180,3 +180,22 @@ def test_my_work_says_what_is_waiting_for_my_agency_and_for_me(client, auth, db,
     auth.sign_out()
     auth.sign_in("nurse")
     assert "1 care plan you lead past its review date" in client.get("/").get_data(as_text=True)
+
+
+def test_a_worklist_never_shows_someone_whose_record_the_agency_may_no_longer_open(client, auth, db, world):
+    from models import CareTeamMember, ConsentObjection
+
+    add(db, world, "action", description="Care Act assessment", owner_agency_id=world.social_care.id)
+    auth.sign_in("socialworker")
+    assert "Care Act assessment" in client.get("/worklist").get_data(as_text=True)
+    objection = ConsentObjection(person_id=world.person.id, agency_id=world.social_care.id, recorded_by_id=world.nurse.id)
+    db.add(objection)
+    db.commit()
+    body = client.get("/worklist").get_data(as_text=True)
+    assert "Care Act assessment" not in body and "LOVELACE" not in body and "0 actions" in body
+    db.delete(objection)
+    member = db.exec(select(CareTeamMember).where(CareTeamMember.agency_id == world.social_care.id)).one()
+    member.left_at = datetime.now(timezone.utc)
+    db.add(member)
+    db.commit()
+    assert "LOVELACE" not in client.get("/worklist").get_data(as_text=True)
