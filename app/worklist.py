@@ -20,10 +20,11 @@ def index():
     items, total = workload.worklist(session, g.user, filters, today)
     reviews = workload.reviews_for_key_worker(session, g.user, today)
     workload.remind_reviews(session, g.user, today, reviews)
-    audit.record(session, "view_worklist", user=g.user, detail=f"{total} actions, {len(reviews)} reviews")
+    audit.record(session, "view_worklist", user=g.user, detail=f"{len(items)} actions shown, {len(reviews)} reviews")
     session.commit()
-    pages = max(1, -(-total // workload.WORKLIST_PAGE))
-    return render("worklist/index.html", "items", items=items, total=total, filters=filters, reviews=reviews, pages=pages,
+    pages = max(1, -(-min(total, workload.WORKLIST_MOST) // workload.WORKLIST_PAGE))
+    return render("worklist/index.html", "items", items=items, total=total, most=workload.WORKLIST_MOST, filters=filters,
+                  reviews=reviews, pages=pages,
                   status_filters=workload.STATUS_FILTERS, today=today)
 
 

@@ -14,6 +14,7 @@ from models import (
 )
 
 WORKLIST_PAGE = 50
+WORKLIST_MOST = 1000  # a worklist pages through this many at most; past that, filters narrow it
 REVIEW_NOTICE_DAYS = 14  # plans due for review within this many days show on the worklist
 
 STATUS_FILTERS = {
@@ -56,32 +57,38 @@ class WorkItem:
 
 
 def worklist(session: Session, user: User, filters: WorklistFilters, today: date, limit: int = WORKLIST_PAGE) -> tuple[list[WorkItem], int]:
-    """Actions owned by the user's agency (or only those naming the user), overdue first, then the
-    soonest due; undated ones last; a page at a time. Returns the page's rows and how many match.
+    """Actions owned by the user's agency (or only those naming the user) for people whose record the
+    agency may open, overdue first, then the soonest due; undated ones last; a page at a time. Returns
+    the page's rows and how many match, counted up to WORKLIST_MOST + 1 (a list longer than that is
+    for filtering, not paging through).
 
-    Dated and undated actions are read separately so that each read follows the index on
-    (agency, due date) and stops at the page's end, however many actions a busy agency holds."""
+    Dated and undated actions are counted and read separately so that each follows the index on
+    (agency, due date) and stops early, however many actions a busy agency holds."""
     statuses = list(STATUS_FILTERS[filters.status][1])
     conditions = [CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(statuses),  # type: ignore[attr-defined]
                   access.open_to_care_team(user.agency_id, CarePlanAction.person_id)]  # only people whose record the agency may open
     if filters.mine:
         conditions.append(CarePlanAction.owner_user_id == user.id)
-    total, undated = session.exec(
-        select(func.count(CarePlanAction.id), func.coalesce(func.sum(case((CarePlanAction.due_on.is_(None), 1), else_=0)), 0))  # type: ignore[union-attr]
-        .where(*conditions)
-    ).one()
-    dated = total - undated
-    start = (filters.page - 1) * limit
-    # Both reads always run (one may ask for nothing), so the page costs the same statements every time.
+    dated_only, undated_only = CarePlanAction.due_on.is_not(None), CarePlanAction.due_on.is_(None)  # type: ignore[union-attr]
+    dated = _count_up_to(session, conditions + [dated_only], WORKLIST_MOST + 1)
+    undated = _count_up_to(session, conditions + [undated_only], max(0, WORKLIST_MOST + 1 - dated))
+    start = min(filters.page - 1, WORKLIST_MOST // limit - 1) * limit
+    # Every read always runs (one may ask for nothing), so the page costs the same statements every time.
     rows = list(session.exec(
-        _work_items().where(*conditions, CarePlanAction.due_on.is_not(None))  # type: ignore[union-attr]
+        _work_items().where(*conditions, dated_only)
         .order_by(CarePlanAction.due_on, CarePlanAction.id).offset(start).limit(max(0, min(limit, dated - start)))
     ).all())
     rows += session.exec(
-        _work_items().where(*conditions, CarePlanAction.due_on.is_(None))  # type: ignore[union-attr]
+        _work_items().where(*conditions, undated_only)
         .order_by(CarePlanAction.id).offset(max(0, start - dated)).limit(max(0, min(limit - len(rows), undated)))
     ).all()
-    return [_work_item(row, today) for row in rows], total
+    return [_work_item(row, today) for row in rows], dated + undated
+
+
+def _count_up_to(session: Session, conditions: list, most: int) -> int:
+    """How many actions meet the conditions, counting no further than `most`."""
+    matching = select(CarePlanAction.id).where(*conditions).limit(most).subquery()
+    return session.exec(select(func.count()).select_from(matching)).one()
 
 
 def work_item(session: Session, action_id: int, today: date) -> Optional[WorkItem]:

@@ -31,6 +31,13 @@ PLAN = [
     "SELECT k.name, k.phone, k.out_of_hours FROM care_plan c JOIN care_plan_contact k ON k.care_plan_id = c.id WHERE c.person_id = :person_id",
 ]
 
+# A worklist's actions: the agency's, still to do, for people whose record it may still open.
+OPEN_FOR_AGENCY = (
+    "a.owner_agency_id = :agency_id AND a.status IN ('requested', 'accepted', 'in_progress') AND EXISTS (SELECT 1 FROM care_team_member m "
+    "WHERE m.person_id = a.person_id AND m.agency_id = :agency_id AND m.left_at IS NULL) AND NOT EXISTS (SELECT 1 FROM consent_objection o "
+    "WHERE o.person_id = a.person_id AND o.agency_id = :agency_id AND o.withdrawn_at IS NULL)"
+)
+
 QUERIES = {
     "search_nhs_number": [f"SELECT {PERSON_COLUMNS} FROM person WHERE nhs_number = :nhs {ORDER}"],
     "search_name": [f"SELECT {PERSON_COLUMNS} FROM person WHERE {NAME} {ORDER}"],
@@ -69,11 +76,10 @@ QUERIES = {
     "care_plan": PLAN,
     "care_plan_30_needs_100_actions": PLAN,
     "worklist_busy_agency": [
-        "SELECT count(*) FROM care_plan_action WHERE owner_agency_id = :agency_id AND status IN ('requested', 'accepted', 'in_progress')",
+        f"SELECT count(*) FROM (SELECT a.id FROM care_plan_action a WHERE {OPEN_FOR_AGENCY} AND a.due_on IS NOT NULL LIMIT 1001)",
         "SELECT a.id, a.description, a.status, a.due_on, a.frequency, p.given_name, p.family_name, p.nhs_number, n.need "
         "FROM care_plan_action a JOIN person p ON p.id = a.person_id LEFT JOIN care_plan_need n ON n.id = a.need_id "
-        "WHERE a.owner_agency_id = :agency_id AND a.status IN ('requested', 'accepted', 'in_progress') AND a.due_on IS NOT NULL "
-        "ORDER BY a.due_on, a.id LIMIT 50",
+        f"WHERE {OPEN_FOR_AGENCY} AND a.due_on IS NOT NULL ORDER BY a.due_on, a.id LIMIT 50",
     ],
 }
 

@@ -199,3 +199,16 @@ def test_a_worklist_never_shows_someone_whose_record_the_agency_may_no_longer_op
     db.add(member)
     db.commit()
     assert "LOVELACE" not in client.get("/worklist").get_data(as_text=True)
+
+
+def test_a_very_long_worklist_counts_to_its_limit_and_asks_to_be_narrowed(client, auth, db, world, monkeypatch):
+    from app import workload
+
+    monkeypatch.setattr(workload, "WORKLIST_MOST", 100)
+    for n in range(105):
+        add(db, world, "action", description=f"Visit number {n:03d}", owner_agency_id=world.social_care.id, **due(n))
+    auth.sign_in("socialworker")
+    first = client.get("/worklist").get_data(as_text=True)
+    assert "More than 100 actions" in first and "page 1 of 2" in first and "Visit number 000" in first
+    last = client.get("/worklist?page=7").get_data(as_text=True)  # past the limit: the last page there is
+    assert "Visit number 099" in last and "Visit number 100" not in last
