@@ -7,7 +7,7 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from app import access, handshake, shared_care_plan
 from app.db import get_session
 from app.rendering import is_htmx, render
-from models import CarePlanRevision
+from models import CarePlan, CarePlanRevision
 
 bp = Blueprint("care_plan", __name__, url_prefix="/people/<int:person_id>/care-plan")
 
@@ -42,7 +42,7 @@ def start(person_id: int):
 def edit_part(person_id: int, part_key: str):
     person = access.person_for(g.user, person_id, "view_care_plan", write=True)
     record = _record(person)
-    part = _part(record, part_key)
+    part = record.part(_part_key(part_key))
     offered = shared_care_plan.from_assessment(get_session(), person.id, part)
     return _part_response(person, record, part, editing=True, offered=offered)
 
@@ -51,11 +51,12 @@ def edit_part(person_id: int, part_key: str):
 def save_part(person_id: int, part_key: str):
     person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
     session = get_session()
-    record = _record(person)
-    part = _part(record, part_key)
-    result = shared_care_plan.save_part(session, record.plan, person, part_key, request.form, g.user, _seen_version())
+    plan = _plan(person)
+    _part_key(part_key)
+    result = shared_care_plan.save_part(session, plan, person, part_key, request.form, g.user, _seen_version())
     if result.errors:
-        return _part_response(person, record, part, editing=True, form=request.form, errors=result.errors, status=400)
+        record = _record(person)
+        return _part_response(person, record, record.part(part_key), editing=True, form=request.form, errors=result.errors, status=400)
     if result.conflict:
         record = _record(person)
         return _part_response(person, record, record.part(part_key), editing=True, form=request.form, conflict=result.conflict, status=409)
@@ -78,11 +79,10 @@ def new_item(person_id: int, kind: str):
 def add_item(person_id: int, kind: str):
     person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
     session = get_session()
-    record = _record(person)
     item_type = KINDS[kind]
-    result = shared_care_plan.add_item(session, record.plan, person, item_type, request.form, g.user)
+    result = shared_care_plan.add_item(session, _plan(person), person, item_type, request.form, g.user)
     if not result.ok:
-        return _form_response(person, record, item_type, None, need_id=request.form.get("need_id", ""), form=request.form,
+        return _form_response(person, _record(person), item_type, None, need_id=request.form.get("need_id", ""), form=request.form,
                               errors=result.errors, status=400)
     if not is_htmx():
         return redirect(url_for("care_plan.show", person_id=person.id) + f"#{item_type}-{result.item.id}")
@@ -98,20 +98,20 @@ def add_item(person_id: int, kind: str):
 def edit_item(person_id: int, kind: str, item_id: int):
     person = access.person_for(g.user, person_id, "view_care_plan", write=True)
     record = _record(person)
-    return _form_response(person, record, KINDS[kind], _item(record, KINDS[kind], item_id))
+    return _form_response(person, record, KINDS[kind], _item(record.plan, KINDS[kind], item_id))
 
 
 @bp.post(f"/{ITEM}/<int:item_id>")
 def save_item(person_id: int, kind: str, item_id: int):
     person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
     session = get_session()
-    record = _record(person)
+    plan = _plan(person)
     item_type = KINDS[kind]
-    row = _item(record, item_type, item_id)
-    result = shared_care_plan.edit_item(session, record.plan, person, item_type, row, request.form, g.user, _seen_version())
+    row = _item(plan, item_type, item_id)
+    result = shared_care_plan.edit_item(session, plan, person, item_type, row, request.form, g.user, _seen_version())
     if not result.ok:
         status = 409 if result.conflict or result.refused else 400
-        return _form_response(person, record, item_type, row, form=request.form, errors=result.errors, conflict=result.conflict,
+        return _form_response(person, _record(person), item_type, row, form=request.form, errors=result.errors, conflict=result.conflict,
                               refused=result.refused, status=status)
     return _item_saved(person, item_type, item_id)
 
@@ -121,12 +121,12 @@ def move_action(person_id: int, action_id: int):
     """Accept, decline, start, complete or cancel an action, from the plan or from a worklist."""
     person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
     session = get_session()
-    record = _record(person)
-    action = _item(record, "action", action_id)
+    plan = _plan(person)
+    action = _item(plan, "action", action_id)
     transition = handshake.parse(request.form.get("transition", ""))
     if transition is None:
         abort(400, "Choose what to do with the action.")
-    result = shared_care_plan.respond(session, record.plan, person, action, transition, request.form.get("reason"), g.user,
+    result = shared_care_plan.respond(session, plan, person, action, transition, request.form.get("reason"), g.user,
                                       _seen_version())
     if result.forbidden:
         access.refuse(g.user, "edit_care_plan", result.forbidden, person_id=person.id, record_type="care_plan_action", record_id=action_id)
@@ -150,8 +150,7 @@ def move_action(person_id: int, action_id: int):
 def move_form(person_id: int, action_id: int):
     """The reason form for declining or cancelling an action: in place for htmx, or its own page."""
     person = access.person_for(g.user, person_id, "view_care_plan", write=True)
-    record = _record(person)
-    action = _item(record, "action", action_id)
+    action = _item(_plan(person), "action", action_id)
     transition = handshake.parse(request.args.get("transition", ""))
     if transition not in (handshake.Transition.decline, handshake.Transition.cancel):
         abort(404, "Only declining and cancelling ask for a reason.")
@@ -167,9 +166,9 @@ def move_form(person_id: int, action_id: int):
 def remove_contact(person_id: int, contact_id: int):
     person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
     session = get_session()
-    record = _record(person)
-    row = _item(record, "contact", contact_id)
-    result = shared_care_plan.remove_contact(session, record.plan, person, row, g.user, _seen_version())
+    plan = _plan(person)
+    row = _item(plan, "contact", contact_id)
+    result = shared_care_plan.remove_contact(session, plan, person, row, g.user, _seen_version())
     if not is_htmx():
         return redirect(url_for("care_plan.show", person_id=person.id, notice="contact-removed" if result.ok else "contact-changed") + "#contacts")
     record = _record(person)
@@ -182,8 +181,7 @@ def remove_contact(person_id: int, contact_id: int):
 def adopt(person_id: int):
     person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
     session = get_session()
-    record = _record(person)
-    result = shared_care_plan.adopt(session, record.plan, person, request.form, g.user)
+    result = shared_care_plan.adopt(session, _plan(person), person, request.form, g.user)
     status = 400 if result.errors else 200
     if not is_htmx() and status == 200:
         return redirect(url_for("care_plan.show", person_id=person.id, adopted=len(result.added), skipped=len(result.skipped)) + "#needs")
@@ -197,7 +195,7 @@ def adopt(person_id: int):
 def dismiss(person_id: int, suggestion_id: int):
     person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
     session = get_session()
-    record = _record(person)
+    _plan(person)
     shared_care_plan.dismiss(session, person, suggestion_id, g.user)
     if not is_htmx():
         return redirect(url_for("care_plan.show", person_id=person.id) + "#needs")
@@ -241,8 +239,7 @@ def print_copy(person_id: int):
 def _context(person, record) -> dict:
     session = get_session()
     may_edit = access.may_change(session, g.user, person)
-    staff = shared_care_plan.team_staff(session, record.team) if record is not None and may_edit else {}
-    return dict(person=person, record=record, may_edit=may_edit, staff=staff, today=date.today(),
+    return dict(person=person, record=record, may_edit=may_edit, today=date.today(),
                 notice=request.args.get("notice"), adopted_count=request.args.get("adopted"),
                 skipped_count=request.args.get("skipped"))
 
@@ -254,16 +251,24 @@ def _record(person) -> shared_care_plan.PlanView:
     return record
 
 
-def _part(record, part_key: str) -> shared_care_plan.PartView:
+def _plan(person) -> CarePlan:
+    """The person's plan alone, for a change: the whole plan is read only to show it."""
+    plan = shared_care_plan.plan_for(get_session(), person.id)
+    if plan is None:
+        abort(404, "This person has no care plan yet. Start it from their care plan page.")
+    return plan
+
+
+def _part_key(part_key: str) -> str:
     try:
         shared_care_plan.parts().section(part_key)
     except KeyError:
         abort(404, "There is no such part of the care plan.")
-    return record.part(part_key)
+    return part_key
 
 
-def _item(record, item_type: str, item_id: int):
-    row = shared_care_plan.item(get_session(), record.plan, item_type, item_id)
+def _item(plan: CarePlan, item_type: str, item_id: int):
+    row = shared_care_plan.item(get_session(), plan, item_type, item_id)
     if row is None:
         abort(404, f"There is no such {item_type} in this care plan.")
     return row
@@ -291,7 +296,9 @@ def _form_response(person, record, item_type: str, row, *, need_id: str = "", fo
         refused = f"This action is {row.status.label.lower()}, so it can no longer be changed. Add a new action instead."
     section = shared_care_plan.item_forms().section(item_type)
     answers = shared_care_plan.snapshot(item_type, row) if row is not None else NEW_ITEM_ANSWERS.get(item_type, {})
-    context = dict(**_context(person, record), item_type=item_type, section=section, row=row, answers=answers, form=form,
+    # Who can be named on an action: the care team's practitioners (asked only for an action's form).
+    staff = shared_care_plan.team_staff(get_session(), record.team) if item_type == "action" else {}
+    context = dict(**_context(person, record), item_type=item_type, section=section, row=row, answers=answers, form=form, staff=staff,
                    errors=errors or {}, conflict=conflict, refused=refused, need_id=need_id)
     if is_htmx():
         response = render("care_plan/_item_form.html", **context), status
