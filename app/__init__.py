@@ -32,17 +32,22 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["oneplan_engine"] = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
     app.teardown_appcontext(close_session)
 
-    from app import (
-        access_log, admin, assessment, assets, auth, break_glass, care_plan, cli, consent, errors, fhir, figures, filters, home, inbox,
-        networks, people, referrals, security, worklist,
-    )
+    from app.api import views as api
+    from app.assessment import views as assessment
+    from app.care_plan import views as care_plan
+    from app.directory import views as directory
+    from app.front_door import views as front_door
+    from app.network import views as network
+    from app.ops import cli
+    from app.ops import views as ops
+    from app.trust import views as trust
+    from app.web import assets, errors, filters, protection
+    from app.work import views as work
 
     filters.init_app(app)
-    security.init_app(app)
-    auth.init_app(app)
+    protection.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    for blueprint in (assets.bp, auth.bp, home.bp, people.bp, assessment.bp, care_plan.bp, worklist.bp, networks.bp, figures.bp,
-                      referrals.bp, inbox.bp, admin.bp, fhir.bp, break_glass.bp, consent.bp, access_log.bp):
-        app.register_blueprint(blueprint)
+    for package in (assets, trust, work, front_door, care_plan, assessment, network, directory, api, ops):
+        app.register_blueprint(package.bp)
     return app

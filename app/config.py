@@ -4,6 +4,8 @@ import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The data files clinicians change (questions, rules, clocks, bank holidays), each checked on load.
+DATA = ROOT / "app" / "data"
 
 
 class ConfigError(RuntimeError):

@@ -115,7 +115,7 @@ def _complete(url: str, people: int) -> bool:
     them, added)."""
     from alembic.script import ScriptDirectory
 
-    from app import migrate
+    from app.ops import migrate
 
     if not _built_marker(url).exists():
         return False

@@ -11,7 +11,9 @@ MARK = "Bench need"
 
 def ensure(database_url: str) -> int:
     """The person id of the big plan, making it first if the district does not have it yet."""
-    from app import care_team, create_app, shared_care_plan
+    from app import create_app
+    from app.care_plan import care_team
+    from app.care_plan import commands
     from models import CarePlanAction, CarePlanNeed, CareTeamMember, Person, User
 
     app: Flask = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench"})
@@ -25,7 +27,7 @@ def ensure(database_url: str) -> int:
             .order_by(CareTeamMember.person_id)
         ).first()
         person = session.get(Person, person_id)
-        plan = shared_care_plan.open_plan(session, person, nurse)
+        plan = commands.open_plan(session, person, nurse)
         session.commit()
         if existing == plan.id:
             return person.id
@@ -35,11 +37,11 @@ def ensure(database_url: str) -> int:
         needs = []
         with app.test_request_context():
             for n in range(1, NEEDS + 1 - min(have_needs, NEEDS - 1)):
-                result = shared_care_plan.add_item(session, plan, person, "need", MultiDict({"need": f"{MARK} {n}", "status": "active"}), nurse)
+                result = commands.add_item(session, plan, person, "need", MultiDict({"need": f"{MARK} {n}", "status": "active"}), nurse)
                 needs.append(result.item.id)
             have_actions = session.exec(select(func.count(CarePlanAction.id)).where(CarePlanAction.care_plan_id == plan.id)).one()
             for n in range(max(ACTIONS - have_actions, 0)):
                 form = MultiDict({"description": f"Bench action {n + 1}: visit and review", "frequency": "Weekly",
                                   "owner_agency_id": str(agencies[n % len(agencies)]), "need_id": str(needs[n % len(needs)])})
-                shared_care_plan.add_item(session, plan, person, "action", form, nurse)
+                commands.add_item(session, plan, person, "action", form, nurse)
         return person.id

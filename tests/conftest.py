@@ -11,7 +11,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401
-from app import audit_chain, create_app, migrate
+from app import create_app
+from app.trust import audit_chain
+from app.ops import migrate
 from app.config import normalise_database_url
 
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}

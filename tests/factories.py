@@ -5,8 +5,8 @@ from datetime import date
 from argon2 import PasswordHasher
 from sqlmodel import Session
 
-from app import nhs_number
-from app.search import format_postcode, name_key, postcode_key
+from app.front_door import nhs_number
+from app.front_door.search import format_postcode, name_key, postcode_key
 from models import Agency, AgencyKind, CareTeamMember, Network, Person, Profession, Role, User
 from tests.conftest import FAST_HASH, PASSWORD
 
@@ -123,9 +123,9 @@ class World:
 
 def care_plan(session: Session, person: Person, by: User):
     """The person's care plan, opened (with its empty parts) by `by`."""
-    from app import shared_care_plan
+    from app.care_plan import commands
 
-    plan = shared_care_plan.open_plan(session, person, by)
+    plan = commands.open_plan(session, person, by)
     session.commit()
     return plan
 

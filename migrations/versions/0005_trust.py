@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
-from app import audit_chain
+from app.trust import audit_chain
 
 
 revision = '0005'

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 from werkzeug.datastructures import MultiDict
 
-from app import single_assessment
+from app.assessment import service
 from models import ActionStatus, CarePlanAction, CarePlanRevision, Profession
 from tests.browser.conftest import _new_page, assert_accessible, sign_in
 from tests.factories import PlanWorld, World, team_member, user
@@ -19,9 +19,9 @@ def test_the_key_worker_builds_the_plan_and_another_agency_takes_on_its_action(d
     world = World(db)
     social_worker = user(db, world.social_care, profession=Profession.social_worker, username="socialworker")
     team_member(db, world.person, world.social_care, social_worker, role="Social work")
-    assessment = single_assessment.open_assessment(db, world.person, world.nurse)
+    assessment = service.open_assessment(db, world.person, world.nurse)
     db.commit()
-    single_assessment.save_section(db, assessment, "prevention", MultiDict({"falls_last_year": "yes", "falls_count": "2"}), world.nurse, 0)
+    service.save_section(db, assessment, "prevention", MultiDict({"falls_last_year": "yes", "falls_count": "2"}), world.nurse, 0)
 
     # The key worker starts the plan from the person's record and turns a suggestion into a need.
     sign_in(page, live_server, "nurse")
@@ -164,7 +164,7 @@ def test_a_goal_is_added_from_the_keyboard_and_without_javascript(db, live_serve
 def test_the_care_team_history_and_network_pages_pass_the_accessibility_check(db, live_server, page):
     from datetime import date, timedelta
 
-    from app import shared_care_plan
+    from app.care_plan import commands
     from models import CarePlan
 
     world = PlanWorld(db)
@@ -172,7 +172,7 @@ def test_the_care_team_history_and_network_pages_pass_the_accessibility_check(db
     plan.review_due_on = date.today() - timedelta(days=10)
     db.add(plan)
     db.commit()
-    shared_care_plan.add_item(db, world.plan, world.person, "action",
+    commands.add_item(db, world.plan, world.person, "action",
                               MultiDict({"description": "Care Act assessment", "owner_agency_id": str(world.social_care.id)}), world.nurse)
     sign_in(page, live_server, "nurse")
     page.goto(f"{live_server}/people/{world.person.id}/team")

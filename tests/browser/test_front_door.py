@@ -124,7 +124,7 @@ def test_two_coordinators_triaging_at_once_the_second_is_told_and_nothing_is_ove
 def test_the_front_door_figures_page_is_accessible(db, live_server, page):
     from datetime import datetime, timedelta, timezone
 
-    from tests.test_front_door_figures import add
+    from tests.front_door.test_figures import add
 
     world = World(db)
     now = datetime.now(timezone.utc)

@@ -1,0 +1,162 @@
+"""A person's care team and the summary shown at the top of their record."""
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.trust import audit
+from models import OPEN_ACTION_STATUSES, Agency, AgencyKind, CarePlanAction, CareTeamMember, ConsentObjection, Network, Person, User
+from models.clock import utc_now
+
+
+@dataclass
+class TeamMember:
+    agency: Agency
+    user: Optional[User]
+    role: str
+    is_key_worker: bool
+    member_id: Optional[int] = None
+
+
+@dataclass
+class PersonSummary:
+    person: Person
+    gp_practice: Optional[Agency]
+    network: Optional[Network]
+    team: list[TeamMember]
+
+    @property
+    def key_worker(self) -> Optional[TeamMember]:
+        return next((m for m in self.team if m.is_key_worker), None)
+
+
+def current_members(session: Session, person_id: int) -> list[TeamMember]:
+    """The current care team, key worker first, then by agency name (one query)."""
+    rows = session.exec(
+        select(CareTeamMember, Agency, User)
+        .join(Agency, Agency.id == CareTeamMember.agency_id)
+        .outerjoin(User, User.id == CareTeamMember.user_id)
+        .where(CareTeamMember.person_id == person_id)
+        .where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+        .order_by(CareTeamMember.is_key_worker.desc(), Agency.name)  # type: ignore[attr-defined]
+    ).all()
+    return [TeamMember(agency, user, member.role, member.is_key_worker, member.id) for member, agency, user in rows]
+
+
+def summary(session: Session, person: Person) -> PersonSummary:
+    practice, network = None, None
+    if person.gp_practice_id is not None:
+        row = session.exec(
+            select(Agency, Network)
+            .outerjoin(Network, Network.id == Agency.network_id)
+            .where(Agency.id == person.gp_practice_id)
+        ).first()
+        if row:
+            practice, network = row
+    return PersonSummary(person, practice, network, current_members(session, person.id))
+
+
+def caseload(session: Session, user: User, limit: int = 50) -> list[tuple[Person, CareTeamMember]]:
+    """People whose care team names this user, key-worker cases first."""
+    rows = session.exec(
+        select(Person, CareTeamMember)
+        .join(CareTeamMember, CareTeamMember.person_id == Person.id)
+        .where(CareTeamMember.user_id == user.id)
+        .where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+        .order_by(CareTeamMember.is_key_worker.desc(), Person.family_name_key, Person.given_name_key)  # type: ignore[attr-defined]
+        .limit(limit)
+    ).all()
+    return [(person, member) for person, member in rows]
+
+
+def agency_caseload_count(session: Session, agency_id: int) -> int:
+    return session.exec(
+        select(func.count(func.distinct(CareTeamMember.person_id)))
+        .where(CareTeamMember.agency_id == agency_id)
+        .where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+    ).one()
+
+
+ROLE_MAX = 80
+
+
+def objected_agency_ids(session: Session, person_id: int) -> set[int]:
+    """Agencies the person has objected to sharing their record with (standing objections)."""
+    return set(session.exec(
+        select(ConsentObjection.agency_id).where(ConsentObjection.person_id == person_id, ConsentObjection.withdrawn_at.is_(None))  # type: ignore[union-attr]
+    ))
+
+
+def agencies_to_add(session: Session, person_id: int, team: list[TeamMember]) -> list[Agency]:
+    """Agencies that can join this care team: any that provides care, is not in it already, and is
+    not one the person has objected to."""
+    left_out = {m.agency.id for m in team} | objected_agency_ids(session, person_id)
+    rows = session.exec(select(Agency).where(Agency.kind != AgencyKind.spa_hub).order_by(Agency.name)).all()
+    return [a for a in rows if a.id not in left_out]
+
+
+def add_agency(session: Session, person: Person, form, by: User) -> tuple[Optional[CareTeamMember], dict]:
+    """Add an agency to the person's care team with its role (by default what kind of agency it is);
+    it can then own actions in the plan, and its staff can open the record."""
+    errors: dict[str, str] = {}
+    raw = (form.get("agency_id") or "").strip()
+    agency = session.get(Agency, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if agency is None or agency.kind is AgencyKind.spa_hub:
+        errors["agency_id"] = "Select the agency to add to the care team"
+    role = (form.get("role") or "").strip()
+    if len(role) > ROLE_MAX:
+        errors["role"] = f"Role in the team must be {ROLE_MAX} characters or fewer"
+    if errors:
+        return None, errors
+    already = session.exec(
+        select(CareTeamMember.id).where(CareTeamMember.person_id == person.id, CareTeamMember.agency_id == agency.id,
+                                       CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+    ).first()
+    if already is not None:
+        return None, {"agency_id": f"{agency.name} is already in the care team"}
+    if agency.id in objected_agency_ids(session, person.id):
+        return None, {"agency_id": f"{person.given_name} has objected to sharing their record with {agency.name}, so it cannot join the care team"}
+    member = CareTeamMember(person_id=person.id, agency_id=agency.id, role=role or agency.kind.label)
+    session.add(member)
+    session.flush()
+    audit.record(session, "add_to_care_team", user=by, person_id=person.id, record_type="care_team", record_id=member.id, detail=agency.name)
+    session.commit()
+    return member, {}
+
+
+def remove_member(session: Session, person: Person, member_id: int, by: User) -> Optional[str]:
+    """Take an agency out of the care team; None if done, else why not. The key worker stays until a new
+    one is allocated, and an agency keeps its place while it still owns open actions in the plan."""
+    member = session.get(CareTeamMember, member_id) if 0 < member_id < 2**31 else None
+    if member is None or member.person_id != person.id or member.left_at is not None:
+        return "That agency is no longer in the care team."
+    if member.is_key_worker:
+        return "The key worker's agency stays in the care team until a new key worker is allocated."
+    others = session.exec(
+        select(func.count(CareTeamMember.id)).where(CareTeamMember.person_id == person.id, CareTeamMember.agency_id == member.agency_id,
+                                                   CareTeamMember.left_at.is_(None), CareTeamMember.id != member.id)  # type: ignore[union-attr]
+    ).one()
+    open_actions = session.exec(
+        select(func.count(CarePlanAction.id)).where(CarePlanAction.person_id == person.id, CarePlanAction.owner_agency_id == member.agency_id,
+                                                    CarePlanAction.status.in_(list(OPEN_ACTION_STATUSES)))  # type: ignore[attr-defined]
+    ).one()
+    if open_actions and not others:
+        agency = session.get(Agency, member.agency_id)
+        return (f"{agency.name if agency else 'This agency'} still has {open_actions} open "
+                f"{'action' if open_actions == 1 else 'actions'} in the care plan. Cancel them or give them to another agency first.")
+    member.left_at = utc_now()
+    session.add(member)
+    audit.record(session, "remove_from_care_team", user=by, person_id=person.id, record_type="care_team", record_id=member.id)
+    session.commit()
+    return None
+
+
+def network_caseload_count(session: Session, network_id: int) -> int:
+    """People registered with the network's practices who have a care team."""
+    return session.exec(
+        select(func.count(func.distinct(CareTeamMember.person_id)))
+        .join(Person, Person.id == CareTeamMember.person_id)
+        .join(Agency, Agency.id == Person.gp_practice_id)
+        .where(Agency.network_id == network_id, CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+    ).one()

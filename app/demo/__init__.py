@@ -1,0 +1,1 @@
+"""The synthetic district for demonstrations and the benchmark (synthetic data only)."""

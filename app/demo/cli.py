@@ -1,0 +1,67 @@
+"""`flask --app app demo-data` and `demo-sign-ins`: the synthetic district for demonstrations."""
+import time
+from datetime import date, datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlmodel import select
+
+from app.demo import assessments
+from app.demo import care_plans
+from app.demo import district
+from app.demo import referrals
+from app.db import get_session
+from models import Agency, User
+
+
+@click.command("demo-data")
+@click.option("--people", "people_count", default=2000, show_default=True, type=click.IntRange(0, 2_000_000))
+@click.option("--referrals", "referral_count", default=None, type=click.IntRange(0, 1_000_000),
+              help="Referrals over the last 90 days [default: one for every eight people]")
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--if-empty", is_flag=True, help="Do nothing (exit 0) if the database already holds data.")
+@with_appcontext
+def demo_data_command(people_count, referral_count, seed, if_empty):
+    """Build a synthetic district: 7 networks, 40 GP practices, every kind of agency, staff, people, care teams, referrals."""
+    session = get_session()
+    started = time.monotonic()
+    password_hash = current_app.extensions["oneplan_hasher"].hash(district.DEMO_PASSWORD)
+    try:
+        built = district.build(session, people_count, seed, password_hash, date.today(), echo=click.echo)
+    except district.DistrictNotEmpty:
+        if if_empty:
+            click.echo("The database already holds data; the demo district was not loaded.")
+            return
+        raise click.ClickException(
+            "The database already holds data. demo-data only fills an empty database: point DATABASE_URL at a new one."
+        )
+    referral_count = people_count // 8 if referral_count is None else referral_count
+    now = datetime.now(timezone.utc)
+    referrals.add_referrals(session, referral_count, seed, now, echo=click.echo)
+    assessment_count = assessments.add_assessments(session, seed, now, echo=click.echo)
+    plan_count = care_plans.add_care_plans(session, seed, now, echo=click.echo)
+    click.echo(
+        f"Built the demo district (seed {seed}) in {time.monotonic() - started:.1f}s: {built.networks} networks, "
+        f"{built.agencies} agencies ({built.by_kind.get('gp_practice', 0)} GP practices), {built.users} staff, "
+        f"{built.people:,} people, {built.caseload_people:,} on a caseload, {referral_count:,} referrals, "
+        f"{assessment_count:,} assessments, {plan_count:,} care plans."
+    )
+
+
+@click.command("demo-sign-ins")
+@with_appcontext
+def demo_sign_ins_command():
+    """Print the demo sign-ins, if the demo district is loaded."""
+    session = get_session()
+    usernames = [row[0] for row in district.DEMO_SIGN_INS]
+    rows = session.exec(select(User, Agency).join(Agency, Agency.id == User.agency_id).where(User.username.in_(usernames))).all()
+    if not rows:
+        click.echo("No demo sign-ins: this database was not built by demo-data.")
+        return
+    click.echo(f"Demo sign-ins (password for each: {district.DEMO_PASSWORD}):")
+    by_name = {user.username: (user, agency) for user, agency in rows}
+    for username in usernames:
+        if username in by_name:
+            user, agency = by_name[username]
+            click.echo(f"  {username:<13} {user.role.label}, {agency.name}")

@@ -1,0 +1,1 @@
+"""The directory administrators keep: networks, agencies and staff accounts."""

@@ -1,0 +1,219 @@
+"""Front-door figures: how the single point of access is doing against its response standards.
+
+Pure functions of a database session and `now`, so tests can fix both. Counting is done in
+SQL; only the columns needed for day buckets (in England's local time) and medians come back.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from statistics import median
+from typing import Optional
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from app.front_door.triage import ENGLAND, response_standards
+from models import Agency, Network, Person, Referral, ReferralSource, ReferralStatus, Urgency
+from models.enums import AWAITING_DECISION, OPEN_REFERRAL_STATUSES
+
+PERIODS = (7, 28, 90)
+DELAY_BANDS = ((0, 2, "0 to 2 days"), (3, 6, "3 to 6 days"), (7, 13, "7 to 13 days"), (14, None, "14 days or more"))
+
+
+@dataclass
+class StandardShare:
+    urgency: Urgency
+    label: str
+    clock_finished: int  # referrals whose response was due within the period
+    in_time: int
+    target: Optional[float]
+
+    @property
+    def share(self) -> Optional[float]:
+        return self.in_time / self.clock_finished if self.clock_finished else None
+
+    @property
+    def target_met(self) -> Optional[bool]:
+        if self.target is None or self.share is None:
+            return None
+        return self.share >= self.target
+
+
+@dataclass
+class DelayedDischarge:
+    referral_id: int
+    ward: Optional[str]
+    medically_optimised_on: date
+    days: int
+    status: ReferralStatus
+
+
+@dataclass
+class Figures:
+    now: datetime
+    days: list[date]
+    by_source: dict[ReferralSource, list[int]]  # referrals received each day, per source
+    standards: list[StandardShare]
+    median_minutes_to_triage: Optional[float]
+    median_minutes_by_urgency: dict[Urgency, Optional[float]]
+    triaged: int
+    open_by_network: list[tuple[str, int]]
+    delayed: list[DelayedDischarge] = field(default_factory=list)
+
+    @property
+    def received(self) -> int:
+        return sum(sum(counts) for counts in self.by_source.values())
+
+    @property
+    def daily_totals(self) -> list[int]:
+        return [sum(counts[i] for counts in self.by_source.values()) for i in range(len(self.days))]
+
+    @property
+    def sources_seen(self) -> list[ReferralSource]:
+        return [source for source, counts in self.by_source.items() if any(counts)]
+
+    @property
+    def delay_bands(self) -> list[tuple[str, int]]:
+        return [
+            (label, sum(1 for d in self.delayed if d.days >= low and (high is None or d.days <= high)))
+            for low, high, label in DELAY_BANDS
+        ]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def period_start(now: datetime, days: int) -> datetime:
+    """Midnight in England, `days - 1` days before today: the period is whole local days, today included."""
+    today = _utc(now).astimezone(ENGLAND).date()
+    first = today - timedelta(days=days - 1)
+    return datetime.combine(first, time.min, tzinfo=ENGLAND).astimezone(timezone.utc)
+
+
+def compute(session: Session, now: datetime, days: int = 28) -> Figures:
+    now = _utc(now)
+    start = period_start(now, days)
+    first_day = start.astimezone(ENGLAND).date()
+    day_list = [first_day + timedelta(days=i) for i in range(days)]
+    start_db, now_db = start, now
+
+    # Referrals a day by source (bucketed by England's local date, so done here, not in SQL).
+    by_source = {source: [0] * days for source in ReferralSource}
+    rows = session.execute(
+        select(Referral.received_at, Referral.source).where(Referral.received_at >= start_db, Referral.received_at <= now_db)
+    )
+    for received_at, source in rows:
+        index = (_utc(received_at).astimezone(ENGLAND).date() - first_day).days
+        if 0 <= index < days:
+            by_source[source][index] += 1
+
+    # Share responded (triaged) within each standard, over referrals whose clock finished in the period.
+    in_time = case((and_(Referral.triaged_at.is_not(None), Referral.triaged_at <= Referral.due_by), 1), else_=0)
+    counted = session.execute(
+        select(Referral.urgency, func.count(), func.sum(in_time))
+        .where(Referral.due_by >= start_db, Referral.due_by <= now_db)
+        .group_by(Referral.urgency)
+    ).all()
+    counts = {urgency: (total, int(ok or 0)) for urgency, total, ok in counted}
+    standards = [
+        StandardShare(urgency, standard.label, *counts.get(urgency, (0, 0)), standard.target_share)
+        for urgency, standard in response_standards().items()
+    ]
+
+    # Time from receipt to triage, for referrals triaged in the period.
+    minutes_by_urgency: dict[Urgency, list[float]] = {urgency: [] for urgency in Urgency}
+    for received_at, triaged_at, urgency in session.execute(
+        select(Referral.received_at, Referral.triaged_at, Referral.urgency).where(
+            Referral.triaged_at.is_not(None), Referral.triaged_at >= start_db, Referral.triaged_at <= now_db
+        )
+    ):
+        minutes_by_urgency[urgency].append((_utc(triaged_at) - _utc(received_at)).total_seconds() / 60)
+    everything = [m for values in minutes_by_urgency.values() for m in values]
+
+    return Figures(
+        now=now,
+        days=day_list,
+        by_source=by_source,
+        standards=standards,
+        median_minutes_to_triage=median(everything) if everything else None,
+        median_minutes_by_urgency={u: (median(v) if v else None) for u, v in minutes_by_urgency.items()},
+        triaged=len(everything),
+        open_by_network=_open_by_network(session),
+        delayed=_delayed_discharges(session, now),
+    )
+
+
+def _open_by_network(session: Session) -> list[tuple[str, int]]:
+    """Open referrals per network: the one it was allocated or redirected to, else the network
+    of the person's GP practice."""
+    practice = aliased(Agency)
+    network_id = func.coalesce(Referral.network_id, practice.network_id)
+    rows = session.execute(
+        select(network_id, func.count())
+        .select_from(Referral)
+        .join(Person, Person.id == Referral.person_id)
+        .outerjoin(practice, practice.id == Person.gp_practice_id)
+        .where(Referral.status.in_(OPEN_REFERRAL_STATUSES), Referral.linked_to_id.is_(None))
+        .group_by(network_id)
+    ).all()
+    names = dict(session.execute(select(Network.id, Network.name)).all())
+    result = [(names.get(nid, "No network known"), count) for nid, count in rows]
+    return sorted(result, key=lambda item: (item[0] == "No network known", item[0]))
+
+
+def _delayed_discharges(session: Session, now: datetime) -> list[DelayedDischarge]:
+    """People medically optimised for discharge whose referral still awaits a decision:
+    each day since then is a day in a hospital bed they no longer need."""
+    today = now.astimezone(ENGLAND).date()
+    rows = session.execute(
+        select(Referral.id, Referral.ward, Referral.medically_optimised_on, Referral.status)
+        .where(
+            Referral.source == ReferralSource.hospital_discharge,
+            Referral.medically_optimised_on.is_not(None),
+            Referral.medically_optimised_on <= today,
+            Referral.status.in_(AWAITING_DECISION),
+        )
+        .order_by(Referral.medically_optimised_on, Referral.id)
+    ).all()
+    return [DelayedDischarge(rid, ward, optimised, (today - optimised).days, status) for rid, ward, optimised, status in rows]
+
+
+def bar_chart(values: list[tuple[str, int]], *, width: int = 640, bar: int = 22, gap: int = 8) -> dict:
+    """Geometry for a horizontal bar chart, drawn as SVG by the template."""
+    label_width = 230
+    largest = max((v for _, v in values), default=0) or 1
+    scale = (width - label_width - 60) / largest
+    bars = [
+        {"label": label, "value": value, "x": label_width, "y": i * (bar + gap), "width": max(value * scale, 0), "height": bar}
+        for i, (label, value) in enumerate(values)
+    ]
+    return {"width": width, "height": max(len(values) * (bar + gap), bar), "bars": bars, "label_width": label_width}
+
+
+def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) -> dict:
+    """Geometry for the referrals-a-day chart: one column a day, stacked by source."""
+    sources = figures.sources_seen
+    totals = figures.daily_totals
+    top = max(totals, default=0) or 1
+    axis = 40
+    column_space = (width - axis) / max(len(figures.days), 1)
+    column = max(column_space * 0.75, 2)
+    columns = []
+    for i, day in enumerate(figures.days):
+        y = height
+        parts = []
+        for n, source in enumerate(sources):
+            count = figures.by_source[source][i]
+            if not count:
+                continue
+            h = count / top * (height - 10)
+            y -= h
+            parts.append({"series": n, "y": y, "height": h, "count": count, "source": source.label})
+        columns.append({"x": axis + i * column_space, "width": column, "parts": parts, "day": day, "total": totals[i]})
+    ticks = sorted({0, top // 2, top})
+    return {
+        "width": width, "height": height + 24, "plot_height": height, "axis": axis, "columns": columns,
+        "sources": [(n, source.label) for n, source in enumerate(sources)],
+        "ticks": [{"value": t, "y": height - t / top * (height - 10)} for t in ticks],
+    }

@@ -1,0 +1,197 @@
+"""The single point of access: the referral queue, intake with live matching, triage, the
+front-door figures, and finding a person."""
+from datetime import datetime, timezone
+
+from flask import Blueprint, abort, g, redirect, request, url_for
+from sqlmodel import select
+
+from app.care_plan import care_team
+from app.db import get_session
+from app.front_door import figures as front_door_figures, intake, matching, search as person_search, triage
+from app.trust import access, audit
+from app.web.rendering import render
+from models import AuditOutcome, Network, Person, Referral, ReferralSource, ReferralStatus, Urgency
+
+bp = Blueprint("front_door", __name__)
+
+
+def _choices(session) -> dict:
+    return {
+        "sources": list(ReferralSource),
+        "standards": triage.response_standards(),
+        "urgency_labels": {u: s.label for u, s in triage.response_standards().items()},
+        "urgencies": list(Urgency),
+        "networks": list(session.exec(select(Network).order_by(Network.name))),
+    }
+
+
+# --- The queue and intake ----------------------------------------------------------------
+
+@bp.get("/referrals")
+def queue():
+    access.require(g.user, "view_referral_queue")
+    session = get_session()
+    filters = triage.QueueFilters.from_args(request.args)
+    if filters.network_id is None and g.user.network_id and "network" not in request.args and g.user.role.value == "network_lead":
+        filters.network_id = g.user.network_id
+    rows, total = triage.queue(session, filters, datetime.now(timezone.utc))
+    audit.record(session, "view_referral_queue", user=g.user, detail=f"{total} referrals")
+    session.commit()
+    return render(
+        "front_door/queue.html", "queue", rows=rows, total=total, filters=filters, statuses=list(ReferralStatus),
+        now=datetime.now(timezone.utc), **_choices(session),
+    )
+
+
+@bp.route("/referrals/new", methods=["GET", "POST"])
+def new_referral():
+    access.require(g.user, "receive_referrals")
+    session = get_session()
+    form = request.form if request.method == "POST" else request.args
+    details = intake.person_details(form)
+    candidates = _candidates(session, details)
+    errors: dict = {}
+    if request.method == "POST" and form.get("action") == "save":
+        result = intake.receive(session, form, g.user)
+        if not result.errors:
+            target = result.linked_to or result.referral
+            notice = "linked" if result.linked_to else "received"
+            return redirect(url_for("front_door.referral", referral_id=target.id, notice=notice))
+        errors = result.errors
+    status = 400 if errors else 200
+    return render(
+        "front_door/new_referral.html", form=form, details=details, candidates=candidates, errors=errors,
+        gp_practices=intake.gp_practices(session), **_choices(session),
+    ), status
+
+
+@bp.get("/referrals/match")
+def match():
+    """Live matching for the intake form (htmx): candidates for what has been typed so far."""
+    access.require(g.user, "receive_referrals")
+    session = get_session()
+    candidates = _candidates(session, intake.person_details(request.args))
+    return render("front_door/new_referral.html", "candidates", form=request.args, candidates=candidates, errors={})
+
+
+def _candidates(session, details: matching.Details):
+    if not details.is_enough_to_match:
+        return []
+    found = matching.candidates(session, details)
+    open_referrals = triage.open_referrals_by_person(session, [c.person.id for c in found])
+    audit.record(session, "match_people", user=g.user, detail=f"{len(found)} candidates")
+    session.commit()
+    return [(c, open_referrals.get(c.person.id)) for c in found]
+
+
+# --- Triage ------------------------------------------------------------------------------
+
+@bp.get("/referrals/<int:referral_id>")
+def referral(referral_id: int):
+    session = get_session()
+    found = _referral(referral_id)
+    person = access.person_for(g.user, found.person_id, "view_referral")
+    return _show(session, found, person)
+
+
+def _show(session, referral: Referral, person: Person, errors: dict | None = None, form=None, conflict=None, status=200):
+    return render(
+        "front_door/referral.html",
+        referral=referral,
+        person=person,
+        summary=care_team.summary(session, person),
+        linked=triage.linked_referrals(session, referral.id),
+        people=triage.staff_names(session, referral),
+        clock=triage.clock_for(referral.due_by, datetime.now(timezone.utc), referral.decided_at),
+        key_workers=triage.key_worker_options(session),
+        default_network_id=referral.network_id or access.person_network_id(session, person),
+        errors=errors or {},
+        form=form or {},
+        conflict=conflict,
+        notice=request.args.get("notice"),
+        may_triage=access.allowed(g.user, "triage_referrals"),
+        **_choices(session),
+    ), status
+
+
+@bp.post("/referrals/<int:referral_id>/decision")
+def decide(referral_id: int):
+    access.require(g.user, "triage_referrals")
+    session = get_session()
+    found = _referral(referral_id)
+    person = access.person_for(g.user, found.person_id, "view_referral")
+    seen_version = _seen_version()
+    default_network = found.network_id or access.person_network_id(session, person)
+    clean, errors = triage.validate_decision(session, request.form, found, default_network)
+    if errors:
+        return _show(session, found, person, errors=errors, form=request.form, status=400)
+    try:
+        triage.decide(session, found, clean, g.user, seen_version)
+    except triage.AlreadyChanged as changed:
+        return _show(session, changed.referral, person, form=request.form, conflict=changed, status=409)
+    return redirect(url_for("front_door.referral", referral_id=found.id, notice="decided"))
+
+
+@bp.post("/referrals/<int:referral_id>/close")
+def close(referral_id: int):
+    access.require(g.user, "triage_referrals")
+    session = get_session()
+    found = _referral(referral_id)
+    person = access.person_for(g.user, found.person_id, "view_referral")
+    try:
+        triage.close(session, found, g.user, _seen_version())
+    except triage.AlreadyChanged as changed:
+        return _show(session, changed.referral, person, conflict=changed, status=409)
+    return redirect(url_for("front_door.referral", referral_id=found.id, notice="closed"))
+
+
+def _referral(referral_id: int) -> Referral:
+    found = get_session().get(Referral, referral_id)
+    if found is None:
+        abort(404, "There is no referral with that number.")
+    return found
+
+
+def _seen_version() -> int:
+    raw = request.form.get("version", "")
+    if not raw.isdigit() or len(raw) > 9:
+        abort(400, "The form is missing the version of the referral you saw. Reload the page and try again.")
+    return int(raw)
+
+
+# --- The front door's figures ------------------------------------------------------------
+
+@bp.get("/referrals/metrics")
+def figures():
+    access.require(g.user, "view_front_door_figures")
+    days = request.args.get("days", type=int)
+    days = days if days in front_door_figures.PERIODS else 28
+    session = get_session()
+    computed = front_door_figures.compute(session, datetime.now(timezone.utc), days)
+    # No person's details are shown, but who looked at the service's figures is still recorded.
+    audit.record(session, "view_front_door_figures", user=g.user, outcome=AuditOutcome.allowed)
+    session.commit()
+    return render(
+        "front_door/figures.html",
+        figures=computed,
+        days=days,
+        periods=front_door_figures.PERIODS,
+        daily_chart=front_door_figures.stacked_columns(computed),
+        network_chart=front_door_figures.bar_chart(computed.open_by_network),
+        delay_chart=front_door_figures.bar_chart(computed.delay_bands),
+    )
+
+
+# --- Finding a person --------------------------------------------------------------------
+
+@bp.get("/people")
+def search_people():
+    access.require(g.user, "search_people")
+    query = person_search.parse(request.args.get("q", ""))
+    people, more = [], False
+    if not query.is_empty or query.problems:
+        session = get_session()
+        people, more = person_search.search_people(session, query)
+        audit.record(session, "search_people", user=g.user, detail=query.text, reason=f"{len(people)} shown")
+        session.commit()
+    return render("front_door/search.html", "results", query=query, people=people, more=more)

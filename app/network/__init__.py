@@ -1,0 +1,1 @@
+"""A network's own pages for its lead."""

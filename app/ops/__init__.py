@@ -1,0 +1,1 @@
+"""Operations: migrations, backup and restore, the health check and the command line."""

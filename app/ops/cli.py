@@ -1,0 +1,146 @@
+"""Command-line tools (`flask --app app <command>`): the schema, the audit trail, backup and restore,
+accounts and API tokens; each command is a boundary that commits what it did once."""
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlmodel import select
+
+from app.config import normalise_database_url
+from app.db import get_session
+from app.ops import backup, migrate
+from app.trust import accounts, api_tokens, audit_chain
+from models import Agency, Network, Profession, Role, User
+
+db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations to DATABASE_URL."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database at {migrate.describe(current_app.config['DATABASE_URL'])} is at revision {revision}.")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Print the revision the database is at."""
+    click.echo(migrate.current(current_app.config["DATABASE_URL"]) or "(no revision: run `db upgrade`)")
+
+
+audit_cli = AppGroup("audit", help="The audit trail.")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Walk the audit hash chain; exit 1 naming the first event that was edited, deleted or moved."""
+    with current_app.extensions["oneplan_engine"].connect() as connection:
+        verdict = audit_chain.verify(connection)
+    if not verdict.ok:
+        click.echo(f"The audit trail is broken: {verdict.problem}", err=True)
+        click.echo(f"{verdict.checked} events before it are whole.", err=True)
+        sys.exit(1)
+    click.echo(f"The audit trail is whole: {verdict.checked} events checked, in order, none changed.")
+    click.echo(f"Head hash: {verdict.head_hash}")
+
+
+@click.command("backup")
+@click.option("--to", "to", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The file to write (default: instance/backups/oneplan-<time>.db, or .dump on PostgreSQL).")
+@with_appcontext
+def backup_command(to) -> None:
+    """Write a consistent copy of the database (SQLite online backup; pg_dump on PostgreSQL)."""
+    url = current_app.config["DATABASE_URL"]
+    target = to or backup.default_path(url, Path(current_app.instance_path) / "backups")
+    try:
+        written = backup.backup(url, target)
+    except backup.BackupError as problem:
+        raise click.ClickException(str(problem))
+    click.echo(f"Backed up {migrate.describe(url)} to {written} ({written.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--into", "into", default=None, help="The URL of an empty database to restore into (default: DATABASE_URL).")
+@with_appcontext
+def restore_command(backup_file: Path, into) -> None:
+    """Put a backup into an empty database; then run `audit verify` against it."""
+    url = into or current_app.config["DATABASE_URL"]
+    try:
+        backup.restore(backup_file, normalise_database_url(url))
+    except backup.BackupError as problem:
+        raise click.ClickException(str(problem))
+    click.echo(f"Restored {backup_file} into {migrate.describe(normalise_database_url(url))}.")
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option("--agency", "agency_name", required=True, help="The agency's exact name.")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--profession", required=True, type=click.Choice([p.value for p in Profession]))
+@click.option("--network", "network_name", default=None, help="For a network lead: the network's exact name.")
+@with_appcontext
+def create_user_command(username, full_name, agency_name, role, profession, network_name):
+    """Create a user in an agency with a role; the password is read from standard input."""
+    session = get_session()
+    agency_id = session.exec(select(Agency.id).where(Agency.name == agency_name)).first()
+    if agency_id is None:
+        raise click.ClickException(f"No agency is called {agency_name!r}.")
+    network_id = None
+    if network_name:
+        network_id = session.exec(select(Network.id).where(Network.name == network_name)).first()
+        if network_id is None:
+            raise click.ClickException(f"No network is called {network_name!r}.")
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    clean, errors = accounts.validate_new_user(
+        session,
+        {
+            "username": username,
+            "full_name": full_name,
+            "agency_id": agency_id,
+            "role": role,
+            "profession": profession,
+            "network_id": network_id or "",
+            "password": password,
+        },
+    )
+    if errors:
+        raise click.ClickException("; ".join(errors.values()))
+    user = accounts.create_user(session, clean, current_app.extensions["oneplan_hasher"])
+    session.commit()
+    click.echo(f"Created user {user.username} ({user.role.label}, {agency_name}).")
+
+
+@click.command("issue-token")
+@click.argument("username")
+@click.option("--label", required=True, help="What the token is for, e.g. the sending system's name.")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650), help="Days until it expires.")
+@with_appcontext
+def issue_token_command(username: str, label: str, days: int) -> None:
+    """Issue a FHIR API bearer token to USERNAME and print it (it is shown only this once)."""
+    session = get_session()
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.is_active:
+        raise click.ClickException(f"No active user is called {username!r}.")
+    label = label.strip()
+    if not label or len(label) > 80:
+        raise click.ClickException("Give a label of 1 to 80 characters.")
+    token = api_tokens.issue(session, user, label, days)
+    session.commit()
+    click.echo(token)
+    click.echo(f"Bearer token for {username} ({label}), valid for {days} days. It is not stored and cannot be shown again.", err=True)
+
+
+def init_app(app) -> None:
+    from app.demo import cli as demo_cli
+
+    for command in (db_cli, audit_cli, backup_command, restore_command, create_user_command, issue_token_command,
+                    demo_cli.demo_data_command, demo_cli.demo_sign_ins_command):
+        app.cli.add_command(command)

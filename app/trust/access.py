@@ -1,0 +1,280 @@
+"""Who may see what: OnePlan's access rules, in one place.
+
+Every person-scoped route gets its person through `person_for`, and every
+role-scoped route passes `require`; both audit a refusal and raise a 403 that
+says why. Views never check roles themselves.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Optional
+
+from flask import g, has_request_context
+from sqlalchemy import and_, exists, not_
+from sqlmodel import Session, select
+from werkzeug.exceptions import Forbidden, NotFound
+
+from app.trust import audit
+from app.db import get_session
+from models import (
+    OPEN_REFERRAL_STATUSES, AccessGrant, Agency, AuditOutcome, CareTeamMember, ConsentObjection, Network, Person, Referral, Role, User,
+)
+
+
+class AccessRefused(Forbidden):
+    """A 403 whose description is the reason shown to the user; `break_glass_person_id` is set
+    when the user may ask for emergency access to that record instead."""
+
+    break_glass_person_id: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    basis: str  # why it was allowed, or why it was refused
+    may_break_glass: bool = False  # refused, but the user may state a reason and read the record for a while
+    grant: Optional[AccessGrant] = None  # the live break-glass grant the access rests on
+
+
+BREAK_GLASS = "break glass"
+# Who may break glass: staff who care for people. Administrators never read care records, and
+# network leads already read their own network's.
+BREAK_GLASS_ROLES = frozenset({Role.practitioner, Role.spa_coordinator})
+
+
+STAFF_ROLES = frozenset(Role)
+
+# Capabilities that depend on role alone (not on a particular person).
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    "search_people": STAFF_ROLES,
+    "manage_directory": frozenset({Role.administrator}),
+    "receive_referrals": frozenset({Role.spa_coordinator}),
+    "triage_referrals": frozenset({Role.spa_coordinator}),
+    "view_referral_queue": frozenset({Role.spa_coordinator, Role.network_lead}),
+    "view_front_door_figures": frozenset({Role.spa_coordinator, Role.network_lead}),
+    "submit_referral": frozenset({Role.spa_coordinator, Role.practitioner, Role.network_lead}),
+    "read_inbox": frozenset({Role.spa_coordinator, Role.practitioner, Role.network_lead}),
+    "read_worklist": frozenset({Role.spa_coordinator, Role.practitioner, Role.network_lead}),
+    "view_network": frozenset({Role.network_lead}),
+    "review_break_glass": frozenset({Role.network_lead}),
+}
+
+REFUSAL_REASONS = {
+    "manage_directory": "Only administrators can manage agencies, networks and user accounts.",
+    "search_people": "Your account cannot search people.",
+    "receive_referrals": "Only single point of access coordinators take referrals in.",
+    "triage_referrals": "Only single point of access coordinators triage referrals.",
+    "view_referral_queue": "Only single point of access coordinators and network leads see the referral queue.",
+    "view_front_door_figures": "Only single point of access coordinators and network leads see the front-door figures.",
+    "submit_referral": "Your account cannot send referrals.",
+    "read_inbox": "Administrators have no clinical inbox.",
+    "read_worklist": "Administrators have no clinical worklist.",
+    "view_network": "Only network leads see a network's caseload and reviews.",
+    "review_break_glass": "Only network leads review break-glass access.",
+}
+
+
+def decide(session: Session, user: User, person: Person, now: Optional[datetime] = None) -> Decision:
+    """The record rule: care-team agency, or the network lead of the person's network.
+
+    Administrators never see clinical content. SPA coordinators may open the record
+    while a referral for the person is open (not yet closed). An agency the person has
+    objected to is refused whatever else holds. Anyone else who cares for people may break
+    glass: with a live grant they read (never change) the record until it expires.
+    """
+    if user.role is Role.administrator:
+        return Decision(False, "Administrators manage accounts and agencies and cannot open care records.")
+    in_team, objected = session.exec(
+        select(
+            exists()
+            .where(CareTeamMember.person_id == person.id)
+            .where(CareTeamMember.agency_id == user.agency_id)
+            .where(CareTeamMember.left_at.is_(None)),  # type: ignore[union-attr]
+            exists()
+            .where(ConsentObjection.person_id == person.id)
+            .where(ConsentObjection.agency_id == user.agency_id)
+            .where(ConsentObjection.withdrawn_at.is_(None)),  # type: ignore[union-attr]
+        )
+    ).one()
+    if objected:
+        return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
+    if in_team:
+        return Decision(True, "care team")
+    if user.role is Role.spa_coordinator and _has_open_referral(session, person.id):
+        return Decision(True, "open referral")
+    if user.role is Role.network_lead and user.network_id is not None:
+        network_id = person_network_id(session, person)
+        if network_id == user.network_id:
+            return Decision(True, "network lead")
+    if user.role in BREAK_GLASS_ROLES:
+        grant = live_grant(session, user, person.id, now)
+        if grant is not None:
+            return Decision(True, BREAK_GLASS, grant=grant)
+    return Decision(
+        False,
+        "Your agency is not in this person's care team, so you cannot open their record.",
+        may_break_glass=user.role in BREAK_GLASS_ROLES,
+    )
+
+
+def live_grant(session: Session, user: User, person_id: int, now: Optional[datetime] = None) -> Optional[AccessGrant]:
+    """The user's unexpired break-glass grant for this person, if any."""
+    now = now or datetime.now(timezone.utc)
+    return session.exec(
+        select(AccessGrant)
+        .where(AccessGrant.user_id == user.id)
+        .where(AccessGrant.person_id == person_id)
+        .where(AccessGrant.expires_at > now)
+        .order_by(AccessGrant.expires_at.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    ).first()
+
+
+def access_log_rule(session: Session, user: User, person: Person) -> Decision:
+    """Who has looked at a record is for the person's current key worker and the network lead
+    of their network (and, in time, the person's own view); nobody else, not even the team."""
+    key_worker = session.exec(
+        select(CareTeamMember.id)
+        .where(CareTeamMember.person_id == person.id)
+        .where(CareTeamMember.user_id == user.id)
+        .where(CareTeamMember.is_key_worker)
+        .where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+        .limit(1)
+    ).first()
+    if key_worker is not None:
+        return Decision(True, "key worker")
+    if user.role is Role.network_lead and user.network_id is not None and person_network_id(session, person) == user.network_id:
+        return Decision(True, "network lead")
+    return Decision(False, "Only the person's key worker and their network lead can see who has looked at this record.")
+
+
+def _has_open_referral(session: Session, person_id: int) -> bool:
+    return session.exec(
+        select(Referral.id)
+        .where(Referral.person_id == person_id)
+        .where(Referral.status.in_(list(OPEN_REFERRAL_STATUSES)))  # type: ignore[attr-defined]
+        .limit(1)
+    ).first() is not None
+
+
+def not_objected(agency_id: int, person_id_column):
+    """The record rule's objection, as a filter for lists of people: the person has not objected
+    to sharing their record with this agency."""
+    return not_(
+        exists().where(ConsentObjection.person_id == person_id_column, ConsentObjection.agency_id == agency_id,
+                       ConsentObjection.withdrawn_at.is_(None))  # type: ignore[union-attr]
+    )
+
+
+def open_to_care_team(agency_id: int, person_id_column):
+    """The record rule for a care-team agency, as a filter for lists of people (a worklist): the
+    agency is in the person's care team now, and the person has not objected to it."""
+    return and_(
+        exists().where(CareTeamMember.person_id == person_id_column, CareTeamMember.agency_id == agency_id,
+                       CareTeamMember.left_at.is_(None)),  # type: ignore[union-attr]
+        not_objected(agency_id, person_id_column),
+    )
+
+
+def may_change(session: Session, user: User, person: Person) -> bool:
+    """Whether the user's agency is in the care team (the only basis for changing a record). Within a
+    request that opened the record through `person_for`, its decision is used rather than made again."""
+    remembered = g.get("record_decision") if has_request_context() else None
+    if remembered is not None and remembered[0] == (user.id, person.id):
+        decision = remembered[1]
+    else:
+        decision = decide(session, user, person)
+    return decision.allowed and decision.basis in WRITE_BASES
+
+
+def person_network_id(session: Session, person: Person) -> Optional[int]:
+    if person.gp_practice_id is None:
+        return None
+    return session.exec(select(Agency.network_id).where(Agency.id == person.gp_practice_id)).first()
+
+
+WRITE_BASES = frozenset({"care team"})
+
+
+def person_for(
+    user: User, person_id: int, purpose: str, *, write: bool = False,
+    rule: Callable[[Session, User, Person], Decision] = decide,
+) -> Person:
+    """Return the person if the rules allow this user to open (or, with write=True, change)
+    their record; audit either way. Only the care team changes a record: a network lead or
+    the SPA may read it, and so may someone who broke glass, while the grant lasts (every
+    page rendered in that request is marked, from `g.break_glass`)."""
+    session = get_session()
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("There is no person with that record number.")
+    decision = rule(session, user, person)
+    if rule is decide:
+        g.record_decision = ((user.id, person.id), decision)
+    if decision.allowed and write and decision.basis not in WRITE_BASES:
+        decision = Decision(False, "Only agencies in the person's care team can change their record; you can read it.")
+    if not decision.allowed:
+        refuse(user, purpose, decision.basis, person_id=person.id, record_type="person", record_id=person.id,
+               offer_break_glass=decision.may_break_glass)
+    reason, detail = decision.basis, None
+    if decision.grant is not None:
+        g.break_glass = decision.grant
+        reason, detail = f"{BREAK_GLASS}: {grant_reason_label(decision.grant)}", decision.grant.reason_text
+    audit.record(
+        session, purpose, user=user, person_id=person.id, record_type="person", record_id=person.id, reason=reason, detail=detail,
+    )
+    session.commit()
+    return person
+
+
+def grant_reason_label(grant: AccessGrant) -> str:
+    from app.trust.break_glass import REASONS
+
+    return REASONS.get(grant.reason_code, grant.reason_code)
+
+
+def break_glass_candidate(user: User, person_id: int) -> tuple[Person, Decision]:
+    """The person and the rules' decision, for someone asking to break glass: refused (403,
+    audited) unless they already have access or are someone who may break glass."""
+    session = get_session()
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("There is no person with that record number.")
+    decision = decide(session, user, person)
+    if not decision.allowed and not decision.may_break_glass:
+        reason = decision.basis
+        if user.role is Role.network_lead:
+            reason = "Network leads cannot use break-glass access: ask the person's care team or their network lead."
+        refuse(user, "break_glass", reason, person_id=person.id, record_type="person", record_id=person.id)
+    return person, decision
+
+
+def network_for(user: User, network_id: int, purpose: str) -> Network:
+    """Return the network if this user leads it; a lead of another network, or anyone else, is refused (audited)."""
+    require(user, "view_network")
+    network = get_session().get(Network, network_id) if 0 < network_id < 2**31 else None
+    if network is None:
+        raise NotFound("There is no such network.")
+    if user.network_id != network.id:
+        refuse(user, purpose, "You lead another network, so you cannot see this one's caseload.", record_type="network", record_id=network.id)
+    return network
+
+
+def allowed(user: Optional[User], capability: str) -> bool:
+    return user is not None and user.role in CAPABILITIES[capability]
+
+
+def require(user: User, capability: str) -> None:
+    """Raise a 403 (audited) unless the user's role carries the capability."""
+    if not allowed(user, capability):
+        refuse(user, capability, REFUSAL_REASONS[capability])
+
+
+def refuse(user: User, action: str, reason: str, *, offer_break_glass: bool = False, **what) -> None:
+    session = get_session()
+    session.rollback()
+    audit.record(session, action, user=user, outcome=AuditOutcome.refused, reason=reason, **what)
+    session.commit()
+    refusal = AccessRefused(reason)
+    if offer_break_glass:
+        refusal.break_glass_person_id = what.get("person_id")
+    raise refusal

@@ -1,0 +1,169 @@
+"""Reading the audit trail: a person's "who has looked at my record", and the administrators'
+filterable list, which shows metadata only.
+
+The administrators' list never shows `reason` or `detail`: those can carry words a person
+typed (search terms, a break-glass explanation, a review note) or clinical context. It shows
+who, their agency and role, what kind of action on which kind of record, the outcome, when,
+and from which address.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.web import fields
+from models import Agency, AuditEvent, AuditOutcome, User
+
+PAGE_SIZE = 50
+LONDON = ZoneInfo("Europe/London")
+
+# What each action means, in words a person reading their own access log would use.
+ACTIONS = {
+    "view_person": "Looked at the record",
+    "view_assessment": "Looked at the assessment",
+    "view_assessment_history": "Looked at the assessment's history",
+    "start_assessment": "Started the assessment",
+    "open_assessment": "Opened the assessment",
+    "edit_assessment": "Changed the assessment",
+    "complete_assessment": "Completed the assessment",
+    "view_consent": "Looked at the sharing decisions",
+    "record_consent": "Recorded sharing decisions",
+    "view_access_log": "Looked at who has seen the record",
+    "break_glass": "Broke the glass to open the record",
+    "review_break_glass": "Reviewed a break-glass access",
+    "view_referral": "Looked at a referral",
+    "create_person": "Created the record",
+    "create_referral": "Made a referral",
+    "triage_referral": "Triaged a referral",
+    "allocate_key_worker": "Allocated a key worker",
+    "close_referral": "Closed a referral",
+    "fhir_read_service_request": "Read a referral through the API",
+    "fhir_create_service_request": "Sent a referral through the API",
+    "sign_in": "Signed in",
+    "sign_out": "Signed out",
+    "sign_in_required": "Asked for the record without signing in",
+    "account_locked": "Account locked",
+    "unlock_account": "Unlocked an account",
+    "search_people": "Searched for people",
+    "match_people": "Matched a referral to people",
+    "view_inbox": "Read their inbox",
+    "view_referral_queue": "Looked at the referral queue",
+    "view_front_door_figures": "Looked at the front-door figures",
+    "create_user": "Added a user",
+    "create_agency": "Added an agency",
+    "create_network": "Added a network",
+    "issue_api_token": "Issued an API token",
+    "fhir_sign_in": "API sign-in",
+    "manage_directory": "Administration",
+    "view_audit": "Looked at the audit trail",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTIONS.get(action, action.replace("_", " ").capitalize())
+
+
+@dataclass
+class Entry:
+    event: AuditEvent
+    full_name: Optional[str]
+    agency_name: Optional[str]
+
+    @property
+    def who(self) -> str:
+        return self.full_name or self.event.username or "Unknown"
+
+    @property
+    def why(self) -> str:
+        """Why access was allowed or refused; a break-glass reason with the user's own words."""
+        reason = self.event.reason or ""
+        if reason.startswith("break glass") and self.event.detail:
+            return f"{reason} – “{self.event.detail}”"
+        return reason
+
+
+@dataclass
+class Page:
+    entries: list[Entry]
+    number: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def _entries(session: Session, conditions: list, page: int) -> Page:
+    total = session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
+    page = min(max(1, page), max(1, -(-total // PAGE_SIZE)))
+    rows = session.exec(
+        select(AuditEvent, User.full_name, Agency.name)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .outerjoin(Agency, Agency.id == AuditEvent.agency_id)
+        .where(*conditions)
+        .order_by(AuditEvent.seq.desc())  # type: ignore[union-attr]
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return Page([Entry(*row) for row in rows], page, total)
+
+
+def for_person(session: Session, person_id: int, page: int = 1) -> Page:
+    """Every view, change and refusal of this person's record, newest first (two queries)."""
+    return _entries(session, [AuditEvent.person_id == person_id], page)
+
+
+@dataclass
+class Filters:
+    username: str = ""
+    action: str = ""
+    outcome: Optional[AuditOutcome] = None
+    date_from: Optional[date] = None
+    date_to: Optional[date] = None
+    errors: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        """Read the filter form; anything unusable is an error by its field and filters nothing."""
+        errors: dict[str, str] = {}
+        username = fields.text(args, "username", "a username", errors, max_length=64) or ""
+        action = args.get("action", "")
+        if action and action not in ACTIONS:
+            errors["action"] = "Select an action from the list"
+            action = ""
+        outcome = fields.choice(args, "outcome", AuditOutcome, "Select allowed or refused", errors, required=False)
+        date_from = fields.date_parts(args, "from", "the first date", errors, past=True)
+        date_to = fields.date_parts(args, "to", "the last date", errors)
+        if date_from and date_to and date_to < date_from and "to-day" not in errors:
+            errors["to-day"] = "The last date must be the same as or after the first date"
+        if errors:
+            date_from = date_from if "from-day" not in errors else None
+            date_to = date_to if "to-day" not in errors else None
+        return cls(username.lower(), action, outcome, date_from, date_to, errors)
+
+    def conditions(self) -> list:
+        conditions = []
+        if self.username:
+            conditions.append(AuditEvent.username == self.username)
+        if self.action:
+            conditions.append(AuditEvent.action == self.action)
+        if self.outcome is not None:
+            conditions.append(AuditEvent.outcome == self.outcome)
+        if self.date_from:
+            conditions.append(AuditEvent.at >= _start_of(self.date_from))
+        if self.date_to:
+            conditions.append(AuditEvent.at < _start_of(self.date_to + timedelta(days=1)))
+        return conditions
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight in England on `day`, as UTC (the trail stores UTC)."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(timezone.utc)
+
+
+def search(session: Session, filters: Filters, page: int = 1) -> Page:
+    """The whole trail, filtered, newest first (two queries)."""
+    return _entries(session, filters.conditions(), page)

@@ -1,0 +1,282 @@
+"""Trust pages: sign-in and sign-out, break-glass access and its review, the person's sharing
+decisions (consent), and who has looked at a record."""
+import time
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
+from sqlmodel import select
+
+from app.db import get_session
+from app.trust import access, accounts, audit, audit_log, break_glass, consent, staff_sessions
+from app.web import fields
+from app.web.rendering import render
+from app.work import notifications
+from models import Agency, AuditOutcome, Role
+
+bp = Blueprint("trust", __name__)
+
+# Endpoints open without signing in.
+PUBLIC_ENDPOINTS = {"trust.sign_in", "ops.healthz", "assets.nhsuk", "assets.vendor", "static"}
+
+
+@bp.record_once
+def _set_up(state) -> None:
+    app = state.app
+    app.extensions["oneplan_hasher"] = accounts.password_hasher(app.config["PASSWORD_HASH_COST"])
+
+
+@bp.app_context_processor
+def signed_in_user():
+    user = g.get("user")
+    unread = 0
+    if user is not None and access.allowed(user, "read_inbox"):
+        unread = notifications.unread_count(get_session(), user)
+    return {"current_user": user, "unread_count": unread, "may": lambda capability: access.allowed(user, capability)}
+
+
+def hasher():
+    return current_app.extensions["oneplan_hasher"]
+
+
+@bp.before_app_request
+def load_signed_in_user():
+    """Every request but the public ones needs a signed-in, active user who has not been idle too long."""
+    g.user = None
+    token = session.get("sid")
+    if token is not None:
+        idle_minutes = current_app.config["IDLE_TIMEOUT_MINUTES"]
+        last_seen = session.get("last_seen", 0)
+        if time.time() - last_seen > idle_minutes * 60:
+            staff_sessions.end(get_session(), token, "idle")
+            get_session().commit()
+            session.clear()
+            session["signed_out_reason"] = f"You were signed out because you were inactive for {idle_minutes} minutes."
+        else:
+            # The server's record decides: a session ended at sign-out or by a lock stays ended.
+            user = staff_sessions.user_for(get_session(), token, idle_minutes)
+            if user is not None:
+                g.user = user
+                session["last_seen"] = int(time.time())
+            else:
+                session.clear()
+    if request.blueprint == "fhir":
+        return None  # the API authenticates each request by its bearer token (app/api), never by cookie
+    if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None:
+        _audit_signed_out_request_for_a_record()
+        if request.headers.get("HX-Request"):
+            # htmx cannot follow a redirect into a full page; ask it to load the sign-in page.
+            response = current_app.response_class(status=401)
+            response.headers["HX-Redirect"] = url_for("trust.sign_in", next=request.full_path)
+            return response
+        return redirect(url_for("trust.sign_in", next=request.full_path))
+    return None
+
+
+def _audit_signed_out_request_for_a_record() -> None:
+    """Someone not signed in asked for a record (a person's, or a referral, ...): a refusal too."""
+    ids = {name: value for name, value in (request.view_args or {}).items() if name.endswith("_id")}
+    if not ids:
+        return
+    name, value = ("person_id", ids["person_id"]) if "person_id" in ids else next(iter(ids.items()))
+    audit.record(get_session(), "sign_in_required", outcome=AuditOutcome.refused, person_id=ids.get("person_id"),
+                 record_type=name.removesuffix("_id"), record_id=value, reason="not signed in")
+    get_session().commit()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a `next` that stays on this site."""
+    if not target:
+        return url_for("work.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("work.home")
+    return target
+
+
+# --- Signing in and out ------------------------------------------------------------------
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    notice = session.pop("signed_out_reason", None)
+    if request.method == "GET":
+        return render("trust/sign_in.html", notice=notice, form={}, errors={}, next=request.args.get("next", ""))
+    form = request.form
+    errors = {}
+    if not form.get("username", "").strip():
+        errors["username"] = "Enter your username"
+    if not form.get("password"):
+        errors["password"] = "Enter your password"
+    next_url = form.get("next", "")
+    if not errors:
+        result = accounts.sign_in(
+            get_session(),
+            form["username"],
+            form["password"],
+            hasher=hasher(),
+            max_failures=current_app.config["SIGN_IN_MAX_FAILURES"],
+            lock_seconds=current_app.config["SIGN_IN_LOCK_SECONDS"],
+            lockout_failures=current_app.config["SIGN_IN_LOCKOUT_FAILURES"],
+        )
+        if result.user is not None:
+            # A fresh session, with a new id, at sign-in: nothing from before carries over.
+            db = get_session()
+            staff_sessions.end(db, session.get("sid"), "signed in again")
+            session.clear()
+            session["sid"] = staff_sessions.start(db, result.user)
+            db.commit()
+            session["last_seen"] = int(time.time())
+            session.permanent = False
+            return redirect(_safe_next(next_url))
+        errors["username"] = result.message
+    status = 401 if "username" in errors and form.get("password") and form.get("username") else 400
+    return render(
+        "trust/sign_in.html", form={"username": form.get("username", "")[:64]}, errors=errors, next=next_url
+    ), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    user = g.get("user")
+    staff_sessions.end(get_session(), session.get("sid"), "signed out")
+    if user is not None:
+        audit.record(get_session(), "sign_out", user=user)
+    get_session().commit()
+    session.clear()
+    session["signed_out_reason"] = "You have signed out."
+    return redirect(url_for("trust.sign_in"))
+
+
+# --- Break-glass -------------------------------------------------------------------------
+
+@bp.app_template_filter("break_glass_reason")
+def break_glass_reason(code: str) -> str:
+    return break_glass.REASONS.get(code, code)
+
+
+@bp.route("/people/<int:person_id>/break-glass", methods=["GET", "POST"])
+def request_break_glass(person_id: int):
+    person, decision = access.break_glass_candidate(g.user, person_id)
+    if decision.allowed:
+        return redirect(url_for("care_plan.person", person_id=person.id))
+    errors: dict = {}
+    if request.method == "POST":
+        clean, errors = break_glass.validate(request.form)
+        if not errors:
+            db = get_session()
+            break_glass.grant(db, g.user, person, clean, current_app.config["BREAK_GLASS_MINUTES"])
+            db.commit()
+            return redirect(url_for("care_plan.person", person_id=person.id))
+    return render(
+        "trust/break_glass.html", person_id=person.id, form=request.form, errors=errors, reasons=break_glass.REASONS,
+        minutes=current_app.config["BREAK_GLASS_MINUTES"],
+    ), (400 if errors else 200)
+
+
+@bp.get("/break-glass-reviews")
+def break_glass_reviews():
+    access.require(g.user, "review_break_glass")
+    reviewed = request.args.get("show") == "reviewed"
+    rows = break_glass.reviews(get_session(), g.user, reviewed=reviewed)
+    return render("trust/break_glass_reviews.html", rows=rows, reviewed=reviewed, errors={}, form={})
+
+
+@bp.post("/break-glass-reviews/<int:grant_id>")
+def review_break_glass(grant_id: int):
+    access.require(g.user, "review_break_glass")
+    db = get_session()
+    grant = break_glass.grant_for_review(db, g.user, grant_id)
+    if grant is None:
+        abort(404, "There is no break-glass access with that number in your network.")
+    errors: dict = {}
+    note = fields.text(request.form, "review_note", "the review note", errors, max_length=break_glass.REVIEW_NOTE_MAX)
+    if errors:
+        rows = break_glass.reviews(db, g.user)
+        return render("trust/break_glass_reviews.html", rows=rows, reviewed=False, errors={f"review_note-{grant_id}": errors["review_note"]},
+                      form=request.form, failed_grant=grant_id), 400
+    if break_glass.mark_reviewed(db, grant, g.user, note):
+        flash("The break-glass access has been marked as reviewed.", "success")
+    else:
+        flash("Someone else had already reviewed that break-glass access.", "success")
+    return redirect(url_for("trust.break_glass_reviews"))
+
+
+# --- The person's sharing decisions ------------------------------------------------------
+
+@bp.get("/people/<int:person_id>/consent")
+def show_consent(person_id: int):
+    person = access.person_for(g.user, person_id, "view_consent")
+    db = get_session()
+    return render("trust/consent.html", person=person, sharing=consent.view(db, person.id),
+                  may_change=access.may_change(db, g.user, person))
+
+
+@bp.get("/people/<int:person_id>/consent/edit")
+def edit_consent(person_id: int):
+    person = access.person_for(g.user, person_id, "view_consent", write=True)
+    current = consent.view(get_session(), person.id)
+    return _consent_form(person, current, _consent_values(current), {})
+
+
+@bp.post("/people/<int:person_id>/consent")
+def save_consent(person_id: int):
+    person = access.person_for(g.user, person_id, "record_consent", write=True)
+    db = get_session()
+    raw = request.form.get("version", "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        abort(400, "The form is missing the version you saw. Reload the page and try again.")
+    clean, errors = consent.validate(db, request.form, g.user)
+    current = consent.view(db, person.id)
+    if errors:
+        return _consent_form(person, current, request.form, errors, status=400)
+    if not consent.save(db, person, clean, g.user, int(raw)):
+        current = consent.view(db, person.id)
+        return _consent_form(person, current, request.form, {}, status=409, stale=True)
+    flash("The person's sharing decisions have been recorded.", "success")
+    return redirect(url_for("trust.show_consent", person_id=person.id))
+
+
+def _consent_values(current: consent.SharingView) -> dict:
+    recorded = current.consent
+    shares = {True: "yes", False: "no"}.get(current.shares_with_care_team, "")
+    return {
+        "shares_with_care_team": shares,
+        "carer_name": (recorded.carer_name if recorded else "") or "",
+        "carer_relationship": (recorded.carer_relationship if recorded else "") or "",
+        "carer_contact": (recorded.carer_contact if recorded else "") or "",
+        "keep_objection": [str(o.objection.id) for o in current.objections],
+    }
+
+
+def _consent_form(person, current, form, errors, status=200, stale=False):
+    agencies = get_session().exec(select(Agency).where(Agency.id != g.user.agency_id).order_by(Agency.name)).all()
+    kept = form.getlist("keep_objection") if hasattr(form, "getlist") else form.get("keep_objection", [])
+    return render("trust/consent_edit.html", person=person, sharing=current, form=form, kept=kept, errors=errors,
+                  agencies=agencies, stale=stale), status
+
+
+# --- Who has looked at the record --------------------------------------------------------
+
+@bp.app_template_filter("action_label")
+def action_label(action: str) -> str:
+    return audit_log.action_label(action)
+
+
+@bp.app_template_filter("role_label")
+def role_label(role: str) -> str:
+    try:
+        return Role(role).label
+    except ValueError:
+        return role
+
+
+def page_arg() -> int:
+    """The page asked for; anything that is not a small whole number means the first."""
+    raw = request.args.get("page", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 1
+
+
+@bp.get("/people/<int:person_id>/access-log")
+def access_log(person_id: int):
+    person = access.person_for(g.user, person_id, "view_access_log", rule=access.access_log_rule)
+    log = audit_log.for_person(get_session(), person.id, page_arg())
+    return render("trust/access_log.html", "log", person=person, log=log)

@@ -1,0 +1,90 @@
+"""Error pages: every failure is a clear page with the right status, never a stack trace."""
+from flask import jsonify, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.db import get_session
+from app.web.rendering import is_htmx, render
+
+HEADINGS = {
+    400: "The request could not be used",
+    401: "Sign in to continue",
+    403: "You do not have access",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    413: "What you sent is too large",
+    503: "OnePlan is busy",
+    500: "Sorry, there is a problem with OnePlan",
+}
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return _page(400, "This form has expired or did not come from OnePlan. Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        custom = error.description != type(error).description
+        message = error.description if custom or error.code in (403, 404) else _default_message(error)
+        return _page(error.code or 500, message, break_glass_person_id=getattr(error, "break_glass_person_id", None))
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error):
+        _rollback()
+        if cannot_write(error):
+            app.logger.error("database cannot be written: %s", error)
+            return _page(503, "OnePlan cannot save anything just now: its database is read-only or full. Nothing was "
+                              "saved. Go back, keep what you typed, and try again later.")
+        if isinstance(error, OperationalError):
+            app.logger.warning("database unavailable: %s", error)
+            return _page(503, "The database is busy or unavailable. Nothing was saved. Wait a moment and try again.")
+        return unexpected(error)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        _rollback()
+        app.logger.exception("unexpected error")
+        return _page(500, "Nothing you entered has been saved. Try again later.")
+
+
+# SQLite's words, and PostgreSQL's SQLSTATEs (read_only_sql_transaction, disk_full, insufficient_resources).
+_CANNOT_WRITE_WORDS = ("readonly database", "read-only", "disk is full", "disk full")
+_CANNOT_WRITE_STATES = {"25006", "53100", "53000"}
+
+
+def cannot_write(error: DBAPIError) -> bool:
+    """Whether the database refused a write because it is read-only or out of space."""
+    state = getattr(error.orig, "sqlstate", None)
+    return state in _CANNOT_WRITE_STATES or any(words in str(error.orig).lower() for words in _CANNOT_WRITE_WORDS)
+
+
+def _default_message(error: HTTPException) -> str:
+    return {
+        400: "Something in the request was not valid. Go back and check what you entered.",
+        405: "Go back and use the page's own buttons and links.",
+        413: "Shorten what you entered and try again.",
+    }.get(error.code, error.description or "")
+
+
+def _rollback() -> None:
+    try:
+        get_session().rollback()
+    except Exception:
+        pass
+
+
+def _page(status: int, message: str, **extra):
+    if request.path.startswith("/fhir/"):
+        from app.api.views import error_outcome
+
+        return error_outcome(status, message)
+    if request.path == "/healthz":
+        return jsonify(error=HEADINGS.get(status, "Error"), message=message), status
+    page = render("web/error.html", "content", heading=HEADINGS.get(status, "Error"), message=message, status=status, **extra)
+    if not is_htmx():
+        return page, status
+    # An htmx request that fails shows the error in place of the whole page's content, not
+    # inside the small part of the page it meant to update (see the htmx-config in base.html).
+    return page, status, {"HX-Retarget": "#maincontent", "HX-Reswap": "innerHTML show:window:top"}

@@ -1,0 +1,89 @@
+"""My work: the home page, my worklist (actions owned by my agency or naming me across everyone's
+care plans, and the plans I lead that are due for review) and my inbox."""
+from datetime import date
+
+from flask import Blueprint, g, redirect, request, url_for
+
+from app.care_plan import care_team, handshake
+from app.db import get_session
+from app.trust import access, audit
+from app.web.rendering import is_htmx, render
+from app.work import notifications, workload
+from models import Agency
+
+bp = Blueprint("work", __name__)
+
+
+@bp.get("/")
+def home():
+    session = get_session()
+    agency = session.get(Agency, g.user.agency_id)
+    return render(
+        "work/home.html",
+        agency=agency,
+        caseload=care_team.caseload(session, g.user),
+        agency_count=care_team.agency_caseload_count(session, g.user.agency_id),
+        work=workload.summary(session, g.user, date.today()) if access.allowed(g.user, "read_worklist") else None,
+    )
+
+
+# --- The worklist ------------------------------------------------------------------------
+
+@bp.get("/worklist")
+def worklist():
+    access.require(g.user, "read_worklist")
+    session = get_session()
+    today = date.today()
+    filters = workload.WorklistFilters.from_args(request.args)
+    items, total = workload.worklist(session, g.user, filters, today)
+    reviews = workload.reviews_for_key_worker(session, g.user, today)
+    workload.remind_reviews(session, g.user, today, reviews)
+    audit.record(session, "view_worklist", user=g.user, detail=f"{len(items)} actions shown, {len(reviews)} reviews")
+    session.commit()
+    pages = max(1, -(-min(total, workload.WORKLIST_MOST) // workload.WORKLIST_PAGE))
+    return render("work/worklist.html", "items", items=items, total=total, most=workload.WORKLIST_MOST, filters=filters,
+                  reviews=reviews, pages=pages,
+                  status_filters=workload.STATUS_FILTERS, today=today)
+
+
+def row_response(person, action_id: int, *, errors: dict, refused, status: int):
+    """After a move made from the worklist: the row again (htmx), or back to the list."""
+    if not is_htmx() and status == 200:
+        return redirect(url_for("work.worklist") + f"#work-{action_id}")
+    item = workload.work_item(get_session(), action_id, date.today())
+    context = dict(item=item, errors=errors, refused=refused, form=request.form, today=date.today(), moved=status == 200)
+    if is_htmx():
+        return render("work/_work_item.html", **context), status
+    return render("work/work_item_page.html", **context), status
+
+
+@bp.app_template_global("worklist_moves")
+def moves(action) -> list[handshake.Transition]:
+    """On a worklist every action is my agency's own."""
+    return handshake.available(action.status, handshake.Actor(is_owner=True))
+
+
+# --- The inbox ---------------------------------------------------------------------------
+
+@bp.get("/inbox")
+def inbox():
+    access.require(g.user, "read_inbox")
+    session = get_session()
+    workload.remind_reviews(session, g.user, date.today())
+    items = notifications.inbox(session, g.user)
+    audit.record(session, "view_inbox", user=g.user, detail=f"{len(items)} items")
+    session.commit()
+    return render("work/inbox.html", "items", items=items)
+
+
+@bp.post("/inbox/read")
+def mark_read():
+    """Mark one item (`notification_id`) or all of mine as read."""
+    access.require(g.user, "read_inbox")
+    session = get_session()
+    raw = request.form.get("notification_id", "")
+    changed = notifications.mark_read(session, g.user, int(raw) if raw.isdigit() and len(raw) < 10 else None)
+    session.commit()
+    if request.headers.get("HX-Request") == "true":
+        return inbox()
+    return redirect(url_for("work.inbox", marked=changed))

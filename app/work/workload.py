@@ -1,0 +1,210 @@
+"""What is waiting for someone: actions owned by an agency or a practitioner across everyone's
+care plans, and care plans due for review (for their key worker, and for their network)."""
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Optional
+
+from sqlalchemy import case, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from app.trust import access
+from app.work import notifications
+from models import (
+    OPEN_ACTION_STATUSES, ActionStatus, Agency, CarePlan, CarePlanAction, CarePlanNeed, CareTeamMember, Notification, Person, User,
+)
+
+WORKLIST_PAGE = 50
+WORKLIST_MOST = 1000  # a worklist pages through this many at most; past that, filters narrow it
+REVIEW_NOTICE_DAYS = 14  # plans due for review within this many days show on the worklist
+
+STATUS_FILTERS = {
+    "open": ("Still to do", OPEN_ACTION_STATUSES),
+    "requested": ("Waiting for us to accept", frozenset({ActionStatus.requested})),
+    "in_hand": ("Accepted or in progress", frozenset({ActionStatus.accepted, ActionStatus.in_progress})),
+    "declined": ("Declined", frozenset({ActionStatus.declined})),
+    "done": ("Done", frozenset({ActionStatus.done})),
+    "cancelled": ("Cancelled", frozenset({ActionStatus.cancelled})),
+    "all": ("All", frozenset(ActionStatus)),
+}
+
+
+@dataclass
+class WorklistFilters:
+    status: str = "open"
+    mine: bool = False  # only actions naming me, not everything my agency owns
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "WorklistFilters":
+        """Filters from the query string; anything unknown falls back to the default."""
+        status = args.get("status", "open")
+        page = args.get("page", "1")
+        return cls(status if status in STATUS_FILTERS else "open", args.get("mine") == "yes",
+                   int(page) if page.isdigit() and 0 < len(page) < 6 and int(page) > 0 else 1)
+
+    def query(self, page: int) -> dict:
+        """The query string for another page of the same list."""
+        return {"status": self.status, **({"mine": "yes"} if self.mine else {}), "page": page}
+
+
+@dataclass
+class WorkItem:
+    action: CarePlanAction
+    person: Person
+    need: Optional[CarePlanNeed]
+    owner_user: Optional[User]
+    overdue: bool
+
+
+def worklist(session: Session, user: User, filters: WorklistFilters, today: date, limit: int = WORKLIST_PAGE) -> tuple[list[WorkItem], int]:
+    """Actions owned by the user's agency (or only those naming the user) for people whose record the
+    agency may open, overdue first, then the soonest due; undated ones last; a page at a time. Returns
+    the page's rows and how many match, counted up to WORKLIST_MOST + 1 (a list longer than that is
+    for filtering, not paging through).
+
+    Dated and undated actions are counted and read separately so that each follows the index on
+    (agency, due date) and stops early, however many actions a busy agency holds."""
+    statuses = list(STATUS_FILTERS[filters.status][1])
+    conditions = [CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(statuses),  # type: ignore[attr-defined]
+                  access.open_to_care_team(user.agency_id, CarePlanAction.person_id)]  # only people whose record the agency may open
+    if filters.mine:
+        conditions.append(CarePlanAction.owner_user_id == user.id)
+    dated_only, undated_only = CarePlanAction.due_on.is_not(None), CarePlanAction.due_on.is_(None)  # type: ignore[union-attr]
+    dated = _count_up_to(session, conditions + [dated_only], WORKLIST_MOST + 1)
+    undated = _count_up_to(session, conditions + [undated_only], max(0, WORKLIST_MOST + 1 - dated))
+    start = min(filters.page - 1, WORKLIST_MOST // limit - 1) * limit
+    # Every read always runs (one may ask for nothing), so the page costs the same statements every time.
+    rows = list(session.exec(
+        _work_items().where(*conditions, dated_only)
+        .order_by(CarePlanAction.due_on, CarePlanAction.id).offset(start).limit(max(0, min(limit, dated - start)))
+    ).all())
+    rows += session.exec(
+        _work_items().where(*conditions, undated_only)
+        .order_by(CarePlanAction.id).offset(max(0, start - dated)).limit(max(0, min(limit - len(rows), undated)))
+    ).all()
+    return [_work_item(row, today) for row in rows], dated + undated
+
+
+def _count_up_to(session: Session, conditions: list, most: int) -> int:
+    """How many actions meet the conditions, counting no further than `most`."""
+    matching = select(CarePlanAction.id).where(*conditions).limit(most).subquery()
+    return session.exec(select(func.count()).select_from(matching)).one()
+
+
+def work_item(session: Session, action_id: int, today: date) -> Optional[WorkItem]:
+    row = session.exec(_work_items().where(CarePlanAction.id == action_id)).first()
+    return _work_item(row, today) if row is not None else None
+
+
+def _work_items():
+    """An action with its person, its need and its named practitioner (one query)."""
+    OwnerUser = aliased(User)
+    return (
+        select(CarePlanAction, Person, CarePlanNeed, OwnerUser)
+        .join(Person, Person.id == CarePlanAction.person_id)
+        .outerjoin(CarePlanNeed, CarePlanNeed.id == CarePlanAction.need_id)
+        .outerjoin(OwnerUser, OwnerUser.id == CarePlanAction.owner_user_id)
+    )
+
+
+def _work_item(row, today: date) -> WorkItem:
+    action, person, need, owner_user = row
+    return WorkItem(action, person, need, owner_user, action.status.is_open and action.due_on is not None and action.due_on < today)
+
+
+@dataclass
+class ReviewDue:
+    plan: CarePlan
+    person: Person
+    key_worker: Optional[User]
+    agency: Optional[Agency]
+    overdue: bool
+
+
+def reviews_for_key_worker(session: Session, user: User, today: date, limit: int = 100) -> list[ReviewDue]:
+    """Plans this user leads as key worker that are past their review date or due within two weeks."""
+    rows = session.exec(
+        select(CarePlan, Person)
+        .join(Person, Person.id == CarePlan.person_id)
+        .join(CareTeamMember, CareTeamMember.person_id == CarePlan.person_id)
+        .where(CareTeamMember.user_id == user.id, CareTeamMember.is_key_worker.is_(True), CareTeamMember.left_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .where(CarePlan.review_due_on <= today + timedelta(days=REVIEW_NOTICE_DAYS))  # type: ignore[operator]
+        .where(access.not_objected(user.agency_id, CarePlan.person_id))
+        .order_by(CarePlan.review_due_on, Person.family_name_key)
+        .limit(limit)
+    ).all()
+    return [ReviewDue(plan, person, user, None, plan.review_due_on < today) for plan, person in rows]
+
+
+def reviews_for_network(session: Session, network_id: int, lead: User, today: date, limit: int = 200) -> tuple[list[ReviewDue], int]:
+    """Plans of people registered in the network that are past their review date, most overdue first,
+    with their key worker (leaving out anyone who objected to the lead's agency); returns the rows and
+    how many there are."""
+    conditions = [Agency.network_id == network_id, CarePlan.review_due_on < today,  # type: ignore[operator]
+                  access.not_objected(lead.agency_id, Person.id)]
+    total = session.exec(
+        select(func.count(CarePlan.id)).join(Person, Person.id == CarePlan.person_id).join(Agency, Agency.id == Person.gp_practice_id)
+        .where(*conditions)
+    ).one()
+    KeyWorker, KeyWorkerAgency = aliased(User), aliased(Agency)
+    rows = session.exec(
+        select(CarePlan, Person, KeyWorker, KeyWorkerAgency)
+        .join(Person, Person.id == CarePlan.person_id)
+        .join(Agency, Agency.id == Person.gp_practice_id)
+        .outerjoin(CareTeamMember, (CareTeamMember.person_id == Person.id) & CareTeamMember.is_key_worker.is_(True)  # type: ignore[attr-defined]
+                   & CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+        .outerjoin(KeyWorker, KeyWorker.id == CareTeamMember.user_id)
+        .outerjoin(KeyWorkerAgency, KeyWorkerAgency.id == CareTeamMember.agency_id)
+        .where(*conditions)
+        .order_by(CarePlan.review_due_on, Person.family_name_key)
+        .limit(limit)
+    ).all()
+    return [ReviewDue(plan, person, worker, agency, True) for plan, person, worker, agency in rows], total
+
+
+def remind_reviews(session: Session, user: User, today: date, reviews: Optional[list[ReviewDue]] = None) -> int:
+    """Put a "review due" item in the key worker's inbox for each plan past its review date, once per
+    review date (a later review date is a new reminder). Returns how many were added."""
+    reviews = reviews_for_key_worker(session, user, today) if reviews is None else reviews
+    overdue = [due for due in reviews if due.overdue]
+    topics = {due.plan.id: f"review_due:{due.plan.id}:{due.plan.review_due_on.isoformat()}" for due in overdue}
+    if not topics:
+        return 0
+    sent = set(session.exec(select(Notification.topic).where(Notification.user_id == user.id,
+                                                            Notification.topic.in_(list(topics.values())))))  # type: ignore[union-attr]
+    added = 0
+    for due in overdue:
+        if topics[due.plan.id] in sent:
+            continue
+        notifications.notify(
+            session, "review_due", f"{due.person.full_name}'s care plan was due for review on {due.plan.review_due_on.day} "
+            f"{due.plan.review_due_on:%B %Y}.", user_id=user.id, person_id=due.person.id, link=f"/people/{due.person.id}/care-plan",
+        ).topic = topics[due.plan.id]
+        added += 1
+    return added
+
+
+@dataclass
+class WorkSummary:
+    requested: int  # asked of my agency, not yet accepted or declined
+    overdue: int  # still to do and past its due date
+    reviews_due: int  # plans I lead past their review date
+
+
+def summary(session: Session, user: User, today: date) -> WorkSummary:
+    """The counts for My work: what is waiting for my agency, and for me as key worker (two queries)."""
+    requested, overdue = session.exec(
+        select(
+            func.coalesce(func.sum(case((CarePlanAction.status == ActionStatus.requested, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((CarePlanAction.due_on < today, 1), else_=0)), 0),  # type: ignore[operator]
+        ).where(CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(list(OPEN_ACTION_STATUSES)),  # type: ignore[attr-defined]
+                access.open_to_care_team(user.agency_id, CarePlanAction.person_id))
+    ).one()
+    reviews = session.exec(
+        select(func.count(CarePlan.id))
+        .join(CareTeamMember, CareTeamMember.person_id == CarePlan.person_id)
+        .where(CareTeamMember.user_id == user.id, CareTeamMember.is_key_worker.is_(True), CareTeamMember.left_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .where(CarePlan.review_due_on < today)  # type: ignore[operator]
+    ).one()
+    return WorkSummary(int(requested), int(overdue), reviews)

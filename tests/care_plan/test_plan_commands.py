@@ -1,0 +1,232 @@
+"""The shared care plan's rules, without HTTP: one numbered history, no lost updates, changes marked
+for whoever has not seen them, actions only for the care team, and who is told what."""
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import func, select
+from werkzeug.datastructures import MultiDict
+
+from app.care_plan import handshake
+from app.care_plan import commands as plans
+from app.work import workload
+from models import (
+    ActionStatus, CarePlan, CarePlanAction, CarePlanNeed, CarePlanPart, CarePlanRevision, Notification, SuggestedNeed,
+)
+from tests.factories import PlanWorld, team_member
+
+
+@pytest.fixture
+def world(db):
+    return PlanWorld(db)
+
+
+def form(**values) -> MultiDict:
+    return MultiDict({k: str(v) for k, v in values.items()})
+
+
+def add(db, world, item_type, by=None, **values):
+    result = plans.add_item(db, world.plan, world.person, item_type, form(**values), by or world.nurse)
+    assert result.ok, (result.errors, result.refused)
+    return result.item
+
+
+def look(db, world, user):
+    """What `user` sees, then remember they saw it (as the page does)."""
+    db.expire_all()
+    record = plans.view(db, world.person.id, user)
+    plans.mark_seen(db, record.plan, user)
+    db.commit()
+    return record
+
+
+def test_opening_a_plan_twice_keeps_one_plan_with_every_part(db, world):
+    again = plans.open_plan(db, world.person, world.nurse)
+    db.commit()
+    assert again.id == world.plan.id and db.exec(select(func.count()).select_from(CarePlan)).one() == 1
+    keys = {p.part_key for p in db.exec(select(CarePlanPart))}
+    assert keys == {"about_me", "contingency", "advance_care", "agreement"}
+
+
+def test_every_change_takes_the_next_plan_version_and_keeps_an_immutable_revision(db, world):
+    need = add(db, world, "need", need="Help with washing", status="active")
+    add(db, world, "goal", goal="Wash myself again", status="proposed", need_id=need.id)
+    action = add(db, world, "action", description="Morning call", owner_agency_id=world.social_care.id, need_id=need.id)
+    plans.save_part(db, world.plan, world.person, "about_me", form(what_matters="My cat"), world.nurse, 0)
+    plans.respond(db, world.plan, world.person, action, handshake.Transition.accept, None, world.social_worker, action.version)
+    revisions = db.exec(select(CarePlanRevision).order_by(CarePlanRevision.plan_version)).all()
+    assert [r.plan_version for r in revisions] == [2, 3, 4, 5, 6]
+    assert [r.item_type for r in revisions] == ["need", "goal", "action", "part", "action"]
+    assert revisions[-1].values["status"] == "accepted" and revisions[-1].changed == ["status"]
+    assert revisions[-1].saved_by_id == world.social_worker.id and revisions[-1].saved_agency_id == world.social_care.id
+    db.expire_all()
+    assert db.get(CarePlan, world.plan.id).version == 6
+
+
+def test_a_stale_part_save_is_a_conflict_showing_both_and_changes_nothing(db, world):
+    plans.save_part(db, world.plan, world.person, "about_me", form(what_matters="Seeing my grandson"), world.nurse, 0)
+    stale = plans.save_part(db, world.plan, world.person, "about_me", form(what_matters="My garden"), world.social_worker, 0)
+    assert stale.conflict is not None
+    assert stale.conflict.yours["what_matters"] == "My garden" and stale.conflict.theirs["what_matters"] == "Seeing my grandson"
+    assert stale.conflict.writer.id == world.nurse.id and stale.conflict.version == 1
+    db.expire_all()
+    part = db.exec(select(CarePlanPart).where(CarePlanPart.part_key == "about_me")).one()
+    assert part.answers["what_matters"] == "Seeing my grandson"
+    assert db.exec(select(func.count()).select_from(CarePlanRevision)).one() == 1
+    reconciled = plans.save_part(db, world.plan, world.person, "about_me", form(what_matters="Grandson and garden"),
+                                 world.social_worker, stale.conflict.version)
+    assert reconciled.ok and reconciled.item.answers["what_matters"] == "Grandson and garden"
+
+
+def test_a_stale_item_save_is_a_conflict_too(db, world):
+    goal = add(db, world, "goal", goal="Walk to the shop", status="proposed")
+    assert plans.edit_item(db, world.plan, world.person, "goal", goal, form(goal="Walk to the shop by spring", status="active"),
+                           world.nurse, 1).ok
+    stale = plans.edit_item(db, world.plan, world.person, "goal", goal, form(goal="Walk to church", status="proposed"),
+                            world.social_worker, 1)
+    assert stale.conflict and stale.conflict.theirs["goal"] == "Walk to the shop by spring" and stale.conflict.yours["goal"] == "Walk to church"
+
+
+def test_saving_the_agreement_sets_the_plans_agreed_and_review_dates(db, world):
+    review = date.today() + timedelta(days=90)
+    result = plans.save_part(db, world.plan, world.person, "agreement", form(**{
+        "agreed_on-day": date.today().day, "agreed_on-month": date.today().month, "agreed_on-year": date.today().year,
+        "agreed_how": "in_person", "review_due_on-day": review.day, "review_due_on-month": review.month, "review_due_on-year": review.year,
+    }), world.nurse, 0)
+    assert result.ok
+    db.expire_all()
+    plan = db.get(CarePlan, world.plan.id)
+    assert plan.agreed_on == date.today() and plan.review_due_on == review
+
+
+def test_changes_by_others_since_i_last_looked_are_marked_with_who_made_them(db, world):
+    look(db, world, world.nurse)
+    goal = add(db, world, "goal", goal="Walk to the shop", status="proposed", by=world.social_worker)
+    mine = add(db, world, "goal", goal="Sleep better", status="proposed", by=world.nurse)
+    record = look(db, world, world.nurse)
+    marked = {g.goal.id: g.stamp for g in record.other.goals}
+    assert marked[goal.id].changed and marked[goal.id].writer.id == world.social_worker.id
+    assert marked[goal.id].agency.id == world.social_care.id
+    assert not marked[mine.id].changed  # my own change is not news to me
+    assert record.changed_count == 1
+    assert look(db, world, world.nurse).changed_count == 0  # once seen, no longer marked
+
+
+def test_nothing_is_marked_the_first_time_someone_looks(db, world):
+    add(db, world, "goal", goal="Walk to the shop", status="proposed", by=world.social_worker)
+    record = look(db, world, world.nurse)
+    assert record.seen_version is None and record.changed_count == 0
+
+
+def test_an_action_can_only_be_given_to_an_agency_in_the_care_team(db, world):
+    outside = plans.add_item(db, world.plan, world.person, "action", form(description="Bath board", owner_agency_id=world.therapy.id),
+                             world.nurse)
+    assert "add it to the care team first" in outside.errors["owner_agency_id"]
+    assert db.exec(select(func.count()).select_from(CarePlanAction)).one() == 0
+    team_member(db, world.person, world.therapy, role="Occupational therapy")
+    assert add(db, world, "action", description="Bath board", owner_agency_id=world.therapy.id).owner_agency_id == world.therapy.id
+
+
+def test_a_named_practitioner_must_work_for_the_owning_agency(db, world):
+    wrong = plans.add_item(db, world.plan, world.person, "action",
+                           form(description="Visit", owner_agency_id=world.social_care.id, owner_user_id=world.nurse.id), world.nurse)
+    assert "works for Adult Social Care" in wrong.errors["owner_user_id"]
+
+
+def test_a_new_action_is_requested_of_its_agency_and_the_agency_is_told(db, world):
+    action = add(db, world, "action", description="Care Act assessment", owner_agency_id=world.social_care.id)
+    assert action.status is ActionStatus.requested and action.requested_by_id == world.nurse.id
+    told = db.exec(select(Notification).where(Notification.kind == "action_requested")).one()
+    assert told.agency_id == world.social_care.id and told.user_id is None and "Care Act assessment" in told.message
+
+
+def test_declining_needs_a_reason_and_tells_the_requester_and_key_worker_why(db, world):
+    action = add(db, world, "action", description="Care Act assessment", owner_agency_id=world.social_care.id)
+    no_reason = plans.respond(db, world.plan, world.person, action, handshake.Transition.decline, "  ", world.social_worker, 1)
+    assert f"reason-decline-{action.id}" in no_reason.errors
+    declined = plans.respond(db, world.plan, world.person, action, handshake.Transition.decline, "No capacity until March",
+                             world.social_worker, 1)
+    assert declined.ok and declined.item.status is ActionStatus.declined and declined.item.status_reason == "No capacity until March"
+    told = db.exec(select(Notification).where(Notification.kind == "action_declined")).all()
+    assert [n.user_id for n in told] == [world.nurse.id] and "No capacity until March" in told[0].message
+
+
+def test_only_the_owning_agency_can_accept(db, world):
+    action = add(db, world, "action", description="Care Act assessment", owner_agency_id=world.social_care.id)
+    result = plans.respond(db, world.plan, world.person, action, handshake.Transition.accept, None, world.nurse, 1)
+    assert result.forbidden and action.status is ActionStatus.requested
+
+
+def test_a_move_on_an_action_someone_else_already_moved_is_refused(db, world):
+    action = add(db, world, "action", description="Care Act assessment", owner_agency_id=world.social_care.id)
+    colleague = plans.respond(db, world.plan, world.person, action, handshake.Transition.accept, None, world.social_worker, 1)
+    assert colleague.ok
+    again = plans.respond(db, world.plan, world.person, action, handshake.Transition.decline, "Too busy", world.social_worker, 1)
+    assert again.refused and "it is now accepted" in again.refused
+    db.expire_all()
+    assert db.get(CarePlanAction, action.id).status is ActionStatus.accepted
+
+
+def test_giving_a_declined_action_to_another_agency_requests_it_afresh(db, world):
+    team_member(db, world.person, world.therapy, role="Occupational therapy")
+    action = add(db, world, "action", description="Bath board", owner_agency_id=world.social_care.id)
+    plans.respond(db, world.plan, world.person, action, handshake.Transition.decline, "Not ours", world.social_worker, 1)
+    moved = plans.edit_item(db, world.plan, world.person, "action", action,
+                            form(description="Bath board", owner_agency_id=world.therapy.id), world.nurse, 2)
+    assert moved.ok and moved.item.status is ActionStatus.requested and moved.item.status_reason is None
+    assert db.exec(select(Notification).where(Notification.kind == "action_requested", Notification.agency_id == world.therapy.id)).first()
+
+
+def test_a_done_action_can_no_longer_be_changed(db, world):
+    action = add(db, world, "action", description="Visit", owner_agency_id=world.social_care.id)
+    plans.respond(db, world.plan, world.person, action, handshake.Transition.accept, None, world.social_worker, 1)
+    plans.respond(db, world.plan, world.person, action, handshake.Transition.complete, None, world.social_worker, 2)
+    result = plans.edit_item(db, world.plan, world.person, "action", action, form(description="Visit again",
+                                                                                   owner_agency_id=world.social_care.id), world.nurse, 3)
+    assert result.refused and "done" in result.refused
+
+
+def test_plan_changes_tell_each_team_member_once_until_they_read_it(db, world):
+    add(db, world, "goal", goal="One", status="proposed", by=world.social_worker)
+    add(db, world, "goal", goal="Two", status="proposed", by=world.social_worker)
+    items = db.exec(select(Notification).where(Notification.kind == plans.PLAN_CHANGED)).all()
+    assert [(n.user_id, n.agency_id) for n in items] == [(world.nurse.id, None)]  # not the social worker who made them
+    assert "Goal added: Two" in items[0].message
+
+
+def test_adopting_suggestions_links_each_need_to_its_finding_and_each_can_be_adopted_once(db, world):
+    from app.assessment import service
+
+    assessment = service.open_assessment(db, world.person, world.nurse)
+    db.flush()
+    suggestion = SuggestedNeed(assessment_id=assessment.id, person_id=world.person.id, rule_key="falls_prevention", need="Falls prevention",
+                               reason="A fall in the last year", section_key="prevention", source="falls_last_year",
+                               answer="Any falls in the last 12 months: Yes")
+    db.add(suggestion)
+    db.commit()
+    chosen = MultiDict([("suggestion", str(suggestion.id)), (f"need-{suggestion.id}", "Help to stop falling")])
+    first = plans.adopt(db, world.plan, world.person, chosen, world.nurse)
+    assert [n.need for n in first.added] == ["Help to stop falling"] and first.added[0].suggested_need_id == suggestion.id
+    second = plans.adopt(db, world.plan, world.person, chosen, world.social_worker)
+    assert second.added == [] and [s.id for s in second.skipped] == [suggestion.id]
+    assert db.exec(select(func.count()).select_from(CarePlanNeed)).one() == 1
+    db.expire_all()
+    assert db.get(SuggestedNeed, suggestion.id).status == "adopted"
+
+
+def test_adopting_needs_a_choice_and_words_for_each_chosen_need(db, world):
+    assert "suggestion" in plans.adopt(db, world.plan, world.person, MultiDict(), world.nurse).errors
+
+
+def test_review_reminders_go_to_the_key_worker_once_per_review_date(db, world):
+    plan = db.get(CarePlan, world.plan.id)
+    plan.review_due_on = date.today() - timedelta(days=3)
+    db.add(plan)
+    db.commit()
+    assert workload.remind_reviews(db, world.nurse, date.today()) == 1
+    db.commit()
+    assert workload.remind_reviews(db, world.nurse, date.today()) == 0
+    assert workload.remind_reviews(db, world.social_worker, date.today()) == 0  # not their plan to lead
+    plan.review_due_on = date.today() - timedelta(days=1)
+    db.add(plan)
+    db.commit()
+    assert workload.remind_reviews(db, world.nurse, date.today()) == 1

@@ -1,0 +1,168 @@
+"""The demo district: built by `flask --app app demo-data`, deterministic, complete, synthetic."""
+from collections import Counter
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from app.demo import district
+from app.front_door import nhs_number
+from models import (
+    Agency, AgencyKind, CareTeamMember, Network, Person, Profession, Referral, ReferralStatus, Role, User,
+)
+from tests.conftest import AuthActions, _empty_all_tables
+
+PEOPLE = 600
+
+
+@pytest.fixture
+def built(app, runner, db):
+    result = runner.invoke(args=["demo-data", "--people", str(PEOPLE), "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def rebuild(app, runner, db, seed):
+    db.rollback()  # end the test session's transaction, or PostgreSQL's TRUNCATE waits on its locks
+    _empty_all_tables(app.extensions["oneplan_engine"])
+    result = runner.invoke(args=["demo-data", "--people", str(PEOPLE), "--seed", str(seed)])
+    assert result.exit_code == 0, result.output
+
+
+def snapshot(db):
+    people = db.exec(select(Person.nhs_number, Person.given_name, Person.family_name, Person.date_of_birth, Person.postcode)
+                     .order_by(Person.id)).all()
+    users = db.exec(select(User.username, User.full_name, User.role).order_by(User.id)).all()
+    teams = db.exec(select(CareTeamMember.person_id, CareTeamMember.agency_id, CareTeamMember.user_id).order_by(CareTeamMember.id)).all()
+    referrals = db.exec(select(Referral.person_id, Referral.source, Referral.status, Referral.urgency).order_by(Referral.id)).all()
+    return people, users, teams, referrals
+
+
+def test_the_same_seed_builds_the_same_district_and_another_seed_does_not(app, runner, db, built):
+    first = snapshot(db)
+    rebuild(app, runner, db, 7)
+    assert snapshot(db) == first
+    rebuild(app, runner, db, 8)
+    assert snapshot(db)[0] != first[0]
+
+
+def test_the_district_has_seven_networks_forty_practices_and_every_kind_role_and_profession(db, built):
+    networks = db.exec(select(Network)).all()
+    assert len(networks) == 7
+    agencies = db.exec(select(Agency)).all()
+    kinds = Counter(agency.kind for agency in agencies)
+    assert set(kinds) == set(AgencyKind)
+    assert 35 <= kinds[AgencyKind.gp_practice] <= 45
+    for network in networks:  # each network has its GP practices and its own hub services
+        in_network = [a for a in agencies if a.network_id == network.id]
+        assert any(a.kind is AgencyKind.gp_practice for a in in_network)
+        assert any(a.kind is AgencyKind.community_nursing for a in in_network)
+    users = db.exec(select(User)).all()
+    assert {u.role for u in users} == set(Role)
+    assert {u.profession for u in users} == set(Profession)
+    assert len({u.username for u in users}) == len(users)
+    assert "Built the demo district" in built.output and "people:" in built.output  # it shows progress
+
+
+def test_people_have_valid_nhs_numbers_from_the_999_test_range(db, built):
+    numbers = db.exec(select(Person.nhs_number)).all()
+    assert len(numbers) == PEOPLE == len(set(numbers))
+    assert all(n.startswith("999") and nhs_number.is_valid(n) for n in numbers)
+
+
+def test_everyone_on_a_caseload_has_exactly_one_key_worker(db, built):
+    members = db.exec(select(CareTeamMember)).all()
+    key_workers = Counter(m.person_id for m in members if m.is_key_worker)
+    on_caseload = {m.person_id for m in members}
+    assert on_caseload, "no one is on a caseload"
+    assert all(key_workers[person_id] == 1 for person_id in on_caseload)
+    named = [m for m in members if m.is_key_worker]
+    assert all(m.user_id is not None for m in named)
+
+
+def test_referrals_flow_over_the_last_90_days_some_open_some_breached(db, built):
+    referrals = db.exec(select(Referral)).all()
+    assert len(referrals) >= PEOPLE // 10
+    statuses = Counter(r.status for r in referrals)
+    assert statuses[ReferralStatus.received] + statuses[ReferralStatus.triaged] > 0  # some open
+    assert statuses[ReferralStatus.accepted] > 0
+    breached = [r for r in referrals if r.triaged_at is not None and r.triaged_at > r.due_by]
+    assert breached, "some referrals were answered late"
+
+
+def test_it_refuses_a_database_that_holds_data_and_changes_nothing(db, runner, built):
+    before = db.exec(select(func.count()).select_from(Person)).one()
+    refused = runner.invoke(args=["demo-data", "--people", "5"])
+    assert refused.exit_code != 0 and "already holds data" in refused.output
+    skipped = runner.invoke(args=["demo-data", "--people", "5", "--if-empty"])
+    assert skipped.exit_code == 0
+    assert db.exec(select(func.count()).select_from(Person)).one() == before
+
+
+def test_the_demo_nurse_signs_in_with_the_printed_password_and_sees_a_caseload(client, runner, db, built):
+    listed = runner.invoke(args=["demo-sign-ins"])
+    assert district.DEMO_PASSWORD in listed.output and "nurse" in listed.output
+    auth = AuthActions(client)
+    auth.sign_in("nurse", district.DEMO_PASSWORD)
+    page = client.get("/")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    nurse = db.exec(select(User).where(User.username == "nurse")).one()
+    caseload = db.exec(select(Person).join(CareTeamMember, CareTeamMember.person_id == Person.id)
+                       .where(CareTeamMember.user_id == nurse.id, CareTeamMember.is_key_worker)).all()
+    assert caseload
+    assert caseload[0].family_name.upper() in body
+    assert client.get(f"/people/{caseload[0].id}").status_code == 200
+
+
+def test_caseload_people_have_assessments_in_varied_states_by_several_authors(client, db, built):
+    from models import Assessment, AssessmentRevision, AssessmentSection, SuggestedNeed
+
+    assessments = db.exec(select(Assessment)).all()
+    assert {a.status for a in assessments} == {"draft", "complete"}
+    assert all(a.review_due_on and a.completed_by_id for a in assessments if a.status == "complete")
+    written = db.exec(select(AssessmentSection).where(AssessmentSection.version > 0)).all()
+    assert len({s.updated_agency_id for s in written}) >= 3  # nurses, social workers and therapists wrote them
+    assert db.exec(select(func.count()).select_from(AssessmentRevision)).one() >= len(written)
+    assert db.exec(select(func.count()).select_from(SuggestedNeed)).one() > 0
+
+    nurse = db.exec(select(User).where(User.username == "nurse")).one()
+    mine = db.exec(select(Assessment).join(CareTeamMember, CareTeamMember.person_id == Assessment.person_id)
+                   .where(CareTeamMember.user_id == nurse.id, CareTeamMember.is_key_worker)).all()
+    assert mine
+    AuthActions(client).sign_in("nurse", district.DEMO_PASSWORD)
+    for assessment in mine[:5]:
+        page = client.get(f"/people/{assessment.person_id}/assessment")
+        assert page.status_code == 200
+        assert client.get(f"/people/{assessment.person_id}/assessment/history").status_code == 200
+
+
+def test_people_with_an_assessment_have_a_care_plan_with_actions_across_agencies_in_every_state(db, built):
+    from models import ActionStatus, Assessment, CarePlan, CarePlanAction, CarePlanRevision, SuggestedNeed
+
+    plans = db.exec(select(CarePlan)).all()
+    assert len(plans) == db.exec(select(func.count()).select_from(Assessment)).one() > 0
+    actions = db.exec(select(CarePlanAction)).all()
+    assert {a.status for a in actions} == set(ActionStatus)
+    assert len({a.owner_agency_id for a in actions}) > 3
+    team = {(m.person_id, m.agency_id) for m in db.exec(select(CareTeamMember).where(CareTeamMember.left_at.is_(None)))}
+    assert all((a.person_id, a.owner_agency_id) in team for a in actions)  # every owner is in the person's care team
+    assert all(a.status_reason for a in actions if a.status in (ActionStatus.declined, ActionStatus.cancelled))
+    assert all(p.review_due_on > p.agreed_on for p in plans if p.agreed_on)
+    for plan in plans[:20]:  # one numbered history per plan, with nothing missing
+        versions = [r.plan_version for r in db.exec(select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id)
+                                                    .order_by(CarePlanRevision.plan_version))]
+        assert versions == list(range(2, plan.version + 1))  # version 1 is the plan as opened
+    adopted = db.exec(select(SuggestedNeed).where(SuggestedNeed.status == "adopted")).all()
+    assert adopted and all(s.person_id in {p.person_id for p in plans} for s in adopted)
+
+
+def test_the_demo_nurse_has_plans_past_review_and_requests_waiting_for_their_agency(db, built):
+    from datetime import date
+
+    from app.work import workload
+
+    nurse = db.exec(select(User).where(User.username == "nurse")).one()
+    social_worker = db.exec(select(User).where(User.username == "socialworker")).one()
+    assert workload.summary(db, nurse, date.today()).reviews_due > 0
+    assert workload.summary(db, social_worker, date.today()).requested > 0

@@ -1,0 +1,214 @@
+"""Every person-scoped route and API, found from the URL map, against every kind of user.
+
+New routes are covered automatically: a route whose address names a person (<person_id>) or
+something that belongs to one (<referral_id>) follows the record rule unless it is named in
+RULES below: read for a GET, change for a POST or a GET that serves a form for one (/edit,
+/new). Everyone outside the rule gets a 403 (401 from the API, sign-in when signed out), each
+refusal is an audit event, and no refusal shows the person's name or NHS number.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pytest
+from flask import url_for
+from sqlmodel import func, select
+
+from werkzeug.datastructures import MultiDict
+
+from app.trust import api_tokens
+from app.care_plan import commands
+from app.front_door import triage
+from models import AccessGrant, AuditEvent, AuditOutcome, CarePlanRevision, CareTeamMember, Referral, ReferralStatus, Urgency
+from tests.conftest import FIGURES, AuthActions
+from tests.factories import World, care_plan
+
+# What each argument of a person-scoped address is filled with (ids that exist are set per test).
+SAMPLE_ARGUMENTS = {"section_key": "perspective", "revision_id": 999999, "item_id": 999999, "need_id": 999999,
+                    "goal_id": 999999, "action_id": 999999, "contact_id": 999999, "part_key": "about_me", "kind": "goals",
+                    "suggestion_id": 999999, "member_id": 999999}
+# Arguments that make an address person-scoped, and which of the world's ids fills them.
+SCOPE_ARGUMENTS = {"person_id": "person", "referral_id": "referral"}
+# Arguments of addresses that are not about one person (their own tests cover them).
+UNSCOPED_ARGUMENTS = {"filename", "package", "grant_id", "user_id", "network_id"}
+
+ROLES = ("coordinator", "nurse", "outsider", "otherlead", "lead", "admin", "signed-out")
+
+# Outcomes a cell may expect.
+OPEN = "open"  # allowed: the page, a redirect, a form's own 400/409, or 404 for a sample id that does not exist
+REFUSED = "refused"  # 403 (or the API's 403), audited, nothing of the record shown
+FORM = "break-glass form"  # the break-glass form: served (200), or refused as incomplete (400); no grant
+TO_RECORD = "to the record"  # already allowed: sent to the record (302)
+
+READ = {"nurse": OPEN, "lead": OPEN}
+CHANGE = {"nurse": OPEN}
+RULES = {
+    # Who has looked at my record: the key worker (the nurse) and the network lead.
+    "trust.access_log": {"GET": {"nurse": OPEN, "lead": OPEN}},
+    # Break glass: those who may (practitioners, SPA coordinators) get the form; those who
+    # already have access go to the record; network leads elsewhere and administrators never.
+    "trust.request_break_glass": {
+        "GET": {"nurse": TO_RECORD, "lead": TO_RECORD, "outsider": FORM, "coordinator": FORM},
+        "POST": {"nurse": TO_RECORD, "lead": TO_RECORD, "outsider": FORM, "coordinator": FORM},
+    },
+    # Triage is the SPA's, and only while it can open the record (the world's referral is closed).
+    "front_door.decide": {"POST": {}},
+    "front_door.close": {"POST": {}},
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    rule: str
+    method: str
+    arguments: frozenset
+
+    @property
+    def is_api(self) -> bool:
+        return self.rule.startswith("/fhir/")
+
+    def expected(self, role: str) -> str:
+        by_method = RULES.get(self.endpoint, {})
+        if self.method in by_method:
+            return by_method[self.method].get(role, REFUSED)
+        changes = self.method == "POST" or self.rule.endswith(("/edit", "/new"))
+        return (CHANGE if changes else READ).get(role, REFUSED)
+
+
+def person_routes(app) -> list[Route]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if not rule.arguments & set(SCOPE_ARGUMENTS):
+            continue
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            routes.append(Route(rule.endpoint, rule.rule, method, frozenset(rule.arguments)))
+    return routes
+
+
+def _url(app, route: Route, ids: dict, samples: dict | None = None) -> str:
+    values = {name: {**SAMPLE_ARGUMENTS, **(samples or {})}.get(name, 1) for name in route.arguments}
+    values.update({name: ids[key] for name, key in SCOPE_ARGUMENTS.items() if name in route.arguments})
+    with app.test_request_context():
+        return url_for(route.endpoint, **values)
+
+
+@pytest.fixture
+def world(db):
+    world = World(db)
+    now = datetime.now(timezone.utc)
+    # A referral that has been closed: the SPA coordinator no longer has a reason to open the record.
+    world.referral = Referral(
+        person_id=world.person.id, source="gp", referrer_name="Dr Rao", reason="Falls", requested_urgency=Urgency.urgent,
+        urgency=Urgency.urgent, status=ReferralStatus.closed, received_at=now, due_by=triage.due_by(now, Urgency.urgent),
+        closed_at=now,
+    )
+    db.add(world.referral)
+    db.commit()
+    # A care plan with one of everything, so its addresses reach their handlers rather than a 404.
+    plan = care_plan(db, world.person, world.nurse)
+    goal = commands.add_item(db, plan, world.person, "goal", MultiDict({"goal": "Walk to the shop", "status": "active"}), world.nurse).item
+    action = commands.add_item(db, plan, world.person, "action", MultiDict({"description": "Visit",
+                                       "owner_agency_id": str(world.nursing.id)}), world.nurse).item
+    contact = commands.add_item(db, plan, world.person, "contact", MultiDict({"kind": "personal", "name": "Karen"}), world.nurse).item
+    revision = db.exec(select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id)).first()
+    member = db.exec(select(CareTeamMember).where(CareTeamMember.person_id == world.person.id)).first()
+    world.samples = {"item_id": goal.id, "action_id": action.id, "contact_id": contact.id, "revision_id": revision.id,
+                     "member_id": member.id}
+    return world
+
+
+def _refusals(db) -> int:
+    return db.exec(select(func.count()).select_from(AuditEvent).where(AuditEvent.outcome == AuditOutcome.refused)).one()
+
+
+def _leaks(world, body: str) -> list[str]:
+    flat = body.replace(" ", "")
+    return [word for word in ("LOVELACE", "Lovelace", world.person.nhs_number) if word in flat]
+
+
+def _request(client, auth, route: Route, url: str, token: str | None, htmx: bool = False):
+    headers = {"HX-Request": "true"} if htmx else {}
+    if route.is_api:
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return client.open(url, method=route.method, headers=headers)
+    if route.method == "GET":
+        return client.get(url, headers=headers)
+    return auth.post(url, {}, headers=headers)
+
+
+def check_cell(app, client, auth, db, world, route: Route, role: str, token: str | None) -> None:
+    """One route for one kind of user: the expected answer, an audit event for a refusal, no leak."""
+    url = _url(app, route, {"person": world.person.id, "referral": world.referral.id}, world.samples)
+    before = _refusals(db)
+    response = _request(client, auth, route, url, token)
+    body = response.get_data(as_text=True)
+    where = (role, route.method, url, response.status_code)
+    if role == "signed-out":
+        if route.is_api:
+            assert response.status_code == 401 and '"resourceType": "OperationOutcome"' in body, where
+        else:
+            assert response.status_code == 302 and "/sign-in" in response.headers["Location"], where
+            htmx = _request(client, auth, route, url, token, htmx=True)
+            assert htmx.status_code == 401 and "/sign-in" in htmx.headers["HX-Redirect"], where
+        assert _refusals(db) > before, where
+        assert not _leaks(world, body), where
+        return
+    expected = route.expected(role)
+    if expected == OPEN:
+        assert response.status_code in (200, 302, 400, 404, 409), where
+        assert _refusals(db) == before, where
+    elif expected == TO_RECORD:
+        assert response.status_code == 302 and response.headers["Location"] == f"/people/{world.person.id}", where
+    elif expected == FORM:
+        assert response.status_code == (200 if route.method == "GET" else 400), where
+        assert db.exec(select(AccessGrant)).all() == [], where
+        assert not _leaks(world, body), where
+    else:
+        assert response.status_code == 403, where
+        assert not _leaks(world, body), (where, _leaks(world, body))
+        refused = db.exec(select(AuditEvent).where(AuditEvent.outcome == AuditOutcome.refused).order_by(AuditEvent.seq.desc())).first()
+        assert _refusals(db) == before + 1, where
+        # A refusal by role alone (before the record is looked up) names no person; the API's neither.
+        assert refused.username == role and refused.person_id in (world.person.id, None), where
+        if route.is_api:
+            assert '"code": "forbidden"' in body, where
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_person_scoped_route_applies_the_access_rules(app, client, db, world, role):
+    routes = person_routes(app)
+    assert routes, "no person-scoped routes found"
+    auth = AuthActions(client)
+    token = None
+    if role != "signed-out":
+        auth.sign_in(role)
+        user = getattr(world, {"coordinator": "coordinator", "otherlead": "other_lead"}.get(role, role))
+        token = api_tokens.issue(db, user, "matrix")
+        db.commit()
+    for route in routes:
+        check_cell(app, client, auth, db, world, route, role, token)
+    FIGURES["access matrix"] = (
+        f"{len(routes)} person-scoped route-methods ({sum(r.is_api for r in routes)} API) x {len(ROLES)} roles = "
+        f"{len(routes) * len(ROLES)} cells, 0 leaks"
+    )
+
+
+def test_the_matrix_covers_the_routes_it_should(app):
+    routes = person_routes(app)
+    endpoints = {r.endpoint for r in routes}
+    for endpoint in ("care_plan.person", "assessment.save_section", "fhir.read_service_request", "trust.access_log",
+                     "trust.request_break_glass", "trust.edit_consent", "trust.save_consent", "front_door.referral", "care_plan.show",
+                     "care_plan.save_item", "care_plan.move_action", "care_plan.print_copy", "care_plan.add_to_team"):
+        assert endpoint in endpoints, endpoint
+    assert len(routes) * len(ROLES) >= 18 * 7
+
+
+def test_every_address_with_an_id_is_classified(app):
+    """An address with an argument the matrix does not know might be about a person: classify
+    it here (SCOPE_ARGUMENTS if it names a person's record, UNSCOPED_ARGUMENTS if not)."""
+    unknown = {
+        (rule.rule, name) for rule in app.url_map.iter_rules() for name in rule.arguments
+        if name not in SCOPE_ARGUMENTS and name not in UNSCOPED_ARGUMENTS and name not in SAMPLE_ARGUMENTS
+    }
+    assert not unknown, f"classify these address arguments in tests/test_access_matrix.py: {sorted(unknown)}"

@@ -1,0 +1,152 @@
+import time
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import select
+
+from app.trust import accounts
+from models import AuditEvent, AuditOutcome, User
+from tests.conftest import PASSWORD
+from tests.factories import World
+
+
+def test_it_signs_in_with_the_right_password_and_lands_on_my_work(client, auth, db):
+    World(db)
+    response = auth.sign_in("nurse")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "My work" in client.get("/").get_data(as_text=True)
+
+
+def test_it_returns_to_the_page_asked_for(client, auth, db):
+    world = World(db)
+    client.get(f"/people/{world.person.id}")
+    response = client.post(
+        "/sign-in",
+        data={"username": "nurse", "password": PASSWORD, "next": f"/people/{world.person.id}", "csrf_token": auth.csrf_token()},
+    )
+    assert response.headers["Location"] == f"/people/{world.person.id}"
+
+
+def test_it_never_redirects_off_site_after_sign_in(client, auth, db):
+    World(db)
+    for target in ["https://evil.example/", "//evil.example/", "javascript:alert(1)"]:
+        response = client.post(
+            "/sign-in", data={"username": "nurse", "password": PASSWORD, "next": target, "csrf_token": auth.csrf_token()}
+        )
+        assert response.headers["Location"] == "/", target
+        auth.sign_out()
+
+
+def test_a_wrong_password_gets_a_clear_message_and_an_audit_event(client, auth, db):
+    World(db)
+    response = auth.sign_in("nurse", "wrong password!!")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "There is a problem" in page and "The username or password is not right" in page
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "sign_in")).one()
+    assert event.outcome == AuditOutcome.refused and event.username == "nurse"
+
+
+def test_an_unknown_username_gets_the_same_message(auth, db):
+    World(db)
+    page = auth.sign_in("nobody", "whatever password").get_data(as_text=True)
+    assert "The username or password is not right" in page
+
+
+def test_empty_fields_get_messages_next_to_them(client, auth):
+    response = client.post("/sign-in", data={"username": "", "password": "", "csrf_token": auth.csrf_token()})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Enter your username" in page and "Enter your password" in page
+    assert 'href="#username"' in page and 'href="#password"' in page
+
+
+def test_repeated_failures_slow_sign_in_down_even_with_the_right_password(client, auth, db, app):
+    World(db)
+    for _ in range(app.config["SIGN_IN_MAX_FAILURES"]):
+        auth.sign_in("nurse", "wrong password!!")
+    response = auth.sign_in("nurse")
+    assert response.status_code == 401
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+    refused = db.exec(select(AuditEvent).where(AuditEvent.outcome == AuditOutcome.refused)).all()
+    assert len(refused) == app.config["SIGN_IN_MAX_FAILURES"] + 1
+    assert "throttled" in refused[-1].reason
+
+
+def test_the_wait_doubles_with_each_further_failure_and_ends():
+    user = User(username="x", password_hash="", full_name="x", agency_id=1, role="practitioner", profession="gp")
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    user.failed_sign_ins, user.last_failed_sign_in_at = 5, now
+    assert accounts.lock_remaining(user, now, 5, 60) == 60
+    user.failed_sign_ins = 7
+    assert accounts.lock_remaining(user, now, 5, 60) == 240
+    assert accounts.lock_remaining(user, now + timedelta(seconds=241), 5, 60) == 0
+    user.failed_sign_ins = 4
+    assert accounts.lock_remaining(user, now, 5, 60) == 0
+
+
+def test_a_success_resets_the_failure_count(auth, db):
+    world = World(db)
+    auth.sign_in("nurse", "wrong password!!")
+    auth.sign_in("nurse")
+    db.refresh(world.nurse)
+    assert world.nurse.failed_sign_ins == 0
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, db):
+    World(db)
+    response = client.post("/sign-in", data={"username": "nurse", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+    assert db.exec(select(AuditEvent)).all() == []
+
+
+def test_a_wrong_csrf_token_is_refused(client, db):
+    World(db)
+    response = client.post("/sign-in", data={"username": "nurse", "password": PASSWORD, "csrf_token": "forged"})
+    assert response.status_code == 400
+
+
+def test_sign_out_ends_the_session(client, auth, db):
+    World(db)
+    auth.sign_in("nurse")
+    assert auth.sign_out().headers["Location"] == "/sign-in"
+    assert client.get("/").status_code == 302
+
+
+def test_sign_out_needs_a_post_with_csrf(client, auth, db):
+    World(db)
+    auth.sign_in("nurse")
+    assert client.get("/sign-out").status_code == 405
+    assert client.post("/sign-out").status_code == 400
+    assert client.get("/").status_code == 200
+
+
+def test_an_idle_session_is_signed_out_with_a_reason(client, auth, db, app):
+    World(db)
+    auth.sign_in("nurse")
+    with client.session_transaction() as session:
+        session["last_seen"] = int(time.time()) - app.config["IDLE_TIMEOUT_MINUTES"] * 60 - 5
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "inactive for 30 minutes" in client.get("/sign-in").get_data(as_text=True)
+
+
+def test_a_deactivated_account_is_signed_out_at_the_next_request(client, auth, db):
+    world = World(db)
+    auth.sign_in("nurse")
+    world.nurse.is_active = False
+    db.add(world.nurse)
+    db.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_the_session_cookie_is_httponly_and_samesite(client, auth, db):
+    World(db)
+    response = auth.sign_in("nurse")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_passwords_are_stored_as_argon2_hashes(db):
+    world = World(db)
+    assert world.nurse.password_hash.startswith("$argon2id$")

@@ -1,0 +1,113 @@
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+from sqlmodel import SQLModel
+
+from app import create_app
+from app.config import ConfigError
+from tests.factories import World
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(database_url):
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_it_refuses_to_start_in_production_without_a_secret_key(monkeypatch):
+    monkeypatch.setenv("ONEPLAN_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_cookies_are_secure(monkeypatch, database_url):
+    monkeypatch.setenv("ONEPLAN_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    app = create_app({"DATABASE_URL": database_url})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    app.extensions["oneplan_engine"].dispose()
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(app):
+    engine = app.extensions["oneplan_engine"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == app.config["SQLITE_BUSY_TIMEOUT_MS"]
+
+
+def test_every_page_has_the_prototype_banner_and_loads_htmx(client, auth, db):
+    World(db)
+    for page in (client.get("/sign-in"), (auth.sign_in("nurse"), client.get("/"))[1], client.get("/people")):
+        html = page.get_data(as_text=True)
+        assert "Prototype" in html and "synthetic data only" in html
+        assert "/vendor/htmx/htmx.min.js" in html
+        assert "hx-headers=\"{&#34;X-CSRFToken&#34;: " in html  # htmx sends the CSRF token on every request
+
+
+def test_front_end_packages_are_served_from_node_modules(client):
+    assert client.get("/vendor/htmx/htmx.min.js").status_code == 200
+    assert client.get("/vendor/nhsuk/nhsuk-frontend.min.css").status_code == 200
+    assert client.get("/vendor/nhsuk/nhsuk-frontend.min.js").status_code == 200
+    assert client.get("/assets/images/favicon.svg").status_code == 200
+    assert client.get("/vendor/left-pad/index.js").status_code == 404
+    assert client.get("/vendor/nhsuk/../../../package.json").status_code == 404
+
+
+def test_an_over_large_request_is_refused_with_a_page(client, auth, db):
+    World(db)
+    auth.sign_in("nurse")
+    response = client.post("/sign-out", data={"csrf_token": auth.csrf_token(), "padding": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_an_unknown_page_is_a_404_page(client, auth, db):
+    World(db)
+    auth.sign_in("nurse")
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "Page not found" in response.get_data(as_text=True)
+
+
+def test_every_migration_downgrades_and_upgrades_cleanly(tmp_path, is_postgres):
+    if is_postgres:
+        pytest.skip("round trip checked on SQLite; PostgreSQL runs the upgrades for every test run")
+    from alembic import command
+
+    from app.ops import migrate
+
+    url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+    migrate.upgrade(url)
+    command.downgrade(migrate.alembic_config(url), "base")
+    migrate.upgrade(url)
+    assert migrate.current(url) is not None
+
+
+def test_every_page_has_a_strict_content_security_policy_and_security_headers(client):
+    response = client.get("/sign-in")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    html = response.get_data(as_text=True)
+    assert f'<script nonce="{nonce}">' in html  # the only inline script carries the nonce
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert client.get("/sign-in").headers["Content-Security-Policy"] != policy  # a fresh nonce each time
+
+
+def test_an_htmx_request_that_is_refused_replaces_the_page_content_with_the_refusal(client, auth, db):
+    world = World(db)
+    auth.sign_in("outsider")
+    response = client.get(f"/people/{world.person.id}/assessment/sections/perspective/edit", headers={"HX-Request": "true"})
+    assert response.status_code == 403
+    assert response.headers["HX-Retarget"] == "#maincontent"
+    body = response.get_data(as_text=True)
+    assert "You do not have access" in body
+    assert "<html" not in body and "Lovelace" not in body
