@@ -2,10 +2,11 @@
 from pathlib import Path
 
 from flask import Flask
-from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader
 
 from app import config as settings
-from app.db import close_session, make_engine
+from app import db
+from app.web import rendering
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -23,14 +24,14 @@ def create_app(config: dict | None = None) -> Flask:
             app.config["DATABASE_URL"] = settings.normalise_database_url(config["DATABASE_URL"])
 
     app.jinja_options = {
-        # The NHS.UK macros read chained parameters that callers leave out.
-        "undefined": ChainableUndefined,
+        # Strict in OnePlan's templates, chainable in the NHS.UK macros (see app/web/rendering.py).
+        "undefined": rendering.Undefined,
         "loader": ChoiceLoader([FileSystemLoader(str(root / "templates")), PackageLoader("nhsuk_frontend_jinja")]),
         "autoescape": True,
     }
 
-    app.extensions["oneplan_engine"] = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    app.teardown_appcontext(close_session)
+    app.extensions["oneplan_engine"] = db.make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    db.init_app(app)
 
     from app.api import views as api
     from app.assessment import views as assessment
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.work import views as work
 
     filters.init_app(app)
+    rendering.init_app(app)
     protection.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

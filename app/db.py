@@ -1,8 +1,21 @@
-"""The database engine and the per-request session."""
-from flask import current_app, g
+"""The database engine, the request's session, and the request's one commit.
+
+A request (web page, htmx block or API call) owns its transaction: domain code adds and flushes,
+and the request commits once, after its response is ready, unless it failed (a 5xx, whose error
+handler has rolled back). A refusal (403) still commits: its audit event is what it leaves. The
+command line owns its transactions the same way (app/ops/cli.py).
+"""
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional
+
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, create_engine
+
+CLIENT_ADDRESS = "client_address"  # session.info key: where the request came from, for the audit trail
 
 
 def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
@@ -12,7 +25,7 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -23,17 +36,66 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
         return engine
     # Times are stored as UTC in columns without a zone: make every session's zone UTC, whatever
     # the server's own setting, so comparisons with timezone-aware values mean the same instant.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"options": f"-c timezone=UTC -c lock_timeout={int(busy_timeout_ms)}"})
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+        connect_args={"options": f"-c timezone=UTC -c lock_timeout={int(busy_timeout_ms)}"},
+    )
 
 
 def get_session() -> Session:
-    """The request's session: one per request, closed at teardown."""
+    """The request's (or command's) session: one per application context, closed at teardown."""
     if "db_session" not in g:
-        g.db_session = Session(current_app.extensions["oneplan_engine"], expire_on_commit=False)
-    return g.db_session
+        address = (request.remote_addr or "")[:64] or None if has_request_context() else None
+        g.db_session = Session(current_app.extensions["oneplan_engine"], expire_on_commit=False, info={CLIENT_ADDRESS: address})
+    session: Session = g.db_session
+    return session
 
 
-def close_session(_exc=None) -> None:
+def close_session(_exc: Optional[BaseException] = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def commit_request(response: Response) -> Response:
+    """The request's one commit: its changes and the audit events that record them, together.
+    A failed request (5xx) commits nothing: its error handler rolled back."""
+    session = g.get("db_session")
+    if session is not None and response.status_code < 500:
+        session.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(commit_request)
+    app.teardown_appcontext(close_session)
+
+
+def insert_once(session: Session, model: Any, values: dict[str, Any], unique: list[str]) -> Optional[int]:
+    """Insert a row unless one with the same `unique` columns exists (someone made it a moment ago);
+    the new row's id, or None. One statement on either database, and nothing to roll back."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique).returning(model.id)
+    new_id: Optional[int] = session.execute(statement).scalar()
+    return new_id
+
+
+@contextmanager
+def undoable(session: Session) -> Iterator[SessionTransaction]:
+    """A part of the request's transaction that can be undone on its own (a SAVEPOINT): the caller
+    calls `.rollback()` on what it yields to undo just this part; otherwise it is kept.
+
+    SQLite's driver opens a transaction only before its first INSERT, UPDATE or DELETE, and a
+    SAVEPOINT outside a transaction would commit when released: so open one first."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN")
+    part = session.begin_nested()
+    try:
+        yield part
+    except BaseException:
+        if part.is_active:
+            part.rollback()
+        raise
+    if part.is_active:
+        part.commit()

@@ -1,4 +1,5 @@
-"""Alembic environment: the target is models' SQLModel metadata; the URL comes from the app."""
+"""Alembic environment: the target is models' SQLModel metadata; the URL comes from whoever runs it
+(app/ops/migrate.py passes it in). Nothing here, or in a migration, imports from app/."""
 import os
 
 from alembic import context
@@ -6,7 +7,6 @@ from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
-from app.config import normalise_database_url
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -16,7 +16,11 @@ def database_url() -> str:
     url = config.attributes.get("database_url") or os.environ.get("DATABASE_URL")
     if not url:
         raise RuntimeError("No database URL: run migrations through `flask --app app db upgrade`.")
-    return normalise_database_url(url)
+    # The same spellings the application accepts (a migration imports nothing from app/).
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 def run_migrations_offline() -> None:

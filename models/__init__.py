@@ -1,18 +1,24 @@
 """OnePlan's tables: the domain, nothing else (no Flask, no queries)."""
 from models.enums import (
+    AWAITING_DECISION,
+    OPEN_ACTION_STATUSES,
+    OPEN_REFERRAL_STATUSES,
+    PLAN_ITEM_TYPES,
     ActionStatus,
     AgencyKind,
+    AssessmentStatus,
     AuditOutcome,
     ContactKind,
     GoalStatus,
+    Labelled,
     NeedStatus,
-    OPEN_ACTION_STATUSES,
-    AWAITING_DECISION,
-    OPEN_REFERRAL_STATUSES,
+    PlanItemType,
     Profession,
     ReferralSource,
     ReferralStatus,
     Role,
+    SuggestionStatus,
+    TriageDecision,
     Urgency,
 )
 from models.network import Network
@@ -40,6 +46,12 @@ from models.consent import Consent, ConsentObjection
 from models.staff_session import StaffSession
 
 __all__ = [
+    "AssessmentStatus",
+    "Labelled",
+    "PLAN_ITEM_TYPES",
+    "PlanItemType",
+    "SuggestionStatus",
+    "TriageDecision",
     "AgencyKind",
     "Profession",
     "Role",

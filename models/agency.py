@@ -1,9 +1,8 @@
 from typing import Optional
 
-from sqlalchemy import Column, Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
-from models.enums import AgencyKind
+from models.enums import AgencyKind, enum_column
 
 
 class Agency(SQLModel, table=True):
@@ -14,7 +13,7 @@ class Agency(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(max_length=160, unique=True)
     kind: AgencyKind = Field(
-        sa_column=Column(SAEnum(AgencyKind, name="agency_kind", native_enum=False, length=32), nullable=False, index=True)
+        sa_column=enum_column(AgencyKind, "agency_kind", index=True)
     )
     network_id: Optional[int] = Field(default=None, foreign_key="network.id", index=True)
     phone: Optional[str] = Field(default=None, max_length=40)

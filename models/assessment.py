@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
+from models.enums import AssessmentStatus, SuggestionStatus, enum_column
 
 
 class Assessment(SQLModel, table=True):
@@ -14,7 +15,8 @@ class Assessment(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True)
-    status: str = Field(default="draft", max_length=16)  # draft -> complete
+    status: AssessmentStatus = Field(default=AssessmentStatus.draft,
+                                     sa_column=enum_column(AssessmentStatus, "assessment_status", length=16, default=AssessmentStatus.draft))
     template_version: str = Field(default="", max_length=20)
     opened_at: datetime = Field(default_factory=utc_now)
     opened_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
@@ -77,6 +79,7 @@ class SuggestedNeed(SQLModel, table=True):
     answer: str = Field(max_length=500)
     revision_id: Optional[int] = Field(default=None, foreign_key="assessment_revision.id")
     # suggested -> adopted (the care plan took it) or dismissed; "withdrawn" when the finding no longer holds.
-    status: str = Field(default="suggested", max_length=16)
+    status: SuggestionStatus = Field(default=SuggestionStatus.suggested,
+                                     sa_column=enum_column(SuggestionStatus, "suggestion_status", length=16, default=SuggestionStatus.suggested))
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)

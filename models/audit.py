@@ -1,11 +1,11 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, Enum as SAEnum, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
-from models.enums import AuditOutcome
+from models.enums import AuditOutcome, enum_column
 
 
 class AuditEvent(SQLModel, table=True):
@@ -29,7 +29,7 @@ class AuditEvent(SQLModel, table=True):
     role: Optional[str] = Field(default=None, max_length=32)
     action: str = Field(max_length=48)
     outcome: AuditOutcome = Field(
-        sa_column=Column(SAEnum(AuditOutcome, name="audit_outcome", native_enum=False, length=16), nullable=False)
+        sa_column=enum_column(AuditOutcome, "audit_outcome", length=16)
     )
     record_type: Optional[str] = Field(default=None, max_length=48)
     record_id: Optional[str] = Field(default=None, max_length=64)

@@ -1,15 +1,11 @@
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Enum as SAEnum, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
-from models.enums import ActionStatus, ContactKind, GoalStatus, NeedStatus
-
-
-def _enum(enum_cls, name: str, default=None) -> Column:
-    return Column(SAEnum(enum_cls, name=name, native_enum=False, length=32), nullable=False, default=default)
+from models.enums import ActionStatus, ContactKind, GoalStatus, NeedStatus, PlanItemType, enum_column
 
 
 class CarePlan(SQLModel, table=True):
@@ -67,7 +63,7 @@ class CarePlanNeed(PlanItem, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     need: str = Field(max_length=200)
     detail: Optional[str] = Field(default=None, sa_column=Column(Text))
-    status: NeedStatus = Field(default=NeedStatus.active, sa_column=_enum(NeedStatus, "need_status", NeedStatus.active))
+    status: NeedStatus = Field(default=NeedStatus.active, sa_column=enum_column(NeedStatus, "need_status", default=NeedStatus.active))
     suggested_need_id: Optional[int] = Field(default=None, foreign_key="suggested_need.id", index=True)
 
 
@@ -80,7 +76,7 @@ class CarePlanGoal(PlanItem, table=True):
     need_id: Optional[int] = Field(default=None, foreign_key="care_plan_need.id", index=True)
     goal: str = Field(sa_column=Column(Text, nullable=False))
     target_on: Optional[date] = Field(default=None)
-    status: GoalStatus = Field(default=GoalStatus.proposed, sa_column=_enum(GoalStatus, "goal_status", GoalStatus.proposed))
+    status: GoalStatus = Field(default=GoalStatus.proposed, sa_column=enum_column(GoalStatus, "goal_status", default=GoalStatus.proposed))
 
 
 class CarePlanAction(PlanItem, table=True):
@@ -104,7 +100,7 @@ class CarePlanAction(PlanItem, table=True):
     frequency: Optional[str] = Field(default=None, max_length=80)
     start_on: Optional[date] = Field(default=None)
     due_on: Optional[date] = Field(default=None)
-    status: ActionStatus = Field(default=ActionStatus.requested, sa_column=_enum(ActionStatus, "action_status", ActionStatus.requested))
+    status: ActionStatus = Field(default=ActionStatus.requested, sa_column=enum_column(ActionStatus, "action_status", default=ActionStatus.requested))
     status_reason: Optional[str] = Field(default=None, max_length=500)  # why it was declined or cancelled
     requested_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     responded_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
@@ -118,7 +114,7 @@ class CarePlanContact(PlanItem, table=True):
     __tablename__ = "care_plan_contact"
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    kind: ContactKind = Field(sa_column=_enum(ContactKind, "contact_kind"))
+    kind: ContactKind = Field(sa_column=enum_column(ContactKind, "contact_kind"))
     name: str = Field(max_length=120)
     relationship: Optional[str] = Field(default=None, max_length=80)
     organisation: Optional[str] = Field(default=None, max_length=160)
@@ -141,7 +137,7 @@ class CarePlanRevision(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     care_plan_id: int = Field(foreign_key="care_plan.id")
     plan_version: int
-    item_type: str = Field(max_length=16)  # part, need, goal, action, contact
+    item_type: PlanItemType = Field(sa_column=enum_column(PlanItemType, "plan_item_type", length=16))
     item_key: str = Field(max_length=40)  # the part's key, or the item's id
     values: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     changed: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

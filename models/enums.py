@@ -1,152 +1,104 @@
-"""The fixed vocabularies of OnePlan, in the words users say."""
+"""The fixed vocabularies of OnePlan, in the words users say.
+
+Each is stored by its value and shown by its label, both written once, beside each other."""
 import enum
+from typing import Any, Optional, Self
+
+from sqlalchemy import Column
+from sqlalchemy import Enum as SAEnum
 
 
-class AgencyKind(str, enum.Enum):
-    gp_practice = "gp_practice"
-    community_nursing = "community_nursing"
-    social_care = "social_care"
-    therapy = "therapy"
-    community_matron = "community_matron"
-    voluntary = "voluntary"
-    pharmacy = "pharmacy"
-    hospital = "hospital"
-    mental_health = "mental_health"
-    spa_hub = "spa_hub"
+class Labelled(str, enum.Enum):
+    """A value stored as its name and shown as its label: `district_nurse = "district_nurse", "District nurse"`."""
 
-    @property
-    def label(self) -> str:
-        return AGENCY_KIND_LABELS[self]
+    label: str
+    _value_: str
+
+    def __new__(cls, value: str, label: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
 
 
-AGENCY_KIND_LABELS = {
-    AgencyKind.gp_practice: "GP practice",
-    AgencyKind.community_nursing: "Community nursing",
-    AgencyKind.social_care: "Social care",
-    AgencyKind.therapy: "Therapy services",
-    AgencyKind.community_matron: "Community matrons",
-    AgencyKind.voluntary: "Voluntary organisation",
-    AgencyKind.pharmacy: "Community pharmacy",
-    AgencyKind.hospital: "Hospital",
-    AgencyKind.mental_health: "Mental health",
-    AgencyKind.spa_hub: "Single point of access hub",
-}
+def enum_column(enum_cls: type[enum.Enum], name: str, *, length: int = 32, nullable: bool = False, index: bool = False,
+                default: Optional[Any] = None) -> Any:
+    """An enum stored as text (its value, which is also its name), not as a database enum type."""
+    return Column(SAEnum(enum_cls, name=name, native_enum=False, length=length), nullable=nullable, index=index, default=default)
 
 
-class Role(str, enum.Enum):
+class AgencyKind(Labelled):
+    gp_practice = "gp_practice", "GP practice"
+    community_nursing = "community_nursing", "Community nursing"
+    social_care = "social_care", "Social care"
+    therapy = "therapy", "Therapy services"
+    community_matron = "community_matron", "Community matrons"
+    voluntary = "voluntary", "Voluntary organisation"
+    pharmacy = "pharmacy", "Community pharmacy"
+    hospital = "hospital", "Hospital"
+    mental_health = "mental_health", "Mental health"
+    spa_hub = "spa_hub", "Single point of access hub"
+
+
+class Role(Labelled):
     """What a member of staff may do in OnePlan (not their profession)."""
 
-    spa_coordinator = "spa_coordinator"
-    practitioner = "practitioner"
-    network_lead = "network_lead"
-    administrator = "administrator"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
+    spa_coordinator = "spa_coordinator", "SPA coordinator"
+    practitioner = "practitioner", "Practitioner"
+    network_lead = "network_lead", "Network lead"
+    administrator = "administrator", "Administrator"
 
 
-ROLE_LABELS = {
-    Role.spa_coordinator: "SPA coordinator",
-    Role.practitioner: "Practitioner",
-    Role.network_lead: "Network lead",
-    Role.administrator: "Administrator",
-}
+class Profession(Labelled):
+    district_nurse = "district_nurse", "District nurse"
+    community_matron = "community_matron", "Community matron"
+    social_worker = "social_worker", "Social worker"
+    occupational_therapist = "occupational_therapist", "Occupational therapist"
+    physiotherapist = "physiotherapist", "Physiotherapist"
+    pharmacist = "pharmacist", "Pharmacist"
+    gp = "gp", "GP"
+    support_worker = "support_worker", "Support worker"
+    voluntary_sector_worker = "voluntary_sector_worker", "Voluntary-sector worker"
+    mental_health_nurse = "mental_health_nurse", "Mental health nurse"
+    care_coordinator = "care_coordinator", "Care coordinator"
+    manager = "manager", "Manager"
+    administrator = "administrator", "Administrator"
 
 
-class Profession(str, enum.Enum):
-    district_nurse = "district_nurse"
-    community_matron = "community_matron"
-    social_worker = "social_worker"
-    occupational_therapist = "occupational_therapist"
-    physiotherapist = "physiotherapist"
-    pharmacist = "pharmacist"
-    gp = "gp"
-    support_worker = "support_worker"
-    voluntary_sector_worker = "voluntary_sector_worker"
-    mental_health_nurse = "mental_health_nurse"
-    care_coordinator = "care_coordinator"
-    manager = "manager"
-    administrator = "administrator"
-
-    @property
-    def label(self) -> str:
-        return PROFESSION_LABELS[self]
+class AuditOutcome(Labelled):
+    allowed = "allowed", "Allowed"
+    refused = "refused", "Refused"
 
 
-PROFESSION_LABELS = {
-    Profession.district_nurse: "District nurse",
-    Profession.community_matron: "Community matron",
-    Profession.social_worker: "Social worker",
-    Profession.occupational_therapist: "Occupational therapist",
-    Profession.physiotherapist: "Physiotherapist",
-    Profession.pharmacist: "Pharmacist",
-    Profession.gp: "GP",
-    Profession.support_worker: "Support worker",
-    Profession.voluntary_sector_worker: "Voluntary-sector worker",
-    Profession.mental_health_nurse: "Mental health nurse",
-    Profession.care_coordinator: "Care coordinator",
-    Profession.manager: "Manager",
-    Profession.administrator: "Administrator",
-}
+class ReferralSource(Labelled):
+    gp = "gp", "GP"
+    hospital_discharge = "hospital_discharge", "Hospital discharge team"
+    social_care = "social_care", "Social care"
+    ambulance = "ambulance", "Ambulance crew"
+    community_health = "community_health", "Community health service"
+    mental_health = "mental_health", "Mental health service"
+    voluntary = "voluntary", "Voluntary organisation"
+    self_referral = "self_referral", "The person themselves"
+    family = "family", "Family or carer"
+    other = "other", "Other"
 
 
-class AuditOutcome(str, enum.Enum):
-    allowed = "allowed"
-    refused = "refused"
-
-
-class ReferralSource(str, enum.Enum):
-    gp = "gp"
-    hospital_discharge = "hospital_discharge"
-    social_care = "social_care"
-    ambulance = "ambulance"
-    community_health = "community_health"
-    mental_health = "mental_health"
-    voluntary = "voluntary"
-    self_referral = "self_referral"
-    family = "family"
-    other = "other"
-
-    @property
-    def label(self) -> str:
-        return REFERRAL_SOURCE_LABELS[self]
-
-
-REFERRAL_SOURCE_LABELS = {
-    ReferralSource.gp: "GP",
-    ReferralSource.hospital_discharge: "Hospital discharge team",
-    ReferralSource.social_care: "Social care",
-    ReferralSource.ambulance: "Ambulance crew",
-    ReferralSource.community_health: "Community health service",
-    ReferralSource.mental_health: "Mental health service",
-    ReferralSource.voluntary: "Voluntary organisation",
-    ReferralSource.self_referral: "The person themselves",
-    ReferralSource.family: "Family or carer",
-    ReferralSource.other: "Other",
-}
-
-
-class Urgency(str, enum.Enum):
-    """Response standards; their clocks are data (app/data/response_standards.json)."""
+class Urgency(Labelled):
+    """Response standards; their labels and clocks are data (app/data/response_standards.json)."""
 
     urgent = "urgent"
     two_day = "two_day"
     routine = "routine"
 
 
-class ReferralStatus(str, enum.Enum):
-    received = "received"
-    triaged = "triaged"
-    accepted = "accepted"
-    signposted = "signposted"
-    declined = "declined"
-    redirected = "redirected"
-    closed = "closed"
-
-    @property
-    def label(self) -> str:
-        return REFERRAL_STATUS_LABELS[self]
+class ReferralStatus(Labelled):
+    received = "received", "Received"
+    triaged = "triaged", "Triaged"
+    accepted = "accepted", "Accepted"
+    signposted = "signposted", "Signposted"
+    declined = "declined", "Declined"
+    redirected = "redirected", "Redirected"
+    closed = "closed", "Closed"
 
     @property
     def is_open(self) -> bool:
@@ -162,75 +114,77 @@ AWAITING_DECISION = frozenset({ReferralStatus.received, ReferralStatus.triaged})
 OPEN_REFERRAL_STATUSES = frozenset(set(ReferralStatus) - {ReferralStatus.closed})
 
 
-REFERRAL_STATUS_LABELS = {
-    ReferralStatus.received: "Received",
-    ReferralStatus.triaged: "Triaged",
-    ReferralStatus.accepted: "Accepted",
-    ReferralStatus.signposted: "Signposted",
-    ReferralStatus.declined: "Declined",
-    ReferralStatus.redirected: "Redirected",
-    ReferralStatus.closed: "Closed",
-}
+class TriageDecision(Labelled):
+    """What triage decides about a referral."""
+
+    accept = "accept", "Accept"
+    signpost = "signpost", "Signpost"
+    decline = "decline", "Decline"
+    redirect = "redirect", "Redirect to another network"
 
 
-class NeedStatus(str, enum.Enum):
-    active = "active"
-    met = "met"
-    no_longer_needed = "no_longer_needed"
-
-    @property
-    def label(self) -> str:
-        return {"active": "Active", "met": "Met", "no_longer_needed": "No longer needed"}[self.value]
+class AssessmentStatus(Labelled):
+    draft = "draft", "In progress"
+    complete = "complete", "Complete"
 
 
-class GoalStatus(str, enum.Enum):
+class SuggestionStatus(Labelled):
+    """A need the assessment suggests: suggested, then adopted by the plan or dismissed; withdrawn
+    when the finding behind it no longer holds."""
+
+    suggested = "suggested", "Suggested"
+    adopted = "adopted", "Added to the care plan"
+    dismissed = "dismissed", "Dismissed"
+    withdrawn = "withdrawn", "Withdrawn"
+
+
+class PlanItemType(Labelled):
+    """What a care-plan revision is about: one of the plan's own parts, or one of its items."""
+
+    part = "part", "Part"
+    need = "need", "Need"
+    goal = "goal", "Goal"
+    action = "action", "Action"
+    contact = "contact", "Contact"
+
+
+PLAN_ITEM_TYPES = (PlanItemType.need, PlanItemType.goal, PlanItemType.action, PlanItemType.contact)
+
+
+class NeedStatus(Labelled):
+    active = "active", "Active"
+    met = "met", "Met"
+    no_longer_needed = "no_longer_needed", "No longer needed"
+
+
+class GoalStatus(Labelled):
     """PRSB personalised care and support plan: a goal's status."""
 
-    proposed = "proposed"
-    active = "active"
-    achieved = "achieved"
-    no_longer_wanted = "no_longer_wanted"
-
-    @property
-    def label(self) -> str:
-        return {"proposed": "Proposed", "active": "Active", "achieved": "Achieved", "no_longer_wanted": "No longer wanted"}[self.value]
+    proposed = "proposed", "Proposed"
+    active = "active", "Active"
+    achieved = "achieved", "Achieved"
+    no_longer_wanted = "no_longer_wanted", "No longer wanted"
 
 
-class ActionStatus(str, enum.Enum):
+class ActionStatus(Labelled):
     """An action's handshake: requested of an agency until it accepts or declines; then in progress, done or cancelled."""
 
-    requested = "requested"
-    accepted = "accepted"
-    declined = "declined"
-    in_progress = "in_progress"
-    done = "done"
-    cancelled = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return ACTION_STATUS_LABELS[self]
+    requested = "requested", "Requested"
+    accepted = "accepted", "Accepted"
+    declined = "declined", "Declined"
+    in_progress = "in_progress", "In progress"
+    done = "done", "Done"
+    cancelled = "cancelled", "Cancelled"
 
     @property
     def is_open(self) -> bool:
         return self in OPEN_ACTION_STATUSES
 
 
-ACTION_STATUS_LABELS = {
-    ActionStatus.requested: "Requested",
-    ActionStatus.accepted: "Accepted",
-    ActionStatus.declined: "Declined",
-    ActionStatus.in_progress: "In progress",
-    ActionStatus.done: "Done",
-    ActionStatus.cancelled: "Cancelled",
-}
 # Still to be done by someone: these count towards a worklist and can be overdue.
 OPEN_ACTION_STATUSES = frozenset({ActionStatus.requested, ActionStatus.accepted, ActionStatus.in_progress})
 
 
-class ContactKind(str, enum.Enum):
-    personal = "personal"
-    professional = "professional"
-
-    @property
-    def label(self) -> str:
-        return {"personal": "Personal", "professional": "Professional"}[self.value]
+class ContactKind(Labelled):
+    personal = "personal", "Personal"
+    professional = "professional", "Professional"

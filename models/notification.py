@@ -1,7 +1,7 @@
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
-from sqlalchemy import Index
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
@@ -22,7 +22,10 @@ class Notification(SQLModel, table=True):
     person_id: Optional[int] = Field(default=None, foreign_key="person.id")
     kind: str = Field(max_length=48)
     message: str = Field(max_length=500)
-    link: Optional[str] = Field(default=None, max_length=200)
+    # Where the item leads: a page's endpoint and its arguments ("_anchor" for a place on the page),
+    # turned into an address when the inbox is shown, so renaming a route cannot break a stored link.
+    link_endpoint: Optional[str] = Field(default=None, max_length=80)
+    link_args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
     # What the item is about ("plan_changed:42"): one unread item per topic, refreshed, not repeated.
     topic: Optional[str] = Field(default=None, max_length=120, index=True)
     created_at: datetime = Field(default_factory=utc_now)

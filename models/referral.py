@@ -1,15 +1,11 @@
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Column, Enum as SAEnum, Index, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
-from models.enums import ReferralSource, ReferralStatus, Urgency
-
-
-def _enum(enum_cls, name: str, nullable: bool = False, index: bool = False) -> Column:
-    return Column(SAEnum(enum_cls, name=name, native_enum=False, length=32), nullable=nullable, index=index)
+from models.enums import ReferralSource, ReferralStatus, Urgency, enum_column
 
 
 class Referral(SQLModel, table=True):
@@ -23,20 +19,20 @@ class Referral(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")
-    source: ReferralSource = Field(sa_column=_enum(ReferralSource, "referral_source", index=True))
+    source: ReferralSource = Field(sa_column=enum_column(ReferralSource, "referral_source", index=True))
     referrer_name: str = Field(max_length=120)
     referrer_agency: Optional[str] = Field(default=None, max_length=160)
     referrer_contact: Optional[str] = Field(default=None, max_length=120)
     reason: str = Field(sa_column=Column(Text, nullable=False))
     presenting_needs: Optional[str] = Field(default=None, sa_column=Column(Text))
-    requested_urgency: Urgency = Field(sa_column=_enum(Urgency, "requested_urgency"))
+    requested_urgency: Urgency = Field(sa_column=enum_column(Urgency, "requested_urgency"))
     received_at: datetime = Field(default_factory=utc_now)
     received_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     received_via: str = Field(default="intake form", max_length=32)
 
     # Triage: the clock runs from receipt against the urgency (requested until decided).
-    status: ReferralStatus = Field(sa_column=_enum(ReferralStatus, "referral_status"))
-    urgency: Urgency = Field(sa_column=_enum(Urgency, "urgency", index=True))
+    status: ReferralStatus = Field(sa_column=enum_column(ReferralStatus, "referral_status"))
+    urgency: Urgency = Field(sa_column=enum_column(Urgency, "urgency", index=True))
     due_by: datetime
     triaged_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     triaged_at: Optional[datetime] = Field(default=None)

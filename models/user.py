@@ -1,12 +1,11 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
 
-from models.enums import Profession, Role
+from models.enums import Profession, Role, enum_column
 
 
 class User(SQLModel, table=True):
@@ -19,9 +18,9 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     full_name: str = Field(max_length=120)
     agency_id: int = Field(foreign_key="agency.id", index=True)
-    role: Role = Field(sa_column=Column(SAEnum(Role, name="role", native_enum=False, length=32), nullable=False))
+    role: Role = Field(sa_column=enum_column(Role, "role"))
     profession: Profession = Field(
-        sa_column=Column(SAEnum(Profession, name="profession", native_enum=False, length=32), nullable=False)
+        sa_column=enum_column(Profession, "profession")
     )
     # The network a network lead leads, or a practitioner's home network.
     network_id: Optional[int] = Field(default=None, foreign_key="network.id", index=True)

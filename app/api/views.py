@@ -20,6 +20,7 @@ from app.trust import api_tokens
 from app.trust import audit
 from app.front_door import intake
 from app.front_door import nhs_number
+from app.web import guard
 from app.web.protection import csrf
 from app.db import get_session
 from models.person import format_nhs_number
@@ -89,7 +90,6 @@ def authenticate():
         audit.record(session, "fhir_sign_in", outcome=AuditOutcome.refused,
                      reason="missing bearer token" if not header else "unknown, expired or revoked bearer token",
                      detail=f"{request.method} {request.path}")
-        session.commit()
         message = "Send a bearer token issued to you (flask --app app issue-token)." if not header else \
             "The bearer token is not valid: it is unknown, expired or revoked."
         return outcome(401, [_issue("login", message)], {"WWW-Authenticate": 'Bearer realm="OnePlan FHIR API"'})
@@ -103,7 +103,6 @@ def problem(error: Problem):
     session.rollback()
     audit.record(session, "fhir_create_service_request", user=g.user, outcome=AuditOutcome.refused,
                  reason=error.issues[0]["diagnostics"][:500])
-    session.commit()
     return outcome(error.status, error.issues)
 
 
@@ -125,7 +124,7 @@ def metadata():
 
 @bp.post("/ServiceRequest")
 def create_service_request():
-    access.require(g.user, "submit_referral")
+    guard.require("submit_referral")
     resource = _parse_body()
     session = get_session()
     form = _referral_form(session, resource)
@@ -146,7 +145,7 @@ def read_service_request(referral_id: int):
     referral = session.get(Referral, referral_id)
     if referral is None:
         return error_outcome(404, f"There is no ServiceRequest {referral_id}.")
-    access.person_for(g.user, referral.person_id, "fhir_read_service_request")
+    guard.person_for(referral.person_id, "fhir_read_service_request")
     return current_app.response_class(json.dumps(_as_service_request(session, referral)), mimetype=FHIR_JSON)
 
 

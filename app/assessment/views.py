@@ -9,6 +9,7 @@ from app.forms import questions
 from app.web import fields
 from app.assessment import service
 from app.db import get_session
+from app.web import guard
 from app.web.rendering import is_htmx, render
 from models import Assessment, AssessmentRevision
 
@@ -22,34 +23,33 @@ def answer_text(question, value) -> str:
 
 @bp.app_context_processor
 def may_edit_assessment():
-    """Whether to offer editing: only the care team may change the record (access.person_for enforces it)."""
+    """Whether to offer editing: only the care team may change the record (guard.person_for enforces it)."""
     person_id = (request.view_args or {}).get("person_id")
     if request.blueprint != "assessment" or person_id is None or g.get("user") is None:
         return {}
     from models import Person
 
     person = get_session().get(Person, person_id)
-    return {"may_edit": person is not None and access.may_change(get_session(), g.user, person)}
+    return {"may_edit": person is not None and guard.may_change(person)}
 
 
 @bp.get("")
 def show(person_id: int):
-    person = access.person_for(g.user, person_id, "view_assessment")
-    return render("assessment/page.html", person=person, record=service.view(get_session(), person.id))
+    person = guard.person_for(person_id, "view_assessment")
+    return render("assessment/page.html", person=person, record=service.view(get_session(), person.id), form=None, errors={}, stale=False)
 
 
 @bp.post("")
 def start(person_id: int):
-    person = access.person_for(g.user, person_id, "start_assessment", write=True)
+    person = guard.person_for(person_id, "start_assessment", write=True)
     session = get_session()
     service.open_assessment(session, person, g.user)
-    session.commit()
     return redirect(url_for("assessment.show", person_id=person.id))
 
 
 @bp.get("/sections/<section_key>/edit")
 def edit_section(person_id: int, section_key: str):
-    person = access.person_for(g.user, person_id, "view_assessment", write=True)
+    person = guard.person_for(person_id, "view_assessment", write=True)
     record = _record(person.id)
     item = _section(record, section_key)
     return _render_section(person, record, item, editing=True, form=None)
@@ -57,7 +57,7 @@ def edit_section(person_id: int, section_key: str):
 
 @bp.post("/sections/<section_key>")
 def save_section(person_id: int, section_key: str):
-    person = access.person_for(g.user, person_id, "edit_assessment", write=True)
+    person = guard.person_for(person_id, "edit_assessment", write=True)
     session = get_session()
     record = _record(person.id)
     item = _section(record, section_key)
@@ -76,22 +76,22 @@ def save_section(person_id: int, section_key: str):
 
 @bp.post("/complete")
 def complete(person_id: int):
-    person = access.person_for(g.user, person_id, "complete_assessment", write=True)
+    person = guard.person_for(person_id, "complete_assessment", write=True)
     session = get_session()
     record = _record(person.id)
     errors: dict = {}
     review = fields.date_parts(request.form, "review_due", "the review date", errors, required=True, future=True)
     if errors:
-        return render("assessment/page.html", person=person, record=record, errors=errors, form=request.form), 400
+        return render("assessment/page.html", person=person, record=record, errors=errors, form=request.form, stale=False), 400
     if not service.complete(session, record.assessment, g.user, _seen_version(), review or date.today()):
         record = service.view(session, person.id)
-        return render("assessment/page.html", person=person, record=record, stale=True, form=request.form), 409
+        return render("assessment/page.html", person=person, record=record, stale=True, form=request.form, errors={}), 409
     return redirect(url_for("assessment.show", person_id=person.id))
 
 
 @bp.get("/history")
 def history(person_id: int):
-    person = access.person_for(g.user, person_id, "view_assessment_history")
+    person = guard.person_for(person_id, "view_assessment_history")
     assessment = get_session().exec(select(Assessment).where(Assessment.person_id == person.id)).first()
     rows = service.history(get_session(), assessment.id) if assessment else []
     return render("assessment/history.html", person=person, rows=rows)
@@ -99,7 +99,7 @@ def history(person_id: int):
 
 @bp.get("/history/<int:revision_id>")
 def revision(person_id: int, revision_id: int):
-    person = access.person_for(g.user, person_id, "view_assessment_history")
+    person = guard.person_for(person_id, "view_assessment_history")
     session = get_session()
     found = session.get(AssessmentRevision, revision_id)
     assessment = session.exec(select(Assessment).where(Assessment.person_id == person.id)).first()

@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from app.trust import audit
@@ -350,7 +351,7 @@ def _finish_change(
                  record_id=item_key, detail=summary)
     tell_team(session, person, user, summary)
     session.commit()
-    plan.version = version
+    set_committed_value(plan, "version", version)  # the database has it already: nothing to write
 
 
 def _stamp(user: User, version: int, now: datetime) -> dict:
@@ -384,7 +385,7 @@ def tell_team(session: Session, person: Person, by: User, summary: str) -> None:
             recipients.add((None, member.agency.id))
     notifications.notify_once(
         session, PLAN_CHANGED, f"{PLAN_CHANGED}:{person.id}", recipients,
-        f"{person.full_name}'s care plan changed: {summary}", person_id=person.id, link=f"/people/{person.id}/care-plan",
+        f"{person.full_name}'s care plan changed: {summary}", person_id=person.id, link=notifications.to_plan(person.id),
     )
 
 
@@ -653,7 +654,7 @@ def _tell_owner(session: Session, person: Person, action: CarePlanAction, owner:
         f"{by.full_name} asked {owner.user.full_name if owner.user else owner.agency.name} to do something for "
         f"{person.full_name}: {_title('action', action)}",
         user_id=owner.user.id if owner.user else None, agency_id=None if owner.user else owner.agency.id,
-        person_id=person.id, link=f"/people/{person.id}/care-plan#action-{action.id}",
+        person_id=person.id, link=notifications.to_plan(person.id, f"action-{action.id}"),
     )
 
 
@@ -707,7 +708,7 @@ def respond(
             notifications.notify(
                 session, "action_declined", f"{names['owner']} declined an action for {person.full_name}: "
                 f"{_title('action', action)}. Reason: {reason}", user_id=user_id, person_id=person.id,
-                link=f"/people/{person.id}/care-plan#action-{action.id}",
+                link=notifications.to_plan(person.id, f"action-{action.id}"),
             )
     _finish_change(session, plan, person, user, version, "action", action.id, snapshot("action", action, names),
                    ["status"] + (["status_reason"] if rule.needs_reason else []), summary, now)
@@ -773,7 +774,7 @@ def adopt(session: Session, plan: CarePlan, person: Person, form, user: User) ->
             values={**values, "from_assessment": suggestion.answer if suggestion else ""}, changed=list(values),
             summary=f"Need added from the assessment: {need.need}"[:300], saved_by_id=user.id, saved_agency_id=user.agency_id, saved_at=now,
         ))
-        plan.version = version
+        set_committed_value(plan, "version", version)
         result.added.append(need)
     if result.added:
         audit.record(session, "edit_care_plan", user=user, person_id=person.id, record_type="care_plan_need",

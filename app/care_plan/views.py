@@ -8,6 +8,7 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from app.care_plan import care_team, commands, handshake
 from app.trust import access, consent
 from app.db import get_session
+from app.web import guard
 from app.web.rendering import is_htmx, render
 from models import CarePlan, CarePlanRevision
 
@@ -21,21 +22,19 @@ NEW_ITEM_ANSWERS = {"need": {"status": "active"}, "goal": {"status": "proposed"}
 
 @bp.get(f"{PLAN}")
 def show(person_id: int):
-    person = access.person_for(g.user, person_id, "view_care_plan")
+    person = guard.person_for(person_id, "view_care_plan")
     session = get_session()
     record = commands.view(session, person.id, g.user)
     if record is not None:
         commands.mark_seen(session, record.plan, g.user)
-        session.commit()
     return render("care_plan/page.html", **_context(person, record))
 
 
 @bp.post(f"{PLAN}")
 def start(person_id: int):
-    person = access.person_for(g.user, person_id, "start_care_plan", write=True)
+    person = guard.person_for(person_id, "start_care_plan", write=True)
     session = get_session()
     commands.open_plan(session, person, g.user)
-    session.commit()
     return redirect(url_for("care_plan.show", person_id=person.id))
 
 
@@ -43,7 +42,7 @@ def start(person_id: int):
 
 @bp.get("/people/<int:person_id>")
 def person(person_id: int):
-    person = access.person_for(g.user, person_id, "view_person")
+    person = guard.person_for(person_id, "view_person")
     session = get_session()
     return render("care_plan/person.html", summary=care_team.summary(session, person), sharing=consent.view(session, person.id),
                   may_read_access_log=access.access_log_rule(session, g.user, person).allowed)
@@ -51,13 +50,13 @@ def person(person_id: int):
 
 @bp.get("/people/<int:person_id>/team")
 def team(person_id: int):
-    person = access.person_for(g.user, person_id, "view_care_team")
+    person = guard.person_for(person_id, "view_care_team")
     return _team_page(person)
 
 
 @bp.post("/people/<int:person_id>/team")
 def add_to_team(person_id: int):
-    person = access.person_for(g.user, person_id, "change_care_team", write=True)
+    person = guard.person_for(person_id, "change_care_team", write=True)
     member, errors = care_team.add_agency(get_session(), person, request.form, g.user)
     if errors:
         return _team_page(person, form=request.form, errors=errors, status=400)
@@ -66,7 +65,7 @@ def add_to_team(person_id: int):
 
 @bp.post("/people/<int:person_id>/team/<int:member_id>/leave")
 def remove_from_team(person_id: int, member_id: int):
-    person = access.person_for(g.user, person_id, "change_care_team", write=True)
+    person = guard.person_for(person_id, "change_care_team", write=True)
     problem = care_team.remove_member(get_session(), person, member_id, g.user)
     if problem:
         return _team_page(person, problem=problem, status=409)
@@ -76,7 +75,7 @@ def remove_from_team(person_id: int, member_id: int):
 def _team_page(person, *, form=None, errors=None, problem=None, status=200):
     session = get_session()
     summary = care_team.summary(session, person)
-    may_edit = access.may_change(session, g.user, person)
+    may_edit = guard.may_change(person)
     agencies = care_team.agencies_to_add(session, person.id, summary.team) if may_edit else []
     return render("care_plan/team.html", summary=summary, may_edit=may_edit, agencies=agencies, form=form or {}, errors=errors or {},
                   problem=problem, added=request.args.get("added"), removed=request.args.get("removed")), status
@@ -86,7 +85,7 @@ def _team_page(person, *, form=None, errors=None, problem=None, status=200):
 
 @bp.get(f"{PLAN}/parts/<part_key>/edit")
 def edit_part(person_id: int, part_key: str):
-    person = access.person_for(g.user, person_id, "view_care_plan", write=True)
+    person = guard.person_for(person_id, "view_care_plan", write=True)
     record = _record(person)
     part = record.part(_part_key(part_key))
     offered = commands.from_assessment(get_session(), person.id, part)
@@ -95,7 +94,7 @@ def edit_part(person_id: int, part_key: str):
 
 @bp.post(f"{PLAN}/parts/<part_key>")
 def save_part(person_id: int, part_key: str):
-    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    person = guard.person_for(person_id, "edit_care_plan", write=True)
     session = get_session()
     plan = _plan(person)
     _part_key(part_key)
@@ -116,14 +115,14 @@ def save_part(person_id: int, part_key: str):
 
 @bp.get(f"{PLAN}/{ITEM}/new")
 def new_item(person_id: int, kind: str):
-    person = access.person_for(g.user, person_id, "view_care_plan", write=True)
+    person = guard.person_for(person_id, "view_care_plan", write=True)
     record = _record(person)
     return _form_response(person, record, KINDS[kind], None, need_id=request.args.get("need_id", ""))
 
 
 @bp.post(f"{PLAN}/{ITEM}")
 def add_item(person_id: int, kind: str):
-    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    person = guard.person_for(person_id, "edit_care_plan", write=True)
     session = get_session()
     item_type = KINDS[kind]
     result = commands.add_item(session, _plan(person), person, item_type, request.form, g.user)
@@ -142,14 +141,14 @@ def add_item(person_id: int, kind: str):
 
 @bp.get(f"{PLAN}/{ITEM}/<int:item_id>/edit")
 def edit_item(person_id: int, kind: str, item_id: int):
-    person = access.person_for(g.user, person_id, "view_care_plan", write=True)
+    person = guard.person_for(person_id, "view_care_plan", write=True)
     record = _record(person)
     return _form_response(person, record, KINDS[kind], _item(record.plan, KINDS[kind], item_id))
 
 
 @bp.post(f"{PLAN}/{ITEM}/<int:item_id>")
 def save_item(person_id: int, kind: str, item_id: int):
-    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    person = guard.person_for(person_id, "edit_care_plan", write=True)
     session = get_session()
     plan = _plan(person)
     item_type = KINDS[kind]
@@ -165,7 +164,7 @@ def save_item(person_id: int, kind: str, item_id: int):
 @bp.post(f"{PLAN}/actions/<int:action_id>/status")
 def move_action(person_id: int, action_id: int):
     """Accept, decline, start, complete or cancel an action, from the plan or from a worklist."""
-    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    person = guard.person_for(person_id, "edit_care_plan", write=True)
     session = get_session()
     plan = _plan(person)
     action = _item(plan, "action", action_id)
@@ -175,7 +174,7 @@ def move_action(person_id: int, action_id: int):
     result = commands.respond(session, plan, person, action, transition, request.form.get("reason"), g.user,
                                       _seen_version())
     if result.forbidden:
-        access.refuse(g.user, "edit_care_plan", result.forbidden, person_id=person.id, record_type="care_plan_action", record_id=action_id)
+        raise access.AccessRefused("edit_care_plan", result.forbidden, person_id=person.id, record_type="care_plan_action", record_id=action_id)
     status = 400 if result.errors else 409 if result.refused else 200
     if request.form.get("from") == "worklist":
         from app.work import views as work_views
@@ -195,7 +194,7 @@ def move_action(person_id: int, action_id: int):
 @bp.get(f"{PLAN}/actions/<int:action_id>/status/edit")
 def move_form(person_id: int, action_id: int):
     """The reason form for declining or cancelling an action: in place for htmx, or its own page."""
-    person = access.person_for(g.user, person_id, "view_care_plan", write=True)
+    person = guard.person_for(person_id, "view_care_plan", write=True)
     action = _item(_plan(person), "action", action_id)
     transition = handshake.parse(request.args.get("transition", ""))
     if transition not in (handshake.Transition.decline, handshake.Transition.cancel):
@@ -210,7 +209,7 @@ def move_form(person_id: int, action_id: int):
 
 @bp.post(f"{PLAN}/contacts/<int:contact_id>/remove")
 def remove_contact(person_id: int, contact_id: int):
-    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    person = guard.person_for(person_id, "edit_care_plan", write=True)
     session = get_session()
     plan = _plan(person)
     row = _item(plan, "contact", contact_id)
@@ -225,7 +224,7 @@ def remove_contact(person_id: int, contact_id: int):
 
 @bp.post(f"{PLAN}/suggestions/adopt")
 def adopt(person_id: int):
-    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    person = guard.person_for(person_id, "edit_care_plan", write=True)
     session = get_session()
     result = commands.adopt(session, _plan(person), person, request.form, g.user)
     status = 400 if result.errors else 200
@@ -239,7 +238,7 @@ def adopt(person_id: int):
 
 @bp.post(f"{PLAN}/suggestions/<int:suggestion_id>/dismiss")
 def dismiss(person_id: int, suggestion_id: int):
-    person = access.person_for(g.user, person_id, "edit_care_plan", write=True)
+    person = guard.person_for(person_id, "edit_care_plan", write=True)
     session = get_session()
     _plan(person)
     commands.dismiss(session, person, suggestion_id, g.user)
@@ -253,7 +252,7 @@ def dismiss(person_id: int, suggestion_id: int):
 
 @bp.get(f"{PLAN}/history")
 def history(person_id: int):
-    person = access.person_for(g.user, person_id, "view_care_plan_history")
+    person = guard.person_for(person_id, "view_care_plan_history")
     session = get_session()
     plan = commands.plan_for(session, person.id)
     rows = commands.history(session, plan) if plan else []
@@ -262,7 +261,7 @@ def history(person_id: int):
 
 @bp.get(f"{PLAN}/history/<int:revision_id>")
 def revision(person_id: int, revision_id: int):
-    person = access.person_for(g.user, person_id, "view_care_plan_history")
+    person = guard.person_for(person_id, "view_care_plan_history")
     session = get_session()
     plan = commands.plan_for(session, person.id)
     found = session.get(CarePlanRevision, revision_id) if revision_id < 2**31 else None
@@ -275,7 +274,7 @@ def revision(person_id: int, revision_id: int):
 
 @bp.get(f"{PLAN}/print")
 def print_copy(person_id: int):
-    person = access.person_for(g.user, person_id, "print_care_plan")
+    person = guard.person_for(person_id, "print_care_plan")
     record = _record(person)
     return render("care_plan/print.html", **_context(person, record))
 
@@ -284,7 +283,7 @@ def print_copy(person_id: int):
 
 def _context(person, record) -> dict:
     session = get_session()
-    may_edit = access.may_change(session, g.user, person)
+    may_edit = guard.may_change(person)
     return dict(person=person, record=record, may_edit=may_edit, today=date.today(),
                 notice=request.args.get("notice"), adopted_count=request.args.get("adopted"),
                 skipped_count=request.args.get("skipped"))

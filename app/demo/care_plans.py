@@ -240,7 +240,8 @@ class _Plan:
             self.rows["notification"].append(dict(
                 id=self.ids["notification"], user_id=owner_user, agency_id=None if owner_user else owner, person_id=self.person_id,
                 kind="action_requested", message=f"{self.users[requester].full_name} asked {names['owner_user'] or names['owner']} "
-                f"to do something for a person in their care: {description}", link=f"/people/{self.person_id}/care-plan#action-{action_id}",
+                f"to do something for a person in their care: {description}", link_endpoint="care_plan.show",
+                link_args={"person_id": self.person_id, "_anchor": f"action-{action_id}"},
                 created_at=self.moment, read_at=None, topic=None))
         self.rows["action"].append(dict(
             id=action_id, care_plan_id=self.plan_id, need_id=need_id, person_id=self.person_id, description=description,

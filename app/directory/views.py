@@ -11,6 +11,7 @@ from app.trust import audit_log
 from app.directory import organisations
 from app.trust.views import hasher, page_arg
 from app.db import get_session
+from app.web import guard
 from app.web.rendering import render
 from models import AgencyKind, Profession, Role, User
 
@@ -19,7 +20,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.before_request
 def administrators_only():
-    access.require(g.user, "manage_directory")
+    guard.require("manage_directory")
 
 
 @bp.get("")
@@ -144,7 +145,6 @@ def audit_trail():
     filters = audit_log.Filters.from_args(request.args)
     log = audit_log.search(session, filters, page_arg())
     audit.record(session, "view_audit", user=g.user)
-    session.commit()
     return render(
         "directory/audit.html", "results", log=log, filters=filters, errors=filters.errors, form=request.args,
         actions=sorted(audit_log.ACTIONS.items(), key=lambda item: item[1]),

@@ -202,7 +202,7 @@ def link(session: Session, referral: Referral, open_referral: Referral, user: Us
     if open_referral.status is ReferralStatus.accepted and open_referral.key_worker_id:
         notifications.notify(
             session, "referral_linked", f"A further referral was received ({referral.source.label}): {referral.reason[:200]}",
-            user_id=open_referral.key_worker_id, person_id=open_referral.person_id, link=f"/people/{open_referral.person_id}",
+            user_id=open_referral.key_worker_id, person_id=open_referral.person_id, link=notifications.to_record(open_referral.person_id),
         )
 
 
@@ -319,7 +319,7 @@ def decide(session: Session, referral: Referral, clean: dict, user: User, seen_v
         for lead in session.exec(select(User).where(User.role == Role.network_lead, User.network_id == clean["redirect_network_id"])):
             notifications.notify(
                 session, "referral_redirected", f"A referral for {person.full_name} was redirected to your network: {clean['redirect_reason'][:200]}",
-                user_id=lead.id, person_id=person.id, link=f"/referrals/{referral.id}",
+                user_id=lead.id, person_id=person.id, link=notifications.to_referral(referral.id),
             )
     audit.record(
         session, "triage_referral", user=user, person_id=person.id, record_type="referral", record_id=referral.id,
@@ -354,7 +354,7 @@ def allocate(session: Session, person: Person, key_worker: User, by: User, refer
     notifications.notify(
         session, "referral_allocated",
         f"You are now key worker for {person.full_name}. {standard.label}: respond by {_local(referral.due_by)}.",
-        user_id=key_worker.id, person_id=person.id, link=f"/people/{person.id}",
+        user_id=key_worker.id, person_id=person.id, link=notifications.to_record(person.id),
     )
     audit.record(session, "allocate_key_worker", user=by, person_id=person.id, record_type="care_team", record_id=mine.id, detail=key_worker.username)
 

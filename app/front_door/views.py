@@ -9,6 +9,7 @@ from app.care_plan import care_team
 from app.db import get_session
 from app.front_door import figures as front_door_figures, intake, matching, search as person_search, triage
 from app.trust import access, audit
+from app.web import guard
 from app.web.rendering import render
 from models import AuditOutcome, Network, Person, Referral, ReferralSource, ReferralStatus, Urgency
 
@@ -29,14 +30,13 @@ def _choices(session) -> dict:
 
 @bp.get("/referrals")
 def queue():
-    access.require(g.user, "view_referral_queue")
+    guard.require("view_referral_queue")
     session = get_session()
     filters = triage.QueueFilters.from_args(request.args)
     if filters.network_id is None and g.user.network_id and "network" not in request.args and g.user.role.value == "network_lead":
         filters.network_id = g.user.network_id
     rows, total = triage.queue(session, filters, datetime.now(timezone.utc))
     audit.record(session, "view_referral_queue", user=g.user, detail=f"{total} referrals")
-    session.commit()
     return render(
         "front_door/queue.html", "queue", rows=rows, total=total, filters=filters, statuses=list(ReferralStatus),
         now=datetime.now(timezone.utc), **_choices(session),
@@ -45,7 +45,7 @@ def queue():
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
 def new_referral():
-    access.require(g.user, "receive_referrals")
+    guard.require("receive_referrals")
     session = get_session()
     form = request.form if request.method == "POST" else request.args
     details = intake.person_details(form)
@@ -68,10 +68,12 @@ def new_referral():
 @bp.get("/referrals/match")
 def match():
     """Live matching for the intake form (htmx): candidates for what has been typed so far."""
-    access.require(g.user, "receive_referrals")
+    guard.require("receive_referrals")
     session = get_session()
-    candidates = _candidates(session, intake.person_details(request.args))
-    return render("front_door/new_referral.html", "candidates", form=request.args, candidates=candidates, errors={})
+    details = intake.person_details(request.args)
+    candidates = _candidates(session, details)
+    return render("front_door/new_referral.html", "candidates", form=request.args, details=details, candidates=candidates, errors={},
+                  gp_practices=intake.gp_practices(session), **_choices(session))
 
 
 def _candidates(session, details: matching.Details):
@@ -80,7 +82,6 @@ def _candidates(session, details: matching.Details):
     found = matching.candidates(session, details)
     open_referrals = triage.open_referrals_by_person(session, [c.person.id for c in found])
     audit.record(session, "match_people", user=g.user, detail=f"{len(found)} candidates")
-    session.commit()
     return [(c, open_referrals.get(c.person.id)) for c in found]
 
 
@@ -90,7 +91,7 @@ def _candidates(session, details: matching.Details):
 def referral(referral_id: int):
     session = get_session()
     found = _referral(referral_id)
-    person = access.person_for(g.user, found.person_id, "view_referral")
+    person = guard.person_for(found.person_id, "view_referral")
     return _show(session, found, person)
 
 
@@ -109,17 +110,17 @@ def _show(session, referral: Referral, person: Person, errors: dict | None = Non
         form=form or {},
         conflict=conflict,
         notice=request.args.get("notice"),
-        may_triage=access.allowed(g.user, "triage_referrals"),
+        may_triage=guard.allowed("triage_referrals"),
         **_choices(session),
     ), status
 
 
 @bp.post("/referrals/<int:referral_id>/decision")
 def decide(referral_id: int):
-    access.require(g.user, "triage_referrals")
+    guard.require("triage_referrals")
     session = get_session()
     found = _referral(referral_id)
-    person = access.person_for(g.user, found.person_id, "view_referral")
+    person = guard.person_for(found.person_id, "view_referral")
     seen_version = _seen_version()
     default_network = found.network_id or access.person_network_id(session, person)
     clean, errors = triage.validate_decision(session, request.form, found, default_network)
@@ -134,10 +135,10 @@ def decide(referral_id: int):
 
 @bp.post("/referrals/<int:referral_id>/close")
 def close(referral_id: int):
-    access.require(g.user, "triage_referrals")
+    guard.require("triage_referrals")
     session = get_session()
     found = _referral(referral_id)
-    person = access.person_for(g.user, found.person_id, "view_referral")
+    person = guard.person_for(found.person_id, "view_referral")
     try:
         triage.close(session, found, g.user, _seen_version())
     except triage.AlreadyChanged as changed:
@@ -163,14 +164,13 @@ def _seen_version() -> int:
 
 @bp.get("/referrals/metrics")
 def figures():
-    access.require(g.user, "view_front_door_figures")
+    guard.require("view_front_door_figures")
     days = request.args.get("days", type=int)
     days = days if days in front_door_figures.PERIODS else 28
     session = get_session()
     computed = front_door_figures.compute(session, datetime.now(timezone.utc), days)
     # No person's details are shown, but who looked at the service's figures is still recorded.
     audit.record(session, "view_front_door_figures", user=g.user, outcome=AuditOutcome.allowed)
-    session.commit()
     return render(
         "front_door/figures.html",
         figures=computed,
@@ -186,12 +186,11 @@ def figures():
 
 @bp.get("/people")
 def search_people():
-    access.require(g.user, "search_people")
+    guard.require("search_people")
     query = person_search.parse(request.args.get("q", ""))
     people, more = [], False
     if not query.is_empty or query.problems:
         session = get_session()
         people, more = person_search.search_people(session, query)
         audit.record(session, "search_people", user=g.user, detail=query.text, reason=f"{len(people)} shown")
-        session.commit()
     return render("front_door/search.html", "results", query=query, people=people, more=more)

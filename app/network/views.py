@@ -6,6 +6,7 @@ from flask import Blueprint, g
 from app.care_plan import care_team
 from app.db import get_session
 from app.trust import access, audit
+from app.web import guard
 from app.web.rendering import render
 from app.work import workload
 
@@ -14,11 +15,10 @@ bp = Blueprint("network", __name__)
 
 @bp.get("/networks/<int:network_id>")
 def show(network_id: int):
-    network = access.network_for(g.user, network_id, "view_network")
+    network = guard.network_for(network_id, "view_network")
     session = get_session()
     today = date.today()
     reviews, overdue_total = workload.reviews_for_network(session, network.id, g.user, today)
     caseload = care_team.network_caseload_count(session, network.id)
     audit.record(session, "view_network", user=g.user, record_type="network", record_id=network.id, detail=f"{overdue_total} reviews overdue")
-    session.commit()
     return render("network/show.html", network=network, reviews=reviews, overdue_total=overdue_total, caseload=caseload, today=today)

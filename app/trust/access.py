@@ -1,30 +1,21 @@
 """Who may see what: OnePlan's access rules, in one place.
 
-Every person-scoped route gets its person through `person_for`, and every
-role-scoped route passes `require`; both audit a refusal and raise a 403 that
-says why. Views never check roles themselves.
+Every person-scoped route opens its person through `open_record` (the web layer's
+`guard.person_for`), and every role-scoped route passes `require`; a refusal raises
+AccessRefused, which the web layer and the API turn into a 403 that says why and an audit
+event. Views never check roles themselves. Nothing here knows about requests.
 """
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Optional
 
-from flask import g, has_request_context
 from sqlalchemy import and_, exists, not_
 from sqlmodel import Session, select
-from werkzeug.exceptions import Forbidden, NotFound
 
 from app.trust import audit
-from app.db import get_session
 from models import (
     OPEN_REFERRAL_STATUSES, AccessGrant, Agency, AuditOutcome, CareTeamMember, ConsentObjection, Network, Person, Referral, Role, User,
 )
-
-
-class AccessRefused(Forbidden):
-    """A 403 whose description is the reason shown to the user; `break_glass_person_id` is set
-    when the user may ask for emergency access to that record instead."""
-
-    break_glass_person_id: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +27,14 @@ class Decision:
 
 
 BREAK_GLASS = "break glass"
+# Why someone may break glass: chosen from this list, and explained in their own words.
+BREAK_GLASS_REASONS = {
+    "urgent_care": "Giving urgent or emergency care",
+    "safeguarding": "A safeguarding concern",
+    "unplanned_contact": "The person or their family contacted us and the team cannot be reached",
+    "covering": "Covering for a colleague in the care team",
+    "other": "Another reason",
+}
 # Who may break glass: staff who care for people. Administrators never read care records, and
 # network leads already read their own network's.
 BREAK_GLASS_ROLES = frozenset({Role.practitioner, Role.spa_coordinator})
@@ -175,14 +174,9 @@ def open_to_care_team(agency_id: int, person_id_column):
     )
 
 
-def may_change(session: Session, user: User, person: Person) -> bool:
-    """Whether the user's agency is in the care team (the only basis for changing a record). Within a
-    request that opened the record through `person_for`, its decision is used rather than made again."""
-    remembered = g.get("record_decision") if has_request_context() else None
-    if remembered is not None and remembered[0] == (user.id, person.id):
-        decision = remembered[1]
-    else:
-        decision = decide(session, user, person)
+def may_change(decision: Decision) -> bool:
+    """Whether a decision to open the record lets the user change it: only the care team changes a
+    record; a network lead or the SPA may read it, and so may someone who broke glass."""
     return decision.allowed and decision.basis in WRITE_BASES
 
 
@@ -195,86 +189,69 @@ def person_network_id(session: Session, person: Person) -> Optional[int]:
 WRITE_BASES = frozenset({"care team"})
 
 
-def person_for(
-    user: User, person_id: int, purpose: str, *, write: bool = False,
+class AccessRefused(Exception):
+    """The rules said no. The web layer and the API answer 403 with `reason`, and record the refusal
+    (action, reason, which record) in the audit trail after undoing anything the request did.
+    `break_glass_person_id` is set when the user may ask for emergency access to that record."""
+
+    def __init__(self, action: str, reason: str, *, person_id: Optional[int] = None, record_type: Optional[str] = None,
+                 record_id: object = None, offer_break_glass: bool = False):
+        super().__init__(reason)
+        self.action = action
+        self.reason = reason
+        self.person_id = person_id
+        self.record_type = record_type
+        self.record_id = record_id
+        self.break_glass_person_id = person_id if offer_break_glass else None
+
+
+def open_record(
+    session: Session, user: User, person: Person, purpose: str, *, write: bool = False,
     rule: Callable[[Session, User, Person], Decision] = decide,
-) -> Person:
-    """Return the person if the rules allow this user to open (or, with write=True, change)
-    their record; audit either way. Only the care team changes a record: a network lead or
-    the SPA may read it, and so may someone who broke glass, while the grant lasts (every
-    page rendered in that request is marked, from `g.break_glass`)."""
-    session = get_session()
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound("There is no person with that record number.")
+) -> Decision:
+    """Decide whether this user may open (or, with write=True, change) the person's record for
+    `purpose`, and audit the access; raise AccessRefused if not. Only the care team changes a
+    record: a network lead or the SPA may read it, and so may someone who broke glass, while the
+    grant lasts (the access is audited as break glass, with the user's own words)."""
     decision = rule(session, user, person)
-    if rule is decide:
-        g.record_decision = ((user.id, person.id), decision)
     if decision.allowed and write and decision.basis not in WRITE_BASES:
         decision = Decision(False, "Only agencies in the person's care team can change their record; you can read it.")
     if not decision.allowed:
-        refuse(user, purpose, decision.basis, person_id=person.id, record_type="person", record_id=person.id,
-               offer_break_glass=decision.may_break_glass)
+        raise AccessRefused(purpose, decision.basis, person_id=person.id, record_type="person", record_id=person.id,
+                            offer_break_glass=decision.may_break_glass)
     reason, detail = decision.basis, None
     if decision.grant is not None:
-        g.break_glass = decision.grant
-        reason, detail = f"{BREAK_GLASS}: {grant_reason_label(decision.grant)}", decision.grant.reason_text
-    audit.record(
-        session, purpose, user=user, person_id=person.id, record_type="person", record_id=person.id, reason=reason, detail=detail,
-    )
-    session.commit()
-    return person
+        reason, detail = f"{BREAK_GLASS}: {BREAK_GLASS_REASONS.get(decision.grant.reason_code, decision.grant.reason_code)}", \
+            decision.grant.reason_text
+    audit.record(session, purpose, user=user, person_id=person.id, record_type="person", record_id=person.id, reason=reason, detail=detail)
+    return decision
 
 
-def grant_reason_label(grant: AccessGrant) -> str:
-    from app.trust.break_glass import REASONS
-
-    return REASONS.get(grant.reason_code, grant.reason_code)
-
-
-def break_glass_candidate(user: User, person_id: int) -> tuple[Person, Decision]:
-    """The person and the rules' decision, for someone asking to break glass: refused (403,
-    audited) unless they already have access or are someone who may break glass."""
-    session = get_session()
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound("There is no person with that record number.")
+def break_glass_candidate(session: Session, user: User, person: Person) -> Decision:
+    """The rules' decision, for someone asking to break glass: refused (AccessRefused) unless they
+    already have access or are someone who may break glass."""
     decision = decide(session, user, person)
     if not decision.allowed and not decision.may_break_glass:
         reason = decision.basis
         if user.role is Role.network_lead:
             reason = "Network leads cannot use break-glass access: ask the person's care team or their network lead."
-        refuse(user, "break_glass", reason, person_id=person.id, record_type="person", record_id=person.id)
-    return person, decision
+        raise AccessRefused("break_glass", reason, person_id=person.id, record_type="person", record_id=person.id)
+    return decision
 
 
-def network_for(user: User, network_id: int, purpose: str) -> Network:
-    """Return the network if this user leads it; a lead of another network, or anyone else, is refused (audited)."""
+def check_network(user: User, network: Network, purpose: str) -> None:
+    """Only the lead of this network sees its caseload; a lead of another network, or anyone else, is refused."""
     require(user, "view_network")
-    network = get_session().get(Network, network_id) if 0 < network_id < 2**31 else None
-    if network is None:
-        raise NotFound("There is no such network.")
     if user.network_id != network.id:
-        refuse(user, purpose, "You lead another network, so you cannot see this one's caseload.", record_type="network", record_id=network.id)
-    return network
+        raise AccessRefused(purpose, "You lead another network, so you cannot see this one's caseload.", record_type="network",
+                            record_id=network.id)
 
 
 def allowed(user: Optional[User], capability: str) -> bool:
     return user is not None and user.role in CAPABILITIES[capability]
 
 
-def require(user: User, capability: str) -> None:
-    """Raise a 403 (audited) unless the user's role carries the capability."""
+def require(user: Optional[User], capability: str) -> None:
+    """Refuse (AccessRefused) unless the user's role carries the capability."""
     if not allowed(user, capability):
-        refuse(user, capability, REFUSAL_REASONS[capability])
-
-
-def refuse(user: User, action: str, reason: str, *, offer_break_glass: bool = False, **what) -> None:
-    session = get_session()
-    session.rollback()
-    audit.record(session, action, user=user, outcome=AuditOutcome.refused, reason=reason, **what)
-    session.commit()
-    refusal = AccessRefused(reason)
-    if offer_break_glass:
-        refusal.break_glass_person_id = what.get("person_id")
-    raise refusal
+        raise AccessRefused(capability, REFUSAL_REASONS[capability])

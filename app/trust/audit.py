@@ -1,26 +1,23 @@
 """The audit trail: every view and every change of a person's data, and every refusal.
 
 `record` is the one way in. It adds the event to the caller's transaction; when that
-transaction commits, its events take the next places in the hash chain (app/audit_chain.py),
-so an event exists exactly when the change it describes does.
+transaction commits, its events take the next places in the hash chain (app/trust/audit_chain.py),
+so an event exists exactly when the change it describes does: a rolled-back transaction, or a
+rolled-back part of one (a savepoint), leaves none of the events recorded in it.
 """
-from typing import Optional
+from typing import Any, Optional
 
-from flask import has_request_context, request
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
+from app.db import CLIENT_ADDRESS
 from app.trust import audit_chain
 from models import AuditEvent, AuditOutcome, User
 
 _PENDING = "oneplan_audit_pending"
-
-
-def client_address() -> Optional[str]:
-    if not has_request_context():
-        return None
-    return (request.remote_addr or "")[:64] or None
+_MARKS = "oneplan_audit_marks"  # savepoint -> how many events were pending when it began
 
 
 def record(
@@ -53,7 +50,7 @@ def record(
         record_id=None if record_id is None else str(record_id)[:64],
         reason=reason[:500] if reason else None,
         detail=detail[:500] if detail else None,
-        client_address=client_address(),
+        client_address=session.info.get(CLIENT_ADDRESS),
     )
     if not session.in_transaction():
         session.begin()  # so that a rollback, which forgets the event, is seen even before any SQL ran
@@ -63,7 +60,11 @@ def record(
 
 @sa_event.listens_for(OrmSession, "before_commit")
 def _seal_pending_events(session: OrmSession) -> None:
-    """At commit, chain the transaction's events (in the order recorded) and add them."""
+    """At commit, chain the transaction's events (in the order recorded) and add them. A savepoint
+    being released is not the commit: its events wait for the transaction's."""
+    if session.get_nested_transaction() is not None:
+        return
+    session.info.pop(_MARKS, None)
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -71,7 +72,19 @@ def _seal_pending_events(session: OrmSession) -> None:
     session.add_all(pending)
 
 
+@sa_event.listens_for(OrmSession, "after_transaction_create")
+def _mark_savepoint(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[transaction] = len(session.info.get(_PENDING, []))
+
+
 @sa_event.listens_for(OrmSession, "after_soft_rollback")
-def _forget_pending_events(session: OrmSession, _previous_transaction) -> None:
-    """A rolled-back change leaves no audit event, as it leaves no change."""
+def _forget_pending_events(session: OrmSession, previous_transaction: SessionTransaction) -> None:
+    """A rolled-back change leaves no audit event, as it leaves no change: all of the transaction's
+    events, or only those recorded since the savepoint that was rolled back."""
+    if previous_transaction.nested:
+        kept = session.info.get(_MARKS, {}).pop(previous_transaction, 0)
+        del session.info.get(_PENDING, [])[kept:]
+        return
+    session.info.pop(_MARKS, None)
     session.info.pop(_PENDING, None)

@@ -122,31 +122,6 @@ def seal(connection: Connection, events: list) -> None:
         event.hash = previous = chain_hash(event, previous)
 
 
-def reseal_all(connection: Connection) -> int:
-    """Chain every existing event in id order (the migration that added the chain uses this;
-    it names its columns so later changes to the model cannot change what it reads)."""
-    from sqlalchemy import Integer, String, column, table
-    from sqlmodel.sql.sqltypes import UTCDateTime
-
-    types = {"at": UTCDateTime(), "user_id": Integer(), "agency_id": Integer(), "person_id": Integer(), "seq": Integer()}
-    events = table("audit_event", column("id", Integer()), column("prev_hash", String()), column("hash", String()),
-                   *[column(name, types.get(name, String())) for name in FIELDS])
-    previous, seq = GENESIS, 0
-    for row in connection.execute(select(events).order_by(events.c.id)).all():
-        seq += 1
-        digest = chain_hash(_Row({**row._mapping, "seq": seq}), previous)
-        connection.execute(events.update().where(events.c.id == row.id).values(seq=seq, prev_hash=previous, hash=digest))
-        previous = digest
-    head = table("audit_chain_head", column("id", Integer()), column("seq", Integer()))
-    connection.execute(head.insert().values(id=1, seq=seq))
-    return seq
-
-
-class _Row:
-    def __init__(self, values: dict):
-        self.__dict__.update(values)
-
-
 # --- Append-only ----------------------------------------------------------------------------
 
 _SQLITE_TRIGGERS = {

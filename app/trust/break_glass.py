@@ -13,13 +13,6 @@ from app.trust import audit
 from app.web import fields
 from models import AccessGrant, Agency, AuditEvent, Person, User
 
-REASONS = {
-    "urgent_care": "Giving urgent or emergency care",
-    "safeguarding": "A safeguarding concern",
-    "unplanned_contact": "The person or their family contacted us and the team cannot be reached",
-    "covering": "Covering for a colleague in the care team",
-    "other": "Another reason",
-}
 REASON_TEXT_MAX = 500
 REVIEW_NOTE_MAX = 500
 REVIEWS_SHOWN = 100
@@ -29,7 +22,7 @@ def validate(form) -> tuple[dict, dict]:
     """Both a reason from the list and an explanation in the user's words are required."""
     errors: dict[str, str] = {}
     code = form.get("reason_code") or ""
-    if code not in REASONS:
+    if code not in access.BREAK_GLASS_REASONS:
         errors["reason_code"] = "Select why you need to see this record"
     text = fields.text(form, "reason_text", "why you need to see this record now", errors, required=True,
                        max_length=REASON_TEXT_MAX)
@@ -46,7 +39,7 @@ def grant(session: Session, user: User, person: Person, clean: dict, minutes: in
     session.add(row)
     session.flush()
     audit.record(session, "break_glass", user=user, person_id=person.id, record_type="access_grant", record_id=row.id,
-                 reason=f"{access.BREAK_GLASS}: {REASONS[row.reason_code]}", detail=row.reason_text)
+                 reason=f"{access.BREAK_GLASS}: {access.BREAK_GLASS_REASONS[row.reason_code]}", detail=row.reason_text)
     return row
 
 
@@ -61,7 +54,7 @@ class Review:
 
     @property
     def reason(self) -> str:
-        return REASONS.get(self.grant.reason_code, self.grant.reason_code)
+        return access.BREAK_GLASS_REASONS.get(self.grant.reason_code, self.grant.reason_code)
 
 
 def reviews(session: Session, lead: User, reviewed: bool = False, limit: int = REVIEWS_SHOWN) -> list[Review]:

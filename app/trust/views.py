@@ -9,6 +9,7 @@ from sqlmodel import select
 from app.db import get_session
 from app.trust import access, accounts, audit, audit_log, break_glass, consent, staff_sessions
 from app.web import fields
+from app.web import guard
 from app.web.rendering import render
 from app.work import notifications
 from models import Agency, AuditOutcome, Role
@@ -48,7 +49,6 @@ def load_signed_in_user():
         last_seen = session.get("last_seen", 0)
         if time.time() - last_seen > idle_minutes * 60:
             staff_sessions.end(get_session(), token, "idle")
-            get_session().commit()
             session.clear()
             session["signed_out_reason"] = f"You were signed out because you were inactive for {idle_minutes} minutes."
         else:
@@ -80,7 +80,6 @@ def _audit_signed_out_request_for_a_record() -> None:
     name, value = ("person_id", ids["person_id"]) if "person_id" in ids else next(iter(ids.items()))
     audit.record(get_session(), "sign_in_required", outcome=AuditOutcome.refused, person_id=ids.get("person_id"),
                  record_type=name.removesuffix("_id"), record_id=value, reason="not signed in")
-    get_session().commit()
 
 
 def _safe_next(target: str | None) -> str:
@@ -123,14 +122,13 @@ def sign_in():
             staff_sessions.end(db, session.get("sid"), "signed in again")
             session.clear()
             session["sid"] = staff_sessions.start(db, result.user)
-            db.commit()
             session["last_seen"] = int(time.time())
             session.permanent = False
             return redirect(_safe_next(next_url))
         errors["username"] = result.message
     status = 401 if "username" in errors and form.get("password") and form.get("username") else 400
     return render(
-        "trust/sign_in.html", form={"username": form.get("username", "")[:64]}, errors=errors, next=next_url
+        "trust/sign_in.html", form={"username": form.get("username", "")[:64]}, errors=errors, next=next_url, notice=None
     ), status
 
 
@@ -140,7 +138,6 @@ def sign_out():
     staff_sessions.end(get_session(), session.get("sid"), "signed out")
     if user is not None:
         audit.record(get_session(), "sign_out", user=user)
-    get_session().commit()
     session.clear()
     session["signed_out_reason"] = "You have signed out."
     return redirect(url_for("trust.sign_in"))
@@ -150,12 +147,12 @@ def sign_out():
 
 @bp.app_template_filter("break_glass_reason")
 def break_glass_reason(code: str) -> str:
-    return break_glass.REASONS.get(code, code)
+    return access.BREAK_GLASS_REASONS.get(code, code)
 
 
 @bp.route("/people/<int:person_id>/break-glass", methods=["GET", "POST"])
 def request_break_glass(person_id: int):
-    person, decision = access.break_glass_candidate(g.user, person_id)
+    person, decision = guard.break_glass_candidate(person_id)
     if decision.allowed:
         return redirect(url_for("care_plan.person", person_id=person.id))
     errors: dict = {}
@@ -164,25 +161,24 @@ def request_break_glass(person_id: int):
         if not errors:
             db = get_session()
             break_glass.grant(db, g.user, person, clean, current_app.config["BREAK_GLASS_MINUTES"])
-            db.commit()
             return redirect(url_for("care_plan.person", person_id=person.id))
     return render(
-        "trust/break_glass.html", person_id=person.id, form=request.form, errors=errors, reasons=break_glass.REASONS,
+        "trust/break_glass.html", person_id=person.id, form=request.form, errors=errors, reasons=access.BREAK_GLASS_REASONS,
         minutes=current_app.config["BREAK_GLASS_MINUTES"],
     ), (400 if errors else 200)
 
 
 @bp.get("/break-glass-reviews")
 def break_glass_reviews():
-    access.require(g.user, "review_break_glass")
+    guard.require("review_break_glass")
     reviewed = request.args.get("show") == "reviewed"
     rows = break_glass.reviews(get_session(), g.user, reviewed=reviewed)
-    return render("trust/break_glass_reviews.html", rows=rows, reviewed=reviewed, errors={}, form={})
+    return render("trust/break_glass_reviews.html", rows=rows, reviewed=reviewed, errors={}, form={}, failed_grant=None)
 
 
 @bp.post("/break-glass-reviews/<int:grant_id>")
 def review_break_glass(grant_id: int):
-    access.require(g.user, "review_break_glass")
+    guard.require("review_break_glass")
     db = get_session()
     grant = break_glass.grant_for_review(db, g.user, grant_id)
     if grant is None:
@@ -204,22 +200,22 @@ def review_break_glass(grant_id: int):
 
 @bp.get("/people/<int:person_id>/consent")
 def show_consent(person_id: int):
-    person = access.person_for(g.user, person_id, "view_consent")
+    person = guard.person_for(person_id, "view_consent")
     db = get_session()
     return render("trust/consent.html", person=person, sharing=consent.view(db, person.id),
-                  may_change=access.may_change(db, g.user, person))
+                  may_change=guard.may_change(person))
 
 
 @bp.get("/people/<int:person_id>/consent/edit")
 def edit_consent(person_id: int):
-    person = access.person_for(g.user, person_id, "view_consent", write=True)
+    person = guard.person_for(person_id, "view_consent", write=True)
     current = consent.view(get_session(), person.id)
     return _consent_form(person, current, _consent_values(current), {})
 
 
 @bp.post("/people/<int:person_id>/consent")
 def save_consent(person_id: int):
-    person = access.person_for(g.user, person_id, "record_consent", write=True)
+    person = guard.person_for(person_id, "record_consent", write=True)
     db = get_session()
     raw = request.form.get("version", "")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
@@ -277,6 +273,6 @@ def page_arg() -> int:
 
 @bp.get("/people/<int:person_id>/access-log")
 def access_log(person_id: int):
-    person = access.person_for(g.user, person_id, "view_access_log", rule=access.access_log_rule)
+    person = guard.person_for(person_id, "view_access_log", rule=access.access_log_rule)
     log = audit_log.for_person(get_session(), person.id, page_arg())
     return render("trust/access_log.html", "log", person=person, log=log)

@@ -1,11 +1,14 @@
 """Error pages: every failure is a clear page with the right status, never a stack trace."""
-from flask import jsonify, request
+from flask import g, jsonify, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.db import get_session
+from app.trust import audit
+from app.trust.access import AccessRefused
 from app.web.rendering import is_htmx, render
+from models import AuditOutcome
 
 HEADINGS = {
     400: "The request could not be used",
@@ -23,6 +26,16 @@ def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         return _page(400, "This form has expired or did not come from OnePlan. Go back, reload the page and try again.")
+
+    @app.errorhandler(AccessRefused)
+    def refused(error: AccessRefused):
+        """Undo whatever the request did; what it leaves is the refusal, in the audit trail (the
+        request commits it like any other answer below 500)."""
+        session = get_session()
+        session.rollback()
+        audit.record(session, error.action, user=g.get("user"), outcome=AuditOutcome.refused, reason=error.reason,
+                     person_id=error.person_id, record_type=error.record_type, record_id=error.record_id)
+        return _page(403, error.reason, break_glass_person_id=error.break_glass_person_id)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -75,14 +88,15 @@ def _rollback() -> None:
         pass
 
 
-def _page(status: int, message: str, **extra):
+def _page(status: int, message: str, break_glass_person_id=None):
     if request.path.startswith("/fhir/"):
         from app.api.views import error_outcome
 
         return error_outcome(status, message)
     if request.path == "/healthz":
         return jsonify(error=HEADINGS.get(status, "Error"), message=message), status
-    page = render("web/error.html", "content", heading=HEADINGS.get(status, "Error"), message=message, status=status, **extra)
+    page = render("web/error.html", "content", heading=HEADINGS.get(status, "Error"), message=message, status=status,
+                  break_glass_person_id=break_glass_person_id)
     if not is_htmx():
         return page, status
     # An htmx request that fails shows the error in place of the whole page's content, not

@@ -1,6 +1,7 @@
 """Inbox items: telling a member of staff (or every member of an agency) that something needs them."""
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
@@ -8,19 +9,41 @@ from sqlmodel import Session, select
 from models import Notification, User
 
 
+@dataclass(frozen=True)
+class Link:
+    """Where an inbox item leads: a page's endpoint and its arguments (`_anchor` for a place on the
+    page). The web layer makes the address when the inbox is shown, so the domain never builds one."""
+
+    endpoint: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+def to_plan(person_id: int, anchor: Optional[str] = None) -> Link:
+    return Link("care_plan.show", {"person_id": person_id, **({"_anchor": anchor} if anchor else {})})
+
+
+def to_record(person_id: int) -> Link:
+    return Link("care_plan.person", {"person_id": person_id})
+
+
+def to_referral(referral_id: int) -> Link:
+    return Link("front_door.referral", {"referral_id": referral_id})
+
+
 def notify(
     session: Session, kind: str, message: str, *, user_id: Optional[int] = None, agency_id: Optional[int] = None,
-    person_id: Optional[int] = None, link: Optional[str] = None,
+    person_id: Optional[int] = None, link: Optional[Link] = None,
 ) -> Notification:
     """Add an inbox item in the caller's transaction."""
-    item = Notification(kind=kind, message=message[:500], user_id=user_id, agency_id=agency_id, person_id=person_id, link=link)
+    item = Notification(kind=kind, message=message[:500], user_id=user_id, agency_id=agency_id, person_id=person_id,
+                        link_endpoint=link.endpoint if link else None, link_args=dict(link.args) if link else {})
     session.add(item)
     return item
 
 
 def notify_once(
     session: Session, kind: str, topic: str, recipients: set[tuple[Optional[int], Optional[int]]], message: str, *,
-    person_id: Optional[int] = None, link: Optional[str] = None,
+    person_id: Optional[int] = None, link: Optional[Link] = None,
 ) -> None:
     """One unread item per recipient (user id, or agency id for the whole agency) and topic: an unread
     one already there is brought to the top with the new message instead of being repeated."""
@@ -32,7 +55,8 @@ def notify_once(
     for user_id, agency_id in sorted(recipients, key=lambda r: (r[0] or 0, r[1] or 0)):
         item = existing.get((user_id, agency_id))
         if item is None:
-            item = Notification(kind=kind, topic=topic, user_id=user_id, agency_id=agency_id, person_id=person_id, link=link, message="")
+            item = Notification(kind=kind, topic=topic, user_id=user_id, agency_id=agency_id, person_id=person_id, message="",
+                                link_endpoint=link.endpoint if link else None, link_args=dict(link.args) if link else {})
         item.message = message[:500]
         item.created_at = now
         session.add(item)

@@ -7,6 +7,7 @@ from flask import Blueprint, g, redirect, request, url_for
 from app.care_plan import care_team, handshake
 from app.db import get_session
 from app.trust import access, audit
+from app.web import guard
 from app.web.rendering import is_htmx, render
 from app.work import notifications, workload
 from models import Agency
@@ -23,7 +24,7 @@ def home():
         agency=agency,
         caseload=care_team.caseload(session, g.user),
         agency_count=care_team.agency_caseload_count(session, g.user.agency_id),
-        work=workload.summary(session, g.user, date.today()) if access.allowed(g.user, "read_worklist") else None,
+        work=workload.summary(session, g.user, date.today()) if guard.allowed("read_worklist") else None,
     )
 
 
@@ -31,7 +32,7 @@ def home():
 
 @bp.get("/worklist")
 def worklist():
-    access.require(g.user, "read_worklist")
+    guard.require("read_worklist")
     session = get_session()
     today = date.today()
     filters = workload.WorklistFilters.from_args(request.args)
@@ -39,7 +40,6 @@ def worklist():
     reviews = workload.reviews_for_key_worker(session, g.user, today)
     workload.remind_reviews(session, g.user, today, reviews)
     audit.record(session, "view_worklist", user=g.user, detail=f"{len(items)} actions shown, {len(reviews)} reviews")
-    session.commit()
     pages = max(1, -(-min(total, workload.WORKLIST_MOST) // workload.WORKLIST_PAGE))
     return render("work/worklist.html", "items", items=items, total=total, most=workload.WORKLIST_MOST, filters=filters,
                   reviews=reviews, pages=pages,
@@ -67,23 +67,21 @@ def moves(action) -> list[handshake.Transition]:
 
 @bp.get("/inbox")
 def inbox():
-    access.require(g.user, "read_inbox")
+    guard.require("read_inbox")
     session = get_session()
     workload.remind_reviews(session, g.user, date.today())
     items = notifications.inbox(session, g.user)
     audit.record(session, "view_inbox", user=g.user, detail=f"{len(items)} items")
-    session.commit()
     return render("work/inbox.html", "items", items=items)
 
 
 @bp.post("/inbox/read")
 def mark_read():
     """Mark one item (`notification_id`) or all of mine as read."""
-    access.require(g.user, "read_inbox")
+    guard.require("read_inbox")
     session = get_session()
     raw = request.form.get("notification_id", "")
     changed = notifications.mark_read(session, g.user, int(raw) if raw.isdigit() and len(raw) < 10 else None)
-    session.commit()
     if request.headers.get("HX-Request") == "true":
         return inbox()
     return redirect(url_for("work.inbox", marked=changed))

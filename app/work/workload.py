@@ -179,7 +179,7 @@ def remind_reviews(session: Session, user: User, today: date, reviews: Optional[
             continue
         notifications.notify(
             session, "review_due", f"{due.person.full_name}'s care plan was due for review on {due.plan.review_due_on.day} "
-            f"{due.plan.review_due_on:%B %Y}.", user_id=user.id, person_id=due.person.id, link=f"/people/{due.person.id}/care-plan",
+            f"{due.plan.review_due_on:%B %Y}.", user_id=user.id, person_id=due.person.id, link=notifications.to_plan(due.person.id),
         ).topic = topics[due.plan.id]
         added += 1
     return added

@@ -184,4 +184,4 @@ def test_the_decision_names_break_glass_as_its_basis(db, world):
     db.commit()
     decision = access.decide(db, world.outsider, world.person)
     assert decision.allowed and decision.basis == "break glass" and decision.grant is not None
-    assert not access.may_change(db, world.outsider, world.person)
+    assert not access.may_change(decision)
