@@ -22,7 +22,9 @@ from typing import Any, Optional, Union
 
 from app.forms import questions
 from app.assessment import scoring
-from app.forms.questions import DATA, Checker, Question, ScoredTool, Template, TemplateError, answer_text
+from app.config import DATA
+from app.forms.answers import answer_text
+from app.forms.questions import Checker, Question, ScoredTool, Template, TemplateError
 from app.assessment.scoring import ToolResult
 
 RULES_FILE = DATA / "need_rules.json"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from app.forms import questions
+from app.forms.answers import answer_text, read_section
 from app.trust import audit
 from app.assessment import needs
 from app.forms import revisions
@@ -138,7 +139,7 @@ def save_section(
 ) -> SaveResult:
     """Validate and save one section if it is still at `seen_version`; keep a revision; refresh the suggested needs."""
     section = questions.template().section(section_key)
-    answers, errors = questions.read_section(section, form)
+    answers, errors = read_section(section, form)
     if errors:
         return SaveResult(errors=errors, answers=answers)
     row = session.exec(
@@ -292,6 +293,6 @@ def revision_diff(session: Session, revision: AssessmentRevision) -> list[revisi
     asked = {q.key: q for q in section.questions}
 
     def text(key: str, value: Any) -> str:
-        return questions.answer_text(asked[key], value) if key in asked else ("" if value is None else str(value))
+        return answer_text(asked[key], value) if key in asked else ("" if value is None else str(value))
 
     return revisions.diff(before, revision.answers, [q.key for q in section.questions], lambda k: asked[k].label if k in asked else k, text)

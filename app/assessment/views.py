@@ -5,7 +5,7 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from sqlmodel import select
 
 from app.trust import access
-from app.forms import questions
+from app.forms import answers, questions
 from app.web import fields
 from app.assessment import service
 from app.db import get_session
@@ -18,7 +18,7 @@ bp = Blueprint("assessment", __name__, url_prefix="/people/<int:person_id>/asses
 
 @bp.app_template_global("answer_text")
 def answer_text(question, value) -> str:
-    return questions.answer_text(question, value)
+    return answers.answer_text(question, value)
 
 
 @bp.app_context_processor

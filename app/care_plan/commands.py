@@ -26,7 +26,9 @@ from app.care_plan import care_team
 from app.care_plan import handshake
 from app.work import notifications
 from app.forms import revisions
-from app.forms.questions import DATA, Section, Template, answer_text, load_template, read_section
+from app.config import DATA
+from app.forms.answers import answer_text, read_section
+from app.forms.questions import Section, Template, load_template
 from app.care_plan.care_team import TeamMember
 from models import (
     ActionStatus, Agency, Assessment, AssessmentSection, CarePlan, CarePlanAction, CarePlanContact, CarePlanGoal, CarePlanNeed, CarePlanPart,

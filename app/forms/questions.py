@@ -1,5 +1,5 @@
-"""The single assessment's questions: a versioned template read from data files, and how a
-section's form is read and how an answer reads on the page.
+"""Questions as data: a versioned template of sections, questions and scored tools, read from data
+files and checked entry by entry (app/forms/answers.py reads and checks the answers to them).
 
 The questions live in app/data/assessment_template.json and the scored tools (Barthel Index,
 Clinical Frailty Scale, PHQ-9, Care Act eligibility) in app/data/scored_tools.json, so changing a
@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from app.config import DATA
-from app.web import fields
 
 TEMPLATE_FILE = DATA / "assessment_template.json"
 TOOLS_FILE = DATA / "scored_tools.json"
@@ -24,7 +23,6 @@ TYPES = ("text", "long_text", "choice", "multi_choice", "yes_no", "date", "numbe
 TOOL_KINDS = ("sum", "level", "eligibility")
 DEFAULT_MAX_LENGTH = {"text": 200, "long_text": 2000}
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
-NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 
 
 class TemplateError(ValueError):
@@ -238,128 +236,6 @@ def load_tools(path: Path = TOOLS_FILE) -> tuple[ScoredTool, ...]:
             raise check.error(f"tools[{i}]", f"tool key '{tool.key}' is used twice")
         tools.append(tool)
     return tuple(tools)
-
-
-# --- Reading a section's form ---------------------------------------------------------
-
-def read_section(section: Section, form, *, today: Optional[date] = None) -> tuple[dict, dict]:
-    """Every answer in the section, cleaned; every question is optional but a given answer must be
-    valid (a listed option, a number in range, a real date, text within its length)."""
-    answers: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for question in section.questions:
-        answers[question.key] = read_answer(question, form, errors, today=today)
-    return answers, errors
-
-
-def read_answer(question: Question, form, errors: dict, *, today: Optional[date] = None) -> Any:
-    """One question's answer from the form (None when blank); a message in `errors` if it is invalid."""
-    key, kind = question.key, question.type
-    if kind in ("text", "long_text"):
-        raw = (form.get(key) or "").replace("\r\n", "\n").strip()
-        limit = question.max_length or DEFAULT_MAX_LENGTH[kind]
-        if len(raw) > limit:
-            errors[key] = f"{capitalise(question.label)} must be {limit} characters or fewer"
-        elif not raw and question.required:
-            errors[key] = f"Enter {in_sentence(question.label)}"
-        return raw or None
-    if kind in ("choice", "yes_no"):
-        raw = (form.get(key) or "").strip()
-        if not raw:
-            if question.required:
-                errors[key] = f"Select {in_sentence(question.label)}"
-            return None
-        if question.option(raw) is None:
-            errors[key] = f"Select one of the options for {in_sentence(question.label)}"
-            return None
-        return raw
-    if kind == "multi_choice":
-        return _read_multi_choice(question, form, errors)
-    if kind == "number":
-        return _read_number(question, form, errors)
-    if kind == "date":
-        before = len(errors)
-        value = fields.date_parts(form, key, in_sentence(question.label), errors, required=question.required, past=question.past_only,
-                                  future=question.future_only, today=today)
-        return value.isoformat() if value is not None and len(errors) == before else None
-    raise ValueError(f"unknown question type {kind!r}")
-
-
-def _read_multi_choice(question: Question, form, errors: dict) -> Optional[list[str]]:
-    chosen = {v.strip() for v in form.getlist(question.key) if v and v.strip()}
-    if not chosen:
-        return None
-    if any(question.option(v) is None for v in chosen):
-        errors[question.key] = f"Select one of the options for {in_sentence(question.label)}"
-        return None
-    exclusive = [o for o in question.options if o.exclusive and o.value in chosen]
-    if exclusive and len(chosen) > 1:
-        errors[question.key] = f"Select ‘{exclusive[0].label}’ on its own, or the {in_sentence(question.label)} that apply"
-        return None
-    return [o.value for o in question.options if o.value in chosen]
-
-
-def _read_number(question: Question, form, errors: dict) -> Optional[float]:
-    raw = (form.get(question.key) or "").strip().replace(",", "")
-    if not raw:
-        return None
-    label = capitalise(question.label)
-    if len(raw) > 15 or not NUMBER.match(raw):
-        errors[question.key] = f"{label} must be a number"
-        return None
-    value: float = float(raw)
-    if question.whole:
-        if not value.is_integer():
-            errors[question.key] = f"{label} must be a whole number"
-            return None
-        value = int(value)
-    low, high = question.minimum, question.maximum
-    if (low is not None and value < low) or (high is not None and value > high):
-        if low is not None and high is not None:
-            errors[question.key] = f"{label} must be between {_number(low)} and {_number(high)}"
-        elif low is not None:
-            errors[question.key] = f"{label} must be {_number(low)} or more"
-        else:
-            errors[question.key] = f"{label} must be {_number(high)} or less"
-        return None
-    return value
-
-
-# --- How answers read -----------------------------------------------------------------
-
-def answer_text(question: Question, value: Any) -> str:
-    """An answer as people read it: option labels, "3 units", "12 March 2026"; "" when unanswered."""
-    if value is None or value == "" or value == []:
-        return ""
-    kind = question.type
-    if kind == "yes_no" and isinstance(value, bool):
-        value = "yes" if value else "no"
-    if kind in ("choice", "yes_no"):
-        return _option_label(question, value)
-    if kind == "multi_choice":
-        values = value if isinstance(value, list) else [value]
-        return ", ".join(_option_label(question, v) for v in values)
-    if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{_number(value)} {question.unit}" if question.unit else _number(value)
-    if kind == "date":
-        try:
-            day = date.fromisoformat(str(value))
-        except ValueError:
-            return str(value)
-        return f"{day.day} {day:%B %Y}"
-    return str(value)
-
-
-def _option_label(question: Question, value: Any) -> str:
-    option = question.option(value)
-    # An answer saved under an older template may no longer be an option: show it as stored.
-    return option.label if option else str(value)
-
-
-def _number(value: float) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
 
 
 def capitalise(label: str) -> str:

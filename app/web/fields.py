@@ -2,9 +2,52 @@
 
 Each reader returns the clean value (or None) and records a message under the field's
 id in `errors`, so the page can show the error summary and the message by the field.
+This is the web layer's one place for turning typed-in text into values: the ids of
+records, the version a user saw, dates from the NHS.UK date input's three boxes.
 """
 from datetime import date
-from typing import Optional
+from typing import Any, Mapping, Optional
+
+from flask import abort
+
+ID_MAX = 2**31 - 1  # record ids are 32-bit: a larger number names nothing
+
+
+def record_id(raw: Any) -> Optional[int]:
+    """A record's id as typed or sent (a form field, a query argument): a whole number that can name a
+    row, or None. The one id guard for ids that do not come in the address (app/web/protection.py
+    guards those)."""
+    text = str(raw or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= ID_MAX else None
+
+
+def record_ids(values: list[str]) -> list[int]:
+    """Every usable id in a list of form values (ticked boxes), in order, without repeats."""
+    found = [record_id(v) for v in values]
+    return list(dict.fromkeys(v for v in found if v is not None))
+
+
+def seen_version(form: Mapping[str, Any]) -> int:
+    """The version of the record the user saw, which every save carries (a 400 if it is missing)."""
+    raw = str(form.get("version") or "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        abort(400, "The form is missing the version you saw. Reload the page and try again.")
+    return int(raw)
+
+
+def page_number(args: Mapping[str, Any]) -> int:
+    """The page of a list asked for; anything that is not a small whole number means the first."""
+    raw = str(args.get("page") or "")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+
+
+def on_form(errors: Mapping[str, str], field_ids: Mapping[str, str]) -> dict[str, str]:
+    """A command's errors (by its field names) under the ids of the form's fields, where they differ
+    (a date's first box: `date_of_birth` -> `dob-day`), so each message sits by its field."""
+    return {field_ids.get(name, name): message for name, message in errors.items()}
 
 
 def text(form, name: str, label: str, errors: dict, *, required: bool = False, max_length: int = 200) -> Optional[str]:

@@ -7,7 +7,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.forms import questions
-from app.forms.questions import TOOLS_FILE, Question, TemplateError, answer_text, load_template, load_tools, read_section, template
+from app.forms.answers import answer_text, read_section
+from app.forms.questions import TOOLS_FILE, Question, TemplateError, load_template, load_tools, template
 
 TODAY = date(2026, 3, 15)
 
