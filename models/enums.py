@@ -124,7 +124,7 @@ class TriageDecision(Labelled):
 
 
 class AssessmentStatus(Labelled):
-    draft = "draft", "In progress"
+    draft = "draft", "Draft"
     complete = "complete", "Complete"
 
 
@@ -133,7 +133,7 @@ class SuggestionStatus(Labelled):
     when the finding behind it no longer holds."""
 
     suggested = "suggested", "Suggested"
-    adopted = "adopted", "Added to the care plan"
+    adopted = "adopted", "Adopted"
     dismissed = "dismissed", "Dismissed"
     withdrawn = "withdrawn", "Withdrawn"
 

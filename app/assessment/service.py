@@ -1,25 +1,26 @@
 """The single assessment: one per person, added to section by section by every professional.
 
-Each section save carries the version the writer saw; a save against an older version is
-refused as a conflict (no lost updates). Every save keeps an immutable revision, and the
-assessment's findings are turned into suggested needs for the care plan after each save.
+Each section save (a `SaveSection` command, from the web form or any other way in) carries the
+version the writer saw; a save against an older version is refused as a conflict (no lost
+updates). Every save keeps an immutable revision, and the assessment's findings are turned into
+suggested needs for the care plan after each save. The caller commits.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Optional
+from datetime import date
+from typing import Any, Mapping, Optional
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from app.forms import questions
-from app.forms.answers import answer_text, read_section
+from app.assessment import needs, scoring
+from app.db import insert_once
+from app.forms import questions, revisions
+from app.forms.answers import answer_text, check_answers, clean
 from app.trust import audit
-from app.assessment import needs
-from app.forms import revisions
-from app.assessment import scoring
-from models import Agency, Assessment, AssessmentRevision, AssessmentSection, Person, SuggestedNeed, User
+from app.versioned import Conflict, SaveResult, conflict_with, save_if_unchanged
+from models import (
+    Agency, Assessment, AssessmentRevision, AssessmentSection, AssessmentStatus, Person, SuggestedNeed, SuggestionStatus, User,
+)
 from models.clock import utc_now
 
 STATUS_REVISION = "status"
@@ -47,10 +48,10 @@ class SectionView:
     row: Optional[AssessmentSection]
     writer: Optional[User]
     agency: Optional[Agency]
-    results: list = field(default_factory=list)
+    results: list[scoring.ToolResult] = field(default_factory=list)
 
     @property
-    def answers(self) -> dict:
+    def answers(self) -> dict[str, Any]:
         return self.row.answers if self.row else {}
 
     @property
@@ -71,6 +72,10 @@ class AssessmentView:
     @property
     def written_count(self) -> int:
         return sum(1 for s in self.sections if s.version > 0)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.assessment.status is AssessmentStatus.complete
 
 
 def view(session: Session, person_id: int) -> Optional[AssessmentView]:
@@ -95,7 +100,7 @@ def view(session: Session, person_id: int) -> Optional[AssessmentView]:
         session.exec(
             select(SuggestedNeed)
             .where(SuggestedNeed.assessment_id == assessment.id)
-            .where(SuggestedNeed.status != "withdrawn")
+            .where(SuggestedNeed.status != SuggestionStatus.withdrawn)
             .order_by(SuggestedNeed.id)
         )
     )
@@ -103,99 +108,58 @@ def view(session: Session, person_id: int) -> Optional[AssessmentView]:
     return AssessmentView(assessment, sections, suggestions, completed_by)
 
 
-@dataclass
-class Conflict:
-    """Someone saved the section since the user loaded it: both versions, nothing lost."""
+@dataclass(frozen=True)
+class SaveSection:
+    """Answers to one section, as the writer last saw it (`seen_version`)."""
 
-    yours: dict
-    theirs: AssessmentSection
-    writer: Optional[User]
-    agency: Optional[Agency]
-
-    @property
-    def theirs_answers(self) -> dict:
-        return self.theirs.answers
-
-    @property
-    def at(self) -> Optional[datetime]:
-        return self.theirs.updated_at
-
-    @property
-    def version(self) -> int:
-        """The version to save against, once the user has reconciled the two."""
-        return self.theirs.version
+    section_key: str
+    answers: Mapping[str, Any]
+    seen_version: int
 
 
-@dataclass
-class SaveResult:
-    errors: dict = field(default_factory=dict)
-    conflict: Optional[Conflict] = None
-    answers: dict = field(default_factory=dict)
-    revision: Optional[AssessmentRevision] = None
-
-
-def save_section(
-    session: Session, assessment: Assessment, section_key: str, form, user: User, seen_version: int
-) -> SaveResult:
-    """Validate and save one section if it is still at `seen_version`; keep a revision; refresh the suggested needs."""
-    section = questions.template().section(section_key)
-    answers, errors = read_section(section, form)
+def save_section(session: Session, assessment: Assessment, command: SaveSection, by: User,
+                 today: Optional[date] = None) -> SaveResult[AssessmentRevision]:
+    """Save one section's answers if they are valid and the section is still at the version the writer
+    saw; keep a revision of what changed; refresh the needs the findings suggest."""
+    section = questions.template().section(command.section_key)
+    errors = check_answers(section, command.answers, today=today)
+    stored = clean(section, command.answers)
     if errors:
-        return SaveResult(errors=errors, answers=answers)
-    row = session.exec(
-        select(AssessmentSection)
-        .where(AssessmentSection.assessment_id == assessment.id)
-        .where(AssessmentSection.section_key == section_key)
-    ).first()
-    if row is None:
-        # A section added to the template after this assessment was opened.
-        row = AssessmentSection(assessment_id=assessment.id, section_key=section_key, answers={})
-        session.add(row)
-        try:
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            return _conflict(session, assessment, section_key, answers)
+        return SaveResult(errors=errors, answers=stored)
+    row = _section_row(session, assessment, command.section_key)
     before = dict(row.answers or {})
     now = utc_now()
-    result = session.exec(
-        update(AssessmentSection)
-        .where(AssessmentSection.id == row.id)
-        .where(AssessmentSection.version == seen_version)
-        .values(
-            answers=answers, version=AssessmentSection.version + 1, updated_by_id=user.id,
-            updated_agency_id=user.agency_id, updated_at=now,
-        )
-    )  # type: ignore[call-overload]
-    if result.rowcount != 1:
-        session.rollback()
-        return _conflict(session, assessment, section_key, answers)
+    saved = save_if_unchanged(session, AssessmentSection, row.id, command.seen_version, {
+        "answers": stored, "updated_by_id": by.id, "updated_agency_id": by.agency_id, "updated_at": now,
+    })
+    if not saved:
+        return SaveResult(conflict=conflict_with(session, row, stored, row.answers), answers=stored)
+    session.refresh(row)
     revision = AssessmentRevision(
-        assessment_id=assessment.id, section_key=section_key, section_version=seen_version + 1, answers=answers,
-        changed=revisions.changed_keys(before, answers), saved_by_id=user.id, saved_agency_id=user.agency_id, saved_at=now,
+        assessment_id=assessment.id, section_key=command.section_key, section_version=row.version, answers=stored,
+        changed=revisions.changed_keys(before, stored), saved_by_id=by.id, saved_agency_id=by.agency_id, saved_at=now,
     )
     session.add(revision)
     session.flush()
-    session.exec(update(Assessment).where(Assessment.id == assessment.id).values(updated_at=now))  # type: ignore[call-overload]
+    session.execute(update(Assessment).where(Assessment.id == assessment.id).values(updated_at=now))
     refresh_suggestions(session, assessment, revision)
     audit.record(
-        session, "edit_assessment", user=user, person_id=assessment.person_id, record_type="assessment_section",
-        record_id=row.id, detail=f"{section_key}: {len(revision.changed)} answers changed",
+        session, "edit_assessment", user=by, person_id=assessment.person_id, record_type="assessment_section",
+        record_id=row.id, detail=f"{command.section_key}: {len(revision.changed)} answers changed",
     )
-    session.commit()
-    return SaveResult(answers=answers, revision=revision)
+    return SaveResult(item=revision, answers=stored)
 
 
-def _conflict(session: Session, assessment: Assessment, section_key: str, yours: dict) -> SaveResult:
-    theirs = session.exec(
-        select(AssessmentSection)
-        .where(AssessmentSection.assessment_id == assessment.id)
-        .where(AssessmentSection.section_key == section_key)
-    ).one()
-    session.refresh(theirs)
-    writer = session.get(User, theirs.updated_by_id) if theirs.updated_by_id else None
-    agency = session.get(Agency, theirs.updated_agency_id) if theirs.updated_agency_id else None
-    return SaveResult(conflict=Conflict(yours, theirs, writer, agency), answers=yours)
+def _section_row(session: Session, assessment: Assessment, section_key: str) -> AssessmentSection:
+    """The section's row; one is made (at version 0) for a section added to the template after this
+    assessment was opened, by whichever writer comes first."""
+    query = select(AssessmentSection).where(AssessmentSection.assessment_id == assessment.id, AssessmentSection.section_key == section_key)
+    row = session.exec(query).first()
+    if row is None:
+        insert_once(session, AssessmentSection, {"assessment_id": assessment.id, "section_key": section_key, "answers": {}, "version": 0},
+                    unique=["assessment_id", "section_key"])
+        row = session.exec(query).one()
+    return row
 
 
 def refresh_suggestions(session: Session, assessment: Assessment, revision: AssessmentRevision) -> None:
@@ -217,40 +181,54 @@ def refresh_suggestions(session: Session, assessment: Assessment, revision: Asse
         stored.section_key = suggestion.section_key
         stored.source = suggestion.source[:80]
         stored.answer = suggestion.answer[:500]
-        if stored.id is None or changed or stored.status == "withdrawn":
+        if stored.id is None or changed or stored.status is SuggestionStatus.withdrawn:
             stored.revision_id = revision.id
             stored.updated_at = now
-        if stored.status == "withdrawn":
-            stored.status = "suggested"
+        if stored.status is SuggestionStatus.withdrawn:
+            stored.status = SuggestionStatus.suggested
         session.add(stored)
     for key, stored in existing.items():
-        if key not in suggested and stored.status == "suggested":
-            stored.status = "withdrawn"
+        if key not in suggested and stored.status is SuggestionStatus.suggested:
+            stored.status = SuggestionStatus.withdrawn
             stored.updated_at = now
             session.add(stored)
 
 
-def complete(session: Session, assessment: Assessment, user: User, seen_version: int, review_due_on: date) -> bool:
-    """Mark the assessment complete with a review date; False if it changed since the user saw it."""
+@dataclass(frozen=True)
+class CompleteAssessment:
+    """Mark the assessment complete, with the date it should be reviewed by, as the user last saw it."""
+
+    review_due_on: Optional[date]
+    seen_version: int
+
+
+def complete(session: Session, assessment: Assessment, command: CompleteAssessment, by: User,
+             today: Optional[date] = None) -> SaveResult[Assessment]:
+    """Mark the assessment complete with a review date (today or later) if nobody changed it since the
+    user saw it; the status change is kept as a revision like any save."""
+    today = today or date.today()
+    if command.review_due_on is None:
+        return SaveResult(errors={"review_due": "Enter the review date"})
+    if command.review_due_on < today:
+        return SaveResult(errors={"review_due": "The review date must be today or in the future"})
     now = utc_now()
-    result = session.exec(
-        update(Assessment)
-        .where(Assessment.id == assessment.id)
-        .where(Assessment.version == seen_version)
-        .values(status="complete", completed_at=now, completed_by_id=user.id, review_due_on=review_due_on,
-                updated_at=now, version=Assessment.version + 1)
-    )  # type: ignore[call-overload]
-    if result.rowcount != 1:
-        session.rollback()
-        return False
+    values = {"status": AssessmentStatus.complete, "completed_at": now, "completed_by_id": by.id,
+              "review_due_on": command.review_due_on, "updated_at": now}
+    if not save_if_unchanged(session, Assessment, assessment.id, command.seen_version, values):
+        session.refresh(assessment)
+        return SaveResult(conflict=Conflict({}, {}, None, None, assessment.updated_at, assessment.version))
+    session.refresh(assessment)
     session.add(AssessmentRevision(
-        assessment_id=assessment.id, section_key=STATUS_REVISION, section_version=seen_version + 1,
-        answers={"status": "complete", "review_due_on": review_due_on.isoformat()}, changed=["status", "review_due_on"],
-        saved_by_id=user.id, saved_agency_id=user.agency_id, saved_at=now,
+        assessment_id=assessment.id, section_key=STATUS_REVISION, section_version=assessment.version,
+        answers={"status": AssessmentStatus.complete.value, "review_due_on": command.review_due_on.isoformat()},
+        changed=["status", "review_due_on"], saved_by_id=by.id, saved_agency_id=by.agency_id, saved_at=now,
     ))
-    audit.record(session, "complete_assessment", user=user, person_id=assessment.person_id, record_type="assessment", record_id=assessment.id)
-    session.commit()
-    return True
+    audit.record(session, "complete_assessment", user=by, person_id=assessment.person_id, record_type="assessment", record_id=assessment.id)
+    return SaveResult(item=assessment)
+
+
+def assessment_of(session: Session, person_id: int) -> Optional[Assessment]:
+    return session.exec(select(Assessment).where(Assessment.person_id == person_id)).first()
 
 
 @dataclass
@@ -263,8 +241,7 @@ class RevisionRow:
 
 def history(session: Session, assessment_id: int, limit: int = 200) -> list[RevisionRow]:
     """Every save, newest first, with who and which agency (one query)."""
-    titles = {s.key: s.title for s in questions.template().sections}
-    titles[STATUS_REVISION] = "Assessment status"
+    titles = _titles()
     rows = session.exec(
         select(AssessmentRevision, User, Agency)
         .outerjoin(User, User.id == AssessmentRevision.saved_by_id)
@@ -274,6 +251,25 @@ def history(session: Session, assessment_id: int, limit: int = 200) -> list[Revi
         .limit(limit)
     ).all()
     return [RevisionRow(r, u, a, titles.get(r.section_key, r.section_key)) for r, u, a in rows]
+
+
+def revision_of(session: Session, person_id: int, revision_id: int) -> Optional[RevisionRow]:
+    """One revision of this person's assessment, with who saved it (None if it is another's)."""
+    row = session.exec(
+        select(AssessmentRevision, User, Agency)
+        .join(Assessment, Assessment.id == AssessmentRevision.assessment_id)
+        .outerjoin(User, User.id == AssessmentRevision.saved_by_id)
+        .outerjoin(Agency, Agency.id == AssessmentRevision.saved_agency_id)
+        .where(AssessmentRevision.id == revision_id, Assessment.person_id == person_id)
+    ).first()
+    if row is None:
+        return None
+    revision, writer, agency = row
+    return RevisionRow(revision, writer, agency, _titles().get(revision.section_key, revision.section_key))
+
+
+def _titles() -> dict[str, str]:
+    return {**{s.key: s.title for s in questions.template().sections}, STATUS_REVISION: "Assessment status"}
 
 
 def revision_diff(session: Session, revision: AssessmentRevision) -> list[revisions.Change]:

@@ -2,6 +2,9 @@
 from datetime import date, timezone
 from zoneinfo import ZoneInfo
 
+from app.forms import answers
+from models import ActionStatus, AssessmentStatus, PlanItemType, SuggestionStatus, TriageDecision
+
 ENGLAND = ZoneInfo("Europe/London")
 
 
@@ -49,6 +52,10 @@ def options(items, selected=None, text=None) -> list[dict]:
 
 
 def init_app(app) -> None:
+    app.add_template_global(answers.answer_text, "answer_text")
+    # The vocabularies templates compare against, so no template spells a status as a bare string.
+    for vocabulary in (ActionStatus, AssessmentStatus, PlanItemType, SuggestionStatus, TriageDecision):
+        app.add_template_global(vocabulary, vocabulary.__name__)
     app.add_template_filter(long_date)
     app.add_template_filter(age)
     app.add_template_filter(error_list)

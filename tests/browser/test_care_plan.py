@@ -21,7 +21,8 @@ def test_the_key_worker_builds_the_plan_and_another_agency_takes_on_its_action(d
     team_member(db, world.person, world.social_care, social_worker, role="Social work")
     assessment = service.open_assessment(db, world.person, world.nurse)
     db.commit()
-    service.save_section(db, assessment, "prevention", MultiDict({"falls_last_year": "yes", "falls_count": "2"}), world.nurse, 0)
+    service.save_section(db, assessment, service.SaveSection("prevention", {"falls_last_year": "yes", "falls_count": 2}, 0), world.nurse)
+    db.commit()
 
     # The key worker starts the plan from the person's record and turns a suggestion into a need.
     sign_in(page, live_server, "nurse")

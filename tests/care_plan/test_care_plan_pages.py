@@ -324,7 +324,8 @@ def test_about_me_offers_what_the_person_already_said_in_the_assessment(client, 
 
     assessment = service.open_assessment(db, world.person, world.nurse)
     db.commit()
-    service.save_section(db, assessment, "perspective", form(what_matters="My allotment and my pigeons"), world.nurse, 0)
+    service.save_section(db, assessment, service.SaveSection("perspective", {"what_matters": "My allotment and my pigeons"}, 0), world.nurse)
+    db.commit()
     edit = client.get(url(world, "/parts/about_me/edit"), headers=HTMX).get_data(as_text=True)
     assert "My allotment and my pigeons" in edit and "filled in from Ada's single assessment" in edit
     nurse.post(url(world, "/parts/about_me"), {"version": "0", "what_matters": "My pigeons, and my grandson"})
