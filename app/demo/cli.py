@@ -12,6 +12,7 @@ from app.demo import care_plans
 from app.demo import district
 from app.demo import referrals
 from app.db import get_session
+from app.work import workload
 from models import Agency, User
 
 
@@ -41,11 +42,13 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
     referrals.add_referrals(session, referral_count, seed, now, echo=click.echo)
     assessment_count = assessments.add_assessments(session, seed, now, echo=click.echo)
     plan_count = care_plans.add_care_plans(session, seed, now, echo=click.echo)
+    reminders = workload.send_review_reminders(session, date.today())
+    session.commit()
     click.echo(
         f"Built the demo district (seed {seed}) in {time.monotonic() - started:.1f}s: {built.networks} networks, "
         f"{built.agencies} agencies ({built.by_kind.get('gp_practice', 0)} GP practices), {built.users} staff, "
         f"{built.people:,} people, {built.caseload_people:,} on a caseload, {referral_count:,} referrals, "
-        f"{assessment_count:,} assessments, {plan_count:,} care plans."
+        f"{assessment_count:,} assessments, {plan_count:,} care plans, {reminders:,} review reminders."
     )
 
 

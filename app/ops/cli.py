@@ -1,6 +1,7 @@
 """Command-line tools (`flask --app app <command>`): the schema, the audit trail, backup and restore,
 accounts and API tokens; each command is a boundary that commits what it did once."""
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from app.config import normalise_database_url
 from app.db import get_session
 from app.ops import backup, migrate
 from app.trust import accounts, api_tokens, audit_chain
+from app.work import workload
 from models import Agency, Network, Profession, Role, User
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
@@ -138,9 +140,21 @@ def issue_token_command(username: str, label: str, days: int) -> None:
     click.echo(f"Bearer token for {username} ({label}), valid for {days} days. It is not stored and cannot be shown again.", err=True)
 
 
+@click.command("reminders")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Act as if it were this day (YYYY-MM-DD).")
+@with_appcontext
+def reminders_command(today) -> None:
+    """Send the reminders that are due: each key worker is told, once per review date, of the plans
+    they lead that are past their review date. Run it every day (see README, "Command line")."""
+    session = get_session()
+    sent = workload.send_review_reminders(session, today.date() if today else date.today())
+    session.commit()
+    click.echo(f"Sent {sent} review {'reminder' if sent == 1 else 'reminders'}.")
+
+
 def init_app(app) -> None:
     from app.demo import cli as demo_cli
 
-    for command in (db_cli, audit_cli, backup_command, restore_command, create_user_command, issue_token_command,
+    for command in (db_cli, audit_cli, backup_command, restore_command, create_user_command, issue_token_command, reminders_command,
                     demo_cli.demo_data_command, demo_cli.demo_sign_ins_command):
         app.cli.add_command(command)

@@ -9,7 +9,7 @@ from app.db import get_session
 from app.trust import access, audit
 from app.web import guard
 from app.web.rendering import is_htmx, render
-from app.work import notifications, workload
+from app.work import forms, notifications, workload
 from models import Agency
 
 bp = Blueprint("work", __name__)
@@ -35,10 +35,9 @@ def worklist():
     guard.require("read_worklist")
     session = get_session()
     today = date.today()
-    filters = workload.WorklistFilters.from_args(request.args)
+    filters = forms.worklist_filters(request.args)
     items, total = workload.worklist(session, g.user, filters, today)
     reviews = workload.reviews_for_key_worker(session, g.user, today)
-    workload.remind_reviews(session, g.user, today, reviews)
     audit.record(session, "view_worklist", user=g.user, detail=f"{len(items)} actions shown, {len(reviews)} reviews")
     pages = max(1, -(-min(total, workload.WORKLIST_MOST) // workload.WORKLIST_PAGE))
     return render("work/worklist.html", "items", items=items, total=total, most=workload.WORKLIST_MOST, filters=filters,
@@ -69,7 +68,6 @@ def moves(action) -> list[handshake.Transition]:
 def inbox():
     guard.require("read_inbox")
     session = get_session()
-    workload.remind_reviews(session, g.user, date.today())
     items = notifications.inbox(session, g.user)
     audit.record(session, "view_inbox", user=g.user, detail=f"{len(items)} items")
     return render("work/inbox.html", "items", items=items)
@@ -80,8 +78,7 @@ def mark_read():
     """Mark one item (`notification_id`) or all of mine as read."""
     guard.require("read_inbox")
     session = get_session()
-    raw = request.form.get("notification_id", "")
-    changed = notifications.mark_read(session, g.user, int(raw) if raw.isdigit() and len(raw) < 10 else None)
-    if request.headers.get("HX-Request") == "true":
+    changed = notifications.mark_read(session, g.user, forms.notification_id(request.form))
+    if is_htmx():
         return inbox()
     return redirect(url_for("work.inbox", marked=changed))

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional
 
-from sqlalchemy import case, func
+from sqlalchemy import case, exists, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -34,14 +34,6 @@ class WorklistFilters:
     status: str = "open"
     mine: bool = False  # only actions naming me, not everything my agency owns
     page: int = 1
-
-    @classmethod
-    def from_args(cls, args) -> "WorklistFilters":
-        """Filters from the query string; anything unknown falls back to the default."""
-        status = args.get("status", "open")
-        page = args.get("page", "1")
-        return cls(status if status in STATUS_FILTERS else "open", args.get("mine") == "yes",
-                   int(page) if page.isdigit() and 0 < len(page) < 6 and int(page) > 0 else 1)
 
     def query(self, page: int) -> dict:
         """The query string for another page of the same list."""
@@ -163,9 +155,24 @@ def reviews_for_network(session: Session, network_id: int, lead: User, today: da
     return [ReviewDue(plan, person, worker, agency, True) for plan, person, worker, agency in rows], total
 
 
+def send_review_reminders(session: Session, today: date) -> int:
+    """Every key worker's reminders of the plans they lead that are past their review date (see
+    `remind_reviews`); run on a schedule by `flask --app app reminders`. Returns how many were added."""
+    key_workers = session.exec(
+        select(User)
+        .where(User.is_active.is_(True))  # type: ignore[attr-defined]
+        .where(exists().where(
+            CareTeamMember.user_id == User.id, CareTeamMember.is_key_worker.is_(True), CareTeamMember.left_at.is_(None),  # type: ignore[attr-defined,union-attr]
+            CarePlan.person_id == CareTeamMember.person_id, CarePlan.review_due_on < today,  # type: ignore[operator]
+        ))
+        .order_by(User.id)
+    ).all()
+    return sum(remind_reviews(session, user, today) for user in key_workers)
+
+
 def remind_reviews(session: Session, user: User, today: date, reviews: Optional[list[ReviewDue]] = None) -> int:
-    """Put a "review due" item in the key worker's inbox for each plan past its review date, once per
-    review date (a later review date is a new reminder). Returns how many were added."""
+    """Put a "review due" item in the key worker's inbox for each plan they lead past its review date,
+    once per review date (a later review date is a new reminder). Returns how many were added."""
     reviews = reviews_for_key_worker(session, user, today) if reviews is None else reviews
     overdue = [due for due in reviews if due.overdue]
     topics = {due.plan.id: f"review_due:{due.plan.id}:{due.plan.review_due_on.isoformat()}" for due in overdue}
