@@ -1,7 +1,6 @@
 """The single point of access: the referral queue, intake with live matching, triage, the
 front-door figures, and finding a person."""
 from datetime import datetime, timezone
-
 from typing import Optional
 
 from flask import Blueprint, abort, g, redirect, request, url_for
