@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from app.front_door import triage
+from app.front_door import clocks
 from models import Agency, CareTeamMember, Person, Referral, ReferralSource, ReferralStatus, Role, Urgency, User
 
 DAYS = 90
@@ -67,7 +67,7 @@ def add_referrals(session: Session, count: int, seed: int, now: datetime, echo=l
         received = now - timedelta(seconds=rng.randint(0, DAYS * 24 * 3600))
         urgency = _pick(rng, URGENCY_WEIGHTS)
         source = _pick(rng, SOURCE_WEIGHTS)
-        due = triage.due_by(received, urgency)
+        due = clocks.due_by(received, urgency)
         reason, needs = rng.choice(REASONS)
         accepted_person = bool(caseload) and rng.random() < 0.55
         person_id = rng.choice(caseload) if accepted_person else rng.randint(min_person, max_person)

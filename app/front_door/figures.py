@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from app.front_door.triage import ENGLAND, response_standards
+from app.front_door.clocks import ENGLAND, response_standards
 from models import Agency, Network, Person, Referral, ReferralSource, ReferralStatus, Urgency
 from models.enums import AWAITING_DECISION, OPEN_REFERRAL_STATUSES
 

@@ -1,18 +1,16 @@
-"""Response clocks and triage decisions for the single point of access."""
-import json
+"""Triage at the single point of access: decisions that never overwrite each other, a new referral
+joined to the person's open one, the key worker allocated, and the queue ordered by its clocks
+(app/front_door/clocks.py)."""
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
-from pathlib import Path
-from typing import Optional
-from zoneinfo import ZoneInfo
+from datetime import datetime, timezone
+from typing import Any, Optional
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.config import DATA
-from app.trust import audit
-from app.web import fields
+from app.front_door import checks, clocks
+from app.trust import access, audit
+from app.versioned import Conflict, SaveResult, save_if_unchanged
 from app.work import notifications
 from models import (
     AWAITING_DECISION,
@@ -25,154 +23,20 @@ from models import (
     ReferralSource,
     ReferralStatus,
     Role,
+    TriageDecision,
     Urgency,
     User,
 )
 
-ENGLAND = ZoneInfo("Europe/London")
-CLOCKS = {"hours", "calendar_days", "working_days"}
-
-
-@dataclass(frozen=True)
-class ResponseStandard:
-    urgency: Urgency
-    label: str
-    clock: str
-    amount: int
-    target_share: Optional[float]
-    meaning: str
-
-
-class DataFileError(ValueError):
-    pass
-
-
-@lru_cache(maxsize=1)
-def response_standards() -> dict[Urgency, ResponseStandard]:
-    """Load the response standards once, checking every field (a clinical change is a data change)."""
-    raw = json.loads((DATA / "response_standards.json").read_text())
-    standards: dict[Urgency, ResponseStandard] = {}
-    for entry in raw.get("standards", []):
-        try:
-            urgency = Urgency(entry["urgency"])
-            amount = entry["amount"]
-            target = entry.get("target_share")
-            if entry["clock"] not in CLOCKS or not isinstance(amount, int) or amount <= 0:
-                raise ValueError(entry)
-            if target is not None and not 0 < target <= 1:
-                raise ValueError(entry)
-            standards[urgency] = ResponseStandard(
-                urgency, str(entry["label"]), entry["clock"], amount, target, str(entry.get("meaning", ""))
-            )
-        except (KeyError, ValueError) as problem:
-            raise DataFileError(f"response_standards.json: bad standard {entry!r}") from problem
-    if set(standards) != set(Urgency):
-        raise DataFileError("response_standards.json must define a standard for every urgency")
-    return standards
-
-
-@lru_cache(maxsize=1)
-def bank_holidays() -> frozenset[date]:
-    raw = json.loads((DATA / "bank_holidays_england.json").read_text())
-    try:
-        return frozenset(date.fromisoformat(d) for d in raw["dates"])
-    except (KeyError, ValueError) as problem:
-        raise DataFileError("bank_holidays_england.json: dates must be YYYY-MM-DD") from problem
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in bank_holidays()
-
-
-def add_working_days(start: date, days: int) -> date:
-    """The date `days` working days after `start` (weekends and bank holidays skipped)."""
-    current = start
-    remaining = days
-    while remaining > 0:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            remaining -= 1
-    return current
-
-
-def due_by(received_at: datetime, urgency: Urgency) -> datetime:
-    """When a response is due: 2 hours; 2 calendar days; or the end of the 10th working day
-    after receipt, counted in England's local time. Returned in UTC."""
-    standard = response_standards()[urgency]
-    received = received_at if received_at.tzinfo else received_at.replace(tzinfo=timezone.utc)
-    if standard.clock == "hours":
-        return received + timedelta(hours=standard.amount)
-    if standard.clock == "calendar_days":
-        return received + timedelta(days=standard.amount)
-    local_day = received.astimezone(ENGLAND).date()
-    last_day = add_working_days(local_day, standard.amount)
-    end_of_day = datetime.combine(last_day, datetime.max.time().replace(microsecond=0), tzinfo=ENGLAND)
-    return end_of_day.astimezone(timezone.utc)
-
-
-@dataclass(frozen=True)
-class Clock:
-    """How a referral stands against its clock, in words and a colour band (never colour alone)."""
-
-    text: str
-    band: str  # "overdue", "due-soon", "on-time", "met", "missed"
-    overdue: bool
-
-
-def clock_for(due: datetime, now: datetime, responded_at: Optional[datetime] = None) -> Clock:
-    if due.tzinfo is None:
-        due = due.replace(tzinfo=timezone.utc)
-    if responded_at is not None:
-        if responded_at.tzinfo is None:
-            responded_at = responded_at.replace(tzinfo=timezone.utc)
-        if responded_at <= due:
-            return Clock("Responded in time", "met", False)
-        return Clock(f"Responded {describe(responded_at - due)} late", "missed", True)
-    left = due - now
-    if left.total_seconds() < 0:
-        return Clock(f"Overdue by {describe(-left)}", "overdue", True)
-    band = "due-soon" if left <= timedelta(hours=1) else "on-time"
-    return Clock(f"{describe(left)} left", band, False)
-
-
-def describe(span: timedelta) -> str:
-    """A span in the two largest units people use: '1 day 3 hours', '45 minutes'."""
-    minutes = int(span.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = []
-    for amount, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")):
-        if amount:
-            parts.append(f"{amount} {unit}{'' if amount == 1 else 's'}")
-    return " ".join(parts[:2]) or "less than a minute"
-
-
-# --- Triage decisions ---------------------------------------------------------------
-
-class Decision:
-    accept = "accept"
-    signpost = "signpost"
-    decline = "decline"
-    redirect = "redirect"
-    all = ("accept", "signpost", "decline", "redirect")
-
-
 OUTCOME_STATUS = {
-    Decision.accept: ReferralStatus.accepted,
-    Decision.signpost: ReferralStatus.signposted,
-    Decision.decline: ReferralStatus.declined,
-    Decision.redirect: ReferralStatus.redirected,
+    TriageDecision.accept: ReferralStatus.accepted,
+    TriageDecision.signpost: ReferralStatus.signposted,
+    TriageDecision.decline: ReferralStatus.declined,
+    TriageDecision.redirect: ReferralStatus.redirected,
 }
 
 
-class AlreadyChanged(Exception):
-    """Someone else triaged or changed this referral since the user loaded it."""
-
-    def __init__(self, referral: Referral, by: Optional[User]):
-        super().__init__(f"referral {referral.id} changed")
-        self.referral = referral
-        self.by = by
-
+# --- Joining an open referral ---------------------------------------------------------------
 
 def open_referral_for(session: Session, person_id: int) -> Optional[Referral]:
     """The person's open referral a new one should join: awaiting a decision, or accepted and not closed."""
@@ -194,11 +58,13 @@ def link(session: Session, referral: Referral, open_referral: Referral, user: Us
     referral.closed_at = now
     referral.closed_by_id = user.id
     referral.decision_note = f"Linked to open referral {open_referral.id}"
-    if open_referral.status in AWAITING_DECISION and _as_utc(referral.due_by) < _as_utc(open_referral.due_by):
-        open_referral.urgency = referral.urgency
-        open_referral.due_by = referral.due_by
-        open_referral.version += 1
-        session.add(open_referral)
+    if open_referral.status in AWAITING_DECISION and clocks.as_utc(referral.due_by) < clocks.as_utc(open_referral.due_by):
+        # If it was triaged a moment ago, triage has set its urgency: the tighter clock no longer applies.
+        save_if_unchanged(
+            session, Referral, open_referral.id, open_referral.version, {"urgency": referral.urgency, "due_by": referral.due_by},
+            Referral.status.in_(list(AWAITING_DECISION)),  # type: ignore[attr-defined]
+        )
+        session.refresh(open_referral)
     if open_referral.status is ReferralStatus.accepted and open_referral.key_worker_id:
         notifications.notify(
             session, "referral_linked", f"A further referral was received ({referral.source.label}): {referral.reason[:200]}",
@@ -206,8 +72,28 @@ def link(session: Session, referral: Referral, open_referral: Referral, user: Us
         )
 
 
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+# --- Triage decisions -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TriageReferral:
+    """A triage decision: the urgency decided and one of accept (a network and a key worker from
+    it), signpost (to whom), decline (why) or redirect (to which other network, and why)."""
+
+    urgency: Optional[Urgency] = None
+    decision: Optional[TriageDecision] = None
+    decision_note: Optional[str] = None
+    network_id: Optional[int] = None
+    key_worker_id: Optional[int] = None
+    signposted_to: Optional[str] = None
+    decline_reason: Optional[str] = None
+    redirect_network_id: Optional[int] = None
+    redirect_reason: Optional[str] = None
+
+    @property
+    def typed(self) -> dict[str, Any]:
+        """What the user chose and typed, kept for them when someone else decided first."""
+        return {"decision": self.decision, "signposted_to": self.signposted_to, "decline_reason": self.decline_reason,
+                "redirect_reason": self.redirect_reason, "decision_note": self.decision_note}
 
 
 def key_worker_options(session: Session) -> list[tuple[Network, list[User]]]:
@@ -225,112 +111,122 @@ def key_worker_options(session: Session) -> list[tuple[Network, list[User]]]:
     return list(grouped.values())
 
 
-def validate_decision(session: Session, form, referral: Referral, default_network_id: Optional[int]) -> tuple[dict, dict]:
-    """The triage form: urgency and one of accept (network + key worker from it), signpost (to whom),
-    decline (why) or redirect (to another network, and why)."""
-    errors: dict = {}
-    clean: dict = {
-        "urgency": fields.choice(form, "urgency", Urgency, "Select the urgency you have decided", errors),
-        "decision": form.get("decision") if form.get("decision") in Decision.all else None,
-        "decision_note": fields.text(form, "decision_note", "a note", errors, max_length=2000),
-    }
-    if clean["decision"] is None:
-        errors["decision"] = "Select what happens to this referral"
-    decision = clean["decision"]
-    if decision == Decision.accept:
-        network_id = fields.whole_number(form, "network_id", "Select the network", errors)
-        network = session.get(Network, network_id) if network_id is not None else None
-        if network_id is not None and network is None:
+def check(session: Session, referral: Referral, command: TriageReferral) -> dict[str, str]:
+    """Every rule of a triage decision: an urgency and a decision; accepting needs a network and an
+    active practitioner from it as key worker; signposting says to whom; declining says why;
+    redirecting names another network than the person's own, and why."""
+    errors: dict[str, str] = {}
+    checks.chosen(errors, "urgency", command.urgency, "Select the urgency you have decided")
+    checks.text(errors, "decision_note", command.decision_note, "a note", max_length=2000)
+    checks.chosen(errors, "decision", command.decision, "Select what happens to this referral")
+    if command.decision is TriageDecision.accept:
+        network = session.get(Network, command.network_id) if command.network_id is not None else None
+        if network is None:
             errors["network_id"] = "Select the network"
-        key_worker_id = fields.whole_number(form, "key_worker_id", "Select a key worker", errors)
-        key_worker = session.get(User, key_worker_id) if key_worker_id is not None else None
-        if key_worker_id is not None and (key_worker is None or key_worker.role is not Role.practitioner or not key_worker.is_active):
+        key_worker = session.get(User, command.key_worker_id) if command.key_worker_id is not None else None
+        if key_worker is None or key_worker.role is not Role.practitioner or not key_worker.is_active:
             errors["key_worker_id"] = "Select a key worker"
-        elif key_worker is not None and network is not None and key_worker.network_id != network.id:
+        elif network is not None and key_worker.network_id != network.id:
             errors["key_worker_id"] = f"Select a key worker from {network.name}, the network you chose"
-        clean.update(network_id=network_id, key_worker=key_worker)
-    elif decision == Decision.signpost:
-        clean["signposted_to"] = fields.text(form, "signposted_to", "who the person is signposted to", errors, required=True, max_length=200)
-    elif decision == Decision.decline:
-        clean["decline_reason"] = fields.text(form, "decline_reason", "the reason for declining", errors, required=True, max_length=1000)
-    elif decision == Decision.redirect:
-        network_id = fields.whole_number(form, "redirect_network_id", "Select the network to redirect to", errors)
-        if network_id is not None and session.get(Network, network_id) is None:
+    elif command.decision is TriageDecision.signpost:
+        checks.text(errors, "signposted_to", command.signposted_to, "who the person is signposted to", required=True, max_length=200)
+    elif command.decision is TriageDecision.decline:
+        checks.text(errors, "decline_reason", command.decline_reason, "the reason for declining", required=True, max_length=1000)
+    elif command.decision is TriageDecision.redirect:
+        network_id = command.redirect_network_id
+        if network_id is None or session.get(Network, network_id) is None:
             errors["redirect_network_id"] = "Select the network to redirect to"
-        elif network_id is not None and network_id == (referral.network_id or default_network_id):
+        elif network_id == (referral.network_id or _persons_network_id(session, referral)):
             errors["redirect_network_id"] = "Select a different network from the person's own"
-        clean["redirect_network_id"] = network_id
-        clean["redirect_reason"] = fields.text(form, "redirect_reason", "the reason for redirecting", errors, required=True, max_length=1000)
-    return clean, errors
+        checks.text(errors, "redirect_reason", command.redirect_reason, "the reason for redirecting", required=True, max_length=1000)
+    return errors
 
 
-def _changed_since(session: Session, referral_id: int) -> AlreadyChanged:
-    session.rollback()
-    referral = session.get(Referral, referral_id)
-    session.refresh(referral)
-    who = referral.decided_by_id or referral.closed_by_id or referral.triaged_by_id
-    return AlreadyChanged(referral, session.get(User, who) if who else None)
+def _persons_network_id(session: Session, referral: Referral) -> Optional[int]:
+    person = session.get(Person, referral.person_id)
+    return access.person_network_id(session, person) if person is not None else None
 
 
-def _claim(session: Session, referral: Referral, seen_version: int, values: dict) -> None:
-    """Write the referral only if it is still at the version the user saw (no lost updates)."""
-    result = session.exec(
-        update(Referral)
-        .where(Referral.id == referral.id)
-        .where(Referral.version == seen_version)
-        .values(version=Referral.version + 1, **values)
-    )  # type: ignore[call-overload]
-    if result.rowcount != 1:
-        raise _changed_since(session, referral.id)
-    session.refresh(referral)
-
-
-def decide(session: Session, referral: Referral, clean: dict, user: User, seen_version: int, now: Optional[datetime] = None) -> Referral:
-    """Record a triage decision. Accepting allocates the network and key worker, puts them in the
-    care team, opens the single assessment and care plan if missing, and tells the key worker."""
+def decide(session: Session, referral: Referral, command: TriageReferral, by: User, seen_version: int,
+           now: Optional[datetime] = None) -> SaveResult[Referral]:
+    """Record a triage decision, only if the referral still awaits one at the version the user saw
+    (else a conflict: nothing is overwritten). Accepting allocates the network and key worker."""
     now = now or datetime.now(timezone.utc)
-    if referral.status not in AWAITING_DECISION:
-        raise _changed_since(session, referral.id)
-    decision = clean["decision"]
-    values = {
-        "status": OUTCOME_STATUS[decision],
-        "urgency": clean["urgency"],
-        "due_by": due_by(referral.received_at, clean["urgency"]),
-        "decided_by_id": user.id,
+    errors = check(session, referral, command)
+    if errors:
+        return SaveResult(errors=errors)
+    assert command.decision is not None and command.urgency is not None  # checked above
+    values: dict[str, Any] = {
+        "status": OUTCOME_STATUS[command.decision],
+        "urgency": command.urgency,
+        "due_by": clocks.due_by(referral.received_at, command.urgency),
+        "decided_by_id": by.id,
         "decided_at": now,
-        "triaged_by_id": referral.triaged_by_id or user.id,
+        "triaged_by_id": referral.triaged_by_id or by.id,
         "triaged_at": referral.triaged_at or now,
-        "decision_note": clean.get("decision_note"),
+        "decision_note": command.decision_note,
     }
-    if decision == Decision.accept:
-        values.update(network_id=clean["network_id"], key_worker_id=clean["key_worker"].id)
-    elif decision == Decision.signpost:
-        values["signposted_to"] = clean["signposted_to"]
-    elif decision == Decision.decline:
-        values["decline_reason"] = clean["decline_reason"]
+    if command.decision is TriageDecision.accept:
+        values.update(network_id=command.network_id, key_worker_id=command.key_worker_id)
+    elif command.decision is TriageDecision.signpost:
+        values["signposted_to"] = command.signposted_to
+    elif command.decision is TriageDecision.decline:
+        values["decline_reason"] = command.decline_reason
     else:
-        values.update(network_id=clean["redirect_network_id"], redirect_reason=clean["redirect_reason"])
-    _claim(session, referral, seen_version, values)
+        values.update(network_id=command.redirect_network_id, redirect_reason=command.redirect_reason)
+    awaiting = Referral.status.in_(list(AWAITING_DECISION))  # type: ignore[attr-defined]
+    if not save_if_unchanged(session, Referral, referral.id, seen_version, values, awaiting):
+        return SaveResult(conflict=_conflict(session, referral, command.typed))
+    session.refresh(referral)
 
     person = session.get(Person, referral.person_id)
-    if decision == Decision.accept:
-        allocate(session, person, clean["key_worker"], user, referral)
-    elif decision == Decision.redirect:
-        for lead in session.exec(select(User).where(User.role == Role.network_lead, User.network_id == clean["redirect_network_id"])):
+    assert person is not None
+    if command.decision is TriageDecision.accept:
+        key_worker = session.get(User, command.key_worker_id)
+        assert key_worker is not None  # checked above
+        allocate(session, person, key_worker, by, referral)
+    elif command.decision is TriageDecision.redirect:
+        for lead in session.exec(select(User).where(User.role == Role.network_lead, User.network_id == command.redirect_network_id)):
             notifications.notify(
-                session, "referral_redirected", f"A referral for {person.full_name} was redirected to your network: {clean['redirect_reason'][:200]}",
+                session, "referral_redirected",
+                f"A referral for {person.full_name} was redirected to your network: {(command.redirect_reason or '')[:200]}",
                 user_id=lead.id, person_id=person.id, link=notifications.to_referral(referral.id),
             )
     audit.record(
-        session, "triage_referral", user=user, person_id=person.id, record_type="referral", record_id=referral.id,
-        detail=f"{decision}; urgency {clean['urgency'].value}",
+        session, "triage_referral", user=by, person_id=person.id, record_type="referral", record_id=referral.id,
+        detail=f"{command.decision.value}; urgency {command.urgency.value}",
     )
-    session.commit()
-    return referral
+    return SaveResult(item=referral)
 
+
+def close(session: Session, referral: Referral, by: User, seen_version: int, now: Optional[datetime] = None) -> SaveResult[Referral]:
+    """Close a decided referral, only at the version the user saw; one still awaiting a decision
+    must be triaged first, and one closed already stays as it was closed (a conflict, either way)."""
+    now = now or datetime.now(timezone.utc)
+    decided_and_open = Referral.status.notin_([*AWAITING_DECISION, ReferralStatus.closed])  # type: ignore[attr-defined]
+    values = {"status": ReferralStatus.closed, "closed_at": now, "closed_by_id": by.id}
+    if not save_if_unchanged(session, Referral, referral.id, seen_version, values, decided_and_open):
+        return SaveResult(conflict=_conflict(session, referral, {}))
+    session.refresh(referral)
+    audit.record(session, "close_referral", user=by, person_id=referral.person_id, record_type="referral", record_id=referral.id)
+    return SaveResult(item=referral)
+
+
+def _conflict(session: Session, referral: Referral, yours: dict[str, Any]) -> Conflict:
+    """The referral as it is now, and who changed it: whoever decided, closed or triaged it."""
+    session.refresh(referral)
+    writer_id = referral.decided_by_id or referral.closed_by_id or referral.triaged_by_id
+    writer = session.get(User, writer_id) if writer_id else None
+    agency = session.get(Agency, writer.agency_id) if writer is not None and writer.agency_id else None
+    return Conflict(yours=yours, theirs={"status": referral.status}, writer=writer, agency=agency, at=referral.decided_at,
+                    version=referral.version)
+
+
+# --- Allocation -----------------------------------------------------------------------------
 
 def allocate(session: Session, person: Person, key_worker: User, by: User, referral: Referral) -> None:
-    """Make `key_worker` the person's one key worker (their agency joins the care team)."""
+    """Make `key_worker` the person's one key worker (their agency joins the care team), open the
+    single assessment and care plan if missing, and tell the key worker when to respond by."""
     current = session.exec(
         select(CareTeamMember).where(CareTeamMember.person_id == person.id).where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
     ).all()
@@ -350,29 +246,13 @@ def allocate(session: Session, person: Person, key_worker: User, by: User, refer
 
     service.open_assessment(session, person, by)
     commands.open_plan(session, person, by)
-    standard = response_standards()[referral.urgency]
+    standard = clocks.response_standards()[referral.urgency]
     notifications.notify(
         session, "referral_allocated",
-        f"You are now key worker for {person.full_name}. {standard.label}: respond by {_local(referral.due_by)}.",
+        f"You are now key worker for {person.full_name}. {standard.label}: respond by {clocks.in_words(referral.due_by)}.",
         user_id=key_worker.id, person_id=person.id, link=notifications.to_record(person.id),
     )
     audit.record(session, "allocate_key_worker", user=by, person_id=person.id, record_type="care_team", record_id=mine.id, detail=key_worker.username)
-
-
-def _local(moment: datetime) -> str:
-    local = _as_utc(moment).astimezone(ENGLAND)
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
-
-
-def close(session: Session, referral: Referral, user: User, seen_version: int, now: Optional[datetime] = None) -> Referral:
-    """Close a decided referral; one still awaiting a decision must be triaged first."""
-    now = now or datetime.now(timezone.utc)
-    if referral.status in AWAITING_DECISION or referral.status is ReferralStatus.closed:
-        raise _changed_since(session, referral.id)
-    _claim(session, referral, seen_version, {"status": ReferralStatus.closed, "closed_at": now, "closed_by_id": user.id})
-    audit.record(session, "close_referral", user=user, person_id=referral.person_id, record_type="referral", record_id=referral.id)
-    session.commit()
-    return referral
 
 
 # --- The queue --------------------------------------------------------------------------
@@ -382,27 +262,12 @@ QUEUE_LIMIT = 100
 
 @dataclass
 class QueueFilters:
+    """Which referrals the queue shows (parsed from the query string by app/front_door/forms.py)."""
+
     status: str = "awaiting"  # "awaiting", "open", "all", or a ReferralStatus value
     urgency: Optional[Urgency] = None
     source: Optional[ReferralSource] = None
     network_id: Optional[int] = None
-
-    @classmethod
-    def from_args(cls, args) -> "QueueFilters":
-        """Filters from the query string; anything unknown is ignored rather than an error."""
-        status = args.get("status", "awaiting")
-        if status not in {"awaiting", "open", "all"} | {s.value for s in ReferralStatus}:
-            status = "awaiting"
-        try:
-            urgency = Urgency(args.get("urgency", ""))
-        except ValueError:
-            urgency = None
-        try:
-            source = ReferralSource(args.get("source", ""))
-        except ValueError:
-            source = None
-        network = args.get("network", "")
-        return cls(status, urgency, source, int(network) if network.isdigit() and len(network) < 10 else None)
 
 
 @dataclass
@@ -410,7 +275,7 @@ class QueueRow:
     referral: Referral
     person: Person
     network: Optional[Network]
-    clock: Clock
+    clock: clocks.Clock
 
 
 def queue(session: Session, filters: QueueFilters, now: datetime, limit: int = QUEUE_LIMIT) -> tuple[list[QueueRow], int]:
@@ -443,7 +308,7 @@ def queue(session: Session, filters: QueueFilters, now: datetime, limit: int = Q
         .limit(limit)
     ).all()
     return [
-        QueueRow(r, p, n, clock_for(r.due_by, now, r.decided_at)) for r, p, n in rows
+        QueueRow(r, p, n, clocks.clock_for(r.due_by, now, r.decided_at)) for r, p, n in rows
     ], total
 
 
@@ -461,6 +326,7 @@ def open_referrals_by_person(session: Session, person_ids: list[int]) -> dict[in
 
 
 def linked_referrals(session: Session, referral_id: int) -> list[Referral]:
+    """The further referrals joined to this one, oldest first."""
     return list(session.exec(select(Referral).where(Referral.linked_to_id == referral_id).order_by(Referral.received_at)))
 
 

@@ -1,17 +1,19 @@
 """The single point of access: the referral queue, intake with live matching, triage, the
 front-door figures, and finding a person."""
 from datetime import datetime, timezone
+from typing import Optional
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 from sqlmodel import select
 
 from app.care_plan import care_team
 from app.db import get_session
-from app.front_door import figures as front_door_figures, intake, matching, search as person_search, triage
+from app.front_door import clocks, figures as front_door_figures, forms, intake, matching, search as person_search, triage
 from app.trust import access, audit
-from app.web import guard
+from app.versioned import Conflict
+from app.web import fields, guard
 from app.web.rendering import render
-from models import AuditOutcome, Network, Person, Referral, ReferralSource, ReferralStatus, Urgency
+from models import AuditOutcome, Network, Person, Referral, ReferralSource, ReferralStatus, Role, TriageDecision, Urgency
 
 bp = Blueprint("front_door", __name__)
 
@@ -19,8 +21,9 @@ bp = Blueprint("front_door", __name__)
 def _choices(session) -> dict:
     return {
         "sources": list(ReferralSource),
-        "standards": triage.response_standards(),
-        "urgency_labels": {u: s.label for u, s in triage.response_standards().items()},
+        "hospital_discharge": ReferralSource.hospital_discharge,
+        "standards": clocks.response_standards(),
+        "urgency_labels": {u: s.label for u, s in clocks.response_standards().items()},
         "urgencies": list(Urgency),
         "networks": list(session.exec(select(Network).order_by(Network.name))),
     }
@@ -32,8 +35,8 @@ def _choices(session) -> dict:
 def queue():
     guard.require("view_referral_queue")
     session = get_session()
-    filters = triage.QueueFilters.from_args(request.args)
-    if filters.network_id is None and g.user.network_id and "network" not in request.args and g.user.role.value == "network_lead":
+    filters = forms.queue_filters(request.args)
+    if filters.network_id is None and g.user.network_id and "network" not in request.args and g.user.role is Role.network_lead:
         filters.network_id = g.user.network_id
     rows, total = triage.queue(session, filters, datetime.now(timezone.utc))
     audit.record(session, "view_referral_queue", user=g.user, detail=f"{total} referrals")
@@ -48,16 +51,20 @@ def new_referral():
     guard.require("receive_referrals")
     session = get_session()
     form = request.form if request.method == "POST" else request.args
-    details = intake.person_details(form)
+    details = forms.person_details(form)
     candidates = _candidates(session, details)
-    errors: dict = {}
+    errors: dict[str, str] = {}
     if request.method == "POST" and form.get("action") == "save":
-        result = intake.receive(session, form, g.user)
-        if not result.errors:
-            target = result.linked_to or result.referral
-            notice = "linked" if result.linked_to else "received"
-            return redirect(url_for("front_door.referral", referral_id=target.id, notice=notice))
-        errors = result.errors
+        command, unread = forms.intake_referral(form)
+        if unread:
+            errors = forms.intake_errors(intake.check(session, command), unread)
+        else:
+            result = intake.receive(session, command, g.user)
+            if result.referral is not None:
+                target = result.linked_to or result.referral
+                notice = "linked" if result.linked_to else "received"
+                return redirect(url_for("front_door.referral", referral_id=target.id, notice=notice))
+            errors = forms.intake_errors(result.errors, {})
     status = 400 if errors else 200
     return render(
         "front_door/new_referral.html", form=form, details=details, candidates=candidates, errors=errors,
@@ -70,7 +77,7 @@ def match():
     """Live matching for the intake form (htmx): candidates for what has been typed so far."""
     guard.require("receive_referrals")
     session = get_session()
-    details = intake.person_details(request.args)
+    details = forms.person_details(request.args)
     candidates = _candidates(session, details)
     return render("front_door/new_referral.html", "candidates", form=request.args, details=details, candidates=candidates, errors={},
                   gp_practices=intake.gp_practices(session), **_choices(session))
@@ -95,7 +102,8 @@ def referral(referral_id: int):
     return _show(session, found, person)
 
 
-def _show(session, referral: Referral, person: Person, errors: dict | None = None, form=None, conflict=None, status=200):
+def _show(session, referral: Referral, person: Person, errors: Optional[dict[str, str]] = None, form=None,
+          decision: Optional[TriageDecision] = None, conflict: Optional[Conflict] = None, status: int = 200):
     return render(
         "front_door/referral.html",
         referral=referral,
@@ -103,11 +111,13 @@ def _show(session, referral: Referral, person: Person, errors: dict | None = Non
         summary=care_team.summary(session, person),
         linked=triage.linked_referrals(session, referral.id),
         people=triage.staff_names(session, referral),
-        clock=triage.clock_for(referral.due_by, datetime.now(timezone.utc), referral.decided_at),
+        clock=clocks.clock_for(referral.due_by, datetime.now(timezone.utc), referral.decided_at),
         key_workers=triage.key_worker_options(session),
         default_network_id=referral.network_id or access.person_network_id(session, person),
         errors=errors or {},
         form=form or {},
+        decisions=TriageDecision,
+        decision=decision,
         conflict=conflict,
         notice=request.args.get("notice"),
         may_triage=guard.allowed("triage_referrals"),
@@ -121,15 +131,16 @@ def decide(referral_id: int):
     session = get_session()
     found = _referral(referral_id)
     person = guard.person_for(found.person_id, "view_referral")
-    seen_version = _seen_version()
-    default_network = found.network_id or access.person_network_id(session, person)
-    clean, errors = triage.validate_decision(session, request.form, found, default_network)
-    if errors:
-        return _show(session, found, person, errors=errors, form=request.form, status=400)
-    try:
-        triage.decide(session, found, clean, g.user, seen_version)
-    except triage.AlreadyChanged as changed:
-        return _show(session, changed.referral, person, form=request.form, conflict=changed, status=409)
+    seen_version = fields.seen_version(request.form)
+    command, unread = forms.triage_referral(request.form)
+    if unread:
+        errors = {**triage.check(session, found, command), **unread}
+        return _show(session, found, person, errors=errors, form=request.form, decision=command.decision, status=400)
+    result = triage.decide(session, found, command, g.user, seen_version)
+    if result.errors:
+        return _show(session, found, person, errors=result.errors, form=request.form, decision=command.decision, status=400)
+    if result.conflict:
+        return _show(session, found, person, form=request.form, decision=command.decision, conflict=result.conflict, status=409)
     return redirect(url_for("front_door.referral", referral_id=found.id, notice="decided"))
 
 
@@ -139,10 +150,9 @@ def close(referral_id: int):
     session = get_session()
     found = _referral(referral_id)
     person = guard.person_for(found.person_id, "view_referral")
-    try:
-        triage.close(session, found, g.user, _seen_version())
-    except triage.AlreadyChanged as changed:
-        return _show(session, changed.referral, person, conflict=changed, status=409)
+    result = triage.close(session, found, g.user, fields.seen_version(request.form))
+    if result.conflict:
+        return _show(session, found, person, conflict=result.conflict, status=409)
     return redirect(url_for("front_door.referral", referral_id=found.id, notice="closed"))
 
 
@@ -151,13 +161,6 @@ def _referral(referral_id: int) -> Referral:
     if found is None:
         abort(404, "There is no referral with that number.")
     return found
-
-
-def _seen_version() -> int:
-    raw = request.form.get("version", "")
-    if not raw.isdigit() or len(raw) > 9:
-        abort(400, "The form is missing the version of the referral you saw. Reload the page and try again.")
-    return int(raw)
 
 
 # --- The front door's figures ------------------------------------------------------------

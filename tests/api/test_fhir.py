@@ -218,3 +218,87 @@ def test_issue_token_prints_a_token_that_works(app, runner, client, db, world):
     assert db.exec(select(ApiToken)).one().token_hash != token  # only the hash is kept
     assert post(client, token, service_request(world.person.nhs_number)).status_code == 201
     assert runner.invoke(args=["issue-token", "nobody", "--label", "x"]).exit_code != 0
+
+
+# --- One intake, two ways in ----------------------------------------------------------------
+
+def _contained_grace(nhs, practice_name):
+    return {
+        "resourceType": "Patient", "id": "p1",
+        "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}],
+        "name": [{"family": "Hopper", "given": ["Grace"]}], "birthDate": "1936-12-09",
+        "address": [{"line": ["1 Mill Lane"], "city": "Wakefield", "postalCode": "WF2 7AA"}],
+        "generalPractitioner": [{"display": practice_name}],
+    }
+
+
+def _from_fhir(db, world, resource):
+    from app.api import service_request
+
+    parsed = service_request.parse(json.dumps(resource), service_request.FHIR_JSON)
+    return service_request.command(db, parsed, world.nurse)
+
+
+def _from_form(form):
+    from werkzeug.datastructures import MultiDict
+
+    from app.front_door import forms
+
+    command, unread = forms.intake_referral(MultiDict(form))
+    assert unread == {}
+    return command
+
+
+WEB_REFERRAL = {
+    "action": "save", "source": "community_health", "referrer_name": "Dr Ruth Okoye", "referrer_agency": "North Community Nursing",
+    "reason": "Two falls this week; lives alone", "presenting_needs": "Daughter visits on Sundays", "requested_urgency": "urgent",
+}
+
+
+def test_the_api_and_the_form_build_the_same_command_for_someone_with_a_record(db, world):
+    from dataclasses import replace
+
+    from_fhir = _from_fhir(db, world, service_request(world.person.nhs_number))
+    from_form = _from_form({**WEB_REFERRAL, "person_choice": str(world.person.id)})
+    assert (from_fhir.received_via, from_form.received_via) == ("FHIR API", "intake form")
+    assert replace(from_fhir, received_via=from_form.received_via) == from_form
+
+
+def test_the_api_and_the_form_build_the_same_command_for_a_new_record(db, world):
+    from dataclasses import replace
+
+    nhs = factories.valid_nhs_number(778)
+    resource = service_request(nhs, contained=[_contained_grace(nhs, world.practice.name)], subject={"reference": "#p1"})
+    from_fhir = _from_fhir(db, world, resource)
+    from_form = _from_form({
+        **WEB_REFERRAL, "person_choice": "new", "nhs_number": nhs, "given_name": "Grace", "family_name": "Hopper",
+        "dob-day": "9", "dob-month": "12", "dob-year": "1936", "address_line_1": "1 Mill Lane", "town": "Wakefield",
+        "postcode": "WF2 7AA", "gp_practice_id": str(world.practice.id),
+    })
+    assert replace(from_fhir, received_via=from_form.received_via) == from_form
+
+
+def test_the_intakes_errors_name_the_fhir_field_and_the_refusal_is_audited(client, db, world):
+    token = token_for(db, world.nurse)
+    nhs = factories.valid_nhs_number(779)
+    patient = {**_contained_grace(nhs, "No Such Surgery"), "birthDate": "2999-01-01"}
+    response = post(client, token, service_request(nhs, contained=[patient], subject={"reference": "#p1"}))
+    assert response.status_code == 422
+    expressions = {issue["expression"][0]: issue["diagnostics"] for issue in issues(response) if "expression" in issue}
+    assert expressions == {
+        "Patient.birthDate": "The person's date of birth must be today or in the past",
+        "Patient.generalPractitioner": "Select the person's GP practice",
+    }
+    refusal = db.exec(select(AuditEvent).where(AuditEvent.action == "fhir_create_service_request")).one()
+    assert refusal.outcome is AuditOutcome.refused and refusal.user_id == world.nurse.id
+    assert count(db, Person) == 1 and count(db, Referral) == 0
+
+
+def test_a_birth_date_without_its_day_cannot_make_a_record(client, db, world):
+    token = token_for(db, world.nurse)
+    nhs = factories.valid_nhs_number(780)
+    patient = {**_contained_grace(nhs, world.practice.name), "birthDate": "1936"}
+    response = post(client, token, service_request(nhs, contained=[patient], subject={"reference": "#p1"}))
+    assert response.status_code == 422
+    assert issues(response)[0]["expression"] == ["Patient.birthDate"]
+    assert count(db, Person) == 1

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlmodel import select
 
 from app.front_door import figures as front_door_figures
-from app.front_door import triage
+from app.front_door import clocks
 from models import AuditEvent, AuditOutcome, Referral, ReferralSource, ReferralStatus, Urgency
 from tests import factories
 from tests.factories import World
@@ -20,7 +20,7 @@ def add(db, world, *, received, urgency=Urgency.urgent, source=ReferralSource.gp
         person_id=(person or world.person).id, source=source, referrer_name="Dr Rao", reason="Falls",
         requested_urgency=urgency, urgency=urgency,
         status=status or (ReferralStatus.accepted if triaged_at else ReferralStatus.received),
-        received_at=received, due_by=triage.due_by(received, urgency), triaged_at=triaged_at,
+        received_at=received, due_by=clocks.due_by(received, urgency), triaged_at=triaged_at,
         decided_at=triaged_at, **fields,
     )
     db.add(referral)

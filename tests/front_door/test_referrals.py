@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlmodel import func, select
 
-from app.front_door import triage
+from app.front_door import clocks
 from models import (
     Assessment, AuditEvent, AuditOutcome, CarePlan, CareTeamMember, Notification, Person, Referral, ReferralStatus, Urgency,
 )
@@ -51,7 +51,7 @@ def make_referral(db, world, person=None, urgency=Urgency.urgent, received_at=No
     referral = Referral(
         person_id=(person or world.person).id, source="gp", referrer_name="Dr Rao", reason="Falls",
         requested_urgency=urgency, urgency=urgency, status=ReferralStatus.received,
-        received_at=received_at, due_by=triage.due_by(received_at, urgency), **fields,
+        received_at=received_at, due_by=clocks.due_by(received_at, urgency), **fields,
     )
     db.add(referral)
     db.commit()

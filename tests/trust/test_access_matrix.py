@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.trust import api_tokens
 from app.care_plan import commands
-from app.front_door import triage
+from app.front_door import clocks
 from models import AccessGrant, AuditEvent, AuditOutcome, CarePlanRevision, CareTeamMember, Referral, ReferralStatus, Urgency
 from tests.conftest import FIGURES, AuthActions
 from tests.factories import World, care_plan
@@ -99,7 +99,7 @@ def world(db):
     # A referral that has been closed: the SPA coordinator no longer has a reason to open the record.
     world.referral = Referral(
         person_id=world.person.id, source="gp", referrer_name="Dr Rao", reason="Falls", requested_urgency=Urgency.urgent,
-        urgency=Urgency.urgent, status=ReferralStatus.closed, received_at=now, due_by=triage.due_by(now, Urgency.urgent),
+        urgency=Urgency.urgent, status=ReferralStatus.closed, received_at=now, due_by=clocks.due_by(now, Urgency.urgent),
         closed_at=now,
     )
     db.add(world.referral)

@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from app.web import fields
 from app.care_plan import commands
 from app.assessment import service
-from app.front_door import triage
+from app.front_door import clocks
 from models import AccessGrant, Referral, ReferralStatus, Urgency
 from tests.conftest import FIGURES, AuthActions
 from tests import factories
@@ -193,7 +193,7 @@ def world(db):
     now = datetime.now(timezone.utc)
     world.referral = Referral(
         person_id=world.person.id, source="gp", referrer_name="Dr Rao", reason="Falls", requested_urgency=Urgency.urgent,
-        urgency=Urgency.urgent, status=ReferralStatus.received, received_at=now, due_by=triage.due_by(now, Urgency.urgent),
+        urgency=Urgency.urgent, status=ReferralStatus.received, received_at=now, due_by=clocks.due_by(now, Urgency.urgent),
     )
     db.add(world.referral)
     db.commit()

@@ -1,0 +1,233 @@
+"""A FHIR R4 ServiceRequest, read into the intake's command and written back from a referral.
+
+The resource is checked with the `fhir.resources` models (R4B, wire-compatible with R4 for these
+resources), then turned into the same `ReceiveReferral` command the intake form makes, so the
+intake's rules (required fields, lengths, a valid and unused NHS number, a real postcode, a GP
+practice that is one...) hold for both ways in. What cannot be turned into a command at all is a
+`Problem`; what the command breaks comes back from the intake by field name, and `EXPRESSIONS`
+says where that field is in the resource.
+"""
+import json
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from fhir.resources.R4B.servicerequest import ServiceRequest
+from pydantic import ValidationError
+from sqlmodel import Session, select
+
+from app.front_door import intake, nhs_number
+from models import Agency, AgencyKind, Person, Referral, ReferralSource, ReferralStatus, Urgency, User
+from models.person import format_nhs_number
+
+FHIR_JSON = "application/fhir+json"
+NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+SOURCE_SYSTEM = "https://oneplan.example.nhs.uk/fhir/CodeSystem/referral-source"
+PRIORITY = {"stat": Urgency.urgent, "asap": Urgency.two_day, "urgent": Urgency.two_day, "routine": Urgency.routine}
+URGENCY_PRIORITY = {Urgency.urgent: "stat", Urgency.two_day: "urgent", Urgency.routine: "routine"}
+SOURCE_BY_AGENCY = {
+    AgencyKind.gp_practice: ReferralSource.gp,
+    AgencyKind.social_care: ReferralSource.social_care,
+    AgencyKind.community_nursing: ReferralSource.community_health,
+    AgencyKind.therapy: ReferralSource.community_health,
+    AgencyKind.community_matron: ReferralSource.community_health,
+    AgencyKind.mental_health: ReferralSource.mental_health,
+    AgencyKind.voluntary: ReferralSource.voluntary,
+}
+STATUS = {ReferralStatus.received: "active", ReferralStatus.triaged: "active", ReferralStatus.accepted: "active",
+          ReferralStatus.signposted: "completed", ReferralStatus.declined: "revoked", ReferralStatus.redirected: "active",
+          ReferralStatus.closed: "completed"}
+
+# Where each of the intake command's fields comes from in the resource (for OperationOutcome.issue.expression).
+EXPRESSIONS = {
+    "reason": "ServiceRequest.reasonCode", "referrer_name": "ServiceRequest.requester.display",
+    "requested_urgency": "ServiceRequest.priority", "source": "ServiceRequest.category",
+    "ward": "ServiceRequest.locationCode", "nhs_number": "ServiceRequest.subject.identifier",
+    "person_id": "ServiceRequest.subject", "given_name": "Patient.name", "family_name": "Patient.name",
+    "date_of_birth": "Patient.birthDate", "postcode": "Patient.address.postalCode", "address_line_1": "Patient.address.line",
+    "town": "Patient.address.city", "gp_practice_id": "Patient.generalPractitioner",
+}
+
+
+def issue(code: str, diagnostics: str, expression: Optional[str] = None) -> dict[str, Any]:
+    """One OperationOutcome issue: what is wrong and, where known, where."""
+    found: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": diagnostics}
+    if expression:
+        found["expression"] = [expression]
+    return found
+
+
+class Problem(Exception):
+    """A request the API cannot use: its HTTP status and OperationOutcome issues."""
+
+    def __init__(self, status: int, code: str, diagnostics: str, expression: Optional[str] = None, *, more: Any = ()):
+        super().__init__(diagnostics)
+        self.status = status
+        self.issues = [issue(code, diagnostics, expression), *more]
+
+
+def refused(errors: dict[str, str]) -> Problem:
+    """The intake's errors (by command field) as a 422 naming each field in the resource."""
+    return Problem(422, "invariant", "The referral could not be taken: " + "; ".join(errors.values()),
+                   more=[issue("invariant", message, EXPRESSIONS.get(name)) for name, message in errors.items()])
+
+
+# --- Reading the request ----------------------------------------------------------------
+
+def parse(body: str, mimetype: str) -> ServiceRequest:
+    """The body as a valid ServiceRequest, or a Problem saying what is wrong with it."""
+    if mimetype not in (FHIR_JSON, "application/json"):
+        raise Problem(415, "not-supported", "Send the ServiceRequest as JSON (Content-Type: application/fhir+json).")
+    try:
+        data = json.loads(body or "null")
+    except ValueError as error:
+        raise Problem(400, "structure", f"The body is not valid JSON: {error}.")
+    if "\x00" in json.dumps(data, ensure_ascii=False):
+        raise Problem(400, "structure", "The body contains a NUL character, which OnePlan cannot store.")
+    if not isinstance(data, dict):
+        raise Problem(400, "structure", "The body must be a JSON object: a FHIR ServiceRequest resource.")
+    if data.get("resourceType") != "ServiceRequest":
+        raise Problem(400, "structure", f"Expected a ServiceRequest resource, not {data.get('resourceType')!r}.", "resourceType")
+    try:
+        return ServiceRequest.model_validate(data)
+    except ValidationError as error:
+        issues = [
+            issue("structure" if item["type"] == "extra_forbidden" else "value",
+                  f"{'.'.join(str(p) for p in item['loc']) or 'ServiceRequest'}: {item['msg']}",
+                  "ServiceRequest." + ".".join(str(p) for p in item["loc"]) if item["loc"] else None)
+            for item in error.errors()
+        ]
+        first = issues[0]
+        raise Problem(422, first["code"], "The ServiceRequest is not valid FHIR: " + first["diagnostics"],
+                      (first.get("expression") or [None])[0], more=issues[1:])
+
+
+def _text(value: Optional[str]) -> Optional[str]:
+    return (value or "").strip() or None
+
+
+def command(session: Session, resource: ServiceRequest, sender: User) -> intake.ReceiveReferral:
+    """The intake's command from the resource: the person by NHS number (an existing record, or a
+    new one from a contained Patient), the reasons and notes, the referrer and their organisation
+    (the sender's agency), and the source (a category coding, else the kind of the sender's agency)."""
+    if resource.status != "active":
+        raise Problem(422, "value", f"Only an active referral can be taken (status was {resource.status!r}).", "ServiceRequest.status")
+    if resource.priority not in PRIORITY:
+        raise Problem(422, "value", "priority must be one of stat (2-hour urgent community response), urgent or asap "
+                      "(within 2 days) or routine.", "ServiceRequest.priority")
+    number, patient = _subject(resource)
+    person_id = session.exec(select(Person.id).where(Person.nhs_number == number)).first()
+    new_person = None
+    if person_id is None:
+        if patient is None:
+            raise Problem(422, "not-found", f"No record has NHS number {format_nhs_number(number)}. Include the person's details "
+                          "as a contained Patient (name, birthDate, address, generalPractitioner) to create one.",
+                          "ServiceRequest.subject")
+        new_person = _new_person(session, patient, number)
+
+    reasons = [c.text or next((code.display for code in (c.coding or []) if code.display), None) for c in (resource.reasonCode or [])]
+    notes = [note.text for note in (resource.note or []) if note.text]
+    if resource.code is not None and resource.code.text:
+        notes.insert(0, resource.code.text)
+    agency = session.get(Agency, sender.agency_id)
+    source = _source(resource, agency)
+    from_hospital = source is ReferralSource.hospital_discharge
+    return intake.ReceiveReferral(
+        source=source,
+        referrer_name=_text(resource.requester.display if resource.requester else None),
+        referrer_agency=_text(agency.name if agency else None),
+        reason=_text("; ".join(r for r in reasons if r)),
+        presenting_needs=_text("\n".join(notes)),
+        requested_urgency=PRIORITY[resource.priority],
+        ward=_text(next((loc.text for loc in (resource.locationCode or []) if loc.text), None)) if from_hospital else None,
+        person_id=person_id,
+        new_person=new_person,
+        received_via=intake.BY_FHIR,
+    )
+
+
+def _subject(resource: ServiceRequest) -> tuple[str, Any]:
+    """The NHS number from subject.identifier, or from the contained Patient the subject refers to."""
+    subject = resource.subject
+    patient = None
+    identifier = subject.identifier
+    if subject.reference and subject.reference.startswith("#"):
+        wanted = subject.reference[1:]
+        patient = next((c for c in (resource.contained or []) if c.get_resource_type() == "Patient" and c.id == wanted), None)
+        if patient is None:
+            raise Problem(422, "invalid", f"subject refers to #{wanted}, which is not a contained Patient.", "ServiceRequest.subject")
+        identifier = next((i for i in (patient.identifier or []) if i.system == NHS_NUMBER_SYSTEM), None)
+    if identifier is None or identifier.system != NHS_NUMBER_SYSTEM or not identifier.value:
+        raise Problem(422, "required", f"Name the person by NHS number: subject.identifier with system {NHS_NUMBER_SYSTEM}.",
+                      "ServiceRequest.subject.identifier")
+    try:
+        return nhs_number.normalise(identifier.value), patient
+    except nhs_number.InvalidNHSNumber as problem:
+        raise Problem(422, "value", f"NHS number {identifier.value!r}: {problem}", "ServiceRequest.subject.identifier.value")
+
+
+def _new_person(session: Session, patient: Any, number: str) -> intake.NewPerson:
+    """A new record's details from the contained Patient; its GP practice is named by `display`."""
+    name = (patient.name or [None])[0]
+    address = (patient.address or [None])[0]
+    born = patient.birthDate
+    if born is not None and not isinstance(born, date):
+        raise Problem(422, "value", f"birthDate {born!r} must be a full date (YYYY-MM-DD) to create a record.", "Patient.birthDate")
+    practice = None
+    for reference in patient.generalPractitioner or []:
+        if reference.display:
+            practice = session.exec(select(Agency).where(Agency.name == reference.display, Agency.kind == AgencyKind.gp_practice)).first()
+    return intake.NewPerson(
+        nhs_number=number,
+        given_name=_text(" ".join(name.given or []) if name else None),
+        family_name=_text(name.family if name else None),
+        date_of_birth=born,
+        address_line_1=_text((address.line or [None])[0] if address else None),
+        town=_text(address.city if address else None),
+        postcode=_text(address.postalCode if address else None),
+        gp_practice_id=practice.id if practice else None,
+    )
+
+
+def _source(resource: ServiceRequest, agency: Optional[Agency]) -> ReferralSource:
+    for concept in resource.category or []:
+        for coding in concept.coding or []:
+            if coding.system == SOURCE_SYSTEM:
+                try:
+                    return ReferralSource(coding.code)
+                except ValueError:
+                    raise Problem(422, "code-invalid", f"Unknown referral source {coding.code!r}; use one of "
+                                  + ", ".join(s.value for s in ReferralSource) + ".", "ServiceRequest.category")
+    return SOURCE_BY_AGENCY.get(agency.kind if agency else None, ReferralSource.other)
+
+
+# --- Writing the response -----------------------------------------------------------------
+
+def as_resource(session: Session, referral: Referral) -> dict[str, Any]:
+    """The referral as a ServiceRequest (checked to be valid FHIR before it is sent)."""
+    person = session.get(Person, referral.person_id)
+    assert person is not None
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "id": str(referral.id),
+        "status": STATUS[referral.status],
+        "intent": "order",
+        "priority": URGENCY_PRIORITY[referral.urgency],
+        "category": [{"coding": [{"system": SOURCE_SYSTEM, "code": referral.source.value, "display": referral.source.label}]}],
+        "subject": {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": person.nhs_number}},
+        "authoredOn": _instant(referral.received_at),
+        "requester": {"display": referral.referrer_name},
+        "reasonCode": [{"text": referral.reason}],
+        "occurrenceDateTime": _instant(referral.due_by),
+    }
+    if referral.presenting_needs:
+        resource["note"] = [{"text": referral.presenting_needs}]
+    if referral.linked_to_id:
+        resource["basedOn"] = [{"reference": f"ServiceRequest/{referral.linked_to_id}",
+                                "display": "Joined to this person's open referral"}]
+    ServiceRequest.model_validate(resource)  # what we send is valid too
+    return resource
+
+
+def _instant(moment: datetime) -> str:
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
