@@ -5,7 +5,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.directory import forms, organisations
-from app.trust import accounts
+from app.trust import accounts, audit_log
 from models import Agency, AgencyKind, AuditEvent, AuditOutcome, Network, Profession, Role, User
 from tests import factories
 from tests.conftest import PASSWORD, AuthActions
@@ -496,3 +496,20 @@ def test_ids_that_name_nothing_are_errors_of_the_user_form(world):
     command, errors = forms.new_user(new_user_form(world, agency_id="abc", network_id="²"))
     assert errors == {"agency_id": "Select an agency", "network_id": "Select a network"}
     assert command.agency_id is None and command.network_id is None
+
+
+def test_the_network_command_is_checked_without_any_form(db, world):
+    result = organisations.create_network(db, organisations.NewNetwork("wakefield NORTH", "h" * 121), world.admin)
+    assert result.errors == {"name": "There is already a network with that name",
+                             "hub_name": "The hub's name must be 120 characters or fewer"}
+
+
+def test_the_audit_filters_are_read_from_the_query_and_narrow_nothing_they_cannot_read():
+    filters, errors = forms.audit_filters({"username": " NURSE ", "action": "break_glass", "outcome": "refused",
+                                           "from-day": "2", "from-month": "7", "from-year": "2025",
+                                           "to-day": "1", "to-month": "7", "to-year": "2025"})
+    assert errors == {"to-day": "The last date must be the same as or after the first date"}
+    assert (filters.username, filters.action, filters.outcome) == ("nurse", "break_glass", AuditOutcome.refused)
+    assert filters.date_to is None and filters.date_from is not None
+    filters, errors = forms.audit_filters({"action": "made_up", "outcome": "maybe"})
+    assert set(errors) == {"action", "outcome"} and filters == audit_log.Filters()
