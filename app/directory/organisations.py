@@ -1,19 +1,19 @@
 """The directory: networks, agencies and the staff list that administrators keep.
 
-Plain functions over a session. Validators return (clean values, errors by field id);
-creators add the row and its audit event in one transaction and commit.
+Adding a network or an agency is a command (NewNetwork, NewAgency) checked here, whichever way it
+came in; it adds the row and its audit event to the caller's transaction, which the caller commits.
+Staff accounts are added by app/trust/accounts.py (NewUser).
 """
 import re
 from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.trust import accounts
-from app.trust import audit
-from app.web import fields
+from app.db import insert_once
+from app.trust import audit, typed_text
+from app.versioned import SaveResult
 from models import Agency, AgencyKind, Network, Role, User
 
 AGENCY_NAME_MAX = 160
@@ -21,79 +21,80 @@ NETWORK_NAME_MAX = 120
 HUB_NAME_MAX = 120
 PHONE_MAX = 40
 USERS_SHOWN = 200
+NETWORK_NAME_TAKEN = "There is already a network with that name"
+AGENCY_NAME_TAKEN = "There is already an agency with that name"
 
 # A UK or international number as people write it: digits and spaces, perhaps a leading +.
 _PHONE = re.compile(r"\+?[0-9 ]*[0-9][0-9 ]*")
 
 
-class DuplicateName(Exception):
-    """Another request created a row with the same name between our check and our commit."""
-
-
 # --- networks ---------------------------------------------------------------------------
 
 
-def validate_new_network(session: Session, form) -> tuple[dict, dict]:
+@dataclass(frozen=True)
+class NewNetwork:
+    """A new GP-led network and the name of the hub it links to."""
+
+    name: Optional[str]
+    hub_name: Optional[str]
+
+
+def check_new_network(session: Session, command: NewNetwork) -> dict[str, str]:
     """A network needs a name no other network has (ignoring case) and the name of its hub."""
-    errors: dict[str, str] = {}
-    name = fields.text(form, "name", "the network's name", errors, required=True, max_length=NETWORK_NAME_MAX)
-    if name and "name" not in errors and _name_taken(session, Network, name):
-        errors["name"] = "There is already a network with that name"
-    hub_name = fields.text(form, "hub_name", "the hub's name", errors, required=True, max_length=HUB_NAME_MAX)
-    return {"name": name, "hub_name": hub_name}, errors
+    errors = _texts(command, [("name", "the network's name", NETWORK_NAME_MAX, True),
+                              ("hub_name", "the hub's name", HUB_NAME_MAX, True)])
+    if "name" not in errors and _name_taken(session, Network, command.name or ""):
+        errors["name"] = NETWORK_NAME_TAKEN
+    return errors
 
 
-def create_network(session: Session, clean: dict, created_by: Optional[User]) -> Network:
-    """Add a network from validated values, with its audit event, in one transaction."""
-    network = Network(name=clean["name"], hub_name=clean["hub_name"])
-    return _add(session, network, "create_network", "network", created_by)
+def create_network(session: Session, command: NewNetwork, by: Optional[User]) -> SaveResult[Network]:
+    """Add a network, with its audit event; the caller commits."""
+    errors = check_new_network(session, command)
+    if errors:
+        return SaveResult(errors=errors)
+    return _add(session, Network, {"name": command.name, "hub_name": command.hub_name}, "create_network", "network", by,
+                taken=NETWORK_NAME_TAKEN)
 
 
 # --- agencies ---------------------------------------------------------------------------
 
 
-def validate_new_agency(session: Session, form) -> tuple[dict, dict]:
+@dataclass(frozen=True)
+class NewAgency:
+    """A new agency: its name, its kind, the network it belongs to (a GP practice must have one) and its phone."""
+
+    name: Optional[str]
+    kind: Optional[AgencyKind]
+    network_id: Optional[int]
+    phone: Optional[str]
+
+
+def check_new_agency(session: Session, command: NewAgency) -> dict[str, str]:
     """An agency needs a unique name and a kind; a GP practice must belong to a network
     (other agencies may); the phone number, if given, is digits and spaces with an optional +."""
-    errors: dict[str, str] = {}
-    name = fields.text(form, "name", "the agency's name", errors, required=True, max_length=AGENCY_NAME_MAX)
-    if name and "name" not in errors and _name_taken(session, Agency, name):
-        errors["name"] = "There is already an agency with that name"
-
-    kind = fields.choice(form, "kind", AgencyKind, "Select the kind of agency", errors)
-
-    network_id = fields.whole_number(form, "network_id", "Select a network", errors, required=False)
-    if network_id is not None and session.get(Network, network_id) is None:
+    errors = _texts(command, [("name", "the agency's name", AGENCY_NAME_MAX, True),
+                              ("phone", "the phone number", PHONE_MAX, False)])
+    if "name" not in errors and _name_taken(session, Agency, command.name or ""):
+        errors["name"] = AGENCY_NAME_TAKEN
+    if command.kind is None:
+        errors["kind"] = "Select the kind of agency"
+    if command.network_id is not None and session.get(Network, command.network_id) is None:
         errors["network_id"] = "Select a network"
-        network_id = None
-    if kind is AgencyKind.gp_practice and network_id is None and "network_id" not in errors:
+    elif command.kind is AgencyKind.gp_practice and command.network_id is None:
         errors["network_id"] = "Select the network this GP practice belongs to"
-
-    phone = fields.text(form, "phone", "the phone number", errors, max_length=PHONE_MAX)
-    if phone and "phone" not in errors and not _PHONE.fullmatch(phone):
+    if command.phone and "phone" not in errors and not _PHONE.fullmatch(command.phone):
         errors["phone"] = "Phone number must only include numbers and spaces, with an optional + at the start"
-
-    return {"name": name, "kind": kind, "network_id": network_id, "phone": phone}, errors
-
-
-def create_agency(session: Session, clean: dict, created_by: Optional[User]) -> Agency:
-    """Add an agency from validated values, with its audit event, in one transaction."""
-    agency = Agency(name=clean["name"], kind=clean["kind"], network_id=clean.get("network_id"), phone=clean.get("phone"))
-    return _add(session, agency, "create_agency", "agency", created_by)
+    return errors
 
 
-# --- staff accounts ---------------------------------------------------------------------
-
-
-def add_user(session: Session, clean: dict, hasher, created_by: Optional[User]) -> User:
-    """Create an account validated by accounts.validate_new_user, audited, and commit it."""
-    try:
-        user = accounts.create_user(session, clean, hasher, created_by=created_by)
-        session.commit()
-    except IntegrityError as error:
-        session.rollback()
-        raise DuplicateName(clean["username"]) from error
-    return user
+def create_agency(session: Session, command: NewAgency, by: Optional[User]) -> SaveResult[Agency]:
+    """Add an agency, with its audit event; the caller commits."""
+    errors = check_new_agency(session, command)
+    if errors:
+        return SaveResult(errors=errors)
+    values = {"name": command.name, "kind": command.kind, "network_id": command.network_id, "phone": command.phone}
+    return _add(session, Agency, values, "create_agency", "agency", by, taken=AGENCY_NAME_TAKEN)
 
 
 # --- reading the directory --------------------------------------------------------------
@@ -182,13 +183,22 @@ def _name_taken(session: Session, model, name: str) -> bool:
     return session.exec(select(model.id).where(func.lower(model.name) == name.lower()).limit(1)).first() is not None
 
 
-def _add(session: Session, row, action: str, record_type: str, created_by: Optional[User]):
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError as error:
-        session.rollback()
-        raise DuplicateName(row.name) from error
-    audit.record(session, action, user=created_by, record_type=record_type, record_id=row.id, detail=row.name)
-    session.commit()
-    return row
+def _add(session: Session, model, values: dict, action: str, record_type: str, by: Optional[User], *, taken: str):
+    """Insert the row and its audit event; a name someone else took since the check is refused like
+    one taken long ago (nothing written, nothing to undo)."""
+    row_id = insert_once(session, model, values, unique=["name"])
+    if row_id is None:
+        return SaveResult(errors={"name": taken})
+    row = session.get(model, row_id)
+    audit.record(session, action, user=by, record_type=record_type, record_id=row_id, detail=values["name"])
+    return SaveResult(item=row)
+
+
+def _texts(command, rules: list[tuple[str, str, int, bool]]) -> dict[str, str]:
+    """Problems with the command's typed fields: (field, label, length, required) each."""
+    errors: dict[str, str] = {}
+    for name, label, limit, required in rules:
+        message = typed_text.problem(getattr(command, name), label, max_length=limit, required=required)
+        if message:
+            errors[name] = message
+    return errors

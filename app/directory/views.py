@@ -4,14 +4,13 @@ The one guard is the blueprint's before_request; these pages show directory data
 """
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from app.trust import access
-from app.trust import accounts
-from app.trust import audit
-from app.trust import audit_log
-from app.directory import organisations
-from app.trust.views import hasher, page_arg
 from app.db import get_session
-from app.web import guard
+from app.directory import forms, organisations
+from app.trust import accounts, audit, audit_log
+from app.trust.forms import errors_for
+from app.trust.views import hasher
+from app.versioned import SaveResult
+from app.web import fields, guard
 from app.web.rendering import render
 from models import AgencyKind, Profession, Role, User
 
@@ -33,7 +32,7 @@ def index():
 
 @bp.get("/agencies")
 def agencies():
-    kind = _enum_arg(AgencyKind, "kind")
+    kind = forms.chosen(request.args, "kind", AgencyKind)
     rows = organisations.agencies(get_session(), kind)
     return render("directory/agencies.html", "results", rows=rows, kind=kind, kinds=list(AgencyKind))
 
@@ -43,15 +42,15 @@ def new_agency():
     session = get_session()
     errors: dict = {}
     if request.method == "POST":
-        clean, errors = organisations.validate_new_agency(session, request.form)
-        if not errors:
-            try:
-                agency = organisations.create_agency(session, clean, g.user)
-            except organisations.DuplicateName:
-                errors = {"name": "There is already an agency with that name"}
-            else:
-                flash(f"{agency.name} has been added.", "success")
-                return redirect(url_for("admin.agencies"))
+        command, parse_errors = forms.new_agency(request.form)
+        if parse_errors:
+            result = SaveResult(errors=organisations.check_new_agency(session, command))
+        else:
+            result = organisations.create_agency(session, command, g.user)
+        if result.ok and not parse_errors:
+            flash(f"{result.item.name} has been added.", "success")
+            return redirect(url_for("admin.agencies"))
+        errors = errors_for(command, parse_errors, result.errors)
     return render(
         "directory/new_agency.html", form=request.form, errors=errors, kinds=list(AgencyKind),
         networks=organisations.networks(session),
@@ -68,18 +67,14 @@ def networks():
 
 @bp.route("/networks/new", methods=["GET", "POST"])
 def new_network():
-    session = get_session()
     errors: dict = {}
     if request.method == "POST":
-        clean, errors = organisations.validate_new_network(session, request.form)
-        if not errors:
-            try:
-                network = organisations.create_network(session, clean, g.user)
-            except organisations.DuplicateName:
-                errors = {"name": "There is already a network with that name"}
-            else:
-                flash(f"{network.name} has been added.", "success")
-                return redirect(url_for("admin.networks"))
+        command, _ = forms.new_network(request.form)  # every field reads; the rules are the command's
+        result = organisations.create_network(get_session(), command, g.user)
+        if result.ok:
+            flash(f"{result.item.name} has been added.", "success")
+            return redirect(url_for("admin.networks"))
+        errors = errors_for(command, {}, result.errors)
     return render("directory/new_network.html", form=request.form, errors=errors), (400 if errors else 200)
 
 
@@ -89,8 +84,7 @@ def new_network():
 @bp.get("/users")
 def users():
     session = get_session()
-    agency_id = _id_arg("agency")
-    role = _enum_arg(Role, "role")
+    agency_id, role = forms.user_filters(request.args)
     staff = organisations.users(session, agency_id, role)
     return render(
         "directory/users.html", "results", staff=staff, agency_id=agency_id, role=role, roles=list(Role),
@@ -103,15 +97,15 @@ def new_user():
     session = get_session()
     errors: dict = {}
     if request.method == "POST":
-        clean, errors = accounts.validate_new_user(session, request.form)
-        if not errors:
-            try:
-                user = organisations.add_user(session, clean, hasher(), g.user)
-            except organisations.DuplicateName:
-                errors = {"username": "That username is already taken"}
-            else:
-                flash(f"The account {user.username} ({user.full_name}) has been added.", "success")
-                return redirect(url_for("admin.users"))
+        command, parse_errors = forms.new_user(request.form)
+        if parse_errors:
+            result = SaveResult(errors=accounts.check_new_user(session, command))
+        else:
+            result = accounts.create_user(session, command, hasher(), g.user)
+        if result.ok and not parse_errors:
+            flash(f"The account {result.item.username} ({result.item.full_name}) has been added.", "success")
+            return redirect(url_for("admin.users"))
+        errors = errors_for(command, parse_errors, result.errors)
     # What the administrator typed stays in the form, except the password.
     form = {name: value for name, value in request.form.items() if name != "password"}
     return render(
@@ -140,28 +134,12 @@ def unlock_user(user_id: int):
 
 @bp.get("/audit")
 def audit_trail():
-    """The whole trail, filtered; metadata only (see app/audit_log.py)."""
+    """The whole trail, filtered; metadata only (see app/trust/audit_log.py)."""
     session = get_session()
-    filters = audit_log.Filters.from_args(request.args)
-    log = audit_log.search(session, filters, page_arg())
+    filters, errors = forms.audit_filters(request.args)
+    log = audit_log.search(session, filters, fields.page_number(request.args))
     audit.record(session, "view_audit", user=g.user)
     return render(
-        "directory/audit.html", "results", log=log, filters=filters, errors=filters.errors, form=request.args,
+        "directory/audit.html", "results", log=log, filters=filters, errors=errors, form=request.args,
         actions=sorted(audit_log.ACTIONS.items(), key=lambda item: item[1]),
-    ), (400 if filters.errors else 200)
-
-
-# --- reading filters --------------------------------------------------------------------
-
-
-def _enum_arg(enum_cls, name: str):
-    """A filter from the query string; anything unknown means no filter."""
-    try:
-        return enum_cls(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _id_arg(name: str):
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+    ), (400 if errors else 200)

@@ -101,23 +101,13 @@ def create_user_command(username, full_name, agency_name, role, profession, netw
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
-    clean, errors = accounts.validate_new_user(
-        session,
-        {
-            "username": username,
-            "full_name": full_name,
-            "agency_id": agency_id,
-            "role": role,
-            "profession": profession,
-            "network_id": network_id or "",
-            "password": password,
-        },
-    )
-    if errors:
-        raise click.ClickException("; ".join(errors.values()))
-    user = accounts.create_user(session, clean, current_app.extensions["oneplan_hasher"])
+    command = accounts.NewUser(username=username, full_name=full_name, agency_id=agency_id, role=Role(role),
+                               profession=Profession(profession), network_id=network_id, password=password)
+    result = accounts.create_user(session, command, current_app.extensions["oneplan_hasher"])
+    if not result.ok:
+        raise click.ClickException("; ".join(result.errors.values()))
     session.commit()
-    click.echo(f"Created user {user.username} ({user.role.label}, {agency_name}).")
+    click.echo(f"Created user {result.item.username} ({result.item.role.label}, {agency_name}).")
 
 
 @click.command("issue-token")
@@ -131,9 +121,10 @@ def issue_token_command(username: str, label: str, days: int) -> None:
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.is_active:
         raise click.ClickException(f"No active user is called {username!r}.")
+    problem = api_tokens.label_problem(label)
+    if problem:
+        raise click.ClickException(problem)
     label = label.strip()
-    if not label or len(label) > 80:
-        raise click.ClickException("Give a label of 1 to 80 characters.")
     token = api_tokens.issue(session, user, label, days)
     session.commit()
     click.echo(token)

@@ -7,10 +7,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from app.db import insert_once
 from app.trust import audit
-from models import Agency, AuditOutcome, Network, Profession, Role, User  # noqa: F401 (Role, Profession used by the CLI)
+from app.versioned import SaveResult
+from models import Agency, AuditOutcome, Network, Profession, Role, User
 
 USERNAME_MAX = 64
+FULL_NAME_MAX = 120
+USERNAME_TAKEN = "That username is already taken"
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
 
@@ -54,7 +58,8 @@ def sign_in(
     now: Optional[datetime] = None,
 ) -> SignInResult:
     """Check a username and password; every failure is counted, audited and slows the next try,
-    and `lockout_failures` in a row lock the account until an administrator unlocks it."""
+    and `lockout_failures` in a row lock the account until an administrator unlocks it. The failure
+    count and the audit events are the caller's to commit, whether the sign-in succeeded or not."""
     now = now or datetime.now(timezone.utc)
     username = (username or "").strip().lower()[:USERNAME_MAX]
     user = session.exec(select(User).where(User.username == username)).first()
@@ -65,18 +70,15 @@ def sign_in(
         except VerificationError:
             pass
         audit.record(session, "sign_in", username=username, outcome=AuditOutcome.refused, reason="unknown or inactive account")
-        session.commit()
         return SignInResult(None, GENERIC_FAILURE)
 
     if user.locked_at is not None:
         audit.record(session, "sign_in", user=user, outcome=AuditOutcome.refused, reason="account locked")
-        session.commit()
         return SignInResult(None, LOCKED)
 
     wait = lock_remaining(user, now, max_failures, lock_seconds)
     if wait:
         audit.record(session, "sign_in", user=user, outcome=AuditOutcome.refused, reason=f"throttled for {wait}s")
-        session.commit()
         return SignInResult(None, f"Too many failed attempts. Wait {wait} seconds, then try again.")
 
     try:
@@ -92,9 +94,7 @@ def sign_in(
             user.locked_at = now
             audit.record(session, "account_locked", user=user, record_type="user", record_id=user.id,
                          reason=f"{user.failed_sign_ins} failed sign-ins in a row")
-            session.commit()
             return SignInResult(None, LOCKED)
-        session.commit()
         return SignInResult(None, GENERIC_FAILURE)
 
     if hasher.check_needs_rehash(user.password_hash):
@@ -102,7 +102,6 @@ def sign_in(
     user.failed_sign_ins = 0
     user.last_failed_sign_in_at = None
     audit.record(session, "sign_in", user=user)
-    session.commit()
     return SignInResult(user)
 
 
@@ -110,13 +109,12 @@ _DUMMY_HASHES: dict[int, str] = {}
 
 
 def unlock(session: Session, user: User, by: User) -> None:
-    """An administrator lifts a lock-out: the failure count starts again. Audited; commits."""
+    """An administrator lifts a lock-out: the failure count starts again. Audited; the caller commits."""
     user.locked_at = None
     user.failed_sign_ins = 0
     user.last_failed_sign_in_at = None
     session.add(user)
     audit.record(session, "unlock_account", user=by, record_type="user", record_id=user.id, detail=user.username)
-    session.commit()
 
 
 def password_problem(password: str) -> Optional[str]:
@@ -130,11 +128,31 @@ def password_problem(password: str) -> Optional[str]:
     return None
 
 
-def validate_new_user(session: Session, form: dict) -> tuple[dict, dict]:
-    """Check the fields of a new account; returns (clean values, errors by field)."""
+@dataclass(frozen=True)
+class NewUser:
+    """A new staff account, from the administrators' page or the `create-user` command. An id or
+    choice that could not be read is None (and refused as not chosen)."""
+
+    username: str
+    full_name: str
+    agency_id: Optional[int]
+    role: Optional[Role]
+    profession: Optional[Profession]
+    network_id: Optional[int]
+    password: str
+
+    @property
+    def login_name(self) -> str:
+        """Usernames are kept in lower case, without surrounding spaces, so "Jo.Bloggs" signs in as jo.bloggs."""
+        return self.username.strip().lower()
+
+
+def check_new_user(session: Session, command: NewUser) -> dict[str, str]:
+    """A username of letters, numbers, full stops, hyphens and underscores that nobody has; a full name;
+    an agency, role and profession; a network that exists (a network lead must have one); a password
+    that meets the password rule."""
     errors: dict[str, str] = {}
-    clean: dict = {}
-    username = (form.get("username") or "").strip().lower()
+    username = command.login_name
     if not username:
         errors["username"] = "Enter a username"
     elif len(username) > USERNAME_MAX:
@@ -142,67 +160,42 @@ def validate_new_user(session: Session, form: dict) -> tuple[dict, dict]:
     elif not all(c.isalnum() or c in "._-" for c in username):
         errors["username"] = "Username must only include letters, numbers, full stops, hyphens and underscores"
     elif session.exec(select(User.id).where(User.username == username)).first() is not None:
-        errors["username"] = "That username is already taken"
-    clean["username"] = username
+        errors["username"] = USERNAME_TAKEN
 
-    full_name = (form.get("full_name") or "").strip()
+    full_name = command.full_name.strip()
     if not full_name:
         errors["full_name"] = "Enter the person's full name"
-    elif len(full_name) > 120:
-        errors["full_name"] = "Full name must be 120 characters or fewer"
-    clean["full_name"] = full_name
+    elif len(full_name) > FULL_NAME_MAX:
+        errors["full_name"] = f"Full name must be {FULL_NAME_MAX} characters or fewer"
 
-    clean["agency_id"] = _lookup_id(session, Agency, form.get("agency_id"), "agency_id", "Select an agency", errors)
-    clean["role"] = _enum(Role, form.get("role"), "role", "Select a role", errors)
-    clean["profession"] = _enum(Profession, form.get("profession"), "profession", "Select a profession", errors)
-    network_raw = form.get("network_id") or ""
-    clean["network_id"] = (
-        _lookup_id(session, Network, network_raw, "network_id", "Select a network", errors) if network_raw else None
-    )
-    if clean.get("role") is Role.network_lead and clean.get("network_id") is None and "network_id" not in errors:
+    if command.agency_id is None or session.get(Agency, command.agency_id) is None:
+        errors["agency_id"] = "Select an agency"
+    if command.role is None:
+        errors["role"] = "Select a role"
+    if command.profession is None:
+        errors["profession"] = "Select a profession"
+    if command.network_id is not None and session.get(Network, command.network_id) is None:
+        errors["network_id"] = "Select a network"
+    elif command.role is Role.network_lead and command.network_id is None:
         errors["network_id"] = "Select the network this lead leads"
 
-    password = form.get("password") or ""
-    problem = password_problem(password)
+    problem = password_problem(command.password)
     if problem:
         errors["password"] = problem
-    clean["password"] = password
-    return clean, errors
+    return errors
 
 
-def _enum(enum_cls, raw, field: str, message: str, errors: dict):
-    try:
-        return enum_cls(raw)
-    except ValueError:
-        errors[field] = message
-        return None
-
-
-def _lookup_id(session: Session, model, raw, field: str, message: str, errors: dict):
-    try:
-        row_id = int(raw)
-    except (TypeError, ValueError):
-        errors[field] = message
-        return None
-    # Ids are 32-bit; a larger number would overflow the database driver rather than miss.
-    if not 0 < row_id < 2**31 or session.get(model, row_id) is None:
-        errors[field] = message
-        return None
-    return row_id
-
-
-def create_user(session: Session, clean: dict, hasher: PasswordHasher, created_by: Optional[User] = None) -> User:
-    """Add a user from validated values (see validate_new_user) and audit it."""
-    user = User(
-        username=clean["username"],
-        password_hash=hasher.hash(clean["password"]),
-        full_name=clean["full_name"],
-        agency_id=clean["agency_id"],
-        role=clean["role"],
-        profession=clean["profession"],
-        network_id=clean.get("network_id"),
-    )
-    session.add(user)
-    session.flush()
-    audit.record(session, "create_user", user=created_by, record_type="user", record_id=user.id, detail=user.username)
-    return user
+def create_user(session: Session, command: NewUser, hasher: PasswordHasher, by: Optional[User] = None) -> SaveResult[User]:
+    """Add the account (its password kept only as a hash) and audit it; a username someone took
+    a moment ago is refused like one taken long ago. The caller commits."""
+    errors = check_new_user(session, command)
+    if errors:
+        return SaveResult(errors=errors)
+    row = User(username=command.login_name, password_hash=hasher.hash(command.password), full_name=command.full_name.strip(),
+               agency_id=command.agency_id, role=command.role, profession=command.profession, network_id=command.network_id)
+    user_id = insert_once(session, User, row.model_dump(exclude={"id"}), unique=["username"])
+    if user_id is None:
+        return SaveResult(errors={"username": USERNAME_TAKEN})
+    user = session.get(User, user_id)
+    audit.record(session, "create_user", user=by, record_type="user", record_id=user_id, detail=command.login_name)
+    return SaveResult(item=user)

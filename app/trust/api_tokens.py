@@ -4,17 +4,21 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-import click
-from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
 from app.trust import audit
-from app.db import get_session
 from models import ApiToken, User
+
+LABEL_MAX = 80
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def label_problem(label: str) -> Optional[str]:
+    """A token is labelled with what it is for (the sending system's name), in 1 to 80 characters."""
+    return None if 0 < len(label.strip()) <= LABEL_MAX else f"Give a label of 1 to {LABEL_MAX} characters."
 
 
 def issue(session: Session, user: User, label: str, days: Optional[int] = 90, now: Optional[datetime] = None) -> str:
@@ -44,22 +48,3 @@ def user_for(session: Session, token: str, now: Optional[datetime] = None) -> Op
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
-
-@click.command("issue-token")
-@click.argument("username")
-@click.option("--label", required=True, help="What the token is for, e.g. the sending system's name.")
-@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650), help="Days until it expires.")
-@with_appcontext
-def issue_token_command(username: str, label: str, days: int) -> None:
-    """Issue a FHIR API bearer token to USERNAME and print it (it is shown only this once)."""
-    session = get_session()
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.is_active:
-        raise click.ClickException(f"No active user is called {username!r}.")
-    label = label.strip()
-    if not label or len(label) > 80:
-        raise click.ClickException("Give a label of 1 to 80 characters.")
-    token = issue(session, user, label, days)
-    session.commit()
-    click.echo(token)
-    click.echo(f"Bearer token for {username} ({label}), valid for {days} days. It is not stored and cannot be shown again.", err=True)

@@ -6,7 +6,7 @@ typed (search terms, a break-glass explanation, a review note) or clinical conte
 who, their agency and role, what kind of action on which kind of record, the outcome, when,
 and from which address.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.web import fields
 from models import Agency, AuditEvent, AuditOutcome, User
 
 PAGE_SIZE = 50
@@ -116,35 +115,18 @@ def for_person(session: Session, person_id: int, page: int = 1) -> Page:
     return _entries(session, [AuditEvent.person_id == person_id], page)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Filters:
+    """What the administrators' list is narrowed to (read from its filter form in app/directory/forms.py)."""
+
     username: str = ""
     action: str = ""
     outcome: Optional[AuditOutcome] = None
     date_from: Optional[date] = None
     date_to: Optional[date] = None
-    errors: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_args(cls, args) -> "Filters":
-        """Read the filter form; anything unusable is an error by its field and filters nothing."""
-        errors: dict[str, str] = {}
-        username = fields.text(args, "username", "a username", errors, max_length=64) or ""
-        action = args.get("action", "")
-        if action and action not in ACTIONS:
-            errors["action"] = "Select an action from the list"
-            action = ""
-        outcome = fields.choice(args, "outcome", AuditOutcome, "Select allowed or refused", errors, required=False)
-        date_from = fields.date_parts(args, "from", "the first date", errors, past=True)
-        date_to = fields.date_parts(args, "to", "the last date", errors)
-        if date_from and date_to and date_to < date_from and "to-day" not in errors:
-            errors["to-day"] = "The last date must be the same as or after the first date"
-        if errors:
-            date_from = date_from if "from-day" not in errors else None
-            date_to = date_to if "to-day" not in errors else None
-        return cls(username.lower(), action, outcome, date_from, date_to, errors)
 
     def conditions(self) -> list:
+        """Each filter given narrows the trail; the dates are whole days in England."""
         conditions = []
         if self.username:
             conditions.append(AuditEvent.username == self.username)

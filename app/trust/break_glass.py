@@ -8,39 +8,58 @@ from sqlalchemy import and_, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from app.trust import access
-from app.trust import audit
-from app.web import fields
+from app.trust import access, audit, typed_text
+from app.versioned import SaveResult
 from models import AccessGrant, Agency, AuditEvent, Person, User
 
+REASON_TEXT_MIN = 10
 REASON_TEXT_MAX = 500
 REVIEW_NOTE_MAX = 500
 REVIEWS_SHOWN = 100
+ALREADY_OPEN = "You can already open this record: it needs no break-glass access."
 
 
-def validate(form) -> tuple[dict, dict]:
-    """Both a reason from the list and an explanation in the user's words are required."""
+@dataclass(frozen=True)
+class BreakGlass:
+    """Why the user needs to open a record outside the rules: a reason from the list
+    (access.BREAK_GLASS_REASONS) and an explanation in their own words."""
+
+    reason_code: str
+    reason_text: Optional[str]
+
+
+def check(command: BreakGlass) -> dict[str, str]:
+    """Both a reason from the list and an explanation of 10 to 500 characters are required."""
     errors: dict[str, str] = {}
-    code = form.get("reason_code") or ""
-    if code not in access.BREAK_GLASS_REASONS:
+    if command.reason_code not in access.BREAK_GLASS_REASONS:
         errors["reason_code"] = "Select why you need to see this record"
-    text = fields.text(form, "reason_text", "why you need to see this record now", errors, required=True,
-                       max_length=REASON_TEXT_MAX)
-    if text and "reason_text" not in errors and len(text) < 10:
-        errors["reason_text"] = "Explain why you need to see this record now, in 10 characters or more"
-    return {"reason_code": code, "reason_text": text}, errors
+    text = command.reason_text
+    message = typed_text.problem(text, "why you need to see this record now", max_length=REASON_TEXT_MAX, required=True)
+    if message is None and text is not None and len(text) < REASON_TEXT_MIN:
+        message = f"Explain why you need to see this record now, in {REASON_TEXT_MIN} characters or more"
+    if message:
+        errors["reason_text"] = message
+    return errors
 
 
-def grant(session: Session, user: User, person: Person, clean: dict, minutes: int, now: Optional[datetime] = None) -> AccessGrant:
-    """Open the record to this user for `minutes`, audited with the reason; the caller commits."""
+def grant(session: Session, user: User, person: Person, command: BreakGlass, minutes: int,
+          now: Optional[datetime] = None) -> SaveResult[AccessGrant]:
+    """Open the record to this user for `minutes`, for a stated reason, audited with it. Only someone
+    refused who may break glass can (AccessRefused for anyone who may never; refused if the record is
+    open to them already)."""
+    if access.break_glass_candidate(session, user, person).allowed:
+        return SaveResult(refused=ALREADY_OPEN)
+    errors = check(command)
+    if errors:
+        return SaveResult(errors=errors)
     now = now or datetime.now(timezone.utc)
-    row = AccessGrant(user_id=user.id, agency_id=user.agency_id, person_id=person.id, reason_code=clean["reason_code"],
-                      reason_text=clean["reason_text"], granted_at=now, expires_at=now + timedelta(minutes=minutes))
+    row = AccessGrant(user_id=user.id, agency_id=user.agency_id, person_id=person.id, reason_code=command.reason_code,
+                      reason_text=command.reason_text, granted_at=now, expires_at=now + timedelta(minutes=minutes))
     session.add(row)
     session.flush()
     audit.record(session, "break_glass", user=user, person_id=person.id, record_type="access_grant", record_id=row.id,
                  reason=f"{access.BREAK_GLASS}: {access.BREAK_GLASS_REASONS[row.reason_code]}", detail=row.reason_text)
-    return row
+    return SaveResult(item=row)
 
 
 @dataclass
@@ -88,8 +107,11 @@ def reviews(session: Session, lead: User, reviewed: bool = False, limit: int = R
     return [Review(*row) for row in session.exec(query.limit(limit)).all()]
 
 
+NOT_IN_YOUR_NETWORK = "There is no break-glass access with that number in your network."
+
+
 def grant_for_review(session: Session, lead: User, grant_id: int) -> Optional[AccessGrant]:
-    """A grant the lead may review: one for a person in the lead's network."""
+    """A grant the lead may review: one for a person in the lead's network (None for any other)."""
     row = session.get(AccessGrant, grant_id)
     if row is None:
         return None
@@ -99,17 +121,34 @@ def grant_for_review(session: Session, lead: User, grant_id: int) -> Optional[Ac
     return row
 
 
-def mark_reviewed(session: Session, row: AccessGrant, lead: User, note: Optional[str], now: Optional[datetime] = None) -> bool:
-    """Record the lead's review (once: False if someone reviewed it first), audited; commits."""
+@dataclass(frozen=True)
+class ReviewBreakGlass:
+    """A network lead marks one break-glass access as reviewed, with an optional note."""
+
+    grant_id: int
+    note: Optional[str]
+
+
+ALREADY_REVIEWED = "Someone else had already reviewed that break-glass access."
+
+
+def review(session: Session, command: ReviewBreakGlass, lead: User, now: Optional[datetime] = None) -> SaveResult[AccessGrant]:
+    """Record the lead's review of a grant in their network, once: if someone reviewed it first,
+    theirs stands and this one is refused. Audited; the caller commits."""
+    row = grant_for_review(session, lead, command.grant_id)
+    if row is None:
+        return SaveResult(forbidden=NOT_IN_YOUR_NETWORK)
+    message = typed_text.problem(command.note, "the review note", max_length=REVIEW_NOTE_MAX)
+    if message:
+        return SaveResult(errors={"note": message})
     now = now or datetime.now(timezone.utc)
     result = session.exec(
         update(AccessGrant).where(AccessGrant.id == row.id).where(AccessGrant.reviewed_at.is_(None))  # type: ignore[union-attr]
-        .values(reviewed_at=now, reviewed_by_id=lead.id, review_note=note)
+        .values(reviewed_at=now, reviewed_by_id=lead.id, review_note=command.note)
     )  # type: ignore[call-overload]
     if result.rowcount != 1:
-        session.rollback()
-        return False
+        return SaveResult(refused=ALREADY_REVIEWED)
+    session.refresh(row)  # the UPDATE went around the loaded row
     audit.record(session, "review_break_glass", user=lead, person_id=row.person_id, record_type="access_grant", record_id=row.id,
-                 detail=note)
-    session.commit()
-    return True
+                 detail=command.note)
+    return SaveResult(item=row)

@@ -1,25 +1,29 @@
 """The person's sharing decisions (consent): whether they share their record with the care
 team, the agencies they object to, and a carer they allow to see their plan.
 
-The care team records them. An objection is enforced by the access rules (app/access.py
+The care team records them. An objection is enforced by the access rules (app/trust/access.py
 refuses that agency); a withdrawn objection is kept, dated, so nothing is lost.
 """
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.trust import audit
-from app.web import fields
+from app.db import insert_once
+from app.trust import audit, typed_text
+from app.versioned import Conflict, SaveResult, save_if_unchanged
 from models import Agency, CareTeamMember, Consent, ConsentObjection, Person, User
 from models.clock import utc_now
 
-SHARES = {"yes": True, "no": False}
 CARER_NAME_MAX = 120
 CARER_RELATIONSHIP_MAX = 60
 CARER_CONTACT_MAX = 120
+# Each carer field, what it is called in a message, and its length.
+CARER_FIELDS = (
+    ("carer_name", "the carer's name", CARER_NAME_MAX),
+    ("carer_relationship", "the carer's relationship to the person", CARER_RELATIONSHIP_MAX),
+    ("carer_contact", "how to contact the carer", CARER_CONTACT_MAX),
+)
 
 
 @dataclass
@@ -63,81 +67,89 @@ def view(session: Session, person_id: int) -> SharingView:
     return SharingView(consent, [Objection(o, a, bool(t)) for o, a, t in rows])
 
 
-def validate(session: Session, form, user: User) -> tuple[dict, dict]:
-    """Shares with the care team: yes or no. Standing objections to keep (ticked) and at most one
-    new one, each an agency that exists and is not the recorder's own. A carer needs a name
-    if anything about them is given."""
+@dataclass(frozen=True)
+class RecordSharing:
+    """The person's sharing decisions as the recorder gave them, against the version they saw
+    (0: nothing recorded yet)."""
+
+    shares_with_care_team: Optional[bool]
+    keep_objection_ids: frozenset[int]  # standing objections still ticked; the others are withdrawn
+    object_to_agency_id: Optional[int]  # a new objection, if any
+    carer_name: Optional[str]
+    carer_relationship: Optional[str]
+    carer_contact: Optional[str]
+    seen_version: int
+
+
+def check(session: Session, command: RecordSharing, by: User) -> dict[str, str]:
+    """Shares with the care team: yes or no. A new objection names an agency that exists and is not
+    the recorder's own. A carer needs a name if anything about them is given; each within its length."""
     errors: dict[str, str] = {}
-    clean: dict = {}
-    shares = form.get("shares_with_care_team") or ""
-    if shares not in SHARES:
+    if command.shares_with_care_team is None:
         errors["shares_with_care_team"] = "Select whether the person agrees to share their record with their care team"
-    clean["shares_with_care_team"] = SHARES.get(shares)
-
-    keep: set[int] = set()
-    for raw in form.getlist("keep_objection") if hasattr(form, "getlist") else []:
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-            errors["keep_objection"] = "Select objections from the list"
-            break
-        keep.add(int(raw))
-    clean["keep"] = keep
-
-    new_agency = fields.whole_number(form, "object_to", "Select an agency from the list", errors, required=False)
-    if new_agency is not None:
-        if new_agency >= 2**31 or session.get(Agency, new_agency) is None:
-            errors["object_to"] = "Select an agency from the list"
-            new_agency = None
-        elif new_agency == user.agency_id:
-            errors["object_to"] = "You cannot record an objection to your own agency: ask another agency in the care team to record it"
-            new_agency = None
-    clean["object_to"] = new_agency
-
-    clean["carer_name"] = fields.text(form, "carer_name", "the carer's name", errors, max_length=CARER_NAME_MAX)
-    clean["carer_relationship"] = fields.text(form, "carer_relationship", "the carer's relationship to the person", errors,
-                                              max_length=CARER_RELATIONSHIP_MAX)
-    clean["carer_contact"] = fields.text(form, "carer_contact", "how to contact the carer", errors, max_length=CARER_CONTACT_MAX)
-    if (clean["carer_relationship"] or clean["carer_contact"]) and not clean["carer_name"] and "carer_name" not in errors:
+    agency_id = command.object_to_agency_id
+    if agency_id is not None:
+        if session.get(Agency, agency_id) is None:
+            errors["object_to_agency_id"] = "Select an agency from the list"
+        elif agency_id == by.agency_id:
+            errors["object_to_agency_id"] = ("You cannot record an objection to your own agency: ask another agency in the care "
+                                             "team to record it")
+    for name, label, limit in CARER_FIELDS:
+        message = typed_text.problem(getattr(command, name), label, max_length=limit)
+        if message:
+            errors[name] = message
+    if (command.carer_relationship or command.carer_contact) and not command.carer_name and "carer_name" not in errors:
         errors["carer_name"] = "Enter the carer's name"
-    return clean, errors
+    return errors
 
 
-def save(session: Session, person: Person, clean: dict, user: User, seen_version: int) -> bool:
-    """Record the decisions if nobody changed them since `seen_version` (False if they did);
-    objections not kept are withdrawn, not deleted. Audited; commits."""
+def record(session: Session, person: Person, command: RecordSharing, by: User) -> SaveResult[Consent]:
+    """Record the decisions if nobody recorded them since the version the user saw (a Conflict if
+    someone did); objections not kept are withdrawn, not deleted. Audited; the caller commits."""
+    errors = check(session, command, by)
+    if errors:
+        return SaveResult(errors=errors)
     now = utc_now()
-    values = dict(shares_with_care_team=clean["shares_with_care_team"], carer_name=clean["carer_name"],
-                  carer_relationship=clean["carer_relationship"], carer_contact=clean["carer_contact"],
-                  recorded_by_id=user.id, recorded_at=now)
-    if seen_version == 0:
-        session.add(Consent(person_id=person.id, version=1, **values))
-        try:
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            return False
+    decisions = dict(shares_with_care_team=command.shares_with_care_team, carer_name=command.carer_name,
+                     carer_relationship=command.carer_relationship, carer_contact=command.carer_contact)
+    values = dict(decisions, recorded_by_id=by.id, recorded_at=now)
+    if command.seen_version == 0:
+        saved_id = insert_once(session, Consent, dict(values, person_id=person.id, version=1), unique=["person_id"])
     else:
-        result = session.exec(
-            update(Consent).where(Consent.person_id == person.id).where(Consent.version == seen_version)
-            .values(version=Consent.version + 1, **values)
-        )  # type: ignore[call-overload]
-        if result.rowcount != 1:
-            session.rollback()
-            return False
+        saved_id = session.exec(select(Consent.id).where(Consent.person_id == person.id)).first()
+        if saved_id is not None and not save_if_unchanged(session, Consent, saved_id, command.seen_version, values):
+            saved_id = None
+    if saved_id is None:
+        return SaveResult(conflict=_conflict(session, person, decisions))
+
     standing = session.exec(
         select(ConsentObjection).where(ConsentObjection.person_id == person.id)
         .where(ConsentObjection.withdrawn_at.is_(None))  # type: ignore[union-attr]
     ).all()
-    withdrawn = [o for o in standing if o.id not in clean["keep"]]
+    withdrawn = [o for o in standing if o.id not in command.keep_objection_ids]
     for objection in withdrawn:
-        objection.withdrawn_at, objection.withdrawn_by_id = now, user.id
+        objection.withdrawn_at, objection.withdrawn_by_id = now, by.id
         session.add(objection)
-    added = clean["object_to"] is not None and clean["object_to"] not in {o.agency_id for o in standing if o not in withdrawn}
+    still_standing = {o.agency_id for o in standing if o not in withdrawn}
+    added = command.object_to_agency_id is not None and command.object_to_agency_id not in still_standing
     if added:
-        session.add(ConsentObjection(person_id=person.id, agency_id=clean["object_to"], recorded_by_id=user.id, recorded_at=now))
+        session.add(ConsentObjection(person_id=person.id, agency_id=command.object_to_agency_id, recorded_by_id=by.id,
+                                     recorded_at=now))
+    session.flush()
     audit.record(
-        session, "record_consent", user=user, person_id=person.id, record_type="consent", record_id=person.id,
-        reason=f"shares with care team: {'yes' if clean['shares_with_care_team'] else 'no'}; "
+        session, "record_consent", user=by, person_id=person.id, record_type="consent", record_id=person.id,
+        reason=f"shares with care team: {'yes' if command.shares_with_care_team else 'no'}; "
                f"objections withdrawn: {len(withdrawn)}; objection added: {'yes' if added else 'no'}",
     )
-    session.commit()
-    return True
+    return SaveResult(item=session.get(Consent, saved_id, populate_existing=True))
+
+
+def _conflict(session: Session, person: Person, yours: dict) -> Conflict:
+    """The decisions as someone else recorded them after the user opened the page, and who recorded them."""
+    row = session.exec(select(Consent).where(Consent.person_id == person.id).execution_options(populate_existing=True)).first()
+    if row is None:  # a version was sent for decisions that were never recorded
+        return Conflict(yours, {}, None, None, None, 0)
+    writer = session.get(User, row.recorded_by_id) if row.recorded_by_id else None
+    agency = session.get(Agency, writer.agency_id) if writer else None
+    theirs = {name: getattr(row, name) for name in yours}
+    return Conflict(yours, theirs, writer, agency, row.recorded_at, row.version)

@@ -6,13 +6,16 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import update
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from models import StaffSession, User
 
 # last_seen_at is written at most this often, so reading a page rarely costs a write.
 TOUCH_EVERY = timedelta(seconds=60)
+_TOUCH = "oneplan_staff_session_seen"  # session.info key: (staff session id, when), written at commit
 
 
 def _digest(token: str) -> str:
@@ -29,7 +32,8 @@ def start(session: Session, user: User, now: Optional[datetime] = None) -> str:
 
 def user_for(session: Session, token: Optional[str], idle_minutes: int, now: Optional[datetime] = None) -> Optional[User]:
     """The active user whose live session this is, or None (unknown, ended, idle, or inactive
-    account). An idle session is ended; a live one is marked seen (at most once a minute)."""
+    account). An idle session is ended; a live one is marked seen (at most once a minute), by the
+    caller's commit."""
     if not token or len(token) > 100:
         return None
     now = now or datetime.now(timezone.utc)
@@ -48,29 +52,39 @@ def user_for(session: Session, token: Optional[str], idle_minutes: int, now: Opt
     if not user.is_active or user.locked_at is not None:
         return None
     if now - seen > TOUCH_EVERY:
-        session.exec(update(StaffSession).where(StaffSession.id == staff_session.id).values(last_seen_at=now))  # type: ignore[call-overload]
-        session.commit()
+        session.info[_TOUCH] = (staff_session.id, now)
     return user
 
 
 def end(session: Session, token: Optional[str], because: str, now: Optional[datetime] = None) -> None:
     """End one session (sign-out); the caller commits."""
     if token and len(token) <= 100:
-        _end(session, [StaffSession.token_hash == _digest(token)], because, now, commit=False)
+        _end(session, [StaffSession.token_hash == _digest(token)], because, now)
 
 
 def end_all(session: Session, user_id: int, because: str, now: Optional[datetime] = None) -> None:
     """End every live session of a user (their account was locked or deactivated); the caller commits."""
-    _end(session, [StaffSession.user_id == user_id], because, now, commit=False)
+    _end(session, [StaffSession.user_id == user_id], because, now)
 
 
-def _end(session: Session, where: list, because: str, now: Optional[datetime], commit: bool = True) -> None:
+def _end(session: Session, where: list, because: str, now: Optional[datetime]) -> None:
     session.exec(
         update(StaffSession).where(*where).where(StaffSession.ended_at.is_(None))  # type: ignore[union-attr]
         .values(ended_at=now or datetime.now(timezone.utc), ended_because=because)
     )  # type: ignore[call-overload]
-    if commit:
-        session.commit()
+
+
+@sa_event.listens_for(OrmSession, "before_commit")
+def _write_last_seen(session: OrmSession) -> None:
+    """Mark the session seen as part of the request's own commit (a refused request's too, after its
+    rollback): a page that only reads takes the database's write lock at its end, with its audit
+    events, not from its first query."""
+    if session.get_nested_transaction() is not None:
+        return
+    touch = session.info.pop(_TOUCH, None)
+    if touch is not None:
+        staff_session_id, now = touch
+        session.execute(update(StaffSession).where(StaffSession.id == staff_session_id).values(last_seen_at=now))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -7,12 +7,13 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, request, se
 from sqlmodel import select
 
 from app.db import get_session
-from app.trust import access, accounts, audit, audit_log, break_glass, consent, staff_sessions
+from app.trust import access, accounts, audit, audit_log, break_glass, consent, forms, staff_sessions
+from app.versioned import SaveResult
 from app.web import fields
 from app.web import guard
 from app.web.rendering import render
 from app.work import notifications
-from models import Agency, AuditOutcome, Role
+from models import Agency, AuditOutcome, Consent, Role
 
 bp = Blueprint("trust", __name__)
 
@@ -99,36 +100,27 @@ def sign_in():
     notice = session.pop("signed_out_reason", None)
     if request.method == "GET":
         return render("trust/sign_in.html", notice=notice, form={}, errors={}, next=request.args.get("next", ""))
-    form = request.form
-    errors = {}
-    if not form.get("username", "").strip():
-        errors["username"] = "Enter your username"
-    if not form.get("password"):
-        errors["password"] = "Enter your password"
-    next_url = form.get("next", "")
+    credentials, errors = forms.sign_in(request.form)
+    next_url = request.form.get("next", "")
     if not errors:
         result = accounts.sign_in(
-            get_session(),
-            form["username"],
-            form["password"],
-            hasher=hasher(),
-            max_failures=current_app.config["SIGN_IN_MAX_FAILURES"],
-            lock_seconds=current_app.config["SIGN_IN_LOCK_SECONDS"],
+            get_session(), credentials.username, credentials.password, hasher=hasher(),
+            max_failures=current_app.config["SIGN_IN_MAX_FAILURES"], lock_seconds=current_app.config["SIGN_IN_LOCK_SECONDS"],
             lockout_failures=current_app.config["SIGN_IN_LOCKOUT_FAILURES"],
         )
         if result.user is not None:
             # A fresh session, with a new id, at sign-in: nothing from before carries over.
-            db = get_session()
-            staff_sessions.end(db, session.get("sid"), "signed in again")
+            staff_sessions.end(get_session(), session.get("sid"), "signed in again")
             session.clear()
-            session["sid"] = staff_sessions.start(db, result.user)
+            session["sid"] = staff_sessions.start(get_session(), result.user)
             session["last_seen"] = int(time.time())
             session.permanent = False
             return redirect(_safe_next(next_url))
         errors["username"] = result.message
-    status = 401 if "username" in errors and form.get("password") and form.get("username") else 400
+    # A refused sign-in still commits (below 500): its audit event and the failure count are what it leaves.
+    status = 401 if "username" in errors and credentials.password and credentials.username else 400
     return render(
-        "trust/sign_in.html", form={"username": form.get("username", "")[:64]}, errors=errors, next=next_url, notice=None
+        "trust/sign_in.html", form={"username": credentials.username[:64]}, errors=errors, next=next_url, notice=None
     ), status
 
 
@@ -157,11 +149,11 @@ def request_break_glass(person_id: int):
         return redirect(url_for("care_plan.person", person_id=person.id))
     errors: dict = {}
     if request.method == "POST":
-        clean, errors = break_glass.validate(request.form)
-        if not errors:
-            db = get_session()
-            break_glass.grant(db, g.user, person, clean, current_app.config["BREAK_GLASS_MINUTES"])
+        command, _ = forms.break_glass(request.form)  # every answer reads; the rules are the command's
+        result = break_glass.grant(get_session(), g.user, person, command, current_app.config["BREAK_GLASS_MINUTES"])
+        if result.ok or result.refused:  # refused: the record is open to them already
             return redirect(url_for("care_plan.person", person_id=person.id))
+        errors = forms.errors_for(command, {}, result.errors)
     return render(
         "trust/break_glass.html", person_id=person.id, form=request.form, errors=errors, reasons=access.BREAK_GLASS_REASONS,
         minutes=current_app.config["BREAK_GLASS_MINUTES"],
@@ -180,19 +172,17 @@ def break_glass_reviews():
 def review_break_glass(grant_id: int):
     guard.require("review_break_glass")
     db = get_session()
-    grant = break_glass.grant_for_review(db, g.user, grant_id)
-    if grant is None:
-        abort(404, "There is no break-glass access with that number in your network.")
-    errors: dict = {}
-    note = fields.text(request.form, "review_note", "the review note", errors, max_length=break_glass.REVIEW_NOTE_MAX)
-    if errors:
-        rows = break_glass.reviews(db, g.user)
-        return render("trust/break_glass_reviews.html", rows=rows, reviewed=False, errors={f"review_note-{grant_id}": errors["review_note"]},
+    if break_glass.grant_for_review(db, g.user, grant_id) is None:
+        abort(404, break_glass.NOT_IN_YOUR_NETWORK)
+    command, _ = forms.review_break_glass(request.form, grant_id)  # the note reads as typed; its length is the command's rule
+    result = break_glass.review(db, command, g.user)
+    if result.forbidden:
+        raise access.AccessRefused("review_break_glass", result.forbidden, record_type="access_grant", record_id=grant_id)
+    if result.errors:
+        errors = forms.errors_for(command, {}, result.errors, forms.review_field_ids(grant_id))
+        return render("trust/break_glass_reviews.html", rows=break_glass.reviews(db, g.user), reviewed=False, errors=errors,
                       form=request.form, failed_grant=grant_id), 400
-    if break_glass.mark_reviewed(db, grant, g.user, note):
-        flash("The break-glass access has been marked as reviewed.", "success")
-    else:
-        flash("Someone else had already reviewed that break-glass access.", "success")
+    flash(result.refused or "The break-glass access has been marked as reviewed.", "success")
     return redirect(url_for("trust.break_glass_reviews"))
 
 
@@ -201,8 +191,7 @@ def review_break_glass(grant_id: int):
 @bp.get("/people/<int:person_id>/consent")
 def show_consent(person_id: int):
     person = guard.person_for(person_id, "view_consent")
-    db = get_session()
-    return render("trust/consent.html", person=person, sharing=consent.view(db, person.id),
+    return render("trust/consent.html", person=person, sharing=consent.view(get_session(), person.id),
                   may_change=guard.may_change(person))
 
 
@@ -210,44 +199,33 @@ def show_consent(person_id: int):
 def edit_consent(person_id: int):
     person = guard.person_for(person_id, "view_consent", write=True)
     current = consent.view(get_session(), person.id)
-    return _consent_form(person, current, _consent_values(current), {})
+    return _consent_form(person, current, forms.sharing_values(current), {})
 
 
 @bp.post("/people/<int:person_id>/consent")
 def save_consent(person_id: int):
     person = guard.person_for(person_id, "record_consent", write=True)
     db = get_session()
-    raw = request.form.get("version", "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        abort(400, "The form is missing the version you saw. Reload the page and try again.")
-    clean, errors = consent.validate(db, request.form, g.user)
+    command, parse_errors = forms.record_sharing(request.form)
+    result: SaveResult[Consent]
+    if parse_errors:
+        result = SaveResult(errors=consent.check(db, command, g.user))
+    else:
+        result = consent.record(db, person, command, g.user)
+    if result.ok and not parse_errors:
+        flash("The person's sharing decisions have been recorded.", "success")
+        return redirect(url_for("trust.show_consent", person_id=person.id))
     current = consent.view(db, person.id)
-    if errors:
-        return _consent_form(person, current, request.form, errors, status=400)
-    if not consent.save(db, person, clean, g.user, int(raw)):
-        current = consent.view(db, person.id)
+    if result.conflict:
         return _consent_form(person, current, request.form, {}, status=409, stale=True)
-    flash("The person's sharing decisions have been recorded.", "success")
-    return redirect(url_for("trust.show_consent", person_id=person.id))
-
-
-def _consent_values(current: consent.SharingView) -> dict:
-    recorded = current.consent
-    shares = {True: "yes", False: "no"}.get(current.shares_with_care_team, "")
-    return {
-        "shares_with_care_team": shares,
-        "carer_name": (recorded.carer_name if recorded else "") or "",
-        "carer_relationship": (recorded.carer_relationship if recorded else "") or "",
-        "carer_contact": (recorded.carer_contact if recorded else "") or "",
-        "keep_objection": [str(o.objection.id) for o in current.objections],
-    }
+    errors = forms.errors_for(command, parse_errors, result.errors, forms.SHARING_FIELD_IDS)
+    return _consent_form(person, current, request.form, errors, status=400)
 
 
 def _consent_form(person, current, form, errors, status=200, stale=False):
     agencies = get_session().exec(select(Agency).where(Agency.id != g.user.agency_id).order_by(Agency.name)).all()
-    kept = form.getlist("keep_objection") if hasattr(form, "getlist") else form.get("keep_objection", [])
-    return render("trust/consent_edit.html", person=person, sharing=current, form=form, kept=kept, errors=errors,
-                  agencies=agencies, stale=stale), status
+    return render("trust/consent_edit.html", person=person, sharing=current, form=form, kept=form.getlist("keep_objection"),
+                  errors=errors, agencies=agencies, stale=stale), status
 
 
 # --- Who has looked at the record --------------------------------------------------------
@@ -265,14 +243,8 @@ def role_label(role: str) -> str:
         return role
 
 
-def page_arg() -> int:
-    """The page asked for; anything that is not a small whole number means the first."""
-    raw = request.args.get("page", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 1
-
-
 @bp.get("/people/<int:person_id>/access-log")
 def access_log(person_id: int):
     person = guard.person_for(person_id, "view_access_log", rule=access.access_log_rule)
-    log = audit_log.for_person(get_session(), person.id, page_arg())
+    log = audit_log.for_person(get_session(), person.id, fields.page_number(request.args))
     return render("trust/access_log.html", "log", person=person, log=log)

@@ -4,7 +4,8 @@ import re
 import pytest
 from sqlmodel import func, select
 
-from app.directory import organisations
+from app.directory import forms, organisations
+from app.trust import accounts, audit_log
 from models import Agency, AgencyKind, AuditEvent, AuditOutcome, Network, Profession, Role, User
 from tests import factories
 from tests.conftest import PASSWORD, AuthActions
@@ -398,29 +399,117 @@ def test_every_admin_form_carries_the_csrf_token(client, admin):
 # --- the domain functions, without HTTP -------------------------------------------------
 
 
-def test_validate_new_agency_returns_clean_values(db, world):
-    clean, errors = organisations.validate_new_agency(
-        db, {"name": " Pharmacy Plus ", "kind": "pharmacy", "network_id": str(world.network.id), "phone": " 01924 1 "})
+def test_the_agency_form_reads_into_a_command_the_domain_accepts(db, world):
+    command, errors = forms.new_agency(
+        {"name": " Pharmacy Plus ", "kind": "pharmacy", "network_id": str(world.network.id), "phone": " 01924 1 "})
     assert errors == {}
-    assert clean == {"name": "Pharmacy Plus", "kind": AgencyKind.pharmacy, "network_id": world.network.id, "phone": "01924 1"}
+    assert command == organisations.NewAgency("Pharmacy Plus", AgencyKind.pharmacy, world.network.id, "01924 1")
+    assert organisations.check_new_agency(db, command) == {}
 
 
-def test_a_name_taken_between_the_check_and_the_save_is_refused_and_nothing_is_written(db, world):
-    clean = {"name": "Northgate Surgery", "kind": AgencyKind.voluntary, "network_id": None, "phone": None}
-    with pytest.raises(organisations.DuplicateName):
-        organisations.create_agency(db, clean, world.admin)
+def test_the_agency_command_is_checked_without_any_form(db, world):
+    result = organisations.create_agency(db, organisations.NewAgency(None, AgencyKind.gp_practice, None, "abc"), world.admin)
+    assert result.errors == {
+        "name": "Enter the agency's name",
+        "network_id": "Select the network this GP practice belongs to",
+        "phone": "Phone number must only include numbers and spaces, with an optional + at the start",
+    }
+    db.commit()
+    assert audit_events(db, "create_agency") == []
+
+
+def test_a_name_taken_between_the_check_and_the_save_is_refused_and_nothing_is_written(db, world, monkeypatch):
+    monkeypatch.setattr(organisations, "_name_taken", lambda *args: False)  # someone else added it after the check
+    command = organisations.NewAgency("Northgate Surgery", AgencyKind.voluntary, None, None)
+    result = organisations.create_agency(db, command, world.admin)
+    assert result.errors == {"name": "There is already an agency with that name"} and result.item is None
+    db.commit()
     assert count(db, Agency, Agency.name == "Northgate Surgery") == 1
     assert audit_events(db, "create_agency") == []
 
 
 def test_create_network_writes_the_network_and_its_audit_event_together(db, world):
-    network = organisations.create_network(db, {"name": "Featherstone", "hub_name": "Featherstone Hub"}, world.admin)
+    result = organisations.create_network(db, organisations.NewNetwork("Featherstone", "Featherstone Hub"), world.admin)
+    assert result.ok
+    db.commit()
     [event] = audit_events(db, "create_network")
-    assert event.record_id == str(network.id) and event.detail == "Featherstone"
+    assert event.record_id == str(result.item.id) and event.detail == "Featherstone"
+
+
+def test_a_network_name_taken_between_the_check_and_the_save_is_refused(db, world, monkeypatch):
+    monkeypatch.setattr(organisations, "_name_taken", lambda *args: False)
+    result = organisations.create_network(db, organisations.NewNetwork("Pontefract", "Hub"), world.admin)
+    assert result.errors == {"name": "There is already a network with that name"}
+    db.commit()
+    assert count(db, Network, Network.name == "Pontefract") == 1 and audit_events(db, "create_network") == []
+
+
+def _new_user(world, **changes) -> accounts.NewUser:
+    values = dict(username="hashme", full_name="Hash Me", agency_id=world.nursing.id, role=Role.practitioner,
+                  profession=Profession.gp, network_id=None, password=PASSWORD)
+    return accounts.NewUser(**{**values, **changes})
 
 
 def test_a_user_added_by_the_domain_function_keeps_the_password_hashed(app, db, world):
-    clean = {"username": "hashme", "password": PASSWORD, "full_name": "Hash Me", "agency_id": world.nursing.id,
-             "role": Role.practitioner, "profession": Profession.gp, "network_id": None}
-    user = organisations.add_user(db, clean, app.extensions["oneplan_hasher"], world.admin)
+    result = accounts.create_user(db, _new_user(world), app.extensions["oneplan_hasher"], world.admin)
+    assert result.ok
+    user = result.item
     assert user.password_hash.startswith("$argon2") and PASSWORD not in user.password_hash
+    assert user.is_active and user.failed_sign_ins == 0 and user.created_at is not None
+
+
+def test_the_new_user_command_is_checked_without_any_form(app, db, world):
+    command = _new_user(world, username=" Nurse ", full_name="  ", agency_id=999999, role=Role.network_lead, profession=None,
+                        password="short")
+    result = accounts.create_user(db, command, app.extensions["oneplan_hasher"], world.admin)
+    assert result.errors == {
+        "username": "That username is already taken",
+        "full_name": "Enter the person's full name",
+        "agency_id": "Select an agency",
+        "profession": "Select a profession",
+        "network_id": "Select the network this lead leads",
+        "password": "Password must be 12 characters or more",
+    }
+    db.commit()
+    assert audit_events(db, "create_user") == []
+
+
+def test_a_username_taken_between_the_check_and_the_save_is_refused(app, db, world, monkeypatch):
+    monkeypatch.setattr(accounts, "check_new_user", lambda *args: {})  # someone else took it after the check
+    result = accounts.create_user(db, _new_user(world, username="nurse"), app.extensions["oneplan_hasher"], world.admin)
+    assert result.errors == {"username": "That username is already taken"}
+    db.commit()
+    assert count(db, User, User.username == "nurse") == 1 and audit_events(db, "create_user") == []
+
+
+def test_the_admin_page_and_the_create_user_command_build_the_same_command(world):
+    command, errors = forms.new_user(new_user_form(world, username="Jo.Bloggs", network_id=str(world.network.id)))
+    assert errors == {}
+    # What `flask create-user` builds from its options (app/ops/cli.py), once it has found the ids by name.
+    assert command == accounts.NewUser(username="Jo.Bloggs", full_name="Jo Bloggs", agency_id=world.nursing.id,
+                                       role=Role.practitioner, profession=Profession.district_nurse, network_id=world.network.id,
+                                       password="a long enough password")
+    assert command.login_name == "jo.bloggs"
+
+
+def test_ids_that_name_nothing_are_errors_of_the_user_form(world):
+    command, errors = forms.new_user(new_user_form(world, agency_id="abc", network_id="²"))
+    assert errors == {"agency_id": "Select an agency", "network_id": "Select a network"}
+    assert command.agency_id is None and command.network_id is None
+
+
+def test_the_network_command_is_checked_without_any_form(db, world):
+    result = organisations.create_network(db, organisations.NewNetwork("wakefield NORTH", "h" * 121), world.admin)
+    assert result.errors == {"name": "There is already a network with that name",
+                             "hub_name": "The hub's name must be 120 characters or fewer"}
+
+
+def test_the_audit_filters_are_read_from_the_query_and_narrow_nothing_they_cannot_read():
+    filters, errors = forms.audit_filters({"username": " NURSE ", "action": "break_glass", "outcome": "refused",
+                                           "from-day": "2", "from-month": "7", "from-year": "2025",
+                                           "to-day": "1", "to-month": "7", "to-year": "2025"})
+    assert errors == {"to-day": "The last date must be the same as or after the first date"}
+    assert (filters.username, filters.action, filters.outcome) == ("nurse", "break_glass", AuditOutcome.refused)
+    assert filters.date_to is None and filters.date_from is not None
+    filters, errors = forms.audit_filters({"action": "made_up", "outcome": "maybe"})
+    assert set(errors) == {"action", "outcome"} and filters == audit_log.Filters()

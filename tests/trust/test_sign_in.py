@@ -1,10 +1,10 @@
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from app.trust import accounts
-from models import AuditEvent, AuditOutcome, User
+from app.trust import accounts, staff_sessions
+from models import AuditEvent, AuditOutcome, StaffSession, User
 from tests.conftest import PASSWORD
 from tests.factories import World
 
@@ -150,3 +150,49 @@ def test_the_session_cookie_is_httponly_and_samesite(client, auth, db):
 def test_passwords_are_stored_as_argon2_hashes(db):
     world = World(db)
     assert world.nurse.password_hash.startswith("$argon2id$")
+
+
+# --- the domain leaves the commit to the request ----------------------------------------------
+
+def test_a_failed_sign_in_leaves_its_count_and_audit_event_to_the_callers_commit(app, db):
+    world = World(db)
+    hasher = app.extensions["oneplan_hasher"]
+    result = accounts.sign_in(db, "nurse", "wrong password!!", hasher=hasher, max_failures=5, lock_seconds=60)
+    assert result.user is None and result.message == accounts.GENERIC_FAILURE
+    db.rollback()
+    db.refresh(world.nurse)
+    assert world.nurse.failed_sign_ins == 0 and db.exec(select(AuditEvent)).all() == []
+    accounts.sign_in(db, "nurse", "wrong password!!", hasher=hasher, max_failures=5, lock_seconds=60)
+    db.commit()
+    db.refresh(world.nurse)
+    assert world.nurse.failed_sign_ins == 1 and db.exec(select(AuditEvent)).one().outcome == AuditOutcome.refused
+
+
+def test_a_live_session_is_marked_seen_by_the_callers_commit_only(app, db):
+    world = World(db)
+    token = staff_sessions.start(db, world.nurse, now=datetime.now(timezone.utc) - timedelta(minutes=5))
+    db.commit()
+    row = db.exec(select(StaffSession)).one()
+    before = row.last_seen_at
+    assert staff_sessions.user_for(db, token, idle_minutes=30).id == world.nurse.id
+    with Session(app.extensions["oneplan_engine"]) as other:
+        assert other.exec(select(StaffSession.last_seen_at)).one() == before  # nothing written yet
+    db.commit()
+    db.refresh(row)
+    assert row.last_seen_at > before
+
+
+def test_an_unlock_is_written_by_the_callers_commit(db):
+    world = World(db)
+    world.nurse.locked_at, world.nurse.failed_sign_ins = datetime.now(timezone.utc), 10
+    db.add(world.nurse)
+    db.commit()
+    accounts.unlock(db, world.nurse, world.admin)
+    db.rollback()
+    db.refresh(world.nurse)
+    assert world.nurse.locked_at is not None
+    accounts.unlock(db, world.nurse, world.admin)
+    db.commit()
+    db.refresh(world.nurse)
+    assert world.nurse.locked_at is None and world.nurse.failed_sign_ins == 0
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "unlock_account")).one().user_id == world.admin.id
