@@ -237,7 +237,7 @@ def _conflict(session: Session, row: Any, yours: dict, theirs_of: Any) -> versio
 def tell_team(session: Session, person: Person, by: User, summary: str) -> None:
     """One unread "plan changed" item per member of the care team (the named worker, or the whole
     agency where no one is named), refreshed rather than repeated; never to whoever made the change."""
-    recipients = set()
+    recipients: set[tuple[Optional[int], Optional[int]]] = set()
     for member in care_team.current_members(session, person.id):
         if member.user is not None and member.user.id != by.id:
             recipients.add((member.user.id, None))
@@ -415,6 +415,7 @@ def edit_item(session: Session, plan: CarePlan, person: Person, command: EditIte
     if not checked.ok:
         return checked
     item_type, answers, row = command.item_type, checked.answers, checked.item
+    assert row is not None
     is_action = item_type is PlanItemType.action
     before = snapshot(item_type, row, _action_names(session, row) if is_action else None)
     columns = _columns(item_type, answers)

@@ -142,6 +142,7 @@ def add_item(person_id: int, kind: str):
         return _form_response(person, _record(person), command.item_type, None, need_id=command.need_id, form=request.form,
                               errors={**result.errors, **problems}, status=400)
     added = result.item
+    assert added is not None
     if not is_htmx():
         return redirect(url_for("care_plan.show", person_id=person.id) + f"#{command.item_type.value}-{added.id}")
     record = _record(person)

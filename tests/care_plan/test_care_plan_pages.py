@@ -159,6 +159,16 @@ def test_bad_items_get_a_message_by_the_field_and_nothing_is_added(client, db, w
     assert count(db, CarePlanRevision) == 0
 
 
+def test_a_form_that_cannot_all_be_read_shows_every_problem_at_once(client, db, world, nurse):
+    response = nurse.post(url(world, "/actions"), {"description": "Visit", "owner_agency_id": "not-an-id", "need_id": "x",
+                                                   "start_on-day": "10", "start_on-month": "3", "start_on-year": "2027",
+                                                   "due_on-day": "1", "due_on-month": "3", "due_on-year": "2027"})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "add it to the care team first" in body and "Select a need from this plan" in body and "after the start date" in body
+    assert count(db, CarePlanAction) == 0
+
+
 def test_an_action_for_an_agency_outside_the_care_team_is_refused_until_it_joins(client, db, world, nurse):
     refused = nurse.post(url(world, "/actions"), {"description": "Bath board", "owner_agency_id": world.therapy.id})
     assert refused.status_code == 400 and "add it to the care team" in refused.get_data(as_text=True)

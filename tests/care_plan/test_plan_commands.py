@@ -304,3 +304,52 @@ def test_review_reminders_go_to_the_key_worker_once_per_review_date(db, world):
     db.add(plan)
     db.commit()
     assert workload.remind_reviews(db, world.nurse, date.today()) == 1
+
+
+# --- Commands checked whatever way they come in: no form involved ------------------------------
+
+def test_a_part_command_is_checked_as_a_form_would_be(db, world):
+    result = plans.save_part(db, world.plan, world.person, SavePart("agreement", {
+        "agreed_on": "2026-02-31", "agreed_how": "by_pigeon", "review_due_on": "not a date"}, 0), world.nurse)
+    assert set(result.errors) == {"agreed_on-day", "agreed_how", "review_due_on-day"}
+    assert "must be a real date" in result.errors["agreed_on-day"] and "Select one of the options" in result.errors["agreed_how"]
+    assert plans.save_part(db, world.plan, world.person, SavePart("secrets", {}, 0), world.nurse).errors
+    db.commit()
+    assert db.exec(select(func.count()).select_from(CarePlanRevision)).one() == 0
+
+
+def test_an_item_command_is_checked_whatever_way_it_came_in(db, world):
+    bad = plans.add_item(db, world.plan, world.person, AddItem(PlanItemType.action, {
+        "description": "x" * 5000, "start_on": "2027-03-10", "due_on": "2027-03-01"}, need_id=999999,
+        owner_agency_id=world.social_care.id, owner_user_id=world.ot.id), world.nurse)
+    assert set(bad.errors) == {"description", "due_on-day", "need_id", "owner_user_id"}
+    assert bad.errors["need_id"] == "Select a need from this plan"
+    contact = plans.add_item(db, world.plan, world.person, AddItem(PlanItemType.contact, {"kind": "cousin", "name": None}), world.nurse)
+    assert set(contact.errors) == {"kind", "name"}
+    db.commit()
+    assert db.exec(select(func.count()).select_from(CarePlanRevision)).one() == 0
+
+
+def test_an_item_of_another_plan_cannot_be_changed_or_moved(db, world):
+    from tests.factories import care_plan, person
+
+    other = person(db, world.practice, given_name="Grace")
+    other_plan = care_plan(db, other, world.nurse)
+    goal = plans.add_item(db, other_plan, other, item("goal", goal="Not Ada's", status="active"), world.nurse).item
+    db.commit()
+    assert edit(db, world, goal, 1, goal="Taken over", status="active").refused
+    assert plans.move_action(db, world.plan, world.person, MoveAction(goal.id, handshake.Transition.accept, None, 1), world.nurse).refused
+    db.expire_all()
+    assert db.get(type(goal), goal.id).goal == "Not Ada's"
+
+
+def test_a_conflict_undoes_only_its_own_plan_version_and_keeps_the_requests_other_work(db, world):
+    """Two saves in one transaction, the second stale: the first is kept, the plan history has no gap."""
+    first = plans.save_part(db, world.plan, world.person, SavePart("about_me", {"what_matters": "My cat"}, 0), world.nurse)
+    stale = plans.save_part(db, world.plan, world.person, SavePart("about_me", {"what_matters": "My dog"}, 0), world.social_worker)
+    assert first.ok and stale.conflict is not None and stale.conflict.theirs["what_matters"] == "My cat"
+    assert world.plan.version == 2 and not db.dirty
+    db.commit()
+    db.expire_all()
+    assert db.get(CarePlan, world.plan.id).version == 2
+    assert [r.plan_version for r in db.exec(select(CarePlanRevision))] == [2]
