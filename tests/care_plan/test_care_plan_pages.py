@@ -3,7 +3,7 @@ JavaScript, validation, stale saves, the handshake, "changed since you last look
 changes as seen, history, the person's printed copy, access and audit, and a fixed number of
 queries however big the plan."""
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlmodel import func, select
@@ -14,7 +14,7 @@ from models import (
     ActionStatus, AuditEvent, AuditOutcome, CarePlan, CarePlanAction, CarePlanContact, CarePlanNeed, CarePlanPart, CarePlanRevision,
     CarePlanView, Notification, SuggestionStatus,
 )
-from tests.factories import PlanWorld, team_member
+from tests.factories import PlanWorld
 from tests.care_plan.test_plan_commands import add, edit, mark_seen, move, save_part
 
 BASE = "/people/{}/care-plan"
