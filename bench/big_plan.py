@@ -3,7 +3,6 @@
 pages use (so its revisions, stamps and notifications are real). Made once per district."""
 from flask import Flask
 from sqlmodel import Session, func, select
-from werkzeug.datastructures import MultiDict
 
 NEEDS, ACTIONS = 30, 100
 MARK = "Bench need"
@@ -14,7 +13,7 @@ def ensure(database_url: str) -> int:
     from app import create_app
     from app.care_plan import care_team
     from app.care_plan import commands
-    from models import CarePlanAction, CarePlanNeed, CareTeamMember, Person, User
+    from models import CarePlanAction, CarePlanNeed, CareTeamMember, Person, PlanItemType, User
 
     app: Flask = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench"})
     with app.app_context(), Session(app.extensions["oneplan_engine"], expire_on_commit=False) as session:
@@ -37,11 +36,13 @@ def ensure(database_url: str) -> int:
         needs = []
         with app.test_request_context():
             for n in range(1, NEEDS + 1 - min(have_needs, NEEDS - 1)):
-                result = commands.add_item(session, plan, person, "need", MultiDict({"need": f"{MARK} {n}", "status": "active"}), nurse)
+                result = commands.add_item(session, plan, person, commands.AddItem(
+                    PlanItemType.need, {"need": f"{MARK} {n}", "status": "active"}), nurse)
                 needs.append(result.item.id)
             have_actions = session.exec(select(func.count(CarePlanAction.id)).where(CarePlanAction.care_plan_id == plan.id)).one()
             for n in range(max(ACTIONS - have_actions, 0)):
-                form = MultiDict({"description": f"Bench action {n + 1}: visit and review", "frequency": "Weekly",
-                                  "owner_agency_id": str(agencies[n % len(agencies)]), "need_id": str(needs[n % len(needs)])})
-                commands.add_item(session, plan, person, "action", form, nurse)
+                command = commands.AddItem(PlanItemType.action, {"description": f"Bench action {n + 1}: visit and review", "frequency": "Weekly"},
+                                           need_id=needs[n % len(needs)], owner_agency_id=agencies[n % len(agencies)])
+                commands.add_item(session, plan, person, command, nurse)
+        session.commit()  # the domain flushes; whoever calls it commits
         return person.id

@@ -1,4 +1,5 @@
-"""A person's care team and the summary shown at the top of their record."""
+"""A person's care team and the summary shown at the top of their record: who is in it, who may
+join it, and the commands that add an agency to it or take one out."""
 from dataclasses import dataclass
 from typing import Optional
 
@@ -6,7 +7,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.trust import audit
-from models import OPEN_ACTION_STATUSES, Agency, AgencyKind, CarePlanAction, CareTeamMember, ConsentObjection, Network, Person, User
+from app.versioned import SaveResult
+from models import (
+    OPEN_ACTION_STATUSES, Agency, AgencyKind, CarePlanAction, CareTeamMember, ConsentObjection, Network, Person, Role, User,
+)
 from models.clock import utc_now
 
 
@@ -96,43 +100,57 @@ def agencies_to_add(session: Session, person_id: int, team: list[TeamMember]) ->
     return [a for a in rows if a.id not in left_out]
 
 
-def add_agency(session: Session, person: Person, form, by: User) -> tuple[Optional[CareTeamMember], dict]:
-    """Add an agency to the person's care team with its role (by default what kind of agency it is);
-    it can then own actions in the plan, and its staff can open the record."""
+@dataclass(frozen=True)
+class AddToTeam:
+    """Add an agency to the person's care team, in a role (by default the kind of agency it is)."""
+
+    agency_id: Optional[int]
+    role: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class LeaveTeam:
+    """Take a member (an agency, perhaps a named worker) out of the person's care team."""
+
+    member_id: int
+
+
+def add_to_team(session: Session, person: Person, command: AddToTeam, by: User) -> SaveResult[CareTeamMember]:
+    """An agency that provides care joins the person's care team once, unless the person has objected to
+    sharing with it; it can then own actions in the plan, and its staff can open the record."""
     errors: dict[str, str] = {}
-    raw = (form.get("agency_id") or "").strip()
-    agency = session.get(Agency, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    agency = session.get(Agency, command.agency_id) if command.agency_id is not None else None
     if agency is None or agency.kind is AgencyKind.spa_hub:
         errors["agency_id"] = "Select the agency to add to the care team"
-    role = (form.get("role") or "").strip()
+    role = (command.role or "").strip()
     if len(role) > ROLE_MAX:
         errors["role"] = f"Role in the team must be {ROLE_MAX} characters or fewer"
-    if errors:
-        return None, errors
+    if errors or agency is None:
+        return SaveResult(errors=errors)
     already = session.exec(
         select(CareTeamMember.id).where(CareTeamMember.person_id == person.id, CareTeamMember.agency_id == agency.id,
                                        CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
     ).first()
     if already is not None:
-        return None, {"agency_id": f"{agency.name} is already in the care team"}
+        return SaveResult(errors={"agency_id": f"{agency.name} is already in the care team"})
     if agency.id in objected_agency_ids(session, person.id):
-        return None, {"agency_id": f"{person.given_name} has objected to sharing their record with {agency.name}, so it cannot join the care team"}
+        return SaveResult(errors={
+            "agency_id": f"{person.given_name} has objected to sharing their record with {agency.name}, so it cannot join the care team"})
     member = CareTeamMember(person_id=person.id, agency_id=agency.id, role=role or agency.kind.label)
     session.add(member)
     session.flush()
     audit.record(session, "add_to_care_team", user=by, person_id=person.id, record_type="care_team", record_id=member.id, detail=agency.name)
-    session.commit()
-    return member, {}
+    return SaveResult(item=member)
 
 
-def remove_member(session: Session, person: Person, member_id: int, by: User) -> Optional[str]:
-    """Take an agency out of the care team; None if done, else why not. The key worker stays until a new
-    one is allocated, and an agency keeps its place while it still owns open actions in the plan."""
-    member = session.get(CareTeamMember, member_id) if 0 < member_id < 2**31 else None
+def leave_team(session: Session, person: Person, command: LeaveTeam, by: User) -> SaveResult[CareTeamMember]:
+    """A member leaves the care team (`refused` says why not): the key worker stays until a new one is
+    allocated, and an agency keeps its place while it still owns open actions in the plan."""
+    member = session.get(CareTeamMember, command.member_id)
     if member is None or member.person_id != person.id or member.left_at is not None:
-        return "That agency is no longer in the care team."
+        return SaveResult(refused="That agency is no longer in the care team.")
     if member.is_key_worker:
-        return "The key worker's agency stays in the care team until a new key worker is allocated."
+        return SaveResult(refused="The key worker's agency stays in the care team until a new key worker is allocated.")
     others = session.exec(
         select(func.count(CareTeamMember.id)).where(CareTeamMember.person_id == person.id, CareTeamMember.agency_id == member.agency_id,
                                                    CareTeamMember.left_at.is_(None), CareTeamMember.id != member.id)  # type: ignore[union-attr]
@@ -143,13 +161,27 @@ def remove_member(session: Session, person: Person, member_id: int, by: User) ->
     ).one()
     if open_actions and not others:
         agency = session.get(Agency, member.agency_id)
-        return (f"{agency.name if agency else 'This agency'} still has {open_actions} open "
-                f"{'action' if open_actions == 1 else 'actions'} in the care plan. Cancel them or give them to another agency first.")
+        return SaveResult(refused=(
+            f"{agency.name if agency else 'This agency'} still has {open_actions} open "
+            f"{'action' if open_actions == 1 else 'actions'} in the care plan. Cancel them or give them to another agency first."))
     member.left_at = utc_now()
     session.add(member)
     audit.record(session, "remove_from_care_team", user=by, person_id=person.id, record_type="care_team", record_id=member.id)
-    session.commit()
-    return None
+    return SaveResult(item=member)
+
+
+def team_staff(session: Session, team: list[TeamMember]) -> dict[int, list[User]]:
+    """Active practitioners of each agency in the care team: who can be named on an action (one query)."""
+    agency_ids = {m.agency.id for m in team}
+    if not agency_ids:
+        return {}
+    staff: dict[int, list[User]] = {}
+    for user in session.exec(
+        select(User).where(User.agency_id.in_(agency_ids), User.is_active.is_(True), User.role == Role.practitioner)  # type: ignore[attr-defined,union-attr]
+        .order_by(User.full_name)
+    ):
+        staff.setdefault(user.agency_id, []).append(user)
+    return staff
 
 
 def network_caseload_count(session: Session, network_id: int) -> int:

@@ -27,6 +27,20 @@ class Transition(str, enum.Enum):
     complete = "complete"
     cancel = "cancel"
 
+    @property
+    def rule(self) -> "Rule":
+        return RULES[self]
+
+    @property
+    def needs_reason(self) -> bool:
+        """Declining and cancelling ask why first."""
+        return RULES[self].needs_reason
+
+    @property
+    def button(self) -> str:
+        """What the button (or link) that makes this move says."""
+        return RULES[self].button
+
 
 OWNER = "owner"
 OWNER_KEY_WORKER_OR_REQUESTER = "owner, key worker or requester"

@@ -10,7 +10,7 @@ from typing import Optional
 from sqlalchemy import func, insert, select, text, update
 from sqlmodel import Session
 
-from app.care_plan import commands
+from app.care_plan import read_model
 from models import (
     ActionStatus, Agency, AgencyKind, Assessment, AssessmentSection, CarePlan, CarePlanAction, CarePlanContact, CarePlanGoal,
     CarePlanNeed, CarePlanPart, CarePlanRevision, CareTeamMember, Notification, Person, SuggestedNeed, User,
@@ -169,7 +169,7 @@ class _Plan:
                                 "review_due_on": review.isoformat()} if agreed else {}
         self.review_due_on = review if agreed else None
         self.agreed_on = agreed_on if agreed else None
-        for section in commands.parts().sections:
+        for section in read_model.parts().sections:
             values = answers[section.key]
             self.ids["part"] += 1
             if section.key == "agreement" and values:

@@ -3,7 +3,8 @@ from datetime import date, timezone
 from zoneinfo import ZoneInfo
 
 from app.forms import answers
-from models import ActionStatus, AssessmentStatus, PlanItemType, SuggestionStatus, TriageDecision
+from app.care_plan.handshake import Transition
+from models import ActionStatus, AssessmentStatus, ContactKind, GoalStatus, NeedStatus, PlanItemType, SuggestionStatus, TriageDecision
 
 ENGLAND = ZoneInfo("Europe/London")
 
@@ -54,7 +55,8 @@ def options(items, selected=None, text=None) -> list[dict]:
 def init_app(app) -> None:
     app.add_template_global(answers.answer_text, "answer_text")
     # The vocabularies templates compare against, so no template spells a status as a bare string.
-    for vocabulary in (ActionStatus, AssessmentStatus, PlanItemType, SuggestionStatus, TriageDecision):
+    for vocabulary in (ActionStatus, AssessmentStatus, ContactKind, GoalStatus, NeedStatus, PlanItemType, SuggestionStatus, TriageDecision,
+                       Transition):
         app.add_template_global(vocabulary, vocabulary.__name__)
     app.add_template_filter(long_date)
     app.add_template_filter(age)

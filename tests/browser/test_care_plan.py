@@ -1,6 +1,6 @@
 """The shared care plan in a real browser: the key worker builds it from the assessment, a second
-agency accepts its action from its worklist, the key worker sees the change marked, and the
-person's copy prints; two people saving the same part lose nothing; and it all works from the
+agency accepts its action from its worklist, the key worker sees the change marked until she marks
+it seen, and the person's copy prints; two people saving the same part lose nothing; and it all works from the
 keyboard and without JavaScript."""
 import pytest
 from playwright.sync_api import expect
@@ -57,6 +57,11 @@ def test_the_key_worker_builds_the_plan_and_another_agency_takes_on_its_action(d
     expect(page.locator("#part-contingency")).to_contain_text("District nurses, 01632 960 123")
     assert_accessible(page)
 
+    # She marks the plan as seen, so what others change from now on is marked for her.
+    page.get_by_role("button", name="Mark the plan as seen").click()
+    expect(page.get_by_text("Marked as seen.")).to_be_visible()
+    expect(page.get_by_role("button", name="Mark the plan as seen")).to_have_count(0)
+
     # The social worker accepts it from their worklist, without leaving the list.
     context, other, watch = _new_page(browser)
     browser_watch.append(watch)
@@ -81,6 +86,14 @@ def test_the_key_worker_builds_the_plan_and_another_agency_takes_on_its_action(d
     expect(action).to_contain_text("Changed since you last looked")
     expect(action).to_contain_text(f"Last changed by {social_worker.full_name}, {world.social_care.name}")
     expect(page.get_by_text("1 thing has changed since you last looked.")).to_be_visible()
+    page.reload()  # reading it again leaves the marks
+    expect(page.get_by_text("1 thing has changed since you last looked.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Mark these changes as seen").click()
+    expect(page.get_by_text("Marked as seen.")).to_be_visible()
+    expect(page.locator(".app-plan-item").filter(has_text="Arrange a pendant alarm")).not_to_contain_text("Changed since you last looked")
+    page.reload()
+    expect(page.get_by_text("changed since you last looked.")).to_have_count(0)
 
     # The person's copy: plain, who to call first at the top.
     page.get_by_role("link", name="Ada's copy, to print").click()
@@ -166,15 +179,16 @@ def test_the_care_team_history_and_network_pages_pass_the_accessibility_check(db
     from datetime import date, timedelta
 
     from app.care_plan import commands
-    from models import CarePlan
+    from models import CarePlan, PlanItemType
 
     world = PlanWorld(db)
     plan = db.get(CarePlan, world.plan.id)
     plan.review_due_on = date.today() - timedelta(days=10)
     db.add(plan)
     db.commit()
-    commands.add_item(db, world.plan, world.person, "action",
-                              MultiDict({"description": "Care Act assessment", "owner_agency_id": str(world.social_care.id)}), world.nurse)
+    commands.add_item(db, world.plan, world.person, commands.AddItem(PlanItemType.action, {"description": "Care Act assessment"},
+                                                                     owner_agency_id=world.social_care.id), world.nurse)
+    db.commit()
     sign_in(page, live_server, "nurse")
     page.goto(f"{live_server}/people/{world.person.id}/team")
     expect(page.get_by_role("heading", level=1, name="Care team")).to_be_visible()

@@ -1,19 +1,21 @@
 """The shared care plan over HTTP: the page and its fragments, editing in place with and without
-JavaScript, validation, stale saves, the handshake, "changed since you last looked", history, the
-person's printed copy, access and audit, and a fixed number of queries however big the plan."""
-from datetime import date, timedelta
+JavaScript, validation, stale saves, the handshake, "changed since you last looked" and marking
+changes as seen, history, the person's printed copy, access and audit, and a fixed number of
+queries however big the plan."""
+import re
+from datetime import date
 
 import pytest
 from sqlmodel import func, select
+from werkzeug.datastructures import MultiDict
 
 from app.care_plan import handshake
-from app.care_plan import commands as plans
 from models import (
     ActionStatus, AuditEvent, AuditOutcome, CarePlan, CarePlanAction, CarePlanContact, CarePlanNeed, CarePlanPart, CarePlanRevision,
-    Notification,
+    CarePlanView, Notification, SuggestionStatus,
 )
-from tests.factories import PlanWorld, team_member
-from tests.care_plan.test_plan_commands import add, form
+from tests.factories import PlanWorld
+from tests.care_plan.test_plan_commands import add, edit, mark_seen, move, save_part
 
 BASE = "/people/{}/care-plan"
 HTMX = {"HX-Request": "true"}
@@ -43,8 +45,19 @@ def test_the_plan_page_shows_every_part_and_its_view_is_audited(client, db, worl
     for heading in ("About me", "Needs, goals and actions", "Contingency and crisis plan", "Advance care preferences", "Contacts",
                     "Agreement and review"):
         assert heading in body
-    assert "Not yet agreed" in body and "first time you have opened this plan" in body
+    assert "Not yet agreed" in body and "You have not marked this plan as seen yet" in body and "Mark the plan as seen" in body
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "view_care_plan", AuditEvent.user_id == world.nurse.id)).first()
+
+
+def test_reading_the_plan_writes_nothing_but_its_audit_event(client, db, world, nurse):
+    def rows():
+        db.expire_all()
+        return {model.__name__: count(db, model) for model in (CarePlan, CarePlanPart, CarePlanRevision, CarePlanView, Notification)}
+
+    before = rows()
+    for tail in ("", "/history", "/print", "/parts/about_me/edit", "/goals/new"):
+        assert client.get(url(world, tail)).status_code == 200
+    assert rows() == before
 
 
 def test_someone_with_no_plan_yet_gets_one_started_by_the_care_team(client, auth, db):
@@ -146,6 +159,16 @@ def test_bad_items_get_a_message_by_the_field_and_nothing_is_added(client, db, w
     assert count(db, CarePlanRevision) == 0
 
 
+def test_a_form_that_cannot_all_be_read_shows_every_problem_at_once(client, db, world, nurse):
+    response = nurse.post(url(world, "/actions"), {"description": "Visit", "owner_agency_id": "not-an-id", "need_id": "x",
+                                                   "start_on-day": "10", "start_on-month": "3", "start_on-year": "2027",
+                                                   "due_on-day": "1", "due_on-month": "3", "due_on-year": "2027"})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "add it to the care team first" in body and "Select a need from this plan" in body and "after the start date" in body
+    assert count(db, CarePlanAction) == 0
+
+
 def test_an_action_for_an_agency_outside_the_care_team_is_refused_until_it_joins(client, db, world, nurse):
     refused = nurse.post(url(world, "/actions"), {"description": "Bath board", "owner_agency_id": world.therapy.id})
     assert refused.status_code == 400 and "add it to the care team" in refused.get_data(as_text=True)
@@ -157,7 +180,9 @@ def test_an_action_for_an_agency_outside_the_care_team_is_refused_until_it_joins
 def test_the_owning_agency_accepts_and_completes_an_action_and_the_key_worker_sees_it_marked(client, auth, db, world):
     action = add(db, world, "action", description="Care Act assessment", owner_agency_id=world.social_care.id)
     auth.sign_in("nurse")
-    assert "Care Act assessment" in client.get(url(world)).get_data(as_text=True)  # the key worker has looked
+    page = client.get(url(world)).get_data(as_text=True)
+    assert "Care Act assessment" in page
+    assert auth.post(url(world, "/seen"), {"version": _shown_version(page)}).status_code == 302  # the key worker has looked
     auth.sign_out()
     auth.sign_in("socialworker")
     page = client.get(url(world)).get_data(as_text=True)
@@ -170,8 +195,62 @@ def test_the_owning_agency_accepts_and_completes_an_action_and_the_key_worker_se
     auth.sign_in("nurse")
     body = client.get(url(world)).get_data(as_text=True)
     assert "Changed since you last looked" in body and "Last changed by Staff Member" in body and world.social_care.name in body
+    assert "1 thing has changed since you last looked" in body and "Mark these changes as seen" in body
+
+
+def _shown_version(page: str) -> str:
+    """The plan version a page showed, as its "mark as seen" form sends it."""
+    form = page[page.index('/care-plan/seen"'):]
+    return re.search(r'name="version" value="(\d+)"', form).group(1)
+
+
+def test_reading_the_plan_again_leaves_the_changes_marked_until_they_are_marked_seen(client, auth, db, world):
+    mark_seen(db, world, world.nurse)
+    add(db, world, "goal", goal="Walk to the shop", status="proposed", by=world.social_worker)
+    auth.sign_in("nurse")
+    first = client.get(url(world)).get_data(as_text=True)
+    assert "1 thing has changed since you last looked" in first
+    again = client.get(url(world)).get_data(as_text=True)
+    assert "1 thing has changed since you last looked" in again and "Changed since you last looked</strong>" in again
+    seen = auth.post(url(world, "/seen"), {"version": _shown_version(again)}, headers=HTMX)
+    assert seen.status_code == 200
+    fragment = seen.get_data(as_text=True)
+    assert "<html" not in fragment and 'id="plan"' in fragment and "Marked as seen" in fragment
+    assert "Changed since you last looked</strong>" not in fragment and "changed since you last looked." not in fragment
+    later = client.get(url(world)).get_data(as_text=True)
+    assert "Changed since you last looked</strong>" not in later and "Mark these changes as seen" not in later
+
+
+def test_marking_an_older_page_seen_does_not_hide_newer_changes(client, auth, db, world):
+    mark_seen(db, world, world.nurse)
+    older = add(db, world, "goal", goal="Walk to the shop", status="proposed", by=world.social_worker)
+    auth.sign_in("nurse")
+    shown = _shown_version(client.get(url(world)).get_data(as_text=True))
+    newer = add(db, world, "goal", goal="Sleep through the night", status="proposed", by=world.social_worker)  # while the page was open
+    plain = auth.post(url(world, "/seen"), {"version": shown})
+    assert plain.status_code == 302 and "notice=changes-seen" in plain.headers["Location"]
+    body = client.get(url(world)).get_data(as_text=True)
     assert "1 thing has changed since you last looked" in body
-    assert "Changed since you last looked" not in client.get(url(world)).get_data(as_text=True)
+    assert "Changed since you last looked" in _goal(body, newer) and "Changed since you last looked" not in _goal(body, older)
+    assert auth.post(url(world, "/seen"), {}).status_code == 400  # which version was seen must be said
+
+
+def _goal(page: str, goal) -> str:
+    start = page.index(f'id="goal-{goal.id}"')
+    return page[start:page.index("</div>", start)]
+
+
+def test_the_network_lead_marks_changes_seen_for_themselves_only(client, auth, db, world):
+    mark_seen(db, world, world.nurse)
+    mark_seen(db, world, world.lead)
+    add(db, world, "goal", goal="Walk to the shop", status="proposed", by=world.social_worker)
+    auth.sign_in("lead")
+    page = client.get(url(world)).get_data(as_text=True)
+    assert auth.post(url(world, "/seen"), {"version": _shown_version(page)}).status_code == 302
+    assert "changed since you last looked" not in client.get(url(world)).get_data(as_text=True)
+    auth.sign_out()
+    auth.sign_in("nurse")
+    assert "1 thing has changed since you last looked" in client.get(url(world)).get_data(as_text=True)
 
 
 def test_someone_who_is_not_the_owner_cannot_accept_and_the_refusal_is_audited(client, db, world, nurse):
@@ -198,8 +277,7 @@ def test_declining_without_a_reason_asks_for_one_and_a_stale_move_is_refused(cli
 
 def test_a_stale_item_save_is_refused_with_both_versions(client, db, world, nurse):
     goal = add(db, world, "goal", goal="Walk to the shop", status="proposed", by=world.social_worker)
-    plans.edit_item(db, world.plan, world.person, "goal", goal, form(goal="Walk to the shop by spring", status="active"),
-                    world.social_worker, 1)
+    edit(db, world, goal, 1, by=world.social_worker, goal="Walk to the shop by spring", status="active")
     stale = nurse.post(url(world, f"/goals/{goal.id}"), {"goal": "Walk to church", "status": "proposed", "version": "1"}, headers=HTMX)
     assert stale.status_code == 409
     body = stale.get_data(as_text=True)
@@ -233,7 +311,7 @@ def test_suggested_needs_are_adopted_in_the_key_workers_words_or_set_aside(clien
     assert db.exec(select(CarePlanNeed)).one().need == "Help to stop falling"
     assert nurse.post(url(world, f"/suggestions/{suggestions[1].id}/dismiss")).status_code == 302
     db.expire_all()
-    assert [s.status for s in db.exec(select(SuggestedNeed).order_by(SuggestedNeed.id))] == ["adopted", "dismissed"]
+    assert [s.status for s in db.exec(select(SuggestedNeed).order_by(SuggestedNeed.id))] == [SuggestionStatus.adopted, SuggestionStatus.dismissed]
     assert "Suggested by the assessment" not in client.get(url(world)).get_data(as_text=True)
 
 
@@ -249,7 +327,7 @@ def test_contacts_are_removed_but_kept_for_the_history(client, db, world, nurse)
 
 def test_history_lists_every_change_and_a_revision_shows_what_changed(client, db, world, nurse):
     action = add(db, world, "action", description="Care Act assessment", owner_agency_id=world.social_care.id)
-    plans.respond(db, world.plan, world.person, action, handshake.Transition.accept, None, world.social_worker, 1)
+    move(db, world, action, handshake.Transition.accept, world.social_worker, 1)
     history = client.get(url(world, "/history")).get_data(as_text=True)
     assert "Action added: Care Act assessment" in history and "Action accepted by Adult Social Care" in history
     latest = db.exec(select(CarePlanRevision).order_by(CarePlanRevision.plan_version.desc())).first()
@@ -259,8 +337,7 @@ def test_history_lists_every_change_and_a_revision_shows_what_changed(client, db
 
 
 def test_the_persons_copy_is_plain_and_puts_who_to_call_first(client, db, world, nurse):
-    plans.save_part(db, world.plan, world.person, "contingency", form(call_first="District nurses, 01632 960 123",
-                                                                      early_warning_signs="More breathless than usual"), world.nurse, 0)
+    save_part(db, world, "contingency", 0, call_first="District nurses, 01632 960 123", early_warning_signs="More breathless than usual")
     add(db, world, "contact", kind="personal", name="Karen", relationship="Daughter", phone="07700 900123", out_of_hours="yes")
     add(db, world, "action", description="Morning call to help me wash", owner_agency_id=world.social_care.id)
     body = client.get(url(world, "/print")).get_data(as_text=True)

@@ -74,7 +74,7 @@ def test_the_network_lead_sees_the_team_but_cannot_change_it(client, auth, world
 
 def test_an_agency_the_person_objected_to_cannot_join_or_be_given_actions(client, auth, db, world):
     from models import ConsentObjection
-    from tests.care_plan.test_plan_commands import form
+    from tests.care_plan.test_plan_commands import item
     from app.care_plan import commands
 
     db.add(ConsentObjection(person_id=world.person.id, agency_id=world.therapy.id, recorded_by_id=world.nurse.id))
@@ -85,6 +85,6 @@ def test_an_agency_the_person_objected_to_cannot_join_or_be_given_actions(client
     assert f">{world.therapy.name} (" not in page  # not offered
     refused = auth.post(team(world), {"agency_id": world.therapy.id})
     assert refused.status_code == 400 and "has objected to sharing their record" in refused.get_data(as_text=True)
-    result = commands.add_item(db, world.plan, world.person, "action",
-                                       form(description="Visit", owner_agency_id=world.social_care.id), world.nurse)
+    result = commands.add_item(db, world.plan, world.person, item("action", description="Visit", owner_agency_id=world.social_care.id),
+                               world.nurse)
     assert "owner_agency_id" in result.errors  # in the team still, but objected to: no actions for it

@@ -13,12 +13,11 @@ import pytest
 from flask import url_for
 from sqlmodel import func, select
 
-from werkzeug.datastructures import MultiDict
-
 from app.trust import api_tokens
 from app.care_plan import commands
+from app.care_plan.commands import AddItem
 from app.front_door import clocks
-from models import AccessGrant, AuditEvent, AuditOutcome, CarePlanRevision, CareTeamMember, Referral, ReferralStatus, Urgency
+from models import AccessGrant, AuditEvent, AuditOutcome, CarePlanRevision, CareTeamMember, PlanItemType, Referral, ReferralStatus, Urgency
 from tests.conftest import FIGURES, AuthActions
 from tests.factories import World, care_plan
 
@@ -53,6 +52,8 @@ RULES = {
     # Triage is the SPA's, and only while it can open the record (the world's referral is closed).
     "front_door.decide": {"POST": {}},
     "front_door.close": {"POST": {}},
+    # Marking the plan's changes as seen is the reader's own place in it, not a change to the record.
+    "care_plan.mark_seen": {"POST": READ},
 }
 
 
@@ -106,10 +107,12 @@ def world(db):
     db.commit()
     # A care plan with one of everything, so its addresses reach their handlers rather than a 404.
     plan = care_plan(db, world.person, world.nurse)
-    goal = commands.add_item(db, plan, world.person, "goal", MultiDict({"goal": "Walk to the shop", "status": "active"}), world.nurse).item
-    action = commands.add_item(db, plan, world.person, "action", MultiDict({"description": "Visit",
-                                       "owner_agency_id": str(world.nursing.id)}), world.nurse).item
-    contact = commands.add_item(db, plan, world.person, "contact", MultiDict({"kind": "personal", "name": "Karen"}), world.nurse).item
+    goal = commands.add_item(db, plan, world.person, AddItem(PlanItemType.goal, {"goal": "Walk to the shop", "status": "active"}),
+                             world.nurse).item
+    action = commands.add_item(db, plan, world.person, AddItem(PlanItemType.action, {"description": "Visit"}, owner_agency_id=world.nursing.id),
+                               world.nurse).item
+    contact = commands.add_item(db, plan, world.person, AddItem(PlanItemType.contact, {"kind": "personal", "name": "Karen"}), world.nurse).item
+    db.commit()
     revision = db.exec(select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id)).first()
     member = db.exec(select(CareTeamMember).where(CareTeamMember.person_id == world.person.id)).first()
     world.samples = {"item_id": goal.id, "action_id": action.id, "contact_id": contact.id, "revision_id": revision.id,

@@ -243,15 +243,14 @@ def test_concurrent_editors_lose_no_update_and_see_no_server_error(app, db, guni
 def test_fifty_editors_of_different_goals_in_one_plan_all_land_in_one_numbered_history(app, db, gunicorn):
     """The other half of sharing one plan: people changing different things at once never refuse
     each other, yet every change takes its own number in the plan's one history."""
-    from werkzeug.datastructures import MultiDict
-
     from app.care_plan import commands
-    from models import CarePlanGoal
+    from models import CarePlanGoal, PlanItemType
 
     world = World(db)
     plan = factories.care_plan(db, world.person, world.nurse)
-    goals = [commands.add_item(db, plan, world.person, "goal", MultiDict({"goal": f"Goal {n}", "status": "proposed"}),
-                                       world.nurse).item.id for n in range(EDITORS)]
+    goals = [commands.add_item(db, plan, world.person, commands.AddItem(PlanItemType.goal, {"goal": f"Goal {n}", "status": "proposed"}),
+                               world.nurse).item.id for n in range(EDITORS)]
+    db.commit()
     editors = [factories.user(db, world.nursing, username=f"goaleditor{n:02d}") for n in range(EDITORS)]
     clients = []
     for editor in editors:

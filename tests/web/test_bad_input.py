@@ -14,13 +14,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import JSON, String, Text, func, or_, select as sa_select
 from sqlmodel import SQLModel, select
 
-from werkzeug.datastructures import MultiDict
-
 from app.web import fields
 from app.care_plan import commands
+from app.care_plan.commands import AddItem
 from app.assessment import service
 from app.front_door import clocks
-from models import AccessGrant, Referral, ReferralStatus, Urgency
+from models import AccessGrant, PlanItemType, Referral, ReferralStatus, Urgency
 from tests.conftest import FIGURES, AuthActions
 from tests import factories
 from tests.factories import World
@@ -199,10 +198,12 @@ def world(db):
     db.commit()
     # A care plan with one of everything, so the crawl reaches every form the plan has.
     plan = factories.care_plan(db, world.person, world.nurse)
-    for item_type, values in (("need", {"need": "Help with washing", "status": "active"}), ("goal", {"goal": "Walk again", "status": "active"}),
-                              ("action", {"description": "Visit", "owner_agency_id": str(world.nursing.id)}),
-                              ("contact", {"kind": "personal", "name": "Karen"})):
-        assert commands.add_item(db, plan, world.person, item_type, MultiDict(values), world.nurse).ok
+    for command in (AddItem(PlanItemType.need, {"need": "Help with washing", "status": "active"}),
+                    AddItem(PlanItemType.goal, {"goal": "Walk again", "status": "active"}),
+                    AddItem(PlanItemType.action, {"description": "Visit"}, owner_agency_id=world.nursing.id),
+                    AddItem(PlanItemType.contact, {"kind": "personal", "name": "Karen"})):
+        assert commands.add_item(db, plan, world.person, command, world.nurse).ok
+    db.commit()
     return world
 
 

@@ -20,8 +20,7 @@ def world(db):
 
 
 def due(days: int) -> dict:
-    day = date.today() + timedelta(days=days)
-    return {"due_on-day": day.day, "due_on-month": day.month, "due_on-year": day.year}
+    return {"due_on": date.today() + timedelta(days=days)}
 
 
 def test_my_agencys_open_actions_are_listed_overdue_first_then_soonest_due(client, auth, db, world):

@@ -1,0 +1,397 @@
+"""The shared care plan as a user sees it: its parts and items, who last changed each and whether
+that was since this user last marked the plan as seen, the handshake moves open to them, and the
+plan's history with what each change changed. Reading only: everything that changes the plan is
+in app/care_plan/commands.py.
+
+Its own parts (about me, contingency, advance care, agreement) are answers to the questions in
+app/data/care_plan_parts.json; needs, goals, actions and contacts are rows whose forms are in
+app/data/care_plan_items.json.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Optional, Union
+
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from app.care_plan import care_team, handshake
+from app.care_plan.care_team import TeamMember
+from app.config import DATA
+from app.forms import revisions
+from app.forms.answers import answer_text
+from app.forms.questions import Section, Template, load_template
+from models import (
+    ActionStatus, Agency, Assessment, AssessmentSection, CarePlan, CarePlanAction, CarePlanContact, CarePlanGoal, CarePlanNeed,
+    CarePlanPart, CarePlanRevision, CarePlanView, ContactKind, GoalStatus, NeedStatus, PlanItemType, SuggestedNeed, SuggestionStatus,
+    User,
+)
+
+PARTS_FILE = DATA / "care_plan_parts.json"
+ITEMS_FILE = DATA / "care_plan_items.json"
+AGREEMENT = "agreement"
+
+PlanItem = Union[CarePlanNeed, CarePlanGoal, CarePlanAction, CarePlanContact]
+ITEM_MODELS: dict[PlanItemType, type] = {
+    PlanItemType.need: CarePlanNeed, PlanItemType.goal: CarePlanGoal, PlanItemType.action: CarePlanAction,
+    PlanItemType.contact: CarePlanContact,
+}
+# The item's words that name it in the history and in messages.
+TITLES = {PlanItemType.need: "need", PlanItemType.goal: "goal", PlanItemType.action: "description", PlanItemType.contact: "name"}
+# Answers stored as one of these enums in an item's column.
+ENUMS = {(PlanItemType.need, "status"): NeedStatus, (PlanItemType.goal, "status"): GoalStatus,
+         (PlanItemType.contact, "kind"): ContactKind}
+# What an action's revision holds beyond its form: who it is assigned to and where it stands.
+ACTION_EXTRAS = {"owner": "Assigned to", "owner_user": "Named practitioner", "status": "Status", "status_reason": "Reason given"}
+EXTRA_LABELS = {**ACTION_EXTRAS, "removed": "Removed from the plan", "from_assessment": "From the assessment"}
+
+
+@lru_cache(maxsize=1)
+def parts() -> Template:
+    """The plan's own parts, loaded once and schema-checked."""
+    return load_template(PARTS_FILE)
+
+
+@lru_cache(maxsize=1)
+def item_forms() -> Template:
+    """The forms for needs, goals, actions and contacts, loaded once and schema-checked."""
+    return load_template(ITEMS_FILE, keys_unique=False)
+
+
+def item_form(item_type: PlanItemType) -> Section:
+    """The questions of a need's, goal's, action's or contact's form."""
+    return item_forms().section(item_type.value)
+
+
+def plan_for(session: Session, person_id: int) -> Optional[CarePlan]:
+    """The person's care plan, if they have one."""
+    return session.exec(select(CarePlan).where(CarePlan.person_id == person_id)).first()
+
+
+def item(session: Session, plan: CarePlan, item_type: PlanItemType, item_id: int) -> Optional[Any]:
+    """One need, goal, action or contact of this plan, or None (also when it is another plan's)."""
+    row = session.get(ITEM_MODELS[item_type], item_id)
+    return row if row is not None and row.care_plan_id == plan.id else None
+
+
+def title(item_type: PlanItemType, row: Any) -> str:
+    """What names an item in the history and in messages, cut to 80 characters."""
+    value = getattr(row, TITLES[item_type]) or ""
+    return value if len(value) <= 80 else value[:79] + "…"
+
+
+def snapshot(item_type: PlanItemType, row: Any, names: Optional[dict] = None) -> dict:
+    """An item as its form's answers (dates as ISO text, choices as their values), plus, for an
+    action, who it is assigned to and where it stands: what a revision keeps and a conflict shows."""
+    values: dict[str, Any] = {}
+    for question in item_form(item_type).questions:
+        value = getattr(row, question.key)
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, bool):
+            value = "yes" if value else "no"
+        elif hasattr(value, "value"):
+            value = value.value
+        values[question.key] = value
+    if item_type is PlanItemType.action:
+        names = names or {}
+        values.update(owner=names.get("owner"), owner_user=names.get("owner_user"), status=row.status.value,
+                      status_reason=row.status_reason)
+    return values
+
+
+def no_longer_changeable(action: CarePlanAction) -> Optional[str]:
+    """Why a done or cancelled action can no longer be changed, in words for the page; None if it can be."""
+    if action.status not in handshake.FINAL:
+        return None
+    return f"This action is {action.status.label.lower()}, so it can no longer be changed. Add a new action instead."
+
+
+def actor(user: User, action: CarePlanAction, team: list[TeamMember]) -> handshake.Actor:
+    """What this user is to the action: its owning agency, the person's key worker, who asked for it."""
+    return handshake.Actor(
+        is_owner=user.agency_id == action.owner_agency_id,
+        is_key_worker=any(m.is_key_worker and m.user is not None and m.user.id == user.id for m in team),
+        is_requester=action.requested_by_id == user.id,
+    )
+
+
+# Answers the person already gave in the single assessment, offered when a part of the plan that asks
+# the same is still empty: they tell their story once. part -> question -> (assessment section, question).
+FROM_ASSESSMENT = {"about_me": {"what_matters": ("perspective", "what_matters"), "communication": ("senses", "communication_needs")}}
+
+
+def from_assessment(session: Session, person_id: int, part: "PartView") -> dict:
+    """What the assessment already says for this part's unanswered questions (one query, or none)."""
+    wanted = {q: source for q, source in FROM_ASSESSMENT.get(part.section.key, {}).items() if not part.answers.get(q)}
+    if not wanted:
+        return {}
+    sections = {section for section, _ in wanted.values()}
+    found = dict(session.exec(
+        select(AssessmentSection.section_key, AssessmentSection.answers).join(Assessment, Assessment.id == AssessmentSection.assessment_id)
+        .where(Assessment.person_id == person_id, AssessmentSection.section_key.in_(sections))  # type: ignore[attr-defined]
+    ).all())
+    offered = {q: (found.get(section) or {}).get(key) for q, (section, key) in wanted.items()}
+    return {q: value for q, value in offered.items() if value}
+
+
+# --- The plan as a user sees it ----------------------------------------------------------------
+
+@dataclass
+class Stamp:
+    """Who last changed a part or item, and whether that was since this user last marked the plan seen."""
+
+    writer: Optional[User]
+    agency: Optional[Agency]
+    at: Optional[datetime]
+    changed: bool
+
+
+@dataclass
+class PartView:
+    section: Section
+    row: Optional[CarePlanPart]
+    stamp: Stamp
+
+    @property
+    def answers(self) -> dict:
+        return self.row.answers if self.row else {}
+
+    @property
+    def version(self) -> int:
+        return self.row.version if self.row else 0
+
+
+@dataclass
+class GoalView:
+    goal: CarePlanGoal
+    stamp: Stamp
+
+
+@dataclass
+class ActionView:
+    action: CarePlanAction
+    owner: Agency
+    owner_user: Optional[User]
+    stamp: Stamp
+    overdue: bool
+
+    @property
+    def closed(self) -> bool:
+        """Done or cancelled: it can no longer be changed."""
+        return self.action.status in handshake.FINAL
+
+
+@dataclass
+class NeedView:
+    need: Optional[CarePlanNeed]  # None: the goals and actions that belong to no need
+    suggestion: Optional[SuggestedNeed]
+    stamp: Optional[Stamp]
+    goals: list[GoalView] = field(default_factory=list)
+    actions: list[ActionView] = field(default_factory=list)
+
+
+@dataclass
+class ContactView:
+    contact: CarePlanContact
+    stamp: Stamp
+
+
+@dataclass
+class PlanView:
+    plan: CarePlan
+    parts: list[PartView]
+    needs: list[NeedView]
+    contacts: list[ContactView]
+    suggestions: list[SuggestedNeed]
+    team: list[TeamMember]
+    seen_version: Optional[int]  # the plan version this user last marked as seen; None if they never have
+    today: date
+
+    def part(self, key: str) -> PartView:
+        return next(p for p in self.parts if p.section.key == key)
+
+    def need_view(self, need_id: Optional[int]) -> Optional[NeedView]:
+        return next((n for n in self.needs if (n.need.id if n.need else None) == need_id), None)
+
+    def goal_view(self, goal_id: int) -> Optional[GoalView]:
+        return next((g for n in self.needs for g in n.goals if g.goal.id == goal_id), None)
+
+    def action_view(self, action_id: int) -> Optional[ActionView]:
+        return next((a for n in self.needs for a in n.actions if a.action.id == action_id), None)
+
+    def contact_view(self, contact_id: int) -> Optional[ContactView]:
+        return next((c for c in self.contacts if c.contact.id == contact_id), None)
+
+    @property
+    def plan_needs(self) -> list[NeedView]:
+        return [n for n in self.needs if n.need is not None]
+
+    @property
+    def other(self) -> NeedView:
+        """Goals and actions that belong to no need (always present, perhaps empty)."""
+        return next(n for n in self.needs if n.need is None)
+
+    @property
+    def changed_count(self) -> int:
+        stamps = [p.stamp for p in self.parts] + [c.stamp for c in self.contacts]
+        for need in self.needs:
+            stamps += ([need.stamp] if need.stamp else []) + [g.stamp for g in need.goals] + [a.stamp for a in need.actions]
+        return sum(1 for s in stamps if s.changed)
+
+    @property
+    def key_worker(self) -> Optional[TeamMember]:
+        return next((m for m in self.team if m.is_key_worker), None)
+
+    @property
+    def active_contacts(self) -> list[ContactView]:
+        return [c for c in self.contacts if c.contact.active]
+
+    @property
+    def out_of_hours_contacts(self) -> list[ContactView]:
+        return [c for c in self.active_contacts if c.contact.out_of_hours]
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.plan.review_due_on is not None and self.plan.review_due_on < self.today
+
+    @property
+    def changed_since_agreed(self) -> bool:
+        agreement = self.part(AGREEMENT)
+        return bool(agreement.answers.get("agreed_on")) and agreement.row is not None and agreement.row.changed_in < self.plan.version
+
+    def moves(self, user: User, action: CarePlanAction) -> list[handshake.Transition]:
+        """The handshake moves this user can make on this action now."""
+        return handshake.available(action.status, actor(user, action, self.team))
+
+    @property
+    def open_actions(self) -> list[ActionView]:
+        return [a for n in self.needs for a in n.actions if a.action.status.is_open]
+
+
+def view(session: Session, person_id: int, user: User, today: Optional[date] = None) -> Optional[PlanView]:
+    """The whole plan as this user sees it, in a fixed number of queries whatever its size. A part or
+    item is marked changed when someone else changed it after the version the user last marked as seen."""
+    today = today or date.today()
+    plan = plan_for(session, person_id)
+    if plan is None:
+        return None
+    seen = session.exec(
+        select(CarePlanView.seen_version).where(CarePlanView.care_plan_id == plan.id, CarePlanView.user_id == user.id)
+    ).first()
+
+    def stamp(row: Any, writer: Optional[User], agency: Optional[Agency]) -> Stamp:
+        changed = seen is not None and row.changed_in > seen and row.updated_by_id not in (None, user.id)
+        return Stamp(writer, agency, row.updated_at, changed)
+
+    Writer, WriterAgency = aliased(User), aliased(Agency)
+
+    def with_writer(model: Any, *more: Any) -> Any:
+        return (
+            select(model, *more, Writer, WriterAgency)
+            .outerjoin(Writer, Writer.id == model.updated_by_id)
+            .outerjoin(WriterAgency, WriterAgency.id == model.updated_agency_id)
+            .where(model.care_plan_id == plan.id)
+        )
+
+    part_rows = {row.part_key: (row, w, a) for row, w, a in session.exec(with_writer(CarePlanPart))}
+    part_views = []
+    for section in parts().sections:
+        row, writer, agency = part_rows.get(section.key, (None, None, None))
+        part_views.append(PartView(section, row, stamp(row, writer, agency) if row else Stamp(None, None, None, False)))
+
+    needs = [
+        NeedView(need, suggestion, stamp(need, w, a))
+        for need, suggestion, w, a in session.exec(
+            with_writer(CarePlanNeed, SuggestedNeed).outerjoin(SuggestedNeed, SuggestedNeed.id == CarePlanNeed.suggested_need_id)
+            .order_by(CarePlanNeed.id)
+        )
+    ]
+    other = NeedView(None, None, None)
+    by_need = {n.need.id: n for n in needs if n.need is not None}
+    for goal, w, a in session.exec(with_writer(CarePlanGoal).order_by(CarePlanGoal.id)):
+        by_need.get(goal.need_id, other).goals.append(GoalView(goal, stamp(goal, w, a)))
+    Owner, OwnerUser = aliased(Agency), aliased(User)
+    for action, owner, owner_user, w, a in session.exec(
+        with_writer(CarePlanAction, Owner, OwnerUser)
+        .join(Owner, Owner.id == CarePlanAction.owner_agency_id)
+        .outerjoin(OwnerUser, OwnerUser.id == CarePlanAction.owner_user_id)
+        .order_by(CarePlanAction.id)
+    ):
+        overdue = action.status.is_open and action.due_on is not None and action.due_on < today
+        by_need.get(action.need_id, other).actions.append(ActionView(action, owner, owner_user, stamp(action, w, a), overdue))
+    for group in needs + [other]:
+        # Still to do first, soonest due first; finished ones last.
+        group.actions.sort(key=lambda v: (not v.action.status.is_open, v.action.due_on or date.max, v.action.id))
+    contacts = [ContactView(c, stamp(c, w, a)) for c, w, a in session.exec(with_writer(CarePlanContact).order_by(CarePlanContact.id))]
+    suggestions = list(session.exec(
+        select(SuggestedNeed).where(SuggestedNeed.person_id == person_id, SuggestedNeed.status == SuggestionStatus.suggested)
+        .order_by(SuggestedNeed.id)
+    ))
+    return PlanView(plan, part_views, needs + [other], contacts, suggestions, care_team.current_members(session, person_id), seen, today)
+
+
+# --- History ---------------------------------------------------------------------------------
+
+@dataclass
+class RevisionRow:
+    revision: CarePlanRevision
+    writer: Optional[User]
+    agency: Optional[Agency]
+
+
+def history(session: Session, plan: CarePlan, limit: int = 300) -> list[RevisionRow]:
+    """Every change, newest first, with who and which agency (one query)."""
+    rows = session.exec(
+        select(CarePlanRevision, User, Agency)
+        .outerjoin(User, User.id == CarePlanRevision.saved_by_id)
+        .outerjoin(Agency, Agency.id == CarePlanRevision.saved_agency_id)
+        .where(CarePlanRevision.care_plan_id == plan.id)
+        .order_by(CarePlanRevision.plan_version.desc())  # type: ignore[attr-defined]
+        .limit(limit)
+    ).all()
+    return [RevisionRow(r, u, a) for r, u, a in rows]
+
+
+def revision_of(session: Session, plan: CarePlan, revision_id: int) -> Optional[RevisionRow]:
+    """One change to this plan, with who made it and from which agency; None if it is not this plan's."""
+    row = session.exec(
+        select(CarePlanRevision, User, Agency)
+        .outerjoin(User, User.id == CarePlanRevision.saved_by_id)
+        .outerjoin(Agency, Agency.id == CarePlanRevision.saved_agency_id)
+        .where(CarePlanRevision.id == revision_id, CarePlanRevision.care_plan_id == plan.id)
+    ).first()
+    return RevisionRow(*row) if row else None
+
+
+def revision_diff(session: Session, revision: CarePlanRevision) -> list[revisions.Change]:
+    """This revision against the one before it for the same part or item, in the order the form asks."""
+    previous = session.exec(
+        select(CarePlanRevision)
+        .where(CarePlanRevision.care_plan_id == revision.care_plan_id, CarePlanRevision.item_type == revision.item_type,
+               CarePlanRevision.item_key == revision.item_key, CarePlanRevision.plan_version < revision.plan_version)
+        .order_by(CarePlanRevision.plan_version.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    ).first()
+    kind = PlanItemType(revision.item_type)
+    section = parts().section(revision.item_key) if kind is PlanItemType.part else item_form(kind)
+    return describe_changes(section, previous.values if previous else {}, revision.values)
+
+
+def describe_changes(section: Section, before: dict, after: dict) -> list[revisions.Change]:
+    """What changed between two snapshots of a part or item, labelled and worded as its form asks."""
+    questions = {q.key: q for q in section.questions}
+
+    def text(key: str, value: Any) -> str:
+        if key in questions:
+            return answer_text(questions[key], value)
+        if key == "status" and value:
+            return ActionStatus(value).label
+        if key == "removed":
+            return "Yes" if value == "yes" else ""
+        return "" if value is None else str(value)
+
+    def label(key: str) -> str:
+        return questions[key].label if key in questions else EXTRA_LABELS.get(key, key.replace("_", " ").capitalize())
+
+    return revisions.diff(before, after, [q.key for q in section.questions] + list(EXTRA_LABELS), label, text)
