@@ -5,7 +5,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader
 
 from app import config as settings
-from app import db
+from app import db, transaction
 from app.web import rendering
 
 
@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     }
 
     app.extensions["oneplan_engine"] = db.make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    db.init_app(app)
+    transaction.init_app(app)
 
     from app.api import views as api
     from app.assessment import views as assessment

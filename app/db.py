@@ -1,14 +1,10 @@
-"""The database engine, the request's session, and the request's one commit.
-
-A request (web page, htmx block or API call) owns its transaction: domain code adds and flushes,
-and the request commits once, after its response is ready, unless it failed (a 5xx, whose error
-handler has rolled back). A refusal (403) still commits: its audit event is what it leaves. The
-command line owns its transactions the same way (app/ops/cli.py).
-"""
+"""The database: the engine (SQLite or PostgreSQL, set up alike), and the two ways domain code
+changes rows without ever rolling back the caller's transaction: an insert that loses a race
+quietly (`insert_once`), and a part of a change that can be undone alone (`undoable`).
+Who begins and commits a transaction is app/transaction.py's business, not this module's."""
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
-from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -40,35 +36,6 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
         url, pool_pre_ping=True, pool_size=5, max_overflow=10,
         connect_args={"options": f"-c timezone=UTC -c lock_timeout={int(busy_timeout_ms)}"},
     )
-
-
-def get_session() -> Session:
-    """The request's (or command's) session: one per application context, closed at teardown."""
-    if "db_session" not in g:
-        address = (request.remote_addr or "")[:64] or None if has_request_context() else None
-        g.db_session = Session(current_app.extensions["oneplan_engine"], expire_on_commit=False, info={CLIENT_ADDRESS: address})
-    session: Session = g.db_session
-    return session
-
-
-def close_session(_exc: Optional[BaseException] = None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
-
-
-def commit_request(response: Response) -> Response:
-    """The request's one commit: its changes and the audit events that record them, together.
-    A failed request (5xx) commits nothing: its error handler rolled back."""
-    session = g.get("db_session")
-    if session is not None and response.status_code < 500:
-        session.commit()
-    return response
-
-
-def init_app(app: Flask) -> None:
-    app.after_request(commit_request)
-    app.teardown_appcontext(close_session)
 
 
 def insert_once(session: Session, model: Any, values: dict[str, Any], unique: list[str]) -> Optional[int]:

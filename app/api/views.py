@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, g, request, url_for
 
 from app.api import service_request
 from app.api.service_request import FHIR_JSON, Problem, issue
-from app.db import get_session
+from app.transaction import get_session
 from app.front_door import intake
 from app.trust import api_tokens, audit
 from app.web import guard

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from app.forms import questions
-from app.forms.questions import Option, Question, ScoredTool, Section, Template, capitalise, in_sentence
+from app.checks import capitalised
+from app.forms.questions import Option, Question, ScoredTool, Section, Template, in_sentence
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def _eligibility(tool: ScoredTool, chosen: dict[str, Option]) -> ToolResult:
     reasons = []
     if len(not_achieved) < tool.outcomes_needed:
         reasons.append(f"fewer than {tool.outcomes_needed} outcomes are not achieved")
-    reasons += [f"‘{capitalise(item.label)}’ is answered no" for item in unmet_conditions]
+    reasons += [f"‘{capitalised(item.label)}’ is answered no" for item in unmet_conditions]
     if not_achieved:
         detail = (f"Unable to achieve {len(not_achieved)} of {len(tool.outcomes)} outcomes: "
                   + "; ".join(in_sentence(item.label) for item in not_achieved) + ".")
@@ -107,7 +108,7 @@ def _eligibility(tool: ScoredTool, chosen: dict[str, Option]) -> ToolResult:
     if reasons:
         detail += " Not eligible because " + "; ".join(reasons) + "."
     else:
-        detail += " " + " ".join(capitalise(items[key].label) + "." for key in tool.conditions)
+        detail += " " + " ".join(capitalised(items[key].label) + "." for key in tool.conditions)
     band = tool.not_eligible if reasons else tool.eligible
     return ToolResult(tool.key, tool.name, len(not_achieved), tool.maximum, band, True, detail=detail.strip())
 

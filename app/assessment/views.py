@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.assessment import forms, service
-from app.db import get_session
+from app.transaction import get_session
 from app.forms import questions
 from app.web import fields, guard
 from app.web.rendering import is_htmx, render

@@ -7,7 +7,7 @@ from typing import Any, Optional
 from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.care_plan import care_team, commands, forms, handshake, read_model
-from app.db import get_session
+from app.transaction import get_session
 from app.trust import access, consent
 from app.versioned import SaveResult
 from app.web import fields, guard

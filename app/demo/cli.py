@@ -11,7 +11,7 @@ from app.demo import assessments
 from app.demo import care_plans
 from app.demo import district
 from app.demo import referrals
-from app.db import get_session
+from app.transaction import get_session
 from app.work import workload
 from models import Agency, User
 

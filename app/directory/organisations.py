@@ -11,8 +11,9 @@ from typing import Optional
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app import checks
 from app.db import insert_once
-from app.trust import audit, typed_text
+from app.trust import audit
 from app.versioned import SaveResult
 from models import Agency, AgencyKind, Network, Role, User
 
@@ -198,7 +199,7 @@ def _texts(command, rules: list[tuple[str, str, int, bool]]) -> dict[str, str]:
     """Problems with the command's typed fields: (field, label, length, required) each."""
     errors: dict[str, str] = {}
     for name, label, limit, required in rules:
-        message = typed_text.problem(getattr(command, name), label, max_length=limit, required=required)
+        message = checks.text_problem(getattr(command, name), label, max_length=limit, required=required)
         if message:
             errors[name] = message
     return errors

@@ -4,7 +4,7 @@ The one guard is the blueprint's before_request; these pages show directory data
 """
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from app.db import get_session
+from app.transaction import get_session
 from app.directory import forms, organisations
 from app.trust import accounts, audit, audit_log
 from app.trust.forms import errors_for

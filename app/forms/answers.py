@@ -11,7 +11,8 @@ import re
 from datetime import date
 from typing import Any, Mapping, Optional
 
-from app.forms.questions import DEFAULT_MAX_LENGTH, Question, Section, capitalise, in_sentence
+from app.checks import capitalised, date_problem
+from app.forms.questions import DEFAULT_MAX_LENGTH, Question, Section, in_sentence
 
 NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
@@ -55,7 +56,7 @@ def _read(question: Question, form: Any, errors: dict[str, str]) -> Any:
         if not raw:
             return None
         if len(raw) > 15 or not NUMBER.match(raw):
-            errors[key] = f"{capitalise(question.label)} must be a number"
+            errors[key] = f"{capitalised(question.label)} must be a number"
             return None
         value = float(raw)
         return int(value) if value.is_integer() else value
@@ -66,7 +67,7 @@ def _read(question: Question, form: Any, errors: dict[str, str]) -> Any:
 
 def _read_date(question: Question, form: Any, errors: dict[str, str]) -> Optional[str]:
     """A date from the NHS.UK date input's three boxes (`<key>-day`, `-month`, `-year`), as ISO text."""
-    label = capitalise(in_sentence(question.label))
+    label = capitalised(in_sentence(question.label))
     parts = [(form.get(f"{question.key}-{part}") or "").strip() for part in ("day", "month", "year")]
     if not any(parts):
         return None
@@ -106,8 +107,8 @@ def check_answer(question: Question, value: Any, *, today: Optional[date] = None
     if kind in ("text", "long_text"):
         limit = question.max_length or DEFAULT_MAX_LENGTH[kind]
         if not isinstance(value, str):
-            return f"{capitalise(label)} must be text"
-        return f"{capitalise(label)} must be {limit} characters or fewer" if len(value) > limit else None
+            return f"{capitalised(label)} must be text"
+        return f"{capitalised(label)} must be {limit} characters or fewer" if len(value) > limit else None
     if kind in ("choice", "yes_no"):
         return None if isinstance(value, str) and question.option(value) is not None else f"Select one of the options for {in_sentence(label)}"
     if kind == "multi_choice":
@@ -130,7 +131,7 @@ def _check_multi_choice(question: Question, value: Any) -> Optional[str]:
 
 
 def _check_number(question: Question, value: Any) -> Optional[str]:
-    label = capitalise(question.label)
+    label = capitalised(question.label)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"{label} must be a number"
     if question.whole and not float(value).is_integer():
@@ -146,20 +147,14 @@ def _check_number(question: Question, value: Any) -> Optional[str]:
 
 
 def _check_date(question: Question, value: Any, today: date) -> Optional[str]:
-    label = capitalise(in_sentence(question.label))
+    label = in_sentence(question.label)
     try:
         day = date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         day = None
     if day is None:
-        return f"{label} must be a real date"
-    if question.past_only and day > today:
-        return f"{label} must be today or in the past"
-    if question.future_only and day < today:
-        return f"{label} must be today or in the future"
-    if day.year < 1880:
-        return f"{label} must be after 1880"
-    return None
+        return f"{capitalised(label)} must be a real date"
+    return date_problem(day, label, today=today, past=question.past_only, future=question.future_only)
 
 
 def clean(section: Section, answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -238,11 +238,6 @@ def load_tools(path: Path = TOOLS_FILE) -> tuple[ScoredTool, ...]:
     return tuple(tools)
 
 
-def capitalise(label: str) -> str:
-    """A label at the start of a sentence."""
-    return label[:1].upper() + label[1:]
-
-
 def in_sentence(label: str) -> str:
     """Lower-case the first letter for use mid-sentence, unless the first word is an abbreviation (PHQ-9, GP)."""
     if len(label) > 1 and label[1].isupper():

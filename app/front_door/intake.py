@@ -11,8 +11,9 @@ from typing import Optional
 
 from sqlmodel import Session, select
 
+from app import checks
 from app import db
-from app.front_door import checks, clocks, nhs_number, triage
+from app.front_door import clocks, nhs_number, triage
 from app.front_door.search import format_postcode, name_key, postcode_key
 from app.trust import audit
 from models import Agency, AgencyKind, Person, Referral, ReferralSource, ReferralStatus, Urgency, User

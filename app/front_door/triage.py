@@ -8,7 +8,8 @@ from typing import Any, Optional
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.front_door import checks, clocks
+from app import checks
+from app.front_door import clocks
 from app.trust import access, audit
 from app.versioned import Conflict, SaveResult, save_if_unchanged
 from app.work import notifications

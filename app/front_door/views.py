@@ -7,7 +7,7 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from sqlmodel import select
 
 from app.care_plan import care_team
-from app.db import get_session
+from app.transaction import get_session
 from app.front_door import clocks, figures as front_door_figures, forms, intake, matching, search as person_search, triage
 from app.trust import access, audit
 from app.versioned import Conflict

@@ -4,7 +4,7 @@ from datetime import date
 from flask import Blueprint, g
 
 from app.care_plan import care_team
-from app.db import get_session
+from app.transaction import get_session
 from app.trust import access, audit
 from app.web import guard
 from app.web.rendering import render

@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlmodel import select
 
 from app.config import normalise_database_url
-from app.db import get_session
+from app.transaction import get_session
 from app.ops import backup, migrate
 from app.trust import accounts, api_tokens, audit_chain
 from app.work import workload

@@ -2,7 +2,7 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from app.db import get_session
+from app.transaction import get_session
 
 bp = Blueprint("ops", __name__)
 

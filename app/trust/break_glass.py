@@ -8,7 +8,8 @@ from sqlalchemy import and_, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from app.trust import access, audit, typed_text
+from app import checks
+from app.trust import access, audit
 from app.versioned import SaveResult
 from models import AccessGrant, Agency, AuditEvent, Person, User
 
@@ -34,7 +35,7 @@ def check(command: BreakGlass) -> dict[str, str]:
     if command.reason_code not in access.BREAK_GLASS_REASONS:
         errors["reason_code"] = "Select why you need to see this record"
     text = command.reason_text
-    message = typed_text.problem(text, "why you need to see this record now", max_length=REASON_TEXT_MAX, required=True)
+    message = checks.text_problem(text, "why you need to see this record now", max_length=REASON_TEXT_MAX, required=True)
     if message is None and text is not None and len(text) < REASON_TEXT_MIN:
         message = f"Explain why you need to see this record now, in {REASON_TEXT_MIN} characters or more"
     if message:
@@ -138,7 +139,7 @@ def review(session: Session, command: ReviewBreakGlass, lead: User, now: Optiona
     row = grant_for_review(session, lead, command.grant_id)
     if row is None:
         return SaveResult(forbidden=NOT_IN_YOUR_NETWORK)
-    message = typed_text.problem(command.note, "the review note", max_length=REVIEW_NOTE_MAX)
+    message = checks.text_problem(command.note, "the review note", max_length=REVIEW_NOTE_MAX)
     if message:
         return SaveResult(errors={"note": message})
     now = now or datetime.now(timezone.utc)

@@ -9,8 +9,9 @@ from typing import Optional
 
 from sqlmodel import Session, select
 
+from app import checks
 from app.db import insert_once
-from app.trust import audit, typed_text
+from app.trust import audit
 from app.versioned import Conflict, SaveResult, save_if_unchanged
 from models import Agency, CareTeamMember, Consent, ConsentObjection, Person, User
 from models.clock import utc_now
@@ -95,7 +96,7 @@ def check(session: Session, command: RecordSharing, by: User) -> dict[str, str]:
             errors["object_to_agency_id"] = ("You cannot record an objection to your own agency: ask another agency in the care "
                                              "team to record it")
     for name, label, limit in CARER_FIELDS:
-        message = typed_text.problem(getattr(command, name), label, max_length=limit)
+        message = checks.text_problem(getattr(command, name), label, max_length=limit)
         if message:
             errors[name] = message
     if (command.carer_relationship or command.carer_contact) and not command.carer_name and "carer_name" not in errors:

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from sqlmodel import select
 
-from app.db import get_session
+from app.transaction import get_session
 from app.trust import access, accounts, audit, audit_log, break_glass, consent, forms, staff_sessions
 from app.versioned import SaveResult
 from app.web import fields

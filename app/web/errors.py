@@ -4,7 +4,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.db import get_session
+from app.transaction import get_session
 from app.trust import audit
 from app.trust.access import AccessRefused
 from app.web.rendering import is_htmx, render

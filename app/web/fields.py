@@ -10,6 +10,8 @@ from typing import Any, Mapping, Optional
 
 from flask import abort
 
+from app import checks
+
 ID_MAX = 2**31 - 1  # record ids are 32-bit: a larger number names nothing
 
 
@@ -52,14 +54,12 @@ def on_form(errors: Mapping[str, str], field_ids: Mapping[str, str]) -> dict[str
 
 def text(form, name: str, label: str, errors: dict, *, required: bool = False, max_length: int = 200) -> Optional[str]:
     value = (form.get(name) or "").strip()
+    problem = checks.text_problem(value, label, max_length=max_length, required=required)
+    if problem:
+        errors[name] = problem
     if not value:
-        if required:
-            errors[name] = f"Enter {label}"
         return None
-    if len(value) > max_length:
-        errors[name] = f"{label[0].upper()}{label[1:]} must be {max_length} characters or fewer"
-        return value[:max_length]
-    return value
+    return value[:max_length]
 
 
 def choice(form, name: str, enum_cls, message: str, errors: dict, *, required: bool = True):
@@ -100,25 +100,18 @@ def date_parts(
         return None
     missing = [part for part, value in zip(("day", "month", "year"), parts) if not value]
     if missing:
-        errors[f"{name}-{missing[0]}"] = f"{_cap(label)} must include a {missing[0]}"
+        errors[f"{name}-{missing[0]}"] = f"{checks.capitalised(label)} must include a {missing[0]}"
         return None
     if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
-        errors[f"{name}-day"] = f"{_cap(label)} must be a real date"
+        errors[f"{name}-day"] = f"{checks.capitalised(label)} must be a real date"
         return None
     try:
         value = date(int(parts[2]), int(parts[1]), int(parts[0]))
     except ValueError:
-        errors[f"{name}-day"] = f"{_cap(label)} must be a real date"
+        errors[f"{name}-day"] = f"{checks.capitalised(label)} must be a real date"
         return None
-    today = today or date.today()
-    if past and value > today:
-        errors[f"{name}-day"] = f"{_cap(label)} must be today or in the past"
-    elif future and value < today:
-        errors[f"{name}-day"] = f"{_cap(label)} must be today or in the future"
-    elif value.year < 1880:
-        errors[f"{name}-day"] = f"{_cap(label)} must be after 1880"
+    problem = checks.date_problem(value, label, today=today or date.today(), past=past, future=future)
+    if problem:
+        errors[f"{name}-day"] = problem
     return value
 
-
-def _cap(label: str) -> str:
-    return label[0].upper() + label[1:]

@@ -7,7 +7,7 @@ from typing import Callable, Optional
 from flask import abort, g
 from sqlmodel import Session
 
-from app.db import get_session
+from app.transaction import get_session
 from app.trust import access
 from models import Network, Person, User
 

@@ -5,7 +5,7 @@ from datetime import date
 from flask import Blueprint, g, redirect, request, url_for
 
 from app.care_plan import care_team, handshake
-from app.db import get_session
+from app.transaction import get_session
 from app.trust import access, audit
 from app.web import guard
 from app.web.rendering import is_htmx, render
