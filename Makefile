@@ -10,7 +10,7 @@ DEMO_SEED ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench install install-test browser migrate demo clean
+.PHONY: run test lint bench install install-test install-dev browser migrate demo clean
 
 run: install migrate demo
 	@$(FLASK) demo-sign-ins
@@ -19,6 +19,12 @@ run: install migrate demo
 
 test: install-test browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# ruff (lint and format) and mypy, as configured in pyproject.toml; .ci/run runs this before the tests.
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install-test
 	$(BIN)/python -m bench $(BENCH_ARGS)
@@ -37,6 +43,12 @@ $(VENV)/.installed: $(VENV)/bin/python pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install-dev: install $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
