@@ -148,7 +148,7 @@ def command(session: Session, resource: ServiceRequest, sender: User) -> intake.
 def _subject(resource: ServiceRequest) -> tuple[str, Any]:
     """The NHS number from subject.identifier, or from the contained Patient the subject refers to."""
     subject = resource.subject
-    patient = None
+    patient: Any = None  # a contained Patient: fhir.resources types `contained` as plain Resources
     identifier = subject.identifier
     if subject.reference and subject.reference.startswith("#"):
         wanted = subject.reference[1:]
@@ -193,11 +193,11 @@ def _source(resource: ServiceRequest, agency: Optional[Agency]) -> ReferralSourc
         for coding in concept.coding or []:
             if coding.system == SOURCE_SYSTEM:
                 try:
-                    return ReferralSource(coding.code)
+                    return ReferralSource(coding.code or "")  # a coding without a code is an unknown source too
                 except ValueError:
                     raise Problem(422, "code-invalid", f"Unknown referral source {coding.code!r}; use one of "
                                   + ", ".join(s.value for s in ReferralSource) + ".", "ServiceRequest.category")
-    return SOURCE_BY_AGENCY.get(agency.kind if agency else None, ReferralSource.other)
+    return SOURCE_BY_AGENCY.get(agency.kind, ReferralSource.other) if agency else ReferralSource.other
 
 
 # --- Writing the response -----------------------------------------------------------------

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import checks
 from app.db import insert_once
@@ -120,7 +120,7 @@ def counts(session: Session) -> Counts:
 
 def agencies(session: Session, kind: Optional[AgencyKind] = None) -> list[tuple[Agency, Optional[Network]]]:
     """Every agency (of one kind, if given) with its network, by name."""
-    query = select(Agency, Network).join(Network, Agency.network_id == Network.id, isouter=True).order_by(Agency.name)
+    query = select(Agency, Network).join(Network, col(Agency.network_id) == Network.id, isouter=True).order_by(Agency.name)
     if kind is not None:
         query = query.where(Agency.kind == kind)
     return list(session.exec(query))
@@ -132,11 +132,11 @@ def networks(session: Session) -> list[Network]:
 
 def networks_with_practices(session: Session) -> list[tuple[Network, int]]:
     """Every network with the number of GP practices in it."""
-    practices = func.count(Agency.id)
+    practices = func.count(col(Agency.id))
     query = (
         select(Network, practices)
-        .join(Agency, (Agency.network_id == Network.id) & (Agency.kind == AgencyKind.gp_practice), isouter=True)
-        .group_by(Network.id)
+        .join(Agency, (col(Agency.network_id) == Network.id) & (col(Agency.kind) == AgencyKind.gp_practice), isouter=True)
+        .group_by(col(Network.id))
         .order_by(Network.name)
     )
     return [(network, count) for network, count in session.exec(query)]
@@ -168,8 +168,8 @@ def users(
     total = session.exec(select(func.count()).select_from(User).where(*conditions)).one()
     query = (
         select(User, Agency, Network)
-        .join(Agency, User.agency_id == Agency.id)
-        .join(Network, User.network_id == Network.id, isouter=True)
+        .join(Agency, col(User.agency_id) == Agency.id)
+        .join(Network, col(User.network_id) == Network.id, isouter=True)
         .where(*conditions)
         .order_by(User.username)
         .limit(limit)

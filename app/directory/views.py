@@ -12,7 +12,7 @@ from app.trust.views import hasher
 from app.versioned import SaveResult
 from app.web import fields, guard
 from app.web.rendering import render
-from models import AgencyKind, Profession, Role, User
+from models import Agency, AgencyKind, Profession, Role, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -44,10 +44,11 @@ def new_agency():
     if request.method == "POST":
         command, parse_errors = forms.new_agency(request.form)
         if parse_errors:
-            result = SaveResult(errors=organisations.check_new_agency(session, command))
+            result: SaveResult[Agency] = SaveResult(errors=organisations.check_new_agency(session, command))
         else:
             result = organisations.create_agency(session, command, g.user)
         if result.ok and not parse_errors:
+            assert result.item is not None  # saved
             flash(f"{result.item.name} has been added.", "success")
             return redirect(url_for("admin.agencies"))
         errors = errors_for(command, parse_errors, result.errors)
@@ -72,6 +73,7 @@ def new_network():
         command, _ = forms.new_network(request.form)  # every field reads; the rules are the command's
         result = organisations.create_network(get_session(), command, g.user)
         if result.ok:
+            assert result.item is not None  # saved
             flash(f"{result.item.name} has been added.", "success")
             return redirect(url_for("admin.networks"))
         errors = errors_for(command, {}, result.errors)
@@ -99,10 +101,11 @@ def new_user():
     if request.method == "POST":
         command, parse_errors = forms.new_user(request.form)
         if parse_errors:
-            result = SaveResult(errors=accounts.check_new_user(session, command))
+            result: SaveResult[User] = SaveResult(errors=accounts.check_new_user(session, command))
         else:
             result = accounts.create_user(session, command, hasher(), g.user)
         if result.ok and not parse_errors:
+            assert result.item is not None  # saved
             flash(f"The account {result.item.username} ({result.item.full_name}) has been added.", "success")
             return redirect(url_for("admin.users"))
         errors = errors_for(command, parse_errors, result.errors)

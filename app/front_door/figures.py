@@ -10,7 +10,7 @@ from typing import Optional
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.front_door.clocks import ENGLAND, response_standards
 from models import Agency, Network, Person, Referral, ReferralSource, ReferralStatus, Urgency
@@ -101,7 +101,9 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
     # Referrals a day by source (bucketed by England's local date, so done here, not in SQL).
     by_source = {source: [0] * days for source in ReferralSource}
     rows = session.execute(
-        select(Referral.received_at, Referral.source).where(Referral.received_at >= start_db, Referral.received_at <= now_db)
+        select(col(Referral.received_at), col(Referral.source)).where(
+            col(Referral.received_at) >= start_db, col(Referral.received_at) <= now_db
+        )
     )
     for received_at, source in rows:
         index = (_utc(received_at).astimezone(ENGLAND).date() - first_day).days
@@ -109,11 +111,11 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
             by_source[source][index] += 1
 
     # Share responded (triaged) within each standard, over referrals whose clock finished in the period.
-    in_time = case((and_(Referral.triaged_at.is_not(None), Referral.triaged_at <= Referral.due_by), 1), else_=0)
+    in_time = case((and_(col(Referral.triaged_at).is_not(None), col(Referral.triaged_at) <= Referral.due_by), 1), else_=0)
     counted = session.execute(
-        select(Referral.urgency, func.count(), func.sum(in_time))
-        .where(Referral.due_by >= start_db, Referral.due_by <= now_db)
-        .group_by(Referral.urgency)
+        select(col(Referral.urgency), func.count(), func.sum(in_time))
+        .where(col(Referral.due_by) >= start_db, col(Referral.due_by) <= now_db)
+        .group_by(col(Referral.urgency))
     ).all()
     counts = {urgency: (total, int(ok or 0)) for urgency, total, ok in counted}
     standards = [
@@ -124,8 +126,8 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
     # Time from receipt to triage, for referrals triaged in the period.
     minutes_by_urgency: dict[Urgency, list[float]] = {urgency: [] for urgency in Urgency}
     for received_at, triaged_at, urgency in session.execute(
-        select(Referral.received_at, Referral.triaged_at, Referral.urgency).where(
-            Referral.triaged_at.is_not(None), Referral.triaged_at >= start_db, Referral.triaged_at <= now_db
+        select(col(Referral.received_at), col(Referral.triaged_at), col(Referral.urgency)).where(
+            col(Referral.triaged_at).is_not(None), col(Referral.triaged_at) >= start_db, col(Referral.triaged_at) <= now_db
         )
     ):
         minutes_by_urgency[urgency].append((_utc(triaged_at) - _utc(received_at)).total_seconds() / 60)
@@ -152,12 +154,12 @@ def _open_by_network(session: Session) -> list[tuple[str, int]]:
     rows = session.execute(
         select(network_id, func.count())
         .select_from(Referral)
-        .join(Person, Person.id == Referral.person_id)
-        .outerjoin(practice, practice.id == Person.gp_practice_id)
-        .where(Referral.status.in_(OPEN_REFERRAL_STATUSES), Referral.linked_to_id.is_(None))
+        .join(Person, col(Person.id) == Referral.person_id)
+        .outerjoin(practice, col(practice.id) == Person.gp_practice_id)
+        .where(col(Referral.status).in_(OPEN_REFERRAL_STATUSES), col(Referral.linked_to_id).is_(None))
         .group_by(network_id)
     ).all()
-    names = dict(session.execute(select(Network.id, Network.name)).all())
+    names = dict(session.execute(select(col(Network.id), col(Network.name))).all())
     result = [(names.get(nid, "No network known"), count) for nid, count in rows]
     return sorted(result, key=lambda item: (item[0] == "No network known", item[0]))
 
@@ -167,14 +169,14 @@ def _delayed_discharges(session: Session, now: datetime) -> list[DelayedDischarg
     each day since then is a day in a hospital bed they no longer need."""
     today = now.astimezone(ENGLAND).date()
     rows = session.execute(
-        select(Referral.id, Referral.ward, Referral.medically_optimised_on, Referral.status)
+        select(col(Referral.id), col(Referral.ward), col(Referral.medically_optimised_on), col(Referral.status))
         .where(
-            Referral.source == ReferralSource.hospital_discharge,
-            Referral.medically_optimised_on.is_not(None),
-            Referral.medically_optimised_on <= today,
-            Referral.status.in_(AWAITING_DECISION),
+            col(Referral.source) == ReferralSource.hospital_discharge,
+            col(Referral.medically_optimised_on).is_not(None),
+            col(Referral.medically_optimised_on) <= today,
+            col(Referral.status).in_(AWAITING_DECISION),
         )
-        .order_by(Referral.medically_optimised_on, Referral.id)
+        .order_by(col(Referral.medically_optimised_on), col(Referral.id))
     ).all()
     return [DelayedDischarge(rid, ward, optimised, (today - optimised).days, status) for rid, ward, optimised, status in rows]
 
@@ -201,7 +203,7 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
     column = max(column_space * 0.75, 2)
     columns = []
     for i, day in enumerate(figures.days):
-        y = height
+        y: float = height
         parts = []
         for n, source in enumerate(sources):
             count = figures.by_source[source][i]

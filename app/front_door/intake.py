@@ -142,6 +142,8 @@ def receive(session: Session, command: ReceiveReferral, by: User, now: Optional[
     else:
         person = session.get(Person, command.person_id)
     assert person is not None and command.requested_urgency is not None and command.source is not None  # checked above
+    assert command.referrer_name is not None and command.reason is not None  # checked above: both are required
+    assert person.id is not None  # read from the database (or inserted just now)
 
     from_hospital = command.source is ReferralSource.hospital_discharge
     referral = Referral(

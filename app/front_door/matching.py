@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional
 
-from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, and_, or_
+from sqlmodel import Session, col, select
 
 from app.front_door.search import name_key, postcode_key
 from models import Person
@@ -26,6 +26,11 @@ class Candidate:
     score: int
     reasons: list[str] = field(default_factory=list)
     same_nhs_number: bool = False
+
+    @property
+    def person_id(self) -> int:
+        assert self.person.id is not None  # candidates are records read from the database
+        return self.person.id
 
     @property
     def strength(self) -> str:
@@ -141,17 +146,19 @@ def candidates(session: Session, details: Details) -> list[Candidate]:
     if details.nhs_number:
         person = session.exec(select(Person).where(Person.nhs_number == details.nhs_number)).first()
         if person is not None:
-            found[person.id] = score(details, person)
-    conditions = []
+            candidate = score(details, person)
+            found[candidate.person_id] = candidate
+    conditions: list[ColumnElement[bool]] = []
     if details.date_of_birth:
         days = [details.date_of_birth] + ([swapped(details.date_of_birth)] if swapped(details.date_of_birth) else [])
-        conditions.append(Person.date_of_birth.in_(days))  # type: ignore[attr-defined]
+        conditions.append(col(Person.date_of_birth).in_(days))
     family = name_key(details.family_name)
     if family and details.postcode:
-        conditions.append(and_(Person.family_name_key == family, Person.postcode_key == postcode_key(details.postcode)))
+        conditions.append(and_(col(Person.family_name_key) == family, col(Person.postcode_key) == postcode_key(details.postcode)))
     if conditions:
         for person in session.exec(select(Person).where(or_(*conditions)).limit(_SCAN_LIMIT)):
             if person.id not in found:
-                found[person.id] = score(details, person)
+                candidate = score(details, person)
+                found[candidate.person_id] = candidate
     ranked = sorted(found.values(), key=lambda c: (not c.same_nhs_number, -c.score, c.person.family_name_key, c.person.id))
     return [c for c in ranked if c.score >= POSSIBLE][:CANDIDATE_LIMIT]

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional
 
-from sqlalchemy import and_, func, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, and_, func, or_
+from sqlmodel import Session, col, select
 
 from app.front_door import nhs_number
 from models import Person
@@ -109,7 +109,9 @@ def _parse_date(token: str) -> Optional[date]:
         if iso:
             year, month, day = (int(x) for x in iso.groups())
         else:
-            day, month, year = (int(x) for x in _DATE_DMY.match(token).groups())  # type: ignore[union-attr]
+            dmy = _DATE_DMY.match(token)
+            assert dmy is not None  # parse() passes only tokens that match one of the two
+            day, month, year = (int(x) for x in dmy.groups())
         return date(year, month, day)
     except ValueError:
         return None
@@ -119,24 +121,24 @@ def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMI
     """People matching every part of the query, by name; returns (people, whether there are more)."""
     if query.is_empty or query.problems:
         return [], False
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if query.nhs_number:
-        conditions.append(Person.nhs_number == query.nhs_number)
+        conditions.append(col(Person.nhs_number) == query.nhs_number)
     if query.date_of_birth:
-        conditions.append(Person.date_of_birth == query.date_of_birth)
+        conditions.append(col(Person.date_of_birth) == query.date_of_birth)
     if query.postcode:
-        conditions.append(Person.postcode_key == query.postcode)
+        conditions.append(col(Person.postcode_key) == query.postcode)
     if query.postcode_outward:
         outward = query.postcode_outward
         conditions.append(
-            and_(Person.postcode_key.like(f"{outward}%"), func.length(Person.postcode_key) == len(outward) + 3)
+            and_(col(Person.postcode_key).like(f"{outward}%"), func.length(Person.postcode_key) == len(outward) + 3)
         )
     for term in query.names:
         conditions.append(or_(_prefix(Person.family_name_key, term), _prefix(Person.given_name_key, term)))
     statement = (
         select(Person)
         .where(and_(*conditions))
-        .order_by(Person.family_name_key, Person.given_name_key, Person.date_of_birth, Person.id)
+        .order_by(col(Person.family_name_key), col(Person.given_name_key), col(Person.date_of_birth), col(Person.id))
         .limit(limit + 1)
     )
     people = list(session.exec(statement))

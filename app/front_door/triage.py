@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, func
+from sqlmodel import Session, col, select
 
 from app import checks
 from app.front_door import clocks
@@ -44,9 +44,9 @@ def open_referral_for(session: Session, person_id: int) -> Optional[Referral]:
     return session.exec(
         select(Referral)
         .where(Referral.person_id == person_id)
-        .where(Referral.linked_to_id.is_(None))  # type: ignore[union-attr]
-        .where(Referral.status.in_([*AWAITING_DECISION, ReferralStatus.accepted]))  # type: ignore[attr-defined]
-        .order_by(Referral.received_at)
+        .where(col(Referral.linked_to_id).is_(None))
+        .where(col(Referral.status).in_([*AWAITING_DECISION, ReferralStatus.accepted]))
+        .order_by(col(Referral.received_at))
         .limit(1)
     ).first()
 
@@ -54,6 +54,7 @@ def open_referral_for(session: Session, person_id: int) -> Optional[Referral]:
 def link(session: Session, referral: Referral, open_referral: Referral, user: User, now: datetime) -> None:
     """Join a new referral to the open one: it is closed as linked; a more urgent clock tightens
     the open referral's; a key worker already allocated is told."""
+    assert open_referral.id is not None  # read from the database
     referral.linked_to_id = open_referral.id
     referral.status = ReferralStatus.closed
     referral.closed_at = now
@@ -63,7 +64,7 @@ def link(session: Session, referral: Referral, open_referral: Referral, user: Us
         # If it was triaged a moment ago, triage has set its urgency: the tighter clock no longer applies.
         save_if_unchanged(
             session, Referral, open_referral.id, open_referral.version, {"urgency": referral.urgency, "due_by": referral.due_by},
-            Referral.status.in_(list(AWAITING_DECISION)),  # type: ignore[attr-defined]
+            col(Referral.status).in_(list(AWAITING_DECISION)),
         )
         session.refresh(open_referral)
     if open_referral.status is ReferralStatus.accepted and open_referral.key_worker_id:
@@ -101,13 +102,14 @@ def key_worker_options(session: Session) -> list[tuple[Network, list[User]]]:
     """Practitioners who can be key workers, grouped by their network."""
     rows = session.exec(
         select(Network, User)
-        .join(User, User.network_id == Network.id)
+        .join(User, col(User.network_id) == Network.id)
         .where(User.role == Role.practitioner)
-        .where(User.is_active.is_(True))  # type: ignore[attr-defined]
+        .where(col(User.is_active).is_(True))
         .order_by(Network.name, User.full_name)
     ).all()
     grouped: dict[int, tuple[Network, list[User]]] = {}
     for network, user in rows:
+        assert network.id is not None  # read from the database
         grouped.setdefault(network.id, (network, []))[1].append(user)
     return list(grouped.values())
 
@@ -152,6 +154,7 @@ def decide(session: Session, referral: Referral, command: TriageReferral, by: Us
            now: Optional[datetime] = None) -> SaveResult[Referral]:
     """Record a triage decision, only if the referral still awaits one at the version the user saw
     (else a conflict: nothing is overwritten). Accepting allocates the network and key worker."""
+    assert referral.id is not None  # read from the database
     now = now or datetime.now(timezone.utc)
     errors = check(session, referral, command)
     if errors:
@@ -175,7 +178,7 @@ def decide(session: Session, referral: Referral, command: TriageReferral, by: Us
         values["decline_reason"] = command.decline_reason
     else:
         values.update(network_id=command.redirect_network_id, redirect_reason=command.redirect_reason)
-    awaiting = Referral.status.in_(list(AWAITING_DECISION))  # type: ignore[attr-defined]
+    awaiting = col(Referral.status).in_(list(AWAITING_DECISION))
     if not save_if_unchanged(session, Referral, referral.id, seen_version, values, awaiting):
         return SaveResult(conflict=_conflict(session, referral, command.typed))
     session.refresh(referral)
@@ -203,8 +206,9 @@ def decide(session: Session, referral: Referral, command: TriageReferral, by: Us
 def close(session: Session, referral: Referral, by: User, seen_version: int, now: Optional[datetime] = None) -> SaveResult[Referral]:
     """Close a decided referral, only at the version the user saw; one still awaiting a decision
     must be triaged first, and one closed already stays as it was closed (a conflict, either way)."""
+    assert referral.id is not None  # read from the database
     now = now or datetime.now(timezone.utc)
-    decided_and_open = Referral.status.notin_([*AWAITING_DECISION, ReferralStatus.closed])  # type: ignore[attr-defined]
+    decided_and_open = col(Referral.status).notin_([*AWAITING_DECISION, ReferralStatus.closed])
     values = {"status": ReferralStatus.closed, "closed_at": now, "closed_by_id": by.id}
     if not save_if_unchanged(session, Referral, referral.id, seen_version, values, decided_and_open):
         return SaveResult(conflict=_conflict(session, referral, {}))
@@ -228,8 +232,9 @@ def _conflict(session: Session, referral: Referral, yours: dict[str, Any]) -> Co
 def allocate(session: Session, person: Person, key_worker: User, by: User, referral: Referral) -> None:
     """Make `key_worker` the person's one key worker (their agency joins the care team), open the
     single assessment and care plan if missing, and tell the key worker when to respond by."""
+    assert person.id is not None  # read from the database
     current = session.exec(
-        select(CareTeamMember).where(CareTeamMember.person_id == person.id).where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+        select(CareTeamMember).where(CareTeamMember.person_id == person.id).where(col(CareTeamMember.left_at).is_(None))
     ).all()
     for member in current:
         if member.is_key_worker and member.user_id != key_worker.id:
@@ -281,31 +286,31 @@ class QueueRow:
 
 def queue(session: Session, filters: QueueFilters, now: datetime, limit: int = QUEUE_LIMIT) -> tuple[list[QueueRow], int]:
     """Referrals by due-by, soonest (or most overdue) first; returns the rows and how many match."""
-    conditions = [Referral.linked_to_id.is_(None)]  # type: ignore[union-attr]
+    conditions: list[ColumnElement[bool]] = [col(Referral.linked_to_id).is_(None)]
     if filters.status == "awaiting":
-        conditions.append(Referral.status.in_(list(AWAITING_DECISION)))  # type: ignore[attr-defined]
+        conditions.append(col(Referral.status).in_(list(AWAITING_DECISION)))
     elif filters.status == "open":
-        conditions.append(Referral.status.in_(list(OPEN_REFERRAL_STATUSES)))  # type: ignore[attr-defined]
+        conditions.append(col(Referral.status).in_(list(OPEN_REFERRAL_STATUSES)))
     elif filters.status != "all":
-        conditions.append(Referral.status == ReferralStatus(filters.status))
+        conditions.append(col(Referral.status) == ReferralStatus(filters.status))
     if filters.urgency:
-        conditions.append(Referral.urgency == filters.urgency)
+        conditions.append(col(Referral.urgency) == filters.urgency)
     if filters.source:
-        conditions.append(Referral.source == filters.source)
+        conditions.append(col(Referral.source) == filters.source)
     network_of_person = (
         select(Agency.network_id).where(Agency.id == Person.gp_practice_id).correlate(Person).scalar_subquery()
     )
     if filters.network_id:
         conditions.append(func.coalesce(Referral.network_id, network_of_person) == filters.network_id)
     total = session.exec(
-        select(func.count(Referral.id)).join(Person, Person.id == Referral.person_id).where(*conditions)
+        select(func.count(col(Referral.id))).join(Person, col(Person.id) == Referral.person_id).where(*conditions)
     ).one()
     rows = session.exec(
         select(Referral, Person, Network)
-        .join(Person, Person.id == Referral.person_id)
-        .outerjoin(Network, Network.id == func.coalesce(Referral.network_id, network_of_person))
+        .join(Person, col(Person.id) == Referral.person_id)
+        .outerjoin(Network, col(Network.id) == func.coalesce(Referral.network_id, network_of_person))
         .where(*conditions)
-        .order_by(Referral.due_by, Referral.id)
+        .order_by(col(Referral.due_by), col(Referral.id))
         .limit(limit)
     ).all()
     return [
@@ -319,16 +324,16 @@ def open_referrals_by_person(session: Session, person_ids: list[int]) -> dict[in
         return {}
     rows = session.exec(
         select(Referral)
-        .where(Referral.person_id.in_(person_ids))  # type: ignore[attr-defined]
-        .where(Referral.linked_to_id.is_(None))  # type: ignore[union-attr]
-        .where(Referral.status.in_([*AWAITING_DECISION, ReferralStatus.accepted]))  # type: ignore[attr-defined]
+        .where(col(Referral.person_id).in_(person_ids))
+        .where(col(Referral.linked_to_id).is_(None))
+        .where(col(Referral.status).in_([*AWAITING_DECISION, ReferralStatus.accepted]))
     ).all()
     return {r.person_id: r for r in rows}
 
 
 def linked_referrals(session: Session, referral_id: int) -> list[Referral]:
     """The further referrals joined to this one, oldest first."""
-    return list(session.exec(select(Referral).where(Referral.linked_to_id == referral_id).order_by(Referral.received_at)))
+    return list(session.exec(select(Referral).where(Referral.linked_to_id == referral_id).order_by(col(Referral.received_at))))
 
 
 def staff_names(session: Session, referral: Referral) -> dict[int, User]:
@@ -337,4 +342,8 @@ def staff_names(session: Session, referral: Referral) -> dict[int, User]:
     ids.discard(None)
     if not ids:
         return {}
-    return {u.id: u for u in session.exec(select(User).where(User.id.in_(ids)))}  # type: ignore[attr-defined]
+    named: dict[int, User] = {}
+    for user in session.exec(select(User).where(col(User.id).in_(ids))):
+        assert user.id is not None  # read from the database
+        named[user.id] = user
+    return named

@@ -87,9 +87,9 @@ def _candidates(session, details: matching.Details):
     if not details.is_enough_to_match:
         return []
     found = matching.candidates(session, details)
-    open_referrals = triage.open_referrals_by_person(session, [c.person.id for c in found])
+    open_referrals = triage.open_referrals_by_person(session, [c.person_id for c in found])
     audit.record(session, "match_people", user=g.user, detail=f"{len(found)} candidates")
-    return [(c, open_referrals.get(c.person.id)) for c in found]
+    return [(c, open_referrals.get(c.person_id)) for c in found]
 
 
 # --- Triage ------------------------------------------------------------------------------
@@ -104,6 +104,7 @@ def referral(referral_id: int):
 
 def _show(session, referral: Referral, person: Person, errors: Optional[dict[str, str]] = None, form=None,
           decision: Optional[TriageDecision] = None, conflict: Optional[Conflict] = None, status: int = 200):
+    assert referral.id is not None  # read from the database
     return render(
         "front_door/referral.html",
         referral=referral,
@@ -191,7 +192,8 @@ def figures():
 def search_people():
     guard.require("search_people")
     query = person_search.parse(request.args.get("q", ""))
-    people, more = [], False
+    people: list[Person] = []
+    more = False
     if not query.is_empty or query.problems:
         session = get_session()
         people, more = person_search.search_people(session, query)
