@@ -55,8 +55,11 @@ def undoable(session: Session) -> Iterator[SessionTransaction]:
     SQLite's driver opens a transaction only before its first INSERT, UPDATE or DELETE, and a
     SAVEPOINT outside a transaction would commit when released: so open one first."""
     connection = session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-        connection.exec_driver_sql("BEGIN")
+    if connection.dialect.name == "sqlite":
+        dbapi_connection = connection.connection.dbapi_connection
+        assert dbapi_connection is not None  # the session's connection is checked out, so its driver connection is live
+        if not dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")
     part = session.begin_nested()
     try:
         yield part

@@ -8,9 +8,9 @@ in one statement, so two people saving at once cannot both win. The one who lose
 """
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Optional, TypeVar
+from typing import Any, Generic, Optional, TypeVar, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session
 
 from models import Agency, User
@@ -21,10 +21,11 @@ Row = TypeVar("Row")
 def save_if_unchanged(session: Session, model: Any, row_id: int, seen_version: int, values: dict[str, Any], *conditions: Any) -> bool:
     """Write `values` (and the next version) to the row only if it is still at `seen_version` and meets
     `conditions`; True if it did. Nothing is written otherwise, so there is nothing to undo."""
-    result = session.execute(
+    statement = (
         update(model).where(model.id == row_id, model.version == seen_version, *conditions).values(**values, version=model.version + 1)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    result = cast(CursorResult[Any], session.execute(statement))  # an UPDATE's result is a CursorResult
+    return result.rowcount == 1
 
 
 @dataclass

@@ -8,11 +8,12 @@ import random
 from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import func, insert, select, text
-from sqlmodel import Session
+from sqlalchemy import func, select, text
+from sqlmodel import Session, col
 
 from app.forms import questions
 from app.assessment import needs
+from app.demo import bulk
 from app.forms import revisions
 from app.assessment import scoring
 from models import Agency, AgencyKind, Assessment, AssessmentRevision, AssessmentSection, CareTeamMember, SuggestedNeed, User
@@ -103,12 +104,12 @@ def add_assessments(session: Session, seed: int, now: datetime, echo=lambda mess
     rng = random.Random(seed * 104729 + 3)
     template = questions.template()
     today = now.date()
-    kinds = dict(session.execute(select(Agency.id, Agency.kind)).all())
-    agency_of = dict(session.execute(select(User.id, User.agency_id)).all())
+    kinds = dict(session.execute(select(col(Agency.id), col(Agency.kind))).all())
+    agency_of = dict(session.execute(select(col(User.id), col(User.agency_id))).all())
     teams: dict[int, list[tuple[int, Optional[int], bool]]] = {}
     for person_id, agency_id, user_id, key in session.execute(
-        select(CareTeamMember.person_id, CareTeamMember.agency_id, CareTeamMember.user_id, CareTeamMember.is_key_worker)
-        .where(CareTeamMember.left_at.is_(None)).order_by(CareTeamMember.person_id, CareTeamMember.id)
+        select(col(CareTeamMember.person_id), col(CareTeamMember.agency_id), col(CareTeamMember.user_id), col(CareTeamMember.is_key_worker))
+        .where(col(CareTeamMember.left_at).is_(None)).order_by(col(CareTeamMember.person_id), col(CareTeamMember.id))
     ):
         teams.setdefault(person_id, []).append((agency_id, user_id, key))
     ids = {name: (session.execute(select(func.max(model.id))).scalar() or 0)
@@ -163,17 +164,19 @@ def add_assessments(session: Session, seed: int, now: datetime, echo=lambda mess
             ids["s"] += 1
             rows["s"].append(dict(id=ids["s"], assessment_id=assessment_id, section_key=section.key, answers=answers,
                                   version=versions, updated_by_id=writer, updated_agency_id=agency_of.get(writer), updated_at=moment))
-        completed_at = min(moment + timedelta(days=1), now) if complete else None
-        review_due = (completed_at.date() + timedelta(days=rng.choice([90, 180, 365]))) if completed_at else None
-        rows["a"].append(dict(id=assessment_id, person_id=person_id, status="complete" if complete else "draft",
-                              template_version=template.version, opened_at=opened, opened_by_id=key_worker,
-                              completed_at=completed_at, completed_by_id=key_worker if complete else None,
-                              review_due_on=review_due, updated_at=moment if answers_by_section else None, version=2 if complete else 1))
+        completed_at: Optional[datetime] = None
+        review_due: Optional[date] = None
         if complete:
+            completed_at = min(moment + timedelta(days=1), now)
+            review_due = completed_at.date() + timedelta(days=rng.choice([90, 180, 365]))
             ids["r"] += 1
             rows["r"].append(dict(id=ids["r"], assessment_id=assessment_id, section_key="status", section_version=2,
                                   answers={"status": "complete", "review_due_on": review_due.isoformat()}, changed=["status", "review_due_on"],
                                   saved_by_id=key_worker, saved_agency_id=agency_of.get(key_worker), saved_at=completed_at))
+        rows["a"].append(dict(id=assessment_id, person_id=person_id, status="complete" if complete else "draft",
+                              template_version=template.version, opened_at=opened, opened_by_id=key_worker,
+                              completed_at=completed_at, completed_by_id=key_worker if complete else None,
+                              review_due_on=review_due, updated_at=moment if answers_by_section else None, version=2 if complete else 1))
         results = scoring.score_all(answers_by_section)
         for suggestion in needs.suggest(answers_by_section, results):
             ids["n"] += 1
@@ -195,7 +198,7 @@ def add_assessments(session: Session, seed: int, now: datetime, echo=lambda mess
 def _flush(session: Session, rows: dict[str, list]) -> None:
     for key, model in (("a", Assessment), ("s", AssessmentSection), ("r", AssessmentRevision), ("n", SuggestedNeed)):
         if rows[key]:
-            session.execute(insert(model.__table__), rows[key])
+            bulk.insert_rows(session, model, rows[key])
             rows[key].clear()
     session.commit()
 

@@ -7,10 +7,11 @@ import random
 from datetime import date, datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import func, insert, select, text, update
-from sqlmodel import Session
+from sqlalchemy import func, select, text, update
+from sqlmodel import Session, col
 
 from app.care_plan import read_model
+from app.demo import bulk
 from models import (
     ActionStatus, Agency, AgencyKind, Assessment, AssessmentSection, CarePlan, CarePlanAction, CarePlanContact, CarePlanGoal,
     CarePlanNeed, CarePlanPart, CarePlanRevision, CareTeamMember, Notification, Person, SuggestedNeed, User,
@@ -68,26 +69,30 @@ def add_care_plans(session: Session, seed: int, now: datetime, echo=lambda messa
     users = {u.id: u for u in session.execute(select(User)).scalars()}
     teams: dict[int, list[tuple[int, Optional[int], bool, str]]] = {}
     for person_id, agency_id, user_id, key, role in session.execute(
-        select(CareTeamMember.person_id, CareTeamMember.agency_id, CareTeamMember.user_id, CareTeamMember.is_key_worker, CareTeamMember.role)
-        .where(CareTeamMember.left_at.is_(None)).order_by(CareTeamMember.person_id, CareTeamMember.id)
+        select(col(CareTeamMember.person_id), col(CareTeamMember.agency_id), col(CareTeamMember.user_id), col(CareTeamMember.is_key_worker),
+               col(CareTeamMember.role))
+        .where(col(CareTeamMember.left_at).is_(None)).order_by(col(CareTeamMember.person_id), col(CareTeamMember.id))
     ):
         teams.setdefault(person_id, []).append((agency_id, user_id, key, role))
     suggestions: dict[int, list] = {}
     for row in session.execute(
-        select(SuggestedNeed.id, SuggestedNeed.person_id, SuggestedNeed.rule_key, SuggestedNeed.need, SuggestedNeed.answer)
-        .where(SuggestedNeed.status == "suggested").order_by(SuggestedNeed.id)
+        select(col(SuggestedNeed.id), col(SuggestedNeed.person_id), col(SuggestedNeed.rule_key), col(SuggestedNeed.need),
+               col(SuggestedNeed.answer))
+        .where(col(SuggestedNeed.status) == "suggested").order_by(col(SuggestedNeed.id))
     ):
         suggestions.setdefault(row.person_id, []).append(row)
     what_matters = dict(session.execute(
-        select(Assessment.person_id, AssessmentSection.answers).join(AssessmentSection, AssessmentSection.assessment_id == Assessment.id)
-        .where(AssessmentSection.section_key == "perspective")
+        select(col(Assessment.person_id), col(AssessmentSection.answers))
+        .join(AssessmentSection, col(AssessmentSection.assessment_id) == Assessment.id)
+        .where(col(AssessmentSection.section_key) == "perspective")
     ).all())
-    opened = dict(session.execute(select(Assessment.person_id, Assessment.opened_at)).all())
+    opened = dict(session.execute(select(col(Assessment.person_id), col(Assessment.opened_at))).all())
     details = {row.id: row for row in session.execute(
-        select(Person.id, Person.next_of_kin_name, Person.next_of_kin_relationship, Person.next_of_kin_phone, Person.carer_name,
-               Person.carer_phone, Person.communication_needs).where(Person.id.in_(select(Assessment.person_id)))  # type: ignore[attr-defined]
+        select(col(Person.id), col(Person.next_of_kin_name), col(Person.next_of_kin_relationship), col(Person.next_of_kin_phone),
+               col(Person.carer_name), col(Person.carer_phone), col(Person.communication_needs))
+        .where(col(Person.id).in_(select(col(Assessment.person_id))))
     )}
-    have_plan = set(session.execute(select(CarePlan.person_id)).scalars())
+    have_plan = set(session.execute(select(col(CarePlan.person_id))).scalars())
     ids = {key: (session.execute(select(func.max(model.id))).scalar() or 0) for key, model in TABLES}
     rows: dict[str, list] = {key: [] for key, _ in TABLES}
     adopted: list[int] = []
@@ -285,10 +290,10 @@ class _Plan:
 def _flush(session: Session, rows: dict[str, list], adopted: list[int]) -> None:
     for key, model in TABLES:
         if rows[key]:
-            session.execute(insert(model.__table__), rows[key])
+            bulk.insert_rows(session, model, rows[key])
             rows[key].clear()
     for start in range(0, len(adopted), 500):
-        session.execute(update(SuggestedNeed).where(SuggestedNeed.id.in_(adopted[start:start + 500])).values(status="adopted")  # type: ignore[attr-defined]
+        session.execute(update(SuggestedNeed).where(col(SuggestedNeed.id).in_(adopted[start:start + 500])).values(status="adopted")
                         .execution_options(synchronize_session=False))  # nothing of these is loaded: no need to look
     adopted.clear()
     session.commit()

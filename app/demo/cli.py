@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.demo import assessments
 from app.demo import care_plans
@@ -58,7 +58,7 @@ def demo_sign_ins_command():
     """Print the demo sign-ins, if the demo district is loaded."""
     session = get_session()
     usernames = [row[0] for row in district.DEMO_SIGN_INS]
-    rows = session.exec(select(User, Agency).join(Agency, Agency.id == User.agency_id).where(User.username.in_(usernames))).all()
+    rows = session.exec(select(User, Agency).join(Agency, col(Agency.id) == User.agency_id).where(col(User.username).in_(usernames))).all()
     if not rows:
         click.echo("No demo sign-ins: this database was not built by demo-data.")
         return

@@ -7,10 +7,12 @@ people), phone numbers from Ofcom's drama ranges. No real person is described.
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import func, insert, select, text
-from sqlmodel import Session
+from sqlalchemy import func, select, text
+from sqlmodel import Session, col
 
+from app.demo import bulk
 from app.front_door import nhs_number
 from app.front_door.search import format_postcode, name_key, postcode_key
 from models import Agency, AgencyKind, CareTeamMember, Network, Person, Profession, Role, User
@@ -71,7 +73,7 @@ class DistrictNotEmpty(Exception):
 def holds_data(session: Session) -> bool:
     """True if any of the directory or people tables has a row."""
     for model in (Network, Agency, User, Person):
-        if session.execute(select(model.id).limit(1)).first() is not None:
+        if session.execute(select(col(model.id)).limit(1)).first() is not None:
             return True
     return False
 
@@ -110,7 +112,8 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
     built = Built()
     created = datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc) - timedelta(days=400)
 
-    networks, agencies = [], []
+    networks: list[dict[str, Any]] = []
+    agencies: list[dict[str, Any]] = []
     for index, (name, town, outward) in enumerate(NETWORKS, start=1):
         networks.append(dict(id=index, name=name, hub_name=f"{town} hub"))
     practice_names = iter(rng.sample(PRACTICE_WORDS, 40))
@@ -141,8 +144,8 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
         "spa": add_agency("Single Point of Access", AgencyKind.spa_hub),
         "administration": add_agency("OnePlan Administration", AgencyKind.spa_hub),
     }
-    session.execute(insert(Network.__table__), networks)
-    session.execute(insert(Agency.__table__), agencies)
+    bulk.insert_rows(session, Network, networks)
+    bulk.insert_rows(session, Agency, agencies)
     built.networks, built.agencies = len(networks), len(agencies)
     built.by_kind = {}
     for row in agencies:
@@ -167,7 +170,7 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
         network_id = next((n["id"] for n in networks if n["name"] == network_name), None)
         agency = {"spa": district["spa"], "social_care": district["social_care"], "therapy": district["therapy"],
                   "administration": district["administration"], "nursing": nursing.get(network_id),
-                  "practice": practices_by_network.get(network_id, [None])[0]}[kind]
+                  "practice": practices_by_network[network_id][0] if network_id is not None else None}[kind]
         home = network_id if kind in ("nursing", "practice") else (1 if kind in ("social_care", "therapy") else None)
         demo_ids[username] = add_user(username, full_name, role, profession, agency, home)
 
@@ -200,7 +203,7 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
     staff("spa.coordinator", 5, Role.spa_coordinator, Profession.care_coordinator, district["spa"])
     staff("manager", 1, Role.practitioner, Profession.manager, district["hospital"])
     staff("sysadmin", 1, Role.administrator, Profession.administrator, district["administration"])
-    session.execute(insert(User.__table__), users)
+    bulk.insert_rows(session, User, users)
     built.users = len(users)
     session.commit()
     echo(f"directory: {built.networks} networks, {built.agencies} agencies, {built.users} staff")
@@ -242,7 +245,7 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
                                   role="District nursing", is_key_worker=True, joined_at=created, left_at=None))
             others = rng.sample(["social_care", "therapy", "voluntary", "matron", "pharmacy", "practice"], rng.randint(1, 3))
             for other in others:
-                agency, named, role = {
+                agency, named, team_role = {
                     "social_care": (district["social_care"], True, "Social work"),
                     "therapy": (district["therapy"], rng.random() < 0.6, "Occupational therapy"),
                     "voluntary": (rng.choice(district["voluntary"]), False, "Befriending and practical help"),
@@ -254,7 +257,7 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
                 if named and staff_by_agency.get(agency):
                     user = demo_ids["socialworker"] if other == "social_care" and rng.random() < 0.15 else rng.choice(staff_by_agency[agency])
                 member_id += 1
-                team_rows.append(dict(id=member_id, person_id=person_id, agency_id=agency, user_id=user, role=role,
+                team_rows.append(dict(id=member_id, person_id=person_id, agency_id=agency, user_id=user, role=team_role,
                                       is_key_worker=False, joined_at=created, left_at=None))
         if len(person_rows) >= CHUNK:
             _flush(session, person_rows, team_rows)
@@ -268,9 +271,9 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
 
 def _flush(session: Session, person_rows: list, team_rows: list) -> None:
     if person_rows:
-        session.execute(insert(Person.__table__), person_rows)
+        bulk.insert_rows(session, Person, person_rows)
     if team_rows:
-        session.execute(insert(CareTeamMember.__table__), team_rows)
+        bulk.insert_rows(session, CareTeamMember, team_rows)
     session.commit()
     person_rows.clear()
     team_rows.clear()

@@ -7,9 +7,10 @@ person's current key worker, so the care teams and the referrals agree.
 import random
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import func, insert, select
-from sqlmodel import Session
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
+from app.demo import bulk
 from app.front_door import clocks
 from models import Agency, CareTeamMember, Person, Referral, ReferralSource, ReferralStatus, Role, Urgency, User
 
@@ -46,22 +47,24 @@ def add_referrals(session: Session, count: int, seed: int, now: datetime, echo=l
     if count <= 0:
         return 0
     rng = random.Random(seed * 7919 + 17)
-    coordinators = list(session.exec(select(User.id).where(User.role == Role.spa_coordinator)).scalars())
+    coordinators = list(session.execute(select(col(User.id)).where(col(User.role) == Role.spa_coordinator)).scalars())
     if not coordinators:
         return 0
-    network_of_practice = dict(session.exec(select(Agency.id, Agency.network_id).where(Agency.network_id.is_not(None))).all())
+    network_of_practice = dict(
+        session.execute(select(col(Agency.id), col(Agency.network_id)).where(col(Agency.network_id).is_not(None))).all()
+    )
     key_workers = dict(
-        session.exec(
-            select(CareTeamMember.person_id, CareTeamMember.user_id)
-            .where(CareTeamMember.is_key_worker.is_(True), CareTeamMember.left_at.is_(None))
+        session.execute(
+            select(col(CareTeamMember.person_id), col(CareTeamMember.user_id))
+            .where(col(CareTeamMember.is_key_worker).is_(True), col(CareTeamMember.left_at).is_(None))
         ).all()
     )
     caseload = sorted(key_workers)
-    max_person = session.exec(select(func.max(Person.id))).scalar() or 0
-    min_person = session.exec(select(func.min(Person.id))).scalar() or 0
-    practices = dict(session.exec(select(Person.id, Person.gp_practice_id)).all())
+    max_person = session.execute(select(func.max(Person.id))).scalar() or 0
+    min_person = session.execute(select(func.min(Person.id))).scalar() or 0
+    practices = dict(session.execute(select(col(Person.id), col(Person.gp_practice_id))).all())
     networks = sorted(set(network_of_practice.values()))
-    next_id = (session.exec(select(func.max(Referral.id))).scalar() or 0) + 1
+    next_id = (session.execute(select(func.max(Referral.id))).scalar() or 0) + 1
     rows, used_open = [], set()
     for n in range(count):
         received = now - timedelta(seconds=rng.randint(0, DAYS * 24 * 3600))
@@ -97,12 +100,12 @@ def add_referrals(session: Session, count: int, seed: int, now: datetime, echo=l
                     network_of_practice.get(practices.get(person_id)), networks)
         rows.append(row)
         if len(rows) == 5000:
-            session.execute(insert(Referral.__table__), rows)
+            bulk.insert_rows(session, Referral, rows)
             session.commit()
             echo(f"referrals: {n + 1:,} / {count:,}")
             rows = []
     if rows:
-        session.execute(insert(Referral.__table__), rows)
+        bulk.insert_rows(session, Referral, rows)
         session.commit()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(func.setval(func.pg_get_serial_sequence("referral", "id"), select(func.max(Referral.id)).scalar_subquery()))

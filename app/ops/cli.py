@@ -107,7 +107,9 @@ def create_user_command(username, full_name, agency_name, role, profession, netw
     if not result.ok:
         raise click.ClickException("; ".join(result.errors.values()))
     session.commit()
-    click.echo(f"Created user {result.item.username} ({result.item.role.label}, {agency_name}).")
+    user = result.item
+    assert user is not None  # a save that went through carries the user it made
+    click.echo(f"Created user {user.username} ({user.role.label}, {agency_name}).")
 
 
 @click.command("issue-token")

@@ -11,7 +11,7 @@ bp = Blueprint("ops", __name__)
 def healthz():
     """Liveness and a round trip to the database."""
     try:
-        get_session().exec(text("SELECT 1")).one()
+        get_session().execute(text("SELECT 1")).one()
     except Exception as error:  # any database failure means not healthy
         return jsonify(status="unhealthy", database=type(error).__name__), 503
     return jsonify(status="ok", database="ok")

@@ -1,4 +1,6 @@
 """Error pages: every failure is a clear page with the right status, never a stack trace."""
+from typing import Optional
+
 from flask import g, jsonify, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -40,7 +42,7 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         custom = error.description != type(error).description
-        message = error.description if custom or error.code in (403, 404) else _default_message(error)
+        message = (error.description or "") if custom or error.code in (403, 404) else _default_message(error)
         return _page(error.code or 500, message, break_glass_person_id=getattr(error, "break_glass_person_id", None))
 
     @app.errorhandler(DBAPIError)
@@ -74,11 +76,12 @@ def cannot_write(error: DBAPIError) -> bool:
 
 
 def _default_message(error: HTTPException) -> str:
-    return {
+    messages: dict[Optional[int], str] = {
         400: "Something in the request was not valid. Go back and check what you entered.",
         405: "Go back and use the page's own buttons and links.",
         413: "Shorten what you entered and try again.",
-    }.get(error.code, error.description or "")
+    }
+    return messages.get(error.code, error.description or "")
 
 
 def _rollback() -> None:

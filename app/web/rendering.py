@@ -2,7 +2,8 @@
 templates that fail loudly: a misspelt name in a OnePlan template is an error, not an empty string."""
 import sys
 from collections.abc import Mapping
-from typing import Any
+from types import FrameType
+from typing import Any, Optional
 
 from flask import render_template, request
 from jinja2 import ChainableUndefined, StrictUndefined, UndefinedError
@@ -48,7 +49,7 @@ def init_app(app: Any) -> None:
 
 def _asked_by_oneplan_template() -> bool:
     """Whether the template code that asked (directly, or through Jinja's attribute lookup) is ours."""
-    frame = sys._getframe(2)
+    frame: Optional[FrameType] = sys._getframe(2)
     for _ in range(2):
         if frame is None:
             return False
