@@ -152,8 +152,8 @@ def holds(condition: Condition, answers_by_section: dict[str, dict], results: di
         met = [found for ok, found in outcomes if ok]
         return bool(met), [e for found in (met or [f for _, f in outcomes]) for e in found]
     if isinstance(condition, Not):
-        met, found = holds(condition.condition, answers_by_section, results)
-        return not met, found
+        held, found = holds(condition.condition, answers_by_section, results)
+        return not held, found
     if isinstance(condition, QuestionCondition):
         return _question_holds(condition, answers_by_section)
     return _tool_holds(condition, answers_by_section, results)
@@ -234,7 +234,7 @@ def _question_condition(check: Checker, template: Template, raw: dict, where: st
         section, question = template.question(path) if isinstance(path, str) else (None, None)
     except KeyError:
         section, question = None, None
-    if question is None:
+    if section is None or question is None:
         raise check.error(where, f"unknown question '{path}' (write it as section_key.question_key)")
     operator, value = _operator(check, raw, "question", QUESTION_OPERATORS, where)
     at = f"{where}.{operator}"

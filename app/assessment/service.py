@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any, Mapping, Optional
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.assessment import needs, scoring
 from app.db import insert_once
@@ -32,9 +32,11 @@ def open_assessment(session: Session, person: Person, by: Optional[User]) -> Ass
     if existing is not None:
         return existing
     template = questions.template()
+    assert person.id is not None  # a saved person
     assessment = Assessment(person_id=person.id, opened_by_id=by.id if by else None, template_version=template.version)
     session.add(assessment)
     session.flush()
+    assert assessment.id is not None  # flushed
     for section in template.sections:
         session.add(AssessmentSection(assessment_id=assessment.id, section_key=section.key, answers={}))
     if by is not None:
@@ -85,8 +87,8 @@ def view(session: Session, person_id: int) -> Optional[AssessmentView]:
         return None
     rows = session.exec(
         select(AssessmentSection, User, Agency)
-        .outerjoin(User, User.id == AssessmentSection.updated_by_id)
-        .outerjoin(Agency, Agency.id == AssessmentSection.updated_agency_id)
+        .outerjoin(User, col(User.id) == AssessmentSection.updated_by_id)
+        .outerjoin(Agency, col(Agency.id) == AssessmentSection.updated_agency_id)
         .where(AssessmentSection.assessment_id == assessment.id)
     ).all()
     by_key = {row.section_key: (row, user, agency) for row, user, agency in rows}
@@ -101,7 +103,7 @@ def view(session: Session, person_id: int) -> Optional[AssessmentView]:
             select(SuggestedNeed)
             .where(SuggestedNeed.assessment_id == assessment.id)
             .where(SuggestedNeed.status != SuggestionStatus.withdrawn)
-            .order_by(SuggestedNeed.id)
+            .order_by(col(SuggestedNeed.id))
         )
     )
     completed_by = session.get(User, assessment.completed_by_id) if assessment.completed_by_id else None
@@ -126,7 +128,9 @@ def save_section(session: Session, assessment: Assessment, command: SaveSection,
     stored = clean(section, command.answers)
     if errors:
         return SaveResult(errors=errors, answers=stored)
+    assert assessment.id is not None  # a saved assessment
     row = _section_row(session, assessment, command.section_key)
+    assert row.id is not None  # read from the database
     before = dict(row.answers or {})
     now = utc_now()
     saved = save_if_unchanged(session, AssessmentSection, row.id, command.seen_version, {
@@ -141,7 +145,7 @@ def save_section(session: Session, assessment: Assessment, command: SaveSection,
     )
     session.add(revision)
     session.flush()
-    session.execute(update(Assessment).where(Assessment.id == assessment.id).values(updated_at=now))
+    session.execute(update(Assessment).where(col(Assessment.id) == assessment.id).values(updated_at=now))
     refresh_suggestions(session, assessment, revision)
     audit.record(
         session, "edit_assessment", user=by, person_id=assessment.person_id, record_type="assessment_section",
@@ -165,6 +169,7 @@ def _section_row(session: Session, assessment: Assessment, section_key: str) -> 
 def refresh_suggestions(session: Session, assessment: Assessment, revision: AssessmentRevision) -> None:
     """Re-run the finding -> need rules over the whole assessment; a suggestion whose finding no
     longer holds is withdrawn unless the care plan already adopted or someone dismissed it."""
+    assert assessment.id is not None  # a saved assessment
     rows = session.exec(select(AssessmentSection).where(AssessmentSection.assessment_id == assessment.id)).all()
     answers_by_section = {row.section_key: row.answers or {} for row in rows}
     suggested = {s.rule_key: s for s in needs.suggest(answers_by_section, scoring.score_all(answers_by_section))}
@@ -206,6 +211,7 @@ def complete(session: Session, assessment: Assessment, command: CompleteAssessme
              today: Optional[date] = None) -> SaveResult[Assessment]:
     """Mark the assessment complete with a review date (today or later) if nobody changed it since the
     user saw it; the status change is kept as a revision like any save."""
+    assert assessment.id is not None  # a saved assessment
     today = today or date.today()
     if command.review_due_on is None:
         return SaveResult(errors={"review_due": "Enter the review date"})
@@ -239,15 +245,15 @@ class RevisionRow:
     title: str
 
 
-def history(session: Session, assessment_id: int, limit: int = 200) -> list[RevisionRow]:
+def history(session: Session, assessment: Assessment, limit: int = 200) -> list[RevisionRow]:
     """Every save, newest first, with who and which agency (one query)."""
     titles = _titles()
     rows = session.exec(
         select(AssessmentRevision, User, Agency)
-        .outerjoin(User, User.id == AssessmentRevision.saved_by_id)
-        .outerjoin(Agency, Agency.id == AssessmentRevision.saved_agency_id)
-        .where(AssessmentRevision.assessment_id == assessment_id)
-        .order_by(AssessmentRevision.saved_at.desc(), AssessmentRevision.id.desc())  # type: ignore[attr-defined]
+        .outerjoin(User, col(User.id) == AssessmentRevision.saved_by_id)
+        .outerjoin(Agency, col(Agency.id) == AssessmentRevision.saved_agency_id)
+        .where(AssessmentRevision.assessment_id == assessment.id)
+        .order_by(col(AssessmentRevision.saved_at).desc(), col(AssessmentRevision.id).desc())
         .limit(limit)
     ).all()
     return [RevisionRow(r, u, a, titles.get(r.section_key, r.section_key)) for r, u, a in rows]
@@ -257,9 +263,9 @@ def revision_of(session: Session, person_id: int, revision_id: int) -> Optional[
     """One revision of this person's assessment, with who saved it (None if it is another's)."""
     row = session.exec(
         select(AssessmentRevision, User, Agency)
-        .join(Assessment, Assessment.id == AssessmentRevision.assessment_id)
-        .outerjoin(User, User.id == AssessmentRevision.saved_by_id)
-        .outerjoin(Agency, Agency.id == AssessmentRevision.saved_agency_id)
+        .join(Assessment, col(Assessment.id) == AssessmentRevision.assessment_id)
+        .outerjoin(User, col(User.id) == AssessmentRevision.saved_by_id)
+        .outerjoin(Agency, col(Agency.id) == AssessmentRevision.saved_agency_id)
         .where(AssessmentRevision.id == revision_id, Assessment.person_id == person_id)
     ).first()
     if row is None:
@@ -279,7 +285,7 @@ def revision_diff(session: Session, revision: AssessmentRevision) -> list[revisi
         .where(AssessmentRevision.assessment_id == revision.assessment_id)
         .where(AssessmentRevision.section_key == revision.section_key)
         .where(AssessmentRevision.section_version < revision.section_version)
-        .order_by(AssessmentRevision.section_version.desc())  # type: ignore[attr-defined]
+        .order_by(col(AssessmentRevision.section_version).desc())
         .limit(1)
     ).first()
     before = previous.answers if previous else {}

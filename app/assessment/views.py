@@ -13,7 +13,7 @@ bp = Blueprint("assessment", __name__, url_prefix="/people/<int:person_id>/asses
 @bp.get("")
 def show(person_id: int):
     person = guard.person_for(person_id, "view_assessment")
-    return _page(person, service.view(get_session(), person.id))
+    return _page(person, service.view(get_session(), person_id))
 
 
 @bp.post("")
@@ -27,7 +27,7 @@ def start(person_id: int):
 @bp.get("/sections/<section_key>/edit")
 def edit_section(person_id: int, section_key: str):
     person = guard.person_for(person_id, "view_assessment", write=True)
-    record = _record(person.id)
+    record = _record(person_id)
     item = _section(record, section_key)
     return _render_section(person, record, item, editing=True, form=None)
 
@@ -36,7 +36,7 @@ def edit_section(person_id: int, section_key: str):
 def save_section(person_id: int, section_key: str):
     person = guard.person_for(person_id, "edit_assessment", write=True)
     session = get_session()
-    record = _record(person.id)
+    record = _record(person_id)
     item = _section(record, section_key)
     command, unreadable = forms.save_section(item.section, request.form)
     if unreadable:
@@ -45,11 +45,11 @@ def save_section(person_id: int, section_key: str):
     if result.errors:
         return _render_section(person, record, item, editing=True, form=request.form, errors=result.errors, status=400)
     if result.conflict:
-        record = service.view(session, person.id)
+        record = _record(person_id)
         return _render_section(person, record, _section(record, section_key), editing=True, form=request.form, conflict=result.conflict,
                                status=409)
     if is_htmx():
-        record = service.view(session, person.id)
+        record = _record(person_id)
         return _render_section(person, record, _section(record, section_key), editing=False, form=None, saved=True)
     return redirect(url_for("assessment.show", person_id=person.id, saved=section_key) + f"#section-{section_key}")
 
@@ -58,7 +58,7 @@ def save_section(person_id: int, section_key: str):
 def complete(person_id: int):
     person = guard.person_for(person_id, "complete_assessment", write=True)
     session = get_session()
-    record = _record(person.id)
+    record = _record(person_id)
     command, unreadable = forms.complete(request.form)
     if unreadable:
         return _page(person, record, form=request.form, errors=unreadable, status=400)
@@ -66,15 +66,15 @@ def complete(person_id: int):
     if result.errors:
         return _page(person, record, form=request.form, errors=fields.on_form(result.errors, forms.FIELD_IDS), status=400)
     if result.conflict:
-        return _page(person, service.view(session, person.id), form=request.form, stale=True, status=409)
+        return _page(person, service.view(session, person_id), form=request.form, stale=True, status=409)
     return redirect(url_for("assessment.show", person_id=person.id))
 
 
 @bp.get("/history")
 def history(person_id: int):
     person = guard.person_for(person_id, "view_assessment_history")
-    assessment = service.assessment_of(get_session(), person.id)
-    rows = service.history(get_session(), assessment.id) if assessment else []
+    assessment = service.assessment_of(get_session(), person_id)
+    rows = service.history(get_session(), assessment) if assessment else []
     return render("assessment/history.html", person=person, rows=rows)
 
 
@@ -82,7 +82,7 @@ def history(person_id: int):
 def revision(person_id: int, revision_id: int):
     person = guard.person_for(person_id, "view_assessment_history")
     session = get_session()
-    found = service.revision_of(session, person.id, revision_id)
+    found = service.revision_of(session, person_id, revision_id)
     if found is None:
         abort(404, "There is no such revision of this assessment.")
     return render("assessment/revision.html", person=person, row=found, changes=service.revision_diff(session, found.revision))

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.trust import audit
 from app.versioned import SaveResult
@@ -39,21 +39,22 @@ def current_members(session: Session, person_id: int) -> list[TeamMember]:
     """The current care team, key worker first, then by agency name (one query)."""
     rows = session.exec(
         select(CareTeamMember, Agency, User)
-        .join(Agency, Agency.id == CareTeamMember.agency_id)
-        .outerjoin(User, User.id == CareTeamMember.user_id)
+        .join(Agency, col(Agency.id) == CareTeamMember.agency_id)
+        .outerjoin(User, col(User.id) == CareTeamMember.user_id)
         .where(CareTeamMember.person_id == person_id)
-        .where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
-        .order_by(CareTeamMember.is_key_worker.desc(), Agency.name)  # type: ignore[attr-defined]
+        .where(col(CareTeamMember.left_at).is_(None))
+        .order_by(col(CareTeamMember.is_key_worker).desc(), Agency.name)
     ).all()
     return [TeamMember(agency, user, member.role, member.is_key_worker, member.id) for member, agency, user in rows]
 
 
 def summary(session: Session, person: Person) -> PersonSummary:
+    assert person.id is not None  # a saved person
     practice, network = None, None
     if person.gp_practice_id is not None:
         row = session.exec(
             select(Agency, Network)
-            .outerjoin(Network, Network.id == Agency.network_id)
+            .outerjoin(Network, col(Network.id) == Agency.network_id)
             .where(Agency.id == person.gp_practice_id)
         ).first()
         if row:
@@ -65,10 +66,10 @@ def caseload(session: Session, user: User, limit: int = 50) -> list[tuple[Person
     """People whose care team names this user, key-worker cases first."""
     rows = session.exec(
         select(Person, CareTeamMember)
-        .join(CareTeamMember, CareTeamMember.person_id == Person.id)
+        .join(CareTeamMember, col(CareTeamMember.person_id) == Person.id)
         .where(CareTeamMember.user_id == user.id)
-        .where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
-        .order_by(CareTeamMember.is_key_worker.desc(), Person.family_name_key, Person.given_name_key)  # type: ignore[attr-defined]
+        .where(col(CareTeamMember.left_at).is_(None))
+        .order_by(col(CareTeamMember.is_key_worker).desc(), Person.family_name_key, Person.given_name_key)
         .limit(limit)
     ).all()
     return [(person, member) for person, member in rows]
@@ -78,7 +79,7 @@ def agency_caseload_count(session: Session, agency_id: int) -> int:
     return session.exec(
         select(func.count(func.distinct(CareTeamMember.person_id)))
         .where(CareTeamMember.agency_id == agency_id)
-        .where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+        .where(col(CareTeamMember.left_at).is_(None))
     ).one()
 
 
@@ -88,7 +89,7 @@ ROLE_MAX = 80
 def objected_agency_ids(session: Session, person_id: int) -> set[int]:
     """Agencies the person has objected to sharing their record with (standing objections)."""
     return set(session.exec(
-        select(ConsentObjection.agency_id).where(ConsentObjection.person_id == person_id, ConsentObjection.withdrawn_at.is_(None))  # type: ignore[union-attr]
+        select(ConsentObjection.agency_id).where(ConsentObjection.person_id == person_id, col(ConsentObjection.withdrawn_at).is_(None))
     ))
 
 
@@ -127,9 +128,10 @@ def add_to_team(session: Session, person: Person, command: AddToTeam, by: User) 
         errors["role"] = f"Role in the team must be {ROLE_MAX} characters or fewer"
     if errors or agency is None:
         return SaveResult(errors=errors)
+    assert person.id is not None and agency.id is not None  # saved rows
     already = session.exec(
         select(CareTeamMember.id).where(CareTeamMember.person_id == person.id, CareTeamMember.agency_id == agency.id,
-                                       CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+                                       col(CareTeamMember.left_at).is_(None))
     ).first()
     if already is not None:
         return SaveResult(errors={"agency_id": f"{agency.name} is already in the care team"})
@@ -152,12 +154,14 @@ def leave_team(session: Session, person: Person, command: LeaveTeam, by: User) -
     if member.is_key_worker:
         return SaveResult(refused="The key worker's agency stays in the care team until a new key worker is allocated.")
     others = session.exec(
-        select(func.count(CareTeamMember.id)).where(CareTeamMember.person_id == person.id, CareTeamMember.agency_id == member.agency_id,
-                                                   CareTeamMember.left_at.is_(None), CareTeamMember.id != member.id)  # type: ignore[union-attr]
+        select(func.count(col(CareTeamMember.id)))
+        .where(CareTeamMember.person_id == person.id, CareTeamMember.agency_id == member.agency_id,
+               col(CareTeamMember.left_at).is_(None), CareTeamMember.id != member.id)
     ).one()
     open_actions = session.exec(
-        select(func.count(CarePlanAction.id)).where(CarePlanAction.person_id == person.id, CarePlanAction.owner_agency_id == member.agency_id,
-                                                    CarePlanAction.status.in_(list(OPEN_ACTION_STATUSES)))  # type: ignore[attr-defined]
+        select(func.count(col(CarePlanAction.id)))
+        .where(CarePlanAction.person_id == person.id, CarePlanAction.owner_agency_id == member.agency_id,
+               col(CarePlanAction.status).in_(list(OPEN_ACTION_STATUSES)))
     ).one()
     if open_actions and not others:
         agency = session.get(Agency, member.agency_id)
@@ -177,7 +181,7 @@ def team_staff(session: Session, team: list[TeamMember]) -> dict[int, list[User]
         return {}
     staff: dict[int, list[User]] = {}
     for user in session.exec(
-        select(User).where(User.agency_id.in_(agency_ids), User.is_active.is_(True), User.role == Role.practitioner)  # type: ignore[attr-defined,union-attr]
+        select(User).where(col(User.agency_id).in_(agency_ids), col(User.is_active).is_(True), User.role == Role.practitioner)
         .order_by(User.full_name)
     ):
         staff.setdefault(user.agency_id, []).append(user)
@@ -188,7 +192,7 @@ def network_caseload_count(session: Session, network_id: int) -> int:
     """People registered with the network's practices who have a care team."""
     return session.exec(
         select(func.count(func.distinct(CareTeamMember.person_id)))
-        .join(Person, Person.id == CareTeamMember.person_id)
-        .join(Agency, Agency.id == Person.gp_practice_id)
-        .where(Agency.network_id == network_id, CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+        .join(Person, col(Person.id) == CareTeamMember.person_id)
+        .join(Agency, col(Agency.id) == Person.gp_practice_id)
+        .where(Agency.network_id == network_id, col(CareTeamMember.left_at).is_(None))
     ).one()

@@ -12,12 +12,12 @@ immutable revision; audits; and tells the rest of the care team. Nothing here co
 """
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Optional, Union
+from typing import Any, Optional, Union, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import db, versioned
 from app.care_plan import care_team, handshake, read_model
@@ -138,12 +138,13 @@ ItemCommand = Union[AddItem, EditItem]
 def open_plan(session: Session, person: Person, by: Optional[User]) -> CarePlan:
     """The person's care plan, created (with an empty row per part) if they have none: one plan per
     person, however many people start it at once."""
+    assert person.id is not None  # a saved person
     existing = read_model.plan_for(session, person.id)
     if existing is not None:
         return existing
     plan_id = db.insert_once(session, CarePlan, {"person_id": person.id, "opened_by_id": by.id if by else None}, unique=["person_id"])
     plan = session.get(CarePlan, plan_id) if plan_id is not None else read_model.plan_for(session, person.id)
-    assert plan is not None
+    assert plan is not None and plan.id is not None
     if plan_id is None:  # someone else started it a moment ago
         return plan
     for part in read_model.parts().sections:
@@ -164,7 +165,7 @@ def mark_seen(session: Session, plan: CarePlan, command: MarkSeen, user: User) -
     session.execute(statement.on_conflict_do_update(
         index_elements=["care_plan_id", "user_id"],
         set_={"seen_version": statement.excluded.seen_version, "seen_at": statement.excluded.seen_at},
-        where=CarePlanView.seen_version < statement.excluded.seen_version,  # type: ignore[arg-type]
+        where=col(CarePlanView.seen_version) < statement.excluded.seen_version,
     ))
     return version
 
@@ -175,9 +176,9 @@ def _begin_change(session: Session, plan: CarePlan, user: User, now: datetime) -
     """Raise the plan's version and return it. It also queues any other writer of this plan behind
     this one until the change is committed."""
     version: int = session.execute(
-        update(CarePlan).where(CarePlan.id == plan.id)
+        update(CarePlan).where(col(CarePlan.id) == plan.id)
         .values(version=CarePlan.version + 1, updated_at=now, updated_by_id=user.id)
-        .returning(CarePlan.version)
+        .returning(col(CarePlan.version))
         # The loaded plan keeps its version until the change is kept (`_finish_change`): a change that
         # is undone must not leave a version that never was.
         .execution_options(synchronize_session=False)
@@ -211,6 +212,7 @@ def _finish_change(
     values: dict, changed: list[str], summary: str, now: datetime,
 ) -> None:
     """Keep the revision, audit it and tell the care team."""
+    assert plan.id is not None  # a saved plan
     session.add(CarePlanRevision(
         care_plan_id=plan.id, plan_version=version, item_type=item_type, item_key=str(item_key), values=values,
         changed=changed, summary=summary[:300], saved_by_id=user.id, saved_agency_id=user.agency_id, saved_at=now,
@@ -237,6 +239,7 @@ def _conflict(session: Session, row: Any, yours: dict, theirs_of: Any) -> versio
 def tell_team(session: Session, person: Person, by: User, summary: str) -> None:
     """One unread "plan changed" item per member of the care team (the named worker, or the whole
     agency where no one is named), refreshed rather than repeated; never to whoever made the change."""
+    assert person.id is not None  # a saved person
     recipients: set[tuple[Optional[int], Optional[int]]] = set()
     for member in care_team.current_members(session, person.id):
         if member.user is not None and member.user.id != by.id:
@@ -272,7 +275,7 @@ def save_part(session: Session, plan: CarePlan, person: Person, command: SavePar
     if version is None:
         return SaveResult(conflict=_conflict(session, row, answers, lambda theirs: dict(theirs.answers or {})), answers=answers)
     if section.key == AGREEMENT:
-        session.execute(update(CarePlan).where(CarePlan.id == plan.id).values(
+        session.execute(update(CarePlan).where(col(CarePlan.id) == plan.id).values(
             agreed_on=_date(answers.get("agreed_on")), review_due_on=_date(answers.get("review_due_on"))))
     _finish_change(session, plan, person, user, version, PlanItemType.part, section.key, answers, changed, f"{section.title} updated", now)
     return SaveResult(answers=answers, item=row)
@@ -335,16 +338,17 @@ def _check_item(session: Session, plan: CarePlan, person: Person, command: ItemC
 def _owner(session: Session, person: Person, agency_id: Optional[int], user_id: Optional[int], errors: dict[str, str]) -> Owner:
     """The agency an action is assigned to must be in the care team (add it to the team first) and not
     one the person has objected to sharing with; a named practitioner must work for that agency."""
+    assert person.id is not None  # a saved person
     team = care_team.current_members(session, person.id)
     objected = care_team.objected_agency_ids(session, person.id)
     agencies = {m.agency.id: m.agency for m in team if m.agency.id not in objected}
     agency = agencies.get(agency_id) if agency_id is not None else None
-    if agency is None:
+    if agency_id is None or agency is None:
         errors["owner_agency_id"] = OWNER_NOT_IN_TEAM if agency_id is not None else "Select the agency that will do this"
         return NO_OWNER
     if user_id is None:
         return Owner(agency, None)
-    staff = care_team.team_staff(session, [m for m in team if m.agency.id == agency.id]).get(agency.id, [])
+    staff = care_team.team_staff(session, [m for m in team if m.agency.id == agency_id]).get(agency_id, [])
     named = next((u for u in staff if u.id == user_id), None)
     if named is None:
         errors["owner_user_id"] = f"Select a practitioner who works for {agency.name}, or no one"
@@ -449,7 +453,7 @@ def remove_contact(session: Session, plan: CarePlan, person: Person, command: Re
         return SaveResult(refused="There is no such contact in this care plan.")
     now = utc_now()
     version = _change_if_unchanged(session, plan, user, now, row, command.seen_version, {"active": False},
-                                   CarePlanContact.active.is_(True))  # type: ignore[attr-defined]
+                                   col(CarePlanContact.active).is_(True))
     if version is None:
         return SaveResult(refused="Someone else changed or removed this contact since you opened the plan. Check it and try again.")
     values = {**snapshot(PlanItemType.contact, row), "removed": "yes"}
@@ -466,6 +470,7 @@ def _action_names(session: Session, action: CarePlanAction) -> dict[str, Optiona
 def _tell_owner(session: Session, person: Person, action: CarePlanAction, owner: Owner, by: User) -> None:
     """A new or reassigned action is requested of its agency (or its named practitioner)."""
     assert owner.agency is not None
+    assert person.id is not None  # a saved person
     notifications.notify(
         session, "action_requested",
         f"{by.full_name} asked {owner.user.full_name if owner.user else owner.agency.name} to do something for "
@@ -486,6 +491,7 @@ def move_action(session: Session, plan: CarePlan, person: Person, command: MoveA
         return SaveResult(refused="There is no such action in this care plan.")
     transition = command.transition
     rule = handshake.RULES[transition]
+    assert person.id is not None  # a saved person
     team = care_team.current_members(session, person.id)
     me = actor(user, action, team)
     if not me.may(rule):
@@ -537,6 +543,7 @@ def adopt_needs(session: Session, plan: CarePlan, person: Person, command: Adopt
     """Turn the chosen suggested needs into plan needs, each in the words the key worker settled on
     and linked to the assessment finding it came from. A suggestion can be taken only once: one that
     someone else took or set aside first is skipped, and said so."""
+    assert plan.id is not None  # a saved plan
     pending = {s.id: s for s in session.exec(
         select(SuggestedNeed).where(SuggestedNeed.person_id == person.id, SuggestedNeed.status == SuggestionStatus.suggested))}
     errors: dict[str, str] = {}
@@ -556,12 +563,12 @@ def adopt_needs(session: Session, plan: CarePlan, person: Person, command: Adopt
     skipped: list[SuggestedNeed] = []
     now = utc_now()
     for suggestion_id, text in wording.items():
-        taken = session.execute(
-            update(SuggestedNeed).where(SuggestedNeed.id == suggestion_id, SuggestedNeed.person_id == person.id,
-                                        SuggestedNeed.status == SuggestionStatus.suggested)
+        taken = cast(CursorResult[Any], session.execute(
+            update(SuggestedNeed).where(col(SuggestedNeed.id) == suggestion_id, col(SuggestedNeed.person_id) == person.id,
+                                        col(SuggestedNeed.status) == SuggestionStatus.suggested)
             .values(status=SuggestionStatus.adopted, updated_at=now)
-        )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
+        ))
+        if taken.rowcount != 1:
             found = session.get(SuggestedNeed, suggestion_id)
             if found is not None and found.person_id == person.id:
                 skipped.append(found)
@@ -590,12 +597,12 @@ def adopt_needs(session: Session, plan: CarePlan, person: Person, command: Adopt
 def dismiss_suggestion(session: Session, person: Person, command: DismissSuggestion, user: User) -> SaveResult[SuggestedNeed]:
     """Set a suggested need aside (it stays on the assessment, marked dismissed); refused if it is no
     longer waiting (someone added it to the plan or set it aside first)."""
-    done = session.execute(
-        update(SuggestedNeed).where(SuggestedNeed.id == command.suggestion_id, SuggestedNeed.person_id == person.id,
-                                    SuggestedNeed.status == SuggestionStatus.suggested)
+    done = cast(CursorResult[Any], session.execute(
+        update(SuggestedNeed).where(col(SuggestedNeed.id) == command.suggestion_id, col(SuggestedNeed.person_id) == person.id,
+                                    col(SuggestedNeed.status) == SuggestionStatus.suggested)
         .values(status=SuggestionStatus.dismissed, updated_at=utc_now())
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    ))
+    if done.rowcount != 1:
         return SaveResult(refused="That suggested need was already added to the plan or set aside.")
     audit.record(session, "dismiss_suggested_need", user=user, person_id=person.id, record_type="suggested_need",
                  record_id=command.suggestion_id)

@@ -12,8 +12,9 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Optional, Union
 
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.care_plan import care_team, handshake
 from app.care_plan.care_team import TeamMember
@@ -128,8 +129,9 @@ def from_assessment(session: Session, person_id: int, part: "PartView") -> dict:
         return {}
     sections = {section for section, _ in wanted.values()}
     found = dict(session.exec(
-        select(AssessmentSection.section_key, AssessmentSection.answers).join(Assessment, Assessment.id == AssessmentSection.assessment_id)
-        .where(Assessment.person_id == person_id, AssessmentSection.section_key.in_(sections))  # type: ignore[attr-defined]
+        select(AssessmentSection.section_key, AssessmentSection.answers)
+        .join(Assessment, col(Assessment.id) == AssessmentSection.assessment_id)
+        .where(Assessment.person_id == person_id, col(AssessmentSection.section_key).in_(sections))
     ).all())
     offered = {q: (found.get(section) or {}).get(key) for q, (section, key) in wanted.items()}
     return {q: value for q, value in offered.items() if value}
@@ -288,9 +290,9 @@ def view(session: Session, person_id: int, user: User, today: Optional[date] = N
 
     def with_writer(model: Any, *more: Any) -> Any:
         return (
-            select(model, *more, Writer, WriterAgency)
-            .outerjoin(Writer, Writer.id == model.updated_by_id)
-            .outerjoin(WriterAgency, WriterAgency.id == model.updated_agency_id)
+            sa_select(model, *more, Writer, WriterAgency)  # sqlmodel's select is not typed for a varying number of entities
+            .outerjoin(Writer, col(Writer.id) == model.updated_by_id)
+            .outerjoin(WriterAgency, col(WriterAgency.id) == model.updated_agency_id)
             .where(model.care_plan_id == plan.id)
         )
 
@@ -326,7 +328,7 @@ def view(session: Session, person_id: int, user: User, today: Optional[date] = N
     contacts = [ContactView(c, stamp(c, w, a)) for c, w, a in session.exec(with_writer(CarePlanContact).order_by(CarePlanContact.id))]
     suggestions = list(session.exec(
         select(SuggestedNeed).where(SuggestedNeed.person_id == person_id, SuggestedNeed.status == SuggestionStatus.suggested)
-        .order_by(SuggestedNeed.id)
+        .order_by(col(SuggestedNeed.id))
     ))
     return PlanView(plan, part_views, needs + [other], contacts, suggestions, care_team.current_members(session, person_id), seen, today)
 
@@ -344,10 +346,10 @@ def history(session: Session, plan: CarePlan, limit: int = 300) -> list[Revision
     """Every change, newest first, with who and which agency (one query)."""
     rows = session.exec(
         select(CarePlanRevision, User, Agency)
-        .outerjoin(User, User.id == CarePlanRevision.saved_by_id)
-        .outerjoin(Agency, Agency.id == CarePlanRevision.saved_agency_id)
+        .outerjoin(User, col(User.id) == CarePlanRevision.saved_by_id)
+        .outerjoin(Agency, col(Agency.id) == CarePlanRevision.saved_agency_id)
         .where(CarePlanRevision.care_plan_id == plan.id)
-        .order_by(CarePlanRevision.plan_version.desc())  # type: ignore[attr-defined]
+        .order_by(col(CarePlanRevision.plan_version).desc())
         .limit(limit)
     ).all()
     return [RevisionRow(r, u, a) for r, u, a in rows]
@@ -357,8 +359,8 @@ def revision_of(session: Session, plan: CarePlan, revision_id: int) -> Optional[
     """One change to this plan, with who made it and from which agency; None if it is not this plan's."""
     row = session.exec(
         select(CarePlanRevision, User, Agency)
-        .outerjoin(User, User.id == CarePlanRevision.saved_by_id)
-        .outerjoin(Agency, Agency.id == CarePlanRevision.saved_agency_id)
+        .outerjoin(User, col(User.id) == CarePlanRevision.saved_by_id)
+        .outerjoin(Agency, col(Agency.id) == CarePlanRevision.saved_agency_id)
         .where(CarePlanRevision.id == revision_id, CarePlanRevision.care_plan_id == plan.id)
     ).first()
     return RevisionRow(*row) if row else None
@@ -370,7 +372,7 @@ def revision_diff(session: Session, revision: CarePlanRevision) -> list[revision
         select(CarePlanRevision)
         .where(CarePlanRevision.care_plan_id == revision.care_plan_id, CarePlanRevision.item_type == revision.item_type,
                CarePlanRevision.item_key == revision.item_key, CarePlanRevision.plan_version < revision.plan_version)
-        .order_by(CarePlanRevision.plan_version.desc())  # type: ignore[attr-defined]
+        .order_by(col(CarePlanRevision.plan_version).desc())
         .limit(1)
     ).first()
     kind = PlanItemType(revision.item_type)

@@ -27,7 +27,7 @@ NEW_ITEM_ANSWERS = {PlanItemType.need: {"status": "active"}, PlanItemType.goal: 
 @bp.get(f"{PLAN}")
 def show(person_id: int):
     person = guard.person_for(person_id, "view_care_plan")
-    return render("care_plan/page.html", **_context(person, read_model.view(get_session(), person.id, g.user)))
+    return render("care_plan/page.html", **_context(person, read_model.view(get_session(), person_id, g.user)))
 
 
 @bp.post(f"{PLAN}")
@@ -54,7 +54,7 @@ def mark_seen(person_id: int):
 def person(person_id: int):
     person = guard.person_for(person_id, "view_person")
     session = get_session()
-    return render("care_plan/person.html", summary=care_team.summary(session, person), sharing=consent.view(session, person.id),
+    return render("care_plan/person.html", summary=care_team.summary(session, person), sharing=consent.view(session, person_id),
                   may_read_access_log=access.access_log_rule(session, g.user, person).allowed)
 
 
@@ -86,6 +86,7 @@ def _team_page(person: Person, *, form: Any = None, errors: Optional[dict] = Non
     session = get_session()
     summary = care_team.summary(session, person)
     may_edit = guard.may_change(person)
+    assert person.id is not None  # a saved person
     agencies = care_team.agencies_to_add(session, person.id, summary.team) if may_edit else []
     return render("care_plan/team.html", summary=summary, may_edit=may_edit, agencies=agencies, form=form or {}, errors=errors or {},
                   problem=problem, added=request.args.get("added"), removed=request.args.get("removed")), status
@@ -98,7 +99,7 @@ def edit_part(person_id: int, part_key: str):
     person = guard.person_for(person_id, "view_care_plan", write=True)
     record = _record(person)
     part = record.part(_part_key(part_key))
-    offered = read_model.from_assessment(get_session(), person.id, part)
+    offered = read_model.from_assessment(get_session(), person_id, part)
     return _part_response(person, record, part, editing=True, offered=offered)
 
 
@@ -258,7 +259,7 @@ def dismiss(person_id: int, suggestion_id: int):
 def history(person_id: int):
     person = guard.person_for(person_id, "view_care_plan_history")
     session = get_session()
-    plan = read_model.plan_for(session, person.id)
+    plan = read_model.plan_for(session, person_id)
     return render("care_plan/history.html", person=person, rows=read_model.history(session, plan) if plan else [])
 
 
@@ -266,7 +267,7 @@ def history(person_id: int):
 def revision(person_id: int, revision_id: int):
     person = guard.person_for(person_id, "view_care_plan_history")
     session = get_session()
-    plan = read_model.plan_for(session, person.id)
+    plan = read_model.plan_for(session, person_id)
     row = read_model.revision_of(session, plan, revision_id) if plan else None
     if row is None:
         abort(404, "There is no such change to this care plan.")
@@ -290,6 +291,7 @@ def _context(person: Person, record: Optional[read_model.PlanView], **more: Any)
 
 
 def _record(person: Person) -> read_model.PlanView:
+    assert person.id is not None  # a saved person
     record = read_model.view(get_session(), person.id, g.user)
     if record is None:
         abort(404, "This person has no care plan yet. Start it from their care plan page.")
@@ -298,6 +300,7 @@ def _record(person: Person) -> read_model.PlanView:
 
 def _plan(person: Person) -> CarePlan:
     """The person's plan alone, for a change: the whole plan is read only to show it."""
+    assert person.id is not None  # a saved person
     plan = read_model.plan_for(get_session(), person.id)
     if plan is None:
         abort(404, "This person has no care plan yet. Start it from their care plan page.")

@@ -137,11 +137,11 @@ def _check_number(question: Question, value: Any) -> Optional[str]:
     if question.whole and not float(value).is_integer():
         return f"{label} must be a whole number"
     low, high = question.minimum, question.maximum
-    if (low is not None and value < low) or (high is not None and value > high):
-        if low is not None and high is not None:
-            return f"{label} must be between {_number(low)} and {_number(high)}"
-        if low is not None:
-            return f"{label} must be {_number(low)} or more"
+    if low is not None and high is not None and (value < low or value > high):
+        return f"{label} must be between {_number(low)} and {_number(high)}"
+    if low is not None and value < low:
+        return f"{label} must be {_number(low)} or more"
+    if high is not None and value > high:
         return f"{label} must be {_number(high)} or less"
     return None
 

@@ -38,7 +38,7 @@ class Option:
     exclusive: bool = False  # a multi_choice "None" option that cannot be ticked with the others
 
 
-YES_NO = (Option("yes", "Yes"), Option("no", "No"))
+YES_NO: tuple[Option, ...] = (Option("yes", "Yes"), Option("no", "No"))
 
 
 @dataclass(frozen=True)
@@ -114,14 +114,14 @@ class ScoredTool:
     def maximum(self) -> int:
         if self.kind == "eligibility":
             return len(self.outcomes)
-        scores = [max(o.score for o in item.options) for item in self.items]
+        scores = [max(o.score or 0 for o in item.options) for item in self.items]
         return sum(scores) if self.kind == "sum" else max(scores)
 
     @property
     def minimum(self) -> int:
         if self.kind == "eligibility":
             return 0
-        scores = [min(o.score for o in item.options) for item in self.items]
+        scores = [min(o.score or 0 for o in item.options) for item in self.items]
         return sum(scores) if self.kind == "sum" else min(scores)
 
     def band_for(self, total: int) -> str:

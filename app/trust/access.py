@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Callable, Optional
 
 from sqlalchemy import and_, exists, not_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.trust import audit
 from models import (
@@ -82,16 +82,17 @@ def decide(session: Session, user: User, person: Person, now: Optional[datetime]
     """
     if user.role is Role.administrator:
         return Decision(False, "Administrators manage accounts and agencies and cannot open care records.")
+    assert person.id is not None  # a saved person
     in_team, objected = session.exec(
         select(
             exists()
-            .where(CareTeamMember.person_id == person.id)
-            .where(CareTeamMember.agency_id == user.agency_id)
-            .where(CareTeamMember.left_at.is_(None)),  # type: ignore[union-attr]
+            .where(col(CareTeamMember.person_id) == person.id)
+            .where(col(CareTeamMember.agency_id) == user.agency_id)
+            .where(col(CareTeamMember.left_at).is_(None)),
             exists()
-            .where(ConsentObjection.person_id == person.id)
-            .where(ConsentObjection.agency_id == user.agency_id)
-            .where(ConsentObjection.withdrawn_at.is_(None)),  # type: ignore[union-attr]
+            .where(col(ConsentObjection.person_id) == person.id)
+            .where(col(ConsentObjection.agency_id) == user.agency_id)
+            .where(col(ConsentObjection.withdrawn_at).is_(None)),
         )
     ).one()
     if objected:
@@ -123,7 +124,7 @@ def live_grant(session: Session, user: User, person_id: int, now: Optional[datet
         .where(AccessGrant.user_id == user.id)
         .where(AccessGrant.person_id == person_id)
         .where(AccessGrant.expires_at > now)
-        .order_by(AccessGrant.expires_at.desc())  # type: ignore[attr-defined]
+        .order_by(col(AccessGrant.expires_at).desc())
         .limit(1)
     ).first()
 
@@ -136,7 +137,7 @@ def access_log_rule(session: Session, user: User, person: Person) -> Decision:
         .where(CareTeamMember.person_id == person.id)
         .where(CareTeamMember.user_id == user.id)
         .where(CareTeamMember.is_key_worker)
-        .where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+        .where(col(CareTeamMember.left_at).is_(None))
         .limit(1)
     ).first()
     if key_worker is not None:
@@ -150,7 +151,7 @@ def _has_open_referral(session: Session, person_id: int) -> bool:
     return session.exec(
         select(Referral.id)
         .where(Referral.person_id == person_id)
-        .where(Referral.status.in_(list(OPEN_REFERRAL_STATUSES)))  # type: ignore[attr-defined]
+        .where(col(Referral.status).in_(list(OPEN_REFERRAL_STATUSES)))
         .limit(1)
     ).first() is not None
 
@@ -159,8 +160,8 @@ def not_objected(agency_id: int, person_id_column):
     """The record rule's objection, as a filter for lists of people: the person has not objected
     to sharing their record with this agency."""
     return not_(
-        exists().where(ConsentObjection.person_id == person_id_column, ConsentObjection.agency_id == agency_id,
-                       ConsentObjection.withdrawn_at.is_(None))  # type: ignore[union-attr]
+        exists().where(col(ConsentObjection.person_id) == person_id_column, col(ConsentObjection.agency_id) == agency_id,
+                       col(ConsentObjection.withdrawn_at).is_(None))
     )
 
 
@@ -168,8 +169,8 @@ def open_to_care_team(agency_id: int, person_id_column):
     """The record rule for a care-team agency, as a filter for lists of people (a worklist): the
     agency is in the person's care team now, and the person has not objected to it."""
     return and_(
-        exists().where(CareTeamMember.person_id == person_id_column, CareTeamMember.agency_id == agency_id,
-                       CareTeamMember.left_at.is_(None)),  # type: ignore[union-attr]
+        exists().where(col(CareTeamMember.person_id) == person_id_column, col(CareTeamMember.agency_id) == agency_id,
+                       col(CareTeamMember.left_at).is_(None)),
         not_objected(agency_id, person_id_column),
     )
 

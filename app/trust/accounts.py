@@ -191,6 +191,7 @@ def create_user(session: Session, command: NewUser, hasher: PasswordHasher, by: 
     errors = check_new_user(session, command)
     if errors:
         return SaveResult(errors=errors)
+    assert command.agency_id is not None and command.role is not None and command.profession is not None  # check_new_user requires them
     row = User(username=command.login_name, password_hash=hasher.hash(command.password), full_name=command.full_name.strip(),
                agency_id=command.agency_id, role=command.role, profession=command.profession, network_id=command.network_id)
     user_id = insert_once(session, User, row.model_dump(exclude={"id"}), unique=["username"])

@@ -25,6 +25,7 @@ def issue(session: Session, user: User, label: str, days: Optional[int] = 90, no
     """A new token for `user`; the caller shows it once (only its hash is kept) and commits."""
     now = now or datetime.now(timezone.utc)
     token = "op_" + secrets.token_urlsafe(32)
+    assert user.id is not None  # a saved user
     session.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label, created_at=now,
                          expires_at=now + timedelta(days=days) if days else None))
     audit.record(session, "issue_api_token", user=user, detail=label)

@@ -63,8 +63,9 @@ def verify(connection: Connection, batch: int = 2000) -> Verdict:
     the one before, each hash matching the row's contents, and the head counting the last."""
     from models import AuditChainHead, AuditEvent
 
-    table = AuditEvent.__table__
-    head = connection.execute(select(AuditChainHead.__table__.c.seq).where(AuditChainHead.__table__.c.id == 1)).scalar()
+    table = AuditEvent.metadata.tables[AuditEvent.__tablename__]
+    head_table = AuditChainHead.metadata.tables[AuditChainHead.__tablename__]
+    head = connection.execute(select(head_table.c.seq).where(head_table.c.id == 1)).scalar()
     if head is None:
         return Verdict(0, "The audit chain head is missing: the chain cannot be checked.")
     rows = connection.execution_options(yield_per=batch).execute(select(table).order_by(table.c.seq))
@@ -104,7 +105,7 @@ def seal(connection: Connection, events: list) -> None:
     rather than fork the chain."""
     from models import AuditChainHead, AuditEvent
 
-    head_table = AuditChainHead.__table__
+    head_table = AuditChainHead.metadata.tables[AuditChainHead.__tablename__]
     last = connection.execute(
         head_table.update().where(head_table.c.id == 1).values(seq=head_table.c.seq + len(events)).returning(head_table.c.seq)
     ).scalar()
@@ -113,9 +114,11 @@ def seal(connection: Connection, events: list) -> None:
     first = last - len(events) + 1
     previous = GENESIS
     if first > 1:
-        previous = connection.execute(select(AuditEvent.__table__.c.hash).where(AuditEvent.__table__.c.seq == first - 1)).scalar()
-        if previous is None:
+        table = AuditEvent.metadata.tables[AuditEvent.__tablename__]
+        before = connection.execute(select(table.c.hash).where(table.c.seq == first - 1)).scalar()
+        if before is None:
             raise RuntimeError(f"Audit event seq {first - 1} is missing: run `flask --app app audit verify`.")
+        previous = before
     for seq, event in enumerate(events, start=first):
         event.seq = seq
         event.prev_hash = previous

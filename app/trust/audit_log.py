@@ -12,7 +12,7 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Agency, AuditEvent, AuditOutcome, User
 
@@ -100,10 +100,10 @@ def _entries(session: Session, conditions: list, page: int) -> Page:
     page = min(max(1, page), max(1, -(-total // PAGE_SIZE)))
     rows = session.exec(
         select(AuditEvent, User.full_name, Agency.name)
-        .outerjoin(User, User.id == AuditEvent.user_id)
-        .outerjoin(Agency, Agency.id == AuditEvent.agency_id)
+        .outerjoin(User, col(User.id) == AuditEvent.user_id)
+        .outerjoin(Agency, col(Agency.id) == AuditEvent.agency_id)
         .where(*conditions)
-        .order_by(AuditEvent.seq.desc())  # type: ignore[union-attr]
+        .order_by(col(AuditEvent.seq).desc())
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()

@@ -2,11 +2,12 @@
 a record outside the access rules; every use is audited and a network lead reviews it."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Any, Optional, cast
 
-from sqlalchemy import and_, func, update
+from sqlalchemy import CursorResult, and_, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import checks
 from app.trust import access, audit
@@ -53,6 +54,8 @@ def grant(session: Session, user: User, person: Person, command: BreakGlass, min
     errors = check(command)
     if errors:
         return SaveResult(errors=errors)
+    assert user.id is not None and person.id is not None  # saved rows
+    assert command.reason_text is not None  # check() requires it
     now = now or datetime.now(timezone.utc)
     row = AccessGrant(user_id=user.id, agency_id=user.agency_id, person_id=person.id, reason_code=command.reason_code,
                       reason_text=command.reason_text, granted_at=now, expires_at=now + timedelta(minutes=minutes))
@@ -83,29 +86,29 @@ def reviews(session: Session, lead: User, reviewed: bool = False, limit: int = R
     practice = aliased(Agency)
     reviewer = aliased(User)
     views = (
-        select(func.count(AuditEvent.id))
+        select(func.count(col(AuditEvent.id)))
         .where(AuditEvent.user_id == AccessGrant.user_id)
         .where(AuditEvent.person_id == AccessGrant.person_id)
-        .where(and_(AuditEvent.at >= AccessGrant.granted_at, AuditEvent.at <= AccessGrant.expires_at))
-        .where(AuditEvent.reason.startswith(access.BREAK_GLASS + ":"))  # type: ignore[union-attr]
+        .where(and_(col(AuditEvent.at) >= AccessGrant.granted_at, col(AuditEvent.at) <= AccessGrant.expires_at))
+        .where(col(AuditEvent.reason).startswith(access.BREAK_GLASS + ":"))
         .where(AuditEvent.action != "break_glass")
         .correlate(AccessGrant)
         .scalar_subquery()
     )
     query = (
-        select(AccessGrant, User, Agency, Person, reviewer, views)
-        .join(User, User.id == AccessGrant.user_id)
-        .join(Agency, Agency.id == AccessGrant.agency_id)
-        .join(Person, Person.id == AccessGrant.person_id)
-        .join(practice, practice.id == Person.gp_practice_id)
-        .outerjoin(reviewer, reviewer.id == AccessGrant.reviewed_by_id)
-        .where(practice.network_id == lead.network_id)
+        sa_select(AccessGrant, User, Agency, Person, reviewer, views)  # sqlmodel's select is typed for four entities at most
+        .join(User, col(User.id) == AccessGrant.user_id)
+        .join(Agency, col(Agency.id) == AccessGrant.agency_id)
+        .join(Person, col(Person.id) == AccessGrant.person_id)
+        .join(practice, col(practice.id) == Person.gp_practice_id)
+        .outerjoin(reviewer, col(reviewer.id) == AccessGrant.reviewed_by_id)
+        .where(col(practice.network_id) == lead.network_id)
     )
     if reviewed:
-        query = query.where(AccessGrant.reviewed_at.is_not(None)).order_by(AccessGrant.reviewed_at.desc())  # type: ignore[union-attr]
+        query = query.where(col(AccessGrant.reviewed_at).is_not(None)).order_by(col(AccessGrant.reviewed_at).desc())
     else:
-        query = query.where(AccessGrant.reviewed_at.is_(None)).order_by(AccessGrant.granted_at)  # type: ignore[union-attr]
-    return [Review(*row) for row in session.exec(query.limit(limit)).all()]
+        query = query.where(col(AccessGrant.reviewed_at).is_(None)).order_by(col(AccessGrant.granted_at))
+    return [Review(*row) for row in session.execute(query.limit(limit)).all()]
 
 
 NOT_IN_YOUR_NETWORK = "There is no break-glass access with that number in your network."
@@ -143,10 +146,10 @@ def review(session: Session, command: ReviewBreakGlass, lead: User, now: Optiona
     if message:
         return SaveResult(errors={"note": message})
     now = now or datetime.now(timezone.utc)
-    result = session.exec(
-        update(AccessGrant).where(AccessGrant.id == row.id).where(AccessGrant.reviewed_at.is_(None))  # type: ignore[union-attr]
+    result = cast(CursorResult[Any], session.execute(
+        update(AccessGrant).where(col(AccessGrant.id) == row.id).where(col(AccessGrant.reviewed_at).is_(None))
         .values(reviewed_at=now, reviewed_by_id=lead.id, review_note=command.note)
-    )  # type: ignore[call-overload]
+    ))
     if result.rowcount != 1:
         return SaveResult(refused=ALREADY_REVIEWED)
     session.refresh(row)  # the UPDATE went around the loaded row

@@ -7,7 +7,7 @@ refuses that agency); a withdrawn objection is kept, dated, so nothing is lost.
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import checks
 from app.db import insert_once
@@ -55,14 +55,14 @@ def view(session: Session, person_id: int) -> SharingView:
         select(CareTeamMember.id)
         .where(CareTeamMember.person_id == person_id)
         .where(CareTeamMember.agency_id == ConsentObjection.agency_id)
-        .where(CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
+        .where(col(CareTeamMember.left_at).is_(None))
         .exists()
     )
     rows = session.exec(
         select(ConsentObjection, Agency, in_team)
-        .join(Agency, Agency.id == ConsentObjection.agency_id)
+        .join(Agency, col(Agency.id) == ConsentObjection.agency_id)
         .where(ConsentObjection.person_id == person_id)
-        .where(ConsentObjection.withdrawn_at.is_(None))  # type: ignore[union-attr]
+        .where(col(ConsentObjection.withdrawn_at).is_(None))
         .order_by(Agency.name)
     ).all()
     return SharingView(consent, [Objection(o, a, bool(t)) for o, a, t in rows])
@@ -110,6 +110,7 @@ def record(session: Session, person: Person, command: RecordSharing, by: User) -
     errors = check(session, command, by)
     if errors:
         return SaveResult(errors=errors)
+    assert person.id is not None  # a saved person
     now = utc_now()
     decisions = dict(shares_with_care_team=command.shares_with_care_team, carer_name=command.carer_name,
                      carer_relationship=command.carer_relationship, carer_contact=command.carer_contact)
@@ -125,17 +126,18 @@ def record(session: Session, person: Person, command: RecordSharing, by: User) -
 
     standing = session.exec(
         select(ConsentObjection).where(ConsentObjection.person_id == person.id)
-        .where(ConsentObjection.withdrawn_at.is_(None))  # type: ignore[union-attr]
+        .where(col(ConsentObjection.withdrawn_at).is_(None))
     ).all()
     withdrawn = [o for o in standing if o.id not in command.keep_objection_ids]
     for objection in withdrawn:
         objection.withdrawn_at, objection.withdrawn_by_id = now, by.id
         session.add(objection)
     still_standing = {o.agency_id for o in standing if o not in withdrawn}
-    added = command.object_to_agency_id is not None and command.object_to_agency_id not in still_standing
-    if added:
+    added = False
+    if command.object_to_agency_id is not None and command.object_to_agency_id not in still_standing:
         session.add(ConsentObjection(person_id=person.id, agency_id=command.object_to_agency_id, recorded_by_id=by.id,
                                      recorded_at=now))
+        added = True
     session.flush()
     audit.record(
         session, "record_consent", user=by, person_id=person.id, record_type="consent", record_id=person.id,

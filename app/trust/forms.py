@@ -95,7 +95,7 @@ def record_sharing(form: MultiDict) -> tuple[RecordSharing, dict[str, str]]:
 def sharing_values(current: SharingView) -> MultiDict:
     """The edit form filled in with the decisions as recorded (every standing objection ticked)."""
     recorded = current.consent
-    shares = {True: "yes", False: "no"}.get(current.shares_with_care_team, "")  # type: ignore[arg-type]
+    shares = {None: "", True: "yes", False: "no"}[current.shares_with_care_team]
     values = MultiDict({
         "shares_with_care_team": shares,
         "carer_name": (recorded.carer_name if recorded else "") or "",

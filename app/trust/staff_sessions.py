@@ -9,7 +9,7 @@ from typing import Optional
 from sqlalchemy import event as sa_event
 from sqlalchemy import update
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import StaffSession, User
 
@@ -26,6 +26,7 @@ def start(session: Session, user: User, now: Optional[datetime] = None) -> str:
     """A new session for `user`; the caller puts the returned id in the cookie and commits."""
     now = now or datetime.now(timezone.utc)
     token = secrets.token_urlsafe(32)
+    assert user.id is not None  # a saved user
     session.add(StaffSession(token_hash=_digest(token), user_id=user.id, started_at=now, last_seen_at=now))
     return token
 
@@ -38,7 +39,7 @@ def user_for(session: Session, token: Optional[str], idle_minutes: int, now: Opt
         return None
     now = now or datetime.now(timezone.utc)
     row = session.exec(
-        select(StaffSession, User).join(User, User.id == StaffSession.user_id).where(StaffSession.token_hash == _digest(token))
+        select(StaffSession, User).join(User, col(User.id) == StaffSession.user_id).where(StaffSession.token_hash == _digest(token))
     ).first()
     if row is None:
         return None
@@ -68,10 +69,10 @@ def end_all(session: Session, user_id: int, because: str, now: Optional[datetime
 
 
 def _end(session: Session, where: list, because: str, now: Optional[datetime]) -> None:
-    session.exec(
-        update(StaffSession).where(*where).where(StaffSession.ended_at.is_(None))  # type: ignore[union-attr]
+    session.execute(
+        update(StaffSession).where(*where).where(col(StaffSession.ended_at).is_(None))
         .values(ended_at=now or datetime.now(timezone.utc), ended_because=because)
-    )  # type: ignore[call-overload]
+    )
 
 
 @sa_event.listens_for(OrmSession, "before_commit")

@@ -116,7 +116,7 @@ def sign_in():
             session["last_seen"] = int(time.time())
             session.permanent = False
             return redirect(_safe_next(next_url))
-        errors["username"] = result.message
+        errors["username"] = result.message or accounts.GENERIC_FAILURE
     # A refused sign-in still commits (below 500): its audit event and the failure count are what it leaves.
     status = 401 if "username" in errors and credentials.password and credentials.username else 400
     return render(
@@ -191,14 +191,14 @@ def review_break_glass(grant_id: int):
 @bp.get("/people/<int:person_id>/consent")
 def show_consent(person_id: int):
     person = guard.person_for(person_id, "view_consent")
-    return render("trust/consent.html", person=person, sharing=consent.view(get_session(), person.id),
+    return render("trust/consent.html", person=person, sharing=consent.view(get_session(), person_id),
                   may_change=guard.may_change(person))
 
 
 @bp.get("/people/<int:person_id>/consent/edit")
 def edit_consent(person_id: int):
     person = guard.person_for(person_id, "view_consent", write=True)
-    current = consent.view(get_session(), person.id)
+    current = consent.view(get_session(), person_id)
     return _consent_form(person, current, forms.sharing_values(current), {})
 
 
@@ -215,7 +215,7 @@ def save_consent(person_id: int):
     if result.ok and not parse_errors:
         flash("The person's sharing decisions have been recorded.", "success")
         return redirect(url_for("trust.show_consent", person_id=person.id))
-    current = consent.view(db, person.id)
+    current = consent.view(db, person_id)
     if result.conflict:
         return _consent_form(person, current, request.form, {}, status=409, stale=True)
     errors = forms.errors_for(command, parse_errors, result.errors, forms.SHARING_FIELD_IDS)
@@ -246,5 +246,5 @@ def role_label(role: str) -> str:
 @bp.get("/people/<int:person_id>/access-log")
 def access_log(person_id: int):
     person = guard.person_for(person_id, "view_access_log", rule=access.access_log_rule)
-    log = audit_log.for_person(get_session(), person.id, fields.page_number(request.args))
+    log = audit_log.for_person(get_session(), person_id, fields.page_number(request.args))
     return render("trust/access_log.html", "log", person=person, log=log)

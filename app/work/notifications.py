@@ -1,10 +1,10 @@
 """Inbox items: telling a member of staff (or every member of an agency) that something needs them."""
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
-from sqlalchemy import func, or_, update
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, CursorResult, func, or_, update
+from sqlmodel import Session, col, select
 
 from models import Notification, User
 
@@ -49,7 +49,7 @@ def notify_once(
     one already there is brought to the top with the new message instead of being repeated."""
     if not recipients:
         return
-    unread = session.exec(select(Notification).where(Notification.topic == topic).where(Notification.read_at.is_(None))).all()  # type: ignore[union-attr]
+    unread = session.exec(select(Notification).where(Notification.topic == topic).where(col(Notification.read_at).is_(None))).all()
     existing = {(n.user_id, None if n.user_id else n.agency_id): n for n in unread}
     now = datetime.now(timezone.utc)
     for user_id, agency_id in sorted(recipients, key=lambda r: (r[0] or 0, r[1] or 0)):
@@ -62,12 +62,13 @@ def notify_once(
         session.add(item)
 
 
-def _mine(user: User):
-    return or_(Notification.user_id == user.id, (Notification.user_id.is_(None)) & (Notification.agency_id == user.agency_id))  # type: ignore[union-attr]
+def _mine(user: User) -> ColumnElement[bool]:
+    return or_(col(Notification.user_id) == user.id,
+               (col(Notification.user_id).is_(None)) & (col(Notification.agency_id) == user.agency_id))
 
 
 def unread_count(session: Session, user: User) -> int:
-    return session.exec(select(func.count(Notification.id)).where(_mine(user)).where(Notification.read_at.is_(None))).one()  # type: ignore[union-attr,arg-type]
+    return session.exec(select(func.count(col(Notification.id))).where(_mine(user)).where(col(Notification.read_at).is_(None))).one()
 
 
 def inbox(session: Session, user: User, limit: int = 100) -> list[Notification]:
@@ -76,7 +77,7 @@ def inbox(session: Session, user: User, limit: int = 100) -> list[Notification]:
         session.exec(
             select(Notification)
             .where(_mine(user))
-            .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())  # type: ignore[union-attr]
+            .order_by(col(Notification.read_at).is_not(None), col(Notification.created_at).desc(), col(Notification.id).desc())
             .limit(limit)
         )
     )
@@ -84,8 +85,8 @@ def inbox(session: Session, user: User, limit: int = 100) -> list[Notification]:
 
 def mark_read(session: Session, user: User, notification_id: Optional[int] = None) -> int:
     """Mark one of my items read, or all of them; returns how many changed."""
-    statement = update(Notification).where(_mine(user)).where(Notification.read_at.is_(None))  # type: ignore[union-attr]
+    statement = update(Notification).where(_mine(user)).where(col(Notification.read_at).is_(None))
     if notification_id is not None:
-        statement = statement.where(Notification.id == notification_id)
-    result = session.exec(statement.values(read_at=datetime.now(timezone.utc)))  # type: ignore[call-overload]
+        statement = statement.where(col(Notification.id) == notification_id)
+    result = cast(CursorResult[Any], session.execute(statement.values(read_at=datetime.now(timezone.utc))))
     return result.rowcount

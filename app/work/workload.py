@@ -6,7 +6,7 @@ from typing import Optional
 
 from sqlalchemy import case, exists, func
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.trust import access
 from app.work import notifications
@@ -58,11 +58,11 @@ def worklist(session: Session, user: User, filters: WorklistFilters, today: date
     Dated and undated actions are counted and read separately so that each follows the index on
     (agency, due date) and stops early, however many actions a busy agency holds."""
     statuses = list(STATUS_FILTERS[filters.status][1])
-    conditions = [CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(statuses),  # type: ignore[attr-defined]
+    conditions = [col(CarePlanAction.owner_agency_id) == user.agency_id, col(CarePlanAction.status).in_(statuses),
                   access.open_to_care_team(user.agency_id, CarePlanAction.person_id)]  # only people whose record the agency may open
     if filters.mine:
-        conditions.append(CarePlanAction.owner_user_id == user.id)
-    dated_only, undated_only = CarePlanAction.due_on.is_not(None), CarePlanAction.due_on.is_(None)  # type: ignore[union-attr]
+        conditions.append(col(CarePlanAction.owner_user_id) == user.id)
+    dated_only, undated_only = col(CarePlanAction.due_on).is_not(None), col(CarePlanAction.due_on).is_(None)
     dated = _count_up_to(session, conditions + [dated_only], WORKLIST_MOST + 1)
     undated = _count_up_to(session, conditions + [undated_only], max(0, WORKLIST_MOST + 1 - dated))
     start = min(filters.page - 1, WORKLIST_MOST // limit - 1) * limit
@@ -94,9 +94,9 @@ def _work_items():
     OwnerUser = aliased(User)
     return (
         select(CarePlanAction, Person, CarePlanNeed, OwnerUser)
-        .join(Person, Person.id == CarePlanAction.person_id)
-        .outerjoin(CarePlanNeed, CarePlanNeed.id == CarePlanAction.need_id)
-        .outerjoin(OwnerUser, OwnerUser.id == CarePlanAction.owner_user_id)
+        .join(Person, col(Person.id) == CarePlanAction.person_id)
+        .outerjoin(CarePlanNeed, col(CarePlanNeed.id) == CarePlanAction.need_id)
+        .outerjoin(OwnerUser, col(OwnerUser.id) == CarePlanAction.owner_user_id)
     )
 
 
@@ -113,43 +113,50 @@ class ReviewDue:
     agency: Optional[Agency]
     overdue: bool
 
+    @property
+    def due_on(self) -> date:
+        """The plan's review date: every plan in a list of reviews has one (the lists select by it)."""
+        assert self.plan.review_due_on is not None
+        return self.plan.review_due_on
+
 
 def reviews_for_key_worker(session: Session, user: User, today: date, limit: int = 100) -> list[ReviewDue]:
     """Plans this user leads as key worker that are past their review date or due within two weeks."""
     rows = session.exec(
         select(CarePlan, Person)
-        .join(Person, Person.id == CarePlan.person_id)
-        .join(CareTeamMember, CareTeamMember.person_id == CarePlan.person_id)
-        .where(CareTeamMember.user_id == user.id, CareTeamMember.is_key_worker.is_(True), CareTeamMember.left_at.is_(None))  # type: ignore[attr-defined,union-attr]
-        .where(CarePlan.review_due_on <= today + timedelta(days=REVIEW_NOTICE_DAYS))  # type: ignore[operator]
+        .join(Person, col(Person.id) == CarePlan.person_id)
+        .join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id)
+        .where(CareTeamMember.user_id == user.id, col(CareTeamMember.is_key_worker).is_(True), col(CareTeamMember.left_at).is_(None))
+        .where(col(CarePlan.review_due_on) <= today + timedelta(days=REVIEW_NOTICE_DAYS))
         .where(access.not_objected(user.agency_id, CarePlan.person_id))
-        .order_by(CarePlan.review_due_on, Person.family_name_key)
+        .order_by(col(CarePlan.review_due_on), Person.family_name_key)
         .limit(limit)
     ).all()
-    return [ReviewDue(plan, person, user, None, plan.review_due_on < today) for plan, person in rows]
+    return [ReviewDue(plan, person, user, None, plan.review_due_on is not None and plan.review_due_on < today) for plan, person in rows]
 
 
 def reviews_for_network(session: Session, network_id: int, lead: User, today: date, limit: int = 200) -> tuple[list[ReviewDue], int]:
     """Plans of people registered in the network that are past their review date, most overdue first,
     with their key worker (leaving out anyone who objected to the lead's agency); returns the rows and
     how many there are."""
-    conditions = [Agency.network_id == network_id, CarePlan.review_due_on < today,  # type: ignore[operator]
+    conditions = [col(Agency.network_id) == network_id, col(CarePlan.review_due_on) < today,
                   access.not_objected(lead.agency_id, Person.id)]
     total = session.exec(
-        select(func.count(CarePlan.id)).join(Person, Person.id == CarePlan.person_id).join(Agency, Agency.id == Person.gp_practice_id)
+        select(func.count(col(CarePlan.id))).join(Person, col(Person.id) == CarePlan.person_id)
+        .join(Agency, col(Agency.id) == Person.gp_practice_id)
         .where(*conditions)
     ).one()
     KeyWorker, KeyWorkerAgency = aliased(User), aliased(Agency)
     rows = session.exec(
         select(CarePlan, Person, KeyWorker, KeyWorkerAgency)
-        .join(Person, Person.id == CarePlan.person_id)
-        .join(Agency, Agency.id == Person.gp_practice_id)
-        .outerjoin(CareTeamMember, (CareTeamMember.person_id == Person.id) & CareTeamMember.is_key_worker.is_(True)  # type: ignore[attr-defined]
-                   & CareTeamMember.left_at.is_(None))  # type: ignore[union-attr]
-        .outerjoin(KeyWorker, KeyWorker.id == CareTeamMember.user_id)
-        .outerjoin(KeyWorkerAgency, KeyWorkerAgency.id == CareTeamMember.agency_id)
+        .join(Person, col(Person.id) == CarePlan.person_id)
+        .join(Agency, col(Agency.id) == Person.gp_practice_id)
+        .outerjoin(CareTeamMember, (col(CareTeamMember.person_id) == Person.id) & col(CareTeamMember.is_key_worker).is_(True)
+                   & col(CareTeamMember.left_at).is_(None))
+        .outerjoin(KeyWorker, col(KeyWorker.id) == CareTeamMember.user_id)
+        .outerjoin(KeyWorkerAgency, col(KeyWorkerAgency.id) == CareTeamMember.agency_id)
         .where(*conditions)
-        .order_by(CarePlan.review_due_on, Person.family_name_key)
+        .order_by(col(CarePlan.review_due_on), Person.family_name_key)
         .limit(limit)
     ).all()
     return [ReviewDue(plan, person, worker, agency, True) for plan, person, worker, agency in rows], total
@@ -160,12 +167,12 @@ def send_review_reminders(session: Session, today: date) -> int:
     `remind_reviews`); run on a schedule by `flask --app app reminders`. Returns how many were added."""
     key_workers = session.exec(
         select(User)
-        .where(User.is_active.is_(True))  # type: ignore[attr-defined]
+        .where(col(User.is_active).is_(True))
         .where(exists().where(
-            CareTeamMember.user_id == User.id, CareTeamMember.is_key_worker.is_(True), CareTeamMember.left_at.is_(None),  # type: ignore[attr-defined,union-attr]
-            CarePlan.person_id == CareTeamMember.person_id, CarePlan.review_due_on < today,  # type: ignore[operator]
+            col(CareTeamMember.user_id) == User.id, col(CareTeamMember.is_key_worker).is_(True), col(CareTeamMember.left_at).is_(None),
+            col(CarePlan.person_id) == CareTeamMember.person_id, col(CarePlan.review_due_on) < today,
         ))
-        .order_by(User.id)
+        .order_by(col(User.id))
     ).all()
     return sum(remind_reviews(session, user, today) for user in key_workers)
 
@@ -175,18 +182,18 @@ def remind_reviews(session: Session, user: User, today: date, reviews: Optional[
     once per review date (a later review date is a new reminder). Returns how many were added."""
     reviews = reviews_for_key_worker(session, user, today) if reviews is None else reviews
     overdue = [due for due in reviews if due.overdue]
-    topics = {due.plan.id: f"review_due:{due.plan.id}:{due.plan.review_due_on.isoformat()}" for due in overdue}
+    topics = {due.plan.id: f"review_due:{due.plan.id}:{due.due_on.isoformat()}" for due in overdue}
     if not topics:
         return 0
     sent = set(session.exec(select(Notification.topic).where(Notification.user_id == user.id,
-                                                            Notification.topic.in_(list(topics.values())))))  # type: ignore[union-attr]
+                                                            col(Notification.topic).in_(list(topics.values())))))
     added = 0
     for due in overdue:
         if topics[due.plan.id] in sent:
             continue
         notifications.notify(
-            session, "review_due", f"{due.person.full_name}'s care plan was due for review on {due.plan.review_due_on.day} "
-            f"{due.plan.review_due_on:%B %Y}.", user_id=user.id, person_id=due.person.id, link=notifications.to_plan(due.person.id),
+            session, "review_due", f"{due.person.full_name}'s care plan was due for review on {due.due_on.day} "
+            f"{due.due_on:%B %Y}.", user_id=user.id, person_id=due.person.id, link=notifications.to_plan(due.plan.person_id),
         ).topic = topics[due.plan.id]
         added += 1
     return added
@@ -203,15 +210,15 @@ def summary(session: Session, user: User, today: date) -> WorkSummary:
     """The counts for My work: what is waiting for my agency, and for me as key worker (two queries)."""
     requested, overdue = session.exec(
         select(
-            func.coalesce(func.sum(case((CarePlanAction.status == ActionStatus.requested, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((CarePlanAction.due_on < today, 1), else_=0)), 0),  # type: ignore[operator]
-        ).where(CarePlanAction.owner_agency_id == user.agency_id, CarePlanAction.status.in_(list(OPEN_ACTION_STATUSES)),  # type: ignore[attr-defined]
+            func.coalesce(func.sum(case((col(CarePlanAction.status) == ActionStatus.requested, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((col(CarePlanAction.due_on) < today, 1), else_=0)), 0),
+        ).where(CarePlanAction.owner_agency_id == user.agency_id, col(CarePlanAction.status).in_(list(OPEN_ACTION_STATUSES)),
                 access.open_to_care_team(user.agency_id, CarePlanAction.person_id))
     ).one()
     reviews = session.exec(
-        select(func.count(CarePlan.id))
-        .join(CareTeamMember, CareTeamMember.person_id == CarePlan.person_id)
-        .where(CareTeamMember.user_id == user.id, CareTeamMember.is_key_worker.is_(True), CareTeamMember.left_at.is_(None))  # type: ignore[attr-defined,union-attr]
-        .where(CarePlan.review_due_on < today)  # type: ignore[operator]
+        select(func.count(col(CarePlan.id)))
+        .join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id)
+        .where(CareTeamMember.user_id == user.id, col(CareTeamMember.is_key_worker).is_(True), col(CareTeamMember.left_at).is_(None))
+        .where(col(CarePlan.review_due_on) < today)
     ).one()
     return WorkSummary(int(requested), int(overdue), reviews)
