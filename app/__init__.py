@@ -1,4 +1,5 @@
 """OnePlan: the Flask application factory."""
+
 from pathlib import Path
 
 from flask import Flask

@@ -5,6 +5,7 @@ message for one value, or records it under the command's field name in `errors`,
 it by its field and the API names the field in its OperationOutcome. The web layer's readers
 (app/web/fields.py) and the questions-as-data engine (app/forms/answers.py) use the same words.
 """
+
 from datetime import date
 from typing import Optional
 
@@ -26,8 +27,9 @@ def text_problem(value: Optional[str], label: str, *, max_length: int, required:
     return None
 
 
-def date_problem(value: Optional[date], label: str, *, today: date, required: bool = False, past: bool = False,
-                 future: bool = False) -> Optional[str]:
+def date_problem(
+    value: Optional[date], label: str, *, today: date, required: bool = False, past: bool = False, future: bool = False
+) -> Optional[str]:
     """Why this date cannot be kept, or None: given if required, after 1880, and on the right side of
     today for things that have happened (`past`) or are still to come (`future`)."""
     if value is None:
@@ -41,8 +43,7 @@ def date_problem(value: Optional[date], label: str, *, today: date, required: bo
     return None
 
 
-def text(errors: dict[str, str], name: str, value: Optional[str], label: str, *, required: bool = False,
-         max_length: int = 200) -> None:
+def text(errors: dict[str, str], name: str, value: Optional[str], label: str, *, required: bool = False, max_length: int = 200) -> None:
     """Text that is required is given; any text is within its length."""
     _record(errors, name, text_problem(value, label, max_length=max_length, required=required))
 
@@ -53,8 +54,17 @@ def chosen(errors: dict[str, str], name: str, value: object, message: str) -> No
         errors[name] = message
 
 
-def a_date(errors: dict[str, str], name: str, value: Optional[date], label: str, *, today: date, required: bool = False,
-           past: bool = False, future: bool = False) -> None:
+def a_date(
+    errors: dict[str, str],
+    name: str,
+    value: Optional[date],
+    label: str,
+    *,
+    today: date,
+    required: bool = False,
+    past: bool = False,
+    future: bool = False,
+) -> None:
     """A date that is required is given, after 1880, and on the right side of today."""
     _record(errors, name, date_problem(value, label, today=today, required=required, past=past, future=future))
 

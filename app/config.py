@@ -1,4 +1,5 @@
 """Settings from environment variables, with safe defaults for a developer's machine."""
+
 import os
 import secrets
 from pathlib import Path
@@ -56,7 +57,7 @@ def from_environment(instance_path: Path) -> dict:
 def normalise_database_url(url: str) -> str:
     """Accept the common spellings of a PostgreSQL URL and use the psycopg 3 driver."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url

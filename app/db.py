@@ -2,8 +2,10 @@
 changes rows without ever rolling back the caller's transaction: an insert that loses a race
 quietly (`insert_once`), and a part of a change that can be undone alone (`undoable`).
 Who begins and commits a transaction is app/transaction.py's business, not this module's."""
+
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,7 +35,10 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
     # Times are stored as UTC in columns without a zone: make every session's zone UTC, whatever
     # the server's own setting, so comparisons with timezone-aware values mean the same instant.
     return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
         connect_args={"options": f"-c timezone=UTC -c lock_timeout={int(busy_timeout_ms)}"},
     )
 

@@ -5,6 +5,7 @@ Domain code adds and flushes; the request commits once, after its response is re
 failed (a 5xx, whose error handler has rolled back). A refusal (403) still commits: its audit event
 is what it leaves. The command line commits at the end of each command (app/ops/cli.py).
 """
+
 from typing import Optional
 
 from flask import Flask, Response, current_app, g, has_request_context, request

@@ -6,6 +6,7 @@ user was shown; `save_if_unchanged` writes only if the row is still at that vers
 in one statement, so two people saving at once cannot both win. The one who loses gets a
 `Conflict`: what they sent, what is there now, who saved it and when, so nothing is lost.
 """
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Optional, TypeVar, cast

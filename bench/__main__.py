@@ -5,6 +5,7 @@ bounded concurrent load as signed-in users, measure a floor in the same run, rep
     python -m bench --people 20000           # a quick run
     python -m bench --database-url postgresql://postgres@127.0.0.1:5432/   # on PostgreSQL
 """
+
 import argparse
 import json
 import os
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -35,8 +36,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=400_000, help="size of the demo district (default 400,000)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
-                        help="a PostgreSQL server URL (the bench makes its own database there); SQLite if empty")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", ""),
+        help="a PostgreSQL server URL (the bench makes its own database there); SQLite if empty",
+    )
     parser.add_argument("--requests", type=int, default=400, help="requests per scenario, after warm-up")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads (signed-in users)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
@@ -59,10 +63,15 @@ def main(argv=None) -> int:
         server.terminate()
         server.wait(timeout=20)
     report = {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "database": kind, "people": args.people, "seed": args.seed, "sizes": sizes,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": kind,
+        "people": args.people,
+        "seed": args.seed,
+        "sizes": sizes,
         "build_seconds": BUILD_SECONDS.get("value"),
-        "gunicorn_workers": args.workers, "client_threads": args.concurrency, "requests_per_scenario": args.requests,
+        "gunicorn_workers": args.workers,
+        "client_threads": args.concurrency,
+        "requests_per_scenario": args.requests,
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "results": results,
     }
@@ -138,42 +147,74 @@ def build(url: str, args) -> None:
     started = time.monotonic()
     _built_marker(url).unlink(missing_ok=True)
     subprocess.run([*flask, "demo-data", "--people", str(args.people), "--seed", str(args.seed)], cwd=ROOT, env=env, check=True)
-    _built_marker(url).write_text(datetime.now(timezone.utc).isoformat())
+    _built_marker(url).write_text(datetime.now(UTC).isoformat())
     BUILD_SECONDS["value"] = round(time.monotonic() - started, 1)
     print(f"built in {BUILD_SECONDS['value']} s", flush=True)
 
 
 def data_sizes(engine) -> dict:
     with engine.connect() as connection:
-        return {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-                for table in ("person", "care_team_member", "referral", "assessment", "assessment_revision", "user_account",
-                              "care_plan", "care_plan_action", "care_plan_revision")}
+        return {
+            table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+            for table in (
+                "person",
+                "care_team_member",
+                "referral",
+                "assessment",
+                "assessment_revision",
+                "user_account",
+                "care_plan",
+                "care_plan_action",
+                "care_plan_revision",
+            )
+        }
 
 
 # --- What to ask for -----------------------------------------------------------------------
 
+
 def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
     """Each scenario: who asks, the addresses (with htmx or not), and the floor's parameters."""
     with engine.connect() as connection:
-        people = connection.execute(text(
-            "SELECT id, nhs_number, family_name_key, given_name, family_name, date_of_birth, postcode_key, postcode "
-            "FROM person WHERE id IN (SELECT id FROM person ORDER BY id LIMIT 50000)"
-        )).all()
+        people = connection.execute(
+            text(
+                "SELECT id, nhs_number, family_name_key, given_name, family_name, date_of_birth, postcode_key, postcode "
+                "FROM person WHERE id IN (SELECT id FROM person ORDER BY id LIMIT 50000)"
+            )
+        ).all()
         nurse = connection.execute(text("SELECT id FROM user_account WHERE username = 'nurse'")).scalar()
-        caseload = [row[0] for row in connection.execute(text(
-            "SELECT m.person_id FROM care_team_member m JOIN assessment a ON a.person_id = m.person_id "
-            "WHERE m.user_id = :u AND m.is_key_worker ORDER BY m.person_id"), {"u": nurse})]
-        plans = [row[0] for row in connection.execute(text(
-            "SELECT m.person_id FROM care_team_member m JOIN care_plan c ON c.person_id = m.person_id "
-            "WHERE m.user_id = :u AND m.is_key_worker AND m.person_id <> :big ORDER BY m.person_id"), {"u": nurse, "big": big_person})]
+        caseload = [
+            row[0]
+            for row in connection.execute(
+                text(
+                    "SELECT m.person_id FROM care_team_member m JOIN assessment a ON a.person_id = m.person_id "
+                    "WHERE m.user_id = :u AND m.is_key_worker ORDER BY m.person_id"
+                ),
+                {"u": nurse},
+            )
+        ]
+        plans = [
+            row[0]
+            for row in connection.execute(
+                text(
+                    "SELECT m.person_id FROM care_team_member m JOIN care_plan c ON c.person_id = m.person_id "
+                    "WHERE m.user_id = :u AND m.is_key_worker AND m.person_id <> :big ORDER BY m.person_id"
+                ),
+                {"u": nurse, "big": big_person},
+            )
+        ]
         # The busiest agency: the most actions still to do. Its first practitioner reads its worklist.
-        busy_agency = connection.execute(text(
-            "SELECT owner_agency_id FROM care_plan_action WHERE status IN ('requested', 'accepted', 'in_progress') "
-            "GROUP BY owner_agency_id ORDER BY count(*) DESC, owner_agency_id LIMIT 1")).scalar()
-        busy_user = connection.execute(text(
-            "SELECT username FROM user_account WHERE agency_id = :a AND role = 'practitioner' ORDER BY id LIMIT 1"), {"a": busy_agency}).scalar()
+        busy_agency = connection.execute(
+            text(
+                "SELECT owner_agency_id FROM care_plan_action WHERE status IN ('requested', 'accepted', 'in_progress') "
+                "GROUP BY owner_agency_id ORDER BY count(*) DESC, owner_agency_id LIMIT 1"
+            )
+        ).scalar()
+        busy_user = connection.execute(
+            text("SELECT username FROM user_account WHERE agency_id = :a AND role = 'practitioner' ORDER BY id LIMIT 1"), {"a": busy_agency}
+        ).scalar()
     sample = rng.sample(people, min(200, len(people)))
-    since = (datetime.now(timezone.utc) - timedelta(days=27)).replace(tzinfo=None)
+    since = (datetime.now(UTC) - timedelta(days=27)).replace(tzinfo=None)
 
     def dob(value) -> date:
         return value if isinstance(value, date) else date.fromisoformat(str(value))
@@ -187,20 +228,51 @@ def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
     return {
         "search_nhs_number": ("nurse", [p("/people?" + urlencode({"q": r.nhs_number}), nhs=r.nhs_number) for r in sample]),
         "search_name": ("nurse", [p("/people?" + urlencode({"q": r.family_name[:4]}), **prefix(r.family_name_key[:4])) for r in sample]),
-        "search_name_htmx": ("nurse", [p("/people?" + urlencode({"q": r.family_name[:5]}), True, **prefix(r.family_name_key[:5]))
-                                       for r in sample]),
+        "search_name_htmx": (
+            "nurse",
+            [p("/people?" + urlencode({"q": r.family_name[:5]}), True, **prefix(r.family_name_key[:5])) for r in sample],
+        ),
         "search_postcode": ("nurse", [p("/people?" + urlencode({"q": r.postcode}), postcode=r.postcode_key) for r in sample]),
-        "search_name_and_dob": ("nurse", [p("/people?" + urlencode({"q": f"{r.family_name} {dob(r.date_of_birth):%d/%m/%Y}"}),
-                                            **prefix(r.family_name_key), dob=dob(r.date_of_birth)) for r in sample]),
+        "search_name_and_dob": (
+            "nurse",
+            [
+                p(
+                    "/people?" + urlencode({"q": f"{r.family_name} {dob(r.date_of_birth):%d/%m/%Y}"}),
+                    **prefix(r.family_name_key),
+                    dob=dob(r.date_of_birth),
+                )
+                for r in sample
+            ],
+        ),
         "person_summary": ("nurse", [p(f"/people/{pid}", person_id=pid) for pid in caseload]),
         "assessment": ("nurse", [p(f"/people/{pid}/assessment", person_id=pid) for pid in caseload]),
         "referral_queue": ("spa", [p("/referrals")]),
-        "intake_matching": ("spa", [
-            p("/referrals/match?" + urlencode({"nhs_number": r.nhs_number} if n % 2 else {
-                "family_name": r.family_name, "given_name": r.given_name, "dob-day": dob(r.date_of_birth).day,
-                "dob-month": dob(r.date_of_birth).month, "dob-year": dob(r.date_of_birth).year, "postcode": r.postcode}),
-              True, nhs=r.nhs_number, family=r.family_name_key, dob=dob(r.date_of_birth), postcode=r.postcode_key)
-            for n, r in enumerate(sample)]),
+        "intake_matching": (
+            "spa",
+            [
+                p(
+                    "/referrals/match?"
+                    + urlencode(
+                        {"nhs_number": r.nhs_number}
+                        if n % 2
+                        else {
+                            "family_name": r.family_name,
+                            "given_name": r.given_name,
+                            "dob-day": dob(r.date_of_birth).day,
+                            "dob-month": dob(r.date_of_birth).month,
+                            "dob-year": dob(r.date_of_birth).year,
+                            "postcode": r.postcode,
+                        }
+                    ),
+                    True,
+                    nhs=r.nhs_number,
+                    family=r.family_name_key,
+                    dob=dob(r.date_of_birth),
+                    postcode=r.postcode_key,
+                )
+                for n, r in enumerate(sample)
+            ],
+        ),
         "front_door_figures": ("spa", [p("/referrals/metrics", since=since)]),
         "care_plan": ("nurse", [p(f"/people/{pid}/care-plan", person_id=pid) for pid in plans]),
         "care_plan_30_needs_100_actions": ("nurse", [p(f"/people/{big_person}/care-plan", person_id=big_person)]),
@@ -209,6 +281,7 @@ def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
 
 
 # --- Serving and measuring -----------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -219,18 +292,31 @@ def free_port() -> int:
 def start_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "ONEPLAN_ENV": "production", "SECRET_KEY": secrets.token_hex(32)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--keep-alive", "30", "--log-level", "warning", "app:create_app()"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return server
-        except OSError:
+        except OSError as refused:
             if server.poll() is not None:
-                raise RuntimeError("gunicorn exited while starting")
+                raise RuntimeError("gunicorn exited while starting") from refused
             time.sleep(0.2)
     server.terminate()
     raise RuntimeError("gunicorn did not start within 60 s")
@@ -266,12 +352,18 @@ def measure(engine, scenarios: dict, port: int, args) -> dict:
         app = load.run(clients[who], paths, args.requests, call)
         bare = run_floor(engine, name, [params for _, _, params in entries], args)
         results[name] = {
-            "user": who, "app": app.as_dict(), "floor": bare.as_dict(),
-            "ratio_p50": round(ratio(app.p50_ms, bare.p50_ms), 2), "ratio_p95": round(ratio(app.p95_ms, bare.p95_ms), 2),
+            "user": who,
+            "app": app.as_dict(),
+            "floor": bare.as_dict(),
+            "ratio_p50": round(ratio(app.p50_ms, bare.p50_ms), 2),
+            "ratio_p95": round(ratio(app.p95_ms, bare.p95_ms), 2),
             "example": paths[0][0] + (" (htmx)" if paths[0][1] else ""),
         }
-        print(f"{name:<24} p50 {app.p50_ms:7.2f} ms  p95 {app.p95_ms:7.2f} ms  {app.throughput:7.1f} req/s  "
-              f"errors {app.errors}  floor p50 {bare.p50_ms:6.2f} ms  x{results[name]['ratio_p50']}", flush=True)
+        print(
+            f"{name:<24} p50 {app.p50_ms:7.2f} ms  p95 {app.p95_ms:7.2f} ms  {app.throughput:7.1f} req/s  "
+            f"errors {app.errors}  floor p50 {bare.p50_ms:6.2f} ms  x{results[name]['ratio_p50']}",
+            flush=True,
+        )
     caseload = [params["person_id"] for _, _, params in scenarios["assessment"][1]]
     if caseload:
         results["assessment_section_save"] = measure_saves(engine, clients["nurse"], caseload, args)
@@ -288,7 +380,7 @@ def measure_saves(engine, clients: list, caseload: list[int], args) -> dict:
     """Saving one section as the key worker: the edit form is fetched first (not timed) for its
     CSRF token and the version seen, then the save is timed. Each client has its own people,
     so a refused save (409) would be a real fault, and counts as an error."""
-    shares = [caseload[i::len(clients)] for i in range(len(clients))]
+    shares = [caseload[i :: len(clients)] for i in range(len(clients))]
     turn = {id(client): 0 for client in clients}
 
     def call(client, _path, _htmx):
@@ -311,11 +403,19 @@ def measure_saves(engine, clients: list, caseload: list[int], args) -> dict:
     # Throughput here is whole edit-and-save cycles a second; the latencies are the saves alone.
     app = summarise(timings, whole.errors, whole.requests / whole.throughput if whole.throughput else 0)
     bare = run_floor_saves(engine, caseload, args)
-    print(f"{'assessment_section_save':<24} p50 {app.p50_ms:7.2f} ms  p95 {app.p95_ms:7.2f} ms  errors {app.errors}  "
-          f"floor p50 {bare.p50_ms:6.2f} ms  x{ratio(app.p50_ms, bare.p50_ms):.2f}", flush=True)
-    return {"user": "nurse", "app": app.as_dict(), "floor": bare.as_dict(),
-            "ratio_p50": round(ratio(app.p50_ms, bare.p50_ms), 2), "ratio_p95": round(ratio(app.p95_ms, bare.p95_ms), 2),
-            "example": "POST /people/<id>/assessment/sections/perspective (htmx)"}
+    print(
+        f"{'assessment_section_save':<24} p50 {app.p50_ms:7.2f} ms  p95 {app.p95_ms:7.2f} ms  errors {app.errors}  "
+        f"floor p50 {bare.p50_ms:6.2f} ms  x{ratio(app.p50_ms, bare.p50_ms):.2f}",
+        flush=True,
+    )
+    return {
+        "user": "nurse",
+        "app": app.as_dict(),
+        "floor": bare.as_dict(),
+        "ratio_p50": round(ratio(app.p50_ms, bare.p50_ms), 2),
+        "ratio_p95": round(ratio(app.p95_ms, bare.p95_ms), 2),
+        "example": "POST /people/<id>/assessment/sections/perspective (htmx)",
+    }
 
 
 CHANGED = """'["what_matters"]'"""
@@ -325,12 +425,16 @@ def run_floor_saves(engine, caseload: list[int], args):
     """The least a save must do: a versioned update of the section and an inserted revision, committed."""
     # SQLite keeps JSON as text (CAST ... AS JSON there would make it the number 0); PostgreSQL needs the cast.
     as_json = "CAST({} AS JSON)" if engine.dialect.name == "postgresql" else "{}"
-    section = "(SELECT s.id FROM assessment_section s JOIN assessment a ON a.id = s.assessment_id " \
-              "WHERE a.person_id = :p AND s.section_key = 'perspective')"
+    section = (
+        "(SELECT s.id FROM assessment_section s JOIN assessment a ON a.id = s.assessment_id "
+        "WHERE a.person_id = :p AND s.section_key = 'perspective')"
+    )
     update = text(f"UPDATE assessment_section SET answers = {as_json.format(':answers')}, version = version + 1 WHERE id = {section}")
-    insert = text("INSERT INTO assessment_revision (assessment_id, section_key, section_version, answers, changed, saved_at) "
-                  f"SELECT assessment_id, 'perspective', version, {as_json.format(':answers')}, {as_json.format(CHANGED)}, :now "
-                  f"FROM assessment_section WHERE id = {section}")
+    insert = text(
+        "INSERT INTO assessment_revision (assessment_id, section_key, section_version, answers, changed, saved_at) "
+        f"SELECT assessment_id, 'perspective', version, {as_json.format(':answers')}, {as_json.format(CHANGED)}, :now "
+        f"FROM assessment_section WHERE id = {section}"
+    )
     latencies, lock, counter, counter_lock = [], threading.Lock(), iter(range(args.requests)), threading.Lock()
 
     def worker(offset: int):
@@ -341,8 +445,11 @@ def run_floor_saves(engine, caseload: list[int], args):
                     n = next(counter, None)
                 if n is None:
                     break
-                values = {"answers": json.dumps({"what_matters": f"floor {n}"}), "p": caseload[(n + offset) % len(caseload)],
-                          "now": datetime.now(timezone.utc).replace(tzinfo=None)}
+                values = {
+                    "answers": json.dumps({"what_matters": f"floor {n}"}),
+                    "p": caseload[(n + offset) % len(caseload)],
+                    "now": datetime.now(UTC).replace(tzinfo=None),
+                }
                 started = time.perf_counter()
                 connection.execute(update, values)
                 connection.execute(insert, values)
@@ -404,16 +511,22 @@ def run_floor(engine, scenario: str, parameters: list[dict], args):
 
 def print_table(report: dict) -> None:
     sizes = report["sizes"]
-    print(f"\nOnePlan bench, {report['when']}: {report['database']}, {sizes['person']:,} people, {sizes['referral']:,} referrals, "
-          f"{sizes['assessment']:,} assessments; gunicorn x{report['gunicorn_workers']}, {report['client_threads']} clients, "
-          f"{report['requests_per_scenario']} requests each, {report['machine']['cores']} cores")
-    print(f"{'scenario':<22}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}{'floor p50':>10}{'floor p95':>10}"
-          f"{'x p50':>7}{'x p95':>7}")
+    print(
+        f"\nOnePlan bench, {report['when']}: {report['database']}, {sizes['person']:,} people, {sizes['referral']:,} referrals, "
+        f"{sizes['assessment']:,} assessments; gunicorn x{report['gunicorn_workers']}, {report['client_threads']} clients, "
+        f"{report['requests_per_scenario']} requests each, {report['machine']['cores']} cores"
+    )
+    print(
+        f"{'scenario':<22}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}{'floor p50':>10}{'floor p95':>10}"
+        f"{'x p50':>7}{'x p95':>7}"
+    )
     for name, result in report["results"].items():
         app = result["app"]
         fl = result.get("floor")
-        extra = (f"{fl['p50_ms']:>10.2f}{fl['p95_ms']:>10.2f}{result['ratio_p50']:>7.1f}{result['ratio_p95']:>7.1f}" if fl else "")
-        print(f"{name:<22}{app['p50_ms']:>9.2f}{app['p95_ms']:>9.2f}{app['p99_ms']:>9.2f}{app['throughput']:>8.1f}{app['errors']:>7}{extra}")
+        extra = f"{fl['p50_ms']:>10.2f}{fl['p95_ms']:>10.2f}{result['ratio_p50']:>7.1f}{result['ratio_p95']:>7.1f}" if fl else ""
+        print(
+            f"{name:<22}{app['p50_ms']:>9.2f}{app['p95_ms']:>9.2f}{app['p99_ms']:>9.2f}{app['throughput']:>8.1f}{app['errors']:>7}{extra}"
+        )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ For every scenario, the same rows fetched with hand-written SQL through the same
 driver, rendered by a bare Jinja template with no Flask, no ORM, no access rules, no audit
 and no HTTP. The app's figure divided by this one says what OnePlan adds on top of the work
 the database and templating must do anyway."""
+
 from jinja2 import Environment
 
 _env = Environment(autoescape=True)
@@ -43,8 +44,7 @@ QUERIES = {
     "search_name": [f"SELECT {PERSON_COLUMNS} FROM person WHERE {NAME} {ORDER}"],
     "search_name_htmx": [f"SELECT {PERSON_COLUMNS} FROM person WHERE {NAME} {ORDER}"],
     "search_postcode": [f"SELECT {PERSON_COLUMNS} FROM person WHERE postcode_key = :postcode {ORDER}"],
-    "search_name_and_dob": [f"SELECT {PERSON_COLUMNS} FROM person WHERE date_of_birth = :dob "
-                            f"AND ({NAME}) {ORDER}"],
+    "search_name_and_dob": [f"SELECT {PERSON_COLUMNS} FROM person WHERE date_of_birth = :dob AND ({NAME}) {ORDER}"],
     "person_summary": [
         "SELECT p.*, a.name, n.name FROM person p LEFT JOIN agency a ON a.id = p.gp_practice_id "
         "LEFT JOIN network n ON n.id = a.network_id WHERE p.id = :person_id",

@@ -1,10 +1,12 @@
 """Bounded concurrent load over loopback: each client thread is a signed-in user with its own
 keep-alive connection; every request is timed end to end and any non-200 is an error."""
+
 import http.client
 import re
 import threading
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 from urllib.parse import urlencode
 
 from bench.stats import Summary, summarise
@@ -48,8 +50,9 @@ class Client:
         token = _CSRF_FIELD.search(page)
         if status != 200 or token is None:
             raise RuntimeError(f"sign-in page answered {status}")
-        status, _ = self.request("POST", "/sign-in", urlencode({"csrf_token": token.group(1), "username": username,
-                                                                  "password": password, "next": ""}))
+        status, _ = self.request(
+            "POST", "/sign-in", urlencode({"csrf_token": token.group(1), "username": username, "password": password, "next": ""})
+        )
         if status not in (302, 303):
             raise RuntimeError(f"signing in as {username} answered {status}: check the demo password")
 

@@ -1,4 +1,5 @@
 """Latency summaries: percentiles by the nearest-rank method, throughput, ratios to a floor."""
+
 import math
 from dataclasses import asdict, dataclass
 

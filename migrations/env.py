@@ -1,5 +1,6 @@
 """Alembic environment: the target is models' SQLModel metadata; the URL comes from whoever runs it
 (app/ops/migrate.py passes it in). Nothing here, or in a migration, imports from app/."""
+
 import os
 
 from alembic import context
@@ -19,7 +20,7 @@ def database_url() -> str:
     # The same spellings the application accepts (a migration imports nothing from app/).
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -1,4 +1,22 @@
 """OnePlan's tables: the domain, nothing else (no Flask, no queries)."""
+
+from models.access_grant import AccessGrant
+from models.agency import Agency
+from models.api_token import ApiToken
+from models.assessment import Assessment, AssessmentRevision, AssessmentSection, SuggestedNeed
+from models.audit import AuditChainHead, AuditEvent
+from models.care_plan import (
+    CarePlan,
+    CarePlanAction,
+    CarePlanContact,
+    CarePlanGoal,
+    CarePlanNeed,
+    CarePlanPart,
+    CarePlanRevision,
+    CarePlanView,
+)
+from models.care_team import CareTeamMember
+from models.consent import Consent, ConsentObjection
 from models.enums import (
     AWAITING_DECISION,
     OPEN_ACTION_STATUSES,
@@ -22,28 +40,11 @@ from models.enums import (
     Urgency,
 )
 from models.network import Network
-from models.agency import Agency
-from models.user import User
-from models.person import Person, format_nhs_number
-from models.care_team import CareTeamMember
-from models.audit import AuditChainHead, AuditEvent
-from models.referral import Referral
 from models.notification import Notification
-from models.assessment import Assessment, AssessmentRevision, AssessmentSection, SuggestedNeed
-from models.care_plan import (
-    CarePlan,
-    CarePlanAction,
-    CarePlanContact,
-    CarePlanGoal,
-    CarePlanNeed,
-    CarePlanPart,
-    CarePlanRevision,
-    CarePlanView,
-)
-from models.api_token import ApiToken
-from models.access_grant import AccessGrant
-from models.consent import Consent, ConsentObjection
+from models.person import Person, format_nhs_number
+from models.referral import Referral
 from models.staff_session import StaffSession
+from models.user import User
 
 __all__ = [
     "AssessmentStatus",

@@ -12,8 +12,6 @@ class Agency(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(max_length=160, unique=True)
-    kind: AgencyKind = Field(
-        sa_column=enum_column(AgencyKind, "agency_kind", index=True)
-    )
+    kind: AgencyKind = Field(sa_column=enum_column(AgencyKind, "agency_kind", index=True))
     network_id: Optional[int] = Field(default=None, foreign_key="network.id", index=True)
     phone: Optional[str] = Field(default=None, max_length=40)

@@ -15,8 +15,10 @@ class Assessment(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True)
-    status: AssessmentStatus = Field(default=AssessmentStatus.draft,
-                                     sa_column=enum_column(AssessmentStatus, "assessment_status", length=16, default=AssessmentStatus.draft))
+    status: AssessmentStatus = Field(
+        default=AssessmentStatus.draft,
+        sa_column=enum_column(AssessmentStatus, "assessment_status", length=16, default=AssessmentStatus.draft),
+    )
     template_version: str = Field(default="", max_length=20)
     opened_at: datetime = Field(default_factory=utc_now)
     opened_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
@@ -79,7 +81,9 @@ class SuggestedNeed(SQLModel, table=True):
     answer: str = Field(max_length=500)
     revision_id: Optional[int] = Field(default=None, foreign_key="assessment_revision.id")
     # suggested -> adopted (the care plan took it) or dismissed; "withdrawn" when the finding no longer holds.
-    status: SuggestionStatus = Field(default=SuggestionStatus.suggested,
-                                     sa_column=enum_column(SuggestionStatus, "suggestion_status", length=16, default=SuggestionStatus.suggested))
+    status: SuggestionStatus = Field(
+        default=SuggestionStatus.suggested,
+        sa_column=enum_column(SuggestionStatus, "suggestion_status", length=16, default=SuggestionStatus.suggested),
+    )
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)

@@ -28,9 +28,7 @@ class AuditEvent(SQLModel, table=True):
     agency_id: Optional[int] = Field(default=None)
     role: Optional[str] = Field(default=None, max_length=32)
     action: str = Field(max_length=48)
-    outcome: AuditOutcome = Field(
-        sa_column=enum_column(AuditOutcome, "audit_outcome", length=16)
-    )
+    outcome: AuditOutcome = Field(sa_column=enum_column(AuditOutcome, "audit_outcome", length=16))
     record_type: Optional[str] = Field(default=None, max_length=48)
     record_id: Optional[str] = Field(default=None, max_length=64)
     person_id: Optional[int] = Field(default=None)

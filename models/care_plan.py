@@ -100,7 +100,9 @@ class CarePlanAction(PlanItem, table=True):
     frequency: Optional[str] = Field(default=None, max_length=80)
     start_on: Optional[date] = Field(default=None)
     due_on: Optional[date] = Field(default=None)
-    status: ActionStatus = Field(default=ActionStatus.requested, sa_column=enum_column(ActionStatus, "action_status", default=ActionStatus.requested))
+    status: ActionStatus = Field(
+        default=ActionStatus.requested, sa_column=enum_column(ActionStatus, "action_status", default=ActionStatus.requested)
+    )
     status_reason: Optional[str] = Field(default=None, max_length=500)  # why it was declined or cancelled
     requested_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     responded_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")

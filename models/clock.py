@@ -1,6 +1,6 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utc_now() -> datetime:
     """Every stored time is timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -32,8 +32,12 @@ class ConsentObjection(SQLModel, table=True):
     __table_args__ = (
         # At most one standing objection per person and agency.
         Index(
-            "uq_consent_objection_standing", "person_id", "agency_id", unique=True,
-            sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL"),
+            "uq_consent_objection_standing",
+            "person_id",
+            "agency_id",
+            unique=True,
+            sqlite_where=text("withdrawn_at IS NULL"),
+            postgresql_where=text("withdrawn_at IS NULL"),
         ),
     )
 

@@ -1,6 +1,7 @@
 """The fixed vocabularies of OnePlan, in the words users say.
 
 Each is stored by its value and shown by its label, both written once, beside each other."""
+
 import enum
 from typing import Any, Optional, Self
 
@@ -8,7 +9,7 @@ from sqlalchemy import Column
 from sqlalchemy import Enum as SAEnum
 
 
-class Labelled(str, enum.Enum):
+class Labelled(enum.StrEnum):
     """A value stored as its name and shown as its label: `district_nurse = "district_nurse", "District nurse"`."""
 
     label: str
@@ -21,8 +22,9 @@ class Labelled(str, enum.Enum):
         return member
 
 
-def enum_column(enum_cls: type[enum.Enum], name: str, *, length: int = 32, nullable: bool = False, index: bool = False,
-                default: Optional[Any] = None) -> Any:
+def enum_column(
+    enum_cls: type[enum.Enum], name: str, *, length: int = 32, nullable: bool = False, index: bool = False, default: Optional[Any] = None
+) -> Any:
     """An enum stored as text (its value, which is also its name), not as a database enum type."""
     return Column(SAEnum(enum_cls, name=name, native_enum=False, length=length), nullable=nullable, index=index, default=default)
 

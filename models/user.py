@@ -4,7 +4,6 @@ from typing import Optional
 from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
-
 from models.enums import Profession, Role, enum_column
 
 
@@ -19,9 +18,7 @@ class User(SQLModel, table=True):
     full_name: str = Field(max_length=120)
     agency_id: int = Field(foreign_key="agency.id", index=True)
     role: Role = Field(sa_column=enum_column(Role, "role"))
-    profession: Profession = Field(
-        sa_column=enum_column(Profession, "profession")
-    )
+    profession: Profession = Field(sa_column=enum_column(Profession, "profession"))
     # The network a network lead leads, or a practitioner's home network.
     network_id: Optional[int] = Field(default=None, foreign_key="network.id", index=True)
     is_active: bool = Field(default=True)

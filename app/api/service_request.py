@@ -7,8 +7,9 @@ practice that is one...) hold for both ways in. What cannot be turned into a com
 `Problem`; what the command breaks comes back from the intake by field name, and `EXPRESSIONS`
 says where that field is in the resource.
 """
+
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, Optional
 
 from fhir.resources.R4B.servicerequest import ServiceRequest
@@ -33,18 +34,32 @@ SOURCE_BY_AGENCY = {
     AgencyKind.mental_health: ReferralSource.mental_health,
     AgencyKind.voluntary: ReferralSource.voluntary,
 }
-STATUS = {ReferralStatus.received: "active", ReferralStatus.triaged: "active", ReferralStatus.accepted: "active",
-          ReferralStatus.signposted: "completed", ReferralStatus.declined: "revoked", ReferralStatus.redirected: "active",
-          ReferralStatus.closed: "completed"}
+STATUS = {
+    ReferralStatus.received: "active",
+    ReferralStatus.triaged: "active",
+    ReferralStatus.accepted: "active",
+    ReferralStatus.signposted: "completed",
+    ReferralStatus.declined: "revoked",
+    ReferralStatus.redirected: "active",
+    ReferralStatus.closed: "completed",
+}
 
 # Where each of the intake command's fields comes from in the resource (for OperationOutcome.issue.expression).
 EXPRESSIONS = {
-    "reason": "ServiceRequest.reasonCode", "referrer_name": "ServiceRequest.requester.display",
-    "requested_urgency": "ServiceRequest.priority", "source": "ServiceRequest.category",
-    "ward": "ServiceRequest.locationCode", "nhs_number": "ServiceRequest.subject.identifier",
-    "person_id": "ServiceRequest.subject", "given_name": "Patient.name", "family_name": "Patient.name",
-    "date_of_birth": "Patient.birthDate", "postcode": "Patient.address.postalCode", "address_line_1": "Patient.address.line",
-    "town": "Patient.address.city", "gp_practice_id": "Patient.generalPractitioner",
+    "reason": "ServiceRequest.reasonCode",
+    "referrer_name": "ServiceRequest.requester.display",
+    "requested_urgency": "ServiceRequest.priority",
+    "source": "ServiceRequest.category",
+    "ward": "ServiceRequest.locationCode",
+    "nhs_number": "ServiceRequest.subject.identifier",
+    "person_id": "ServiceRequest.subject",
+    "given_name": "Patient.name",
+    "family_name": "Patient.name",
+    "date_of_birth": "Patient.birthDate",
+    "postcode": "Patient.address.postalCode",
+    "address_line_1": "Patient.address.line",
+    "town": "Patient.address.city",
+    "gp_practice_id": "Patient.generalPractitioner",
 }
 
 
@@ -67,11 +82,16 @@ class Problem(Exception):
 
 def refused(errors: dict[str, str]) -> Problem:
     """The intake's errors (by command field) as a 422 naming each field in the resource."""
-    return Problem(422, "invariant", "The referral could not be taken: " + "; ".join(errors.values()),
-                   more=[issue("invariant", message, EXPRESSIONS.get(name)) for name, message in errors.items()])
+    return Problem(
+        422,
+        "invariant",
+        "The referral could not be taken: " + "; ".join(errors.values()),
+        more=[issue("invariant", message, EXPRESSIONS.get(name)) for name, message in errors.items()],
+    )
 
 
 # --- Reading the request ----------------------------------------------------------------
+
 
 def parse(body: str, mimetype: str) -> ServiceRequest:
     """The body as a valid ServiceRequest, or a Problem saying what is wrong with it."""
@@ -80,7 +100,7 @@ def parse(body: str, mimetype: str) -> ServiceRequest:
     try:
         data = json.loads(body or "null")
     except ValueError as error:
-        raise Problem(400, "structure", f"The body is not valid JSON: {error}.")
+        raise Problem(400, "structure", f"The body is not valid JSON: {error}.") from None
     if "\x00" in json.dumps(data, ensure_ascii=False):
         raise Problem(400, "structure", "The body contains a NUL character, which OnePlan cannot store.")
     if not isinstance(data, dict):
@@ -91,14 +111,21 @@ def parse(body: str, mimetype: str) -> ServiceRequest:
         return ServiceRequest.model_validate(data)
     except ValidationError as error:
         issues = [
-            issue("structure" if item["type"] == "extra_forbidden" else "value",
-                  f"{'.'.join(str(p) for p in item['loc']) or 'ServiceRequest'}: {item['msg']}",
-                  "ServiceRequest." + ".".join(str(p) for p in item["loc"]) if item["loc"] else None)
+            issue(
+                "structure" if item["type"] == "extra_forbidden" else "value",
+                f"{'.'.join(str(p) for p in item['loc']) or 'ServiceRequest'}: {item['msg']}",
+                "ServiceRequest." + ".".join(str(p) for p in item["loc"]) if item["loc"] else None,
+            )
             for item in error.errors()
         ]
         first = issues[0]
-        raise Problem(422, first["code"], "The ServiceRequest is not valid FHIR: " + first["diagnostics"],
-                      (first.get("expression") or [None])[0], more=issues[1:])
+        raise Problem(
+            422,
+            first["code"],
+            "The ServiceRequest is not valid FHIR: " + first["diagnostics"],
+            (first.get("expression") or [None])[0],
+            more=issues[1:],
+        ) from None
 
 
 def _text(value: Optional[str]) -> Optional[str]:
@@ -112,16 +139,24 @@ def command(session: Session, resource: ServiceRequest, sender: User) -> intake.
     if resource.status != "active":
         raise Problem(422, "value", f"Only an active referral can be taken (status was {resource.status!r}).", "ServiceRequest.status")
     if resource.priority not in PRIORITY:
-        raise Problem(422, "value", "priority must be one of stat (2-hour urgent community response), urgent or asap "
-                      "(within 2 days) or routine.", "ServiceRequest.priority")
+        raise Problem(
+            422,
+            "value",
+            "priority must be one of stat (2-hour urgent community response), urgent or asap (within 2 days) or routine.",
+            "ServiceRequest.priority",
+        ) from None
     number, patient = _subject(resource)
     person_id = session.exec(select(Person.id).where(Person.nhs_number == number)).first()
     new_person = None
     if person_id is None:
         if patient is None:
-            raise Problem(422, "not-found", f"No record has NHS number {format_nhs_number(number)}. Include the person's details "
-                          "as a contained Patient (name, birthDate, address, generalPractitioner) to create one.",
-                          "ServiceRequest.subject")
+            raise Problem(
+                422,
+                "not-found",
+                f"No record has NHS number {format_nhs_number(number)}. Include the person's details "
+                "as a contained Patient (name, birthDate, address, generalPractitioner) to create one.",
+                "ServiceRequest.subject",
+            ) from None
         new_person = _new_person(session, patient, number)
 
     reasons = [c.text or next((code.display for code in (c.coding or []) if code.display), None) for c in (resource.reasonCode or [])]
@@ -157,12 +192,16 @@ def _subject(resource: ServiceRequest) -> tuple[str, Any]:
             raise Problem(422, "invalid", f"subject refers to #{wanted}, which is not a contained Patient.", "ServiceRequest.subject")
         identifier = next((i for i in (patient.identifier or []) if i.system == NHS_NUMBER_SYSTEM), None)
     if identifier is None or identifier.system != NHS_NUMBER_SYSTEM or not identifier.value:
-        raise Problem(422, "required", f"Name the person by NHS number: subject.identifier with system {NHS_NUMBER_SYSTEM}.",
-                      "ServiceRequest.subject.identifier")
+        raise Problem(
+            422,
+            "required",
+            f"Name the person by NHS number: subject.identifier with system {NHS_NUMBER_SYSTEM}.",
+            "ServiceRequest.subject.identifier",
+        ) from None
     try:
         return nhs_number.normalise(identifier.value), patient
     except nhs_number.InvalidNHSNumber as problem:
-        raise Problem(422, "value", f"NHS number {identifier.value!r}: {problem}", "ServiceRequest.subject.identifier.value")
+        raise Problem(422, "value", f"NHS number {identifier.value!r}: {problem}", "ServiceRequest.subject.identifier.value") from None
 
 
 def _new_person(session: Session, patient: Any, number: str) -> intake.NewPerson:
@@ -195,12 +234,17 @@ def _source(resource: ServiceRequest, agency: Optional[Agency]) -> ReferralSourc
                 try:
                     return ReferralSource(coding.code or "")  # a coding without a code is an unknown source too
                 except ValueError:
-                    raise Problem(422, "code-invalid", f"Unknown referral source {coding.code!r}; use one of "
-                                  + ", ".join(s.value for s in ReferralSource) + ".", "ServiceRequest.category")
+                    raise Problem(
+                        422,
+                        "code-invalid",
+                        f"Unknown referral source {coding.code!r}; use one of " + ", ".join(s.value for s in ReferralSource) + ".",
+                        "ServiceRequest.category",
+                    ) from None
     return SOURCE_BY_AGENCY.get(agency.kind, ReferralSource.other) if agency else ReferralSource.other
 
 
 # --- Writing the response -----------------------------------------------------------------
+
 
 def as_resource(session: Session, referral: Referral) -> dict[str, Any]:
     """The referral as a ServiceRequest (checked to be valid FHIR before it is sent)."""
@@ -222,12 +266,11 @@ def as_resource(session: Session, referral: Referral) -> dict[str, Any]:
     if referral.presenting_needs:
         resource["note"] = [{"text": referral.presenting_needs}]
     if referral.linked_to_id:
-        resource["basedOn"] = [{"reference": f"ServiceRequest/{referral.linked_to_id}",
-                                "display": "Joined to this person's open referral"}]
+        resource["basedOn"] = [{"reference": f"ServiceRequest/{referral.linked_to_id}", "display": "Joined to this person's open referral"}]
     ServiceRequest.model_validate(resource)  # what we send is valid too
     return resource
 
 
 def _instant(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

@@ -5,6 +5,7 @@ point of access form (app/api/service_request.py) and goes through the same inta
 for someone with an open one joins it, and a second record for an NHS number can never be made.
 Anything wrong is a 4xx with an OperationOutcome that says what and where.
 """
+
 import json
 from typing import Optional
 
@@ -12,8 +13,8 @@ from flask import Blueprint, current_app, g, request, url_for
 
 from app.api import service_request
 from app.api.service_request import FHIR_JSON, Problem, issue
-from app.transaction import get_session
 from app.front_door import intake
+from app.transaction import get_session
 from app.trust import api_tokens, audit
 from app.web import guard
 from app.web.protection import csrf
@@ -46,11 +47,18 @@ def authenticate():
     session = get_session()
     user = api_tokens.user_for(session, token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
-        audit.record(session, "fhir_sign_in", outcome=AuditOutcome.refused,
-                     reason="missing bearer token" if not header else "unknown, expired or revoked bearer token",
-                     detail=f"{request.method} {request.path}")
-        message = "Send a bearer token issued to you (flask --app app issue-token)." if not header else \
-            "The bearer token is not valid: it is unknown, expired or revoked."
+        audit.record(
+            session,
+            "fhir_sign_in",
+            outcome=AuditOutcome.refused,
+            reason="missing bearer token" if not header else "unknown, expired or revoked bearer token",
+            detail=f"{request.method} {request.path}",
+        )
+        message = (
+            "Send a bearer token issued to you (flask --app app issue-token)."
+            if not header
+            else "The bearer token is not valid: it is unknown, expired or revoked."
+        )
         return outcome(401, [issue("login", message)], {"WWW-Authenticate": 'Bearer realm="OnePlan FHIR API"'})
     g.user = user
     return None
@@ -62,8 +70,9 @@ def problem(error: Problem):
     request commits like any other answer below 500."""
     session = get_session()
     session.rollback()
-    audit.record(session, "fhir_create_service_request", user=g.user, outcome=AuditOutcome.refused,
-                 reason=error.issues[0]["diagnostics"][:500])
+    audit.record(
+        session, "fhir_create_service_request", user=g.user, outcome=AuditOutcome.refused, reason=error.issues[0]["diagnostics"][:500]
+    )
     return outcome(error.status, error.issues)
 
 
@@ -71,14 +80,20 @@ def problem(error: Problem):
 def metadata():
     """The CapabilityStatement: what this server does."""
     statement = {
-        "resourceType": "CapabilityStatement", "status": "active", "kind": "instance", "fhirVersion": "4.0.1",
-        "date": "2026-11-22", "format": ["json"],
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "kind": "instance",
+        "fhirVersion": "4.0.1",
+        "date": "2026-11-22",
+        "format": ["json"],
         "implementation": {"description": "OnePlan (prototype, synthetic data only)", "url": url_for("fhir.metadata", _external=True)},
-        "rest": [{
-            "mode": "server",
-            "security": {"description": "Bearer tokens issued to a user; the same access rules as the web pages."},
-            "resource": [{"type": "ServiceRequest", "interaction": [{"code": "create"}, {"code": "read"}]}],
-        }],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {"description": "Bearer tokens issued to a user; the same access rules as the web pages."},
+                "resource": [{"type": "ServiceRequest", "interaction": [{"code": "create"}, {"code": "read"}]}],
+            }
+        ],
     }
     return current_app.response_class(json.dumps(statement), mimetype=FHIR_JSON)
 

@@ -1,4 +1,5 @@
 """Reading the single assessment's forms into its commands (the web layer's half of a save)."""
+
 from typing import Any
 
 from app.assessment.service import CompleteAssessment, SaveSection

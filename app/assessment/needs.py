@@ -15,17 +15,18 @@ A rule's condition is one of (the whole, documented set; anything else is refuse
   {"all": [c, ...]}, {"any": [c, ...]}, {"not": c}
 An unanswered question or an incomplete tool meets no question or tool condition.
 """
+
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from app.forms import questions
 from app.assessment import scoring
+from app.assessment.scoring import ToolResult
 from app.config import DATA
+from app.forms import questions
 from app.forms.answers import answer_text
 from app.forms.questions import Checker, Question, ScoredTool, Template, TemplateError
-from app.assessment.scoring import ToolResult
 
 RULES_FILE = DATA / "need_rules.json"
 QUESTION_OPERATORS = ("equals", "in", "contains", "at_least", "at_most")
@@ -176,7 +177,9 @@ def _question_holds(condition: QuestionCondition, answers_by_section: dict[str, 
     return (value >= wanted if operator == "at_least" else value <= wanted), evidence
 
 
-def _tool_holds(condition: ToolCondition, answers_by_section: dict[str, dict], results: dict[str, ToolResult]) -> tuple[bool, list[Evidence]]:
+def _tool_holds(
+    condition: ToolCondition, answers_by_section: dict[str, dict], results: dict[str, ToolResult]
+) -> tuple[bool, list[Evidence]]:
     tool, operator, wanted = condition.tool, condition.operator, condition.value
     result = results.get(tool.key)
     if operator == "flag":
@@ -198,6 +201,7 @@ def _tool_holds(condition: ToolCondition, answers_by_section: dict[str, dict], r
 
 # --- Checking conditions ------------------------------------------------------------------
 
+
 def _condition(check: Checker, template: Template, raw: Any, where: str) -> Condition:
     if not isinstance(raw, dict) or not raw:
         raise check.error(where, "must be a condition object")
@@ -207,7 +211,7 @@ def _condition(check: Checker, template: Template, raw: Any, where: str) -> Cond
         return _tool_condition(check, template, raw, where)
     if len(raw) != 1:
         raise check.error(where, f"a condition needs 'question', 'tool' or one of {', '.join(COMBINERS)}")
-    (operator, value), = raw.items()
+    ((operator, value),) = raw.items()
     if operator == "not":
         return Not(_condition(check, template, value, f"{where}.not"))
     if operator in ("all", "any"):
@@ -278,7 +282,7 @@ def _tool_condition(check: Checker, template: Template, raw: dict, where: str) -
         raise check.error(at, f"{value!r} is not a band of {tool.name} (one of {', '.join(tool.band_labels)})")
     if operator == "flag" and not any(f.key == value for f in tool.flags):
         raise check.error(at, f"{value!r} is not a flag of {tool.name}")
-    if operator in ("score_at_least", "score_at_most"):
-        if isinstance(value, bool) or not isinstance(value, int) or not tool.minimum <= value <= tool.maximum:
-            raise check.error(at, f"must be a whole number from {tool.minimum} to {tool.maximum}")
+    in_range = isinstance(value, int) and not isinstance(value, bool) and tool.minimum <= value <= tool.maximum
+    if operator in ("score_at_least", "score_at_most") and not in_range:
+        raise check.error(at, f"must be a whole number from {tool.minimum} to {tool.maximum}")
     return ToolCondition(section.key, tool, operator, value)

@@ -4,11 +4,12 @@ Every score comes from the item answers and the option scores in app/data/scored
 a total, band or level sent by the browser is never read. A tool with an unanswered item is
 incomplete and has no total or band, so a partial total is never mistaken for a real one.
 """
+
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from app.forms import questions
 from app.checks import capitalised
+from app.forms import questions
 from app.forms.questions import Option, Question, ScoredTool, Section, Template, in_sentence
 
 
@@ -44,16 +45,19 @@ def score_tool(tool: ScoredTool, answers: dict) -> ToolResult:
     """Score one tool from its items' answers; any item unanswered makes it "Incomplete (n of m items)",
     though item flags (PHQ-9 item 9) are raised as soon as their item is answered."""
     chosen = {item.key: option for item in tool.items if (option := _chosen(item, answers.get(item.key))) is not None}
-    flags = tuple(
-        flag.text for flag in tool.flags
-        if flag.item in chosen and (chosen[flag.item].score or 0) >= flag.score_at_least
-    )
+    flags = tuple(flag.text for flag in tool.flags if flag.item in chosen and (chosen[flag.item].score or 0) >= flag.score_at_least)
     missing = [item for item in tool.items if item.key not in chosen]
     if missing:
         answered = len(tool.items) - len(missing)
         return ToolResult(
-            tool.key, tool.name, None, tool.maximum, f"Incomplete ({answered} of {len(tool.items)} items)", False,
-            detail=_still_to_answer(missing) if answered else "", flags=flags,
+            tool.key,
+            tool.name,
+            None,
+            tool.maximum,
+            f"Incomplete ({answered} of {len(tool.items)} items)",
+            False,
+            detail=_still_to_answer(missing) if answered else "",
+            flags=flags,
         )
     if tool.kind == "sum":
         return _sum(tool, chosen, flags)
@@ -101,8 +105,11 @@ def _eligibility(tool: ScoredTool, chosen: dict[str, Option]) -> ToolResult:
         reasons.append(f"fewer than {tool.outcomes_needed} outcomes are not achieved")
     reasons += [f"‘{capitalised(item.label)}’ is answered no" for item in unmet_conditions]
     if not_achieved:
-        detail = (f"Unable to achieve {len(not_achieved)} of {len(tool.outcomes)} outcomes: "
-                  + "; ".join(in_sentence(item.label) for item in not_achieved) + ".")
+        detail = (
+            f"Unable to achieve {len(not_achieved)} of {len(tool.outcomes)} outcomes: "
+            + "; ".join(in_sentence(item.label) for item in not_achieved)
+            + "."
+        )
     else:
         detail = f"Able to achieve all {len(tool.outcomes)} outcomes."
     if reasons:

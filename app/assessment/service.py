@@ -5,9 +5,11 @@ version the writer saw; a save against an older version is refused as a conflict
 updates). Every save keeps an immutable revision, and the assessment's findings are turned into
 suggested needs for the care plan after each save. The caller commits.
 """
+
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -19,7 +21,15 @@ from app.forms.answers import answer_text, check_answers, clean
 from app.trust import audit
 from app.versioned import Conflict, SaveResult, conflict_with, save_if_unchanged
 from models import (
-    Agency, Assessment, AssessmentRevision, AssessmentSection, AssessmentStatus, Person, SuggestedNeed, SuggestionStatus, User,
+    Agency,
+    Assessment,
+    AssessmentRevision,
+    AssessmentSection,
+    AssessmentStatus,
+    Person,
+    SuggestedNeed,
+    SuggestionStatus,
+    User,
 )
 from models.clock import utc_now
 
@@ -119,8 +129,9 @@ class SaveSection:
     seen_version: int
 
 
-def save_section(session: Session, assessment: Assessment, command: SaveSection, by: User,
-                 today: Optional[date] = None) -> SaveResult[AssessmentRevision]:
+def save_section(
+    session: Session, assessment: Assessment, command: SaveSection, by: User, today: Optional[date] = None
+) -> SaveResult[AssessmentRevision]:
     """Save one section's answers if they are valid and the section is still at the version the writer
     saw; keep a revision of what changed; refresh the needs the findings suggest."""
     section = questions.template().section(command.section_key)
@@ -133,23 +144,43 @@ def save_section(session: Session, assessment: Assessment, command: SaveSection,
     assert row.id is not None  # read from the database
     before = dict(row.answers or {})
     now = utc_now()
-    saved = save_if_unchanged(session, AssessmentSection, row.id, command.seen_version, {
-        "answers": stored, "updated_by_id": by.id, "updated_agency_id": by.agency_id, "updated_at": now,
-    })
+    saved = save_if_unchanged(
+        session,
+        AssessmentSection,
+        row.id,
+        command.seen_version,
+        {
+            "answers": stored,
+            "updated_by_id": by.id,
+            "updated_agency_id": by.agency_id,
+            "updated_at": now,
+        },
+    )
     if not saved:
         return SaveResult(conflict=conflict_with(session, row, stored, row.answers), answers=stored)
     session.refresh(row)
     revision = AssessmentRevision(
-        assessment_id=assessment.id, section_key=command.section_key, section_version=row.version, answers=stored,
-        changed=revisions.changed_keys(before, stored), saved_by_id=by.id, saved_agency_id=by.agency_id, saved_at=now,
+        assessment_id=assessment.id,
+        section_key=command.section_key,
+        section_version=row.version,
+        answers=stored,
+        changed=revisions.changed_keys(before, stored),
+        saved_by_id=by.id,
+        saved_agency_id=by.agency_id,
+        saved_at=now,
     )
     session.add(revision)
     session.flush()
     session.execute(update(Assessment).where(col(Assessment.id) == assessment.id).values(updated_at=now))
     refresh_suggestions(session, assessment, revision)
     audit.record(
-        session, "edit_assessment", user=by, person_id=assessment.person_id, record_type="assessment_section",
-        record_id=row.id, detail=f"{command.section_key}: {len(revision.changed)} answers changed",
+        session,
+        "edit_assessment",
+        user=by,
+        person_id=assessment.person_id,
+        record_type="assessment_section",
+        record_id=row.id,
+        detail=f"{command.section_key}: {len(revision.changed)} answers changed",
     )
     return SaveResult(item=revision, answers=stored)
 
@@ -160,8 +191,12 @@ def _section_row(session: Session, assessment: Assessment, section_key: str) -> 
     query = select(AssessmentSection).where(AssessmentSection.assessment_id == assessment.id, AssessmentSection.section_key == section_key)
     row = session.exec(query).first()
     if row is None:
-        insert_once(session, AssessmentSection, {"assessment_id": assessment.id, "section_key": section_key, "answers": {}, "version": 0},
-                    unique=["assessment_id", "section_key"])
+        insert_once(
+            session,
+            AssessmentSection,
+            {"assessment_id": assessment.id, "section_key": section_key, "answers": {}, "version": 0},
+            unique=["assessment_id", "section_key"],
+        )
         row = session.exec(query).one()
     return row
 
@@ -178,8 +213,16 @@ def refresh_suggestions(session: Session, assessment: Assessment, revision: Asse
     for key, suggestion in suggested.items():
         stored = existing.get(key)
         if stored is None:
-            stored = SuggestedNeed(assessment_id=assessment.id, person_id=assessment.person_id, rule_key=key, need=suggestion.need,
-                                   reason="", section_key="", source="", answer="")
+            stored = SuggestedNeed(
+                assessment_id=assessment.id,
+                person_id=assessment.person_id,
+                rule_key=key,
+                need=suggestion.need,
+                reason="",
+                section_key="",
+                source="",
+                answer="",
+            )
         changed = (stored.reason, stored.answer) != (suggestion.reason[:500], suggestion.answer[:500])
         stored.need = suggestion.need[:200]
         stored.reason = suggestion.reason[:500]
@@ -207,8 +250,9 @@ class CompleteAssessment:
     seen_version: int
 
 
-def complete(session: Session, assessment: Assessment, command: CompleteAssessment, by: User,
-             today: Optional[date] = None) -> SaveResult[Assessment]:
+def complete(
+    session: Session, assessment: Assessment, command: CompleteAssessment, by: User, today: Optional[date] = None
+) -> SaveResult[Assessment]:
     """Mark the assessment complete with a review date (today or later) if nobody changed it since the
     user saw it; the status change is kept as a revision like any save."""
     assert assessment.id is not None  # a saved assessment
@@ -218,17 +262,29 @@ def complete(session: Session, assessment: Assessment, command: CompleteAssessme
     if command.review_due_on < today:
         return SaveResult(errors={"review_due": "The review date must be today or in the future"})
     now = utc_now()
-    values = {"status": AssessmentStatus.complete, "completed_at": now, "completed_by_id": by.id,
-              "review_due_on": command.review_due_on, "updated_at": now}
+    values = {
+        "status": AssessmentStatus.complete,
+        "completed_at": now,
+        "completed_by_id": by.id,
+        "review_due_on": command.review_due_on,
+        "updated_at": now,
+    }
     if not save_if_unchanged(session, Assessment, assessment.id, command.seen_version, values):
         session.refresh(assessment)
         return SaveResult(conflict=Conflict({}, {}, None, None, assessment.updated_at, assessment.version))
     session.refresh(assessment)
-    session.add(AssessmentRevision(
-        assessment_id=assessment.id, section_key=STATUS_REVISION, section_version=assessment.version,
-        answers={"status": AssessmentStatus.complete.value, "review_due_on": command.review_due_on.isoformat()},
-        changed=["status", "review_due_on"], saved_by_id=by.id, saved_agency_id=by.agency_id, saved_at=now,
-    ))
+    session.add(
+        AssessmentRevision(
+            assessment_id=assessment.id,
+            section_key=STATUS_REVISION,
+            section_version=assessment.version,
+            answers={"status": AssessmentStatus.complete.value, "review_due_on": command.review_due_on.isoformat()},
+            changed=["status", "review_due_on"],
+            saved_by_id=by.id,
+            saved_agency_id=by.agency_id,
+            saved_at=now,
+        )
+    )
     audit.record(session, "complete_assessment", user=by, person_id=assessment.person_id, record_type="assessment", record_id=assessment.id)
     return SaveResult(item=assessment)
 
@@ -290,7 +346,9 @@ def revision_diff(session: Session, revision: AssessmentRevision) -> list[revisi
     ).first()
     before = previous.answers if previous else {}
     if revision.section_key == STATUS_REVISION:
-        return revisions.diff(before, revision.answers, ["status", "review_due_on"], lambda k: k.replace("_", " ").capitalize(), lambda k, v: str(v or ""))
+        return revisions.diff(
+            before, revision.answers, ["status", "review_due_on"], lambda k: k.replace("_", " ").capitalize(), lambda k, v: str(v or "")
+        )
     section = questions.template().section(revision.section_key)
     asked = {q.key: q for q in section.questions}
 

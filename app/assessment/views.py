@@ -1,9 +1,10 @@
 """The single assessment pages: read it whole, edit one section in place, see its history."""
+
 from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.assessment import forms, service
-from app.transaction import get_session
 from app.forms import questions
+from app.transaction import get_session
 from app.web import fields, guard
 from app.web.rendering import is_htmx, render
 
@@ -46,8 +47,9 @@ def save_section(person_id: int, section_key: str):
         return _render_section(person, record, item, editing=True, form=request.form, errors=result.errors, status=400)
     if result.conflict:
         record = _record(person_id)
-        return _render_section(person, record, _section(record, section_key), editing=True, form=request.form, conflict=result.conflict,
-                               status=409)
+        return _render_section(
+            person, record, _section(record, section_key), editing=True, form=request.form, conflict=result.conflict, status=409
+        )
     if is_htmx():
         record = _record(person_id)
         return _render_section(person, record, _section(record, section_key), editing=False, form=None, saved=True)
@@ -104,13 +106,23 @@ def _section(record, section_key: str) -> service.SectionView:
 
 
 def _page(person, record, *, form=None, errors=None, stale=False, status=200):
-    return render("assessment/page.html", person=person, record=record, form=form, errors=errors or {}, stale=stale,
-                  may_edit=guard.may_change(person)), status
+    return render(
+        "assessment/page.html", person=person, record=record, form=form, errors=errors or {}, stale=stale, may_edit=guard.may_change(person)
+    ), status
 
 
 def _render_section(person, record, item, *, editing: bool, form, errors=None, conflict=None, saved=False, status=200):
-    context = dict(person=person, record=record, item=item, editing=editing, form=form, errors=errors or {},
-                   conflict=conflict, saved=saved, may_edit=guard.may_change(person))
+    context = dict(
+        person=person,
+        record=record,
+        item=item,
+        editing=editing,
+        form=form,
+        errors=errors or {},
+        conflict=conflict,
+        saved=saved,
+        may_edit=guard.may_change(person),
+    )
     if is_htmx():
         return render("assessment/page.html", "section", **context), status
     return render("assessment/section_page.html", **context), status

@@ -1,5 +1,6 @@
 """A person's care team and the summary shown at the top of their record: who is in it, who may
 join it, and the commands that add an agency to it or take one out."""
+
 from dataclasses import dataclass
 from typing import Optional
 
@@ -9,7 +10,16 @@ from sqlmodel import Session, col, select
 from app.trust import audit
 from app.versioned import SaveResult
 from models import (
-    OPEN_ACTION_STATUSES, Agency, AgencyKind, CarePlanAction, CareTeamMember, ConsentObjection, Network, Person, Role, User,
+    OPEN_ACTION_STATUSES,
+    Agency,
+    AgencyKind,
+    CarePlanAction,
+    CareTeamMember,
+    ConsentObjection,
+    Network,
+    Person,
+    Role,
+    User,
 )
 from models.clock import utc_now
 
@@ -53,9 +63,7 @@ def summary(session: Session, person: Person) -> PersonSummary:
     practice, network = None, None
     if person.gp_practice_id is not None:
         row = session.exec(
-            select(Agency, Network)
-            .outerjoin(Network, col(Network.id) == Agency.network_id)
-            .where(Agency.id == person.gp_practice_id)
+            select(Agency, Network).outerjoin(Network, col(Network.id) == Agency.network_id).where(Agency.id == person.gp_practice_id)
         ).first()
         if row:
             practice, network = row
@@ -88,9 +96,11 @@ ROLE_MAX = 80
 
 def objected_agency_ids(session: Session, person_id: int) -> set[int]:
     """Agencies the person has objected to sharing their record with (standing objections)."""
-    return set(session.exec(
-        select(ConsentObjection.agency_id).where(ConsentObjection.person_id == person_id, col(ConsentObjection.withdrawn_at).is_(None))
-    ))
+    return set(
+        session.exec(
+            select(ConsentObjection.agency_id).where(ConsentObjection.person_id == person_id, col(ConsentObjection.withdrawn_at).is_(None))
+        )
+    )
 
 
 def agencies_to_add(session: Session, person_id: int, team: list[TeamMember]) -> list[Agency]:
@@ -130,18 +140,24 @@ def add_to_team(session: Session, person: Person, command: AddToTeam, by: User) 
         return SaveResult(errors=errors)
     assert person.id is not None and agency.id is not None  # saved rows
     already = session.exec(
-        select(CareTeamMember.id).where(CareTeamMember.person_id == person.id, CareTeamMember.agency_id == agency.id,
-                                       col(CareTeamMember.left_at).is_(None))
+        select(CareTeamMember.id).where(
+            CareTeamMember.person_id == person.id, CareTeamMember.agency_id == agency.id, col(CareTeamMember.left_at).is_(None)
+        )
     ).first()
     if already is not None:
         return SaveResult(errors={"agency_id": f"{agency.name} is already in the care team"})
     if agency.id in objected_agency_ids(session, person.id):
-        return SaveResult(errors={
-            "agency_id": f"{person.given_name} has objected to sharing their record with {agency.name}, so it cannot join the care team"})
+        return SaveResult(
+            errors={
+                "agency_id": f"{person.given_name} has objected to sharing their record with {agency.name}, so it cannot join the care team"
+            }
+        )
     member = CareTeamMember(person_id=person.id, agency_id=agency.id, role=role or agency.kind.label)
     session.add(member)
     session.flush()
-    audit.record(session, "add_to_care_team", user=by, person_id=person.id, record_type="care_team", record_id=member.id, detail=agency.name)
+    audit.record(
+        session, "add_to_care_team", user=by, person_id=person.id, record_type="care_team", record_id=member.id, detail=agency.name
+    )
     return SaveResult(item=member)
 
 
@@ -154,20 +170,28 @@ def leave_team(session: Session, person: Person, command: LeaveTeam, by: User) -
     if member.is_key_worker:
         return SaveResult(refused="The key worker's agency stays in the care team until a new key worker is allocated.")
     others = session.exec(
-        select(func.count(col(CareTeamMember.id)))
-        .where(CareTeamMember.person_id == person.id, CareTeamMember.agency_id == member.agency_id,
-               col(CareTeamMember.left_at).is_(None), CareTeamMember.id != member.id)
+        select(func.count(col(CareTeamMember.id))).where(
+            CareTeamMember.person_id == person.id,
+            CareTeamMember.agency_id == member.agency_id,
+            col(CareTeamMember.left_at).is_(None),
+            CareTeamMember.id != member.id,
+        )
     ).one()
     open_actions = session.exec(
-        select(func.count(col(CarePlanAction.id)))
-        .where(CarePlanAction.person_id == person.id, CarePlanAction.owner_agency_id == member.agency_id,
-               col(CarePlanAction.status).in_(list(OPEN_ACTION_STATUSES)))
+        select(func.count(col(CarePlanAction.id))).where(
+            CarePlanAction.person_id == person.id,
+            CarePlanAction.owner_agency_id == member.agency_id,
+            col(CarePlanAction.status).in_(list(OPEN_ACTION_STATUSES)),
+        )
     ).one()
     if open_actions and not others:
         agency = session.get(Agency, member.agency_id)
-        return SaveResult(refused=(
-            f"{agency.name if agency else 'This agency'} still has {open_actions} open "
-            f"{'action' if open_actions == 1 else 'actions'} in the care plan. Cancel them or give them to another agency first."))
+        return SaveResult(
+            refused=(
+                f"{agency.name if agency else 'This agency'} still has {open_actions} open "
+                f"{'action' if open_actions == 1 else 'actions'} in the care plan. Cancel them or give them to another agency first."
+            )
+        )
     member.left_at = utc_now()
     session.add(member)
     audit.record(session, "remove_from_care_team", user=by, person_id=person.id, record_type="care_team", record_id=member.id)
@@ -181,7 +205,8 @@ def team_staff(session: Session, team: list[TeamMember]) -> dict[int, list[User]
         return {}
     staff: dict[int, list[User]] = {}
     for user in session.exec(
-        select(User).where(col(User.agency_id).in_(agency_ids), col(User.is_active).is_(True), User.role == Role.practitioner)
+        select(User)
+        .where(col(User.agency_id).in_(agency_ids), col(User.is_active).is_(True), User.role == Role.practitioner)
         .order_by(User.full_name)
     ):
         staff.setdefault(user.agency_id, []).append(user)

@@ -10,6 +10,7 @@ part or item with that plan version and its author, for "changed since you last 
 immutable revision; audits; and tells the rest of the care team. Nothing here commits: the request
 (or command line) that called it does, once.
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Optional, Union, cast
@@ -28,8 +29,20 @@ from app.trust import audit
 from app.versioned import SaveResult
 from app.work import notifications
 from models import (
-    ActionStatus, Agency, CarePlan, CarePlanAction, CarePlanContact, CarePlanNeed, CarePlanPart, CarePlanRevision, CarePlanView,
-    Person, PlanItemType, SuggestedNeed, SuggestionStatus, User,
+    ActionStatus,
+    Agency,
+    CarePlan,
+    CarePlanAction,
+    CarePlanContact,
+    CarePlanNeed,
+    CarePlanPart,
+    CarePlanRevision,
+    CarePlanView,
+    Person,
+    PlanItemType,
+    SuggestedNeed,
+    SuggestionStatus,
+    User,
 )
 from models.clock import utc_now
 
@@ -40,6 +53,7 @@ WORDING_MAX = 200  # a need adopted from the assessment, in the key worker's wor
 
 
 # --- The commands ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SavePart:
@@ -135,6 +149,7 @@ ItemCommand = Union[AddItem, EditItem]
 
 # --- Opening the plan, and marking it seen -------------------------------------------------------
 
+
 def open_plan(session: Session, person: Person, by: Optional[User]) -> CarePlan:
     """The person's care plan, created (with an empty row per part) if they have none: one plan per
     person, however many people start it at once."""
@@ -162,21 +177,25 @@ def mark_seen(session: Session, plan: CarePlan, command: MarkSeen, user: User) -
     version = min(command.seen_version, plan.version)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(CarePlanView).values(care_plan_id=plan.id, user_id=user.id, seen_version=version, seen_at=utc_now())
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["care_plan_id", "user_id"],
-        set_={"seen_version": statement.excluded.seen_version, "seen_at": statement.excluded.seen_at},
-        where=col(CarePlanView.seen_version) < statement.excluded.seen_version,
-    ))
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["care_plan_id", "user_id"],
+            set_={"seen_version": statement.excluded.seen_version, "seen_at": statement.excluded.seen_at},
+            where=col(CarePlanView.seen_version) < statement.excluded.seen_version,
+        )
+    )
     return version
 
 
 # --- One change to the plan ---------------------------------------------------------------------
 
+
 def _begin_change(session: Session, plan: CarePlan, user: User, now: datetime) -> int:
     """Raise the plan's version and return it. It also queues any other writer of this plan behind
     this one until the change is committed."""
     version: int = session.execute(
-        update(CarePlan).where(col(CarePlan.id) == plan.id)
+        update(CarePlan)
+        .where(col(CarePlan.id) == plan.id)
         .values(version=CarePlan.version + 1, updated_at=now, updated_by_id=user.id)
         .returning(col(CarePlan.version))
         # The loaded plan keeps its version until the change is kept (`_finish_change`): a change that
@@ -191,7 +210,14 @@ def _stamp(user: User, version: int, now: datetime) -> dict[str, Any]:
 
 
 def _change_if_unchanged(
-    session: Session, plan: CarePlan, user: User, now: datetime, row: Any, seen_version: int, values: dict[str, Any], *conditions: Any,
+    session: Session,
+    plan: CarePlan,
+    user: User,
+    now: datetime,
+    row: Any,
+    seen_version: int,
+    values: dict[str, Any],
+    *conditions: Any,
 ) -> Optional[int]:
     """Raise the plan's version, then write `values` to the part or item only if it is still at the
     version the user saw (and meets `conditions`), stamped with this change: the new plan version, or
@@ -208,17 +234,43 @@ def _change_if_unchanged(
 
 
 def _finish_change(
-    session: Session, plan: CarePlan, person: Person, user: User, version: int, item_type: PlanItemType, item_key: object,
-    values: dict, changed: list[str], summary: str, now: datetime,
+    session: Session,
+    plan: CarePlan,
+    person: Person,
+    user: User,
+    version: int,
+    item_type: PlanItemType,
+    item_key: object,
+    values: dict,
+    changed: list[str],
+    summary: str,
+    now: datetime,
 ) -> None:
     """Keep the revision, audit it and tell the care team."""
     assert plan.id is not None  # a saved plan
-    session.add(CarePlanRevision(
-        care_plan_id=plan.id, plan_version=version, item_type=item_type, item_key=str(item_key), values=values,
-        changed=changed, summary=summary[:300], saved_by_id=user.id, saved_agency_id=user.agency_id, saved_at=now,
-    ))
-    audit.record(session, "edit_care_plan", user=user, person_id=person.id, record_type=f"care_plan_{item_type.value}",
-                 record_id=item_key, detail=summary)
+    session.add(
+        CarePlanRevision(
+            care_plan_id=plan.id,
+            plan_version=version,
+            item_type=item_type,
+            item_key=str(item_key),
+            values=values,
+            changed=changed,
+            summary=summary[:300],
+            saved_by_id=user.id,
+            saved_agency_id=user.agency_id,
+            saved_at=now,
+        )
+    )
+    audit.record(
+        session,
+        "edit_care_plan",
+        user=user,
+        person_id=person.id,
+        record_type=f"care_plan_{item_type.value}",
+        record_id=item_key,
+        detail=summary,
+    )
     tell_team(session, person, user, summary)
     _kept(plan, version, user, now)
 
@@ -247,15 +299,22 @@ def tell_team(session: Session, person: Person, by: User, summary: str) -> None:
         elif member.user is None and member.agency.id != by.agency_id:
             recipients.add((None, member.agency.id))
     notifications.notify_once(
-        session, PLAN_CHANGED, f"{PLAN_CHANGED}:{person.id}", recipients,
-        f"{person.full_name}'s care plan changed: {summary}", person_id=person.id, link=notifications.to_plan(person.id),
+        session,
+        PLAN_CHANGED,
+        f"{PLAN_CHANGED}:{person.id}",
+        recipients,
+        f"{person.full_name}'s care plan changed: {summary}",
+        person_id=person.id,
+        link=notifications.to_plan(person.id),
     )
 
 
 # --- The plan's own parts -----------------------------------------------------------------------
 
-def save_part(session: Session, plan: CarePlan, person: Person, command: SavePart, user: User,
-              today: Optional[date] = None) -> SaveResult[CarePlanPart]:
+
+def save_part(
+    session: Session, plan: CarePlan, person: Person, command: SavePart, user: User, today: Optional[date] = None
+) -> SaveResult[CarePlanPart]:
     """Check and save one part if it is still at the version the user saw; the agreement part also sets
     the plan's agreed and review dates. Saving the same answers again changes nothing."""
     try:
@@ -275,8 +334,11 @@ def save_part(session: Session, plan: CarePlan, person: Person, command: SavePar
     if version is None:
         return SaveResult(conflict=_conflict(session, row, answers, lambda theirs: dict(theirs.answers or {})), answers=answers)
     if section.key == AGREEMENT:
-        session.execute(update(CarePlan).where(col(CarePlan.id) == plan.id).values(
-            agreed_on=_date(answers.get("agreed_on")), review_due_on=_date(answers.get("review_due_on"))))
+        session.execute(
+            update(CarePlan)
+            .where(col(CarePlan.id) == plan.id)
+            .values(agreed_on=_date(answers.get("agreed_on")), review_due_on=_date(answers.get("review_due_on")))
+        )
     _finish_change(session, plan, person, user, version, PlanItemType.part, section.key, answers, changed, f"{section.title} updated", now)
     return SaveResult(answers=answers, item=row)
 
@@ -284,13 +346,18 @@ def save_part(session: Session, plan: CarePlan, person: Person, command: SavePar
 def _part_row(session: Session, plan: CarePlan, part_key: str) -> CarePlanPart:
     """The part's row, made empty first if the part was added to the plan's questions after this plan
     was opened (by whoever saves it first)."""
+
     def find() -> Optional[CarePlanPart]:
         return session.exec(select(CarePlanPart).where(CarePlanPart.care_plan_id == plan.id, CarePlanPart.part_key == part_key)).first()
 
     row = find()
     if row is None:
-        db.insert_once(session, CarePlanPart, {"care_plan_id": plan.id, "part_key": part_key, "answers": {}, "version": 0,
-                                               "changed_in": plan.version}, unique=["care_plan_id", "part_key"])
+        db.insert_once(
+            session,
+            CarePlanPart,
+            {"care_plan_id": plan.id, "part_key": part_key, "answers": {}, "version": 0, "changed_in": plan.version},
+            unique=["care_plan_id", "part_key"],
+        )
         row = find()
     assert row is not None
     return row
@@ -302,16 +369,17 @@ def _date(value: Optional[str]) -> Optional[date]:
 
 # --- Needs, goals, actions and contacts --------------------------------------------------------
 
-def check_item(session: Session, plan: CarePlan, person: Person, command: ItemCommand,
-               today: Optional[date] = None) -> SaveResult[Any]:
+
+def check_item(session: Session, plan: CarePlan, person: Person, command: ItemCommand, today: Optional[date] = None) -> SaveResult[Any]:
     """What adding or changing this item would be refused for, saving nothing: for a form that could
     not all be read, so every problem is shown at once."""
     result, _ = _check_item(session, plan, person, command, today)
     return result
 
 
-def _check_item(session: Session, plan: CarePlan, person: Person, command: ItemCommand,
-                today: Optional[date]) -> tuple[SaveResult[Any], Owner]:
+def _check_item(
+    session: Session, plan: CarePlan, person: Person, command: ItemCommand, today: Optional[date]
+) -> tuple[SaveResult[Any], Owner]:
     """The item's answers, checked; its need, which must be this plan's; for an action, its owner
     (`_owner`) and a due date no earlier than its start. A done or cancelled action is closed."""
     section = item_form(command.item_type)
@@ -325,8 +393,12 @@ def _check_item(session: Session, plan: CarePlan, person: Person, command: ItemC
         if closed:
             return SaveResult(refused=closed, answers=answers, item=row), NO_OWNER
     errors = check_answers(section, command.answers, today=today)
-    if (isinstance(command, AddItem) and command.item_type in (PlanItemType.goal, PlanItemType.action) and command.need_id is not None
-            and read_model.item(session, plan, PlanItemType.need, command.need_id) is None):
+    if (
+        isinstance(command, AddItem)
+        and command.item_type in (PlanItemType.goal, PlanItemType.action)
+        and command.need_id is not None
+        and read_model.item(session, plan, PlanItemType.need, command.need_id) is None
+    ):
         errors["need_id"] = NEED_NOT_IN_PLAN
     owner = NO_OWNER
     if command.item_type is PlanItemType.action:
@@ -383,8 +455,9 @@ def _columns(item_type: PlanItemType, answers: dict) -> dict[str, Any]:
     return columns
 
 
-def add_item(session: Session, plan: CarePlan, person: Person, command: AddItem, user: User,
-             today: Optional[date] = None) -> SaveResult[Any]:
+def add_item(
+    session: Session, plan: CarePlan, person: Person, command: AddItem, user: User, today: Optional[date] = None
+) -> SaveResult[Any]:
     """Add a need, goal, action (requested of its agency, which is told) or contact to the plan."""
     checked, owner = _check_item(session, plan, person, command, today)
     if not checked.ok:
@@ -397,22 +470,40 @@ def add_item(session: Session, plan: CarePlan, person: Person, command: AddItem,
         columns["need_id"] = command.need_id
     if item_type is PlanItemType.action:
         assert owner.agency is not None
-        columns.update(person_id=person.id, owner_agency_id=owner.agency.id, owner_user_id=owner.user.id if owner.user else None,
-                       status=ActionStatus.requested, requested_by_id=user.id)
-    row = ITEM_MODELS[item_type](care_plan_id=plan.id, version=1, created_by_id=user.id, created_at=now, **columns,
-                                 **_stamp(user, version, now))
+        columns.update(
+            person_id=person.id,
+            owner_agency_id=owner.agency.id,
+            owner_user_id=owner.user.id if owner.user else None,
+            status=ActionStatus.requested,
+            requested_by_id=user.id,
+        )
+    row = ITEM_MODELS[item_type](
+        care_plan_id=plan.id, version=1, created_by_id=user.id, created_at=now, **columns, **_stamp(user, version, now)
+    )
     session.add(row)
     session.flush()
     values = snapshot(item_type, row, owner.names)
     if item_type is PlanItemType.action:
         _tell_owner(session, person, row, owner, user)
-    _finish_change(session, plan, person, user, version, item_type, row.id, values, list(values),
-                   f"{item_type.label} added: {title(item_type, row)}", now)
+    _finish_change(
+        session,
+        plan,
+        person,
+        user,
+        version,
+        item_type,
+        row.id,
+        values,
+        list(values),
+        f"{item_type.label} added: {title(item_type, row)}",
+        now,
+    )
     return SaveResult(item=row, answers=answers)
 
 
-def edit_item(session: Session, plan: CarePlan, person: Person, command: EditItem, user: User,
-              today: Optional[date] = None) -> SaveResult[Any]:
+def edit_item(
+    session: Session, plan: CarePlan, person: Person, command: EditItem, user: User, today: Optional[date] = None
+) -> SaveResult[Any]:
     """Save an edited need, goal, action or contact if it is still at the version the user saw. An
     action given to another agency is requested of that agency afresh; a done or cancelled action is closed."""
     checked, owner = _check_item(session, plan, person, command, today)
@@ -429,19 +520,34 @@ def edit_item(session: Session, plan: CarePlan, person: Person, command: EditIte
         reassigned = owner.agency.id != row.owner_agency_id
         columns.update(owner_agency_id=owner.agency.id, owner_user_id=owner.user.id if owner.user else None)
         if reassigned:
-            columns.update(status=ActionStatus.requested, status_reason=None, responded_by_id=None, responded_at=None,
-                           requested_by_id=user.id)
+            columns.update(
+                status=ActionStatus.requested, status_reason=None, responded_by_id=None, responded_at=None, requested_by_id=user.id
+            )
     now = utc_now()
     version = _change_if_unchanged(session, plan, user, now, row, command.seen_version, columns)
     if version is None:
         yours = {**answers, **(owner.names if is_action else {})}
-        theirs_of = (lambda theirs: snapshot(item_type, theirs, _action_names(session, theirs) if is_action else None))
+
+        def theirs_of(theirs: Any) -> dict[str, Any]:
+            return snapshot(item_type, theirs, _action_names(session, theirs) if is_action else None)
+
         return SaveResult(conflict=_conflict(session, row, yours, theirs_of), answers=answers)
     after = snapshot(item_type, row, owner.names if is_action else None)
     if reassigned:
         _tell_owner(session, person, row, owner, user)
-    _finish_change(session, plan, person, user, version, item_type, row.id, after, revisions.changed_keys(before, after),
-                   f"{item_type.label} changed: {title(item_type, row)}", now)
+    _finish_change(
+        session,
+        plan,
+        person,
+        user,
+        version,
+        item_type,
+        row.id,
+        after,
+        revisions.changed_keys(before, after),
+        f"{item_type.label} changed: {title(item_type, row)}",
+        now,
+    )
     return SaveResult(item=row, answers=answers)
 
 
@@ -452,12 +558,15 @@ def remove_contact(session: Session, plan: CarePlan, person: Person, command: Re
     if row is None:
         return SaveResult(refused="There is no such contact in this care plan.")
     now = utc_now()
-    version = _change_if_unchanged(session, plan, user, now, row, command.seen_version, {"active": False},
-                                   col(CarePlanContact.active).is_(True))
+    version = _change_if_unchanged(
+        session, plan, user, now, row, command.seen_version, {"active": False}, col(CarePlanContact.active).is_(True)
+    )
     if version is None:
         return SaveResult(refused="Someone else changed or removed this contact since you opened the plan. Check it and try again.")
     values = {**snapshot(PlanItemType.contact, row), "removed": "yes"}
-    _finish_change(session, plan, person, user, version, PlanItemType.contact, row.id, values, ["removed"], f"Contact removed: {row.name}", now)
+    _finish_change(
+        session, plan, person, user, version, PlanItemType.contact, row.id, values, ["removed"], f"Contact removed: {row.name}", now
+    )
     return SaveResult(item=row)
 
 
@@ -472,15 +581,19 @@ def _tell_owner(session: Session, person: Person, action: CarePlanAction, owner:
     assert owner.agency is not None
     assert person.id is not None  # a saved person
     notifications.notify(
-        session, "action_requested",
+        session,
+        "action_requested",
         f"{by.full_name} asked {owner.user.full_name if owner.user else owner.agency.name} to do something for "
         f"{person.full_name}: {title(PlanItemType.action, action)}",
-        user_id=owner.user.id if owner.user else None, agency_id=None if owner.user else owner.agency.id,
-        person_id=person.id, link=notifications.to_plan(person.id, f"action-{action.id}"),
+        user_id=owner.user.id if owner.user else None,
+        agency_id=None if owner.user else owner.agency.id,
+        person_id=person.id,
+        link=notifications.to_plan(person.id, f"action-{action.id}"),
     )
 
 
 # --- The handshake -----------------------------------------------------------------------------
+
 
 def move_action(session: Session, plan: CarePlan, person: Person, command: MoveAction, user: User) -> SaveResult[CarePlanAction]:
     """Move an action along the handshake (app/care_plan/handshake.py) if it is still at the version the
@@ -521,31 +634,52 @@ def move_action(session: Session, plan: CarePlan, person: Person, command: MoveA
         told = {action.requested_by_id} | {m.user.id for m in team if m.is_key_worker and m.user is not None}
         for user_id in sorted(i for i in told if i is not None and i != user.id):
             notifications.notify(
-                session, "action_declined", f"{names['owner']} declined an action for {person.full_name}: "
-                f"{title(PlanItemType.action, action)}. Reason: {reason}", user_id=user_id, person_id=person.id,
+                session,
+                "action_declined",
+                f"{names['owner']} declined an action for {person.full_name}: {title(PlanItemType.action, action)}. Reason: {reason}",
+                user_id=user_id,
+                person_id=person.id,
                 link=notifications.to_plan(person.id, f"action-{action.id}"),
             )
-    _finish_change(session, plan, person, user, version, PlanItemType.action, action.id, snapshot(PlanItemType.action, action, names),
-                   ["status"] + (["status_reason"] if rule.needs_reason else []), summary, now)
+    _finish_change(
+        session,
+        plan,
+        person,
+        user,
+        version,
+        PlanItemType.action,
+        action.id,
+        snapshot(PlanItemType.action, action, names),
+        ["status"] + (["status_reason"] if rule.needs_reason else []),
+        summary,
+        now,
+    )
     return SaveResult(item=action)
 
 
 def _moved_on(session: Session, action: CarePlanAction, transition: handshake.Transition) -> str:
     session.refresh(action)
     who = session.get(User, action.updated_by_id) if action.updated_by_id else None
-    return (f"{who.full_name if who else 'Someone'} changed this action since you opened it: it is now "
-            f"{action.status.label.lower()}, so it was not {handshake.RULES[transition].done}. Nothing was overwritten.")
+    return (
+        f"{who.full_name if who else 'Someone'} changed this action since you opened it: it is now "
+        f"{action.status.label.lower()}, so it was not {handshake.RULES[transition].done}. Nothing was overwritten."
+    )
 
 
 # --- Suggested needs from the assessment ------------------------------------------------------
+
 
 def adopt_needs(session: Session, plan: CarePlan, person: Person, command: AdoptNeeds, user: User) -> SaveResult[Adoption]:
     """Turn the chosen suggested needs into plan needs, each in the words the key worker settled on
     and linked to the assessment finding it came from. A suggestion can be taken only once: one that
     someone else took or set aside first is skipped, and said so."""
     assert plan.id is not None  # a saved plan
-    pending = {s.id: s for s in session.exec(
-        select(SuggestedNeed).where(SuggestedNeed.person_id == person.id, SuggestedNeed.status == SuggestionStatus.suggested))}
+    pending = {
+        s.id: s
+        for s in session.exec(
+            select(SuggestedNeed).where(SuggestedNeed.person_id == person.id, SuggestedNeed.status == SuggestionStatus.suggested)
+        )
+    }
     errors: dict[str, str] = {}
     wording: dict[int, str] = {}
     for suggestion_id, words in command.choices:
@@ -563,33 +697,62 @@ def adopt_needs(session: Session, plan: CarePlan, person: Person, command: Adopt
     skipped: list[SuggestedNeed] = []
     now = utc_now()
     for suggestion_id, text in wording.items():
-        taken = cast(CursorResult[Any], session.execute(
-            update(SuggestedNeed).where(col(SuggestedNeed.id) == suggestion_id, col(SuggestedNeed.person_id) == person.id,
-                                        col(SuggestedNeed.status) == SuggestionStatus.suggested)
-            .values(status=SuggestionStatus.adopted, updated_at=now)
-        ))
+        taken = cast(
+            CursorResult[Any],
+            session.execute(
+                update(SuggestedNeed)
+                .where(
+                    col(SuggestedNeed.id) == suggestion_id,
+                    col(SuggestedNeed.person_id) == person.id,
+                    col(SuggestedNeed.status) == SuggestionStatus.suggested,
+                )
+                .values(status=SuggestionStatus.adopted, updated_at=now)
+            ),
+        )
         if taken.rowcount != 1:
             found = session.get(SuggestedNeed, suggestion_id)
             if found is not None and found.person_id == person.id:
                 skipped.append(found)
             continue
         version = _begin_change(session, plan, user, now)
-        need = CarePlanNeed(care_plan_id=plan.id, need=text, suggested_need_id=suggestion_id, created_by_id=user.id, created_at=now,
-                            **_stamp(user, version, now))
+        need = CarePlanNeed(
+            care_plan_id=plan.id,
+            need=text,
+            suggested_need_id=suggestion_id,
+            created_by_id=user.id,
+            created_at=now,
+            **_stamp(user, version, now),
+        )
         session.add(need)
         session.flush()
         values = snapshot(PlanItemType.need, need)
         suggestion = pending.get(suggestion_id)
-        session.add(CarePlanRevision(
-            care_plan_id=plan.id, plan_version=version, item_type=PlanItemType.need, item_key=str(need.id),
-            values={**values, "from_assessment": suggestion.answer if suggestion else ""}, changed=list(values),
-            summary=f"Need added from the assessment: {need.need}"[:300], saved_by_id=user.id, saved_agency_id=user.agency_id, saved_at=now,
-        ))
+        session.add(
+            CarePlanRevision(
+                care_plan_id=plan.id,
+                plan_version=version,
+                item_type=PlanItemType.need,
+                item_key=str(need.id),
+                values={**values, "from_assessment": suggestion.answer if suggestion else ""},
+                changed=list(values),
+                summary=f"Need added from the assessment: {need.need}"[:300],
+                saved_by_id=user.id,
+                saved_agency_id=user.agency_id,
+                saved_at=now,
+            )
+        )
         _kept(plan, version, user, now)
         added.append(need)
     if added:
-        audit.record(session, "edit_care_plan", user=user, person_id=person.id, record_type="care_plan_need",
-                     record_id=added[0].id, detail=f"{len(added)} needs added from the assessment")
+        audit.record(
+            session,
+            "edit_care_plan",
+            user=user,
+            person_id=person.id,
+            record_type="care_plan_need",
+            record_id=added[0].id,
+            detail=f"{len(added)} needs added from the assessment",
+        )
         tell_team(session, person, user, f"{len(added)} needs added from the assessment")
     return SaveResult(item=Adoption(tuple(added), tuple(skipped)))
 
@@ -597,13 +760,21 @@ def adopt_needs(session: Session, plan: CarePlan, person: Person, command: Adopt
 def dismiss_suggestion(session: Session, person: Person, command: DismissSuggestion, user: User) -> SaveResult[SuggestedNeed]:
     """Set a suggested need aside (it stays on the assessment, marked dismissed); refused if it is no
     longer waiting (someone added it to the plan or set it aside first)."""
-    done = cast(CursorResult[Any], session.execute(
-        update(SuggestedNeed).where(col(SuggestedNeed.id) == command.suggestion_id, col(SuggestedNeed.person_id) == person.id,
-                                    col(SuggestedNeed.status) == SuggestionStatus.suggested)
-        .values(status=SuggestionStatus.dismissed, updated_at=utc_now())
-    ))
+    done = cast(
+        CursorResult[Any],
+        session.execute(
+            update(SuggestedNeed)
+            .where(
+                col(SuggestedNeed.id) == command.suggestion_id,
+                col(SuggestedNeed.person_id) == person.id,
+                col(SuggestedNeed.status) == SuggestionStatus.suggested,
+            )
+            .values(status=SuggestionStatus.dismissed, updated_at=utc_now())
+        ),
+    )
     if done.rowcount != 1:
         return SaveResult(refused="That suggested need was already added to the plan or set aside.")
-    audit.record(session, "dismiss_suggested_need", user=user, person_id=person.id, record_type="suggested_need",
-                 record_id=command.suggestion_id)
+    audit.record(
+        session, "dismiss_suggested_need", user=user, person_id=person.id, record_type="suggested_need", record_id=command.suggestion_id
+    )
     return SaveResult(item=session.get(SuggestedNeed, command.suggestion_id))

@@ -4,15 +4,25 @@ A form whose fields cannot all be read gives its command (with what could be rea
 problems, by field id; the command checks everything else, as it does for any other way in.
 Forms whose fields are all ids, versions or free text give just their command.
 """
+
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from flask import abort
 
 from app.care_plan import handshake, read_model
 from app.care_plan.care_team import AddToTeam
 from app.care_plan.commands import (
-    NEED_NOT_IN_PLAN, OWNER_NOT_IN_TEAM, AddItem, AdoptNeeds, EditItem, MarkSeen, MoveAction, RemoveContact, SavePart,
+    NEED_NOT_IN_PLAN,
+    OWNER_NOT_IN_TEAM,
+    AddItem,
+    AdoptNeeds,
+    EditItem,
+    MarkSeen,
+    MoveAction,
+    RemoveContact,
+    SavePart,
 )
 from app.forms.answers import read_section
 from app.web import fields

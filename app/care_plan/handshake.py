@@ -11,6 +11,7 @@ Only the owning agency answers a request and moves its own work on; the owning a
 worker or whoever asked for the action may cancel it. Done and cancelled are final. A declined
 action goes back to *requested* when the key worker gives it to another agency (an edit).
 """
+
 import enum
 from dataclasses import dataclass
 from typing import Optional
@@ -20,7 +21,7 @@ from models import ActionStatus
 S = ActionStatus
 
 
-class Transition(str, enum.Enum):
+class Transition(enum.StrEnum):
     accept = "accept"
     decline = "decline"
     start = "start"
@@ -61,8 +62,14 @@ RULES: dict[Transition, Rule] = {
     Transition.decline: Rule(frozenset({S.requested}), S.declined, OWNER, True, "Decline", "declined"),
     Transition.start: Rule(frozenset({S.accepted}), S.in_progress, OWNER, False, "Start", "started"),
     Transition.complete: Rule(frozenset({S.accepted, S.in_progress}), S.done, OWNER, False, "Mark as done", "marked as done"),
-    Transition.cancel: Rule(frozenset({S.requested, S.accepted, S.in_progress, S.declined}), S.cancelled,
-                            OWNER_KEY_WORKER_OR_REQUESTER, True, "Cancel", "cancelled"),
+    Transition.cancel: Rule(
+        frozenset({S.requested, S.accepted, S.in_progress, S.declined}),
+        S.cancelled,
+        OWNER_KEY_WORKER_OR_REQUESTER,
+        True,
+        "Cancel",
+        "cancelled",
+    ),
 }
 
 FINAL = frozenset({S.done, S.cancelled})

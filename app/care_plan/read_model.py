@@ -7,6 +7,7 @@ Its own parts (about me, contingency, advance care, agreement) are answers to th
 app/data/care_plan_parts.json; needs, goals, actions and contacts are rows whose forms are in
 app/data/care_plan_items.json.
 """
+
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -23,8 +24,24 @@ from app.forms import revisions
 from app.forms.answers import answer_text
 from app.forms.questions import Section, Template, load_template
 from models import (
-    ActionStatus, Agency, Assessment, AssessmentSection, CarePlan, CarePlanAction, CarePlanContact, CarePlanGoal, CarePlanNeed,
-    CarePlanPart, CarePlanRevision, CarePlanView, ContactKind, GoalStatus, NeedStatus, PlanItemType, SuggestedNeed, SuggestionStatus,
+    ActionStatus,
+    Agency,
+    Assessment,
+    AssessmentSection,
+    CarePlan,
+    CarePlanAction,
+    CarePlanContact,
+    CarePlanGoal,
+    CarePlanNeed,
+    CarePlanPart,
+    CarePlanRevision,
+    CarePlanView,
+    ContactKind,
+    GoalStatus,
+    NeedStatus,
+    PlanItemType,
+    SuggestedNeed,
+    SuggestionStatus,
     User,
 )
 
@@ -34,14 +51,15 @@ AGREEMENT = "agreement"
 
 PlanItem = Union[CarePlanNeed, CarePlanGoal, CarePlanAction, CarePlanContact]
 ITEM_MODELS: dict[PlanItemType, type] = {
-    PlanItemType.need: CarePlanNeed, PlanItemType.goal: CarePlanGoal, PlanItemType.action: CarePlanAction,
+    PlanItemType.need: CarePlanNeed,
+    PlanItemType.goal: CarePlanGoal,
+    PlanItemType.action: CarePlanAction,
     PlanItemType.contact: CarePlanContact,
 }
 # The item's words that name it in the history and in messages.
 TITLES = {PlanItemType.need: "need", PlanItemType.goal: "goal", PlanItemType.action: "description", PlanItemType.contact: "name"}
 # Answers stored as one of these enums in an item's column.
-ENUMS = {(PlanItemType.need, "status"): NeedStatus, (PlanItemType.goal, "status"): GoalStatus,
-         (PlanItemType.contact, "kind"): ContactKind}
+ENUMS = {(PlanItemType.need, "status"): NeedStatus, (PlanItemType.goal, "status"): GoalStatus, (PlanItemType.contact, "kind"): ContactKind}
 # What an action's revision holds beyond its form: who it is assigned to and where it stands.
 ACTION_EXTRAS = {"owner": "Assigned to", "owner_user": "Named practitioner", "status": "Status", "status_reason": "Reason given"}
 EXTRA_LABELS = {**ACTION_EXTRAS, "removed": "Removed from the plan", "from_assessment": "From the assessment"}
@@ -96,8 +114,9 @@ def snapshot(item_type: PlanItemType, row: Any, names: Optional[dict] = None) ->
         values[question.key] = value
     if item_type is PlanItemType.action:
         names = names or {}
-        values.update(owner=names.get("owner"), owner_user=names.get("owner_user"), status=row.status.value,
-                      status_reason=row.status_reason)
+        values.update(
+            owner=names.get("owner"), owner_user=names.get("owner_user"), status=row.status.value, status_reason=row.status_reason
+        )
     return values
 
 
@@ -128,16 +147,19 @@ def from_assessment(session: Session, person_id: int, part: "PartView") -> dict:
     if not wanted:
         return {}
     sections = {section for section, _ in wanted.values()}
-    found = dict(session.exec(
-        select(AssessmentSection.section_key, AssessmentSection.answers)
-        .join(Assessment, col(Assessment.id) == AssessmentSection.assessment_id)
-        .where(Assessment.person_id == person_id, col(AssessmentSection.section_key).in_(sections))
-    ).all())
+    found = dict(
+        session.exec(
+            select(AssessmentSection.section_key, AssessmentSection.answers)
+            .join(Assessment, col(Assessment.id) == AssessmentSection.assessment_id)
+            .where(Assessment.person_id == person_id, col(AssessmentSection.section_key).in_(sections))
+        ).all()
+    )
     offered = {q: (found.get(section) or {}).get(key) for q, (section, key) in wanted.items()}
     return {q: value for q, value in offered.items() if value}
 
 
 # --- The plan as a user sees it ----------------------------------------------------------------
+
 
 @dataclass
 class Stamp:
@@ -305,7 +327,8 @@ def view(session: Session, person_id: int, user: User, today: Optional[date] = N
     needs = [
         NeedView(need, suggestion, stamp(need, w, a))
         for need, suggestion, w, a in session.exec(
-            with_writer(CarePlanNeed, SuggestedNeed).outerjoin(SuggestedNeed, SuggestedNeed.id == CarePlanNeed.suggested_need_id)
+            with_writer(CarePlanNeed, SuggestedNeed)
+            .outerjoin(SuggestedNeed, SuggestedNeed.id == CarePlanNeed.suggested_need_id)
             .order_by(CarePlanNeed.id)
         )
     ]
@@ -326,14 +349,18 @@ def view(session: Session, person_id: int, user: User, today: Optional[date] = N
         # Still to do first, soonest due first; finished ones last.
         group.actions.sort(key=lambda v: (not v.action.status.is_open, v.action.due_on or date.max, v.action.id))
     contacts = [ContactView(c, stamp(c, w, a)) for c, w, a in session.exec(with_writer(CarePlanContact).order_by(CarePlanContact.id))]
-    suggestions = list(session.exec(
-        select(SuggestedNeed).where(SuggestedNeed.person_id == person_id, SuggestedNeed.status == SuggestionStatus.suggested)
-        .order_by(col(SuggestedNeed.id))
-    ))
+    suggestions = list(
+        session.exec(
+            select(SuggestedNeed)
+            .where(SuggestedNeed.person_id == person_id, SuggestedNeed.status == SuggestionStatus.suggested)
+            .order_by(col(SuggestedNeed.id))
+        )
+    )
     return PlanView(plan, part_views, needs + [other], contacts, suggestions, care_team.current_members(session, person_id), seen, today)
 
 
 # --- History ---------------------------------------------------------------------------------
+
 
 @dataclass
 class RevisionRow:
@@ -370,8 +397,12 @@ def revision_diff(session: Session, revision: CarePlanRevision) -> list[revision
     """This revision against the one before it for the same part or item, in the order the form asks."""
     previous = session.exec(
         select(CarePlanRevision)
-        .where(CarePlanRevision.care_plan_id == revision.care_plan_id, CarePlanRevision.item_type == revision.item_type,
-               CarePlanRevision.item_key == revision.item_key, CarePlanRevision.plan_version < revision.plan_version)
+        .where(
+            CarePlanRevision.care_plan_id == revision.care_plan_id,
+            CarePlanRevision.item_type == revision.item_type,
+            CarePlanRevision.item_key == revision.item_key,
+            CarePlanRevision.plan_version < revision.plan_version,
+        )
         .order_by(col(CarePlanRevision.plan_version).desc())
         .limit(1)
     ).first()

@@ -1,18 +1,19 @@
 """The person's record and their shared care plan: the record's summary, the care team, the whole
 plan, its parts and items edited in place, the action handshake, marking changes as seen, its
 history, and the person's printable copy."""
+
 from datetime import date
 from typing import Any, Optional
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 
-from app.care_plan import care_team, commands, forms, handshake, read_model
+from app.care_plan import care_team, commands, forms, read_model
 from app.transaction import get_session
 from app.trust import access, consent
 from app.versioned import SaveResult
 from app.web import fields, guard
 from app.web.rendering import is_htmx, render
-from models import ActionStatus, CarePlan, ContactKind, GoalStatus, NeedStatus, Person, PlanItemType
+from models import CarePlan, Person, PlanItemType
 
 bp = Blueprint("care_plan", __name__)
 PLAN = "/people/<int:person_id>/care-plan"
@@ -20,8 +21,11 @@ PLAN = "/people/<int:person_id>/care-plan"
 KINDS = {"needs": PlanItemType.need, "goals": PlanItemType.goal, "actions": PlanItemType.action, "contacts": PlanItemType.contact}
 KIND_OF = {item_type: kind for kind, item_type in KINDS.items()}
 ITEM = "<any(needs, goals, actions, contacts):kind>"
-NEW_ITEM_ANSWERS = {PlanItemType.need: {"status": "active"}, PlanItemType.goal: {"status": "proposed"},
-                    PlanItemType.contact: {"out_of_hours": "no"}}
+NEW_ITEM_ANSWERS = {
+    PlanItemType.need: {"status": "active"},
+    PlanItemType.goal: {"status": "proposed"},
+    PlanItemType.contact: {"out_of_hours": "no"},
+}
 
 
 @bp.get(f"{PLAN}")
@@ -50,12 +54,17 @@ def mark_seen(person_id: int):
 
 # --- The person's record and care team --------------------------------------------------------
 
+
 @bp.get("/people/<int:person_id>")
 def person(person_id: int):
     person = guard.person_for(person_id, "view_person")
     session = get_session()
-    return render("care_plan/person.html", summary=care_team.summary(session, person), sharing=consent.view(session, person_id),
-                  may_read_access_log=access.access_log_rule(session, g.user, person).allowed)
+    return render(
+        "care_plan/person.html",
+        summary=care_team.summary(session, person),
+        sharing=consent.view(session, person_id),
+        may_read_access_log=access.access_log_rule(session, g.user, person).allowed,
+    )
 
 
 @bp.get("/people/<int:person_id>/team")
@@ -88,11 +97,21 @@ def _team_page(person: Person, *, form: Any = None, errors: Optional[dict] = Non
     may_edit = guard.may_change(person)
     assert person.id is not None  # a saved person
     agencies = care_team.agencies_to_add(session, person.id, summary.team) if may_edit else []
-    return render("care_plan/team.html", summary=summary, may_edit=may_edit, agencies=agencies, form=form or {}, errors=errors or {},
-                  problem=problem, added=request.args.get("added"), removed=request.args.get("removed")), status
+    return render(
+        "care_plan/team.html",
+        summary=summary,
+        may_edit=may_edit,
+        agencies=agencies,
+        form=form or {},
+        errors=errors or {},
+        problem=problem,
+        added=request.args.get("added"),
+        removed=request.args.get("removed"),
+    ), status
 
 
 # --- The plan's own parts --------------------------------------------------------------------
+
 
 @bp.get(f"{PLAN}/parts/<part_key>/edit")
 def edit_part(person_id: int, part_key: str):
@@ -111,8 +130,16 @@ def save_part(person_id: int, part_key: str):
     result = SaveResult[Any](errors=problems) if problems else commands.save_part(get_session(), plan, person, command, g.user)
     if not result.ok:
         record = _record(person)
-        return _part_response(person, record, record.part(part_key), editing=True, form=request.form, errors=result.errors,
-                              conflict=result.conflict, status=409 if result.conflict else 400)
+        return _part_response(
+            person,
+            record,
+            record.part(part_key),
+            editing=True,
+            form=request.form,
+            errors=result.errors,
+            conflict=result.conflict,
+            status=409 if result.conflict else 400,
+        )
     if not is_htmx():
         return redirect(url_for("care_plan.show", person_id=person.id) + f"#part-{part_key}")
     record = _record(person)
@@ -120,6 +147,7 @@ def save_part(person_id: int, part_key: str):
 
 
 # --- Needs, goals, actions and contacts --------------------------------------------------------
+
 
 @bp.get(f"{PLAN}/{ITEM}/new")
 def new_item(person_id: int, kind: str):
@@ -133,11 +161,18 @@ def add_item(person_id: int, kind: str):
     session = get_session()
     plan = _plan(person)
     command, problems = forms.new_item(request.form, KINDS[kind])
-    result = (commands.check_item(session, plan, person, command) if problems
-              else commands.add_item(session, plan, person, command, g.user))
+    result = commands.check_item(session, plan, person, command) if problems else commands.add_item(session, plan, person, command, g.user)
     if problems or not result.ok:
-        return _form_response(person, _record(person), command.item_type, None, need_id=command.need_id, form=request.form,
-                              errors={**result.errors, **problems}, status=400)
+        return _form_response(
+            person,
+            _record(person),
+            command.item_type,
+            None,
+            need_id=command.need_id,
+            form=request.form,
+            errors={**result.errors, **problems},
+            status=400,
+        )
     added = result.item
     assert added is not None
     if not is_htmx():
@@ -164,12 +199,20 @@ def save_item(person_id: int, kind: str, item_id: int):
     plan = _plan(person)
     row = _item(plan, KINDS[kind], item_id)
     command, problems = forms.changed_item(request.form, KINDS[kind], row.id)
-    result = (commands.check_item(session, plan, person, command) if problems
-              else commands.edit_item(session, plan, person, command, g.user))
+    result = commands.check_item(session, plan, person, command) if problems else commands.edit_item(session, plan, person, command, g.user)
     if problems or not result.ok:
         status = 409 if result.conflict or result.refused else 400
-        return _form_response(person, _record(person), command.item_type, row, form=request.form, errors={**result.errors, **problems},
-                              conflict=result.conflict, refused=result.refused, status=status)
+        return _form_response(
+            person,
+            _record(person),
+            command.item_type,
+            row,
+            form=request.form,
+            errors={**result.errors, **problems},
+            conflict=result.conflict,
+            refused=result.refused,
+            status=status,
+        )
     return _item_saved(person, command.item_type, item_id)
 
 
@@ -182,7 +225,9 @@ def move_action(person_id: int, action_id: int):
     command = forms.move(request.form, action_id)
     result = commands.move_action(get_session(), plan, person, command, g.user)
     if result.forbidden:
-        raise access.AccessRefused("edit_care_plan", result.forbidden, person_id=person.id, record_type="care_plan_action", record_id=action_id)
+        raise access.AccessRefused(
+            "edit_care_plan", result.forbidden, person_id=person.id, record_type="care_plan_action", record_id=action_id
+        )
     errors = fields.on_form(result.errors, {"reason": f"reason-{command.transition.value}-{action_id}"})
     status = 400 if errors else 409 if result.refused else 200
     if forms.from_worklist(request.form):
@@ -192,8 +237,13 @@ def move_action(person_id: int, action_id: int):
     if not is_htmx() and status == 200:
         return redirect(url_for("care_plan.show", person_id=person.id) + f"#action-{action_id}")
     record = _record(person)
-    context = dict(**_context(person, record), item=record.action_view(action_id), action_errors=errors,
-                   action_refused=result.refused, form=request.form)
+    context = dict(
+        **_context(person, record),
+        item=record.action_view(action_id),
+        action_errors=errors,
+        action_refused=result.refused,
+        form=request.form,
+    )
     if is_htmx():
         return render("care_plan/_action.html", **context), status
     return render("care_plan/form_page.html", **context, partial="care_plan/_action.html", heading="Action"), status
@@ -222,12 +272,17 @@ def remove_contact(person_id: int, contact_id: int):
     row = _item(plan, PlanItemType.contact, contact_id)
     result = commands.remove_contact(get_session(), plan, person, forms.remove_contact(request.form, row.id), g.user)
     if not is_htmx():
-        return redirect(url_for("care_plan.show", person_id=person.id, notice="contact-removed" if result.ok else "contact-changed") + "#contacts")
+        return redirect(
+            url_for("care_plan.show", person_id=person.id, notice="contact-removed" if result.ok else "contact-changed") + "#contacts"
+        )
     record = _record(person)
-    return render("care_plan/page.html", "contacts", **_context(person, record), contacts_notice=result.refused), (200 if result.ok else 409)
+    return render("care_plan/page.html", "contacts", **_context(person, record), contacts_notice=result.refused), (
+        200 if result.ok else 409
+    )
 
 
 # --- Suggested needs from the assessment -----------------------------------------------------
+
 
 @bp.post(f"{PLAN}/suggestions/adopt")
 def adopt(person_id: int):
@@ -236,9 +291,16 @@ def adopt(person_id: int):
     errors = fields.on_form(result.errors, {"choices": "suggestion"})
     adoption = result.item or commands.Adoption((), ())
     if not is_htmx() and not errors:
-        return redirect(url_for("care_plan.show", person_id=person.id, adopted=len(adoption.added), skipped=len(adoption.skipped)) + "#needs")
-    context = dict(**_context(person, _record(person)), adopt_errors=errors, adopt_form=request.form if errors else None,
-                   adopted=adoption.added, skipped=adoption.skipped)
+        return redirect(
+            url_for("care_plan.show", person_id=person.id, adopted=len(adoption.added), skipped=len(adoption.skipped)) + "#needs"
+        )
+    context = dict(
+        **_context(person, _record(person)),
+        adopt_errors=errors,
+        adopt_form=request.form if errors else None,
+        adopted=adoption.added,
+        skipped=adoption.skipped,
+    )
     return render("care_plan/page.html", "needs", **context), (400 if errors else 200)
 
 
@@ -254,6 +316,7 @@ def dismiss(person_id: int, suggestion_id: int):
 
 
 # --- History and the person's copy -------------------------------------------------------------
+
 
 @bp.get(f"{PLAN}/history")
 def history(person_id: int):
@@ -271,8 +334,9 @@ def revision(person_id: int, revision_id: int):
     row = read_model.revision_of(session, plan, revision_id) if plan else None
     if row is None:
         abort(404, "There is no such change to this care plan.")
-    return render("care_plan/revision.html", person=person, row=row, revision=row.revision,
-                  changes=read_model.revision_diff(session, row.revision))
+    return render(
+        "care_plan/revision.html", person=person, row=row, revision=row.revision, changes=read_model.revision_diff(session, row.revision)
+    )
 
 
 @bp.get(f"{PLAN}/print")
@@ -283,10 +347,17 @@ def print_copy(person_id: int):
 
 # --- What every plan page needs ------------------------------------------------------------------
 
+
 def _context(person: Person, record: Optional[read_model.PlanView], **more: Any) -> dict:
-    context = dict(person=person, record=record, may_edit=guard.may_change(person), today=date.today(),
-                   notice=request.args.get("notice"), adopted_count=request.args.get("adopted"),
-                   skipped_count=request.args.get("skipped"))
+    context = dict(
+        person=person,
+        record=record,
+        may_edit=guard.may_change(person),
+        today=date.today(),
+        notice=request.args.get("notice"),
+        adopted_count=request.args.get("adopted"),
+        skipped_count=request.args.get("skipped"),
+    )
     return {**context, **more}
 
 
@@ -322,26 +393,67 @@ def _item(plan: CarePlan, item_type: PlanItemType, item_id: int) -> Any:
     return row
 
 
-def _part_response(person: Person, record: read_model.PlanView, part: read_model.PartView, *, editing: bool, form: Any = None,
-                   errors: Optional[dict] = None, conflict: Any = None, saved: bool = False, offered: Optional[dict] = None,
-                   status: int = 200):
-    context = dict(**_context(person, record), part=part, editing=editing, form=form, errors=errors or {}, conflict=conflict, saved=saved,
-                   offered=offered or {})
+def _part_response(
+    person: Person,
+    record: read_model.PlanView,
+    part: read_model.PartView,
+    *,
+    editing: bool,
+    form: Any = None,
+    errors: Optional[dict] = None,
+    conflict: Any = None,
+    saved: bool = False,
+    offered: Optional[dict] = None,
+    status: int = 200,
+):
+    context = dict(
+        **_context(person, record),
+        part=part,
+        editing=editing,
+        form=form,
+        errors=errors or {},
+        conflict=conflict,
+        saved=saved,
+        offered=offered or {},
+    )
     if is_htmx():
         return render("care_plan/page.html", "part", **context), status
     return render("care_plan/form_page.html", **context, partial="care_plan/_part.html", heading=part.section.title), status
 
 
-def _form_response(person: Person, record: read_model.PlanView, item_type: PlanItemType, row: Any, *, need_id: Optional[int] = None,
-                   form: Any = None, errors: Optional[dict] = None, conflict: Any = None, refused: Optional[str] = None, status: int = 200):
+def _form_response(
+    person: Person,
+    record: read_model.PlanView,
+    item_type: PlanItemType,
+    row: Any,
+    *,
+    need_id: Optional[int] = None,
+    form: Any = None,
+    errors: Optional[dict] = None,
+    conflict: Any = None,
+    refused: Optional[str] = None,
+    status: int = 200,
+):
     if item_type is PlanItemType.action and row is not None and status == 200:
         refused = read_model.no_longer_changeable(row)
     section = read_model.item_form(item_type)
     answers = read_model.snapshot(item_type, row) if row is not None else NEW_ITEM_ANSWERS.get(item_type, {})
     # Who can be named on an action: the care team's practitioners (asked only for an action's form).
     staff = care_team.team_staff(get_session(), record.team) if item_type is PlanItemType.action else {}
-    context = dict(**_context(person, record), item_type=item_type, kind=KIND_OF[item_type], section=section, row=row, answers=answers,
-                   form=form, staff=staff, errors=errors or {}, conflict=conflict, refused=refused, need_id=need_id)
+    context = dict(
+        **_context(person, record),
+        item_type=item_type,
+        kind=KIND_OF[item_type],
+        section=section,
+        row=row,
+        answers=answers,
+        form=form,
+        staff=staff,
+        errors=errors or {},
+        conflict=conflict,
+        refused=refused,
+        need_id=need_id,
+    )
     if is_htmx():
         response = render("care_plan/_item_form.html", **context), status
         if row is None and status != 200:
@@ -360,5 +472,7 @@ def _item_saved(person: Person, item_type: PlanItemType, item_id: int):
     context = _context(person, record)
     if item_type is PlanItemType.need:
         return render("care_plan/_need.html", **context, group=record.need_view(item_id))
-    found = {PlanItemType.goal: record.goal_view, PlanItemType.action: record.action_view, PlanItemType.contact: record.contact_view}[item_type]
+    found = {PlanItemType.goal: record.goal_view, PlanItemType.action: record.action_view, PlanItemType.contact: record.contact_view}[
+        item_type
+    ]
     return render(f"care_plan/_{item_type.value}.html", **context, item=found(item_id), saved=True)

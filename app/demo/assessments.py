@@ -4,6 +4,7 @@ Answers are generated from the assessment template itself (so they always fit it
 one frailty figure per person so that scores, bands and suggested needs hang together. Scores
 and suggestions are computed by the same domain code the pages use. Rows are written in bulk.
 """
+
 import random
 from datetime import date, datetime, timedelta
 from typing import Any, Optional
@@ -11,49 +12,101 @@ from typing import Any, Optional
 from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
-from app.forms import questions
-from app.assessment import needs
+from app.assessment import needs, scoring
 from app.demo import bulk
-from app.forms import revisions
-from app.assessment import scoring
+from app.forms import questions, revisions
 from models import Agency, AgencyKind, Assessment, AssessmentRevision, AssessmentSection, CareTeamMember, SuggestedNeed, User
 
 CHUNK = 2_000
 WORST_FIRST = ("barthel_", "loneliness")  # option lists that run from worst to best
-YES_IS_WORSE = {"falls_last_year", "weight_loss", "memory_concerns", "safeguarding_concern", "lives_alone",
-                "adaptations_needed", "care_act_impairment", "care_act_wellbeing"}
+YES_IS_WORSE = {
+    "falls_last_year",
+    "weight_loss",
+    "memory_concerns",
+    "safeguarding_concern",
+    "lives_alone",
+    "adaptations_needed",
+    "care_act_impairment",
+    "care_act_wellbeing",
+}
 YES_IS_BETTER = {"home_suitable", "key_safe", "benefits_check"}
 # Who usually writes which section: the social worker and the OT add to the nurse's assessment.
-WRITER_FOR = {"relationships": AgencyKind.social_care, "safety": AgencyKind.social_care,
-              "environment": AgencyKind.therapy, "mental_health": None}
+WRITER_FOR = {
+    "relationships": AgencyKind.social_care,
+    "safety": AgencyKind.social_care,
+    "environment": AgencyKind.therapy,
+    "mental_health": None,
+}
 TEXT = {
-    "what_matters": ["Staying in my own home with my cat.", "Getting to chapel on Sundays and seeing my friends there.",
-                     "Seeing my grandchildren every week.", "Keeping my garden going, even if I need help with it.",
-                     "Not going back into hospital.", "Being able to get to the shops and the market on my own.",
-                     "Having a proper wash every day; I hate feeling grubby.", "My allotment and my pigeons."],
-    "strengths": ["Knows her own mind; very organised with her tablets.", "Good neighbours who check on him daily.",
-                  "Determined; walks to the corner shop every morning.", "Close family nearby; daughter visits daily.",
-                  "Still cooks for herself most days.", "Sense of humour; member of the bowls club."],
-    "wishes": ["To stay at home as long as possible.", "To feel safer on the stairs.", "To be less lonely in the evenings.",
-               "To get back to driving to the seaside.", "To have help with shopping and cleaning."],
-    "conditions": ["Heart failure; type 2 diabetes.", "COPD; osteoarthritis of both knees.", "Parkinson's disease.",
-                   "Atrial fibrillation; previous stroke (2021).", "Chronic kidney disease stage 3; hypertension.",
-                   "Vascular dementia; hypertension.", "Osteoporosis; previous hip fracture."],
-    "medicines": ["Ten regular medicines in a blister pack.", "Apixaban, bisoprolol, furosemide, metformin.",
-                  "Inhalers twice daily; paracetamol as needed.", "Co-careldopa four times a day; timing matters.",
-                  "Alendronic acid weekly; calcium and vitamin D."],
+    "what_matters": [
+        "Staying in my own home with my cat.",
+        "Getting to chapel on Sundays and seeing my friends there.",
+        "Seeing my grandchildren every week.",
+        "Keeping my garden going, even if I need help with it.",
+        "Not going back into hospital.",
+        "Being able to get to the shops and the market on my own.",
+        "Having a proper wash every day; I hate feeling grubby.",
+        "My allotment and my pigeons.",
+    ],
+    "strengths": [
+        "Knows her own mind; very organised with her tablets.",
+        "Good neighbours who check on him daily.",
+        "Determined; walks to the corner shop every morning.",
+        "Close family nearby; daughter visits daily.",
+        "Still cooks for herself most days.",
+        "Sense of humour; member of the bowls club.",
+    ],
+    "wishes": [
+        "To stay at home as long as possible.",
+        "To feel safer on the stairs.",
+        "To be less lonely in the evenings.",
+        "To get back to driving to the seaside.",
+        "To have help with shopping and cleaning.",
+    ],
+    "conditions": [
+        "Heart failure; type 2 diabetes.",
+        "COPD; osteoarthritis of both knees.",
+        "Parkinson's disease.",
+        "Atrial fibrillation; previous stroke (2021).",
+        "Chronic kidney disease stage 3; hypertension.",
+        "Vascular dementia; hypertension.",
+        "Osteoporosis; previous hip fracture.",
+    ],
+    "medicines": [
+        "Ten regular medicines in a blister pack.",
+        "Apixaban, bisoprolol, furosemide, metformin.",
+        "Inhalers twice daily; paracetamol as needed.",
+        "Co-careldopa four times a day; timing matters.",
+        "Alendronic acid weekly; calcium and vitamin D.",
+    ],
     "allergies": ["None known", "Penicillin (rash)", "Codeine (sickness)", "Elastoplast"],
-    "gp_concerns": ["Weight falling since the summer.", "Two admissions with chest infections this year.",
-                    "Family worried about memory.", "Poorly controlled blood sugars.", ""],
+    "gp_concerns": [
+        "Weight falling since the summer.",
+        "Two admissions with chest infections this year.",
+        "Family worried about memory.",
+        "Poorly controlled blood sugars.",
+        "",
+    ],
     "pain_where": ["Both knees", "Lower back", "Left hip", "Shoulders", "Feet"],
     "communication_needs": ["", "", "Hard of hearing: face him and speak clearly", "Prefers to speak Urdu", "Large print"],
-    "contacts": ["Daughter Karen visits daily; son lives in Leeds.", "Neighbour Pat has a key.",
-                 "Goes to the lunch club on Tuesdays.", "Husband is main carer; church friends visit."],
-    "carer_perspective": ["Daughter is exhausted and works full time.", "Husband manages but his own health is poor.",
-                          "Son wants more help in the mornings.", "Wife says nights are the hardest."],
+    "contacts": [
+        "Daughter Karen visits daily; son lives in Leeds.",
+        "Neighbour Pat has a key.",
+        "Goes to the lunch club on Tuesdays.",
+        "Husband is main carer; church friends visit.",
+    ],
+    "carer_perspective": [
+        "Daughter is exhausted and works full time.",
+        "Husband manages but his own health is poor.",
+        "Son wants more help in the mornings.",
+        "Wife says nights are the hardest.",
+    ],
     "safeguarding_details": ["Recent doorstep scam attempt.", "Concerns about a relative handling money."],
-    "adaptations_details": ["Needs a second stair rail and a bath board.", "Grab rails by the toilet and front door.",
-                            "Would benefit from a stairlift assessment."],
+    "adaptations_details": [
+        "Needs a second stair rail and a bath board.",
+        "Grab rails by the toilet and front door.",
+        "Would benefit from a stairlift assessment.",
+    ],
 }
 
 
@@ -109,11 +162,14 @@ def add_assessments(session: Session, seed: int, now: datetime, echo=lambda mess
     teams: dict[int, list[tuple[int, Optional[int], bool]]] = {}
     for person_id, agency_id, user_id, key in session.execute(
         select(col(CareTeamMember.person_id), col(CareTeamMember.agency_id), col(CareTeamMember.user_id), col(CareTeamMember.is_key_worker))
-        .where(col(CareTeamMember.left_at).is_(None)).order_by(col(CareTeamMember.person_id), col(CareTeamMember.id))
+        .where(col(CareTeamMember.left_at).is_(None))
+        .order_by(col(CareTeamMember.person_id), col(CareTeamMember.id))
     ):
         teams.setdefault(person_id, []).append((agency_id, user_id, key))
-    ids = {name: (session.execute(select(func.max(model.id))).scalar() or 0)
-           for name, model in (("a", Assessment), ("s", AssessmentSection), ("r", AssessmentRevision), ("n", SuggestedNeed))}
+    ids = {
+        name: (session.execute(select(func.max(model.id))).scalar() or 0)
+        for name, model in (("a", Assessment), ("s", AssessmentSection), ("r", AssessmentRevision), ("n", SuggestedNeed))
+    }
     rows: dict[str, list] = {"a": [], "s": [], "r": [], "n": []}
     made = 0
     for person_id in sorted(teams):
@@ -130,12 +186,21 @@ def add_assessments(session: Session, seed: int, now: datetime, echo=lambda mess
         answers_by_section: dict[str, dict] = {}
         revision_of: dict[str, int] = {}
         moment = opened
-        last_writer = key_worker
         for section in template.sections:
             if not complete and rng.random() < 0.45:
                 ids["s"] += 1
-                rows["s"].append(dict(id=ids["s"], assessment_id=assessment_id, section_key=section.key, answers={}, version=0,
-                                      updated_by_id=None, updated_agency_id=None, updated_at=None))
+                rows["s"].append(
+                    dict(
+                        id=ids["s"],
+                        assessment_id=assessment_id,
+                        section_key=section.key,
+                        answers={},
+                        version=0,
+                        updated_by_id=None,
+                        updated_agency_id=None,
+                        updated_at=None,
+                    )
+                )
                 continue
             wanted = WRITER_FOR.get(section.key)
             writer = writers.get(wanted) if wanted else None
@@ -154,37 +219,89 @@ def add_assessments(session: Session, seed: int, now: datetime, echo=lambda mess
                 saved = answers if version == versions else {k: v for k, v in answers.items() if rng.random() < 0.7}
                 author = writer if version == versions else key_worker
                 ids["r"] += 1
-                rows["r"].append(dict(id=ids["r"], assessment_id=assessment_id, section_key=section.key, section_version=version,
-                                      answers=saved, changed=revisions.changed_keys(before, saved), saved_by_id=author,
-                                      saved_agency_id=agency_of.get(author), saved_at=moment))
+                rows["r"].append(
+                    dict(
+                        id=ids["r"],
+                        assessment_id=assessment_id,
+                        section_key=section.key,
+                        section_version=version,
+                        answers=saved,
+                        changed=revisions.changed_keys(before, saved),
+                        saved_by_id=author,
+                        saved_agency_id=agency_of.get(author),
+                        saved_at=moment,
+                    )
+                )
                 before = saved
             revision_of[section.key] = ids["r"]
             answers_by_section[section.key] = answers
-            last_writer = writer
             ids["s"] += 1
-            rows["s"].append(dict(id=ids["s"], assessment_id=assessment_id, section_key=section.key, answers=answers,
-                                  version=versions, updated_by_id=writer, updated_agency_id=agency_of.get(writer), updated_at=moment))
+            rows["s"].append(
+                dict(
+                    id=ids["s"],
+                    assessment_id=assessment_id,
+                    section_key=section.key,
+                    answers=answers,
+                    version=versions,
+                    updated_by_id=writer,
+                    updated_agency_id=agency_of.get(writer),
+                    updated_at=moment,
+                )
+            )
         completed_at: Optional[datetime] = None
         review_due: Optional[date] = None
         if complete:
             completed_at = min(moment + timedelta(days=1), now)
             review_due = completed_at.date() + timedelta(days=rng.choice([90, 180, 365]))
             ids["r"] += 1
-            rows["r"].append(dict(id=ids["r"], assessment_id=assessment_id, section_key="status", section_version=2,
-                                  answers={"status": "complete", "review_due_on": review_due.isoformat()}, changed=["status", "review_due_on"],
-                                  saved_by_id=key_worker, saved_agency_id=agency_of.get(key_worker), saved_at=completed_at))
-        rows["a"].append(dict(id=assessment_id, person_id=person_id, status="complete" if complete else "draft",
-                              template_version=template.version, opened_at=opened, opened_by_id=key_worker,
-                              completed_at=completed_at, completed_by_id=key_worker if complete else None,
-                              review_due_on=review_due, updated_at=moment if answers_by_section else None, version=2 if complete else 1))
+            rows["r"].append(
+                dict(
+                    id=ids["r"],
+                    assessment_id=assessment_id,
+                    section_key="status",
+                    section_version=2,
+                    answers={"status": "complete", "review_due_on": review_due.isoformat()},
+                    changed=["status", "review_due_on"],
+                    saved_by_id=key_worker,
+                    saved_agency_id=agency_of.get(key_worker),
+                    saved_at=completed_at,
+                )
+            )
+        rows["a"].append(
+            dict(
+                id=assessment_id,
+                person_id=person_id,
+                status="complete" if complete else "draft",
+                template_version=template.version,
+                opened_at=opened,
+                opened_by_id=key_worker,
+                completed_at=completed_at,
+                completed_by_id=key_worker if complete else None,
+                review_due_on=review_due,
+                updated_at=moment if answers_by_section else None,
+                version=2 if complete else 1,
+            )
+        )
         results = scoring.score_all(answers_by_section)
         for suggestion in needs.suggest(answers_by_section, results):
             ids["n"] += 1
-            rows["n"].append(dict(id=ids["n"], assessment_id=assessment_id, person_id=person_id, rule_key=suggestion.rule_key,
-                                  need=suggestion.need[:200], reason=suggestion.reason[:500], section_key=suggestion.section_key,
-                                  source=suggestion.source[:80], answer=suggestion.answer[:500],
-                                  revision_id=revision_of.get(suggestion.section_key), status="suggested",
-                                  created_at=moment, updated_at=moment))
+            rows["n"].append(
+                dict(
+                    id=ids["n"],
+                    assessment_id=assessment_id,
+                    person_id=person_id,
+                    rule_key=suggestion.rule_key,
+                    need=suggestion.need[:200],
+                    reason=suggestion.reason[:500],
+                    section_key=suggestion.section_key,
+                    source=suggestion.source[:80],
+                    answer=suggestion.answer[:500],
+                    revision_id=revision_of.get(suggestion.section_key),
+                    status="suggested",
+                    created_at=moment,
+                    updated_at=moment,
+                )
+            )
         made += 1
         if len(rows["a"]) >= CHUNK:
             _flush(session, rows)

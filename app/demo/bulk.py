@@ -1,5 +1,6 @@
 """Demo data is written in bulk: plain rows straight into each table, no ORM objects, so a large
 district loads in seconds."""
+
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, inspect

@@ -1,16 +1,14 @@
 """`flask --app app demo-data` and `demo-sign-ins`: the synthetic district for demonstrations."""
+
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import col, select
 
-from app.demo import assessments
-from app.demo import care_plans
-from app.demo import district
-from app.demo import referrals
+from app.demo import assessments, care_plans, district, referrals
 from app.transaction import get_session
 from app.work import workload
 from models import Agency, User
@@ -18,8 +16,13 @@ from models import Agency, User
 
 @click.command("demo-data")
 @click.option("--people", "people_count", default=2000, show_default=True, type=click.IntRange(0, 2_000_000))
-@click.option("--referrals", "referral_count", default=None, type=click.IntRange(0, 1_000_000),
-              help="Referrals over the last 90 days [default: one for every eight people]")
+@click.option(
+    "--referrals",
+    "referral_count",
+    default=None,
+    type=click.IntRange(0, 1_000_000),
+    help="Referrals over the last 90 days [default: one for every eight people]",
+)
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--if-empty", is_flag=True, help="Do nothing (exit 0) if the database already holds data.")
 @with_appcontext
@@ -30,15 +33,15 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
     password_hash = current_app.extensions["oneplan_hasher"].hash(district.DEMO_PASSWORD)
     try:
         built = district.build(session, people_count, seed, password_hash, date.today(), echo=click.echo)
-    except district.DistrictNotEmpty:
+    except district.DistrictNotEmpty as refused:
         if if_empty:
             click.echo("The database already holds data; the demo district was not loaded.")
             return
         raise click.ClickException(
             "The database already holds data. demo-data only fills an empty database: point DATABASE_URL at a new one."
-        )
+        ) from refused
     referral_count = people_count // 8 if referral_count is None else referral_count
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     referrals.add_referrals(session, referral_count, seed, now, echo=click.echo)
     assessment_count = assessments.add_assessments(session, seed, now, echo=click.echo)
     plan_count = care_plans.add_care_plans(session, seed, now, echo=click.echo)

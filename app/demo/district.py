@@ -4,12 +4,13 @@ Everything is generated from one seed: the same seed gives the same district. Na
 from short lists of common names, NHS numbers from the 999 test range (never issued to real
 people), phone numbers from Ofcom's drama ranges. No real person is described.
 """
+
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlmodel import Session, col
 
 from app.demo import bulk
@@ -21,38 +22,259 @@ DEMO_PASSWORD = "oneplan-demo-2026"
 CHUNK = 10_000
 
 NETWORKS = [
-    ("Wakefield North", "Wakefield", "WF1"), ("Wakefield South", "Wakefield", "WF2"), ("Pontefract", "Pontefract", "WF8"),
-    ("Castleford", "Castleford", "WF10"), ("Normanton and Airedale", "Normanton", "WF6"),
-    ("Featherstone and Knottingley", "Knottingley", "WF11"), ("Ossett and Horbury", "Ossett", "WF5"),
+    ("Wakefield North", "Wakefield", "WF1"),
+    ("Wakefield South", "Wakefield", "WF2"),
+    ("Pontefract", "Pontefract", "WF8"),
+    ("Castleford", "Castleford", "WF10"),
+    ("Normanton and Airedale", "Normanton", "WF6"),
+    ("Featherstone and Knottingley", "Knottingley", "WF11"),
+    ("Ossett and Horbury", "Ossett", "WF5"),
 ]
-PRACTICE_WORDS = ["Northgate", "Westgate", "Church View", "Park Lane", "Orchard", "Riverside", "Market Street", "Bridge",
-                  "Elm Tree", "Station Road", "Chapel", "Meadow", "Priory", "Castle", "Mill Lane", "Willow", "Hillside",
-                  "Ash Grove", "Trinity", "Valley", "Moorland", "Oakwood", "Kingsway", "Beech", "Greenside", "Holly Bank",
-                  "Rosemount", "Lime Tree", "Broad Lane", "Cliffe", "Fernlea", "Highfield", "Laburnum", "Marsh", "Newland",
-                  "Poplar", "Quarry Hill", "Redhill", "Stonegate", "Thornhill", "Vicarage", "Woodside"]
-GIVEN_NAMES = ["Margaret", "Jean", "Barbara", "Patricia", "Susan", "Christine", "Linda", "Dorothy", "Joan", "Pauline",
-               "Brenda", "Sheila", "Irene", "Maureen", "Valerie", "Janet", "Elaine", "Ann", "Sandra", "Carol", "Doreen",
-               "Edith", "Gladys", "Mavis", "Joyce", "Evelyn", "Hilda", "Betty", "Kathleen", "Eileen",
-               "John", "David", "Michael", "Peter", "Robert", "Brian", "Alan", "William", "James", "Kenneth", "Keith",
-               "Derek", "Barry", "Colin", "Roy", "Dennis", "Trevor", "Geoffrey", "Raymond", "Malcolm", "Gordon", "Harold",
-               "Frank", "Stanley", "Arthur", "Albert", "Norman", "Thomas", "George", "Ernest",
-               "Aisha", "Mohammed", "Priya", "Imran", "Fatima", "Tariq", "Zainab", "Hamza", "Grace", "Oliver", "Chloe",
-               "Liam", "Emily", "Jack", "Sophie", "Daniel", "Hannah", "Ryan", "Megan", "Kieran"]
-FAMILY_NAMES = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright",
-                "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke", "Hughes",
-                "Lewis", "Turner", "Hill", "Moore", "Harrison", "Cooper", "Ward", "Martin", "Morris", "Lee", "Baker",
-                "Shaw", "Holmes", "Marshall", "Atkinson", "Dixon", "Barker", "Fletcher", "Kelly", "Oldroyd", "Haigh",
-                "Sykes", "Bottomley", "Hirst", "Crowther", "Schofield", "Firth", "Lockwood", "Ackroyd", "Pickersgill",
-                "Hepworth", "Brook", "Armitage", "Dyson", "Hinchliffe", "Whiteley", "Greenwood", "Sutcliffe", "Barraclough",
-                "Khan", "Hussain", "Ahmed", "Patel", "Begum", "Ali", "Shah", "Mahmood", "Iqbal", "Akhtar",
-                "Kowalski", "Nowak", "O'Brien", "O'Neill", "McDonald", "Murphy", "Doyle", "Campbell", "Stewart", "Reid"]
-STREETS = ["Church Street", "Park Road", "Station Road", "Victoria Street", "Albert Road", "Mill Lane", "Green Lane",
-           "Manor Road", "High Street", "School Lane", "Chapel Street", "Queen Street", "King Street", "Westfield Road",
-           "Northfield Lane", "Cross Street", "Moor Lane", "Beech Grove", "Oak Avenue", "Holly Close", "Ings Road",
-           "Denby Dale Road", "Aberford Road", "Doncaster Road", "Leeds Road", "Pontefract Road", "Bradford Road"]
-COMMUNICATION_NEEDS = ["Hard of hearing: face the person and speak clearly", "Uses British Sign Language",
-                       "Prefers to speak Urdu; needs an interpreter", "Registered blind: large print or audio",
-                       "Has dementia: short sentences, one question at a time", "Prefers Polish; daughter interprets"]
+PRACTICE_WORDS = [
+    "Northgate",
+    "Westgate",
+    "Church View",
+    "Park Lane",
+    "Orchard",
+    "Riverside",
+    "Market Street",
+    "Bridge",
+    "Elm Tree",
+    "Station Road",
+    "Chapel",
+    "Meadow",
+    "Priory",
+    "Castle",
+    "Mill Lane",
+    "Willow",
+    "Hillside",
+    "Ash Grove",
+    "Trinity",
+    "Valley",
+    "Moorland",
+    "Oakwood",
+    "Kingsway",
+    "Beech",
+    "Greenside",
+    "Holly Bank",
+    "Rosemount",
+    "Lime Tree",
+    "Broad Lane",
+    "Cliffe",
+    "Fernlea",
+    "Highfield",
+    "Laburnum",
+    "Marsh",
+    "Newland",
+    "Poplar",
+    "Quarry Hill",
+    "Redhill",
+    "Stonegate",
+    "Thornhill",
+    "Vicarage",
+    "Woodside",
+]
+GIVEN_NAMES = [
+    "Margaret",
+    "Jean",
+    "Barbara",
+    "Patricia",
+    "Susan",
+    "Christine",
+    "Linda",
+    "Dorothy",
+    "Joan",
+    "Pauline",
+    "Brenda",
+    "Sheila",
+    "Irene",
+    "Maureen",
+    "Valerie",
+    "Janet",
+    "Elaine",
+    "Ann",
+    "Sandra",
+    "Carol",
+    "Doreen",
+    "Edith",
+    "Gladys",
+    "Mavis",
+    "Joyce",
+    "Evelyn",
+    "Hilda",
+    "Betty",
+    "Kathleen",
+    "Eileen",
+    "John",
+    "David",
+    "Michael",
+    "Peter",
+    "Robert",
+    "Brian",
+    "Alan",
+    "William",
+    "James",
+    "Kenneth",
+    "Keith",
+    "Derek",
+    "Barry",
+    "Colin",
+    "Roy",
+    "Dennis",
+    "Trevor",
+    "Geoffrey",
+    "Raymond",
+    "Malcolm",
+    "Gordon",
+    "Harold",
+    "Frank",
+    "Stanley",
+    "Arthur",
+    "Albert",
+    "Norman",
+    "Thomas",
+    "George",
+    "Ernest",
+    "Aisha",
+    "Mohammed",
+    "Priya",
+    "Imran",
+    "Fatima",
+    "Tariq",
+    "Zainab",
+    "Hamza",
+    "Grace",
+    "Oliver",
+    "Chloe",
+    "Liam",
+    "Emily",
+    "Jack",
+    "Sophie",
+    "Daniel",
+    "Hannah",
+    "Ryan",
+    "Megan",
+    "Kieran",
+]
+FAMILY_NAMES = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Hughes",
+    "Lewis",
+    "Turner",
+    "Hill",
+    "Moore",
+    "Harrison",
+    "Cooper",
+    "Ward",
+    "Martin",
+    "Morris",
+    "Lee",
+    "Baker",
+    "Shaw",
+    "Holmes",
+    "Marshall",
+    "Atkinson",
+    "Dixon",
+    "Barker",
+    "Fletcher",
+    "Kelly",
+    "Oldroyd",
+    "Haigh",
+    "Sykes",
+    "Bottomley",
+    "Hirst",
+    "Crowther",
+    "Schofield",
+    "Firth",
+    "Lockwood",
+    "Ackroyd",
+    "Pickersgill",
+    "Hepworth",
+    "Brook",
+    "Armitage",
+    "Dyson",
+    "Hinchliffe",
+    "Whiteley",
+    "Greenwood",
+    "Sutcliffe",
+    "Barraclough",
+    "Khan",
+    "Hussain",
+    "Ahmed",
+    "Patel",
+    "Begum",
+    "Ali",
+    "Shah",
+    "Mahmood",
+    "Iqbal",
+    "Akhtar",
+    "Kowalski",
+    "Nowak",
+    "O'Brien",
+    "O'Neill",
+    "McDonald",
+    "Murphy",
+    "Doyle",
+    "Campbell",
+    "Stewart",
+    "Reid",
+]
+STREETS = [
+    "Church Street",
+    "Park Road",
+    "Station Road",
+    "Victoria Street",
+    "Albert Road",
+    "Mill Lane",
+    "Green Lane",
+    "Manor Road",
+    "High Street",
+    "School Lane",
+    "Chapel Street",
+    "Queen Street",
+    "King Street",
+    "Westfield Road",
+    "Northfield Lane",
+    "Cross Street",
+    "Moor Lane",
+    "Beech Grove",
+    "Oak Avenue",
+    "Holly Close",
+    "Ings Road",
+    "Denby Dale Road",
+    "Aberford Road",
+    "Doncaster Road",
+    "Leeds Road",
+    "Pontefract Road",
+    "Bradford Road",
+]
+COMMUNICATION_NEEDS = [
+    "Hard of hearing: face the person and speak clearly",
+    "Uses British Sign Language",
+    "Prefers to speak Urdu; needs an interpreter",
+    "Registered blind: large print or audio",
+    "Has dementia: short sentences, one question at a time",
+    "Prefers Polish; daughter interprets",
+]
 RELATIONSHIPS = ["Daughter", "Son", "Wife", "Husband", "Niece", "Nephew", "Friend", "Neighbour", "Partner"]
 
 # The fixed sign-ins shown by `make run`: (username, full name, role, profession, where).
@@ -72,10 +294,7 @@ class DistrictNotEmpty(Exception):
 
 def holds_data(session: Session) -> bool:
     """True if any of the directory or people tables has a row."""
-    for model in (Network, Agency, User, Person):
-        if session.execute(select(col(model.id)).limit(1)).first() is not None:
-            return True
-    return False
+    return any(session.execute(select(col(model.id)).limit(1)).first() is not None for model in (Network, Agency, User, Person))
 
 
 @dataclass
@@ -110,11 +329,11 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
         raise DistrictNotEmpty()
     rng = random.Random(seed)
     built = Built()
-    created = datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc) - timedelta(days=400)
+    created = datetime.combine(today, datetime.min.time(), tzinfo=UTC) - timedelta(days=400)
 
     networks: list[dict[str, Any]] = []
     agencies: list[dict[str, Any]] = []
-    for index, (name, town, outward) in enumerate(NETWORKS, start=1):
+    for index, (name, town, _outward) in enumerate(NETWORKS, start=1):
         networks.append(dict(id=index, name=name, hub_name=f"{town} hub"))
     practice_names = iter(rng.sample(PRACTICE_WORDS, 40))
     agency_id = 0
@@ -137,8 +356,13 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
     district = {
         "social_care": add_agency("Wakefield Adult Social Care", AgencyKind.social_care),
         "therapy": add_agency("Community Therapy Services", AgencyKind.therapy),
-        "voluntary": [add_agency(n, AgencyKind.voluntary) for n in ("Later Life Companions", "District Carers' Centre", "Good Neighbours Scheme")],
-        "pharmacy": [add_agency(n, AgencyKind.pharmacy) for n in ("Market Street Pharmacy", "Castle Chemist", "Riverside Pharmacy", "Valley Pharmacy")],
+        "voluntary": [
+            add_agency(n, AgencyKind.voluntary) for n in ("Later Life Companions", "District Carers' Centre", "Good Neighbours Scheme")
+        ],
+        "pharmacy": [
+            add_agency(n, AgencyKind.pharmacy)
+            for n in ("Market Street Pharmacy", "Castle Chemist", "Riverside Pharmacy", "Valley Pharmacy")
+        ],
         "hospital": add_agency("Pinderfield Park General Hospital", AgencyKind.hospital),
         "mental_health": add_agency("Older People's Mental Health Service", AgencyKind.mental_health),
         "spa": add_agency("Single Point of Access", AgencyKind.spa_hub),
@@ -157,9 +381,22 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
     def add_user(username, full_name, role, profession, agency, network_id=None):
         nonlocal user_id
         user_id += 1
-        users.append(dict(id=user_id, username=username, password_hash=password_hash, full_name=full_name, agency_id=agency,
-                          role=role.value, profession=profession.value, network_id=network_id, is_active=True,
-                          failed_sign_ins=0, last_failed_sign_in_at=None, created_at=created))
+        users.append(
+            dict(
+                id=user_id,
+                username=username,
+                password_hash=password_hash,
+                full_name=full_name,
+                agency_id=agency,
+                role=role.value,
+                profession=profession.value,
+                network_id=network_id,
+                is_active=True,
+                failed_sign_ins=0,
+                last_failed_sign_in_at=None,
+                created_at=created,
+            )
+        )
         if role is Role.practitioner:
             staff_by_agency.setdefault(agency, []).append(user_id)
         return user_id
@@ -168,9 +405,14 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
     for username, full_name, role, profession, where in DEMO_SIGN_INS:
         kind, _, network_name = where.partition(":")
         network_id = next((n["id"] for n in networks if n["name"] == network_name), None)
-        agency = {"spa": district["spa"], "social_care": district["social_care"], "therapy": district["therapy"],
-                  "administration": district["administration"], "nursing": nursing.get(network_id),
-                  "practice": practices_by_network[network_id][0] if network_id is not None else None}[kind]
+        agency = {
+            "spa": district["spa"],
+            "social_care": district["social_care"],
+            "therapy": district["therapy"],
+            "administration": district["administration"],
+            "nursing": nursing.get(network_id),
+            "practice": practices_by_network[network_id][0] if network_id is not None else None,
+        }[kind]
         home = network_id if kind in ("nursing", "practice") else (1 if kind in ("social_care", "therapy") else None)
         demo_ids[username] = add_user(username, full_name, role, profession, agency, home)
 
@@ -189,7 +431,14 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
         staff(f"gp.{slug}.", 3, Role.practitioner, Profession.gp, practices_by_network[network["id"]][1], network["id"])
         staff(f"support.{slug}.", 2, Role.practitioner, Profession.support_worker, nursing[network["id"]], network["id"])
         if network["id"] != 1:
-            add_user(f"lead.{slug}", f"Dr {person_name()}", Role.network_lead, Profession.gp, practices_by_network[network["id"]][0], network["id"])
+            add_user(
+                f"lead.{slug}",
+                f"Dr {person_name()}",
+                Role.network_lead,
+                Profession.gp,
+                practices_by_network[network["id"]][0],
+                network["id"],
+            )
     for n, network in enumerate(networks * 2, start=1):
         add_user(f"socialworker{n}", person_name(), Role.practitioner, Profession.social_worker, district["social_care"], network["id"])
     for n, network in enumerate(networks, start=1):
@@ -221,18 +470,31 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
         born = today - timedelta(days=age * 365 + rng.randint(0, 364))
         postcode = f"{outward} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
         has_kin = rng.random() < 0.7
-        person_rows.append(dict(
-            id=person_id, nhs_number=next(numbers), given_name=given, family_name=family,
-            given_name_key=name_key(given), family_name_key=name_key(family), date_of_birth=born,
-            address_line_1=f"{rng.randint(1, 180)} {rng.choice(STREETS)}", address_line_2=None, town=town,
-            postcode=format_postcode(postcode), postcode_key=postcode_key(postcode), phone=_phone(rng),
-            gp_practice_id=practice, communication_needs=rng.choice(COMMUNICATION_NEEDS) if rng.random() < 0.08 else None,
-            next_of_kin_name=f"{rng.choice(GIVEN_NAMES)} {family}" if has_kin else None,
-            next_of_kin_relationship=rng.choice(RELATIONSHIPS) if has_kin else None,
-            next_of_kin_phone=_phone(rng) if has_kin else None,
-            carer_name=f"{rng.choice(GIVEN_NAMES)} {family}" if rng.random() < 0.15 else None, carer_phone=None,
-            created_at=created,
-        ))
+        person_rows.append(
+            dict(
+                id=person_id,
+                nhs_number=next(numbers),
+                given_name=given,
+                family_name=family,
+                given_name_key=name_key(given),
+                family_name_key=name_key(family),
+                date_of_birth=born,
+                address_line_1=f"{rng.randint(1, 180)} {rng.choice(STREETS)}",
+                address_line_2=None,
+                town=town,
+                postcode=format_postcode(postcode),
+                postcode_key=postcode_key(postcode),
+                phone=_phone(rng),
+                gp_practice_id=practice,
+                communication_needs=rng.choice(COMMUNICATION_NEEDS) if rng.random() < 0.08 else None,
+                next_of_kin_name=f"{rng.choice(GIVEN_NAMES)} {family}" if has_kin else None,
+                next_of_kin_relationship=rng.choice(RELATIONSHIPS) if has_kin else None,
+                next_of_kin_phone=_phone(rng) if has_kin else None,
+                carer_name=f"{rng.choice(GIVEN_NAMES)} {family}" if rng.random() < 0.15 else None,
+                carer_phone=None,
+                created_at=created,
+            )
+        )
         if age >= 65 and rng.random() < caseload_share * 1.4 or (network["id"] == 1 and demo_nurse_quota > 0 and age >= 75):
             built.caseload_people += 1
             if network["id"] == 1 and demo_nurse_quota > 0:
@@ -241,8 +503,18 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
             else:
                 key_worker = rng.choice(staff_by_agency[nursing[network["id"]]])
             member_id += 1
-            team_rows.append(dict(id=member_id, person_id=person_id, agency_id=nursing[network["id"]], user_id=key_worker,
-                                  role="District nursing", is_key_worker=True, joined_at=created, left_at=None))
+            team_rows.append(
+                dict(
+                    id=member_id,
+                    person_id=person_id,
+                    agency_id=nursing[network["id"]],
+                    user_id=key_worker,
+                    role="District nursing",
+                    is_key_worker=True,
+                    joined_at=created,
+                    left_at=None,
+                )
+            )
             others = rng.sample(["social_care", "therapy", "voluntary", "matron", "pharmacy", "practice"], rng.randint(1, 3))
             for other in others:
                 agency, named, team_role = {
@@ -255,10 +527,22 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
                 }[other]
                 user = None
                 if named and staff_by_agency.get(agency):
-                    user = demo_ids["socialworker"] if other == "social_care" and rng.random() < 0.15 else rng.choice(staff_by_agency[agency])
+                    user = (
+                        demo_ids["socialworker"] if other == "social_care" and rng.random() < 0.15 else rng.choice(staff_by_agency[agency])
+                    )
                 member_id += 1
-                team_rows.append(dict(id=member_id, person_id=person_id, agency_id=agency, user_id=user, role=team_role,
-                                      is_key_worker=False, joined_at=created, left_at=None))
+                team_rows.append(
+                    dict(
+                        id=member_id,
+                        person_id=person_id,
+                        agency_id=agency,
+                        user_id=user,
+                        role=team_role,
+                        is_key_worker=False,
+                        joined_at=created,
+                        left_at=None,
+                    )
+                )
         if len(person_rows) >= CHUNK:
             _flush(session, person_rows, team_rows)
             echo(f"people: {person_id:,} / {people:,}")

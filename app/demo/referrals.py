@@ -4,8 +4,9 @@ Most older referrals are decided (a share of them late, so the figures show brea
 last few days' referrals are still open, some already overdue. Accepted referrals name the
 person's current key worker, so the care teams and the referrals agree.
 """
+
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -17,9 +18,16 @@ from models import Agency, CareTeamMember, Person, Referral, ReferralSource, Ref
 DAYS = 90
 URGENCY_WEIGHTS = {Urgency.urgent: 15, Urgency.two_day: 25, Urgency.routine: 60}
 SOURCE_WEIGHTS = {
-    ReferralSource.gp: 30, ReferralSource.hospital_discharge: 18, ReferralSource.social_care: 10, ReferralSource.ambulance: 8,
-    ReferralSource.community_health: 10, ReferralSource.mental_health: 4, ReferralSource.voluntary: 6,
-    ReferralSource.self_referral: 5, ReferralSource.family: 7, ReferralSource.other: 2,
+    ReferralSource.gp: 30,
+    ReferralSource.hospital_discharge: 18,
+    ReferralSource.social_care: 10,
+    ReferralSource.ambulance: 8,
+    ReferralSource.community_health: 10,
+    ReferralSource.mental_health: 4,
+    ReferralSource.voluntary: 6,
+    ReferralSource.self_referral: 5,
+    ReferralSource.family: 7,
+    ReferralSource.other: 2,
 }
 REASONS = [
     ("Two falls in the last week; lives alone and is frightened to go out.", "Falls, mobility, anxiety"),
@@ -33,8 +41,18 @@ REASONS = [
     ("Cannot manage the stairs; sleeping in a chair downstairs.", "Mobility, home adaptations"),
     ("Low mood since bereavement, not leaving the house.", "Mood, isolation"),
 ]
-REFERRERS = ["Dr A Patel", "Ward sister J Moore", "S Khan, social worker", "Paramedic crew 14", "District nurse team",
-             "Carers' centre", "Self", "Daughter", "Community matron", "Memory service"]
+REFERRERS = [
+    "Dr A Patel",
+    "Ward sister J Moore",
+    "S Khan, social worker",
+    "Paramedic crew 14",
+    "District nurse team",
+    "Carers' centre",
+    "Self",
+    "Daughter",
+    "Community matron",
+    "Memory service",
+]
 WARDS = ["Gate 12", "Ward 7", "Acute medical unit", "Frailty unit", "Ward 40", "Stroke unit"]
 
 
@@ -55,8 +73,9 @@ def add_referrals(session: Session, count: int, seed: int, now: datetime, echo=l
     )
     key_workers = dict(
         session.execute(
-            select(col(CareTeamMember.person_id), col(CareTeamMember.user_id))
-            .where(col(CareTeamMember.is_key_worker).is_(True), col(CareTeamMember.left_at).is_(None))
+            select(col(CareTeamMember.person_id), col(CareTeamMember.user_id)).where(
+                col(CareTeamMember.is_key_worker).is_(True), col(CareTeamMember.left_at).is_(None)
+            )
         ).all()
     )
     caseload = sorted(key_workers)
@@ -75,14 +94,38 @@ def add_referrals(session: Session, count: int, seed: int, now: datetime, echo=l
         accepted_person = bool(caseload) and rng.random() < 0.55
         person_id = rng.choice(caseload) if accepted_person else rng.randint(min_person, max_person)
         row = dict(
-            id=next_id + n, person_id=person_id, source=source.value, referrer_name=rng.choice(REFERRERS),
-            referrer_agency=None, referrer_contact=f"01632 96{rng.randint(0, 9999):04d}", reason=reason,
-            presenting_needs=needs, requested_urgency=urgency.value, urgency=urgency.value, received_at=received,
-            received_by_id=rng.choice(coordinators), received_via="intake form", due_by=due, version=1,
-            status=ReferralStatus.received.value, triaged_by_id=None, triaged_at=None, decided_by_id=None, decided_at=None,
-            network_id=None, key_worker_id=None, signposted_to=None, decline_reason=None, redirect_reason=None,
-            decision_note=None, closed_at=None, closed_by_id=None, linked_to_id=None,
-            ward=None, expected_discharge_on=None, medically_optimised_on=None,
+            id=next_id + n,
+            person_id=person_id,
+            source=source.value,
+            referrer_name=rng.choice(REFERRERS),
+            referrer_agency=None,
+            referrer_contact=f"01632 96{rng.randint(0, 9999):04d}",
+            reason=reason,
+            presenting_needs=needs,
+            requested_urgency=urgency.value,
+            urgency=urgency.value,
+            received_at=received,
+            received_by_id=rng.choice(coordinators),
+            received_via="intake form",
+            due_by=due,
+            version=1,
+            status=ReferralStatus.received.value,
+            triaged_by_id=None,
+            triaged_at=None,
+            decided_by_id=None,
+            decided_at=None,
+            network_id=None,
+            key_worker_id=None,
+            signposted_to=None,
+            decline_reason=None,
+            redirect_reason=None,
+            decision_note=None,
+            closed_at=None,
+            closed_by_id=None,
+            linked_to_id=None,
+            ward=None,
+            expected_discharge_on=None,
+            medically_optimised_on=None,
         )
         if source is ReferralSource.hospital_discharge:
             row["ward"] = rng.choice(WARDS)
@@ -94,10 +137,22 @@ def add_referrals(session: Session, count: int, seed: int, now: datetime, echo=l
         if rng.random() < open_chance and person_id not in used_open:
             used_open.add(person_id)
             if rng.random() < 0.3:
-                row.update(status=ReferralStatus.triaged.value, triaged_by_id=row["received_by_id"], triaged_at=received + timedelta(minutes=20))
+                row.update(
+                    status=ReferralStatus.triaged.value, triaged_by_id=row["received_by_id"], triaged_at=received + timedelta(minutes=20)
+                )
         else:
-            _decide(rng, row, received, due, urgency, now, accepted_person, key_workers.get(person_id),
-                    network_of_practice.get(practices.get(person_id)), networks)
+            _decide(
+                rng,
+                row,
+                received,
+                due,
+                urgency,
+                now,
+                accepted_person,
+                key_workers.get(person_id),
+                network_of_practice.get(practices.get(person_id)),
+                networks,
+            )
         rows.append(row)
         if len(rows) == 5000:
             bulk.insert_rows(session, Referral, rows)
@@ -129,11 +184,14 @@ def _decide(rng, row, received, due, urgency, now, accepted_person, key_worker_i
         if outcome == "signposted":
             row["signposted_to"] = rng.choice(["Carers' centre", "Age-friendly lunch club", "Welfare benefits advice", "Memory café"])
         elif outcome == "declined":
-            row["decline_reason"] = rng.choice(["Needs met by existing services", "Person declined support", "Not eligible for community services"])
+            row["decline_reason"] = rng.choice(
+                ["Needs met by existing services", "Person declined support", "Not eligible for community services"]
+            )
         else:
             row["redirect_reason"] = "Lives nearer another network's hub"
             others = [n for n in networks if n != network_id]
             row["network_id"] = rng.choice(others) if others else network_id
     if now - decided > timedelta(days=14) and rng.random() < 0.7:
-        row.update(status=ReferralStatus.closed.value, closed_at=decided + timedelta(days=rng.randint(3, 14)),
-                   closed_by_id=row["received_by_id"])
+        row.update(
+            status=ReferralStatus.closed.value, closed_at=decided + timedelta(days=rng.randint(3, 14)), closed_by_id=row["received_by_id"]
+        )

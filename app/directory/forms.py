@@ -1,7 +1,9 @@
 """The administrators' forms and filters, read into commands and filters: a new network, agency or
 account, the lists' filters and the audit trail's. What cannot be read (an id that names nothing,
 a date that is not real) is an error here; the rules of each record are the commands' own."""
-from typing import Any, Mapping, Optional, TypeVar
+
+from collections.abc import Mapping
+from typing import Any, Optional, TypeVar
 
 from app.directory.organisations import NewAgency, NewNetwork
 from app.trust import audit_log
@@ -37,8 +39,9 @@ def new_network(form: Mapping[str, Any]) -> tuple[NewNetwork, dict[str, str]]:
 def new_agency(form: Mapping[str, Any]) -> tuple[NewAgency, dict[str, str]]:
     errors: dict[str, str] = {}
     network_id = _chosen_id(form, "network_id", "Select a network", errors)
-    return NewAgency(name=typed(form, "name"), kind=chosen(form, "kind", AgencyKind), network_id=network_id,
-                     phone=typed(form, "phone")), errors
+    return NewAgency(
+        name=typed(form, "name"), kind=chosen(form, "kind", AgencyKind), network_id=network_id, phone=typed(form, "phone")
+    ), errors
 
 
 def new_user(form: Mapping[str, Any]) -> tuple[NewUser, dict[str, str]]:
@@ -46,8 +49,12 @@ def new_user(form: Mapping[str, Any]) -> tuple[NewUser, dict[str, str]]:
     agency_id = _chosen_id(form, "agency_id", "Select an agency", errors)
     network_id = _chosen_id(form, "network_id", "Select a network", errors)
     command = NewUser(
-        username=str(form.get("username") or ""), full_name=str(form.get("full_name") or ""), agency_id=agency_id,
-        role=chosen(form, "role", Role), profession=chosen(form, "profession", Profession), network_id=network_id,
+        username=str(form.get("username") or ""),
+        full_name=str(form.get("full_name") or ""),
+        agency_id=agency_id,
+        role=chosen(form, "role", Role),
+        profession=chosen(form, "profession", Profession),
+        network_id=network_id,
         password=str(form.get("password") or ""),
     )
     return command, errors

@@ -4,6 +4,7 @@ Adding a network or an agency is a command (NewNetwork, NewAgency) checked here,
 came in; it adds the row and its audit event to the caller's transaction, which the caller commits.
 Staff accounts are added by app/trust/accounts.py (NewUser).
 """
+
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -42,8 +43,7 @@ class NewNetwork:
 
 def check_new_network(session: Session, command: NewNetwork) -> dict[str, str]:
     """A network needs a name no other network has (ignoring case) and the name of its hub."""
-    errors = _texts(command, [("name", "the network's name", NETWORK_NAME_MAX, True),
-                              ("hub_name", "the hub's name", HUB_NAME_MAX, True)])
+    errors = _texts(command, [("name", "the network's name", NETWORK_NAME_MAX, True), ("hub_name", "the hub's name", HUB_NAME_MAX, True)])
     if "name" not in errors and _name_taken(session, Network, command.name or ""):
         errors["name"] = NETWORK_NAME_TAKEN
     return errors
@@ -54,8 +54,9 @@ def create_network(session: Session, command: NewNetwork, by: Optional[User]) ->
     errors = check_new_network(session, command)
     if errors:
         return SaveResult(errors=errors)
-    return _add(session, Network, {"name": command.name, "hub_name": command.hub_name}, "create_network", "network", by,
-                taken=NETWORK_NAME_TAKEN)
+    return _add(
+        session, Network, {"name": command.name, "hub_name": command.hub_name}, "create_network", "network", by, taken=NETWORK_NAME_TAKEN
+    )
 
 
 # --- agencies ---------------------------------------------------------------------------
@@ -74,8 +75,7 @@ class NewAgency:
 def check_new_agency(session: Session, command: NewAgency) -> dict[str, str]:
     """An agency needs a unique name and a kind; a GP practice must belong to a network
     (other agencies may); the phone number, if given, is digits and spaces with an optional +."""
-    errors = _texts(command, [("name", "the agency's name", AGENCY_NAME_MAX, True),
-                              ("phone", "the phone number", PHONE_MAX, False)])
+    errors = _texts(command, [("name", "the agency's name", AGENCY_NAME_MAX, True), ("phone", "the phone number", PHONE_MAX, False)])
     if "name" not in errors and _name_taken(session, Agency, command.name or ""):
         errors["name"] = AGENCY_NAME_TAKEN
     if command.kind is None:
@@ -156,9 +156,7 @@ class StaffList:
         return self.total - len(self.rows)
 
 
-def users(
-    session: Session, agency_id: Optional[int] = None, role: Optional[Role] = None, limit: int = USERS_SHOWN
-) -> StaffList:
+def users(session: Session, agency_id: Optional[int] = None, role: Optional[Role] = None, limit: int = USERS_SHOWN) -> StaffList:
     """Staff accounts (of one agency and/or role, if given) by username, at most `limit` of them."""
     conditions = []
     if agency_id is not None:

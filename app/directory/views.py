@@ -2,10 +2,11 @@
 
 The one guard is the blueprint's before_request; these pages show directory data only.
 """
+
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from app.transaction import get_session
 from app.directory import forms, organisations
+from app.transaction import get_session
 from app.trust import accounts, audit, audit_log
 from app.trust.forms import errors_for
 from app.trust.views import hasher
@@ -53,7 +54,10 @@ def new_agency():
             return redirect(url_for("admin.agencies"))
         errors = errors_for(command, parse_errors, result.errors)
     return render(
-        "directory/new_agency.html", form=request.form, errors=errors, kinds=list(AgencyKind),
+        "directory/new_agency.html",
+        form=request.form,
+        errors=errors,
+        kinds=list(AgencyKind),
         networks=organisations.networks(session),
     ), (400 if errors else 200)
 
@@ -89,7 +93,12 @@ def users():
     agency_id, role = forms.user_filters(request.args)
     staff = organisations.users(session, agency_id, role)
     return render(
-        "directory/users.html", "results", staff=staff, agency_id=agency_id, role=role, roles=list(Role),
+        "directory/users.html",
+        "results",
+        staff=staff,
+        agency_id=agency_id,
+        role=role,
+        roles=list(Role),
         agencies=organisations.all_agencies(session),
     )
 
@@ -112,8 +121,13 @@ def new_user():
     # What the administrator typed stays in the form, except the password.
     form = {name: value for name, value in request.form.items() if name != "password"}
     return render(
-        "directory/new_user.html", form=form, errors=errors, roles=list(Role), professions=list(Profession),
-        agencies=organisations.all_agencies(session), networks=organisations.networks(session),
+        "directory/new_user.html",
+        form=form,
+        errors=errors,
+        roles=list(Role),
+        professions=list(Profession),
+        agencies=organisations.all_agencies(session),
+        networks=organisations.networks(session),
     ), (400 if errors else 200)
 
 
@@ -143,6 +157,11 @@ def audit_trail():
     log = audit_log.search(session, filters, fields.page_number(request.args))
     audit.record(session, "view_audit", user=g.user)
     return render(
-        "directory/audit.html", "results", log=log, filters=filters, errors=errors, form=request.args,
+        "directory/audit.html",
+        "results",
+        log=log,
+        filters=filters,
+        errors=errors,
+        form=request.args,
         actions=sorted(audit_log.ACTIONS.items(), key=lambda item: item[1]),
     ), (400 if errors else 200)

@@ -7,9 +7,11 @@ same: a listed option, a number in range, a real date on the right side of today
 its length, and every required question answered. Answers are stored as JSON: text, option
 values, numbers, and dates as ISO text.
 """
+
 import re
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from app.checks import capitalised, date_problem
 from app.forms.questions import DEFAULT_MAX_LENGTH, Question, Section, in_sentence
@@ -24,6 +26,7 @@ def field_id(question: Question) -> str:
 
 
 # --- Reading a section's form ---------------------------------------------------------------
+
 
 def read_section(section: Section, form: Any, *, today: Optional[date] = None) -> tuple[dict[str, Any], dict[str, str]]:
     """Every answer in the section from its form (anything with `get` and `getlist`), then checked:
@@ -71,7 +74,7 @@ def _read_date(question: Question, form: Any, errors: dict[str, str]) -> Optiona
     parts = [(form.get(f"{question.key}-{part}") or "").strip() for part in ("day", "month", "year")]
     if not any(parts):
         return None
-    missing = [part for part, value in zip(("day", "month", "year"), parts) if not value]
+    missing = [part for part, value in zip(("day", "month", "year"), parts, strict=True) if not value]
     if missing:
         errors[f"{question.key}-{missing[0]}"] = f"{label} must include a {missing[0]}"
         return None
@@ -85,6 +88,7 @@ def _read_date(question: Question, form: Any, errors: dict[str, str]) -> Optiona
 
 
 # --- Checking answers ----------------------------------------------------------------------
+
 
 def check_answers(section: Section, answers: Mapping[str, Any], *, today: Optional[date] = None) -> dict[str, str]:
     """What is wrong with these answers to the section's questions, by field id (nothing: {}).
@@ -110,7 +114,9 @@ def check_answer(question: Question, value: Any, *, today: Optional[date] = None
             return f"{capitalised(label)} must be text"
         return f"{capitalised(label)} must be {limit} characters or fewer" if len(value) > limit else None
     if kind in ("choice", "yes_no"):
-        return None if isinstance(value, str) and question.option(value) is not None else f"Select one of the options for {in_sentence(label)}"
+        return (
+            None if isinstance(value, str) and question.option(value) is not None else f"Select one of the options for {in_sentence(label)}"
+        )
     if kind == "multi_choice":
         return _check_multi_choice(question, value)
     if kind == "number":
@@ -174,6 +180,7 @@ def clean(section: Section, answers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --- How answers read ----------------------------------------------------------------------
+
 
 def answer_text(question: Question, value: Any) -> str:
     """An answer as people read it: option labels, "3 units", "12 March 2026"; "" when unanswered."""

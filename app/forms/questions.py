@@ -6,13 +6,14 @@ Clinical Frailty Scale, PHQ-9, Care Act eligibility) in app/data/scored_tools.js
 question is a data change, not a code change. Both are loaded once and checked entry by entry;
 a bad entry raises TemplateError naming the file and where in it the problem is.
 """
+
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from app.config import DATA
 
@@ -215,10 +216,15 @@ def load_template(path: Path = TEMPLATE_FILE, tools_path: Path = TOOLS_FILE, *, 
             if question.key in seen_questions:
                 raise check.error(where, f"question key '{question.key}' is already used in section '{seen_questions[question.key]}'")
             seen_questions[question.key] = key
-        sections.append(Section(
-            key, check.string(entry, "title", where), check.string(entry, "description", where, required=False),
-            tuple(questions), tuple(tool_keys),
-        ))
+        sections.append(
+            Section(
+                key,
+                check.string(entry, "title", where),
+                check.string(entry, "description", where, required=False),
+                tuple(questions),
+                tuple(tool_keys),
+            )
+        )
     return Template(version, tuple(sections), tuple(tools[k] for k in used_tools))
 
 
@@ -246,6 +252,7 @@ def in_sentence(label: str) -> str:
 
 
 # --- Checking the data files ----------------------------------------------------------
+
 
 class Checker:
     """Checks a data file's entries, raising errors that name the file and the entry's path in it."""
@@ -314,7 +321,10 @@ QUESTION_FIELDS = ("hint", "options", "unit", "minimum", "maximum", "max_length"
 # Fields that only make sense for some types; anything else on a question is a mistake.
 ONLY_FOR = {
     "options": ("choice", "multi_choice"),
-    "unit": ("number",), "minimum": ("number",), "maximum": ("number",), "whole": ("number",),
+    "unit": ("number",),
+    "minimum": ("number",),
+    "maximum": ("number",),
+    "whole": ("number",),
     "max_length": ("text", "long_text"),
     "past_only": ("date",),
     "future_only": ("date",),
@@ -343,10 +353,19 @@ def _question(check: Checker, entry: Any, where: str) -> Question:
         raise check.error(f"{where}.max_length", "must be more than 0")
     unit = check.string(entry, "unit", where, required=False)
     return Question(
-        key, check.string(entry, "label", where), kind, check.string(entry, "hint", where, required=False), options,
-        unit, minimum, maximum, max_length, check.boolean(entry, "whole", where, True),
+        key,
+        check.string(entry, "label", where),
+        kind,
+        check.string(entry, "hint", where, required=False),
+        options,
+        unit,
+        minimum,
+        maximum,
+        max_length,
+        check.boolean(entry, "whole", where, True),
         past_only=check.boolean(entry, "past_only", where, False),
-        future_only=check.boolean(entry, "future_only", where, False), required=check.boolean(entry, "required", where, False),
+        future_only=check.boolean(entry, "future_only", where, False),
+        required=check.boolean(entry, "required", where, False),
     )
 
 
@@ -362,16 +381,25 @@ def _options(check: Checker, raw: Any, where: str, *, scored: bool, exclusive: b
         if any(o.value == value for o in options):
             raise check.error(at, f"option value '{value}' is used twice")
         score = check.whole(entry, "score", at) if scored else None
-        options.append(Option(
-            value, check.string(entry, "label", at), score, check.string(entry, "hint", at, required=False),
-            check.boolean(entry, "exclusive", at, False),
-        ))
+        options.append(
+            Option(
+                value,
+                check.string(entry, "label", at),
+                score,
+                check.string(entry, "hint", at, required=False),
+                check.boolean(entry, "exclusive", at, False),
+            )
+        )
     return tuple(options)
 
 
 def _tool(check: Checker, entry: Any, where: str) -> ScoredTool:
-    check.keys(entry, where, required=("key", "name", "kind", "source", "items"), optional=(
-        "instructions", "item_options", "bands", "flags", "outcomes_needed", "eligible", "not_eligible"))
+    check.keys(
+        entry,
+        where,
+        required=("key", "name", "kind", "source", "items"),
+        optional=("instructions", "item_options", "bands", "flags", "outcomes_needed", "eligible", "not_eligible"),
+    )
     key = check.key(entry, where)
     where = f"{where} ({key})"
     kind = entry["kind"]
@@ -409,10 +437,24 @@ def _tool(check: Checker, entry: Any, where: str) -> ScoredTool:
             options = shared
         else:
             raise check.error(at, "missing 'options' (and the tool has no item_options)")
-        items.append(Question(item_key, check.string(raw_item, "label", at), item_type,
-                              check.string(raw_item, "hint", at, required=False), options, tool=key))
-    tool = ScoredTool(key, check.string(entry, "name", where), kind, check.string(entry, "source", where),
-                      check.string(entry, "instructions", where, required=False), tuple(items))
+        items.append(
+            Question(
+                item_key,
+                check.string(raw_item, "label", at),
+                item_type,
+                check.string(raw_item, "hint", at, required=False),
+                options,
+                tool=key,
+            )
+        )
+    tool = ScoredTool(
+        key,
+        check.string(entry, "name", where),
+        kind,
+        check.string(entry, "source", where),
+        check.string(entry, "instructions", where, required=False),
+        tuple(items),
+    )
     if kind != "eligibility":
         for name in ("outcomes_needed", "eligible", "not_eligible"):
             if name in entry:
@@ -438,9 +480,17 @@ def _tool(check: Checker, entry: Any, where: str) -> ScoredTool:
     if not 1 <= needed <= len(roles["outcome"]):
         raise check.error(f"{where}.outcomes_needed", f"must be between 1 and {len(roles['outcome'])}")
     return ScoredTool(
-        tool.key, tool.name, kind, tool.source, tool.instructions, tool.items, outcomes=tuple(roles["outcome"]),
-        conditions=tuple(roles["condition"]), outcomes_needed=needed,
-        eligible=check.string(entry, "eligible", where), not_eligible=check.string(entry, "not_eligible", where),
+        tool.key,
+        tool.name,
+        kind,
+        tool.source,
+        tool.instructions,
+        tool.items,
+        outcomes=tuple(roles["outcome"]),
+        conditions=tuple(roles["condition"]),
+        outcomes_needed=needed,
+        eligible=check.string(entry, "eligible", where),
+        not_eligible=check.string(entry, "not_eligible", where),
     )
 
 
@@ -455,12 +505,16 @@ def _sum_tool(check: Checker, entry: dict, where: str, tool: ScoredTool) -> Scor
         bands.append(Band(check.whole(raw, "min", at), check.whole(raw, "max", at), check.string(raw, "label", at)))
     # The bands must cover every possible total exactly once, in order.
     expected = tool.minimum
-    for i, band in enumerate(sorted(bands, key=lambda b: b.minimum)):
+    for band in sorted(bands, key=lambda b: b.minimum):
         if band.minimum != expected or band.maximum < band.minimum:
-            raise check.error(f"{where}.bands", f"bands must cover {tool.minimum} to {tool.maximum} without gaps or overlaps (problem at {band.label!r})")
+            raise check.error(
+                f"{where}.bands", f"bands must cover {tool.minimum} to {tool.maximum} without gaps or overlaps (problem at {band.label!r})"
+            )
         expected = band.maximum + 1
     if expected != tool.maximum + 1:
-        raise check.error(f"{where}.bands", f"bands must cover {tool.minimum} to {tool.maximum} without gaps or overlaps (they end at {expected - 1})")
+        raise check.error(
+            f"{where}.bands", f"bands must cover {tool.minimum} to {tool.maximum} without gaps or overlaps (they end at {expected - 1})"
+        )
     flags: list[Flag] = []
     raw_flags = entry.get("flags", [])
     if not isinstance(raw_flags, list):
@@ -472,4 +526,13 @@ def _sum_tool(check: Checker, entry: dict, where: str, tool: ScoredTool) -> Scor
         if not any(q.key == item for q in tool.items):
             raise check.error(f"{at}.item", f"unknown item '{item}'")
         flags.append(Flag(check.key(raw, at), item, check.whole(raw, "score_at_least", at), check.string(raw, "text", at)))
-    return ScoredTool(tool.key, tool.name, tool.kind, tool.source, tool.instructions, tool.items, tuple(sorted(bands, key=lambda b: b.minimum)), tuple(flags))
+    return ScoredTool(
+        tool.key,
+        tool.name,
+        tool.kind,
+        tool.source,
+        tool.instructions,
+        tool.items,
+        tuple(sorted(bands, key=lambda b: b.minimum)),
+        tuple(flags),
+    )

@@ -1,6 +1,8 @@
 """Revisions: what changed between two snapshots of a record's answers, in readable words."""
+
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 
 @dataclass(frozen=True)

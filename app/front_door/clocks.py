@@ -3,9 +3,10 @@
 The standards are data (app/data/response_standards.json, checked on load), and so are England's
 bank holidays (app/data/bank_holidays_england.json): a clinical change is a data change.
 """
+
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -83,7 +84,7 @@ def add_working_days(start: date, days: int) -> date:
 
 def as_utc(moment: datetime) -> datetime:
     """A stored time (UTC, kept without a zone by some databases) as an aware UTC time."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def due_by(received_at: datetime, urgency: Urgency) -> datetime:
@@ -98,7 +99,7 @@ def due_by(received_at: datetime, urgency: Urgency) -> datetime:
     local_day = received.astimezone(ENGLAND).date()
     last_day = add_working_days(local_day, standard.amount)
     end_of_day = datetime.combine(last_day, datetime.max.time().replace(microsecond=0), tzinfo=ENGLAND)
-    return end_of_day.astimezone(timezone.utc)
+    return end_of_day.astimezone(UTC)
 
 
 def in_words(moment: datetime) -> str:

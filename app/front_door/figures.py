@@ -3,8 +3,9 @@
 Pure functions of a database session and `now`, so tests can fix both. Counting is done in
 SQL; only the columns needed for day buckets (in England's local time) and medians come back.
 """
+
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from typing import Optional
 
@@ -75,20 +76,19 @@ class Figures:
     @property
     def delay_bands(self) -> list[tuple[str, int]]:
         return [
-            (label, sum(1 for d in self.delayed if d.days >= low and (high is None or d.days <= high)))
-            for low, high, label in DELAY_BANDS
+            (label, sum(1 for d in self.delayed if d.days >= low and (high is None or d.days <= high))) for low, high, label in DELAY_BANDS
         ]
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def period_start(now: datetime, days: int) -> datetime:
     """Midnight in England, `days - 1` days before today: the period is whole local days, today included."""
     today = _utc(now).astimezone(ENGLAND).date()
     first = today - timedelta(days=days - 1)
-    return datetime.combine(first, time.min, tzinfo=ENGLAND).astimezone(timezone.utc)
+    return datetime.combine(first, time.min, tzinfo=ENGLAND).astimezone(UTC)
 
 
 def compute(session: Session, now: datetime, days: int = 28) -> Figures:
@@ -215,7 +215,11 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
         columns.append({"x": axis + i * column_space, "width": column, "parts": parts, "day": day, "total": totals[i]})
     ticks = sorted({0, top // 2, top})
     return {
-        "width": width, "height": height + 24, "plot_height": height, "axis": axis, "columns": columns,
+        "width": width,
+        "height": height + 24,
+        "plot_height": height,
+        "axis": axis,
+        "columns": columns,
         "sources": [(n, source.label) for n, source in enumerate(sources)],
         "ticks": [{"value": t, "y": height - t / top * (height - 10)} for t in ticks],
     }

@@ -6,8 +6,10 @@ nothing, is read as "not chosen", and the command's own checks (`intake.check`, 
 say so, in the same words whichever way the command came in. The only errors found here are
 about what cannot be read at all: a date that is not a real date.
 """
+
+from collections.abc import Mapping
 from enum import Enum
-from typing import Any, Mapping, Optional, TypeVar
+from typing import Any, Optional, TypeVar
 
 from app.front_door import intake, matching, nhs_number, triage
 from app.web import fields
@@ -25,9 +27,26 @@ INTAKE_FIELD_IDS = {
 }
 # The intake form's fields in the order the intake checks them: the order of the error summary.
 INTAKE_ORDER = (
-    "source", "referrer_name", "referrer_agency", "referrer_contact", "reason", "presenting_needs", "requested_urgency",
-    "ward", "expected_discharge", "medically_optimised", "nhs_number", "given_name", "family_name", "dob",
-    "address_line_1", "town", "postcode", "phone", "gp_practice_id", "person_choice",
+    "source",
+    "referrer_name",
+    "referrer_agency",
+    "referrer_contact",
+    "reason",
+    "presenting_needs",
+    "requested_urgency",
+    "ward",
+    "expected_discharge",
+    "medically_optimised",
+    "nhs_number",
+    "given_name",
+    "family_name",
+    "dob",
+    "address_line_1",
+    "town",
+    "postcode",
+    "phone",
+    "gp_practice_id",
+    "person_choice",
 )
 QUEUE_STATUSES = {"awaiting", "open", "all"} | {status.value for status in ReferralStatus}
 
@@ -44,6 +63,7 @@ def _option(form: Mapping[str, Any], name: str, choices: type[Choice]) -> Option
 
 
 # --- Intake -------------------------------------------------------------------------------
+
 
 def person_details(form: Mapping[str, Any]) -> matching.Details:
     """What the form says about the person, leniently: for matching as the coordinator types."""
@@ -87,7 +107,8 @@ def intake_referral(form: Mapping[str, Any]) -> tuple[intake.ReceiveReferral, di
         ),
         medically_optimised_on=(
             fields.date_parts(form, "medically_optimised", "the date the person was medically optimised for discharge", errors)
-            if from_hospital else None
+            if from_hospital
+            else None
         ),
         person_id=fields.record_id(choice) if new_person is None else None,
         new_person=new_person,
@@ -114,8 +135,7 @@ def intake_errors(command_errors: Mapping[str, str], unread: Mapping[str, str]) 
     """The intake's messages by the form's field ids, with a date the form could not read saying so
     in place of the intake's message for it, in the order the fields are checked."""
     unread_fields = {_field(key) for key in unread}
-    merged = {key: message for key, message in fields.on_form(command_errors, INTAKE_FIELD_IDS).items()
-              if _field(key) not in unread_fields}
+    merged = {key: message for key, message in fields.on_form(command_errors, INTAKE_FIELD_IDS).items() if _field(key) not in unread_fields}
     merged.update(unread)
     place = {name: index for index, name in enumerate(INTAKE_ORDER)}
     return dict(sorted(merged.items(), key=lambda item: place.get(_field(item[0]), len(place))))
@@ -127,6 +147,7 @@ def _field(field_id: str) -> str:
 
 
 # --- Triage -------------------------------------------------------------------------------
+
 
 def triage_referral(form: Mapping[str, Any]) -> tuple[triage.TriageReferral, dict[str, str]]:
     """The triage form as a command. Everything on it can be read (a choice that is not one of the
@@ -146,6 +167,7 @@ def triage_referral(form: Mapping[str, Any]) -> tuple[triage.TriageReferral, dic
 
 
 # --- The queue ----------------------------------------------------------------------------
+
 
 def queue_filters(args: Mapping[str, Any]) -> triage.QueueFilters:
     """The queue's filters from the query string; anything unknown is ignored rather than an error."""

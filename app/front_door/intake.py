@@ -4,15 +4,15 @@ record of the person it is about.
 Both ways in build the same command (`ReceiveReferral`) and the intake checks every rule of it,
 so a referral is taken, or refused for the same reasons, whichever way it came.
 """
+
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Optional
 
 from sqlmodel import Session, select
 
-from app import checks
-from app import db
+from app import checks, db
 from app.front_door import clocks, nhs_number, triage
 from app.front_door.search import format_postcode, name_key, postcode_key
 from app.trust import audit
@@ -76,7 +76,7 @@ def check(session: Session, command: ReceiveReferral, today: Optional[date] = No
     """Every rule of a referral, whatever the way in: who referred, why and how urgently; the ward
     when from hospital; and one record chosen, or a new one's details. Errors by field name (a new
     person's by the names of its own fields)."""
-    today = today or clocks.today_in_england(datetime.now(timezone.utc))
+    today = today or clocks.today_in_england(datetime.now(UTC))
     errors: dict[str, str] = {}
     checks.chosen(errors, "source", command.source, "Select where the referral came from")
     checks.text(errors, "referrer_name", command.referrer_name, "the referrer's name", required=True, max_length=120)
@@ -88,8 +88,14 @@ def check(session: Session, command: ReceiveReferral, today: Optional[date] = No
     if command.source is ReferralSource.hospital_discharge:
         checks.text(errors, "ward", command.ward, "the ward", required=True, max_length=80)
         checks.a_date(errors, "expected_discharge_on", command.expected_discharge_on, "the expected discharge date", today=today)
-        checks.a_date(errors, "medically_optimised_on", command.medically_optimised_on,
-                      "the date the person was medically optimised for discharge", today=today, past=True)
+        checks.a_date(
+            errors,
+            "medically_optimised_on",
+            command.medically_optimised_on,
+            "the date the person was medically optimised for discharge",
+            today=today,
+            past=True,
+        )
     if command.new_person is not None and command.person_id is None:
         errors.update(check_new_person(session, command.new_person, today))
     elif command.person_id is None or command.new_person is not None:
@@ -131,14 +137,16 @@ def check_new_person(session: Session, details: NewPerson, today: date) -> dict[
 def receive(session: Session, command: ReceiveReferral, by: User, now: Optional[datetime] = None) -> IntakeResult:
     """Take a referral: for the chosen record or a new one, never a second record for an NHS number,
     and joined to the person's open referral if they have one. Its clock starts at `now`."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     errors = check(session, command, clocks.today_in_england(now))
     if errors:
         return IntakeResult(errors=errors)
     if command.new_person is not None:
         person = _create_person(session, command.new_person, by)
         if person is None:
-            return IntakeResult(errors={"nhs_number": "A record with this NHS number was created just now: choose it from the matching records"})
+            return IntakeResult(
+                errors={"nhs_number": "A record with this NHS number was created just now: choose it from the matching records"}
+            )
     else:
         person = session.get(Person, command.person_id)
     assert person is not None and command.requested_urgency is not None and command.source is not None  # checked above
@@ -171,7 +179,12 @@ def receive(session: Session, command: ReceiveReferral, by: User, now: Optional[
     session.add(referral)
     session.flush()
     audit.record(
-        session, "create_referral", user=by, person_id=person.id, record_type="referral", record_id=referral.id,
+        session,
+        "create_referral",
+        user=by,
+        person_id=person.id,
+        record_type="referral",
+        record_id=referral.id,
         detail=f"linked to referral {open_referral.id}" if open_referral else None,
     )
     return IntakeResult(referral=referral, linked_to=open_referral)
@@ -181,15 +194,25 @@ def _create_person(session: Session, details: NewPerson, by: User) -> Optional[P
     """The new record, or None if someone created one with this NHS number a moment ago (the
     unique NHS number keeps one record, and nothing needs undoing)."""
     given_name, family_name, postcode = details.given_name or "", details.family_name or "", details.postcode or ""
-    person_id = db.insert_once(session, Person, {
-        "nhs_number": nhs_number.normalise(details.nhs_number or ""),
-        "given_name": given_name, "family_name": family_name,
-        "given_name_key": name_key(given_name), "family_name_key": name_key(family_name),
-        "date_of_birth": details.date_of_birth,
-        "address_line_1": details.address_line_1, "town": details.town,
-        "postcode": format_postcode(postcode), "postcode_key": postcode_key(postcode),
-        "phone": details.phone, "gp_practice_id": details.gp_practice_id,
-    }, unique=["nhs_number"])
+    person_id = db.insert_once(
+        session,
+        Person,
+        {
+            "nhs_number": nhs_number.normalise(details.nhs_number or ""),
+            "given_name": given_name,
+            "family_name": family_name,
+            "given_name_key": name_key(given_name),
+            "family_name_key": name_key(family_name),
+            "date_of_birth": details.date_of_birth,
+            "address_line_1": details.address_line_1,
+            "town": details.town,
+            "postcode": format_postcode(postcode),
+            "postcode_key": postcode_key(postcode),
+            "phone": details.phone,
+            "gp_practice_id": details.gp_practice_id,
+        },
+        unique=["nhs_number"],
+    )
     if person_id is None:
         return None
     audit.record(session, "create_person", user=by, person_id=person_id, record_type="person", record_id=person_id)

@@ -4,6 +4,7 @@ An exact NHS number is decisive. Without one, candidates are people sharing a da
 birth (or the same date with day and month swapped), or a family name and postcode, and
 each is scored on how closely name, date of birth and postcode agree.
 """
+
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional
@@ -83,7 +84,7 @@ def soundex(word: str) -> str:
         return ""
     codes = [_SOUNDEX.get(c, "") for c in word]
     out, last = word[0].upper(), codes[0]
-    for c, code in zip(word[1:], codes[1:]):
+    for c, code in zip(word[1:], codes[1:], strict=True):
         if code != "0" and code != last:
             out += code
         if c not in "hw":

@@ -1,4 +1,5 @@
 """NHS numbers: ten digits, the last a modulus-11 check digit."""
+
 import re
 
 _NON_DIGITS = re.compile(r"[\s-]")
@@ -10,7 +11,7 @@ class InvalidNHSNumber(ValueError):
 
 def check_digit(first_nine: str) -> int | None:
     """The modulus-11 check digit for nine digits; None where 10 would be needed (no valid number)."""
-    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1)))
+    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
     digit = 11 - (total % 11)
     if digit == 11:
         return 0

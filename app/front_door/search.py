@@ -1,4 +1,5 @@
 """Finding people: one search box that understands NHS numbers, dates of birth, postcodes and names."""
+
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -81,7 +82,7 @@ def parse(text: str) -> PersonQuery:
     postcode_match = _POSTCODE_FULL.search(rest)
     if postcode_match:
         query.postcode = postcode_key(postcode_match.group(0))
-        rest = rest[: postcode_match.start()] + " " + rest[postcode_match.end():]
+        rest = rest[: postcode_match.start()] + " " + rest[postcode_match.end() :]
 
     for token in re.split(r"[\s,]+", rest):
         if not token:
@@ -97,9 +98,7 @@ def parse(text: str) -> PersonQuery:
         elif _NAME.match(token) and name_key(token):
             query.names.append(name_key(token))
         else:
-            query.problems.append(
-                f"'{token[:40]}' is not a name, date of birth, postcode or NHS number"
-            )
+            query.problems.append(f"'{token[:40]}' is not a name, date of birth, postcode or NHS number")
     return query
 
 
@@ -130,9 +129,7 @@ def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMI
         conditions.append(col(Person.postcode_key) == query.postcode)
     if query.postcode_outward:
         outward = query.postcode_outward
-        conditions.append(
-            and_(col(Person.postcode_key).like(f"{outward}%"), func.length(Person.postcode_key) == len(outward) + 3)
-        )
+        conditions.append(and_(col(Person.postcode_key).like(f"{outward}%"), func.length(Person.postcode_key) == len(outward) + 3))
     for term in query.names:
         conditions.append(or_(_prefix(Person.family_name_key, term), _prefix(Person.given_name_key, term)))
     statement = (

@@ -1,8 +1,9 @@
 """Triage at the single point of access: decisions that never overwrite each other, a new referral
 joined to the person's open one, the key worker allocated, and the queue ordered by its clocks
 (app/front_door/clocks.py)."""
+
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Optional
 
 from sqlalchemy import ColumnElement, func
@@ -15,10 +16,10 @@ from app.versioned import Conflict, SaveResult, save_if_unchanged
 from app.work import notifications
 from models import (
     AWAITING_DECISION,
+    OPEN_REFERRAL_STATUSES,
     Agency,
     CareTeamMember,
     Network,
-    OPEN_REFERRAL_STATUSES,
     Person,
     Referral,
     ReferralSource,
@@ -38,6 +39,7 @@ OUTCOME_STATUS = {
 
 
 # --- Joining an open referral ---------------------------------------------------------------
+
 
 def open_referral_for(session: Session, person_id: int) -> Optional[Referral]:
     """The person's open referral a new one should join: awaiting a decision, or accepted and not closed."""
@@ -63,18 +65,27 @@ def link(session: Session, referral: Referral, open_referral: Referral, user: Us
     if open_referral.status in AWAITING_DECISION and clocks.as_utc(referral.due_by) < clocks.as_utc(open_referral.due_by):
         # If it was triaged a moment ago, triage has set its urgency: the tighter clock no longer applies.
         save_if_unchanged(
-            session, Referral, open_referral.id, open_referral.version, {"urgency": referral.urgency, "due_by": referral.due_by},
+            session,
+            Referral,
+            open_referral.id,
+            open_referral.version,
+            {"urgency": referral.urgency, "due_by": referral.due_by},
             col(Referral.status).in_(list(AWAITING_DECISION)),
         )
         session.refresh(open_referral)
     if open_referral.status is ReferralStatus.accepted and open_referral.key_worker_id:
         notifications.notify(
-            session, "referral_linked", f"A further referral was received ({referral.source.label}): {referral.reason[:200]}",
-            user_id=open_referral.key_worker_id, person_id=open_referral.person_id, link=notifications.to_record(open_referral.person_id),
+            session,
+            "referral_linked",
+            f"A further referral was received ({referral.source.label}): {referral.reason[:200]}",
+            user_id=open_referral.key_worker_id,
+            person_id=open_referral.person_id,
+            link=notifications.to_record(open_referral.person_id),
         )
 
 
 # --- Triage decisions -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TriageReferral:
@@ -94,8 +105,13 @@ class TriageReferral:
     @property
     def typed(self) -> dict[str, Any]:
         """What the user chose and typed, kept for them when someone else decided first."""
-        return {"decision": self.decision, "signposted_to": self.signposted_to, "decline_reason": self.decline_reason,
-                "redirect_reason": self.redirect_reason, "decision_note": self.decision_note}
+        return {
+            "decision": self.decision,
+            "signposted_to": self.signposted_to,
+            "decline_reason": self.decline_reason,
+            "redirect_reason": self.redirect_reason,
+            "decision_note": self.decision_note,
+        }
 
 
 def key_worker_options(session: Session) -> list[tuple[Network, list[User]]]:
@@ -150,12 +166,13 @@ def _persons_network_id(session: Session, referral: Referral) -> Optional[int]:
     return access.person_network_id(session, person) if person is not None else None
 
 
-def decide(session: Session, referral: Referral, command: TriageReferral, by: User, seen_version: int,
-           now: Optional[datetime] = None) -> SaveResult[Referral]:
+def decide(
+    session: Session, referral: Referral, command: TriageReferral, by: User, seen_version: int, now: Optional[datetime] = None
+) -> SaveResult[Referral]:
     """Record a triage decision, only if the referral still awaits one at the version the user saw
     (else a conflict: nothing is overwritten). Accepting allocates the network and key worker."""
     assert referral.id is not None  # read from the database
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     errors = check(session, referral, command)
     if errors:
         return SaveResult(errors=errors)
@@ -192,12 +209,20 @@ def decide(session: Session, referral: Referral, command: TriageReferral, by: Us
     elif command.decision is TriageDecision.redirect:
         for lead in session.exec(select(User).where(User.role == Role.network_lead, User.network_id == command.redirect_network_id)):
             notifications.notify(
-                session, "referral_redirected",
+                session,
+                "referral_redirected",
                 f"A referral for {person.full_name} was redirected to your network: {(command.redirect_reason or '')[:200]}",
-                user_id=lead.id, person_id=person.id, link=notifications.to_referral(referral.id),
+                user_id=lead.id,
+                person_id=person.id,
+                link=notifications.to_referral(referral.id),
             )
     audit.record(
-        session, "triage_referral", user=by, person_id=person.id, record_type="referral", record_id=referral.id,
+        session,
+        "triage_referral",
+        user=by,
+        person_id=person.id,
+        record_type="referral",
+        record_id=referral.id,
         detail=f"{command.decision.value}; urgency {command.urgency.value}",
     )
     return SaveResult(item=referral)
@@ -207,7 +232,7 @@ def close(session: Session, referral: Referral, by: User, seen_version: int, now
     """Close a decided referral, only at the version the user saw; one still awaiting a decision
     must be triaged first, and one closed already stays as it was closed (a conflict, either way)."""
     assert referral.id is not None  # read from the database
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     decided_and_open = col(Referral.status).notin_([*AWAITING_DECISION, ReferralStatus.closed])
     values = {"status": ReferralStatus.closed, "closed_at": now, "closed_by_id": by.id}
     if not save_if_unchanged(session, Referral, referral.id, seen_version, values, decided_and_open):
@@ -223,11 +248,13 @@ def _conflict(session: Session, referral: Referral, yours: dict[str, Any]) -> Co
     writer_id = referral.decided_by_id or referral.closed_by_id or referral.triaged_by_id
     writer = session.get(User, writer_id) if writer_id else None
     agency = session.get(Agency, writer.agency_id) if writer is not None and writer.agency_id else None
-    return Conflict(yours=yours, theirs={"status": referral.status}, writer=writer, agency=agency, at=referral.decided_at,
-                    version=referral.version)
+    return Conflict(
+        yours=yours, theirs={"status": referral.status}, writer=writer, agency=agency, at=referral.decided_at, version=referral.version
+    )
 
 
 # --- Allocation -----------------------------------------------------------------------------
+
 
 def allocate(session: Session, person: Person, key_worker: User, by: User, referral: Referral) -> None:
     """Make `key_worker` the person's one key worker (their agency joins the care team), open the
@@ -254,11 +281,16 @@ def allocate(session: Session, person: Person, key_worker: User, by: User, refer
     commands.open_plan(session, person, by)
     standard = clocks.response_standards()[referral.urgency]
     notifications.notify(
-        session, "referral_allocated",
+        session,
+        "referral_allocated",
         f"You are now key worker for {person.full_name}. {standard.label}: respond by {clocks.in_words(referral.due_by)}.",
-        user_id=key_worker.id, person_id=person.id, link=notifications.to_record(person.id),
+        user_id=key_worker.id,
+        person_id=person.id,
+        link=notifications.to_record(person.id),
     )
-    audit.record(session, "allocate_key_worker", user=by, person_id=person.id, record_type="care_team", record_id=mine.id, detail=key_worker.username)
+    audit.record(
+        session, "allocate_key_worker", user=by, person_id=person.id, record_type="care_team", record_id=mine.id, detail=key_worker.username
+    )
 
 
 # --- The queue --------------------------------------------------------------------------
@@ -297,14 +329,10 @@ def queue(session: Session, filters: QueueFilters, now: datetime, limit: int = Q
         conditions.append(col(Referral.urgency) == filters.urgency)
     if filters.source:
         conditions.append(col(Referral.source) == filters.source)
-    network_of_person = (
-        select(Agency.network_id).where(Agency.id == Person.gp_practice_id).correlate(Person).scalar_subquery()
-    )
+    network_of_person = select(Agency.network_id).where(Agency.id == Person.gp_practice_id).correlate(Person).scalar_subquery()
     if filters.network_id:
         conditions.append(func.coalesce(Referral.network_id, network_of_person) == filters.network_id)
-    total = session.exec(
-        select(func.count(col(Referral.id))).join(Person, col(Person.id) == Referral.person_id).where(*conditions)
-    ).one()
+    total = session.exec(select(func.count(col(Referral.id))).join(Person, col(Person.id) == Referral.person_id).where(*conditions)).one()
     rows = session.exec(
         select(Referral, Person, Network)
         .join(Person, col(Person.id) == Referral.person_id)
@@ -313,9 +341,7 @@ def queue(session: Session, filters: QueueFilters, now: datetime, limit: int = Q
         .order_by(col(Referral.due_by), col(Referral.id))
         .limit(limit)
     ).all()
-    return [
-        QueueRow(r, p, n, clocks.clock_for(r.due_by, now, r.decided_at)) for r, p, n in rows
-    ], total
+    return [QueueRow(r, p, n, clocks.clock_for(r.due_by, now, r.decided_at)) for r, p, n in rows], total
 
 
 def open_referrals_by_person(session: Session, person_ids: list[int]) -> dict[int, Referral]:

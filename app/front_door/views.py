@@ -1,14 +1,17 @@
 """The single point of access: the referral queue, intake with live matching, triage, the
 front-door figures, and finding a person."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 from typing import Optional
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 from sqlmodel import select
 
 from app.care_plan import care_team
+from app.front_door import clocks, forms, intake, matching, triage
+from app.front_door import figures as front_door_figures
+from app.front_door import search as person_search
 from app.transaction import get_session
-from app.front_door import clocks, figures as front_door_figures, forms, intake, matching, search as person_search, triage
 from app.trust import access, audit
 from app.versioned import Conflict
 from app.web import fields, guard
@@ -31,6 +34,7 @@ def _choices(session) -> dict:
 
 # --- The queue and intake ----------------------------------------------------------------
 
+
 @bp.get("/referrals")
 def queue():
     guard.require("view_referral_queue")
@@ -38,11 +42,17 @@ def queue():
     filters = forms.queue_filters(request.args)
     if filters.network_id is None and g.user.network_id and "network" not in request.args and g.user.role is Role.network_lead:
         filters.network_id = g.user.network_id
-    rows, total = triage.queue(session, filters, datetime.now(timezone.utc))
+    rows, total = triage.queue(session, filters, datetime.now(UTC))
     audit.record(session, "view_referral_queue", user=g.user, detail=f"{total} referrals")
     return render(
-        "front_door/queue.html", "queue", rows=rows, total=total, filters=filters, statuses=list(ReferralStatus),
-        now=datetime.now(timezone.utc), **_choices(session),
+        "front_door/queue.html",
+        "queue",
+        rows=rows,
+        total=total,
+        filters=filters,
+        statuses=list(ReferralStatus),
+        now=datetime.now(UTC),
+        **_choices(session),
     )
 
 
@@ -67,8 +77,13 @@ def new_referral():
             errors = forms.intake_errors(result.errors, {})
     status = 400 if errors else 200
     return render(
-        "front_door/new_referral.html", form=form, details=details, candidates=candidates, errors=errors,
-        gp_practices=intake.gp_practices(session), **_choices(session),
+        "front_door/new_referral.html",
+        form=form,
+        details=details,
+        candidates=candidates,
+        errors=errors,
+        gp_practices=intake.gp_practices(session),
+        **_choices(session),
     ), status
 
 
@@ -79,8 +94,16 @@ def match():
     session = get_session()
     details = forms.person_details(request.args)
     candidates = _candidates(session, details)
-    return render("front_door/new_referral.html", "candidates", form=request.args, details=details, candidates=candidates, errors={},
-                  gp_practices=intake.gp_practices(session), **_choices(session))
+    return render(
+        "front_door/new_referral.html",
+        "candidates",
+        form=request.args,
+        details=details,
+        candidates=candidates,
+        errors={},
+        gp_practices=intake.gp_practices(session),
+        **_choices(session),
+    )
 
 
 def _candidates(session, details: matching.Details):
@@ -94,6 +117,7 @@ def _candidates(session, details: matching.Details):
 
 # --- Triage ------------------------------------------------------------------------------
 
+
 @bp.get("/referrals/<int:referral_id>")
 def referral(referral_id: int):
     session = get_session()
@@ -102,8 +126,16 @@ def referral(referral_id: int):
     return _show(session, found, person)
 
 
-def _show(session, referral: Referral, person: Person, errors: Optional[dict[str, str]] = None, form=None,
-          decision: Optional[TriageDecision] = None, conflict: Optional[Conflict] = None, status: int = 200):
+def _show(
+    session,
+    referral: Referral,
+    person: Person,
+    errors: Optional[dict[str, str]] = None,
+    form=None,
+    decision: Optional[TriageDecision] = None,
+    conflict: Optional[Conflict] = None,
+    status: int = 200,
+):
     assert referral.id is not None  # read from the database
     return render(
         "front_door/referral.html",
@@ -112,7 +144,7 @@ def _show(session, referral: Referral, person: Person, errors: Optional[dict[str
         summary=care_team.summary(session, person),
         linked=triage.linked_referrals(session, referral.id),
         people=triage.staff_names(session, referral),
-        clock=clocks.clock_for(referral.due_by, datetime.now(timezone.utc), referral.decided_at),
+        clock=clocks.clock_for(referral.due_by, datetime.now(UTC), referral.decided_at),
         key_workers=triage.key_worker_options(session),
         default_network_id=referral.network_id or access.person_network_id(session, person),
         errors=errors or {},
@@ -166,13 +198,14 @@ def _referral(referral_id: int) -> Referral:
 
 # --- The front door's figures ------------------------------------------------------------
 
+
 @bp.get("/referrals/metrics")
 def figures():
     guard.require("view_front_door_figures")
     days = request.args.get("days", type=int)
     days = days if days in front_door_figures.PERIODS else 28
     session = get_session()
-    computed = front_door_figures.compute(session, datetime.now(timezone.utc), days)
+    computed = front_door_figures.compute(session, datetime.now(UTC), days)
     # No person's details are shown, but who looked at the service's figures is still recorded.
     audit.record(session, "view_front_door_figures", user=g.user, outcome=AuditOutcome.allowed)
     return render(
@@ -187,6 +220,7 @@ def figures():
 
 
 # --- Finding a person --------------------------------------------------------------------
+
 
 @bp.get("/people")
 def search_people():

@@ -4,11 +4,12 @@ SQLite uses its online backup API, which copies a consistent snapshot even while
 writing. PostgreSQL uses pg_dump's custom format (one consistent snapshot too) and pg_restore.
 A restore only goes into an empty database, so it can never overwrite live records.
 """
+
 import os
 import shutil
 import sqlite3
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Optional
 
@@ -21,7 +22,7 @@ class BackupError(RuntimeError):
 
 
 def default_path(database_url: str, folder: Path, now: Optional[datetime] = None) -> Path:
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     suffix = "db" if _is_sqlite(database_url) else "dump"
     return folder / f"oneplan-{stamp}.{suffix}"
 

@@ -1,5 +1,6 @@
 """Command-line tools (`flask --app app <command>`): the schema, the audit trail, backup and restore,
 accounts and API tokens; each command is a boundary that commits what it did once."""
+
 import sys
 from datetime import date
 from pathlib import Path
@@ -10,8 +11,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlmodel import select
 
 from app.config import normalise_database_url
-from app.transaction import get_session
 from app.ops import backup, migrate
+from app.transaction import get_session
 from app.trust import accounts, api_tokens, audit_chain
 from app.work import workload
 from models import Agency, Network, Profession, Role, User
@@ -50,8 +51,13 @@ def audit_verify() -> None:
 
 
 @click.command("backup")
-@click.option("--to", "to", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The file to write (default: instance/backups/oneplan-<time>.db, or .dump on PostgreSQL).")
+@click.option(
+    "--to",
+    "to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The file to write (default: instance/backups/oneplan-<time>.db, or .dump on PostgreSQL).",
+)
 @with_appcontext
 def backup_command(to) -> None:
     """Write a consistent copy of the database (SQLite online backup; pg_dump on PostgreSQL)."""
@@ -60,7 +66,7 @@ def backup_command(to) -> None:
     try:
         written = backup.backup(url, target)
     except backup.BackupError as problem:
-        raise click.ClickException(str(problem))
+        raise click.ClickException(str(problem)) from problem
     click.echo(f"Backed up {migrate.describe(url)} to {written} ({written.stat().st_size:,} bytes).")
 
 
@@ -74,7 +80,7 @@ def restore_command(backup_file: Path, into) -> None:
     try:
         backup.restore(backup_file, normalise_database_url(url))
     except backup.BackupError as problem:
-        raise click.ClickException(str(problem))
+        raise click.ClickException(str(problem)) from problem
     click.echo(f"Restored {backup_file} into {migrate.describe(normalise_database_url(url))}.")
 
 
@@ -101,8 +107,15 @@ def create_user_command(username, full_name, agency_name, role, profession, netw
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
-    command = accounts.NewUser(username=username, full_name=full_name, agency_id=agency_id, role=Role(role),
-                               profession=Profession(profession), network_id=network_id, password=password)
+    command = accounts.NewUser(
+        username=username,
+        full_name=full_name,
+        agency_id=agency_id,
+        role=Role(role),
+        profession=Profession(profession),
+        network_id=network_id,
+        password=password,
+    )
     result = accounts.create_user(session, command, current_app.extensions["oneplan_hasher"])
     if not result.ok:
         raise click.ClickException("; ".join(result.errors.values()))
@@ -148,6 +161,15 @@ def reminders_command(today) -> None:
 def init_app(app) -> None:
     from app.demo import cli as demo_cli
 
-    for command in (db_cli, audit_cli, backup_command, restore_command, create_user_command, issue_token_command, reminders_command,
-                    demo_cli.demo_data_command, demo_cli.demo_sign_ins_command):
+    for command in (
+        db_cli,
+        audit_cli,
+        backup_command,
+        restore_command,
+        create_user_command,
+        issue_token_command,
+        reminders_command,
+        demo_cli.demo_data_command,
+        demo_cli.demo_sign_ins_command,
+    ):
         app.cli.add_command(command)

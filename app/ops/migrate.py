@@ -1,4 +1,5 @@
 """Run the Alembic migrations from Python, so no alembic.ini is needed."""
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext

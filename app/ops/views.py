@@ -1,4 +1,5 @@
 """Operations over HTTP: the health check a load balancer asks."""
+
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 

@@ -5,16 +5,27 @@ Every person-scoped route opens its person through `open_record` (the web layer'
 AccessRefused, which the web layer and the API turn into a 403 that says why and an audit
 event. Views never check roles themselves. Nothing here knows about requests.
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Optional
+from datetime import UTC, datetime
+from typing import Optional
 
 from sqlalchemy import and_, exists, not_
 from sqlmodel import Session, col, select
 
 from app.trust import audit
 from models import (
-    OPEN_REFERRAL_STATUSES, AccessGrant, Agency, AuditOutcome, CareTeamMember, ConsentObjection, Network, Person, Referral, Role, User,
+    OPEN_REFERRAL_STATUSES,
+    AccessGrant,
+    Agency,
+    CareTeamMember,
+    ConsentObjection,
+    Network,
+    Person,
+    Referral,
+    Role,
+    User,
 )
 
 
@@ -118,7 +129,7 @@ def decide(session: Session, user: User, person: Person, now: Optional[datetime]
 
 def live_grant(session: Session, user: User, person_id: int, now: Optional[datetime] = None) -> Optional[AccessGrant]:
     """The user's unexpired break-glass grant for this person, if any."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return session.exec(
         select(AccessGrant)
         .where(AccessGrant.user_id == user.id)
@@ -148,20 +159,26 @@ def access_log_rule(session: Session, user: User, person: Person) -> Decision:
 
 
 def _has_open_referral(session: Session, person_id: int) -> bool:
-    return session.exec(
-        select(Referral.id)
-        .where(Referral.person_id == person_id)
-        .where(col(Referral.status).in_(list(OPEN_REFERRAL_STATUSES)))
-        .limit(1)
-    ).first() is not None
+    return (
+        session.exec(
+            select(Referral.id)
+            .where(Referral.person_id == person_id)
+            .where(col(Referral.status).in_(list(OPEN_REFERRAL_STATUSES)))
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def not_objected(agency_id: int, person_id_column):
     """The record rule's objection, as a filter for lists of people: the person has not objected
     to sharing their record with this agency."""
     return not_(
-        exists().where(col(ConsentObjection.person_id) == person_id_column, col(ConsentObjection.agency_id) == agency_id,
-                       col(ConsentObjection.withdrawn_at).is_(None))
+        exists().where(
+            col(ConsentObjection.person_id) == person_id_column,
+            col(ConsentObjection.agency_id) == agency_id,
+            col(ConsentObjection.withdrawn_at).is_(None),
+        )
     )
 
 
@@ -169,8 +186,11 @@ def open_to_care_team(agency_id: int, person_id_column):
     """The record rule for a care-team agency, as a filter for lists of people (a worklist): the
     agency is in the person's care team now, and the person has not objected to it."""
     return and_(
-        exists().where(col(CareTeamMember.person_id) == person_id_column, col(CareTeamMember.agency_id) == agency_id,
-                       col(CareTeamMember.left_at).is_(None)),
+        exists().where(
+            col(CareTeamMember.person_id) == person_id_column,
+            col(CareTeamMember.agency_id) == agency_id,
+            col(CareTeamMember.left_at).is_(None),
+        ),
         not_objected(agency_id, person_id_column),
     )
 
@@ -195,8 +215,16 @@ class AccessRefused(Exception):
     (action, reason, which record) in the audit trail after undoing anything the request did.
     `break_glass_person_id` is set when the user may ask for emergency access to that record."""
 
-    def __init__(self, action: str, reason: str, *, person_id: Optional[int] = None, record_type: Optional[str] = None,
-                 record_id: object = None, offer_break_glass: bool = False):
+    def __init__(
+        self,
+        action: str,
+        reason: str,
+        *,
+        person_id: Optional[int] = None,
+        record_type: Optional[str] = None,
+        record_id: object = None,
+        offer_break_glass: bool = False,
+    ):
         super().__init__(reason)
         self.action = action
         self.reason = reason
@@ -207,7 +235,12 @@ class AccessRefused(Exception):
 
 
 def open_record(
-    session: Session, user: User, person: Person, purpose: str, *, write: bool = False,
+    session: Session,
+    user: User,
+    person: Person,
+    purpose: str,
+    *,
+    write: bool = False,
     rule: Callable[[Session, User, Person], Decision] = decide,
 ) -> Decision:
     """Decide whether this user may open (or, with write=True, change) the person's record for
@@ -218,12 +251,20 @@ def open_record(
     if decision.allowed and write and decision.basis not in WRITE_BASES:
         decision = Decision(False, "Only agencies in the person's care team can change their record; you can read it.")
     if not decision.allowed:
-        raise AccessRefused(purpose, decision.basis, person_id=person.id, record_type="person", record_id=person.id,
-                            offer_break_glass=decision.may_break_glass)
+        raise AccessRefused(
+            purpose,
+            decision.basis,
+            person_id=person.id,
+            record_type="person",
+            record_id=person.id,
+            offer_break_glass=decision.may_break_glass,
+        )
     reason, detail = decision.basis, None
     if decision.grant is not None:
-        reason, detail = f"{BREAK_GLASS}: {BREAK_GLASS_REASONS.get(decision.grant.reason_code, decision.grant.reason_code)}", \
-            decision.grant.reason_text
+        reason, detail = (
+            f"{BREAK_GLASS}: {BREAK_GLASS_REASONS.get(decision.grant.reason_code, decision.grant.reason_code)}",
+            decision.grant.reason_text,
+        )
     audit.record(session, purpose, user=user, person_id=person.id, record_type="person", record_id=person.id, reason=reason, detail=detail)
     return decision
 
@@ -244,8 +285,9 @@ def check_network(user: User, network: Network, purpose: str) -> None:
     """Only the lead of this network sees its caseload; a lead of another network, or anyone else, is refused."""
     require(user, "view_network")
     if user.network_id != network.id:
-        raise AccessRefused(purpose, "You lead another network, so you cannot see this one's caseload.", record_type="network",
-                            record_id=network.id)
+        raise AccessRefused(
+            purpose, "You lead another network, so you cannot see this one's caseload.", record_type="network", record_id=network.id
+        )
 
 
 def allowed(user: Optional[User], capability: str) -> bool:

@@ -1,6 +1,8 @@
 """Staff accounts: password hashing, sign-in with throttling, and creating users."""
+
+import contextlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Optional
 
 from argon2 import PasswordHasher
@@ -40,7 +42,7 @@ def lock_remaining(user: User, now: datetime, max_failures: int, lock_seconds: i
         return 0
     last = user.last_failed_sign_in_at
     if last.tzinfo is None:
-        last = last.replace(tzinfo=timezone.utc)
+        last = last.replace(tzinfo=UTC)
     wait = min(lock_seconds * 2 ** (user.failed_sign_ins - max_failures), 15 * 60)
     remaining = (last + timedelta(seconds=wait) - now).total_seconds()
     return max(0, int(remaining + 0.999))
@@ -60,15 +62,13 @@ def sign_in(
     """Check a username and password; every failure is counted, audited and slows the next try,
     and `lockout_failures` in a row lock the account until an administrator unlocks it. The failure
     count and the audit events are the caller's to commit, whether the sign-in succeeded or not."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     username = (username or "").strip().lower()[:USERNAME_MAX]
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.is_active:
         # Spend the same time as a real check so timing does not reveal which usernames exist.
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(_DUMMY_HASHES.setdefault(id(hasher), hasher.hash("not-a-real-password")), password or "x")
-        except VerificationError:
-            pass
         audit.record(session, "sign_in", username=username, outcome=AuditOutcome.refused, reason="unknown or inactive account")
         return SignInResult(None, GENERIC_FAILURE)
 
@@ -87,13 +87,22 @@ def sign_in(
         user.failed_sign_ins += 1
         user.last_failed_sign_in_at = now
         audit.record(
-            session, "sign_in", user=user, outcome=AuditOutcome.refused,
+            session,
+            "sign_in",
+            user=user,
+            outcome=AuditOutcome.refused,
             reason=f"wrong password (failure {user.failed_sign_ins} in a row)",
         )
         if user.failed_sign_ins >= lockout_failures:
             user.locked_at = now
-            audit.record(session, "account_locked", user=user, record_type="user", record_id=user.id,
-                         reason=f"{user.failed_sign_ins} failed sign-ins in a row")
+            audit.record(
+                session,
+                "account_locked",
+                user=user,
+                record_type="user",
+                record_id=user.id,
+                reason=f"{user.failed_sign_ins} failed sign-ins in a row",
+            )
             return SignInResult(None, LOCKED)
         return SignInResult(None, GENERIC_FAILURE)
 
@@ -192,8 +201,15 @@ def create_user(session: Session, command: NewUser, hasher: PasswordHasher, by: 
     if errors:
         return SaveResult(errors=errors)
     assert command.agency_id is not None and command.role is not None and command.profession is not None  # check_new_user requires them
-    row = User(username=command.login_name, password_hash=hasher.hash(command.password), full_name=command.full_name.strip(),
-               agency_id=command.agency_id, role=command.role, profession=command.profession, network_id=command.network_id)
+    row = User(
+        username=command.login_name,
+        password_hash=hasher.hash(command.password),
+        full_name=command.full_name.strip(),
+        agency_id=command.agency_id,
+        role=command.role,
+        profession=command.profession,
+        network_id=command.network_id,
+    )
     user_id = insert_once(session, User, row.model_dump(exclude={"id"}), unique=["username"])
     if user_id is None:
         return SaveResult(errors={"username": USERNAME_TAKEN})

@@ -1,7 +1,8 @@
 """Bearer tokens for the FHIR API: issued to one user, shown once, stored only as a SHA-256."""
+
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Optional
 
 from sqlmodel import Session, select
@@ -23,11 +24,14 @@ def label_problem(label: str) -> Optional[str]:
 
 def issue(session: Session, user: User, label: str, days: Optional[int] = 90, now: Optional[datetime] = None) -> str:
     """A new token for `user`; the caller shows it once (only its hash is kept) and commits."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     token = "op_" + secrets.token_urlsafe(32)
     assert user.id is not None  # a saved user
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label, created_at=now,
-                         expires_at=now + timedelta(days=days) if days else None))
+    session.add(
+        ApiToken(
+            user_id=user.id, token_hash=_digest(token), label=label, created_at=now, expires_at=now + timedelta(days=days) if days else None
+        )
+    )
     audit.record(session, "issue_api_token", user=user, detail=label)
     return token
 
@@ -36,7 +40,7 @@ def user_for(session: Session, token: str, now: Optional[datetime] = None) -> Op
     """The active user a current token belongs to, or None (unknown, revoked, expired or inactive)."""
     if not token or len(token) > 200:
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
     if row is None or row.revoked_at is not None:
         return None
@@ -47,5 +51,4 @@ def user_for(session: Session, token: str, now: Optional[datetime] = None) -> Op
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

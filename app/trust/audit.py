@@ -5,7 +5,8 @@ transaction commits, its events take the next places in the hash chain (app/trus
 so an event exists exactly when the change it describes does: a rolled-back transaction, or a
 rolled-back part of one (a savepoint), leaves none of the events recorded in it.
 """
-from typing import Any, Optional
+
+from typing import Optional
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as OrmSession

@@ -8,13 +8,15 @@ row counts the events, so deleting the last ones is found too. It is tamper-evid
 tamper-proof: someone who can rewrite every row and the head can forge a new chain, which
 is why `audit verify` prints the head hash, to be noted somewhere the database cannot reach.
 """
+
 import hashlib
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Iterator, Optional
+from typing import Optional
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
@@ -22,16 +24,28 @@ from sqlalchemy.engine import Connection
 GENESIS = "0" * 64
 # Every field of an event but its surrogate id and the hashes themselves.
 FIELDS = (
-    "seq", "at", "user_id", "username", "agency_id", "role", "action", "outcome", "record_type", "record_id",
-    "person_id", "reason", "detail", "client_address",
+    "seq",
+    "at",
+    "user_id",
+    "username",
+    "agency_id",
+    "role",
+    "action",
+    "outcome",
+    "record_type",
+    "record_id",
+    "person_id",
+    "reason",
+    "detail",
+    "client_address",
 )
 
 
 def _plain(value):
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, Enum):
         return value.value
     return value
@@ -129,9 +143,9 @@ def seal(connection: Connection, events: list) -> None:
 
 _SQLITE_TRIGGERS = {
     "audit_event_no_update": "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
-                             "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: UPDATE is not allowed'); END",
+    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: UPDATE is not allowed'); END",
     "audit_event_no_delete": "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-                             "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: DELETE is not allowed'); END",
+    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: DELETE is not allowed'); END",
 }
 _POSTGRES_FUNCTION = (
     "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -139,9 +153,9 @@ _POSTGRES_FUNCTION = (
 )
 _POSTGRES_TRIGGERS = {
     "audit_event_no_update": "CREATE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON audit_event "
-                             "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
     "audit_event_no_truncate": "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event "
-                               "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
 }
 
 

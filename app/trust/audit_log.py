@@ -6,8 +6,9 @@ typed (search terms, a break-glass explanation, a review note) or clinical conte
 who, their agency and role, what kind of action on which kind of record, the outcome, when,
 and from which address.
 """
+
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -143,7 +144,7 @@ class Filters:
 
 def _start_of(day: date) -> datetime:
     """Midnight in England on `day`, as UTC (the trail stores UTC)."""
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
 def search(session: Session, filters: Filters, page: int = 1) -> Page:

@@ -1,7 +1,8 @@
 """Break-glass access: a reason from a list and in the user's own words buys a short read of
 a record outside the access rules; every use is audited and a network lead reviews it."""
+
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Optional, cast
 
 from sqlalchemy import CursorResult, and_, func, update
@@ -44,8 +45,9 @@ def check(command: BreakGlass) -> dict[str, str]:
     return errors
 
 
-def grant(session: Session, user: User, person: Person, command: BreakGlass, minutes: int,
-          now: Optional[datetime] = None) -> SaveResult[AccessGrant]:
+def grant(
+    session: Session, user: User, person: Person, command: BreakGlass, minutes: int, now: Optional[datetime] = None
+) -> SaveResult[AccessGrant]:
     """Open the record to this user for `minutes`, for a stated reason, audited with it. Only someone
     refused who may break glass can (AccessRefused for anyone who may never; refused if the record is
     open to them already)."""
@@ -56,13 +58,28 @@ def grant(session: Session, user: User, person: Person, command: BreakGlass, min
         return SaveResult(errors=errors)
     assert user.id is not None and person.id is not None  # saved rows
     assert command.reason_text is not None  # check() requires it
-    now = now or datetime.now(timezone.utc)
-    row = AccessGrant(user_id=user.id, agency_id=user.agency_id, person_id=person.id, reason_code=command.reason_code,
-                      reason_text=command.reason_text, granted_at=now, expires_at=now + timedelta(minutes=minutes))
+    now = now or datetime.now(UTC)
+    row = AccessGrant(
+        user_id=user.id,
+        agency_id=user.agency_id,
+        person_id=person.id,
+        reason_code=command.reason_code,
+        reason_text=command.reason_text,
+        granted_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )
     session.add(row)
     session.flush()
-    audit.record(session, "break_glass", user=user, person_id=person.id, record_type="access_grant", record_id=row.id,
-                 reason=f"{access.BREAK_GLASS}: {access.BREAK_GLASS_REASONS[row.reason_code]}", detail=row.reason_text)
+    audit.record(
+        session,
+        "break_glass",
+        user=user,
+        person_id=person.id,
+        record_type="access_grant",
+        record_id=row.id,
+        reason=f"{access.BREAK_GLASS}: {access.BREAK_GLASS_REASONS[row.reason_code]}",
+        detail=row.reason_text,
+    )
     return SaveResult(item=row)
 
 
@@ -145,14 +162,20 @@ def review(session: Session, command: ReviewBreakGlass, lead: User, now: Optiona
     message = checks.text_problem(command.note, "the review note", max_length=REVIEW_NOTE_MAX)
     if message:
         return SaveResult(errors={"note": message})
-    now = now or datetime.now(timezone.utc)
-    result = cast(CursorResult[Any], session.execute(
-        update(AccessGrant).where(col(AccessGrant.id) == row.id).where(col(AccessGrant.reviewed_at).is_(None))
-        .values(reviewed_at=now, reviewed_by_id=lead.id, review_note=command.note)
-    ))
+    now = now or datetime.now(UTC)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(AccessGrant)
+            .where(col(AccessGrant.id) == row.id)
+            .where(col(AccessGrant.reviewed_at).is_(None))
+            .values(reviewed_at=now, reviewed_by_id=lead.id, review_note=command.note)
+        ),
+    )
     if result.rowcount != 1:
         return SaveResult(refused=ALREADY_REVIEWED)
     session.refresh(row)  # the UPDATE went around the loaded row
-    audit.record(session, "review_break_glass", user=lead, person_id=row.person_id, record_type="access_grant", record_id=row.id,
-                 detail=command.note)
+    audit.record(
+        session, "review_break_glass", user=lead, person_id=row.person_id, record_type="access_grant", record_id=row.id, detail=command.note
+    )
     return SaveResult(item=row)

@@ -4,6 +4,7 @@ team, the agencies they object to, and a carer they allow to see their plan.
 The care team records them. An objection is enforced by the access rules (app/trust/access.py
 refuses that agency); a withdrawn objection is kept, dated, so nothing is lost.
 """
+
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -93,8 +94,9 @@ def check(session: Session, command: RecordSharing, by: User) -> dict[str, str]:
         if session.get(Agency, agency_id) is None:
             errors["object_to_agency_id"] = "Select an agency from the list"
         elif agency_id == by.agency_id:
-            errors["object_to_agency_id"] = ("You cannot record an objection to your own agency: ask another agency in the care "
-                                             "team to record it")
+            errors["object_to_agency_id"] = (
+                "You cannot record an objection to your own agency: ask another agency in the care team to record it"
+            )
     for name, label, limit in CARER_FIELDS:
         message = checks.text_problem(getattr(command, name), label, max_length=limit)
         if message:
@@ -112,8 +114,12 @@ def record(session: Session, person: Person, command: RecordSharing, by: User) -
         return SaveResult(errors=errors)
     assert person.id is not None  # a saved person
     now = utc_now()
-    decisions = dict(shares_with_care_team=command.shares_with_care_team, carer_name=command.carer_name,
-                     carer_relationship=command.carer_relationship, carer_contact=command.carer_contact)
+    decisions = dict(
+        shares_with_care_team=command.shares_with_care_team,
+        carer_name=command.carer_name,
+        carer_relationship=command.carer_relationship,
+        carer_contact=command.carer_contact,
+    )
     values = dict(decisions, recorded_by_id=by.id, recorded_at=now)
     if command.seen_version == 0:
         saved_id = insert_once(session, Consent, dict(values, person_id=person.id, version=1), unique=["person_id"])
@@ -125,8 +131,7 @@ def record(session: Session, person: Person, command: RecordSharing, by: User) -
         return SaveResult(conflict=_conflict(session, person, decisions))
 
     standing = session.exec(
-        select(ConsentObjection).where(ConsentObjection.person_id == person.id)
-        .where(col(ConsentObjection.withdrawn_at).is_(None))
+        select(ConsentObjection).where(ConsentObjection.person_id == person.id).where(col(ConsentObjection.withdrawn_at).is_(None))
     ).all()
     withdrawn = [o for o in standing if o.id not in command.keep_objection_ids]
     for objection in withdrawn:
@@ -135,14 +140,18 @@ def record(session: Session, person: Person, command: RecordSharing, by: User) -
     still_standing = {o.agency_id for o in standing if o not in withdrawn}
     added = False
     if command.object_to_agency_id is not None and command.object_to_agency_id not in still_standing:
-        session.add(ConsentObjection(person_id=person.id, agency_id=command.object_to_agency_id, recorded_by_id=by.id,
-                                     recorded_at=now))
+        session.add(ConsentObjection(person_id=person.id, agency_id=command.object_to_agency_id, recorded_by_id=by.id, recorded_at=now))
         added = True
     session.flush()
     audit.record(
-        session, "record_consent", user=by, person_id=person.id, record_type="consent", record_id=person.id,
+        session,
+        "record_consent",
+        user=by,
+        person_id=person.id,
+        record_type="consent",
+        record_id=person.id,
         reason=f"shares with care team: {'yes' if command.shares_with_care_team else 'no'}; "
-               f"objections withdrawn: {len(withdrawn)}; objection added: {'yes' if added else 'no'}",
+        f"objections withdrawn: {len(withdrawn)}; objection added: {'yes' if added else 'no'}",
     )
     return SaveResult(item=session.get(Consent, saved_id, populate_existing=True))
 

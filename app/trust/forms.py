@@ -1,8 +1,11 @@
 """The trust pages' forms, read into commands: sign-in, break-glass and its review, and the
 person's sharing decisions. Reading turns text into values (ids, yes or no, the version seen);
 the rules (required, lengths, which agencies) are the commands' own, checked in the domain."""
-from dataclasses import dataclass, fields as dataclass_fields
-from typing import Any, Mapping, Optional
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from typing import Any, Optional
 
 from werkzeug.datastructures import MultiDict
 
@@ -20,8 +23,9 @@ def typed(form: Mapping[str, Any], name: str) -> Optional[str]:
     return str(form.get(name) or "").strip() or None
 
 
-def errors_for(command: Any, parse_errors: Mapping[str, str], command_errors: Mapping[str, str],
-               field_ids: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+def errors_for(
+    command: Any, parse_errors: Mapping[str, str], command_errors: Mapping[str, str], field_ids: Optional[Mapping[str, str]] = None
+) -> dict[str, str]:
     """One set of messages for the page: what could not be read (which wins, being the first thing
     wrong) and what the command's rules refused, in the order of the command's fields (which is the
     form's), each under the id of its field on the form."""
@@ -33,6 +37,7 @@ def errors_for(command: Any, parse_errors: Mapping[str, str], command_errors: Ma
 
 
 # --- signing in ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -53,6 +58,7 @@ def sign_in(form: Mapping[str, Any]) -> tuple[Credentials, dict[str, str]]:
 
 # --- break-glass ---------------------------------------------------------------------------
 
+
 def break_glass(form: Mapping[str, Any]) -> tuple[BreakGlass, dict[str, str]]:
     return BreakGlass(reason_code=str(form.get("reason_code") or ""), reason_text=typed(form, "reason_text")), {}
 
@@ -67,6 +73,7 @@ def review_field_ids(grant_id: int) -> dict[str, str]:
 
 
 # --- the person's sharing decisions --------------------------------------------------------
+
 
 def record_sharing(form: MultiDict) -> tuple[RecordSharing, dict[str, str]]:
     """The decisions as ticked and typed; a ticked objection or a chosen agency that is not a record's
@@ -96,12 +103,14 @@ def sharing_values(current: SharingView) -> MultiDict:
     """The edit form filled in with the decisions as recorded (every standing objection ticked)."""
     recorded = current.consent
     shares = {None: "", True: "yes", False: "no"}[current.shares_with_care_team]
-    values = MultiDict({
-        "shares_with_care_team": shares,
-        "carer_name": (recorded.carer_name if recorded else "") or "",
-        "carer_relationship": (recorded.carer_relationship if recorded else "") or "",
-        "carer_contact": (recorded.carer_contact if recorded else "") or "",
-    })
+    values = MultiDict(
+        {
+            "shares_with_care_team": shares,
+            "carer_name": (recorded.carer_name if recorded else "") or "",
+            "carer_relationship": (recorded.carer_relationship if recorded else "") or "",
+            "carer_contact": (recorded.carer_contact if recorded else "") or "",
+        }
+    )
     for item in current.objections:
         values.add("keep_objection", str(item.objection.id))
     return values

@@ -1,9 +1,10 @@
 """Signed-in sessions kept on the server: the cookie carries only a random id, so a session
 ends for good at sign-out, after idle time, or when an administrator locks the account, even
 if someone kept a copy of the cookie. A new id is issued at every sign-in."""
+
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import event as sa_event
@@ -24,7 +25,7 @@ def _digest(token: str) -> str:
 
 def start(session: Session, user: User, now: Optional[datetime] = None) -> str:
     """A new session for `user`; the caller puts the returned id in the cookie and commits."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     token = secrets.token_urlsafe(32)
     assert user.id is not None  # a saved user
     session.add(StaffSession(token_hash=_digest(token), user_id=user.id, started_at=now, last_seen_at=now))
@@ -37,7 +38,7 @@ def user_for(session: Session, token: Optional[str], idle_minutes: int, now: Opt
     caller's commit."""
     if not token or len(token) > 100:
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     row = session.exec(
         select(StaffSession, User).join(User, col(User.id) == StaffSession.user_id).where(StaffSession.token_hash == _digest(token))
     ).first()
@@ -70,8 +71,10 @@ def end_all(session: Session, user_id: int, because: str, now: Optional[datetime
 
 def _end(session: Session, where: list, because: str, now: Optional[datetime]) -> None:
     session.execute(
-        update(StaffSession).where(*where).where(col(StaffSession.ended_at).is_(None))
-        .values(ended_at=now or datetime.now(timezone.utc), ended_because=because)
+        update(StaffSession)
+        .where(*where)
+        .where(col(StaffSession.ended_at).is_(None))
+        .values(ended_at=now or datetime.now(UTC), ended_because=because)
     )
 
 
@@ -89,4 +92,4 @@ def _write_last_seen(session: OrmSession) -> None:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,5 +1,6 @@
 """Trust pages: sign-in and sign-out, break-glass access and its review, the person's sharing
 decisions (consent), and who has looked at a record."""
+
 import time
 from urllib.parse import urlsplit
 
@@ -9,8 +10,7 @@ from sqlmodel import select
 from app.transaction import get_session
 from app.trust import access, accounts, audit, audit_log, break_glass, consent, forms, staff_sessions
 from app.versioned import SaveResult
-from app.web import fields
-from app.web import guard
+from app.web import fields, guard
 from app.web.rendering import render
 from app.work import notifications
 from models import Agency, AuditOutcome, Consent, Role
@@ -79,8 +79,15 @@ def _audit_signed_out_request_for_a_record() -> None:
     if not ids:
         return
     name, value = ("person_id", ids["person_id"]) if "person_id" in ids else next(iter(ids.items()))
-    audit.record(get_session(), "sign_in_required", outcome=AuditOutcome.refused, person_id=ids.get("person_id"),
-                 record_type=name.removesuffix("_id"), record_id=value, reason="not signed in")
+    audit.record(
+        get_session(),
+        "sign_in_required",
+        outcome=AuditOutcome.refused,
+        person_id=ids.get("person_id"),
+        record_type=name.removesuffix("_id"),
+        record_id=value,
+        reason="not signed in",
+    )
 
 
 def _safe_next(target: str | None) -> str:
@@ -95,6 +102,7 @@ def _safe_next(target: str | None) -> str:
 
 # --- Signing in and out ------------------------------------------------------------------
 
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     notice = session.pop("signed_out_reason", None)
@@ -104,8 +112,12 @@ def sign_in():
     next_url = request.form.get("next", "")
     if not errors:
         result = accounts.sign_in(
-            get_session(), credentials.username, credentials.password, hasher=hasher(),
-            max_failures=current_app.config["SIGN_IN_MAX_FAILURES"], lock_seconds=current_app.config["SIGN_IN_LOCK_SECONDS"],
+            get_session(),
+            credentials.username,
+            credentials.password,
+            hasher=hasher(),
+            max_failures=current_app.config["SIGN_IN_MAX_FAILURES"],
+            lock_seconds=current_app.config["SIGN_IN_LOCK_SECONDS"],
             lockout_failures=current_app.config["SIGN_IN_LOCKOUT_FAILURES"],
         )
         if result.user is not None:
@@ -119,9 +131,7 @@ def sign_in():
         errors["username"] = result.message or accounts.GENERIC_FAILURE
     # A refused sign-in still commits (below 500): its audit event and the failure count are what it leaves.
     status = 401 if "username" in errors and credentials.password and credentials.username else 400
-    return render(
-        "trust/sign_in.html", form={"username": credentials.username[:64]}, errors=errors, next=next_url, notice=None
-    ), status
+    return render("trust/sign_in.html", form={"username": credentials.username[:64]}, errors=errors, next=next_url, notice=None), status
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -136,6 +146,7 @@ def sign_out():
 
 
 # --- Break-glass -------------------------------------------------------------------------
+
 
 @bp.app_template_filter("break_glass_reason")
 def break_glass_reason(code: str) -> str:
@@ -155,7 +166,11 @@ def request_break_glass(person_id: int):
             return redirect(url_for("care_plan.person", person_id=person.id))
         errors = forms.errors_for(command, {}, result.errors)
     return render(
-        "trust/break_glass.html", person_id=person.id, form=request.form, errors=errors, reasons=access.BREAK_GLASS_REASONS,
+        "trust/break_glass.html",
+        person_id=person.id,
+        form=request.form,
+        errors=errors,
+        reasons=access.BREAK_GLASS_REASONS,
         minutes=current_app.config["BREAK_GLASS_MINUTES"],
     ), (400 if errors else 200)
 
@@ -180,19 +195,25 @@ def review_break_glass(grant_id: int):
         raise access.AccessRefused("review_break_glass", result.forbidden, record_type="access_grant", record_id=grant_id)
     if result.errors:
         errors = forms.errors_for(command, {}, result.errors, forms.review_field_ids(grant_id))
-        return render("trust/break_glass_reviews.html", rows=break_glass.reviews(db, g.user), reviewed=False, errors=errors,
-                      form=request.form, failed_grant=grant_id), 400
+        return render(
+            "trust/break_glass_reviews.html",
+            rows=break_glass.reviews(db, g.user),
+            reviewed=False,
+            errors=errors,
+            form=request.form,
+            failed_grant=grant_id,
+        ), 400
     flash(result.refused or "The break-glass access has been marked as reviewed.", "success")
     return redirect(url_for("trust.break_glass_reviews"))
 
 
 # --- The person's sharing decisions ------------------------------------------------------
 
+
 @bp.get("/people/<int:person_id>/consent")
 def show_consent(person_id: int):
     person = guard.person_for(person_id, "view_consent")
-    return render("trust/consent.html", person=person, sharing=consent.view(get_session(), person_id),
-                  may_change=guard.may_change(person))
+    return render("trust/consent.html", person=person, sharing=consent.view(get_session(), person_id), may_change=guard.may_change(person))
 
 
 @bp.get("/people/<int:person_id>/consent/edit")
@@ -224,11 +245,20 @@ def save_consent(person_id: int):
 
 def _consent_form(person, current, form, errors, status=200, stale=False):
     agencies = get_session().exec(select(Agency).where(Agency.id != g.user.agency_id).order_by(Agency.name)).all()
-    return render("trust/consent_edit.html", person=person, sharing=current, form=form, kept=form.getlist("keep_objection"),
-                  errors=errors, agencies=agencies, stale=stale), status
+    return render(
+        "trust/consent_edit.html",
+        person=person,
+        sharing=current,
+        form=form,
+        kept=form.getlist("keep_objection"),
+        errors=errors,
+        agencies=agencies,
+        stale=stale,
+    ), status
 
 
 # --- Who has looked at the record --------------------------------------------------------
+
 
 @bp.app_template_filter("action_label")
 def action_label(action: str) -> str:

@@ -1,4 +1,5 @@
 """Front-end packages served straight from node_modules (installed from package-lock.json)."""
+
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_from_directory

@@ -1,4 +1,6 @@
 """Error pages: every failure is a clear page with the right status, never a stack trace."""
+
+import contextlib
 from typing import Optional
 
 from flask import g, jsonify, request
@@ -35,8 +37,16 @@ def init_app(app) -> None:
         request commits it like any other answer below 500)."""
         session = get_session()
         session.rollback()
-        audit.record(session, error.action, user=g.get("user"), outcome=AuditOutcome.refused, reason=error.reason,
-                     person_id=error.person_id, record_type=error.record_type, record_id=error.record_id)
+        audit.record(
+            session,
+            error.action,
+            user=g.get("user"),
+            outcome=AuditOutcome.refused,
+            reason=error.reason,
+            person_id=error.person_id,
+            record_type=error.record_type,
+            record_id=error.record_id,
+        )
         return _page(403, error.reason, break_glass_person_id=error.break_glass_person_id)
 
     @app.errorhandler(HTTPException)
@@ -50,8 +60,11 @@ def init_app(app) -> None:
         _rollback()
         if cannot_write(error):
             app.logger.error("database cannot be written: %s", error)
-            return _page(503, "OnePlan cannot save anything just now: its database is read-only or full. Nothing was "
-                              "saved. Go back, keep what you typed, and try again later.")
+            return _page(
+                503,
+                "OnePlan cannot save anything just now: its database is read-only or full. Nothing was "
+                "saved. Go back, keep what you typed, and try again later.",
+            )
         if isinstance(error, OperationalError):
             app.logger.warning("database unavailable: %s", error)
             return _page(503, "The database is busy or unavailable. Nothing was saved. Wait a moment and try again.")
@@ -85,10 +98,9 @@ def _default_message(error: HTTPException) -> str:
 
 
 def _rollback() -> None:
-    try:
+    # The request is failing already; a database too broken even to roll back must not hide its error page.
+    with contextlib.suppress(Exception):
         get_session().rollback()
-    except Exception:
-        pass
 
 
 def _page(status: int, message: str, break_glass_person_id=None):
@@ -98,8 +110,14 @@ def _page(status: int, message: str, break_glass_person_id=None):
         return error_outcome(status, message)
     if request.path == "/healthz":
         return jsonify(error=HEADINGS.get(status, "Error"), message=message), status
-    page = render("web/error.html", "content", heading=HEADINGS.get(status, "Error"), message=message, status=status,
-                  break_glass_person_id=break_glass_person_id)
+    page = render(
+        "web/error.html",
+        "content",
+        heading=HEADINGS.get(status, "Error"),
+        message=message,
+        status=status,
+        break_glass_person_id=break_glass_person_id,
+    )
     if not is_htmx():
         return page, status
     # An htmx request that fails shows the error in place of the whole page's content, not

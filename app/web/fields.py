@@ -5,8 +5,10 @@ id in `errors`, so the page can show the error summary and the message by the fi
 This is the web layer's one place for turning typed-in text into values: the ids of
 records, the version a user saw, dates from the NHS.UK date input's three boxes.
 """
+
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from flask import abort
 
@@ -89,7 +91,14 @@ def whole_number(form, name: str, message: str, errors: dict, *, required: bool 
 
 
 def date_parts(
-    form, name: str, label: str, errors: dict, *, required: bool = False, past: bool = False, future: bool = False,
+    form,
+    name: str,
+    label: str,
+    errors: dict,
+    *,
+    required: bool = False,
+    past: bool = False,
+    future: bool = False,
     today: Optional[date] = None,
 ) -> Optional[date]:
     """A date from the NHS.UK date input's three boxes: `<name>-day`, `-month`, `-year`."""
@@ -98,7 +107,7 @@ def date_parts(
         if required:
             errors[f"{name}-day"] = f"Enter {label}"
         return None
-    missing = [part for part, value in zip(("day", "month", "year"), parts) if not value]
+    missing = [part for part, value in zip(("day", "month", "year"), parts, strict=True) if not value]
     if missing:
         errors[f"{name}-{missing[0]}"] = f"{checks.capitalised(label)} must include a {missing[0]}"
         return None
@@ -114,4 +123,3 @@ def date_parts(
     if problem:
         errors[f"{name}-day"] = problem
     return value
-

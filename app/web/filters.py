@@ -1,9 +1,10 @@
 """Jinja filters for how OnePlan shows dates and error lists."""
-from datetime import date, timezone
+
+from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
-from app.forms import answers
 from app.care_plan.handshake import Transition
+from app.forms import answers
 from models import ActionStatus, AssessmentStatus, ContactKind, GoalStatus, NeedStatus, PlanItemType, SuggestionStatus, TriageDecision
 
 ENGLAND = ZoneInfo("Europe/London")
@@ -34,7 +35,7 @@ def local_time(moment) -> str:
     if moment is None:
         return ""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(ENGLAND)
     return f"{local.hour:02d}:{local.minute:02d} on {local.day} {MONTHS[local.month - 1]} {local.year}"
 
@@ -55,8 +56,17 @@ def options(items, selected=None, text=None) -> list[dict]:
 def init_app(app) -> None:
     app.add_template_global(answers.answer_text, "answer_text")
     # The vocabularies templates compare against, so no template spells a status as a bare string.
-    for vocabulary in (ActionStatus, AssessmentStatus, ContactKind, GoalStatus, NeedStatus, PlanItemType, SuggestionStatus, TriageDecision,
-                       Transition):
+    for vocabulary in (
+        ActionStatus,
+        AssessmentStatus,
+        ContactKind,
+        GoalStatus,
+        NeedStatus,
+        PlanItemType,
+        SuggestionStatus,
+        TriageDecision,
+        Transition,
+    ):
         app.add_template_global(vocabulary, vocabulary.__name__)
     app.add_template_filter(long_date)
     app.add_template_filter(age)

@@ -2,7 +2,9 @@
 session, and what a page needs to know afterwards (may this user change the record? is it being
 read under break-glass?). A refusal raises AccessRefused, which app/web/errors.py turns into a
 403 page and an audit event. Views never check roles themselves."""
-from typing import Callable, Optional
+
+from collections.abc import Callable
+from typing import Optional
 
 from flask import abort, g
 from sqlmodel import Session

@@ -1,4 +1,5 @@
 """Security headers on every response, including a Content-Security-Policy with no inline script."""
+
 import secrets
 
 from flask import abort, g, request

@@ -1,5 +1,6 @@
 """One template per page; htmx requests get one block of it, so the markup exists once. And
 templates that fail loudly: a misspelt name in a OnePlan template is an error, not an empty string."""
+
 import sys
 from collections.abc import Mapping
 from types import FrameType

@@ -1,5 +1,7 @@
 """Reading My work's query strings and forms."""
-from typing import Any, Mapping, Optional
+
+from collections.abc import Mapping
+from typing import Any, Optional
 
 from app.web import fields
 from app.work.workload import STATUS_FILTERS, WorklistFilters

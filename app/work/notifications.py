@@ -1,6 +1,7 @@
 """Inbox items: telling a member of staff (or every member of an agency) that something needs them."""
+
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Optional, cast
 
 from sqlalchemy import ColumnElement, CursorResult, func, or_, update
@@ -31,19 +32,38 @@ def to_referral(referral_id: int) -> Link:
 
 
 def notify(
-    session: Session, kind: str, message: str, *, user_id: Optional[int] = None, agency_id: Optional[int] = None,
-    person_id: Optional[int] = None, link: Optional[Link] = None,
+    session: Session,
+    kind: str,
+    message: str,
+    *,
+    user_id: Optional[int] = None,
+    agency_id: Optional[int] = None,
+    person_id: Optional[int] = None,
+    link: Optional[Link] = None,
 ) -> Notification:
     """Add an inbox item in the caller's transaction."""
-    item = Notification(kind=kind, message=message[:500], user_id=user_id, agency_id=agency_id, person_id=person_id,
-                        link_endpoint=link.endpoint if link else None, link_args=dict(link.args) if link else {})
+    item = Notification(
+        kind=kind,
+        message=message[:500],
+        user_id=user_id,
+        agency_id=agency_id,
+        person_id=person_id,
+        link_endpoint=link.endpoint if link else None,
+        link_args=dict(link.args) if link else {},
+    )
     session.add(item)
     return item
 
 
 def notify_once(
-    session: Session, kind: str, topic: str, recipients: set[tuple[Optional[int], Optional[int]]], message: str, *,
-    person_id: Optional[int] = None, link: Optional[Link] = None,
+    session: Session,
+    kind: str,
+    topic: str,
+    recipients: set[tuple[Optional[int], Optional[int]]],
+    message: str,
+    *,
+    person_id: Optional[int] = None,
+    link: Optional[Link] = None,
 ) -> None:
     """One unread item per recipient (user id, or agency id for the whole agency) and topic: an unread
     one already there is brought to the top with the new message instead of being repeated."""
@@ -51,20 +71,29 @@ def notify_once(
         return
     unread = session.exec(select(Notification).where(Notification.topic == topic).where(col(Notification.read_at).is_(None))).all()
     existing = {(n.user_id, None if n.user_id else n.agency_id): n for n in unread}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for user_id, agency_id in sorted(recipients, key=lambda r: (r[0] or 0, r[1] or 0)):
         item = existing.get((user_id, agency_id))
         if item is None:
-            item = Notification(kind=kind, topic=topic, user_id=user_id, agency_id=agency_id, person_id=person_id, message="",
-                                link_endpoint=link.endpoint if link else None, link_args=dict(link.args) if link else {})
+            item = Notification(
+                kind=kind,
+                topic=topic,
+                user_id=user_id,
+                agency_id=agency_id,
+                person_id=person_id,
+                message="",
+                link_endpoint=link.endpoint if link else None,
+                link_args=dict(link.args) if link else {},
+            )
         item.message = message[:500]
         item.created_at = now
         session.add(item)
 
 
 def _mine(user: User) -> ColumnElement[bool]:
-    return or_(col(Notification.user_id) == user.id,
-               (col(Notification.user_id).is_(None)) & (col(Notification.agency_id) == user.agency_id))
+    return or_(
+        col(Notification.user_id) == user.id, (col(Notification.user_id).is_(None)) & (col(Notification.agency_id) == user.agency_id)
+    )
 
 
 def unread_count(session: Session, user: User) -> int:
@@ -88,5 +117,5 @@ def mark_read(session: Session, user: User, notification_id: Optional[int] = Non
     statement = update(Notification).where(_mine(user)).where(col(Notification.read_at).is_(None))
     if notification_id is not None:
         statement = statement.where(col(Notification.id) == notification_id)
-    result = cast(CursorResult[Any], session.execute(statement.values(read_at=datetime.now(timezone.utc))))
+    result = cast(CursorResult[Any], session.execute(statement.values(read_at=datetime.now(UTC))))
     return result.rowcount

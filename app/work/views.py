@@ -1,12 +1,13 @@
 """My work: the home page, my worklist (actions owned by my agency or naming me across everyone's
 care plans, and the plans I lead that are due for review) and my inbox."""
+
 from datetime import date
 
 from flask import Blueprint, g, redirect, request, url_for
 
 from app.care_plan import care_team, handshake
 from app.transaction import get_session
-from app.trust import access, audit
+from app.trust import audit
 from app.web import guard
 from app.web.rendering import is_htmx, render
 from app.work import forms, notifications, workload
@@ -30,6 +31,7 @@ def home():
 
 # --- The worklist ------------------------------------------------------------------------
 
+
 @bp.get("/worklist")
 def worklist():
     guard.require("read_worklist")
@@ -40,9 +42,18 @@ def worklist():
     reviews = workload.reviews_for_key_worker(session, g.user, today)
     audit.record(session, "view_worklist", user=g.user, detail=f"{len(items)} actions shown, {len(reviews)} reviews")
     pages = max(1, -(-min(total, workload.WORKLIST_MOST) // workload.WORKLIST_PAGE))
-    return render("work/worklist.html", "items", items=items, total=total, most=workload.WORKLIST_MOST, filters=filters,
-                  reviews=reviews, pages=pages,
-                  status_filters=workload.STATUS_FILTERS, today=today)
+    return render(
+        "work/worklist.html",
+        "items",
+        items=items,
+        total=total,
+        most=workload.WORKLIST_MOST,
+        filters=filters,
+        reviews=reviews,
+        pages=pages,
+        status_filters=workload.STATUS_FILTERS,
+        today=today,
+    )
 
 
 def row_response(person, action_id: int, *, errors: dict, refused, status: int):
@@ -63,6 +74,7 @@ def moves(action) -> list[handshake.Transition]:
 
 
 # --- The inbox ---------------------------------------------------------------------------
+
 
 @bp.get("/inbox")
 def inbox():

@@ -1,5 +1,6 @@
 """What is waiting for someone: actions owned by an agency or a practitioner across everyone's
 care plans, and care plans due for review (for their key worker, and for their network)."""
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional
@@ -11,7 +12,16 @@ from sqlmodel import Session, col, select
 from app.trust import access
 from app.work import notifications
 from models import (
-    OPEN_ACTION_STATUSES, ActionStatus, Agency, CarePlan, CarePlanAction, CarePlanNeed, CareTeamMember, Notification, Person, User,
+    OPEN_ACTION_STATUSES,
+    ActionStatus,
+    Agency,
+    CarePlan,
+    CarePlanAction,
+    CarePlanNeed,
+    CareTeamMember,
+    Notification,
+    Person,
+    User,
 )
 
 WORKLIST_PAGE = 50
@@ -58,8 +68,11 @@ def worklist(session: Session, user: User, filters: WorklistFilters, today: date
     Dated and undated actions are counted and read separately so that each follows the index on
     (agency, due date) and stops early, however many actions a busy agency holds."""
     statuses = list(STATUS_FILTERS[filters.status][1])
-    conditions = [col(CarePlanAction.owner_agency_id) == user.agency_id, col(CarePlanAction.status).in_(statuses),
-                  access.open_to_care_team(user.agency_id, CarePlanAction.person_id)]  # only people whose record the agency may open
+    conditions = [
+        col(CarePlanAction.owner_agency_id) == user.agency_id,
+        col(CarePlanAction.status).in_(statuses),
+        access.open_to_care_team(user.agency_id, CarePlanAction.person_id),
+    ]  # only people whose record the agency may open
     if filters.mine:
         conditions.append(col(CarePlanAction.owner_user_id) == user.id)
     dated_only, undated_only = col(CarePlanAction.due_on).is_not(None), col(CarePlanAction.due_on).is_(None)
@@ -67,13 +80,21 @@ def worklist(session: Session, user: User, filters: WorklistFilters, today: date
     undated = _count_up_to(session, conditions + [undated_only], max(0, WORKLIST_MOST + 1 - dated))
     start = min(filters.page - 1, WORKLIST_MOST // limit - 1) * limit
     # Every read always runs (one may ask for nothing), so the page costs the same statements every time.
-    rows = list(session.exec(
-        _work_items().where(*conditions, dated_only)
-        .order_by(CarePlanAction.due_on, CarePlanAction.id).offset(start).limit(max(0, min(limit, dated - start)))
-    ).all())
+    rows = list(
+        session.exec(
+            _work_items()
+            .where(*conditions, dated_only)
+            .order_by(CarePlanAction.due_on, CarePlanAction.id)
+            .offset(start)
+            .limit(max(0, min(limit, dated - start)))
+        ).all()
+    )
     rows += session.exec(
-        _work_items().where(*conditions, undated_only)
-        .order_by(CarePlanAction.id).offset(max(0, start - dated)).limit(max(0, min(limit - len(rows), undated)))
+        _work_items()
+        .where(*conditions, undated_only)
+        .order_by(CarePlanAction.id)
+        .offset(max(0, start - dated))
+        .limit(max(0, min(limit - len(rows), undated)))
     ).all()
     return [_work_item(row, today) for row in rows], dated + undated
 
@@ -139,10 +160,10 @@ def reviews_for_network(session: Session, network_id: int, lead: User, today: da
     """Plans of people registered in the network that are past their review date, most overdue first,
     with their key worker (leaving out anyone who objected to the lead's agency); returns the rows and
     how many there are."""
-    conditions = [col(Agency.network_id) == network_id, col(CarePlan.review_due_on) < today,
-                  access.not_objected(lead.agency_id, Person.id)]
+    conditions = [col(Agency.network_id) == network_id, col(CarePlan.review_due_on) < today, access.not_objected(lead.agency_id, Person.id)]
     total = session.exec(
-        select(func.count(col(CarePlan.id))).join(Person, col(Person.id) == CarePlan.person_id)
+        select(func.count(col(CarePlan.id)))
+        .join(Person, col(Person.id) == CarePlan.person_id)
         .join(Agency, col(Agency.id) == Person.gp_practice_id)
         .where(*conditions)
     ).one()
@@ -151,8 +172,12 @@ def reviews_for_network(session: Session, network_id: int, lead: User, today: da
         select(CarePlan, Person, KeyWorker, KeyWorkerAgency)
         .join(Person, col(Person.id) == CarePlan.person_id)
         .join(Agency, col(Agency.id) == Person.gp_practice_id)
-        .outerjoin(CareTeamMember, (col(CareTeamMember.person_id) == Person.id) & col(CareTeamMember.is_key_worker).is_(True)
-                   & col(CareTeamMember.left_at).is_(None))
+        .outerjoin(
+            CareTeamMember,
+            (col(CareTeamMember.person_id) == Person.id)
+            & col(CareTeamMember.is_key_worker).is_(True)
+            & col(CareTeamMember.left_at).is_(None),
+        )
         .outerjoin(KeyWorker, col(KeyWorker.id) == CareTeamMember.user_id)
         .outerjoin(KeyWorkerAgency, col(KeyWorkerAgency.id) == CareTeamMember.agency_id)
         .where(*conditions)
@@ -168,10 +193,15 @@ def send_review_reminders(session: Session, today: date) -> int:
     key_workers = session.exec(
         select(User)
         .where(col(User.is_active).is_(True))
-        .where(exists().where(
-            col(CareTeamMember.user_id) == User.id, col(CareTeamMember.is_key_worker).is_(True), col(CareTeamMember.left_at).is_(None),
-            col(CarePlan.person_id) == CareTeamMember.person_id, col(CarePlan.review_due_on) < today,
-        ))
+        .where(
+            exists().where(
+                col(CareTeamMember.user_id) == User.id,
+                col(CareTeamMember.is_key_worker).is_(True),
+                col(CareTeamMember.left_at).is_(None),
+                col(CarePlan.person_id) == CareTeamMember.person_id,
+                col(CarePlan.review_due_on) < today,
+            )
+        )
         .order_by(col(User.id))
     ).all()
     return sum(remind_reviews(session, user, today) for user in key_workers)
@@ -185,15 +215,20 @@ def remind_reviews(session: Session, user: User, today: date, reviews: Optional[
     topics = {due.plan.id: f"review_due:{due.plan.id}:{due.due_on.isoformat()}" for due in overdue}
     if not topics:
         return 0
-    sent = set(session.exec(select(Notification.topic).where(Notification.user_id == user.id,
-                                                            col(Notification.topic).in_(list(topics.values())))))
+    sent = set(
+        session.exec(select(Notification.topic).where(Notification.user_id == user.id, col(Notification.topic).in_(list(topics.values()))))
+    )
     added = 0
     for due in overdue:
         if topics[due.plan.id] in sent:
             continue
         notifications.notify(
-            session, "review_due", f"{due.person.full_name}'s care plan was due for review on {due.due_on.day} "
-            f"{due.due_on:%B %Y}.", user_id=user.id, person_id=due.person.id, link=notifications.to_plan(due.plan.person_id),
+            session,
+            "review_due",
+            f"{due.person.full_name}'s care plan was due for review on {due.due_on.day} {due.due_on:%B %Y}.",
+            user_id=user.id,
+            person_id=due.person.id,
+            link=notifications.to_plan(due.plan.person_id),
         ).topic = topics[due.plan.id]
         added += 1
     return added
@@ -212,8 +247,11 @@ def summary(session: Session, user: User, today: date) -> WorkSummary:
         select(
             func.coalesce(func.sum(case((col(CarePlanAction.status) == ActionStatus.requested, 1), else_=0)), 0),
             func.coalesce(func.sum(case((col(CarePlanAction.due_on) < today, 1), else_=0)), 0),
-        ).where(CarePlanAction.owner_agency_id == user.agency_id, col(CarePlanAction.status).in_(list(OPEN_ACTION_STATUSES)),
-                access.open_to_care_team(user.agency_id, CarePlanAction.person_id))
+        ).where(
+            CarePlanAction.owner_agency_id == user.agency_id,
+            col(CarePlanAction.status).in_(list(OPEN_ACTION_STATUSES)),
+            access.open_to_care_team(user.agency_id, CarePlanAction.person_id),
+        )
     ).one()
     reviews = session.exec(
         select(func.count(col(CarePlan.id)))

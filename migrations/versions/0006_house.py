@@ -4,16 +4,16 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-30 09:00:00
 """
+
 import json
 import re
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
-
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -38,34 +38,47 @@ def _endpoint(link):
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('link_endpoint', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True))
-        batch_op.add_column(sa.Column('link_args', sa.JSON(), nullable=True))
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("link_endpoint", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True))
+        batch_op.add_column(sa.Column("link_args", sa.JSON(), nullable=True))
     connection = op.get_bind()
-    notification = sa.table('notification', sa.column('id', sa.Integer()), sa.column('link', sa.String()),
-                            sa.column('link_endpoint', sa.String()), sa.column('link_args', sa.JSON()))
+    notification = sa.table(
+        "notification",
+        sa.column("id", sa.Integer()),
+        sa.column("link", sa.String()),
+        sa.column("link_endpoint", sa.String()),
+        sa.column("link_args", sa.JSON()),
+    )
     for row in connection.execute(sa.select(notification.c.id, notification.c.link).where(notification.c.link.is_not(None))).all():
         endpoint, args = _endpoint(row.link)
         connection.execute(notification.update().where(notification.c.id == row.id).values(link_endpoint=endpoint, link_args=args))
     connection.execute(notification.update().where(notification.c.link_args.is_(None)).values(link_args={}))
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.alter_column('link_args', existing_type=sa.JSON(), nullable=False)
-        batch_op.drop_column('link')
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.alter_column("link_args", existing_type=sa.JSON(), nullable=False)
+        batch_op.drop_column("link")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('link', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("link", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
     connection = op.get_bind()
-    notification = sa.table('notification', sa.column('id', sa.Integer()), sa.column('link', sa.String()),
-                            sa.column('link_endpoint', sa.String()), sa.column('link_args', sa.JSON()))
-    paths = {"care_plan.show": "/people/{person_id}/care-plan", "care_plan.person": "/people/{person_id}",
-             "front_door.referral": "/referrals/{referral_id}"}
+    notification = sa.table(
+        "notification",
+        sa.column("id", sa.Integer()),
+        sa.column("link", sa.String()),
+        sa.column("link_endpoint", sa.String()),
+        sa.column("link_args", sa.JSON()),
+    )
+    paths = {
+        "care_plan.show": "/people/{person_id}/care-plan",
+        "care_plan.person": "/people/{person_id}",
+        "front_door.referral": "/referrals/{referral_id}",
+    }
     for row in connection.execute(sa.select(notification.c.id, notification.c.link_endpoint, notification.c.link_args)).all():
         args = row.link_args if isinstance(row.link_args, dict) else json.loads(row.link_args or "{}")
         if row.link_endpoint in paths:
             link = paths[row.link_endpoint].format(**args) + (f"#{args['_anchor']}" if args.get("_anchor") else "")
             connection.execute(notification.update().where(notification.c.id == row.id).values(link=link))
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.drop_column('link_args')
-        batch_op.drop_column('link_endpoint')
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.drop_column("link_args")
+        batch_op.drop_column("link_endpoint")
