@@ -1,5 +1,6 @@
 """Test set-up: one migrated database per run (SQLite file, or a fresh PostgreSQL database
 when DATABASE_URL names a server), an app per test, and tables emptied after each test."""
+
 import os
 import re
 import uuid
@@ -12,9 +13,9 @@ from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401
 from app import create_app
-from app.trust import audit_chain
-from app.ops import migrate
 from app.config import normalise_database_url
+from app.ops import migrate
+from app.trust import audit_chain
 
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
@@ -28,6 +29,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("OnePlan trust figures")
         for name, figure in sorted(FIGURES.items()):
             terminalreporter.write_line(f"{name}: {figure}")
+
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -148,9 +151,7 @@ class AuthActions:
         return _CSRF.search(page).group(1)
 
     def sign_in(self, username: str, password: str = PASSWORD):
-        return self._client.post(
-            "/sign-in", data={"username": username, "password": password, "csrf_token": self.csrf_token()}
-        )
+        return self._client.post("/sign-in", data={"username": username, "password": password, "csrf_token": self.csrf_token()})
 
     def sign_out(self):
         return self._client.post("/sign-out", data={"csrf_token": self.csrf_token()})

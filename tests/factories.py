@@ -1,4 +1,5 @@
 """Build the smallest world a test needs."""
+
 import itertools
 from datetime import date
 
@@ -33,7 +34,9 @@ def network(session: Session, name: str | None = None) -> Network:
     return row
 
 
-def agency(session: Session, kind: AgencyKind = AgencyKind.community_nursing, network: Network | None = None, name: str | None = None) -> Agency:
+def agency(
+    session: Session, kind: AgencyKind = AgencyKind.community_nursing, network: Network | None = None, name: str | None = None
+) -> Agency:
     n = next(_counter)
     row = Agency(name=name or f"{kind.label} {n}", kind=kind, network_id=network.id if network else None, phone="01924 000000")
     session.add(row)
@@ -92,7 +95,9 @@ def person(
     return row
 
 
-def team_member(session: Session, person: Person, agency: Agency, user: User | None = None, key_worker: bool = False, role: str = "District nursing") -> CareTeamMember:
+def team_member(
+    session: Session, person: Person, agency: Agency, user: User | None = None, key_worker: bool = False, role: str = "District nursing"
+) -> CareTeamMember:
     row = CareTeamMember(person_id=person.id, agency_id=agency.id, user_id=user.id if user else None, role=role, is_key_worker=key_worker)
     session.add(row)
     session.commit()

@@ -1,7 +1,8 @@
 """Referrals in as FHIR ServiceRequest: bearer tokens, validation with OperationOutcome, and the
 same intake as the form (one record per NHS number, open referrals joined)."""
+
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -25,7 +26,10 @@ def token_for(db, user, **kwargs):
 
 def service_request(nhs, **overrides):
     resource = {
-        "resourceType": "ServiceRequest", "status": "active", "intent": "order", "priority": "stat",
+        "resourceType": "ServiceRequest",
+        "status": "active",
+        "intent": "order",
+        "priority": "stat",
         "subject": {"identifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}},
         "requester": {"display": "Dr Ruth Okoye"},
         "reasonCode": [{"text": "Two falls this week; lives alone"}],
@@ -93,8 +97,12 @@ def test_the_created_request_can_be_read_back_by_someone_allowed(client, db, wor
 @pytest.mark.parametrize("header", [None, "Bearer op_not-a-real-token", "Basic dXNlcjpwYXNz"])
 def test_without_a_valid_token_it_is_401_with_an_operation_outcome(client, db, world, header):
     headers = {"Authorization": header} if header else {}
-    response = client.post("/fhir/ServiceRequest", data=json.dumps(service_request(world.person.nhs_number)),
-                           headers=headers, content_type="application/fhir+json")
+    response = client.post(
+        "/fhir/ServiceRequest",
+        data=json.dumps(service_request(world.person.nhs_number)),
+        headers=headers,
+        content_type="application/fhir+json",
+    )
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert issues(response)[0]["code"] == "login"
@@ -105,19 +113,20 @@ def test_without_a_valid_token_it_is_401_with_an_operation_outcome(client, db, w
 def test_revoked_and_expired_tokens_are_refused(client, db, world):
     revoked = token_for(db, world.nurse)
     row = db.exec(select(ApiToken)).one()
-    row.revoked_at = datetime.now(timezone.utc)
+    row.revoked_at = datetime.now(UTC)
     db.add(row)
     db.commit()
     assert post(client, revoked, service_request(world.person.nhs_number)).status_code == 401
-    expired = api_tokens.issue(db, world.nurse, "old", now=datetime.now(timezone.utc) - timedelta(days=100), days=30)
+    expired = api_tokens.issue(db, world.nurse, "old", now=datetime.now(UTC) - timedelta(days=100), days=30)
     db.commit()
     assert post(client, expired, service_request(world.person.nhs_number)).status_code == 401
 
 
 def test_a_session_cookie_is_not_a_credential_for_the_api(client, auth, db, world):
     auth.sign_in("nurse")
-    response = client.post("/fhir/ServiceRequest", data=json.dumps(service_request(world.person.nhs_number)),
-                           content_type="application/fhir+json")
+    response = client.post(
+        "/fhir/ServiceRequest", data=json.dumps(service_request(world.person.nhs_number)), content_type="application/fhir+json"
+    )
     assert response.status_code == 401
 
 
@@ -129,12 +138,15 @@ def test_a_user_whose_role_cannot_refer_gets_403_and_an_audit_row(client, db, wo
     assert db.exec(select(AuditEvent).where(AuditEvent.user_id == world.admin.id, AuditEvent.outcome == AuditOutcome.refused)).first()
 
 
-@pytest.mark.parametrize("body, status, expression, words", [
-    ("{not json", 400, None, "not valid JSON"),
-    ("[]", 400, None, "JSON object"),
-    (json.dumps({"resourceType": "Patient"}), 400, "resourceType", "Expected a ServiceRequest"),
-    (json.dumps({"resourceType": "ServiceRequest", "status": "active", "intent": "order"}), 422, "ServiceRequest.subject", "subject"),
-])
+@pytest.mark.parametrize(
+    "body, status, expression, words",
+    [
+        ("{not json", 400, None, "not valid JSON"),
+        ("[]", 400, None, "JSON object"),
+        (json.dumps({"resourceType": "Patient"}), 400, "resourceType", "Expected a ServiceRequest"),
+        (json.dumps({"resourceType": "ServiceRequest", "status": "active", "intent": "order"}), 422, "ServiceRequest.subject", "subject"),
+    ],
+)
 def test_malformed_bodies_are_refused_with_what_is_wrong(client, db, world, body, status, expression, words):
     token = token_for(db, world.nurse)
     response = post(client, token, body)
@@ -146,19 +158,28 @@ def test_malformed_bodies_are_refused_with_what_is_wrong(client, db, world, body
     assert count(db, Referral) == 0
 
 
-@pytest.mark.parametrize("overrides, expression, words", [
-    ({"priority": "very"}, "ServiceRequest.priority", "priority must be one of"),
-    ({"status": "draft"}, "ServiceRequest.status", "Only an active referral"),
-    ({"subject": {"identifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9990002038"}}},
-     "ServiceRequest.subject.identifier.value", "NHS number"),
-    ({"subject": {"identifier": {"system": "urn:local", "value": "123"}}}, "ServiceRequest.subject.identifier", "NHS number"),
-    ({"reasonCode": []}, "ServiceRequest.reasonCode", "reason"),
-    ({"requester": {"display": ""}}, None, "The ServiceRequest is not valid FHIR"),
-    ({"requester": None}, "ServiceRequest.requester.display", "referrer"),
-    ({"colour": "blue"}, "ServiceRequest.colour", "Extra inputs"),
-    ({"category": [{"coding": [{"system": "https://oneplan.example.nhs.uk/fhir/CodeSystem/referral-source", "code": "pigeon"}]}]},
-     "ServiceRequest.category", "Unknown referral source"),
-])
+@pytest.mark.parametrize(
+    "overrides, expression, words",
+    [
+        ({"priority": "very"}, "ServiceRequest.priority", "priority must be one of"),
+        ({"status": "draft"}, "ServiceRequest.status", "Only an active referral"),
+        (
+            {"subject": {"identifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9990002038"}}},
+            "ServiceRequest.subject.identifier.value",
+            "NHS number",
+        ),
+        ({"subject": {"identifier": {"system": "urn:local", "value": "123"}}}, "ServiceRequest.subject.identifier", "NHS number"),
+        ({"reasonCode": []}, "ServiceRequest.reasonCode", "reason"),
+        ({"requester": {"display": ""}}, None, "The ServiceRequest is not valid FHIR"),
+        ({"requester": None}, "ServiceRequest.requester.display", "referrer"),
+        ({"colour": "blue"}, "ServiceRequest.colour", "Extra inputs"),
+        (
+            {"category": [{"coding": [{"system": "https://oneplan.example.nhs.uk/fhir/CodeSystem/referral-source", "code": "pigeon"}]}]},
+            "ServiceRequest.category",
+            "Unknown referral source",
+        ),
+    ],
+)
 def test_invalid_content_gets_a_422_naming_the_field(client, db, world, overrides, expression, words):
     token = token_for(db, world.nurse)
     resource = service_request(world.person.nhs_number, **overrides)
@@ -183,9 +204,11 @@ def test_an_unknown_nhs_number_with_a_contained_patient_creates_one_record(clien
     token = token_for(db, world.nurse)
     nhs = factories.valid_nhs_number(778)
     patient = {
-        "resourceType": "Patient", "id": "p1",
+        "resourceType": "Patient",
+        "id": "p1",
         "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}],
-        "name": [{"family": "Hopper", "given": ["Grace"]}], "birthDate": "1936-12-09",
+        "name": [{"family": "Hopper", "given": ["Grace"]}],
+        "birthDate": "1936-12-09",
         "address": [{"line": ["1 Mill Lane"], "city": "Wakefield", "postalCode": "WF2 7AA"}],
         "generalPractitioner": [{"display": world.practice.name}],
     }
@@ -222,11 +245,14 @@ def test_issue_token_prints_a_token_that_works(app, runner, client, db, world):
 
 # --- One intake, two ways in ----------------------------------------------------------------
 
+
 def _contained_grace(nhs, practice_name):
     return {
-        "resourceType": "Patient", "id": "p1",
+        "resourceType": "Patient",
+        "id": "p1",
         "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}],
-        "name": [{"family": "Hopper", "given": ["Grace"]}], "birthDate": "1936-12-09",
+        "name": [{"family": "Hopper", "given": ["Grace"]}],
+        "birthDate": "1936-12-09",
         "address": [{"line": ["1 Mill Lane"], "city": "Wakefield", "postalCode": "WF2 7AA"}],
         "generalPractitioner": [{"display": practice_name}],
     }
@@ -250,8 +276,13 @@ def _from_form(form):
 
 
 WEB_REFERRAL = {
-    "action": "save", "source": "community_health", "referrer_name": "Dr Ruth Okoye", "referrer_agency": "North Community Nursing",
-    "reason": "Two falls this week; lives alone", "presenting_needs": "Daughter visits on Sundays", "requested_urgency": "urgent",
+    "action": "save",
+    "source": "community_health",
+    "referrer_name": "Dr Ruth Okoye",
+    "referrer_agency": "North Community Nursing",
+    "reason": "Two falls this week; lives alone",
+    "presenting_needs": "Daughter visits on Sundays",
+    "requested_urgency": "urgent",
 }
 
 
@@ -270,11 +301,22 @@ def test_the_api_and_the_form_build_the_same_command_for_a_new_record(db, world)
     nhs = factories.valid_nhs_number(778)
     resource = service_request(nhs, contained=[_contained_grace(nhs, world.practice.name)], subject={"reference": "#p1"})
     from_fhir = _from_fhir(db, world, resource)
-    from_form = _from_form({
-        **WEB_REFERRAL, "person_choice": "new", "nhs_number": nhs, "given_name": "Grace", "family_name": "Hopper",
-        "dob-day": "9", "dob-month": "12", "dob-year": "1936", "address_line_1": "1 Mill Lane", "town": "Wakefield",
-        "postcode": "WF2 7AA", "gp_practice_id": str(world.practice.id),
-    })
+    from_form = _from_form(
+        {
+            **WEB_REFERRAL,
+            "person_choice": "new",
+            "nhs_number": nhs,
+            "given_name": "Grace",
+            "family_name": "Hopper",
+            "dob-day": "9",
+            "dob-month": "12",
+            "dob-year": "1936",
+            "address_line_1": "1 Mill Lane",
+            "town": "Wakefield",
+            "postcode": "WF2 7AA",
+            "gp_practice_id": str(world.practice.id),
+        }
+    )
     assert replace(from_fhir, received_via=from_form.received_via) == from_form
 
 

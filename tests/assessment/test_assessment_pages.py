@@ -1,21 +1,34 @@
 """The single assessment over HTTP: view, edit in place, validation, no lost updates, history,
 suggested needs, completion, access and audit, and a fixed number of queries per page."""
+
 from datetime import date, timedelta
 
 import pytest
 from sqlmodel import func, select
 
 from models import (
-    Assessment, AssessmentRevision, AssessmentSection, AuditEvent, AuditOutcome, Profession, SuggestedNeed,
+    Assessment,
+    AssessmentRevision,
+    AssessmentSection,
+    AuditEvent,
+    AuditOutcome,
+    Profession,
+    SuggestedNeed,
 )
 from tests.factories import World, team_member, user
 
 BASE = "/people/{}/assessment"
 HTMX = {"HX-Request": "true"}
 BARTHEL_LOW = {  # 2 + 2 + 0 + 1 + 1 + 1 + 1 + 1 + 1 + 0 = 10 of 20: needs help with personal care
-    "barthel_bowels": "continent", "barthel_bladder": "continent", "barthel_grooming": "needs_help",
-    "barthel_toilet": "needs_some_help", "barthel_feeding": "needs_help", "barthel_transfer": "major_help",
-    "barthel_mobility": "wheelchair_independent", "barthel_dressing": "needs_help", "barthel_stairs": "needs_help",
+    "barthel_bowels": "continent",
+    "barthel_bladder": "continent",
+    "barthel_grooming": "needs_help",
+    "barthel_toilet": "needs_some_help",
+    "barthel_feeding": "needs_help",
+    "barthel_transfer": "major_help",
+    "barthel_mobility": "wheelchair_independent",
+    "barthel_dressing": "needs_help",
+    "barthel_stairs": "needs_help",
     "barthel_bathing": "dependent",
 }
 
@@ -38,16 +51,24 @@ def section_version(db, key):
 
 
 def save(auth, world, key, answers, version=0, htmx=False):
-    return auth.post(f"{BASE.format(world.person.id)}/sections/{key}", {"version": str(version), **answers},
-                     headers=HTMX if htmx else {})
+    return auth.post(f"{BASE.format(world.person.id)}/sections/{key}", {"version": str(version), **answers}, headers=HTMX if htmx else {})
 
 
 def test_the_key_worker_starts_and_views_the_whole_assessment_and_the_view_is_audited(client, db, world, started):
     page = client.get(BASE.format(world.person.id))
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    for title in ("The person&#39;s perspective", "Clinical background", "Disease prevention", "Personal care and physical wellbeing",
-                  "Senses", "Mental health", "Relationships", "Safety", "Immediate environment and resources"):
+    for title in (
+        "The person&#39;s perspective",
+        "Clinical background",
+        "Disease prevention",
+        "Personal care and physical wellbeing",
+        "Senses",
+        "Mental health",
+        "Relationships",
+        "Safety",
+        "Immediate environment and resources",
+    ):
         assert title in body
     assert db.exec(select(func.count()).select_from(AssessmentSection)).one() == 9
     views = db.exec(select(AuditEvent).where(AuditEvent.person_id == world.person.id, AuditEvent.user_id == world.nurse.id)).all()
@@ -102,16 +123,23 @@ def test_a_finding_that_no_longer_holds_withdraws_its_suggestion(client, auth, d
     assert falls and all(s.status == "withdrawn" for s in falls)
 
 
-@pytest.mark.parametrize("key, answers, field, words", [
-    ("clinical", {"admissions_last_year": "51"}, "admissions_last_year", "50"),
-    ("clinical", {"admissions_last_year": "-1"}, "admissions_last_year", ""),
-    ("clinical", {"admissions_last_year": "lots"}, "admissions_last_year", ""),
-    ("prevention", {"blood_pressure_checked-day": "31", "blood_pressure_checked-month": "2",
-                    "blood_pressure_checked-year": "2025"}, "blood_pressure_checked", ""),
-    ("physical", {"mobility": "flying"}, "mobility", "Select one of the options"),
-    ("physical", {"walking_aids": ["stick", "jetpack"]}, "walking_aids", ""),
-    ("perspective", {"what_matters": "x" * 20001}, "what_matters", "characters or fewer"),
-])
+@pytest.mark.parametrize(
+    "key, answers, field, words",
+    [
+        ("clinical", {"admissions_last_year": "51"}, "admissions_last_year", "50"),
+        ("clinical", {"admissions_last_year": "-1"}, "admissions_last_year", ""),
+        ("clinical", {"admissions_last_year": "lots"}, "admissions_last_year", ""),
+        (
+            "prevention",
+            {"blood_pressure_checked-day": "31", "blood_pressure_checked-month": "2", "blood_pressure_checked-year": "2025"},
+            "blood_pressure_checked",
+            "",
+        ),
+        ("physical", {"mobility": "flying"}, "mobility", "Select one of the options"),
+        ("physical", {"walking_aids": ["stick", "jetpack"]}, "walking_aids", ""),
+        ("perspective", {"what_matters": "x" * 20001}, "what_matters", "characters or fewer"),
+    ],
+)
 def test_bad_answers_get_a_message_by_the_field_and_save_nothing(client, auth, db, world, started, key, answers, field, words):
     response = save(auth, world, key, answers, htmx=True)
     assert response.status_code == 400

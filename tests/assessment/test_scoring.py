@@ -1,10 +1,11 @@
 """Scored tools: Barthel Index, Clinical Frailty Scale, PHQ-9 and Care Act eligibility, against their
 published bands (boundaries included), incomplete tools, and scores taken only from item answers."""
+
 import pytest
 
 from app.assessment import scoring
-from app.forms.questions import template
 from app.assessment.scoring import ToolResult
+from app.forms.questions import template
 
 
 def tool_answers(tool_key: str, total: int) -> dict:
@@ -24,8 +25,16 @@ def score(tool_key: str, answers: dict) -> ToolResult:
 
 
 OUTCOMES = [
-    "care_act_nutrition", "care_act_hygiene", "care_act_toilet", "care_act_clothing", "care_act_home_safely",
-    "care_act_habitable_home", "care_act_relationships", "care_act_work", "care_act_community", "care_act_caring_for_child",
+    "care_act_nutrition",
+    "care_act_hygiene",
+    "care_act_toilet",
+    "care_act_clothing",
+    "care_act_home_safely",
+    "care_act_habitable_home",
+    "care_act_relationships",
+    "care_act_work",
+    "care_act_community",
+    "care_act_caring_for_child",
 ]
 
 
@@ -37,13 +46,21 @@ def care_act(unable: list[str], impairment: str = "yes", wellbeing: str = "yes",
 
 # --- Barthel Index ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("total, band", [
-    (0, "Total dependency"), (4, "Total dependency"),
-    (5, "Severe dependency"), (9, "Severe dependency"),
-    (10, "Moderate dependency"), (14, "Moderate dependency"),
-    (15, "Mild dependency"), (19, "Mild dependency"),
-    (20, "Independent"),
-])
+
+@pytest.mark.parametrize(
+    "total, band",
+    [
+        (0, "Total dependency"),
+        (4, "Total dependency"),
+        (5, "Severe dependency"),
+        (9, "Severe dependency"),
+        (10, "Moderate dependency"),
+        (14, "Moderate dependency"),
+        (15, "Mild dependency"),
+        (19, "Mild dependency"),
+        (20, "Independent"),
+    ],
+)
 def test_barthel_totals_fall_in_the_published_bands(total, band):
     result = score("barthel", tool_answers("barthel", total))
     assert result == ToolResult("barthel", "Barthel Index", total, 20, band, True)
@@ -52,15 +69,25 @@ def test_barthel_totals_fall_in_the_published_bands(total, band):
 def test_barthel_items_have_the_published_maximum_scores():
     maxima = {item.key: max(o.score for o in item.options) for item in template().tool("barthel").items}
     assert maxima == {
-        "barthel_bowels": 2, "barthel_bladder": 2, "barthel_grooming": 1, "barthel_toilet": 2, "barthel_feeding": 2,
-        "barthel_transfer": 3, "barthel_mobility": 3, "barthel_dressing": 2, "barthel_stairs": 2, "barthel_bathing": 1,
+        "barthel_bowels": 2,
+        "barthel_bladder": 2,
+        "barthel_grooming": 1,
+        "barthel_toilet": 2,
+        "barthel_feeding": 2,
+        "barthel_transfer": 3,
+        "barthel_mobility": 3,
+        "barthel_dressing": 2,
+        "barthel_stairs": 2,
+        "barthel_bathing": 1,
     }
 
 
 def test_barthel_bowels_has_the_published_wording():
     bowels = template().section("physical").question("barthel_bowels")
     assert [(o.score, o.label) for o in bowels.options] == [
-        (0, "Incontinent (or needs to be given enemas)"), (1, "Occasional accident (once a week)"), (2, "Continent"),
+        (0, "Incontinent (or needs to be given enemas)"),
+        (1, "Occasional accident (once a week)"),
+        (2, "Continent"),
     ]
 
 
@@ -90,17 +117,21 @@ def test_scores_come_only_from_the_item_answers():
 
 # --- Clinical Frailty Scale ----------------------------------------------------------------
 
-@pytest.mark.parametrize("value, level, name", [
-    ("very_fit", 1, "Very fit"),
-    ("fit", 2, "Fit"),
-    ("managing_well", 3, "Managing well"),
-    ("very_mild_frailty", 4, "Living with very mild frailty"),
-    ("mild_frailty", 5, "Living with mild frailty"),
-    ("moderate_frailty", 6, "Living with moderate frailty"),
-    ("severe_frailty", 7, "Living with severe frailty"),
-    ("very_severe_frailty", 8, "Living with very severe frailty"),
-    ("terminally_ill", 9, "Terminally ill"),
-])
+
+@pytest.mark.parametrize(
+    "value, level, name",
+    [
+        ("very_fit", 1, "Very fit"),
+        ("fit", 2, "Fit"),
+        ("managing_well", 3, "Managing well"),
+        ("very_mild_frailty", 4, "Living with very mild frailty"),
+        ("mild_frailty", 5, "Living with mild frailty"),
+        ("moderate_frailty", 6, "Living with moderate frailty"),
+        ("severe_frailty", 7, "Living with severe frailty"),
+        ("very_severe_frailty", 8, "Living with very severe frailty"),
+        ("terminally_ill", 9, "Terminally ill"),
+    ],
+)
 def test_every_clinical_frailty_scale_level_scores_its_level_with_its_name_and_description(value, level, name):
     result = score("cfs", {"cfs_level": value})
     assert (result.score, result.maximum, result.band, result.complete) == (level, 9, name, True)
@@ -114,13 +145,22 @@ def test_an_unrated_clinical_frailty_scale_is_incomplete():
 
 # --- PHQ-9 ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("total, band", [
-    (0, "Minimal depression"), (4, "Minimal depression"),
-    (5, "Mild depression"), (9, "Mild depression"),
-    (10, "Moderate depression"), (14, "Moderate depression"),
-    (15, "Moderately severe depression"), (19, "Moderately severe depression"),
-    (20, "Severe depression"), (27, "Severe depression"),
-])
+
+@pytest.mark.parametrize(
+    "total, band",
+    [
+        (0, "Minimal depression"),
+        (4, "Minimal depression"),
+        (5, "Mild depression"),
+        (9, "Mild depression"),
+        (10, "Moderate depression"),
+        (14, "Moderate depression"),
+        (15, "Moderately severe depression"),
+        (19, "Moderately severe depression"),
+        (20, "Severe depression"),
+        (27, "Severe depression"),
+    ],
+)
 def test_phq9_totals_fall_in_the_published_bands(total, band):
     result = score("phq9", tool_answers("phq9", total))
     assert (result.score, result.maximum, result.band, result.complete) == (total, 27, band, True)
@@ -129,7 +169,10 @@ def test_phq9_totals_fall_in_the_published_bands(total, band):
 def test_phq9_items_score_0_to_3():
     for item in template().tool("phq9").items:
         assert [(o.label, o.score) for o in item.options] == [
-            ("Not at all", 0), ("Several days", 1), ("More than half the days", 2), ("Nearly every day", 3),
+            ("Not at all", 0),
+            ("Several days", 1),
+            ("More than half the days", 2),
+            ("Nearly every day", 3),
         ]
 
 
@@ -152,6 +195,7 @@ def test_no_thoughts_of_self_harm_raises_no_flag():
 
 # --- Care Act 2014 eligibility -------------------------------------------------------------
 
+
 def test_one_outcome_not_achieved_is_not_eligible():
     result = score("care_act", care_act(["care_act_nutrition"]))
     assert (result.score, result.maximum, result.band, result.complete) == (1, 10, "Not eligible", True)
@@ -161,9 +205,7 @@ def test_one_outcome_not_achieved_is_not_eligible():
 def test_two_outcomes_not_achieved_with_impairment_and_wellbeing_impact_is_eligible():
     result = score("care_act", care_act(["care_act_nutrition", "care_act_hygiene"]))
     assert (result.score, result.band, result.complete) == (2, "Eligible", True)
-    assert result.detail.startswith(
-        "Unable to achieve 2 of 10 outcomes: managing and maintaining nutrition; maintaining personal hygiene."
-    )
+    assert result.detail.startswith("Unable to achieve 2 of 10 outcomes: managing and maintaining nutrition; maintaining personal hygiene.")
 
 
 def test_two_outcomes_not_achieved_are_not_eligible_without_an_impairment_or_illness():
@@ -188,9 +230,15 @@ def test_no_outcomes_not_achieved_is_not_eligible():
     assert result.detail.startswith("Able to achieve all 10 outcomes.")
 
 
-@pytest.mark.parametrize("reason", [
-    "unable_without_assistance", "significant_pain_distress_anxiety", "endangers_health_or_safety", "takes_significantly_longer",
-])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "unable_without_assistance",
+        "significant_pain_distress_anxiety",
+        "endangers_health_or_safety",
+        "takes_significantly_longer",
+    ],
+)
 def test_each_meaning_of_unable_to_achieve_counts_as_not_achieved(reason):
     result = score("care_act", care_act(["care_act_work", "care_act_community"], reason=reason))
     assert (result.score, result.band) == (2, "Eligible")
@@ -210,13 +258,16 @@ def test_care_act_eligibility_is_incomplete_until_the_impairment_and_wellbeing_q
 
 # --- Over the whole assessment ------------------------------------------------------------
 
+
 def test_score_all_gives_every_tool_by_key_from_its_own_section():
-    results = scoring.score_all({
-        "physical": tool_answers("barthel", 12) | {"cfs_level": "mild_frailty"},
-        "mental_health": tool_answers("phq9", 10),
-        # A tool's items in the wrong section do not count.
-        "safety": {"care_act_impairment": "yes"},
-    })
+    results = scoring.score_all(
+        {
+            "physical": tool_answers("barthel", 12) | {"cfs_level": "mild_frailty"},
+            "mental_health": tool_answers("phq9", 10),
+            # A tool's items in the wrong section do not count.
+            "safety": {"care_act_impairment": "yes"},
+        }
+    )
     assert set(results) == {"barthel", "cfs", "phq9", "care_act"}
     assert (results["barthel"].score, results["cfs"].score, results["phq9"].score) == (12, 5, 10)
     assert results["care_act"].band == "Incomplete (0 of 12 items)"
@@ -228,13 +279,16 @@ def test_score_section_gives_one_result_per_tool_in_section_order():
     assert scoring.score_section(template().section("senses"), {"anything": "yes"}) == []
 
 
-@pytest.mark.parametrize("tool_key, answers, text", [
-    ("barthel", tool_answers("barthel", 12), "Barthel Index 12 of 20 (Moderate dependency)"),
-    ("cfs", {"cfs_level": "moderate_frailty"}, "Clinical Frailty Scale level 6 (Living with moderate frailty)"),
-    ("phq9", tool_answers("phq9", 15), "PHQ-9 15 of 27 (Moderately severe depression)"),
-    ("care_act", care_act(OUTCOMES[:3]), "Care Act 2014 eligibility: Eligible (unable to achieve 3 of 10 outcomes)"),
-    ("barthel", {}, "Barthel Index: Incomplete (0 of 10 items)"),
-])
+@pytest.mark.parametrize(
+    "tool_key, answers, text",
+    [
+        ("barthel", tool_answers("barthel", 12), "Barthel Index 12 of 20 (Moderate dependency)"),
+        ("cfs", {"cfs_level": "moderate_frailty"}, "Clinical Frailty Scale level 6 (Living with moderate frailty)"),
+        ("phq9", tool_answers("phq9", 15), "PHQ-9 15 of 27 (Moderately severe depression)"),
+        ("care_act", care_act(OUTCOMES[:3]), "Care Act 2014 eligibility: Eligible (unable to achieve 3 of 10 outcomes)"),
+        ("barthel", {}, "Barthel Index: Incomplete (0 of 10 items)"),
+    ],
+)
 def test_a_result_reads_in_one_line(tool_key, answers, text):
     assert scoring.result_text(score(tool_key, answers)) == text
 

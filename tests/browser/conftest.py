@@ -1,5 +1,6 @@
 """Browser tests: the test app served on a free local port, driven by Debian's Chromium
 through Playwright, with an axe-core check and a watch on the browser console."""
+
 import threading
 from pathlib import Path
 
@@ -158,9 +159,11 @@ def _without_known_design_system_exception(violation: dict) -> dict:
     if violation["id"] != "aria-allowed-attr":
         return violation
     kept = [
-        node for node in violation["nodes"]
+        node
+        for node in violation["nodes"]
         if not (
-            "nhsuk-radios__input" in node["html"] and "aria-controls=" in node["html"]
+            "nhsuk-radios__input" in node["html"]
+            and "aria-controls=" in node["html"]
             and all("aria-expanded" in check["message"] for check in node["all"] + node["any"] + node["none"])
         )
     ]

@@ -1,6 +1,7 @@
 """The single assessment in a real browser: two practitioners from different agencies edit the
 same section at once; the second save is refused, both texts are shown side by side, and
 nothing either of them typed is lost."""
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select

@@ -2,10 +2,10 @@
 agency accepts its action from its worklist, the key worker sees the change marked until she marks
 it seen, and the person's copy prints; two people saving the same part lose nothing; and it all works from the
 keyboard and without JavaScript."""
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
-from werkzeug.datastructures import MultiDict
 
 from app.assessment import service
 from models import ActionStatus, CarePlanAction, CarePlanRevision, Profession
@@ -186,8 +186,13 @@ def test_the_care_team_history_and_network_pages_pass_the_accessibility_check(db
     plan.review_due_on = date.today() - timedelta(days=10)
     db.add(plan)
     db.commit()
-    commands.add_item(db, world.plan, world.person, commands.AddItem(PlanItemType.action, {"description": "Care Act assessment"},
-                                                                     owner_agency_id=world.social_care.id), world.nurse)
+    commands.add_item(
+        db,
+        world.plan,
+        world.person,
+        commands.AddItem(PlanItemType.action, {"description": "Care Act assessment"}, owner_agency_id=world.social_care.id),
+        world.nurse,
+    )
     db.commit()
     sign_in(page, live_server, "nurse")
     page.goto(f"{live_server}/people/{world.person.id}/team")

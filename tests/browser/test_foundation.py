@@ -1,5 +1,6 @@
 """The foundation in a real browser: sign-in, finding a person as you type and without
 JavaScript, the keyboard path to a record, the 403 page, and an accessibility check of each."""
+
 import re
 
 import pytest
@@ -79,9 +80,7 @@ def test_someone_outside_the_care_team_gets_a_403_page_that_says_why_and_is_audi
     assert_accessible(page)
 
     db.expire_all()
-    refusals = db.exec(
-        select(AuditEvent).where(AuditEvent.outcome == AuditOutcome.refused, AuditEvent.person_id == world.person.id)
-    ).all()
+    refusals = db.exec(select(AuditEvent).where(AuditEvent.outcome == AuditOutcome.refused, AuditEvent.person_id == world.person.id)).all()
     assert refusals and refusals[-1].user_id == world.outsider.id
 
 

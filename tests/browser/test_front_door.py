@@ -1,5 +1,8 @@
 """The single point of access in a real browser: a referral taken by phone, the person found
 as the coordinator types, triaged as urgent and allocated, and the key worker told."""
+
+from datetime import UTC
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -79,8 +82,8 @@ def test_a_referral_goes_from_the_front_door_to_a_key_worker(db, live_server, pa
 
 def test_two_coordinators_triaging_at_once_the_second_is_told_and_nothing_is_overwritten(db, live_server, page, browser, browser_watch):
     world = World(db)
-    from tests.factories import user
     from models import Profession, Role
+    from tests.factories import user
 
     user(db, world.spa, Role.spa_coordinator, Profession.care_coordinator, username="coordinator2")
     sign_in(page, live_server, "coordinator")
@@ -122,15 +125,14 @@ def test_two_coordinators_triaging_at_once_the_second_is_told_and_nothing_is_ove
 
 
 def test_the_front_door_figures_page_is_accessible(db, live_server, page):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from tests.front_door.test_figures import add
 
     world = World(db)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for hours, minutes in ((30, 20), (50, 200), (70, None)):
-        add(db, world, received=now - timedelta(hours=hours),
-            triaged_after=timedelta(minutes=minutes) if minutes is not None else None)
+        add(db, world, received=now - timedelta(hours=hours), triaged_after=timedelta(minutes=minutes) if minutes is not None else None)
     sign_in(page, live_server, "coordinator")
     page.goto(f"{live_server}/referrals/metrics")
     expect(page.get_by_role("img", name="Share responded to within each standard")).to_be_visible()

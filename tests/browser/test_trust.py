@@ -1,8 +1,9 @@
 """Trust in a real browser: break glass from the refusal to the lead's review, the consent
 page, the access log as the key worker, and the administrators' audit page and unlock, each
 checked with axe."""
+
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -92,7 +93,7 @@ def test_the_key_worker_records_an_objection_and_reads_the_access_log(db, live_s
 
 def test_the_administrator_filters_the_audit_trail_and_unlocks_an_account(db, live_server, page):
     world = World(db)
-    world.outsider.locked_at = datetime.now(timezone.utc)
+    world.outsider.locked_at = datetime.now(UTC)
     world.outsider.failed_sign_ins = 10
     db.add(world.outsider)
     db.commit()

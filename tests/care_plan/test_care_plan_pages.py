@@ -2,20 +2,30 @@
 JavaScript, validation, stale saves, the handshake, "changed since you last looked" and marking
 changes as seen, history, the person's printed copy, access and audit, and a fixed number of
 queries however big the plan."""
+
 import re
 from datetime import date
 
 import pytest
 from sqlmodel import func, select
-from werkzeug.datastructures import MultiDict
 
 from app.care_plan import handshake
 from models import (
-    ActionStatus, AuditEvent, AuditOutcome, CarePlan, CarePlanAction, CarePlanContact, CarePlanNeed, CarePlanPart, CarePlanRevision,
-    CarePlanView, Notification, SuggestionStatus,
+    ActionStatus,
+    AuditEvent,
+    AuditOutcome,
+    CarePlan,
+    CarePlanAction,
+    CarePlanContact,
+    CarePlanNeed,
+    CarePlanPart,
+    CarePlanRevision,
+    CarePlanView,
+    Notification,
+    SuggestionStatus,
 )
-from tests.factories import PlanWorld
 from tests.care_plan.test_plan_commands import add, edit, mark_seen, move, save_part
+from tests.factories import PlanWorld
 
 BASE = "/people/{}/care-plan"
 HTMX = {"HX-Request": "true"}
@@ -42,8 +52,14 @@ def count(db, model):
 
 def test_the_plan_page_shows_every_part_and_its_view_is_audited(client, db, world, nurse):
     body = client.get(url(world)).get_data(as_text=True)
-    for heading in ("About me", "Needs, goals and actions", "Contingency and crisis plan", "Advance care preferences", "Contacts",
-                    "Agreement and review"):
+    for heading in (
+        "About me",
+        "Needs, goals and actions",
+        "Contingency and crisis plan",
+        "Advance care preferences",
+        "Contacts",
+        "Agreement and review",
+    ):
         assert heading in body
     assert "Not yet agreed" in body and "You have not marked this plan as seen yet" in body and "Mark the plan as seen" in body
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "view_care_plan", AuditEvent.user_id == world.nurse.id)).first()
@@ -89,12 +105,19 @@ def test_saving_a_part_is_attributed_kept_and_without_javascript_returns_to_the_
     assert [r.item_key for r in db.exec(select(CarePlanRevision).order_by(CarePlanRevision.plan_version))] == ["about_me", "contingency"]
 
 
-@pytest.mark.parametrize("answers, field, words", [
-    ({"what_matters": "x" * 2001}, "what_matters", "2000 characters or fewer"),
-    ({"agreed_on-day": "31", "agreed_on-month": "2", "agreed_on-year": "2026"}, "agreed_on-day", "must be a real date"),
-    ({"agreed_on-day": "1", "agreed_on-month": "1", "agreed_on-year": str(date.today().year + 2)}, "agreed_on-day", "today or in the past"),
-    ({"agreed_how": "by_pigeon"}, "agreed_how", "Select one of the options"),
-])
+@pytest.mark.parametrize(
+    "answers, field, words",
+    [
+        ({"what_matters": "x" * 2001}, "what_matters", "2000 characters or fewer"),
+        ({"agreed_on-day": "31", "agreed_on-month": "2", "agreed_on-year": "2026"}, "agreed_on-day", "must be a real date"),
+        (
+            {"agreed_on-day": "1", "agreed_on-month": "1", "agreed_on-year": str(date.today().year + 2)},
+            "agreed_on-day",
+            "today or in the past",
+        ),
+        ({"agreed_how": "by_pigeon"}, "agreed_how", "Select one of the options"),
+    ],
+)
 def test_bad_answers_get_a_message_by_the_field_and_save_nothing(client, db, world, nurse, answers, field, words):
     part = "about_me" if "what_matters" in answers else "agreement"
     response = nurse.post(url(world, f"/parts/{part}"), {"version": "0", **answers})
@@ -124,31 +147,58 @@ def test_needs_goals_actions_and_contacts_are_added_and_changed_in_place(client,
     need = db.exec(select(CarePlanNeed)).one()
     response = nurse.post(url(world, "/goals"), {"goal": "Wash on my own", "status": "proposed", "need_id": need.id}, headers=HTMX)
     assert response.status_code == 200 and f'id="need-{need.id}"' in response.get_data(as_text=True)
-    response = nurse.post(url(world, "/actions"), {"description": "Morning call", "owner_agency_id": world.social_care.id,
-                                                   "frequency": "Daily", "need_id": need.id}, headers=HTMX)
+    response = nurse.post(
+        url(world, "/actions"),
+        {"description": "Morning call", "owner_agency_id": world.social_care.id, "frequency": "Daily", "need_id": need.id},
+        headers=HTMX,
+    )
     assert response.status_code == 200 and "Morning call" in response.get_data(as_text=True)
-    response = nurse.post(url(world, "/contacts"), {"kind": "personal", "name": "Karen", "relationship": "Daughter",
-                                                    "phone": "07700 900123", "out_of_hours": "yes"}, headers=HTMX)
+    response = nurse.post(
+        url(world, "/contacts"),
+        {"kind": "personal", "name": "Karen", "relationship": "Daughter", "phone": "07700 900123", "out_of_hours": "yes"},
+        headers=HTMX,
+    )
     assert response.status_code == 200 and "Karen" in response.get_data(as_text=True)
     edit = client.get(url(world, f"/needs/{need.id}/edit"), headers=HTMX).get_data(as_text=True)
     assert 'value="Help with washing"' in edit and f'id="need-{need.id}"' in edit
-    changed = nurse.post(url(world, f"/needs/{need.id}"), {"need": "Help with washing and dressing", "status": "active", "version": "1"},
-                         headers=HTMX)
+    changed = nurse.post(
+        url(world, f"/needs/{need.id}"), {"need": "Help with washing and dressing", "status": "active", "version": "1"}, headers=HTMX
+    )
     assert changed.status_code == 200 and "Help with washing and dressing" in changed.get_data(as_text=True)
     assert count(db, CarePlanRevision) == 5
 
 
-@pytest.mark.parametrize("kind, values, field, words", [
-    ("needs", {"status": "active"}, "need", "Enter need"),
-    ("goals", {"goal": "Walk", "status": "proposed", "target_on-day": "40", "target_on-month": "1", "target_on-year": "2027"},
-     "target_on-day", "must be a real date"),
-    ("goals", {"goal": "Walk", "status": "proposed", "need_id": "999999"}, "need_id", "Select a need from this plan"),
-    ("actions", {"description": "Visit"}, "owner_agency_id", "Select the agency that will do this"),
-    ("actions", {"description": "Visit", "owner_agency_id": "SOCIAL", "start_on-day": "10", "start_on-month": "3",
-                 "start_on-year": "2027", "due_on-day": "1", "due_on-month": "3", "due_on-year": "2027"}, "due_on-day", "after the start date"),
-    ("contacts", {"kind": "personal", "name": "K" * 121}, "name", "120 characters or fewer"),
-    ("contacts", {"kind": "cousin", "name": "Karen"}, "kind", "Select one of the options"),
-])
+@pytest.mark.parametrize(
+    "kind, values, field, words",
+    [
+        ("needs", {"status": "active"}, "need", "Enter need"),
+        (
+            "goals",
+            {"goal": "Walk", "status": "proposed", "target_on-day": "40", "target_on-month": "1", "target_on-year": "2027"},
+            "target_on-day",
+            "must be a real date",
+        ),
+        ("goals", {"goal": "Walk", "status": "proposed", "need_id": "999999"}, "need_id", "Select a need from this plan"),
+        ("actions", {"description": "Visit"}, "owner_agency_id", "Select the agency that will do this"),
+        (
+            "actions",
+            {
+                "description": "Visit",
+                "owner_agency_id": "SOCIAL",
+                "start_on-day": "10",
+                "start_on-month": "3",
+                "start_on-year": "2027",
+                "due_on-day": "1",
+                "due_on-month": "3",
+                "due_on-year": "2027",
+            },
+            "due_on-day",
+            "after the start date",
+        ),
+        ("contacts", {"kind": "personal", "name": "K" * 121}, "name", "120 characters or fewer"),
+        ("contacts", {"kind": "cousin", "name": "Karen"}, "kind", "Select one of the options"),
+    ],
+)
 def test_bad_items_get_a_message_by_the_field_and_nothing_is_added(client, db, world, nurse, kind, values, field, words):
     values = {k: (world.social_care.id if v == "SOCIAL" else v) for k, v in values.items()}
     response = nurse.post(url(world, f"/{kind}"), values, headers=HTMX)
@@ -160,9 +210,20 @@ def test_bad_items_get_a_message_by_the_field_and_nothing_is_added(client, db, w
 
 
 def test_a_form_that_cannot_all_be_read_shows_every_problem_at_once(client, db, world, nurse):
-    response = nurse.post(url(world, "/actions"), {"description": "Visit", "owner_agency_id": "not-an-id", "need_id": "x",
-                                                   "start_on-day": "10", "start_on-month": "3", "start_on-year": "2027",
-                                                   "due_on-day": "1", "due_on-month": "3", "due_on-year": "2027"})
+    response = nurse.post(
+        url(world, "/actions"),
+        {
+            "description": "Visit",
+            "owner_agency_id": "not-an-id",
+            "need_id": "x",
+            "start_on-day": "10",
+            "start_on-month": "3",
+            "start_on-year": "2027",
+            "due_on-day": "1",
+            "due_on-month": "3",
+            "due_on-year": "2027",
+        },
+    )
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "add it to the care team first" in body and "Select a need from this plan" in body and "after the start date" in body
@@ -200,7 +261,7 @@ def test_the_owning_agency_accepts_and_completes_an_action_and_the_key_worker_se
 
 def _shown_version(page: str) -> str:
     """The plan version a page showed, as its "mark as seen" form sends it."""
-    form = page[page.index('/care-plan/seen"'):]
+    form = page[page.index('/care-plan/seen"') :]
     return re.search(r'name="version" value="(\d+)"', form).group(1)
 
 
@@ -237,7 +298,7 @@ def test_marking_an_older_page_seen_does_not_hide_newer_changes(client, auth, db
 
 def _goal(page: str, goal) -> str:
     start = page.index(f'id="goal-{goal.id}"')
-    return page[start:page.index("</div>", start)]
+    return page[start : page.index("</div>", start)]
 
 
 def test_the_network_lead_marks_changes_seen_for_themselves_only(client, auth, db, world):
@@ -296,22 +357,38 @@ def test_suggested_needs_are_adopted_in_the_key_workers_words_or_set_aside(clien
 
     assessment = service.open_assessment(db, world.person, world.nurse)
     db.flush()
-    suggestions = [SuggestedNeed(assessment_id=assessment.id, person_id=world.person.id, rule_key=key, need=need, reason="Because",
-                                 section_key="prevention", source="falls_last_year", answer="Any falls: Yes")
-                   for key, need in (("falls_prevention", "Falls prevention"), ("stop_smoking", "Stop smoking support"))]
+    suggestions = [
+        SuggestedNeed(
+            assessment_id=assessment.id,
+            person_id=world.person.id,
+            rule_key=key,
+            need=need,
+            reason="Because",
+            section_key="prevention",
+            source="falls_last_year",
+            answer="Any falls: Yes",
+        )
+        for key, need in (("falls_prevention", "Falls prevention"), ("stop_smoking", "Stop smoking support"))
+    ]
     db.add_all(suggestions)
     db.commit()
     page = client.get(url(world)).get_data(as_text=True)
     assert "Suggested by the assessment" in page and "Falls prevention" in page
     nothing = nurse.post(url(world, "/suggestions/adopt"), {}, headers=HTMX)
     assert nothing.status_code == 400 and "Select at least one suggested need" in nothing.get_data(as_text=True)
-    adopted = nurse.post(url(world, "/suggestions/adopt"), {"suggestion": suggestions[0].id, f"need-{suggestions[0].id}": "Help to stop falling"},
-                         headers=HTMX)
+    adopted = nurse.post(
+        url(world, "/suggestions/adopt"),
+        {"suggestion": suggestions[0].id, f"need-{suggestions[0].id}": "Help to stop falling"},
+        headers=HTMX,
+    )
     assert adopted.status_code == 200 and "1 need added to the plan" in adopted.get_data(as_text=True)
     assert db.exec(select(CarePlanNeed)).one().need == "Help to stop falling"
     assert nurse.post(url(world, f"/suggestions/{suggestions[1].id}/dismiss")).status_code == 302
     db.expire_all()
-    assert [s.status for s in db.exec(select(SuggestedNeed).order_by(SuggestedNeed.id))] == [SuggestionStatus.adopted, SuggestionStatus.dismissed]
+    assert [s.status for s in db.exec(select(SuggestedNeed).order_by(SuggestedNeed.id))] == [
+        SuggestionStatus.adopted,
+        SuggestionStatus.dismissed,
+    ]
     assert "Suggested by the assessment" not in client.get(url(world)).get_data(as_text=True)
 
 
@@ -401,7 +478,9 @@ def test_about_me_offers_what_the_person_already_said_in_the_assessment(client, 
 
     assessment = service.open_assessment(db, world.person, world.nurse)
     db.commit()
-    service.save_section(db, assessment, service.SaveSection("perspective", {"what_matters": "My allotment and my pigeons"}, 0), world.nurse)
+    service.save_section(
+        db, assessment, service.SaveSection("perspective", {"what_matters": "My allotment and my pigeons"}, 0), world.nurse
+    )
     db.commit()
     edit = client.get(url(world, "/parts/about_me/edit"), headers=HTMX).get_data(as_text=True)
     assert "My allotment and my pigeons" in edit and "filled in from Ada's single assessment" in edit

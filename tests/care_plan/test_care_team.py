@@ -1,11 +1,12 @@
 """The care team page: who is in a person's care team, adding an agency (so it can be given actions)
 and taking one out, with the rules that keep the plan whole."""
+
 import pytest
 from sqlmodel import select
 
 from models import AuditEvent, CareTeamMember
-from tests.factories import PlanWorld
 from tests.care_plan.test_plan_commands import add
+from tests.factories import PlanWorld
 
 
 @pytest.fixture
@@ -34,8 +35,14 @@ def test_an_agency_is_added_once_with_its_role_and_audited(client, auth, db, wor
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "add_to_care_team")).one().detail == world.therapy.name
 
 
-@pytest.mark.parametrize("values, words", [({"agency_id": ""}, "Select the agency"), ({"agency_id": "99999999999"}, "Select the agency"),
-                                           ({"agency_id": "THERAPY", "role": "r" * 81}, "80 characters or fewer")])
+@pytest.mark.parametrize(
+    "values, words",
+    [
+        ({"agency_id": ""}, "Select the agency"),
+        ({"agency_id": "99999999999"}, "Select the agency"),
+        ({"agency_id": "THERAPY", "role": "r" * 81}, "80 characters or fewer"),
+    ],
+)
 def test_bad_choices_get_a_message_and_add_no_one(client, auth, db, world, values, words):
     values = {k: (world.therapy.id if v == "THERAPY" else v) for k, v in values.items()}
     auth.sign_in("nurse")
@@ -73,9 +80,9 @@ def test_the_network_lead_sees_the_team_but_cannot_change_it(client, auth, world
 
 
 def test_an_agency_the_person_objected_to_cannot_join_or_be_given_actions(client, auth, db, world):
+    from app.care_plan import commands
     from models import ConsentObjection
     from tests.care_plan.test_plan_commands import item
-    from app.care_plan import commands
 
     db.add(ConsentObjection(person_id=world.person.id, agency_id=world.therapy.id, recorded_by_id=world.nurse.id))
     db.add(ConsentObjection(person_id=world.person.id, agency_id=world.social_care.id, recorded_by_id=world.nurse.id))
@@ -85,6 +92,7 @@ def test_an_agency_the_person_objected_to_cannot_join_or_be_given_actions(client
     assert f">{world.therapy.name} (" not in page  # not offered
     refused = auth.post(team(world), {"agency_id": world.therapy.id})
     assert refused.status_code == 400 and "has objected to sharing their record" in refused.get_data(as_text=True)
-    result = commands.add_item(db, world.plan, world.person, item("action", description="Visit", owner_agency_id=world.social_care.id),
-                               world.nurse)
+    result = commands.add_item(
+        db, world.plan, world.person, item("action", description="Visit", owner_agency_id=world.social_care.id), world.nurse
+    )
     assert "owner_agency_id" in result.errors  # in the team still, but objected to: no actions for it

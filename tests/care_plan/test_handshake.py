@@ -1,4 +1,5 @@
 """The action handshake's rules, without HTTP: who may make which move from which status."""
+
 import pytest
 
 from app.care_plan import handshake
@@ -12,14 +13,17 @@ REQUESTER = Actor(is_owner=False, is_requester=True)
 STRANGER = Actor(is_owner=False)
 
 
-@pytest.mark.parametrize("status, expected", [
-    (S.requested, [Transition.accept, Transition.decline, Transition.cancel]),
-    (S.accepted, [Transition.start, Transition.complete, Transition.cancel]),
-    (S.in_progress, [Transition.complete, Transition.cancel]),
-    (S.declined, [Transition.cancel]),
-    (S.done, []),
-    (S.cancelled, []),
-])
+@pytest.mark.parametrize(
+    "status, expected",
+    [
+        (S.requested, [Transition.accept, Transition.decline, Transition.cancel]),
+        (S.accepted, [Transition.start, Transition.complete, Transition.cancel]),
+        (S.in_progress, [Transition.complete, Transition.cancel]),
+        (S.declined, [Transition.cancel]),
+        (S.done, []),
+        (S.cancelled, []),
+    ],
+)
 def test_the_owning_agency_can_make_these_moves_from_each_status(status, expected):
     assert handshake.available(status, OWNER) == expected
 
@@ -42,10 +46,16 @@ def test_only_the_owner_answers_a_request_even_the_key_worker_cannot_accept_for_
     assert handshake.refusal(S.requested, Transition.decline, REQUESTER) is not None
 
 
-@pytest.mark.parametrize("transition, target", [
-    (Transition.accept, S.accepted), (Transition.decline, S.declined), (Transition.start, S.in_progress),
-    (Transition.complete, S.done), (Transition.cancel, S.cancelled),
-])
+@pytest.mark.parametrize(
+    "transition, target",
+    [
+        (Transition.accept, S.accepted),
+        (Transition.decline, S.declined),
+        (Transition.start, S.in_progress),
+        (Transition.complete, S.done),
+        (Transition.cancel, S.cancelled),
+    ],
+)
 def test_each_move_leads_to_its_status(transition, target):
     assert handshake.target(transition) is target
 

@@ -1,6 +1,7 @@
 """The shared care plan's rules, without HTTP: commands built from values (no form), one numbered
 history, no lost updates, changes marked for whoever has not marked them seen, actions only for the
 care team, and who is told what. The domain flushes; these tests commit where a request would."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -11,8 +12,17 @@ from app.care_plan import handshake, read_model
 from app.care_plan.commands import AddItem, AdoptNeeds, DismissSuggestion, EditItem, MarkSeen, MoveAction, SavePart
 from app.work import workload
 from models import (
-    ActionStatus, AuditEvent, CarePlan, CarePlanAction, CarePlanNeed, CarePlanPart, CarePlanRevision, Notification, PlanItemType,
-    SuggestedNeed, SuggestionStatus,
+    ActionStatus,
+    AuditEvent,
+    CarePlan,
+    CarePlanAction,
+    CarePlanNeed,
+    CarePlanPart,
+    CarePlanRevision,
+    Notification,
+    PlanItemType,
+    SuggestedNeed,
+    SuggestionStatus,
 )
 from tests.factories import PlanWorld, team_member
 
@@ -40,8 +50,13 @@ def add(db, world, item_type, by=None, **values):
 
 def edit(db, world, row, seen_version, by=None, **values):
     command = item(row.__class__.__name__.removeprefix("CarePlan").lower(), **values)
-    result = plans.edit_item(db, world.plan, world.person, EditItem(command.item_type, row.id, command.answers, seen_version,
-                                                                     command.owner_agency_id, command.owner_user_id), by or world.nurse)
+    result = plans.edit_item(
+        db,
+        world.plan,
+        world.person,
+        EditItem(command.item_type, row.id, command.answers, seen_version, command.owner_agency_id, command.owner_user_id),
+        by or world.nurse,
+    )
     db.commit()
     return result
 
@@ -113,12 +128,18 @@ def test_a_stale_item_save_is_a_conflict_too(db, world):
     goal = add(db, world, "goal", goal="Walk to the shop", status="proposed")
     assert edit(db, world, goal, 1, goal="Walk to the shop by spring", status="active").ok
     stale = edit(db, world, goal, 1, by=world.social_worker, goal="Walk to church", status="proposed")
-    assert stale.conflict and stale.conflict.theirs["goal"] == "Walk to the shop by spring" and stale.conflict.yours["goal"] == "Walk to church"
+    assert (
+        stale.conflict
+        and stale.conflict.theirs["goal"] == "Walk to the shop by spring"
+        and stale.conflict.yours["goal"] == "Walk to church"
+    )
 
 
 def test_saving_the_agreement_sets_the_plans_agreed_and_review_dates(db, world):
     review = date.today() + timedelta(days=90)
-    result = save_part(db, world, "agreement", 0, agreed_on=date.today().isoformat(), agreed_how="in_person", review_due_on=review.isoformat())
+    result = save_part(
+        db, world, "agreement", 0, agreed_on=date.today().isoformat(), agreed_how="in_person", review_due_on=review.isoformat()
+    )
     assert result.ok
     db.expire_all()
     plan = db.get(CarePlan, world.plan.id)
@@ -165,8 +186,9 @@ def test_marking_seen_never_goes_back_nor_beyond_the_plan(db, world):
 
 
 def test_an_action_can_only_be_given_to_an_agency_in_the_care_team(db, world):
-    outside = plans.add_item(db, world.plan, world.person, item("action", description="Bath board", owner_agency_id=world.therapy.id),
-                             world.nurse)
+    outside = plans.add_item(
+        db, world.plan, world.person, item("action", description="Bath board", owner_agency_id=world.therapy.id), world.nurse
+    )
     assert "add it to the care team first" in outside.errors["owner_agency_id"]
     assert db.exec(select(func.count()).select_from(CarePlanAction)).one() == 0
     team_member(db, world.person, world.therapy, role="Occupational therapy")
@@ -174,8 +196,13 @@ def test_an_action_can_only_be_given_to_an_agency_in_the_care_team(db, world):
 
 
 def test_a_named_practitioner_must_work_for_the_owning_agency(db, world):
-    wrong = plans.add_item(db, world.plan, world.person,
-                           item("action", description="Visit", owner_agency_id=world.social_care.id, owner_user_id=world.nurse.id), world.nurse)
+    wrong = plans.add_item(
+        db,
+        world.plan,
+        world.person,
+        item("action", description="Visit", owner_agency_id=world.social_care.id, owner_user_id=world.nurse.id),
+        world.nurse,
+    )
     assert "works for Adult Social Care" in wrong.errors["owner_user_id"]
 
 
@@ -242,9 +269,16 @@ def test_adopting_suggestions_links_each_need_to_its_finding_and_each_can_be_ado
 
     assessment = service.open_assessment(db, world.person, world.nurse)
     db.flush()
-    suggestion = SuggestedNeed(assessment_id=assessment.id, person_id=world.person.id, rule_key="falls_prevention", need="Falls prevention",
-                               reason="A fall in the last year", section_key="prevention", source="falls_last_year",
-                               answer="Any falls in the last 12 months: Yes")
+    suggestion = SuggestedNeed(
+        assessment_id=assessment.id,
+        person_id=world.person.id,
+        rule_key="falls_prevention",
+        need="Falls prevention",
+        reason="A fall in the last year",
+        section_key="prevention",
+        source="falls_last_year",
+        answer="Any falls in the last 12 months: Yes",
+    )
     db.add(suggestion)
     db.commit()
     chosen = AdoptNeeds(((suggestion.id, "Help to stop falling"),))
@@ -262,7 +296,8 @@ def test_adopting_suggestions_links_each_need_to_its_finding_and_each_can_be_ado
 def test_adopting_needs_a_choice_and_words_for_each_chosen_need(db, world):
     suggestion = _suggestion(db, world)
     assert plans.adopt_needs(db, world.plan, world.person, AdoptNeeds(()), world.nurse).errors == {
-        "choices": "Select at least one suggested need to add to the plan"}
+        "choices": "Select at least one suggested need to add to the plan"
+    }
     no_words = plans.adopt_needs(db, world.plan, world.person, AdoptNeeds(((suggestion.id, "  "),)), world.nurse)
     assert no_words.errors == {f"need-{suggestion.id}": "Enter the need in the words to use in the plan"}
     assert db.exec(select(func.count()).select_from(CarePlanNeed)).one() == 0
@@ -283,9 +318,16 @@ def _suggestion(db, world) -> SuggestedNeed:
 
     assessment = service.open_assessment(db, world.person, world.nurse)
     db.flush()
-    suggestion = SuggestedNeed(assessment_id=assessment.id, person_id=world.person.id, rule_key="falls_prevention", need="Falls prevention",
-                               reason="A fall in the last year", section_key="prevention", source="falls_last_year",
-                               answer="Any falls in the last 12 months: Yes")
+    suggestion = SuggestedNeed(
+        assessment_id=assessment.id,
+        person_id=world.person.id,
+        rule_key="falls_prevention",
+        need="Falls prevention",
+        reason="A fall in the last year",
+        section_key="prevention",
+        source="falls_last_year",
+        answer="Any falls in the last 12 months: Yes",
+    )
     db.add(suggestion)
     db.commit()
     return suggestion
@@ -308,9 +350,15 @@ def test_review_reminders_go_to_the_key_worker_once_per_review_date(db, world):
 
 # --- Commands checked whatever way they come in: no form involved ------------------------------
 
+
 def test_a_part_command_is_checked_as_a_form_would_be(db, world):
-    result = plans.save_part(db, world.plan, world.person, SavePart("agreement", {
-        "agreed_on": "2026-02-31", "agreed_how": "by_pigeon", "review_due_on": "not a date"}, 0), world.nurse)
+    result = plans.save_part(
+        db,
+        world.plan,
+        world.person,
+        SavePart("agreement", {"agreed_on": "2026-02-31", "agreed_how": "by_pigeon", "review_due_on": "not a date"}, 0),
+        world.nurse,
+    )
     assert set(result.errors) == {"agreed_on-day", "agreed_how", "review_due_on-day"}
     assert "must be a real date" in result.errors["agreed_on-day"] and "Select one of the options" in result.errors["agreed_how"]
     assert plans.save_part(db, world.plan, world.person, SavePart("secrets", {}, 0), world.nurse).errors
@@ -319,9 +367,19 @@ def test_a_part_command_is_checked_as_a_form_would_be(db, world):
 
 
 def test_an_item_command_is_checked_whatever_way_it_came_in(db, world):
-    bad = plans.add_item(db, world.plan, world.person, AddItem(PlanItemType.action, {
-        "description": "x" * 5000, "start_on": "2027-03-10", "due_on": "2027-03-01"}, need_id=999999,
-        owner_agency_id=world.social_care.id, owner_user_id=world.ot.id), world.nurse)
+    bad = plans.add_item(
+        db,
+        world.plan,
+        world.person,
+        AddItem(
+            PlanItemType.action,
+            {"description": "x" * 5000, "start_on": "2027-03-10", "due_on": "2027-03-01"},
+            need_id=999999,
+            owner_agency_id=world.social_care.id,
+            owner_user_id=world.ot.id,
+        ),
+        world.nurse,
+    )
     assert set(bad.errors) == {"description", "due_on-day", "need_id", "owner_user_id"}
     assert bad.errors["need_id"] == "Select a need from this plan"
     contact = plans.add_item(db, world.plan, world.person, AddItem(PlanItemType.contact, {"kind": "cousin", "name": None}), world.nurse)

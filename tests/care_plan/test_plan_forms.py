@@ -1,5 +1,6 @@
 """The care plan's forms turned into commands (app/care_plan/forms.py): the web layer reads each form
 once, into the same command any other way in would build, with the problems of what it could not read."""
+
 from datetime import date
 
 import pytest
@@ -13,12 +14,27 @@ from models import PlanItemType
 
 
 def test_an_action_form_gives_the_command_built_from_values():
-    form = MultiDict({"description": " Morning call ", "frequency": "Daily", "due_on-day": "1", "due_on-month": "3", "due_on-year": "2027",
-                      "need_id": "12", "owner_agency_id": "7", "owner_user_id": ""})
+    form = MultiDict(
+        {
+            "description": " Morning call ",
+            "frequency": "Daily",
+            "due_on-day": "1",
+            "due_on-month": "3",
+            "due_on-year": "2027",
+            "need_id": "12",
+            "owner_agency_id": "7",
+            "owner_user_id": "",
+        }
+    )
     command, problems = forms.new_item(form, PlanItemType.action)
     assert problems == {}
-    assert command == AddItem(PlanItemType.action, {"description": "Morning call", "frequency": "Daily", "start_on": None, "due_on": "2027-03-01"},
-                              need_id=12, owner_agency_id=7, owner_user_id=None)
+    assert command == AddItem(
+        PlanItemType.action,
+        {"description": "Morning call", "frequency": "Daily", "start_on": None, "due_on": "2027-03-01"},
+        need_id=12,
+        owner_agency_id=7,
+        owner_user_id=None,
+    )
 
 
 def test_ids_that_name_nothing_are_problems_not_silently_dropped():
@@ -46,7 +62,8 @@ def test_a_change_carries_the_version_seen_and_a_missing_version_is_a_400(app):
 
 def test_moves_suggestions_and_the_care_team(app):
     assert forms.move(MultiDict({"transition": "decline", "reason": "Busy", "version": "2"}), 8) == MoveAction(
-        8, handshake.Transition.decline, "Busy", 2)
+        8, handshake.Transition.decline, "Busy", 2
+    )
     with pytest.raises(BadRequest):
         forms.move(MultiDict({"transition": "approve", "version": "2"}), 8)
     chosen = MultiDict([("suggestion", "4"), ("suggestion", "x"), ("suggestion", "4"), ("need-4", "Help to stop falling")])

@@ -1,4 +1,5 @@
 """The demo district: built by `flask --app app demo-data`, deterministic, complete, synthetic."""
+
 from collections import Counter
 
 import pytest
@@ -8,7 +9,16 @@ from sqlmodel import select
 from app.demo import district
 from app.front_door import nhs_number
 from models import (
-    Agency, AgencyKind, CareTeamMember, Network, Person, Profession, Referral, ReferralStatus, Role, User,
+    Agency,
+    AgencyKind,
+    CareTeamMember,
+    Network,
+    Person,
+    Profession,
+    Referral,
+    ReferralStatus,
+    Role,
+    User,
 )
 from tests.conftest import AuthActions, _empty_all_tables
 
@@ -30,8 +40,9 @@ def rebuild(app, runner, db, seed):
 
 
 def snapshot(db):
-    people = db.exec(select(Person.nhs_number, Person.given_name, Person.family_name, Person.date_of_birth, Person.postcode)
-                     .order_by(Person.id)).all()
+    people = db.exec(
+        select(Person.nhs_number, Person.given_name, Person.family_name, Person.date_of_birth, Person.postcode).order_by(Person.id)
+    ).all()
     users = db.exec(select(User.username, User.full_name, User.role).order_by(User.id)).all()
     teams = db.exec(select(CareTeamMember.person_id, CareTeamMember.agency_id, CareTeamMember.user_id).order_by(CareTeamMember.id)).all()
     referrals = db.exec(select(Referral.person_id, Referral.source, Referral.status, Referral.urgency).order_by(Referral.id)).all()
@@ -108,8 +119,11 @@ def test_the_demo_nurse_signs_in_with_the_printed_password_and_sees_a_caseload(c
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     nurse = db.exec(select(User).where(User.username == "nurse")).one()
-    caseload = db.exec(select(Person).join(CareTeamMember, CareTeamMember.person_id == Person.id)
-                       .where(CareTeamMember.user_id == nurse.id, CareTeamMember.is_key_worker)).all()
+    caseload = db.exec(
+        select(Person)
+        .join(CareTeamMember, CareTeamMember.person_id == Person.id)
+        .where(CareTeamMember.user_id == nurse.id, CareTeamMember.is_key_worker)
+    ).all()
     assert caseload
     assert caseload[0].family_name.upper() in body
     assert client.get(f"/people/{caseload[0].id}").status_code == 200
@@ -127,8 +141,11 @@ def test_caseload_people_have_assessments_in_varied_states_by_several_authors(cl
     assert db.exec(select(func.count()).select_from(SuggestedNeed)).one() > 0
 
     nurse = db.exec(select(User).where(User.username == "nurse")).one()
-    mine = db.exec(select(Assessment).join(CareTeamMember, CareTeamMember.person_id == Assessment.person_id)
-                   .where(CareTeamMember.user_id == nurse.id, CareTeamMember.is_key_worker)).all()
+    mine = db.exec(
+        select(Assessment)
+        .join(CareTeamMember, CareTeamMember.person_id == Assessment.person_id)
+        .where(CareTeamMember.user_id == nurse.id, CareTeamMember.is_key_worker)
+    ).all()
     assert mine
     AuthActions(client).sign_in("nurse", district.DEMO_PASSWORD)
     for assessment in mine[:5]:
@@ -150,8 +167,12 @@ def test_people_with_an_assessment_have_a_care_plan_with_actions_across_agencies
     assert all(a.status_reason for a in actions if a.status in (ActionStatus.declined, ActionStatus.cancelled))
     assert all(p.review_due_on > p.agreed_on for p in plans if p.agreed_on)
     for plan in plans[:20]:  # one numbered history per plan, with nothing missing
-        versions = [r.plan_version for r in db.exec(select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id)
-                                                    .order_by(CarePlanRevision.plan_version))]
+        versions = [
+            r.plan_version
+            for r in db.exec(
+                select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id).order_by(CarePlanRevision.plan_version)
+            )
+        ]
         assert versions == list(range(2, plan.version + 1))  # version 1 is the plan as opened
     adopted = db.exec(select(SuggestedNeed).where(SuggestedNeed.status == "adopted")).all()
     assert adopted and all(s.person_id in {p.person_id for p in plans} for s in adopted)

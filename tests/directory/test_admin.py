@@ -1,4 +1,5 @@
 """The /admin pages: agencies, networks and user accounts, for administrators only."""
+
 import re
 
 import pytest
@@ -29,7 +30,7 @@ def admin_routes(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("admin."):
             with app.test_request_context():
-                url = url_for(rule.endpoint, **{name: 1 for name in rule.arguments})
+                url = url_for(rule.endpoint, **dict.fromkeys(rule.arguments, 1))
             for method in sorted(rule.methods & {"GET", "POST"}):
                 yield url, method
 
@@ -49,9 +50,7 @@ def admin(auth, world):
 
 
 @pytest.mark.parametrize("username", ["nurse", "coordinator", "lead"])
-def test_staff_who_are_not_administrators_get_403_on_every_admin_route_and_the_refusal_is_audited(
-    app, client, db, world, username
-):
+def test_staff_who_are_not_administrators_get_403_on_every_admin_route_and_the_refusal_is_audited(app, client, db, world, username):
     auth = AuthActions(client)
     auth.sign_in(username)
     routes = list(admin_routes(app))
@@ -62,9 +61,20 @@ def test_staff_who_are_not_administrators_get_403_on_every_admin_route_and_the_r
         if method == "GET":
             response = client.get(url)
         else:
-            response = auth.post(url, {"name": "Sneaky", "hub_name": "Hub", "kind": "voluntary", "username": "sneaky",
-                                       "full_name": "Sneaky", "agency_id": str(world.nursing.id), "role": "administrator",
-                                       "profession": "administrator", "password": "a long enough password"})
+            response = auth.post(
+                url,
+                {
+                    "name": "Sneaky",
+                    "hub_name": "Hub",
+                    "kind": "voluntary",
+                    "username": "sneaky",
+                    "full_name": "Sneaky",
+                    "agency_id": str(world.nursing.id),
+                    "role": "administrator",
+                    "profession": "administrator",
+                    "password": "a long enough password",
+                },
+            )
         assert response.status_code == 403, (method, url)
         assert "Only administrators can manage" in response.get_data(as_text=True)
         refused = audit_events(db, "manage_directory", AuditOutcome.refused)
@@ -141,8 +151,16 @@ def test_admin_lists_users_with_agency_role_profession_network_and_whether_activ
     db.add(world.outsider)
     db.commit()
     html = client.get("/admin/users").get_data(as_text=True)
-    for text in ("nurse", "North Community Nursing", "Network lead", "GP", "Wakefield North", "SPA coordinator",
-                 "Care coordinator", world.lead.full_name):
+    for text in (
+        "nurse",
+        "North Community Nursing",
+        "Network lead",
+        "GP",
+        "Wakefield North",
+        "SPA coordinator",
+        "Care coordinator",
+        world.lead.full_name,
+    ):
         assert text in html
     assert "Yes" in html and "No" in html
 
@@ -168,8 +186,14 @@ def test_nonsense_user_filters_are_ignored(client, admin):
 
 def test_the_user_list_shows_at_most_200_and_says_how_many_more(client, db, world, admin):
     db.add_all(
-        User(username=f"bulk{n:03d}", password_hash="x", full_name=f"Bulk {n}", agency_id=world.nursing.id,
-             role=Role.practitioner, profession=Profession.support_worker)
+        User(
+            username=f"bulk{n:03d}",
+            password_hash="x",
+            full_name=f"Bulk {n}",
+            agency_id=world.nursing.id,
+            role=Role.practitioner,
+            profession=Profession.support_worker,
+        )
         for n in range(200)
     )
     db.commit()
@@ -186,7 +210,7 @@ def test_the_directory_lists_take_the_same_number_of_queries_however_big_the_dir
         return counter.count
 
     small = {url: queries(url) for url in ("/admin/agencies", "/admin/networks", "/admin/users")}
-    for n in range(30):
+    for _n in range(30):
         agency = factories.agency(db, AgencyKind.gp_practice, world.network)
         factories.user(db, agency, network=world.other_network)
     assert {url: queries(url) for url in small} == small
@@ -208,8 +232,10 @@ def test_the_directory_pages_show_no_personal_health_data(client, world, admin):
 
 
 def test_admin_adds_an_agency_and_it_is_audited(client, db, world, admin):
-    response = admin.post("/admin/agencies/new", {"name": "  Eastmoor Surgery ", "kind": "gp_practice",
-                                                  "network_id": str(world.other_network.id), "phone": "+44 1924 555 123"})
+    response = admin.post(
+        "/admin/agencies/new",
+        {"name": "  Eastmoor Surgery ", "kind": "gp_practice", "network_id": str(world.other_network.id), "phone": "+44 1924 555 123"},
+    )
     assert response.status_code == 302 and response.location == "/admin/agencies"
     agency = db.exec(select(Agency).where(Agency.name == "Eastmoor Surgery")).one()
     assert (agency.kind, agency.network_id, agency.phone) == (AgencyKind.gp_practice, world.other_network.id, "+44 1924 555 123")
@@ -305,8 +331,15 @@ def test_a_bad_network_is_refused_with_the_error_by_its_field_and_nothing_saved(
 
 
 def new_user_form(world, **changes) -> dict:
-    form = {"username": "jo.bloggs", "full_name": "Jo Bloggs", "agency_id": str(world.nursing.id), "role": "practitioner",
-            "profession": "district_nurse", "network_id": "", "password": "a long enough password"}
+    form = {
+        "username": "jo.bloggs",
+        "full_name": "Jo Bloggs",
+        "agency_id": str(world.nursing.id),
+        "role": "practitioner",
+        "profession": "district_nurse",
+        "network_id": "",
+        "password": "a long enough password",
+    }
     form.update(changes)
     return form
 
@@ -325,9 +358,17 @@ def test_admin_adds_a_user_who_can_then_sign_in(client, db, world, admin):
 
 
 def test_admin_adds_a_network_lead_with_their_network(client, db, world, admin):
-    response = admin.post("/admin/users/new", new_user_form(
-        world, username="newlead", role="network_lead", profession="gp", agency_id=str(world.practice.id),
-        network_id=str(world.other_network.id)))
+    response = admin.post(
+        "/admin/users/new",
+        new_user_form(
+            world,
+            username="newlead",
+            role="network_lead",
+            profession="gp",
+            agency_id=str(world.practice.id),
+            network_id=str(world.other_network.id),
+        ),
+    )
     assert response.status_code == 302
     assert db.exec(select(User).where(User.username == "newlead")).one().network_id == world.other_network.id
 
@@ -374,12 +415,23 @@ def test_what_was_typed_stays_in_the_user_form_except_the_password(client, world
 # --- forms and their protection ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("url, form", [
-    ("/admin/agencies/new", {"name": "No Token", "kind": "voluntary"}),
-    ("/admin/networks/new", {"name": "No Token", "hub_name": "Hub"}),
-    ("/admin/users/new", {"username": "notoken", "full_name": "No Token", "role": "practitioner",
-                          "profession": "gp", "password": "a long enough password"}),
-])
+@pytest.mark.parametrize(
+    "url, form",
+    [
+        ("/admin/agencies/new", {"name": "No Token", "kind": "voluntary"}),
+        ("/admin/networks/new", {"name": "No Token", "hub_name": "Hub"}),
+        (
+            "/admin/users/new",
+            {
+                "username": "notoken",
+                "full_name": "No Token",
+                "role": "practitioner",
+                "profession": "gp",
+                "password": "a long enough password",
+            },
+        ),
+    ],
+)
 def test_a_post_without_the_csrf_token_is_refused_and_writes_nothing(client, db, world, admin, url, form):
     if "agency_id" not in form and "users" in url:
         form["agency_id"] = str(world.nursing.id)
@@ -401,7 +453,8 @@ def test_every_admin_form_carries_the_csrf_token(client, admin):
 
 def test_the_agency_form_reads_into_a_command_the_domain_accepts(db, world):
     command, errors = forms.new_agency(
-        {"name": " Pharmacy Plus ", "kind": "pharmacy", "network_id": str(world.network.id), "phone": " 01924 1 "})
+        {"name": " Pharmacy Plus ", "kind": "pharmacy", "network_id": str(world.network.id), "phone": " 01924 1 "}
+    )
     assert errors == {}
     assert command == organisations.NewAgency("Pharmacy Plus", AgencyKind.pharmacy, world.network.id, "01924 1")
     assert organisations.check_new_agency(db, command) == {}
@@ -445,8 +498,15 @@ def test_a_network_name_taken_between_the_check_and_the_save_is_refused(db, worl
 
 
 def _new_user(world, **changes) -> accounts.NewUser:
-    values = dict(username="hashme", full_name="Hash Me", agency_id=world.nursing.id, role=Role.practitioner,
-                  profession=Profession.gp, network_id=None, password=PASSWORD)
+    values = dict(
+        username="hashme",
+        full_name="Hash Me",
+        agency_id=world.nursing.id,
+        role=Role.practitioner,
+        profession=Profession.gp,
+        network_id=None,
+        password=PASSWORD,
+    )
     return accounts.NewUser(**{**values, **changes})
 
 
@@ -459,8 +519,9 @@ def test_a_user_added_by_the_domain_function_keeps_the_password_hashed(app, db, 
 
 
 def test_the_new_user_command_is_checked_without_any_form(app, db, world):
-    command = _new_user(world, username=" Nurse ", full_name="  ", agency_id=999999, role=Role.network_lead, profession=None,
-                        password="short")
+    command = _new_user(
+        world, username=" Nurse ", full_name="  ", agency_id=999999, role=Role.network_lead, profession=None, password="short"
+    )
     result = accounts.create_user(db, command, app.extensions["oneplan_hasher"], world.admin)
     assert result.errors == {
         "username": "That username is already taken",
@@ -486,9 +547,15 @@ def test_the_admin_page_and_the_create_user_command_build_the_same_command(world
     command, errors = forms.new_user(new_user_form(world, username="Jo.Bloggs", network_id=str(world.network.id)))
     assert errors == {}
     # What `flask create-user` builds from its options (app/ops/cli.py), once it has found the ids by name.
-    assert command == accounts.NewUser(username="Jo.Bloggs", full_name="Jo Bloggs", agency_id=world.nursing.id,
-                                       role=Role.practitioner, profession=Profession.district_nurse, network_id=world.network.id,
-                                       password="a long enough password")
+    assert command == accounts.NewUser(
+        username="Jo.Bloggs",
+        full_name="Jo Bloggs",
+        agency_id=world.nursing.id,
+        role=Role.practitioner,
+        profession=Profession.district_nurse,
+        network_id=world.network.id,
+        password="a long enough password",
+    )
     assert command.login_name == "jo.bloggs"
 
 
@@ -500,14 +567,26 @@ def test_ids_that_name_nothing_are_errors_of_the_user_form(world):
 
 def test_the_network_command_is_checked_without_any_form(db, world):
     result = organisations.create_network(db, organisations.NewNetwork("wakefield NORTH", "h" * 121), world.admin)
-    assert result.errors == {"name": "There is already a network with that name",
-                             "hub_name": "The hub's name must be 120 characters or fewer"}
+    assert result.errors == {
+        "name": "There is already a network with that name",
+        "hub_name": "The hub's name must be 120 characters or fewer",
+    }
 
 
 def test_the_audit_filters_are_read_from_the_query_and_narrow_nothing_they_cannot_read():
-    filters, errors = forms.audit_filters({"username": " NURSE ", "action": "break_glass", "outcome": "refused",
-                                           "from-day": "2", "from-month": "7", "from-year": "2025",
-                                           "to-day": "1", "to-month": "7", "to-year": "2025"})
+    filters, errors = forms.audit_filters(
+        {
+            "username": " NURSE ",
+            "action": "break_glass",
+            "outcome": "refused",
+            "from-day": "2",
+            "from-month": "7",
+            "from-year": "2025",
+            "to-day": "1",
+            "to-month": "7",
+            "to-year": "2025",
+        }
+    )
     assert errors == {"to-day": "The last date must be the same as or after the first date"}
     assert (filters.username, filters.action, filters.outcome) == ("nurse", "break_glass", AuditOutcome.refused)
     assert filters.date_to is None and filters.date_from is not None

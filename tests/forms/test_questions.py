@@ -1,5 +1,6 @@
 """The assessment template: the shipped file, reading a section's form with NHS.UK error messages,
 how answers read, and a broken template refused with a message naming the problem."""
+
 import json
 from datetime import date
 
@@ -23,16 +24,27 @@ def read(section_key: str, **fields) -> tuple[dict, dict]:
 
 # --- The shipped template -------------------------------------------------------------------
 
+
 def test_the_shipped_template_has_the_nine_single_assessment_domains_in_order():
     assert [s.key for s in template().sections] == [
-        "perspective", "clinical", "prevention", "physical", "senses", "mental_health", "relationships", "safety", "environment",
+        "perspective",
+        "clinical",
+        "prevention",
+        "physical",
+        "senses",
+        "mental_health",
+        "relationships",
+        "safety",
+        "environment",
     ]
     assert template().version
 
 
 def test_the_scored_tools_sit_in_their_sections():
     assert {s.key: s.tools for s in template().sections if s.tools} == {
-        "physical": ("barthel", "cfs"), "mental_health": ("phq9",), "environment": ("care_act",),
+        "physical": ("barthel", "cfs"),
+        "mental_health": ("phq9",),
+        "environment": ("care_act",),
     }
 
 
@@ -66,16 +78,28 @@ def test_yes_no_questions_offer_yes_and_no():
 
 # --- Reading a section's form ---------------------------------------------------------------
 
+
 def test_good_answers_are_read_into_plain_values():
     answers, errors = read(
-        "prevention", falls_last_year="yes", falls_count="2", fear_of_falling="a_little_worried",
-        immunisations_up_to_date="not_known", blood_pressure_checked__day="3", blood_pressure_checked__month="2",
-        blood_pressure_checked__year="2026", smoking="ex_smoker", alcohol_units="3.5",
+        "prevention",
+        falls_last_year="yes",
+        falls_count="2",
+        fear_of_falling="a_little_worried",
+        immunisations_up_to_date="not_known",
+        blood_pressure_checked__day="3",
+        blood_pressure_checked__month="2",
+        blood_pressure_checked__year="2026",
+        smoking="ex_smoker",
+        alcohol_units="3.5",
     )
     assert errors == {}
     assert answers == {
-        "falls_last_year": "yes", "falls_count": 2, "fear_of_falling": "a_little_worried",
-        "immunisations_up_to_date": "not_known", "blood_pressure_checked": "2026-02-03", "smoking": "ex_smoker",
+        "falls_last_year": "yes",
+        "falls_count": 2,
+        "fear_of_falling": "a_little_worried",
+        "immunisations_up_to_date": "not_known",
+        "blood_pressure_checked": "2026-02-03",
+        "smoking": "ex_smoker",
         "alcohol_units": 3.5,
     }
     assert isinstance(answers["falls_count"], int)
@@ -90,7 +114,11 @@ def test_every_question_may_be_left_blank():
 
 def test_text_and_multiple_choices_are_read():
     answers, errors = read(
-        "physical", walking_aids=["frame", "stick"], pain="moderate", pain_where="  Left knee ", barthel_bowels="continent",
+        "physical",
+        walking_aids=["frame", "stick"],
+        pain="moderate",
+        pain_where="  Left knee ",
+        barthel_bowels="continent",
     )
     assert errors == {}
     assert answers["walking_aids"] == ["stick", "frame"]  # in the order the options are listed
@@ -153,7 +181,9 @@ def test_something_that_is_not_a_number_is_refused():
 
 
 def test_an_impossible_date_is_refused():
-    answers, errors = read("prevention", blood_pressure_checked__day="31", blood_pressure_checked__month="2", blood_pressure_checked__year="2026")
+    answers, errors = read(
+        "prevention", blood_pressure_checked__day="31", blood_pressure_checked__month="2", blood_pressure_checked__year="2026"
+    )
     assert errors == {"blood_pressure_checked-day": "Blood pressure last checked must be a real date"}
     assert answers["blood_pressure_checked"] is None
 
@@ -161,7 +191,9 @@ def test_an_impossible_date_is_refused():
 def test_a_future_date_is_refused_where_the_question_is_about_the_past():
     _, errors = read("prevention", blood_pressure_checked__day="16", blood_pressure_checked__month="3", blood_pressure_checked__year="2026")
     assert errors == {"blood_pressure_checked-day": "Blood pressure last checked must be today or in the past"}
-    answers, errors = read("prevention", blood_pressure_checked__day="15", blood_pressure_checked__month="3", blood_pressure_checked__year="2026")
+    answers, errors = read(
+        "prevention", blood_pressure_checked__day="15", blood_pressure_checked__month="3", blood_pressure_checked__year="2026"
+    )
     assert (errors, answers["blood_pressure_checked"]) == ({}, "2026-03-15")
 
 
@@ -185,22 +217,26 @@ def test_long_text_up_to_its_limit_is_accepted_and_line_breaks_count_once():
 
 # --- How answers read ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path, value, text", [
-    ("prevention.falls_last_year", "yes", "Yes"),
-    ("physical.continence", "continent", "Continent"),
-    ("physical.barthel_bowels", "continent", "Continent"),
-    ("prevention.alcohol_units", 3, "3 units"),
-    ("prevention.alcohol_units", 3.5, "3.5 units"),
-    ("prevention.alcohol_units", 3.0, "3 units"),
-    ("clinical.admissions_last_year", 2, "2"),
-    ("prevention.blood_pressure_checked", "2026-03-12", "12 March 2026"),
-    ("physical.walking_aids", ["stick", "frame"], "Walking stick, Frame"),
-    ("relationships.carer_coping", "yes_a_lot", "Yes, a lot"),
-    ("perspective.what_matters", "Staying in my own home", "Staying in my own home"),
-    ("physical.continence", None, ""),
-    ("physical.walking_aids", [], ""),
-    ("physical.continence", "retired_option", "retired_option"),
-])
+
+@pytest.mark.parametrize(
+    "path, value, text",
+    [
+        ("prevention.falls_last_year", "yes", "Yes"),
+        ("physical.continence", "continent", "Continent"),
+        ("physical.barthel_bowels", "continent", "Continent"),
+        ("prevention.alcohol_units", 3, "3 units"),
+        ("prevention.alcohol_units", 3.5, "3.5 units"),
+        ("prevention.alcohol_units", 3.0, "3 units"),
+        ("clinical.admissions_last_year", 2, "2"),
+        ("prevention.blood_pressure_checked", "2026-03-12", "12 March 2026"),
+        ("physical.walking_aids", ["stick", "frame"], "Walking stick, Frame"),
+        ("relationships.carer_coping", "yes_a_lot", "Yes, a lot"),
+        ("perspective.what_matters", "Staying in my own home", "Staying in my own home"),
+        ("physical.continence", None, ""),
+        ("physical.walking_aids", [], ""),
+        ("physical.continence", "retired_option", "retired_option"),
+    ],
+)
 def test_answers_read_as_people_say_them(path, value, text):
     _, question = template().question(path)
     assert answer_text(question, value) == text
@@ -208,8 +244,12 @@ def test_answers_read_as_people_say_them(path, value, text):
 
 # --- A broken template -----------------------------------------------------------------------
 
-SECTION = {"key": "perspective", "title": "The person's perspective", "description": "",
-           "questions": [{"key": "what_matters", "label": "What matters to me", "type": "long_text"}]}
+SECTION = {
+    "key": "perspective",
+    "title": "The person's perspective",
+    "description": "",
+    "questions": [{"key": "what_matters", "label": "What matters to me", "type": "long_text"}],
+}
 
 
 def write(tmp_path, content, name="broken.json"):
@@ -232,9 +272,7 @@ def test_an_unknown_question_type_is_refused_naming_the_file_and_entry(tmp_path)
     section = SECTION | {"questions": [{"key": "what_matters", "label": "What matters to me", "type": "slider"}]}
     with pytest.raises(TemplateError) as refused:
         load(tmp_path, [section])
-    assert str(refused.value).startswith(
-        "broken.json: sections[0] (perspective).questions[0] (what_matters).type: unknown type 'slider'"
-    )
+    assert str(refused.value).startswith("broken.json: sections[0] (perspective).questions[0] (what_matters).type: unknown type 'slider'")
 
 
 def test_an_unknown_tool_is_refused(tmp_path):
@@ -282,9 +320,17 @@ def tools_file(tmp_path, tool):
 
 
 BARTHEL_LIKE = {
-    "key": "mini", "name": "Mini tool", "kind": "sum", "source": "Invented for this test",
-    "items": [{"key": "mini_one", "label": "One", "options": [
-        {"value": "no", "label": "No", "score": 0}, {"value": "yes", "label": "Yes", "score": 1}]}],
+    "key": "mini",
+    "name": "Mini tool",
+    "kind": "sum",
+    "source": "Invented for this test",
+    "items": [
+        {
+            "key": "mini_one",
+            "label": "One",
+            "options": [{"value": "no", "label": "No", "score": 0}, {"value": "yes", "label": "Yes", "score": 1}],
+        }
+    ],
     "bands": [{"min": 0, "max": 0, "label": "Low"}, {"min": 1, "max": 1, "label": "High"}],
 }
 
@@ -324,5 +370,13 @@ def test_the_loader_reads_the_shipped_files_by_default():
 
 def test_question_defaults_match_the_interface():
     question = Question("k", "Label", "text")
-    assert (question.hint, question.options, question.unit, question.minimum, question.maximum, question.max_length,
-            question.whole, question.tool) == ("", (), "", None, None, None, True, None)
+    assert (
+        question.hint,
+        question.options,
+        question.unit,
+        question.minimum,
+        question.maximum,
+        question.max_length,
+        question.whole,
+        question.tool,
+    ) == ("", (), "", None, None, None, True, None)

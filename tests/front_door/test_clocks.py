@@ -1,12 +1,13 @@
 """The response clocks: 2 hours, 2 days, 10 working days (England's bank holidays skipped)."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from app.front_door import clocks
 from models import Urgency
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_the_two_hour_clock_runs_across_midnight():
@@ -47,7 +48,13 @@ def test_working_days_are_counted_in_englands_local_date():
 
 @pytest.mark.parametrize(
     "day, working",
-    [(date(2026, 4, 3), False), (date(2026, 4, 6), False), (date(2026, 4, 7), True), (date(2026, 11, 21), False), (date(2026, 8, 31), False)],
+    [
+        (date(2026, 4, 3), False),
+        (date(2026, 4, 6), False),
+        (date(2026, 4, 7), True),
+        (date(2026, 11, 21), False),
+        (date(2026, 8, 31), False),
+    ],
 )
 def test_bank_holidays_and_weekends_are_not_working_days(day, working):
     assert clocks.is_working_day(day) is working

@@ -1,27 +1,34 @@
 """Front-door figures computed from referrals with known answers, and the page that shows them."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
-from app.front_door import figures as front_door_figures
 from app.front_door import clocks
+from app.front_door import figures as front_door_figures
 from models import AuditEvent, AuditOutcome, Referral, ReferralSource, ReferralStatus, Urgency
 from tests import factories
 from tests.factories import World
 
 # A Wednesday afternoon in winter (UK time is UTC), far from bank holidays.
-NOW = datetime(2026, 11, 18, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 
 
-def add(db, world, *, received, urgency=Urgency.urgent, source=ReferralSource.gp, triaged_after=None,
-        status=None, person=None, **fields):
+def add(db, world, *, received, urgency=Urgency.urgent, source=ReferralSource.gp, triaged_after=None, status=None, person=None, **fields):
     triaged_at = received + triaged_after if triaged_after is not None else None
     referral = Referral(
-        person_id=(person or world.person).id, source=source, referrer_name="Dr Rao", reason="Falls",
-        requested_urgency=urgency, urgency=urgency,
+        person_id=(person or world.person).id,
+        source=source,
+        referrer_name="Dr Rao",
+        reason="Falls",
+        requested_urgency=urgency,
+        urgency=urgency,
         status=status or (ReferralStatus.accepted if triaged_at else ReferralStatus.received),
-        received_at=received, due_by=clocks.due_by(received, urgency), triaged_at=triaged_at,
-        decided_at=triaged_at, **fields,
+        received_at=received,
+        due_by=clocks.due_by(received, urgency),
+        triaged_at=triaged_at,
+        decided_at=triaged_at,
+        **fields,
     )
     db.add(referral)
     db.commit()
@@ -89,8 +96,14 @@ def test_open_referrals_by_network_use_the_allocated_network_else_the_gp_practic
     pontefract_person = factories.person(db, other_practice, given_name="Grace", family_name="Hopper")
     add(db, world, received=NOW - timedelta(hours=1))  # Wakefield North, from Ada's practice
     add(db, world, received=NOW - timedelta(hours=1), person=pontefract_person)
-    add(db, world, received=NOW - timedelta(hours=1), person=pontefract_person, network_id=world.network.id,
-        triaged_after=timedelta(minutes=5))  # allocated to Wakefield North
+    add(
+        db,
+        world,
+        received=NOW - timedelta(hours=1),
+        person=pontefract_person,
+        network_id=world.network.id,
+        triaged_after=timedelta(minutes=5),
+    )  # allocated to Wakefield North
     add(db, world, received=NOW - timedelta(days=2), status=ReferralStatus.closed)  # closed: not open
 
     figures = front_door_figures.compute(db, NOW)
@@ -103,8 +116,14 @@ def test_delayed_discharges_count_days_since_medically_optimised(db):
     add(db, world, received=NOW - timedelta(days=10), medically_optimised_on=date(2026, 11, 8), **discharge)  # 10 days
     add(db, world, received=NOW - timedelta(days=1), medically_optimised_on=date(2026, 11, 17), **discharge)  # 1 day
     add(db, world, received=NOW - timedelta(days=1), medically_optimised_on=date(2026, 11, 20), **discharge)  # not yet
-    add(db, world, received=NOW - timedelta(days=3), medically_optimised_on=date(2026, 11, 15),
-        triaged_after=timedelta(hours=4), **discharge)  # accepted: no longer waiting on the front door
+    add(
+        db,
+        world,
+        received=NOW - timedelta(days=3),
+        medically_optimised_on=date(2026, 11, 15),
+        triaged_after=timedelta(hours=4),
+        **discharge,
+    )  # accepted: no longer waiting on the front door
 
     figures = front_door_figures.compute(db, NOW)
     assert [(d.days, d.ward) for d in figures.delayed] == [(10, "Ward 4"), (1, "Ward 4")]
@@ -113,7 +132,7 @@ def test_delayed_discharges_count_days_since_medically_optimised(db):
 
 def test_the_page_draws_charts_with_tables_and_is_audited(client, auth, db):
     world = World(db)
-    add(db, world, received=datetime.now(timezone.utc) - timedelta(days=1), triaged_after=timedelta(minutes=30))
+    add(db, world, received=datetime.now(UTC) - timedelta(days=1), triaged_after=timedelta(minutes=30))
     auth.sign_in("coordinator")
     response = client.get("/referrals/metrics?days=7")
     assert response.status_code == 200

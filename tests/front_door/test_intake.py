@@ -1,6 +1,7 @@
 """The intake as a command: every rule checked without any form, one record per NHS number,
 and the web form read into the same command (app/front_door/forms.py)."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -11,7 +12,7 @@ from models import AuditEvent, Person, Referral, ReferralSource, ReferralStatus,
 from tests import factories
 from tests.factories import World
 
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -24,16 +25,28 @@ def count(db, model):
 
 
 def for_person(person_id, **overrides):
-    values = dict(source=ReferralSource.gp, referrer_name="Dr Rao", reason="Two falls this week", requested_urgency=Urgency.urgent,
-                  person_id=person_id)
+    values = dict(
+        source=ReferralSource.gp,
+        referrer_name="Dr Rao",
+        reason="Two falls this week",
+        requested_urgency=Urgency.urgent,
+        person_id=person_id,
+    )
     values.update(overrides)
     return intake.ReceiveReferral(**values)
 
 
 def grace(world, **overrides):
-    values = dict(nhs_number=factories.valid_nhs_number(4242), given_name="Grace", family_name="Hopper",
-                  date_of_birth=date(1936, 12, 9), address_line_1="1 Mill Lane", town="Wakefield", postcode="wf2 7aa",
-                  gp_practice_id=world.practice.id)
+    values = dict(
+        nhs_number=factories.valid_nhs_number(4242),
+        given_name="Grace",
+        family_name="Hopper",
+        date_of_birth=date(1936, 12, 9),
+        address_line_1="1 Mill Lane",
+        town="Wakefield",
+        postcode="wf2 7aa",
+        gp_practice_id=world.practice.id,
+    )
     values.update(overrides)
     return intake.NewPerson(**values)
 
@@ -44,7 +57,7 @@ def test_a_referral_is_taken_from_a_command_with_no_form_in_sight(db, world):
     db.commit()
     referral = db.exec(select(Referral)).one()
     assert (referral.person_id, referral.status, referral.received_via) == (world.person.id, ReferralStatus.received, "intake form")
-    assert referral.due_by.replace(tzinfo=timezone.utc) == NOW + timedelta(hours=2)
+    assert referral.due_by.replace(tzinfo=UTC) == NOW + timedelta(hours=2)
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "create_referral")).one().user_id == world.coordinator.id
 
 
@@ -70,8 +83,15 @@ def test_every_rule_is_checked_by_the_intake_itself_by_command_field(db, world):
 
 
 def test_a_new_record_needs_real_details(db, world):
-    details = grace(world, nhs_number="999 000 0019", given_name="123", family_name=None, date_of_birth=date(2030, 1, 1),
-                    postcode="WF AAA", gp_practice_id=world.nursing.id)
+    details = grace(
+        world,
+        nhs_number="999 000 0019",
+        given_name="123",
+        family_name=None,
+        date_of_birth=date(2030, 1, 1),
+        postcode="WF AAA",
+        gp_practice_id=world.nursing.id,
+    )
     errors = intake.check(db, for_person(None, new_person=details), today=NOW.date())
     assert errors == {
         "nhs_number": "Enter a valid NHS number (the check digit does not match)",
@@ -122,14 +142,30 @@ def test_a_record_that_no_longer_exists_is_chosen_again(db, world):
 
 # --- The intake form, read into the command ---------------------------------------------
 
+
 def intake_form(**overrides):
     form = {
-        "action": "save", "source": "hospital_discharge", "referrer_name": " Dr Rao ", "referrer_agency": "",
-        "reason": "Two falls", "requested_urgency": "two_day", "ward": "Gate 12",
-        "expected_discharge-day": "3", "expected_discharge-month": "11", "expected_discharge-year": "2026",
-        "person_choice": "new", "nhs_number": "999 000 0018", "given_name": "Grace", "family_name": "Hopper",
-        "dob-day": "9", "dob-month": "12", "dob-year": "1936", "address_line_1": "1 Mill Lane", "town": "Wakefield",
-        "postcode": "WF2 7AA", "gp_practice_id": "7",
+        "action": "save",
+        "source": "hospital_discharge",
+        "referrer_name": " Dr Rao ",
+        "referrer_agency": "",
+        "reason": "Two falls",
+        "requested_urgency": "two_day",
+        "ward": "Gate 12",
+        "expected_discharge-day": "3",
+        "expected_discharge-month": "11",
+        "expected_discharge-year": "2026",
+        "person_choice": "new",
+        "nhs_number": "999 000 0018",
+        "given_name": "Grace",
+        "family_name": "Hopper",
+        "dob-day": "9",
+        "dob-month": "12",
+        "dob-year": "1936",
+        "address_line_1": "1 Mill Lane",
+        "town": "Wakefield",
+        "postcode": "WF2 7AA",
+        "gp_practice_id": "7",
     }
     form.update(overrides)
     return MultiDict(form)
@@ -143,8 +179,14 @@ def test_the_form_is_read_into_dates_enums_and_ids():
     assert command.expected_discharge_on == date(2026, 11, 3) and command.medically_optimised_on is None
     assert command.person_id is None
     assert command.new_person == intake.NewPerson(
-        nhs_number="999 000 0018", given_name="Grace", family_name="Hopper", date_of_birth=date(1936, 12, 9),
-        address_line_1="1 Mill Lane", town="Wakefield", postcode="WF2 7AA", gp_practice_id=7,
+        nhs_number="999 000 0018",
+        given_name="Grace",
+        family_name="Hopper",
+        date_of_birth=date(1936, 12, 9),
+        address_line_1="1 Mill Lane",
+        town="Wakefield",
+        postcode="WF2 7AA",
+        gp_practice_id=7,
     )
 
 
@@ -162,8 +204,10 @@ def test_options_and_ids_that_are_not_on_the_form_are_read_as_not_chosen():
 def test_a_date_that_cannot_be_read_is_the_forms_error_in_place_of_the_intakes(db, world):
     form = intake_form(**{"dob-day": "31", "dob-month": "2", "expected_discharge-year": "26", "gp_practice_id": ""})
     command, unread = forms.intake_referral(form)
-    assert unread == {"dob-day": "The person's date of birth must be a real date",
-                      "expected_discharge-day": "The expected discharge date must be a real date"}
+    assert unread == {
+        "dob-day": "The person's date of birth must be a real date",
+        "expected_discharge-day": "The expected discharge date must be a real date",
+    }
     errors = forms.intake_errors(intake.check(db, command, today=NOW.date()), unread)
     assert errors == {  # in the order the intake checks its fields
         "expected_discharge-day": "The expected discharge date must be a real date",

@@ -21,7 +21,7 @@ def test_an_exact_nhs_number_is_offered_first(db):
 
 
 def test_a_different_nhs_number_on_record_weakens_a_match(db):
-    world = World(db)
+    World(db)
     other = factories.valid_nhs_number(987654)
     found = matching.candidates(db, _details(nhs_number=other))
     assert all(c.score < matching.STRONG for c in found)

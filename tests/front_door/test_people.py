@@ -83,7 +83,7 @@ def test_the_summary_page_runs_a_fixed_number_of_queries_whatever_the_team_size(
     client.get(f"/people/{world.person.id}")
     with count_queries() as small:
         assert client.get(f"/people/{world.person.id}").status_code == 200
-    for n in range(8):
+    for _n in range(8):
         agency = factories.agency(db)
         factories.team_member(db, world.person, agency, factories.user(db, agency))
     with count_queries() as large:

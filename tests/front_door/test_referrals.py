@@ -1,14 +1,23 @@
 """The single point of access over HTTP: intake, matching, the queue, triage and the inbox."""
-from datetime import datetime, timedelta, timezone
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
 
 from app.front_door import clocks
 from models import (
-    Assessment, AuditEvent, AuditOutcome, CarePlan, CareTeamMember, Notification, Person, Referral, ReferralStatus, Urgency,
+    Assessment,
+    AuditEvent,
+    AuditOutcome,
+    CarePlan,
+    CareTeamMember,
+    Notification,
+    Person,
+    Referral,
+    ReferralStatus,
+    Urgency,
 )
 from tests import factories
 from tests.factories import World
@@ -25,8 +34,12 @@ def world(db):
 
 def referral_form(**overrides):
     form = {
-        "action": "save", "source": "gp", "referrer_name": "Dr Rao", "referrer_agency": "Northgate Surgery",
-        "reason": "Two falls this week; lives alone", "requested_urgency": "urgent",
+        "action": "save",
+        "source": "gp",
+        "referrer_name": "Dr Rao",
+        "referrer_agency": "Northgate Surgery",
+        "reason": "Two falls this week; lives alone",
+        "requested_urgency": "urgent",
     }
     form.update(overrides)
     return form
@@ -34,8 +47,15 @@ def referral_form(**overrides):
 
 def new_person_form(**overrides):
     form = {
-        "person_choice": "new", "nhs_number": factories.valid_nhs_number(4242), "given_name": "Grace", "family_name": "Hopper",
-        "dob-day": "9", "dob-month": "12", "dob-year": "1936", "postcode": "wf2 7aa", "address_line_1": "1 Mill Lane",
+        "person_choice": "new",
+        "nhs_number": factories.valid_nhs_number(4242),
+        "given_name": "Grace",
+        "family_name": "Hopper",
+        "dob-day": "9",
+        "dob-month": "12",
+        "dob-year": "1936",
+        "postcode": "wf2 7aa",
+        "address_line_1": "1 Mill Lane",
         "town": "Wakefield",
     }
     form.update(overrides)
@@ -47,11 +67,18 @@ def count(db, model):
 
 
 def make_referral(db, world, person=None, urgency=Urgency.urgent, received_at=None, **fields):
-    received_at = received_at or datetime.now(timezone.utc)
+    received_at = received_at or datetime.now(UTC)
     referral = Referral(
-        person_id=(person or world.person).id, source="gp", referrer_name="Dr Rao", reason="Falls",
-        requested_urgency=urgency, urgency=urgency, status=ReferralStatus.received,
-        received_at=received_at, due_by=clocks.due_by(received_at, urgency), **fields,
+        person_id=(person or world.person).id,
+        source="gp",
+        referrer_name="Dr Rao",
+        reason="Falls",
+        requested_urgency=urgency,
+        urgency=urgency,
+        status=ReferralStatus.received,
+        received_at=received_at,
+        due_by=clocks.due_by(received_at, urgency),
+        **fields,
     )
     db.add(referral)
     db.commit()
@@ -59,6 +86,7 @@ def make_referral(db, world, person=None, urgency=Urgency.urgent, received_at=No
 
 
 # --- Intake -----------------------------------------------------------------------------
+
 
 def test_a_coordinator_takes_a_referral_for_an_existing_person(client, auth, db, world):
     auth.sign_in("coordinator")
@@ -95,8 +123,14 @@ def test_live_matching_offers_the_exact_nhs_number_first(client, auth, db, world
     auth.sign_in("coordinator")
     response = client.get(
         "/referrals/match",
-        query_string={"nhs_number": world.person.display_nhs_number, "family_name": "Lovelace", "given_name": "Ada",
-                      "dob-day": "12", "dob-month": "3", "dob-year": "1941"},
+        query_string={
+            "nhs_number": world.person.display_nhs_number,
+            "family_name": "Lovelace",
+            "given_name": "Ada",
+            "dob-day": "12",
+            "dob-month": "3",
+            "dob-year": "1941",
+        },
         headers={"HX-Request": "true"},
     )
     body = response.get_data(as_text=True)
@@ -111,7 +145,14 @@ def test_matching_by_name_date_of_birth_and_postcode_flags_an_open_referral(clie
     auth.sign_in("coordinator")
     body = client.get(
         "/referrals/match",
-        query_string={"given_name": "ada", "family_name": "LOVELACE", "dob-day": "12", "dob-month": "3", "dob-year": "1941", "postcode": "WF12AB"},
+        query_string={
+            "given_name": "ada",
+            "family_name": "LOVELACE",
+            "dob-day": "12",
+            "dob-month": "3",
+            "dob-year": "1941",
+            "postcode": "WF12AB",
+        },
         headers={"HX-Request": "true"},
     ).get_data(as_text=True)
     assert "Strong match" in body and "Has an open referral" in body
@@ -128,13 +169,27 @@ def test_without_javascript_the_find_button_shows_matches_and_keeps_what_was_typ
 
 def test_missing_fields_get_errors_next_to_them_and_keep_what_was_typed(client, auth, db, world):
     auth.sign_in("coordinator")
-    response = auth.post("/referrals/new", {"action": "save", "referrer_name": "Dr Rao", "reason": "x" * 4001, "dob-day": "31", "dob-month": "2", "dob-year": "1940", "person_choice": "new"})
+    response = auth.post(
+        "/referrals/new",
+        {
+            "action": "save",
+            "referrer_name": "Dr Rao",
+            "reason": "x" * 4001,
+            "dob-day": "31",
+            "dob-month": "2",
+            "dob-year": "1940",
+            "person_choice": "new",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     for message in [
-        "Select where the referral came from", "Select how urgently the referrer asks for a response",
-        "The reason for referral must be 4000 characters or fewer", "The person&#39;s date of birth must be a real date",
-        "Enter the person&#39;s given name", "Select the person&#39;s GP practice",
+        "Select where the referral came from",
+        "Select how urgently the referrer asks for a response",
+        "The reason for referral must be 4000 characters or fewer",
+        "The person&#39;s date of birth must be a real date",
+        "Enter the person&#39;s given name",
+        "Select the person&#39;s GP practice",
     ]:
         assert message in page, message
     assert 'value="Dr Rao"' in page
@@ -153,8 +208,12 @@ def test_a_hospital_discharge_referral_needs_its_ward(client, auth, db, world):
     assert response.status_code == 400 and "Enter the ward" in response.get_data(as_text=True)
     response = auth.post(
         "/referrals/new",
-        referral_form(source="hospital_discharge", person_choice=str(world.person.id), ward="Gate 12",
-                      **{"medically_optimised-day": "1", "medically_optimised-month": "1", "medically_optimised-year": "2026"}),
+        referral_form(
+            source="hospital_discharge",
+            person_choice=str(world.person.id),
+            ward="Gate 12",
+            **{"medically_optimised-day": "1", "medically_optimised-month": "1", "medically_optimised-year": "2026"},
+        ),
     )
     assert response.status_code == 302
     referral = db.exec(select(Referral)).one()
@@ -185,10 +244,11 @@ def test_only_coordinators_take_referrals(client, auth, db, world):
 
 # --- Queue ------------------------------------------------------------------------------
 
+
 def test_the_queue_is_ordered_by_due_by_and_says_overdue_in_words(client, auth, db, world):
     other = factories.person(db, world.practice, given_name="Bea", family_name="Zeta")
     make_referral(db, world, urgency=Urgency.routine)
-    make_referral(db, world, person=other, received_at=datetime.now(timezone.utc) - timedelta(hours=5))
+    make_referral(db, world, person=other, received_at=datetime.now(UTC) - timedelta(hours=5))
     auth.sign_in("coordinator")
     page = client.get("/referrals").get_data(as_text=True)
     assert page.index("ZETA") < page.index("LOVELACE")
@@ -221,7 +281,9 @@ def test_a_network_lead_sees_their_networks_queue_but_cannot_triage(client, auth
     auth.sign_in("lead")
     assert "LOVELACE" in client.get("/referrals").get_data(as_text=True)
     assert client.get(f"/referrals/{referral.id}").status_code == 200
-    response = auth.post(f"/referrals/{referral.id}/decision", {"version": "1", "urgency": "urgent", "decision": "decline", "decline_reason": "x"})
+    response = auth.post(
+        f"/referrals/{referral.id}/decision", {"version": "1", "urgency": "urgent", "decision": "decline", "decline_reason": "x"}
+    )
     assert response.status_code == 403
 
 
@@ -235,7 +297,7 @@ def test_the_queue_runs_a_fixed_number_of_queries(client, auth, db, world, count
     auth.sign_in("coordinator")
     with count_queries() as one:
         client.get("/referrals")
-    for n in range(6):
+    for _n in range(6):
         make_referral(db, world, person=factories.person(db, world.practice))
     with count_queries() as seven:
         client.get("/referrals")
@@ -244,8 +306,15 @@ def test_the_queue_runs_a_fixed_number_of_queries(client, auth, db, world, count
 
 # --- Triage -----------------------------------------------------------------------------
 
+
 def accept_form(world, version=1, **overrides):
-    form = {"version": str(version), "urgency": "urgent", "decision": "accept", "network_id": str(world.network.id), "key_worker_id": str(world.nurse.id)}
+    form = {
+        "version": str(version),
+        "urgency": "urgent",
+        "decision": "accept",
+        "network_id": str(world.network.id),
+        "key_worker_id": str(world.nurse.id),
+    }
     form.update(overrides)
     return form
 
@@ -327,12 +396,24 @@ def test_each_decision_needs_its_details(client, auth, db, world, form, message)
 def test_signpost_decline_and_redirect_record_their_reasons(client, auth, db, world):
     auth.sign_in("coordinator")
     signposted = make_referral(db, world)
-    auth.post(f"/referrals/{signposted.id}/decision", {"version": "1", "urgency": "routine", "decision": "signpost", "signposted_to": "Carers' centre"})
+    auth.post(
+        f"/referrals/{signposted.id}/decision",
+        {"version": "1", "urgency": "routine", "decision": "signpost", "signposted_to": "Carers' centre"},
+    )
     db.refresh(signposted)
     assert signposted.status is ReferralStatus.signposted and signposted.signposted_to == "Carers' centre"
     assert signposted.urgency is Urgency.routine and signposted.due_by > signposted.received_at + timedelta(days=10)
     redirected = make_referral(db, world, person=factories.person(db, world.practice))
-    auth.post(f"/referrals/{redirected.id}/decision", {"version": "1", "urgency": "urgent", "decision": "redirect", "redirect_network_id": str(world.other_network.id), "redirect_reason": "Moved house"})
+    auth.post(
+        f"/referrals/{redirected.id}/decision",
+        {
+            "version": "1",
+            "urgency": "urgent",
+            "decision": "redirect",
+            "redirect_network_id": str(world.other_network.id),
+            "redirect_reason": "Moved house",
+        },
+    )
     db.refresh(redirected)
     assert redirected.status is ReferralStatus.redirected and redirected.network_id == world.other_network.id
     assert db.exec(select(Notification).where(Notification.user_id == world.other_lead.id)).one()
@@ -341,7 +422,10 @@ def test_signpost_decline_and_redirect_record_their_reasons(client, auth, db, wo
 def test_redirecting_to_the_persons_own_network_is_refused(client, auth, db, world):
     referral = make_referral(db, world)
     auth.sign_in("coordinator")
-    response = auth.post(f"/referrals/{referral.id}/decision", {"version": "1", "urgency": "urgent", "decision": "redirect", "redirect_network_id": str(world.network.id), "redirect_reason": "x"})
+    response = auth.post(
+        f"/referrals/{referral.id}/decision",
+        {"version": "1", "urgency": "urgent", "decision": "redirect", "redirect_network_id": str(world.network.id), "redirect_reason": "x"},
+    )
     assert "Select a different network" in response.get_data(as_text=True)
 
 
@@ -356,7 +440,9 @@ def test_the_second_coordinator_is_told_it_was_already_triaged_and_nothing_is_ov
 
     second = AuthActions(second_client)
     second.sign_in("coordinator2")
-    response = second.post(f"/referrals/{referral.id}/decision", {"version": "1", "urgency": "routine", "decision": "decline", "decline_reason": "Not for us"})
+    response = second.post(
+        f"/referrals/{referral.id}/decision", {"version": "1", "urgency": "routine", "decision": "decline", "decline_reason": "Not for us"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "This referral was already triaged" in page and world.coordinator.full_name in page
@@ -408,6 +494,7 @@ def test_triage_writes_an_audit_event(client, auth, db, world):
 
 
 # --- Inbox ------------------------------------------------------------------------------
+
 
 def test_marking_inbox_items_read(client, auth, db, world):
     from app.work import notifications

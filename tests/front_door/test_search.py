@@ -1,6 +1,7 @@
 from datetime import date
 
-from hypothesis import given, settings, HealthCheck, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.front_door import search
 from tests import factories
@@ -72,7 +73,7 @@ def test_search_combines_name_date_of_birth_and_postcode(db):
 
 def test_search_caps_results_and_says_there_are_more(db):
     world = World(db)
-    for n in range(5):
+    for _n in range(5):
         factories.person(db, world.practice, family_name="Taylor")
     found, more = search.search_people(db, search.parse("taylor"), limit=3)
     assert len(found) == 3 and more

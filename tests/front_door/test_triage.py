@@ -1,6 +1,7 @@
 """Triage as commands: decisions checked without a form, saved only at the version seen (one
 Conflict type otherwise), closing, and the triage form and queue filters read in the web layer."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -21,10 +22,18 @@ def world(db):
 
 @pytest.fixture
 def referral(db, world):
-    now = datetime.now(timezone.utc)
-    row = Referral(person_id=world.person.id, source=ReferralSource.gp, referrer_name="Dr Rao", reason="Falls",
-                   requested_urgency=Urgency.routine, urgency=Urgency.routine, status=ReferralStatus.received,
-                   received_at=now, due_by=clocks.due_by(now, Urgency.routine))
+    now = datetime.now(UTC)
+    row = Referral(
+        person_id=world.person.id,
+        source=ReferralSource.gp,
+        referrer_name="Dr Rao",
+        reason="Falls",
+        requested_urgency=Urgency.routine,
+        urgency=Urgency.routine,
+        status=ReferralStatus.received,
+        received_at=now,
+        due_by=clocks.due_by(now, Urgency.routine),
+    )
     db.add(row)
     db.commit()
     return row
@@ -43,7 +52,8 @@ def test_a_decision_is_checked_by_triage_itself_by_command_field(db, world, refe
         "decision": "Select what happens to this referral",
     }
     assert triage.check(db, referral, accept(world, network_id=None, key_worker_id=world.coordinator.id)) == {
-        "network_id": "Select the network", "key_worker_id": "Select a key worker",
+        "network_id": "Select the network",
+        "key_worker_id": "Select a key worker",
     }
     redirect = triage.TriageReferral(urgency=Urgency.urgent, decision=TriageDecision.redirect, redirect_network_id=world.network.id)
     assert triage.check(db, referral, redirect) == {
@@ -85,14 +95,25 @@ def test_closing_needs_a_decision_first_and_happens_once(db, world, referral):
 
 # --- The triage form and the queue's filters, read in the web layer ------------------------
 
+
 def test_the_triage_form_is_read_into_the_command():
-    command, unread = forms.triage_referral(MultiDict({
-        "version": "1", "urgency": "two_day", "decision": "redirect", "redirect_network_id": "4", "redirect_reason": " Moved ",
-        "network_id": "abc", "decision_note": "",
-    }))
+    command, unread = forms.triage_referral(
+        MultiDict(
+            {
+                "version": "1",
+                "urgency": "two_day",
+                "decision": "redirect",
+                "redirect_network_id": "4",
+                "redirect_reason": " Moved ",
+                "network_id": "abc",
+                "decision_note": "",
+            }
+        )
+    )
     assert unread == {}
-    assert command == triage.TriageReferral(urgency=Urgency.two_day, decision=TriageDecision.redirect, redirect_network_id=4,
-                                            redirect_reason="Moved")
+    assert command == triage.TriageReferral(
+        urgency=Urgency.two_day, decision=TriageDecision.redirect, redirect_network_id=4, redirect_reason="Moved"
+    )
 
 
 def test_the_queue_filters_ignore_what_they_do_not_know():

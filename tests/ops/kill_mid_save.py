@@ -4,18 +4,20 @@ named by KILL_AT. The test then checks the database holds nothing of the save.
 
     DATABASE_URL=... PERSON_ID=1 USERNAME=nurse KILL_AT="INSERT INTO assessment_revision" python -m tests.ops.kill_mid_save
 """
+
 import os
 import signal
 
 from sqlalchemy import event
 
 from app import create_app
-from tests.conftest import FAST_HASH, PASSWORD, AuthActions
+from tests.conftest import FAST_HASH, AuthActions
 
 
 def main() -> None:
-    app = create_app({"TESTING": True, "SECRET_KEY": "kill-mid-save", "DATABASE_URL": os.environ["DATABASE_URL"],
-                      "PASSWORD_HASH_COST": FAST_HASH})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "kill-mid-save", "DATABASE_URL": os.environ["DATABASE_URL"], "PASSWORD_HASH_COST": FAST_HASH}
+    )
     client = app.test_client()
     auth = AuthActions(client)
     assert auth.sign_in(os.environ["USERNAME"]).status_code == 302

@@ -1,16 +1,16 @@
 """`flask --app app backup` writes a consistent copy; restoring it into a fresh database gives
 back every record (every table's rows, the same), and the restored audit trail verifies."""
+
 import threading
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session, SQLModel
 
-from app.trust import audit
-from app.trust import audit_chain
-from app.ops import backup
 from app.assessment import service
 from app.config import normalise_database_url
+from app.ops import backup
+from app.trust import audit, audit_chain
 from tests import factories
 from tests.conftest import _postgres_database
 from tests.factories import World
@@ -67,9 +67,8 @@ def test_a_backup_restores_into_a_fresh_database_with_every_record(app, db, runn
             verdict = audit_chain.verify(connection)
         assert verdict.ok and verdict.checked == len(copy["audit_event"])
         # The restored trail is still append-only.
-        with pytest.raises(Exception, match="append-only"):
-            with restored.begin() as connection:
-                connection.execute(text("DELETE FROM audit_event"))
+        with pytest.raises(Exception, match="append-only"), restored.begin() as connection:
+            connection.execute(text("DELETE FROM audit_event"))
     finally:
         restored.dispose()
 

@@ -7,8 +7,19 @@ from tests.factories import World
 def test_it_creates_a_user_with_the_password_from_standard_input(runner, db, auth):
     World(db)
     result = runner.invoke(
-        args=["create-user", "--username", "Jo.Bloggs", "--full-name", "Jo Bloggs", "--agency", "North Community Nursing",
-              "--role", "practitioner", "--profession", "district_nurse"],
+        args=[
+            "create-user",
+            "--username",
+            "Jo.Bloggs",
+            "--full-name",
+            "Jo Bloggs",
+            "--agency",
+            "North Community Nursing",
+            "--role",
+            "practitioner",
+            "--profession",
+            "district_nurse",
+        ],
         input="a long enough password\n",
     )
     assert result.exit_code == 0, result.output
@@ -22,8 +33,7 @@ def test_it_creates_a_user_with_the_password_from_standard_input(runner, db, aut
 def test_it_refuses_an_unknown_agency_with_a_clear_message(runner, db):
     World(db)
     result = runner.invoke(
-        args=["create-user", "--username", "x", "--full-name", "X", "--agency", "Nowhere", "--role", "practitioner",
-              "--profession", "gp"],
+        args=["create-user", "--username", "x", "--full-name", "X", "--agency", "Nowhere", "--role", "practitioner", "--profession", "gp"],
         input="a long enough password\n",
     )
     assert result.exit_code != 0 and "No agency is called 'Nowhere'" in result.output
@@ -32,14 +42,36 @@ def test_it_refuses_an_unknown_agency_with_a_clear_message(runner, db):
 def test_it_refuses_a_short_password_and_a_taken_username(runner, db):
     World(db)
     short = runner.invoke(
-        args=["create-user", "--username", "newbie", "--full-name", "N", "--agency", "North Community Nursing",
-              "--role", "practitioner", "--profession", "gp"],
+        args=[
+            "create-user",
+            "--username",
+            "newbie",
+            "--full-name",
+            "N",
+            "--agency",
+            "North Community Nursing",
+            "--role",
+            "practitioner",
+            "--profession",
+            "gp",
+        ],
         input="short\n",
     )
     assert short.exit_code != 0 and "12 characters or more" in short.output
     taken = runner.invoke(
-        args=["create-user", "--username", "nurse", "--full-name", "N", "--agency", "North Community Nursing",
-              "--role", "practitioner", "--profession", "gp"],
+        args=[
+            "create-user",
+            "--username",
+            "nurse",
+            "--full-name",
+            "N",
+            "--agency",
+            "North Community Nursing",
+            "--role",
+            "practitioner",
+            "--profession",
+            "gp",
+        ],
         input="a long enough password\n",
     )
     assert taken.exit_code != 0 and "already taken" in taken.output
@@ -48,8 +80,19 @@ def test_it_refuses_a_short_password_and_a_taken_username(runner, db):
 def test_a_network_lead_needs_a_network(runner, db):
     World(db)
     result = runner.invoke(
-        args=["create-user", "--username", "newlead", "--full-name", "N", "--agency", "Northgate Surgery",
-              "--role", "network_lead", "--profession", "gp"],
+        args=[
+            "create-user",
+            "--username",
+            "newlead",
+            "--full-name",
+            "N",
+            "--agency",
+            "Northgate Surgery",
+            "--role",
+            "network_lead",
+            "--profession",
+            "gp",
+        ],
         input="a long enough password\n",
     )
     assert result.exit_code != 0 and "network" in result.output

@@ -1,12 +1,12 @@
 """Faults: a database held by another writer, a process killed in the middle of a save, and a
 database that cannot be written (read-only, or its disk full). Each ends in a clear page and a
 database with nothing half-written: integrity checked, audit chain whole."""
+
 import os
 import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -14,9 +14,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from app import create_app
-from app.trust import audit_chain
 from app.assessment import service
 from app.config import ROOT
+from app.trust import audit_chain
 from models import AssessmentRevision, AssessmentSection, AuditEvent, SuggestedNeed
 from tests.conftest import FAST_HASH, AuthActions
 from tests.factories import World
@@ -39,8 +39,9 @@ def _section(db, key: str) -> AssessmentSection:
 
 def _second_app(database_url: str, **config):
     """Another instance of OnePlan on the same database, configured for the fault."""
-    return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
-                       "PASSWORD_HASH_COST": FAST_HASH, **config})
+    return create_app(
+        {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url, "PASSWORD_HASH_COST": FAST_HASH, **config}
+    )
 
 
 def _whole(app) -> None:
@@ -54,8 +55,11 @@ def _whole(app) -> None:
 
 
 def _save(auth, world, text="Stay at home with my cat", htmx=False):
-    return auth.post(f"/people/{world.person.id}/assessment/sections/perspective",
-                     {"version": "0", "what_matters": text}, headers={"HX-Request": "true"} if htmx else {})
+    return auth.post(
+        f"/people/{world.person.id}/assessment/sections/perspective",
+        {"version": "0", "what_matters": text},
+        headers={"HX-Request": "true"} if htmx else {},
+    )
 
 
 # --- Another writer holds the database ------------------------------------------------------
@@ -72,9 +76,10 @@ class _Writer:
         else:
             self.engine = create_engine(database_url)
             self.connection = self.engine.connect()
-            self.connection.execute(text(
-                "SELECT s.id FROM assessment_section s JOIN assessment a ON a.id = s.assessment_id "
-                "WHERE a.person_id = :p FOR UPDATE"), {"p": person_id})  # the rows the save must change, held
+            self.connection.execute(
+                text("SELECT s.id FROM assessment_section s JOIN assessment a ON a.id = s.assessment_id WHERE a.person_id = :p FOR UPDATE"),
+                {"p": person_id},
+            )  # the rows the save must change, held
 
     def release(self) -> None:
         if self.url.startswith("sqlite"):
@@ -96,9 +101,11 @@ def test_a_save_blocked_by_another_writer_waits_then_fails_cleanly_with_a_retry_
     writer = _Writer(database_url, world.person.id)
     try:
         started = time.monotonic()
-        response = client.post(f"/people/{world.person.id}/assessment/sections/perspective",
-                               data={"version": "0", "what_matters": "Blocked", "csrf_token": token},
-                               headers={"HX-Request": "true"} if htmx else {})
+        response = client.post(
+            f"/people/{world.person.id}/assessment/sections/perspective",
+            data={"version": "0", "what_matters": "Blocked", "csrf_token": token},
+            headers={"HX-Request": "true"} if htmx else {},
+        )
         waited = time.monotonic() - started
     finally:
         writer.release()
@@ -118,16 +125,20 @@ def test_a_save_blocked_by_another_writer_waits_then_fails_cleanly_with_a_retry_
 # --- A process killed in the middle of a multi-row save -------------------------------------
 
 
-@pytest.mark.parametrize("kill_at", [
-    "INSERT INTO assessment_revision",  # after the section row was updated
-    "INSERT INTO suggested_need",  # after the revision was written
-    "UPDATE audit_chain_head",  # at commit, after every row of the save
-    "INSERT INTO audit_event",  # the last statement before COMMIT
-])
+@pytest.mark.parametrize(
+    "kill_at",
+    [
+        "INSERT INTO assessment_revision",  # after the section row was updated
+        "INSERT INTO suggested_need",  # after the revision was written
+        "UPDATE audit_chain_head",  # at commit, after every row of the save
+        "INSERT INTO audit_event",  # the last statement before COMMIT
+    ],
+)
 def test_a_process_killed_mid_save_leaves_no_half_written_record(app, database_url, db, world, kill_at):
     env = {**os.environ, "DATABASE_URL": database_url, "PERSON_ID": str(world.person.id), "USERNAME": "nurse", "KILL_AT": kill_at}
-    result = subprocess.run([sys.executable, "-m", "tests.ops.kill_mid_save"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.ops.kill_mid_save"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == -9, (result.returncode, result.stdout[-2000:], result.stderr[-2000:])
     section = _section(db, "safety")
     assert section.version == 0 and section.answers == {}
@@ -139,8 +150,10 @@ def test_a_process_killed_mid_save_leaves_no_half_written_record(app, database_u
     client = app.test_client()
     auth = AuthActions(client)
     auth.sign_in("nurse")
-    assert auth.post(f"/people/{world.person.id}/assessment/sections/safety",
-                     {"version": "0", "safeguarding_concern": "yes"}).status_code == 302
+    assert (
+        auth.post(f"/people/{world.person.id}/assessment/sections/safety", {"version": "0", "safeguarding_concern": "yes"}).status_code
+        == 302
+    )
     assert _section(db, "safety").version == 1
     assert len(db.exec(select(SuggestedNeed)).all()) == 1
 
@@ -173,8 +186,10 @@ def test_a_read_only_database_gets_a_clear_page_and_nothing_is_corrupted(app, da
         reader = read_only.test_client()
         reader.set_cookie(cookie.key, cookie.value)
         token = AuthActions(reader).csrf_token()
-        response = reader.post(f"/people/{world.person.id}/assessment/sections/perspective",
-                               data={"version": "0", "what_matters": "Not now", "csrf_token": token})
+        response = reader.post(
+            f"/people/{world.person.id}/assessment/sections/perspective",
+            data={"version": "0", "what_matters": "Not now", "csrf_token": token},
+        )
         page = response.get_data(as_text=True)
         assert response.status_code == 503, page[:500]
         assert "cannot save anything just now" in page and "Nothing was saved" in page
@@ -203,8 +218,10 @@ def test_a_full_disk_gets_a_clear_page_and_nothing_is_corrupted(app, database_ur
 
     try:
         story = "A long story. " * 140  # three of these need pages the database may not grow to hold
-        response = auth.post(f"/people/{world.person.id}/assessment/sections/perspective",
-                             {"version": "0", "what_matters": story, "strengths": story, "wishes": story})
+        response = auth.post(
+            f"/people/{world.person.id}/assessment/sections/perspective",
+            {"version": "0", "what_matters": story, "strengths": story, "wishes": story},
+        )
         page = response.get_data(as_text=True)
         assert response.status_code == 503, page[:500]
         assert "cannot save anything just now" in page and "Nothing was saved" in page

@@ -1,10 +1,12 @@
 """Who has looked at my record (key worker and network lead), and the administrators'
 audit page, which filters and shows metadata only."""
+
+from datetime import UTC
+
 import pytest
 from sqlmodel import select
 
-from app.trust import audit
-from app.trust import audit_log
+from app.trust import audit, audit_log
 from models import AuditEvent
 from tests import factories
 from tests.factories import World
@@ -18,7 +20,9 @@ def world(db):
 def test_the_key_worker_sees_every_view_change_and_refusal_with_who_agency_when_and_why(client, auth, db, world):
     auth.sign_in("outsider")
     client.get(f"/people/{world.person.id}")  # refused
-    auth.post(f"/people/{world.person.id}/break-glass", {"reason_code": "safeguarding", "reason_text": "Neighbour reported a fall tonight."})
+    auth.post(
+        f"/people/{world.person.id}/break-glass", {"reason_code": "safeguarding", "reason_text": "Neighbour reported a fall tonight."}
+    )
     client.get(f"/people/{world.person.id}")
     auth.sign_out()
     auth.sign_in("lead")
@@ -71,8 +75,7 @@ def test_the_access_log_pages_and_shows_the_newest_first(client, auth, db, world
 def test_the_admin_audit_page_filters_and_shows_metadata_only(client, auth, db, world):
     auth.sign_in("nurse")
     client.get("/people?q=Lovelace")
-    auth.post(f"/people/{world.person.id}/consent", {"version": "0", "shares_with_care_team": "yes",
-                                                     "carer_name": "Secret Carer Name"})
+    auth.post(f"/people/{world.person.id}/consent", {"version": "0", "shares_with_care_team": "yes", "carer_name": "Secret Carer Name"})
     auth.sign_out()
     auth.sign_in("outsider")
     client.get(f"/people/{world.person.id}")
@@ -92,24 +95,27 @@ def test_the_admin_audit_page_filters_and_shows_metadata_only(client, auth, db, 
 
 
 def test_the_admin_audit_page_filters_by_date_in_englands_time(client, auth, db, world):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     auth.sign_in("admin")
     event = audit.record(db, "view_person", user=world.nurse, person_id=world.person.id)
-    event.at = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)  # 00:30 on 1 July in England (BST)
+    event.at = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 July in England (BST)
     db.commit()
     july = client.get("/admin/audit?from-day=1&from-month=7&from-year=2026&to-day=1&to-month=7&to-year=2026&action=view_person")
     june = client.get("/admin/audit?from-day=30&from-month=6&from-year=2026&to-day=30&to-month=6&to-year=2026&action=view_person")
     assert "1 event" in july.get_data(as_text=True) and "0 events" in june.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query, message", [
-    ("from-day=31&from-month=2&from-year=2026", "The first date must be a real date"),
-    ("to-day=1&to-month=1&to-year=2026&from-day=2&from-month=1&from-year=2026", "same as or after the first date"),
-    ("outcome=maybe", "Select allowed or refused"),
-    ("action=drop_tables", "Select an action from the list"),
-    ("username=" + "x" * 65, "64 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("from-day=31&from-month=2&from-year=2026", "The first date must be a real date"),
+        ("to-day=1&to-month=1&to-year=2026&from-day=2&from-month=1&from-year=2026", "same as or after the first date"),
+        ("outcome=maybe", "Select allowed or refused"),
+        ("action=drop_tables", "Select an action from the list"),
+        ("username=" + "x" * 65, "64 characters or fewer"),
+    ],
+)
 def test_bad_filters_get_a_message_not_an_error(client, auth, world, query, message):
     auth.sign_in("admin")
     response = client.get("/admin/audit?" + query)

@@ -6,25 +6,36 @@ RULES below: read for a GET, change for a POST or a GET that serves a form for o
 /new). Everyone outside the rule gets a 403 (401 from the API, sign-in when signed out), each
 refusal is an audit event, and no refusal shows the person's name or NHS number.
 """
+
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from flask import url_for
 from sqlmodel import func, select
 
-from app.trust import api_tokens
 from app.care_plan import commands
 from app.care_plan.commands import AddItem
 from app.front_door import clocks
+from app.trust import api_tokens
 from models import AccessGrant, AuditEvent, AuditOutcome, CarePlanRevision, CareTeamMember, PlanItemType, Referral, ReferralStatus, Urgency
 from tests.conftest import FIGURES, AuthActions
 from tests.factories import World, care_plan
 
 # What each argument of a person-scoped address is filled with (ids that exist are set per test).
-SAMPLE_ARGUMENTS = {"section_key": "perspective", "revision_id": 999999, "item_id": 999999, "need_id": 999999,
-                    "goal_id": 999999, "action_id": 999999, "contact_id": 999999, "part_key": "about_me", "kind": "goals",
-                    "suggestion_id": 999999, "member_id": 999999}
+SAMPLE_ARGUMENTS = {
+    "section_key": "perspective",
+    "revision_id": 999999,
+    "item_id": 999999,
+    "need_id": 999999,
+    "goal_id": 999999,
+    "action_id": 999999,
+    "contact_id": 999999,
+    "part_key": "about_me",
+    "kind": "goals",
+    "suggestion_id": 999999,
+    "member_id": 999999,
+}
 # Arguments that make an address person-scoped, and which of the world's ids fills them.
 SCOPE_ARGUMENTS = {"person_id": "person", "referral_id": "referral"}
 # Arguments of addresses that are not about one person (their own tests cover them).
@@ -96,27 +107,43 @@ def _url(app, route: Route, ids: dict, samples: dict | None = None) -> str:
 @pytest.fixture
 def world(db):
     world = World(db)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # A referral that has been closed: the SPA coordinator no longer has a reason to open the record.
     world.referral = Referral(
-        person_id=world.person.id, source="gp", referrer_name="Dr Rao", reason="Falls", requested_urgency=Urgency.urgent,
-        urgency=Urgency.urgent, status=ReferralStatus.closed, received_at=now, due_by=clocks.due_by(now, Urgency.urgent),
+        person_id=world.person.id,
+        source="gp",
+        referrer_name="Dr Rao",
+        reason="Falls",
+        requested_urgency=Urgency.urgent,
+        urgency=Urgency.urgent,
+        status=ReferralStatus.closed,
+        received_at=now,
+        due_by=clocks.due_by(now, Urgency.urgent),
         closed_at=now,
     )
     db.add(world.referral)
     db.commit()
     # A care plan with one of everything, so its addresses reach their handlers rather than a 404.
     plan = care_plan(db, world.person, world.nurse)
-    goal = commands.add_item(db, plan, world.person, AddItem(PlanItemType.goal, {"goal": "Walk to the shop", "status": "active"}),
-                             world.nurse).item
-    action = commands.add_item(db, plan, world.person, AddItem(PlanItemType.action, {"description": "Visit"}, owner_agency_id=world.nursing.id),
-                               world.nurse).item
-    contact = commands.add_item(db, plan, world.person, AddItem(PlanItemType.contact, {"kind": "personal", "name": "Karen"}), world.nurse).item
+    goal = commands.add_item(
+        db, plan, world.person, AddItem(PlanItemType.goal, {"goal": "Walk to the shop", "status": "active"}), world.nurse
+    ).item
+    action = commands.add_item(
+        db, plan, world.person, AddItem(PlanItemType.action, {"description": "Visit"}, owner_agency_id=world.nursing.id), world.nurse
+    ).item
+    contact = commands.add_item(
+        db, plan, world.person, AddItem(PlanItemType.contact, {"kind": "personal", "name": "Karen"}), world.nurse
+    ).item
     db.commit()
     revision = db.exec(select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id)).first()
     member = db.exec(select(CareTeamMember).where(CareTeamMember.person_id == world.person.id)).first()
-    world.samples = {"item_id": goal.id, "action_id": action.id, "contact_id": contact.id, "revision_id": revision.id,
-                     "member_id": member.id}
+    world.samples = {
+        "item_id": goal.id,
+        "action_id": action.id,
+        "contact_id": contact.id,
+        "revision_id": revision.id,
+        "member_id": member.id,
+    }
     return world
 
 
@@ -200,9 +227,21 @@ def test_every_person_scoped_route_applies_the_access_rules(app, client, db, wor
 def test_the_matrix_covers_the_routes_it_should(app):
     routes = person_routes(app)
     endpoints = {r.endpoint for r in routes}
-    for endpoint in ("care_plan.person", "assessment.save_section", "fhir.read_service_request", "trust.access_log",
-                     "trust.request_break_glass", "trust.edit_consent", "trust.save_consent", "front_door.referral", "care_plan.show",
-                     "care_plan.save_item", "care_plan.move_action", "care_plan.print_copy", "care_plan.add_to_team"):
+    for endpoint in (
+        "care_plan.person",
+        "assessment.save_section",
+        "fhir.read_service_request",
+        "trust.access_log",
+        "trust.request_break_glass",
+        "trust.edit_consent",
+        "trust.save_consent",
+        "front_door.referral",
+        "care_plan.show",
+        "care_plan.save_item",
+        "care_plan.move_action",
+        "care_plan.print_copy",
+        "care_plan.add_to_team",
+    ):
         assert endpoint in endpoints, endpoint
     assert len(routes) * len(ROLES) >= 18 * 7
 
@@ -211,7 +250,9 @@ def test_every_address_with_an_id_is_classified(app):
     """An address with an argument the matrix does not know might be about a person: classify
     it here (SCOPE_ARGUMENTS if it names a person's record, UNSCOPED_ARGUMENTS if not)."""
     unknown = {
-        (rule.rule, name) for rule in app.url_map.iter_rules() for name in rule.arguments
+        (rule.rule, name)
+        for rule in app.url_map.iter_rules()
+        for name in rule.arguments
         if name not in SCOPE_ARGUMENTS and name not in UNSCOPED_ARGUMENTS and name not in SAMPLE_ARGUMENTS
     }
     assert not unknown, f"classify these address arguments in tests/test_access_matrix.py: {sorted(unknown)}"

@@ -1,5 +1,6 @@
 """The audit trail is append-only and hash-chained: `flask --app app audit verify` passes on
 an untouched trail and names the first event that was edited, deleted, inserted or reordered."""
+
 import threading
 
 import pytest
@@ -7,17 +8,24 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from app.trust import audit
-from app.trust import audit_chain
 from app.ops import migrate
+from app.trust import audit, audit_chain
 from models import AuditChainHead, AuditEvent
 from tests.factories import World
 
 
 def _events(db, count: int, world: World) -> None:
     for n in range(count):
-        audit.record(db, "view_person", user=world.nurse, person_id=world.person.id, record_type="person",
-                     record_id=world.person.id, reason="care team", detail=f"event {n}")
+        audit.record(
+            db,
+            "view_person",
+            user=world.nurse,
+            person_id=world.person.id,
+            record_type="person",
+            record_id=world.person.id,
+            reason="care team",
+            detail=f"event {n}",
+        )
         db.commit()
 
 
@@ -53,7 +61,7 @@ def test_each_event_carries_the_hash_of_the_one_before(trail, db):
     rows = db.exec(select(AuditEvent).order_by(AuditEvent.seq)).all()
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
     assert rows[0].prev_hash == audit_chain.GENESIS
-    for before, after in zip(rows, rows[1:]):
+    for before, after in zip(rows, rows[1:], strict=False):
         assert after.prev_hash == before.hash
     assert db.get(AuditChainHead, 1).seq == len(rows)
 
@@ -65,20 +73,19 @@ def test_events_of_a_rolled_back_change_are_not_written(trail, db):
     assert len(db.exec(select(AuditEvent)).all()) == 6
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_event SET reason = 'nothing to see' WHERE seq = 2",
-                                       "DELETE FROM audit_event WHERE seq = 2"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_event SET reason = 'nothing to see' WHERE seq = 2", "DELETE FROM audit_event WHERE seq = 2"]
+)
 def test_the_database_refuses_to_change_or_delete_an_event(trail, app, statement):
-    with pytest.raises(DBAPIError, match="append-only"):
-        with app.extensions["oneplan_engine"].begin() as connection:
-            connection.execute(text(statement))
+    with pytest.raises(DBAPIError, match="append-only"), app.extensions["oneplan_engine"].begin() as connection:
+        connection.execute(text(statement))
 
 
 def test_postgresql_refuses_to_truncate_the_trail(trail, app, is_postgres):
     if not is_postgres:
         pytest.skip("TRUNCATE is PostgreSQL's; SQLite has only DELETE, refused above")
-    with pytest.raises(DBAPIError, match="append-only"):
-        with app.extensions["oneplan_engine"].begin() as connection:
-            connection.execute(text("TRUNCATE audit_event"))
+    with pytest.raises(DBAPIError, match="append-only"), app.extensions["oneplan_engine"].begin() as connection:
+        connection.execute(text("TRUNCATE audit_event"))
 
 
 def test_verify_names_an_edited_event(trail, app, runner):
@@ -132,8 +139,10 @@ def test_verify_finds_an_event_inserted_out_of_order(trail, app, db, runner):
     _tamper(app, "UPDATE audit_event SET seq = seq - 999 WHERE seq >= 1000")
     _tamper(app, "UPDATE audit_chain_head SET seq = seq + 1")
     _tamper(
-        app, "INSERT INTO audit_event (seq, at, action, outcome, prev_hash, hash) VALUES (4, :at, 'view_person', 'allowed', :h, :h)",
-        at=at, h=digest,
+        app,
+        "INSERT INTO audit_event (seq, at, action, outcome, prev_hash, hash) VALUES (4, :at, 'view_person', 'allowed', :h, :h)",
+        at=at,
+        h=digest,
     )
     result = _verify(runner)
     assert result.exit_code == 1 and "seq 4" in result.output
@@ -145,8 +154,13 @@ def test_verify_finds_events_added_after_the_head(trail, app, db, runner):
     forged.hash = audit_chain.chain_hash(forged, last.hash)
     at, previous = last.at.replace(tzinfo=None), last.hash
     db.rollback()
-    _tamper(app, "INSERT INTO audit_event (seq, at, action, outcome, prev_hash, hash) VALUES (7, :at, 'view_person', 'allowed', :p, :h)",
-            at=at, p=previous, h=forged.hash)
+    _tamper(
+        app,
+        "INSERT INTO audit_event (seq, at, action, outcome, prev_hash, hash) VALUES (7, :at, 'view_person', 'allowed', :p, :h)",
+        at=at,
+        p=previous,
+        h=forged.hash,
+    )
     result = _verify(runner)
     assert result.exit_code == 1 and "chain head counts 6" in result.output
 
@@ -189,9 +203,12 @@ def test_the_migration_chains_events_written_before_it(tmp_path, is_postgres):
     engine = create_engine(url)
     with engine.begin() as connection:
         for n in range(5):
-            connection.execute(text(
-                "INSERT INTO audit_event (at, action, outcome, username, detail) VALUES ('2026-01-0' || :d || ' 10:00:00.000000', 'sign_in', 'allowed', 'nurse', :n)"
-            ), {"d": n + 1, "n": str(n)})
+            connection.execute(
+                text(
+                    "INSERT INTO audit_event (at, action, outcome, username, detail) VALUES ('2026-01-0' || :d || ' 10:00:00.000000', 'sign_in', 'allowed', 'nurse', :n)"
+                ),
+                {"d": n + 1, "n": str(n)},
+            )
     migrate.upgrade(url)
     with engine.connect() as connection:
         verdict = audit_chain.verify(connection)

@@ -1,12 +1,12 @@
 """Break-glass: outside the rules a record opens only for a stated reason, for a short time,
 read-only, marked on every page, audited, and reviewed by the network lead."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
-from app.trust import access
-from app.trust import break_glass
+from app.trust import access, break_glass
 from models import AccessGrant, AuditEvent, AuditOutcome, ConsentObjection
 from tests.factories import World
 
@@ -99,7 +99,7 @@ def test_access_ends_when_the_grant_expires(client, auth, db, world):
     auth.sign_in("outsider")
     _break_glass(auth, world)
     grant = db.exec(select(AccessGrant)).one()
-    grant.expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+    grant.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     db.add(grant)
     db.commit()
     assert client.get(f"/people/{world.person.id}").status_code == 403
@@ -181,6 +181,7 @@ def test_only_network_leads_see_the_review_list(client, auth, world, username):
 
 # --- the commands, without HTTP --------------------------------------------------------
 
+
 def test_the_decision_names_break_glass_as_its_basis(db, world):
     assert break_glass.grant(db, world.outsider, world.person, break_glass.BreakGlass(**REASON), 60).ok
     db.commit()
@@ -189,15 +190,26 @@ def test_the_decision_names_break_glass_as_its_basis(db, world):
     assert not access.may_change(decision)
 
 
-@pytest.mark.parametrize("command, errors", [
-    (break_glass.BreakGlass("", None), {"reason_code": "Select why you need to see this record",
-                                        "reason_text": "Enter why you need to see this record now"}),
-    (break_glass.BreakGlass("made_up", "short"), {
-        "reason_code": "Select why you need to see this record",
-        "reason_text": "Explain why you need to see this record now, in 10 characters or more"}),
-    (break_glass.BreakGlass("other", "x" * 501), {
-        "reason_text": "Why you need to see this record now must be 500 characters or fewer"}),
-])
+@pytest.mark.parametrize(
+    "command, errors",
+    [
+        (
+            break_glass.BreakGlass("", None),
+            {"reason_code": "Select why you need to see this record", "reason_text": "Enter why you need to see this record now"},
+        ),
+        (
+            break_glass.BreakGlass("made_up", "short"),
+            {
+                "reason_code": "Select why you need to see this record",
+                "reason_text": "Explain why you need to see this record now, in 10 characters or more",
+            },
+        ),
+        (
+            break_glass.BreakGlass("other", "x" * 501),
+            {"reason_text": "Why you need to see this record now must be 500 characters or fewer"},
+        ),
+    ],
+)
 def test_the_break_glass_command_is_checked_without_any_form(db, world, command, errors):
     result = break_glass.grant(db, world.outsider, world.person, command, 60)
     assert result.errors == errors and result.item is None

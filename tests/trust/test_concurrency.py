@@ -5,6 +5,7 @@ landed: no lost updates, no server errors.
 The editing target is a row of EDIT_TARGETS, so the same storm can be pointed at any record
 that is saved with the version its writer saw: the assessment's sections, the care plan's parts.
 """
+
 import os
 import random
 import re
@@ -14,16 +15,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import urlencode
 
 import pytest
 from sqlmodel import Session, select
 
-from app.trust import audit_chain
 from app.assessment import service
 from app.config import ROOT
+from app.trust import audit_chain
 from bench.load import Client
 from models import Assessment, AssessmentRevision, AssessmentSection, CarePlan, CarePlanPart, CarePlanRevision
 from tests import factories
@@ -58,16 +59,21 @@ def _open_assessment(db: Session, world: World) -> None:
 def _perspective_history(db: Session, person_id: int) -> list[tuple[int, str]]:
     assessment = db.exec(select(Assessment).where(Assessment.person_id == person_id)).one()
     rows = db.exec(
-        select(AssessmentRevision).where(AssessmentRevision.assessment_id == assessment.id)
-        .where(AssessmentRevision.section_key == "perspective").order_by(AssessmentRevision.section_version)
+        select(AssessmentRevision)
+        .where(AssessmentRevision.assessment_id == assessment.id)
+        .where(AssessmentRevision.section_key == "perspective")
+        .order_by(AssessmentRevision.section_version)
     ).all()
     return [(r.section_version, r.answers.get("what_matters", "")) for r in rows]
 
 
 def _perspective_now(db: Session, person_id: int) -> tuple[int, str]:
     assessment = db.exec(select(Assessment).where(Assessment.person_id == person_id)).one()
-    row = db.exec(select(AssessmentSection).where(AssessmentSection.assessment_id == assessment.id)
-                  .where(AssessmentSection.section_key == "perspective")).one()
+    row = db.exec(
+        select(AssessmentSection)
+        .where(AssessmentSection.assessment_id == assessment.id)
+        .where(AssessmentSection.section_key == "perspective")
+    ).one()
     return row.version, (row.answers or {}).get("what_matters", "")
 
 
@@ -79,12 +85,14 @@ def _about_me_history(db: Session, person_id: int) -> list[tuple[int, str]]:
     """Each save of the part is the plan's next revision; the part's own version is its place among them."""
     plan = db.exec(select(CarePlan).where(CarePlan.person_id == person_id)).one()
     rows = db.exec(
-        select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id, CarePlanRevision.item_type == "part",
-                                       CarePlanRevision.item_key == "about_me").order_by(CarePlanRevision.plan_version)
+        select(CarePlanRevision)
+        .where(CarePlanRevision.care_plan_id == plan.id, CarePlanRevision.item_type == "part", CarePlanRevision.item_key == "about_me")
+        .order_by(CarePlanRevision.plan_version)
     ).all()
     # The plan's own numbering has no gaps either: every revision of the plan is one of these saves.
-    every = db.exec(select(CarePlanRevision.plan_version).where(CarePlanRevision.care_plan_id == plan.id)
-                    .order_by(CarePlanRevision.plan_version)).all()
+    every = db.exec(
+        select(CarePlanRevision.plan_version).where(CarePlanRevision.care_plan_id == plan.id).order_by(CarePlanRevision.plan_version)
+    ).all()
     assert list(every) == list(range(2, plan.version + 1)) and len(every) == len(rows)
     return [(n, r.values.get("what_matters", "")) for n, r in enumerate(rows, start=1)]
 
@@ -130,9 +138,22 @@ def gunicorn(database_url):
     config = f"app:create_app({{'PASSWORD_HASH_COST': {FAST_HASH!r}}})"
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(16), "ONEPLAN_ENV": "development"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", "--timeout", "120",
-         "--log-level", "warning", config],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+            config,
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 60
@@ -142,7 +163,7 @@ def gunicorn(database_url):
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start")
+                    raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.2)
         yield port
     finally:
@@ -248,8 +269,12 @@ def test_fifty_editors_of_different_goals_in_one_plan_all_land_in_one_numbered_h
 
     world = World(db)
     plan = factories.care_plan(db, world.person, world.nurse)
-    goals = [commands.add_item(db, plan, world.person, commands.AddItem(PlanItemType.goal, {"goal": f"Goal {n}", "status": "proposed"}),
-                               world.nurse).item.id for n in range(EDITORS)]
+    goals = [
+        commands.add_item(
+            db, plan, world.person, commands.AddItem(PlanItemType.goal, {"goal": f"Goal {n}", "status": "proposed"}), world.nurse
+        ).item.id
+        for n in range(EDITORS)
+    ]
     db.commit()
     editors = [factories.user(db, world.nursing, username=f"goaleditor{n:02d}") for n in range(EDITORS)]
     clients = []
@@ -268,7 +293,9 @@ def test_fifty_editors_of_different_goals_in_one_plan_all_land_in_one_numbered_h
                 status, form = client.get(base + "/edit", htmx=True)
                 hidden = dict(_HIDDEN.findall(form))
                 text = f"editor {n} save {attempt}"
-                status, _ = client.request("POST", base, urlencode({**hidden, "goal": text, "status": "active"}), headers={"HX-Request": "true"})
+                status, _ = client.request(
+                    "POST", base, urlencode({**hidden, "goal": text, "status": "active"}), headers={"HX-Request": "true"}
+                )
                 with lock:
                     statuses.append(status)
                     if status == 200:
@@ -286,7 +313,9 @@ def test_fifty_editors_of_different_goals_in_one_plan_all_land_in_one_numbered_h
     assert not failures, failures[:3]
     assert statuses.count(200) == len(statuses) == EDITORS * SAVES_EACH, sorted(set(statuses))
     db.expire_all()
-    revisions = db.exec(select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id).order_by(CarePlanRevision.plan_version)).all()
+    revisions = db.exec(
+        select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id).order_by(CarePlanRevision.plan_version)
+    ).all()
     assert [r.plan_version for r in revisions] == list(range(2, 2 + EDITORS + EDITORS * SAVES_EACH))
     assert db.get(CarePlan, plan.id).version == 1 + EDITORS + EDITORS * SAVES_EACH
     for goal_id in goals:

@@ -1,5 +1,6 @@
 """The person's sharing decisions: recorded by the care team, an objection enforced by the
 access rules (403, audited) and shown to the key worker on the record."""
+
 import pytest
 from sqlmodel import select
 from werkzeug.datastructures import MultiDict
@@ -22,8 +23,15 @@ def _record(auth, world, version=0, **fields):
 def test_the_care_team_records_the_persons_sharing_decisions(client, auth, db, world):
     auth.sign_in("nurse")
     assert client.get(f"/people/{world.person.id}/consent/edit").status_code == 200
-    response = _record(auth, world, shares_with_care_team="yes", object_to=str(world.social_care.id),
-                       carer_name="Grace Hopper", carer_relationship="Daughter", carer_contact="07700 900123")
+    response = _record(
+        auth,
+        world,
+        shares_with_care_team="yes",
+        object_to=str(world.social_care.id),
+        carer_name="Grace Hopper",
+        carer_relationship="Daughter",
+        carer_contact="07700 900123",
+    )
     assert response.status_code == 302
     consent = db.exec(select(Consent)).one()
     assert consent.shares_with_care_team is True and consent.carer_name == "Grace Hopper" and consent.recorded_by_id == world.nurse.id
@@ -91,10 +99,16 @@ def test_a_kept_objection_stands(client, auth, db, world):
 
 def test_bad_answers_get_messages_and_nothing_is_saved(client, auth, db, world):
     auth.sign_in("nurse")
-    response = auth.post(f"/people/{world.person.id}/consent", {
-        "version": "0", "shares_with_care_team": "perhaps", "object_to": "999999", "carer_contact": "x" * 121,
-        "carer_relationship": "Son",
-    })
+    response = auth.post(
+        f"/people/{world.person.id}/consent",
+        {
+            "version": "0",
+            "shares_with_care_team": "perhaps",
+            "object_to": "999999",
+            "carer_contact": "x" * 121,
+            "carer_relationship": "Son",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "There is a problem" in page
     assert "Select whether the person agrees" in page and "Select an agency from the list" in page
@@ -125,26 +139,36 @@ def test_the_network_lead_reads_but_does_not_record_consent(client, auth, world)
 
 # --- the command, without HTTP ------------------------------------------------------------
 
+
 def _sharing(**changes) -> consent.RecordSharing:
-    values = dict(shares_with_care_team=True, keep_objection_ids=frozenset(), object_to_agency_id=None, carer_name=None,
-                  carer_relationship=None, carer_contact=None, seen_version=0)
+    values = dict(
+        shares_with_care_team=True,
+        keep_objection_ids=frozenset(),
+        object_to_agency_id=None,
+        carer_name=None,
+        carer_relationship=None,
+        carer_contact=None,
+        seen_version=0,
+    )
     return consent.RecordSharing(**{**values, **changes})
 
 
 def test_the_sharing_command_is_checked_without_any_form(db, world):
-    result = consent.record(db, world.person, _sharing(shares_with_care_team=None, object_to_agency_id=world.nursing.id,
-                                                       carer_contact="x" * 121), world.nurse)
+    result = consent.record(
+        db, world.person, _sharing(shares_with_care_team=None, object_to_agency_id=world.nursing.id, carer_contact="x" * 121), world.nurse
+    )
     assert result.errors == {
         "shares_with_care_team": "Select whether the person agrees to share their record with their care team",
-        "object_to_agency_id": ("You cannot record an objection to your own agency: ask another agency in the care team "
-                                "to record it"),
+        "object_to_agency_id": ("You cannot record an objection to your own agency: ask another agency in the care team to record it"),
         "carer_contact": "How to contact the carer must be 120 characters or fewer",
         "carer_name": "Enter the carer's name",
     }
     assert consent.record(db, world.person, _sharing(object_to_agency_id=999999), world.nurse).errors == {
-        "object_to_agency_id": "Select an agency from the list"}
+        "object_to_agency_id": "Select an agency from the list"
+    }
     assert consent.record(db, world.person, _sharing(carer_relationship="Son"), world.nurse).errors == {
-        "carer_name": "Enter the carer's name"}
+        "carer_name": "Enter the carer's name"
+    }
     db.commit()
     assert db.exec(select(Consent)).all() == [] and db.exec(select(AuditEvent)).all() == []
 
@@ -153,8 +177,9 @@ def test_the_first_record_and_each_change_take_the_next_version_and_are_audited(
     first = consent.record(db, world.person, _sharing(object_to_agency_id=world.social_care.id), world.nurse)
     assert first.ok and first.item.version == 1
     objection = db.exec(select(ConsentObjection)).one()
-    second = consent.record(db, world.person, _sharing(seen_version=1, keep_objection_ids=frozenset({objection.id}),
-                                                       carer_name="Grace Hopper"), world.nurse)
+    second = consent.record(
+        db, world.person, _sharing(seen_version=1, keep_objection_ids=frozenset({objection.id}), carer_name="Grace Hopper"), world.nurse
+    )
     assert second.ok and second.item.version == 2 and second.item.carer_name == "Grace Hopper"
     db.commit()
     assert db.exec(select(ConsentObjection)).one().withdrawn_at is None
@@ -182,19 +207,32 @@ def test_a_save_against_an_old_version_writes_nothing(db, world):
 
 
 def test_the_form_reads_into_the_same_command(world):
-    form = MultiDict([("version", "3"), ("shares_with_care_team", "no"), ("keep_objection", "7"), ("keep_objection", "9"),
-                      ("object_to", str(world.social_care.id)), ("carer_name", "  Grace Hopper "), ("carer_contact", "")])
+    form = MultiDict(
+        [
+            ("version", "3"),
+            ("shares_with_care_team", "no"),
+            ("keep_objection", "7"),
+            ("keep_objection", "9"),
+            ("object_to", str(world.social_care.id)),
+            ("carer_name", "  Grace Hopper "),
+            ("carer_contact", ""),
+        ]
+    )
     command, errors = forms.record_sharing(form)
     assert errors == {}
-    assert command == _sharing(shares_with_care_team=False, keep_objection_ids=frozenset({7, 9}),
-                               object_to_agency_id=world.social_care.id, carer_name="Grace Hopper", seen_version=3)
+    assert command == _sharing(
+        shares_with_care_team=False,
+        keep_objection_ids=frozenset({7, 9}),
+        object_to_agency_id=world.social_care.id,
+        carer_name="Grace Hopper",
+        seen_version=3,
+    )
 
 
 def test_ids_that_cannot_be_read_are_errors_of_the_form(world):
     form = MultiDict([("version", "0"), ("keep_objection", "x1"), ("object_to", "9" * 40)])
     command, errors = forms.record_sharing(form)
-    assert errors == {"keep_objection_ids": "Select objections from the list",
-                      "object_to_agency_id": "Select an agency from the list"}
+    assert errors == {"keep_objection_ids": "Select objections from the list", "object_to_agency_id": "Select an agency from the list"}
     assert command.object_to_agency_id is None and command.keep_objection_ids == frozenset()
 
 

@@ -1,5 +1,5 @@
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -74,7 +74,7 @@ def test_repeated_failures_slow_sign_in_down_even_with_the_right_password(client
 
 def test_the_wait_doubles_with_each_further_failure_and_ends():
     user = User(username="x", password_hash="", full_name="x", agency_id=1, role="practitioner", profession="gp")
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     user.failed_sign_ins, user.last_failed_sign_in_at = 5, now
     assert accounts.lock_remaining(user, now, 5, 60) == 60
     user.failed_sign_ins = 7
@@ -154,6 +154,7 @@ def test_passwords_are_stored_as_argon2_hashes(db):
 
 # --- the domain leaves the commit to the request ----------------------------------------------
 
+
 def test_a_failed_sign_in_leaves_its_count_and_audit_event_to_the_callers_commit(app, db):
     world = World(db)
     hasher = app.extensions["oneplan_hasher"]
@@ -170,7 +171,7 @@ def test_a_failed_sign_in_leaves_its_count_and_audit_event_to_the_callers_commit
 
 def test_a_live_session_is_marked_seen_by_the_callers_commit_only(app, db):
     world = World(db)
-    token = staff_sessions.start(db, world.nurse, now=datetime.now(timezone.utc) - timedelta(minutes=5))
+    token = staff_sessions.start(db, world.nurse, now=datetime.now(UTC) - timedelta(minutes=5))
     db.commit()
     row = db.exec(select(StaffSession)).one()
     before = row.last_seen_at
@@ -184,7 +185,7 @@ def test_a_live_session_is_marked_seen_by_the_callers_commit_only(app, db):
 
 def test_an_unlock_is_written_by_the_callers_commit(db):
     world = World(db)
-    world.nurse.locked_at, world.nurse.failed_sign_ins = datetime.now(timezone.utc), 10
+    world.nurse.locked_at, world.nurse.failed_sign_ins = datetime.now(UTC), 10
     db.add(world.nurse)
     db.commit()
     accounts.unlock(db, world.nurse, world.admin)

@@ -48,7 +48,7 @@ def test_every_page_has_the_prototype_banner_and_loads_htmx(client, auth, db):
         html = page.get_data(as_text=True)
         assert "Prototype" in html and "synthetic data only" in html
         assert "/vendor/htmx/htmx.min.js" in html
-        assert "hx-headers=\"{&#34;X-CSRFToken&#34;: " in html  # htmx sends the CSRF token on every request
+        assert 'hx-headers="{&#34;X-CSRFToken&#34;: ' in html  # htmx sends the CSRF token on every request
 
 
 def test_front_end_packages_are_served_from_node_modules(client):

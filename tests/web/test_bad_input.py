@@ -3,29 +3,38 @@ a missing or forged CSRF token is refused with nothing written; XSS payloads in 
 field are stored as typed and rendered inert; SQL-injection strings in search and every filter
 give ordinary answers; over-long, malformed and wrong-type values get a 4xx with a message,
 never a 500. Forms added later are covered without changing this file."""
+
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import JSON, String, Text, func, or_, select as sa_select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import JSON, String, Text, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 
-from app.web import fields
+from app.assessment import service
 from app.care_plan import commands
 from app.care_plan.commands import AddItem
-from app.assessment import service
 from app.front_door import clocks
+from app.web import fields
 from models import AccessGrant, PlanItemType, Referral, ReferralStatus, Urgency
-from tests.conftest import FIGURES, AuthActions
 from tests import factories
+from tests.conftest import FIGURES, AuthActions
 from tests.factories import World
 
 XSS = ['<script>alert("xss")</script>', '"><img src=x onerror=alert(1)>', "javascript:alert(1)", "{{ 7*7 }}{% if 1 %}x{% endif %}"]
-SQL_INJECTION = ["' OR '1'='1", "'; DROP TABLE person; --", '" OR 1=1 --', "1) OR (1=1", "%' UNION SELECT username, password_hash FROM user_account --"]
+SQL_INJECTION = [
+    "' OR '1'='1",
+    "'; DROP TABLE person; --",
+    '" OR 1=1 --',
+    "1) OR (1=1",
+    "%' UNION SELECT username, password_hash FROM user_account --",
+]
 MALFORMED = ["x" * 10_000, "nul\x00byte", "9" * 40, "-1", "31/02/2026", "\u202eevil", "😀" * 300, "   ", "\r\n\t", "0x1F"]
 PAYLOADS = XSS + SQL_INJECTION + MALFORMED
 # A choice (select, radio, checkbox) gets values that are not among its options.
@@ -189,19 +198,28 @@ def crawl(client, seeds: list[str], limit: int = 150) -> tuple[dict[str, str], l
 def world(db):
     world = World(db)
     service.open_assessment(db, world.person, world.nurse)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     world.referral = Referral(
-        person_id=world.person.id, source="gp", referrer_name="Dr Rao", reason="Falls", requested_urgency=Urgency.urgent,
-        urgency=Urgency.urgent, status=ReferralStatus.received, received_at=now, due_by=clocks.due_by(now, Urgency.urgent),
+        person_id=world.person.id,
+        source="gp",
+        referrer_name="Dr Rao",
+        reason="Falls",
+        requested_urgency=Urgency.urgent,
+        urgency=Urgency.urgent,
+        status=ReferralStatus.received,
+        received_at=now,
+        due_by=clocks.due_by(now, Urgency.urgent),
     )
     db.add(world.referral)
     db.commit()
     # A care plan with one of everything, so the crawl reaches every form the plan has.
     plan = factories.care_plan(db, world.person, world.nurse)
-    for command in (AddItem(PlanItemType.need, {"need": "Help with washing", "status": "active"}),
-                    AddItem(PlanItemType.goal, {"goal": "Walk again", "status": "active"}),
-                    AddItem(PlanItemType.action, {"description": "Visit"}, owner_agency_id=world.nursing.id),
-                    AddItem(PlanItemType.contact, {"kind": "personal", "name": "Karen"})):
+    for command in (
+        AddItem(PlanItemType.need, {"need": "Help with washing", "status": "active"}),
+        AddItem(PlanItemType.goal, {"goal": "Walk again", "status": "active"}),
+        AddItem(PlanItemType.action, {"description": "Visit"}, owner_agency_id=world.nursing.id),
+        AddItem(PlanItemType.contact, {"kind": "personal", "name": "Karen"}),
+    ):
         assert commands.add_item(db, plan, world.person, command, world.nurse).ok
     db.commit()
     return world
@@ -273,8 +291,9 @@ def _stored_as_typed(db, payload: str) -> set[tuple[str, str]]:
             if isinstance(column.type, (String, Text)):
                 if db.exec(sa_select(func.count()).select_from(table).where(column == payload)).one()[0]:
                     found.add((table.name, column.name))
-                escaped = db.exec(sa_select(func.count()).select_from(table).where(
-                    or_(column.contains("&lt;script"), column.contains("&#34;&gt;")))).one()[0]
+                escaped = db.exec(
+                    sa_select(func.count()).select_from(table).where(or_(column.contains("&lt;script"), column.contains("&#34;&gt;")))
+                ).one()[0]
                 assert escaped == 0, ("stored escaped, not as typed", table.name, column.name)
             elif isinstance(column.type, JSON):
                 for (value,) in db.exec(sa_select(column)).all():
@@ -395,10 +414,24 @@ def test_any_nhs_number_typed_at_intake_is_matched_refused_or_taken_never_an_err
     client = app.test_client()
     auth = AuthActions(client)
     auth.sign_in("coordinator")
-    response = auth.post("/referrals/new", {
-        "action": "save", "source": "gp", "referrer_name": "Dr Rao", "reason": "Falls", "requested_urgency": "routine",
-        "person_choice": "new", "nhs_number": number, "given_name": "Grace", "family_name": "Hopper",
-        "dob-day": "9", "dob-month": "12", "dob-year": "1936", "postcode": "WF2 7AA", "address_line_1": "1 Mill Lane",
-        "town": "Wakefield",
-    })
+    response = auth.post(
+        "/referrals/new",
+        {
+            "action": "save",
+            "source": "gp",
+            "referrer_name": "Dr Rao",
+            "reason": "Falls",
+            "requested_urgency": "routine",
+            "person_choice": "new",
+            "nhs_number": number,
+            "given_name": "Grace",
+            "family_name": "Hopper",
+            "dob-day": "9",
+            "dob-month": "12",
+            "dob-year": "1936",
+            "postcode": "WF2 7AA",
+            "address_line_1": "1 Mill Lane",
+            "town": "Wakefield",
+        },
+    )
     assert response.status_code in (200, 302, 400), response.status_code

@@ -2,14 +2,15 @@
 id at every sign-in, sessions that really end (a copied cookie is worthless after sign-out or
 idle time), password rules with a clear message, request size limits, and a Content-Security-
 Policy with no inline script."""
+
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from models import AuditEvent, StaffSession, User
-from tests.conftest import PASSWORD, AuthActions
+from tests.conftest import AuthActions
 from tests.factories import World
 
 
@@ -69,7 +70,7 @@ def test_an_administrator_unlocks_the_account_and_it_is_audited(app, client, aut
 
 
 def test_only_administrators_unlock_accounts(client, auth, db, world, lockable):
-    world.nurse.locked_at = datetime.now(timezone.utc)
+    world.nurse.locked_at = datetime.now(UTC)
     db.add(world.nurse)
     db.commit()
     auth.sign_in("lead")
@@ -111,7 +112,7 @@ def test_a_copied_cookie_is_worthless_after_sign_out(app, client, auth, db, worl
 def test_a_session_idle_on_the_server_is_ended_even_with_a_fresh_cookie(app, client, auth, db, world):
     auth.sign_in("nurse")
     row = db.exec(select(StaffSession)).one()
-    row.last_seen_at = datetime.now(timezone.utc) - timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"] + 1)
+    row.last_seen_at = datetime.now(UTC) - timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"] + 1)
     db.add(row)
     db.commit()
     assert client.get("/").status_code == 302
@@ -127,23 +128,46 @@ def test_an_idle_cookie_ends_the_server_session_too(app, client, auth, db, world
     assert db.exec(select(StaffSession)).one().ended_because == "idle"
 
 
-@pytest.mark.parametrize("password, message", [
-    ("short", "Password must be 12 characters or more"),
-    ("x" * 129, "Password must be 128 characters or fewer"),
-    (" padded password ", "Password must not start or end with a space"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("short", "Password must be 12 characters or more"),
+        ("x" * 129, "Password must be 128 characters or fewer"),
+        (" padded password ", "Password must not start or end with a space"),
+    ],
+)
 def test_every_form_that_sets_a_password_says_what_is_wrong_with_it(client, auth, db, world, runner, password, message):
     auth.sign_in("admin")
-    response = auth.post("/admin/users/new", {
-        "username": "new.person", "full_name": "New Person", "agency_id": str(world.nursing.id), "role": "practitioner",
-        "profession": "district_nurse", "password": password,
-    })
+    response = auth.post(
+        "/admin/users/new",
+        {
+            "username": "new.person",
+            "full_name": "New Person",
+            "agency_id": str(world.nursing.id),
+            "role": "practitioner",
+            "profession": "district_nurse",
+            "password": password,
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and message in page and 'href="#password"' in page
     assert db.exec(select(User).where(User.username == "new.person")).first() is None
-    result = runner.invoke(args=["create-user", "--username", "cli.person", "--full-name", "CLI Person",
-                                 "--agency", world.nursing.name, "--role", "practitioner", "--profession", "district_nurse"],
-                           input=password + "\n")
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--username",
+            "cli.person",
+            "--full-name",
+            "CLI Person",
+            "--agency",
+            world.nursing.name,
+            "--role",
+            "practitioner",
+            "--profession",
+            "district_nurse",
+        ],
+        input=password + "\n",
+    )
     assert result.exit_code != 0 and message in result.output
 
 

@@ -1,4 +1,5 @@
 """Review reminders: made by a command that runs on a schedule, never by opening a page."""
+
 from datetime import date, timedelta
 
 from sqlmodel import select
@@ -64,5 +65,5 @@ def test_the_reminders_command_can_act_as_of_a_given_day(runner, db):
 
 
 def test_send_review_reminders_leaves_out_key_workers_with_nothing_overdue(db):
-    world = World(db)
+    World(db)
     assert workload.send_review_reminders(db, date.today()) == 0

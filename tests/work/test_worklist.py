@@ -1,15 +1,16 @@
 """Worklists, reviews and the network's list over HTTP: actions my agency owns across everyone's
 plans, accepted, declined and completed from the list; plans due for review for their key worker
 and their network lead; and who may see which."""
+
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from models import ActionStatus, AuditEvent, AuditOutcome, CarePlan, CarePlanAction, Notification
-from tests.factories import PlanWorld, care_plan, person, team_member
 from tests.care_plan.test_plan_commands import add
+from tests.factories import PlanWorld, care_plan, person, team_member
 
 HTMX = {"HX-Request": "true"}
 
@@ -71,7 +72,9 @@ def test_an_action_is_accepted_declined_and_completed_from_the_worklist_without_
     accepted = auth.post(status.format(first.id), {"transition": "accept", "version": "1", "from": "worklist"}, headers=HTMX)
     body = accepted.get_data(as_text=True)
     assert accepted.status_code == 200 and f'id="work-{first.id}"' in body and "Accepted" in body and "Mark as done" in body
-    declined = auth.post(status.format(second.id), {"transition": "decline", "version": "1", "reason": "We do not do bathing", "from": "worklist"})
+    declined = auth.post(
+        status.format(second.id), {"transition": "decline", "version": "1", "reason": "We do not do bathing", "from": "worklist"}
+    )
     assert declined.status_code == 302 and declined.headers["Location"].endswith(f"/worklist#work-{second.id}")
     done = auth.post(status.format(first.id), {"transition": "complete", "version": "2", "from": "worklist"}, headers=HTMX)
     assert done.status_code == 200 and "Done" in done.get_data(as_text=True)
@@ -84,8 +87,11 @@ def test_an_action_is_accepted_declined_and_completed_from_the_worklist_without_
 def test_a_decline_without_a_reason_keeps_the_row_and_asks_for_one(client, auth, db, world):
     action = add(db, world, "action", description="Care Act assessment", owner_agency_id=world.social_care.id)
     auth.sign_in("socialworker")
-    response = auth.post(f"/people/{world.person.id}/care-plan/actions/{action.id}/status",
-                         {"transition": "decline", "version": "1", "reason": "", "from": "worklist"}, headers=HTMX)
+    response = auth.post(
+        f"/people/{world.person.id}/care-plan/actions/{action.id}/status",
+        {"transition": "decline", "version": "1", "reason": "", "from": "worklist"},
+        headers=HTMX,
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 400 and "Enter a reason for declining" in body and f'id="work-{action.id}"' in body
 
@@ -190,7 +196,7 @@ def test_a_worklist_never_shows_someone_whose_record_the_agency_may_no_longer_op
     assert "Care Act assessment" not in body and "LOVELACE" not in body and "0 actions" in body
     db.delete(objection)
     member = db.exec(select(CareTeamMember).where(CareTeamMember.agency_id == world.social_care.id)).one()
-    member.left_at = datetime.now(timezone.utc)
+    member.left_at = datetime.now(UTC)
     db.add(member)
     db.commit()
     assert "LOVELACE" not in client.get("/worklist").get_data(as_text=True)
