@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
         "undefined": rendering.Undefined,
         "loader": ChoiceLoader([FileSystemLoader(str(root / "templates")), PackageLoader("nhsuk_frontend_jinja")]),
         "autoescape": True,
+        "bytecode_cache": rendering.COMPILED_TEMPLATES,
     }
 
     app.extensions["oneplan_engine"] = db.make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])

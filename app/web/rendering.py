@@ -7,7 +7,8 @@ from types import FrameType
 from typing import Any, Optional
 
 from flask import render_template, request
-from jinja2 import ChainableUndefined, StrictUndefined, UndefinedError
+from jinja2 import BytecodeCache, ChainableUndefined, StrictUndefined, UndefinedError
+from jinja2.bccache import Bucket
 from jinja2.utils import missing
 from jinja2_fragments.flask import render_block
 
@@ -41,6 +42,29 @@ class Undefined(ChainableUndefined):
         if _asked_by_oneplan_template() and (obj is missing or not isinstance(obj, (Mapping, ChainableUndefined))):
             return StrictUndefined(hint, obj, name, exc)
         return super().__new__(cls)
+
+
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates kept for the life of the process and shared by every app in it.
+
+    One app per process (a gunicorn worker) compiles each template once anyway; the test suite
+    builds an app per test, and compiling every template again for each was most of its time.
+    Jinja checks each entry against a checksum of the template's source, so a changed template
+    is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 
 def init_app(app: Any) -> None:
