@@ -17,8 +17,9 @@ run: install migrate demo
 	@echo "OnePlan is at http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# Every core runs tests (pytest-xdist), and the run ends with branch coverage of app/ and models/.
 test: install-test browser
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --cov --cov-report=term --durations=10 $(PYTEST_ARGS)
 
 # ruff (lint and format) and mypy, as configured in pyproject.toml; .ci/run runs this before the tests.
 lint: install-dev

@@ -1,5 +1,5 @@
 """Test set-up: one migrated database per run (SQLite file, or a fresh PostgreSQL database
-when DATABASE_URL names a server), an app per test, and tables emptied after each test."""
+when DATABASE_URL names a server), one app per run, and tables emptied after each test."""
 
 import os
 import re
@@ -22,6 +22,31 @@ FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 # Figures the trust tests report (routes x roles, payloads tried, concurrent saves...), printed
 # at the end of the run so a closing note can quote them.
 FIGURES: dict[str, str] = {}
+
+
+# The longest tests go first, so that no worker is left with one at the end while the others wait.
+LONGEST_FIRST = (
+    "tests/web/test_bad_input.py",
+    "tests/trust/test_concurrency.py",
+    "tests/trust/test_access_matrix.py",
+    "tests/browser/",
+)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
+
+
+def pytest_sessionfinish(session):
+    # Under pytest-xdist each worker reports its figures to the controller, which prints them.
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["oneplan_figures"] = dict(FIGURES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    FIGURES.update(getattr(node, "workeroutput", {}).get("oneplan_figures", {}))
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -97,8 +122,10 @@ def _empty(connection, tables: list[str]) -> None:
         connection.execute(text("UPDATE audit_chain_head SET seq = 0"))
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
+@pytest.fixture(scope="session")
+def shared_app(database_url):
+    """One app for the run (each xdist worker has its own): building an app compiles every URL
+    rule and template, which cost more than most tests themselves."""
     app = create_app(
         {
             "TESTING": True,
@@ -109,9 +136,17 @@ def app(database_url, tmp_path):
         }
     )
     yield app
-    engine = app.extensions["oneplan_engine"]
-    _empty_all_tables(engine)
-    engine.dispose()
+    app.extensions["oneplan_engine"].dispose()
+
+
+@pytest.fixture
+def app(shared_app):
+    """The run's app, with its configuration put back and every table emptied after each test."""
+    config = dict(shared_app.config)
+    yield shared_app
+    shared_app.config.clear()
+    shared_app.config.update(config)
+    _empty_all_tables(shared_app.extensions["oneplan_engine"])
 
 
 def _root():
