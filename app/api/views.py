@@ -51,13 +51,15 @@ def authenticate():
             session,
             "fhir_sign_in",
             outcome=AuditOutcome.refused,
-            reason="missing bearer token" if not header else "unknown, expired or revoked bearer token",
+            reason="missing bearer token"
+            if not header
+            else "unknown, expired or revoked bearer token, or its account locked or deactivated",
             detail=f"{request.method} {request.path}",
         )
         message = (
             "Send a bearer token issued to you (flask --app app issue-token)."
             if not header
-            else "The bearer token is not valid: it is unknown, expired or revoked."
+            else "The bearer token is not valid: it is unknown, expired or revoked, or its account is locked or deactivated."
         )
         return outcome(401, [issue("login", message)], {"WWW-Authenticate": 'Bearer realm="OnePlan FHIR API"'})
     g.user = user

@@ -3,7 +3,7 @@
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Optional
+from typing import Optional, TypeGuard
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,6 +33,12 @@ class SignInResult:
 
 GENERIC_FAILURE = "The username or password is not right. Check them and try again."
 LOCKED = "Your account is locked because of too many failed sign-in attempts. Ask an administrator to unlock it."
+
+
+def accepts_credentials(user: Optional[User]) -> TypeGuard[User]:
+    """Whether any credential of this account may be used (its password, a web session, an API
+    token): not for a deactivated or locked account, from the moment it is either."""
+    return user is not None and user.is_active and user.locked_at is None
 
 
 def lock_remaining(user: User, now: datetime, max_failures: int, lock_seconds: int) -> int:
