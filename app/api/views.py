@@ -34,7 +34,9 @@ def outcome(status: int, issues: list[dict], headers: Optional[dict] = None):
 
 def error_outcome(status: int, message: str):
     """The app's error handler uses this for any failure under /fhir/ (403, 404, 413, 500...)."""
-    code = {401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 413: "too-costly"}.get(status, "exception")
+    code = {401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 413: "too-costly", 429: "throttled"}.get(
+        status, "exception"
+    )
     return outcome(status, [issue(code, message)])
 
 
