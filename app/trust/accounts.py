@@ -1,17 +1,19 @@
 """Staff accounts: password hashing, sign-in with its lock-out, and creating users."""
 
 import contextlib
+import functools
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Optional, TypeGuard
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.db import insert_once
-from app.trust import audit
+from app.trust import attempt_counts, audit
 from app.versioned import SaveResult
 from models import Agency, AuditOutcome, Network, Profession, Role, User
 
@@ -23,7 +25,20 @@ PASSWORD_MAX = 128
 
 
 def password_hasher(cost: Optional[dict] = None) -> PasswordHasher:
-    return PasswordHasher(**(cost or {}))
+    hasher = PasswordHasher(**(cost or {}))
+    _dummy_hash(hasher)  # made now, once, so no sign-in spends the time of making it
+    return hasher
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of no one's password, made with the hasher's own cost, to check a password against
+    when there is no usable account's hash to check: so every sign-in costs one check."""
+    return _dummy_hash_for(hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len, hasher.salt_len, hasher.type)
+
+
+@functools.cache
+def _dummy_hash_for(time_cost: int, memory_cost: int, parallelism: int, hash_len: int, salt_len: int, kind: Type) -> str:
+    return PasswordHasher(time_cost, memory_cost, parallelism, hash_len, salt_len, type=kind).hash(secrets.token_urlsafe(24))
 
 
 @dataclass
@@ -60,14 +75,16 @@ def sign_in(
     username = (username or "").strip().lower()[:USERNAME_MAX]
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.is_active:
-        # Spend the same time as a real check so timing does not reveal which usernames exist.
-        with contextlib.suppress(VerificationError):
-            hasher.verify(_DUMMY_HASHES.setdefault(id(hasher), hasher.hash("not-a-real-password")), password or "x")
+        # A name with no usable account fails exactly as an account does, try for try: one
+        # password check, the same message, and the lock-out message from the same try on.
+        _check_nothing(hasher, password)
+        failures = attempt_counts.add(session.connection(), _NAME_FAILURES + username, expires_at=None, now=now.timestamp())
         audit.record(session, "sign_in", username=username, outcome=AuditOutcome.refused, reason="unknown or inactive account")
-        return SignInResult(None, GENERIC_FAILURE)
+        return SignInResult(None, LOCKED if failures >= lockout_failures else GENERIC_FAILURE)
 
     tries, locked_at = _count_try(session, user, now)
     if locked_at is not None or tries > lockout_failures:
+        _check_nothing(hasher, password)
         audit.record(session, "sign_in", user=user, outcome=AuditOutcome.refused, reason="account locked")
         return SignInResult(None, LOCKED)
 
@@ -111,7 +128,13 @@ def _lock(session: Session, user: User, tries: int, now: datetime) -> None:
         )
 
 
-_DUMMY_HASHES: dict[int, str] = {}
+_NAME_FAILURES = "sign-in-failures/"  # the shared count of failures for a name with no usable account
+
+
+def _check_nothing(hasher: PasswordHasher, password: str) -> None:
+    """The work of one password check, where no account's password is to be checked."""
+    with contextlib.suppress(VerificationError):
+        hasher.verify(_dummy_hash(hasher), password or "")
 
 
 def unlock(session: Session, user: User, by: User) -> None:

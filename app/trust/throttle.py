@@ -13,40 +13,17 @@ from flask import Blueprint, Flask, request
 from flask_limiter import Limit, Limiter
 from flask_limiter.util import get_remote_address
 from limits.storage import Storage
-from sqlalchemy import Connection, case, delete, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from models import AttemptCount
+from app.trust import attempt_counts
 
 SIGN_IN_REFUSED = "There have been too many sign-in attempts from your network. Wait a minute, then try again."
 API_REFUSED = "Too many requests from this address. Wait a minute, then try again."
 DATABASE_STORE = "oneplan-database://"
 
-_COUNTS = AttemptCount.__table__  # type: ignore[attr-defined]  # SQLModel's table, as SQLAlchemy Core sees it
-
-
-def add(connection: Connection, key: str, expires_at: Optional[float], now: float, amount: int = 1) -> int:
-    """Add to a shared count and return the new count, in one statement (an upsert with RETURNING,
-    never a read and then a write), so tries that arrive together each get their own number.
-    A count whose window has ended starts again; `expires_at` None keeps a count for ever."""
-    dialect: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
-    ended = _COUNTS.c.expires_at <= now  # NULL (kept for ever) never ends
-    statement = (
-        dialect.insert(_COUNTS)
-        .values(key=key, count=amount, expires_at=expires_at)
-        .on_conflict_do_update(
-            index_elements=[_COUNTS.c.key],
-            set_={
-                "count": case((ended, amount), else_=_COUNTS.c.count + amount),
-                "expires_at": case((ended, expires_at), else_=_COUNTS.c.expires_at),
-            },
-        )
-        .returning(_COUNTS.c.count)
-    )
-    count: int = connection.execute(statement).scalar_one()
-    return count
+_COUNTS = attempt_counts.TABLE
 
 
 class DatabaseStorage(Storage):
@@ -69,7 +46,7 @@ class DatabaseStorage(Storage):
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
         with self.engine.begin() as connection:
-            count = add(connection, key, now + expiry, now, amount)
+            count = attempt_counts.add(connection, key, now + expiry, now, amount)
             if count == amount:  # a window started: the right moment to forget those that ended
                 connection.execute(delete(_COUNTS).where(_COUNTS.c.expires_at <= now))
         return count

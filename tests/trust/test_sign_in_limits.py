@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from sqlmodel import Session, select
 
 from app import create_app
-from app.trust import accounts, api_tokens, throttle
+from app.trust import accounts, api_tokens, attempt_counts, throttle
 from models import AttemptCount, AuditEvent, User
 from tests.conftest import FAST_HASH, FIGURES, PASSWORD, AuthActions
 from tests.factories import World
@@ -92,7 +92,7 @@ def test_a_shared_count_starts_again_when_its_window_ends(app):
     store = throttle.DatabaseStorage(engine=app.extensions["oneplan_engine"])
     store.incr("test/short", 60)
     with app.extensions["oneplan_engine"].begin() as connection:
-        assert throttle.add(connection, "test/short", expires_at=10**10, now=10**10) == 1  # as if a minute had passed
+        assert attempt_counts.add(connection, "test/short", expires_at=10**10, now=10**10) == 1  # as if a minute had passed
 
 
 # --- per client address, across workers --------------------------------------------------------
