@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from app.trust import api_tokens
 from models import AuditEvent, AuditOutcome
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, AuthActions
 from tests.factories import World
 
 
@@ -19,13 +19,22 @@ def _lock(app, db, world):
     db.commit()
 
 
+def _lock_by_wrong_passwords(app, db, world):
+    """From another browser, as someone guessing the password would."""
+    guesser = AuthActions(app.test_client())
+    for _ in range(app.config["SIGN_IN_LOCKOUT_FAILURES"]):
+        guesser.sign_in("nurse", "wrong password!!")
+    db.refresh(world.nurse)
+    assert world.nurse.locked_at is not None
+
+
 def _deactivate(app, db, world):
     world.nurse.is_active = False
     db.add(world.nurse)
     db.commit()
 
 
-STOPS = {"locked": _lock, "deactivated": _deactivate}
+STOPS = {"locked": _lock, "locked by wrong passwords": _lock_by_wrong_passwords, "deactivated": _deactivate}
 
 
 @pytest.fixture
