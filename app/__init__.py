@@ -43,10 +43,12 @@ def create_app(config: dict | None = None) -> Flask:
     from app.network import views as network
     from app.ops import cli
     from app.ops import views as ops
+    from app.trust import throttle
     from app.trust import views as trust
     from app.web import assets, errors, filters, protection
     from app.work import views as work
 
+    throttle.init_app(app, api.bp)  # first: a refused request does no other work
     filters.init_app(app)
     rendering.init_app(app)
     protection.init_app(app)

@@ -38,9 +38,13 @@ def from_environment(instance_path: Path) -> dict:
         "DATABASE_URL": normalise_database_url(os.environ.get("DATABASE_URL", default_db)),
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
         "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),
-        "SIGN_IN_MAX_FAILURES": int(os.environ.get("SIGN_IN_MAX_FAILURES", "5")),
-        "SIGN_IN_LOCK_SECONDS": int(os.environ.get("SIGN_IN_LOCK_SECONDS", "60")),
         "SIGN_IN_LOCKOUT_FAILURES": int(os.environ.get("SIGN_IN_LOCKOUT_FAILURES", "10")),
+        # Per client address, shared by every worker (app/trust/throttle.py): Redis if REDIS_URL
+        # is set, otherwise the database. Raise them if many staff reach OnePlan from one address.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "30 per minute"),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "oneplan"),
         "BREAK_GLASS_MINUTES": int(os.environ.get("BREAK_GLASS_MINUTES", "60")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

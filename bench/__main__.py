@@ -291,6 +291,8 @@ def free_port() -> int:
 
 def start_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "ONEPLAN_ENV": "production", "SECRET_KEY": secrets.token_hex(32)}
+    for limit in ("SIGN_IN_RATE_LIMIT", "API_RATE_LIMIT"):
+        env.setdefault(limit, "10000 per minute")  # every simulated user comes from 127.0.0.1
     server = subprocess.Popen(
         [
             sys.executable,

@@ -4,6 +4,7 @@ from models.access_grant import AccessGrant
 from models.agency import Agency
 from models.api_token import ApiToken
 from models.assessment import Assessment, AssessmentRevision, AssessmentSection, SuggestedNeed
+from models.attempt_count import AttemptCount
 from models.audit import AuditChainHead, AuditEvent
 from models.care_plan import (
     CarePlan,
@@ -47,6 +48,7 @@ from models.staff_session import StaffSession
 from models.user import User
 
 __all__ = [
+    "AttemptCount",
     "AssessmentStatus",
     "Labelled",
     "PLAN_ITEM_TYPES",

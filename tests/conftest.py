@@ -132,6 +132,11 @@ def shared_app(database_url):
             "SECRET_KEY": "test-secret",
             "DATABASE_URL": database_url,
             "PASSWORD_HASH_COST": FAST_HASH,
+            # Every test client comes from 127.0.0.1: the per-address limits are tested on their own
+            # (tests/trust/test_sign_in_limits.py), in the database, whatever REDIS_URL says.
+            "REDIS_URL": "",
+            "SIGN_IN_RATE_LIMIT": "10000 per minute",
+            "API_RATE_LIMIT": "10000 per minute",
             "NODE_MODULES": os.environ.get("ONEPLAN_NODE_MODULES", str(_root() / "node_modules")),
         }
     )

@@ -34,7 +34,9 @@ def outcome(status: int, issues: list[dict], headers: Optional[dict] = None):
 
 def error_outcome(status: int, message: str):
     """The app's error handler uses this for any failure under /fhir/ (403, 404, 413, 500...)."""
-    code = {401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 413: "too-costly"}.get(status, "exception")
+    code = {401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 413: "too-costly", 429: "throttled"}.get(
+        status, "exception"
+    )
     return outcome(status, [issue(code, message)])
 
 
@@ -51,13 +53,15 @@ def authenticate():
             session,
             "fhir_sign_in",
             outcome=AuditOutcome.refused,
-            reason="missing bearer token" if not header else "unknown, expired or revoked bearer token",
+            reason="missing bearer token"
+            if not header
+            else "unknown, expired or revoked bearer token, or its account locked or deactivated",
             detail=f"{request.method} {request.path}",
         )
         message = (
             "Send a bearer token issued to you (flask --app app issue-token)."
             if not header
-            else "The bearer token is not valid: it is unknown, expired or revoked."
+            else "The bearer token is not valid: it is unknown, expired or revoked, or its account is locked or deactivated."
         )
         return outcome(401, [issue("login", message)], {"WWW-Authenticate": 'Bearer realm="OnePlan FHIR API"'})
     g.user = user

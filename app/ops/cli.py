@@ -134,8 +134,8 @@ def issue_token_command(username: str, label: str, days: int) -> None:
     """Issue a FHIR API bearer token to USERNAME and print it (it is shown only this once)."""
     session = get_session()
     user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.is_active:
-        raise click.ClickException(f"No active user is called {username!r}.")
+    if not accounts.accepts_credentials(user):
+        raise click.ClickException(f"No active, unlocked user is called {username!r}.")
     problem = api_tokens.label_problem(label)
     if problem:
         raise click.ClickException(problem)

@@ -1,16 +1,19 @@
-"""Staff accounts: password hashing, sign-in with throttling, and creating users."""
+"""Staff accounts: password hashing, sign-in with its lock-out, and creating users."""
 
 import contextlib
+import functools
+import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Optional
+from datetime import UTC, datetime
+from typing import Optional, TypeGuard
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from app.db import insert_once
-from app.trust import audit
+from app.trust import attempt_counts, audit
 from app.versioned import SaveResult
 from models import Agency, AuditOutcome, Network, Profession, Role, User
 
@@ -22,7 +25,20 @@ PASSWORD_MAX = 128
 
 
 def password_hasher(cost: Optional[dict] = None) -> PasswordHasher:
-    return PasswordHasher(**(cost or {}))
+    hasher = PasswordHasher(**(cost or {}))
+    _dummy_hash(hasher)  # made now, once, so no sign-in spends the time of making it
+    return hasher
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of no one's password, made with the hasher's own cost, to check a password against
+    when there is no usable account's hash to check: so every sign-in costs one check."""
+    return _dummy_hash_for(hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len, hasher.salt_len, hasher.type)
+
+
+@functools.cache
+def _dummy_hash_for(time_cost: int, memory_cost: int, parallelism: int, hash_len: int, salt_len: int, kind: Type) -> str:
+    return PasswordHasher(time_cost, memory_cost, parallelism, hash_len, salt_len, type=kind).hash(secrets.token_urlsafe(24))
 
 
 @dataclass
@@ -35,17 +51,10 @@ GENERIC_FAILURE = "The username or password is not right. Check them and try aga
 LOCKED = "Your account is locked because of too many failed sign-in attempts. Ask an administrator to unlock it."
 
 
-def lock_remaining(user: User, now: datetime, max_failures: int, lock_seconds: int) -> int:
-    """Seconds until the next attempt is allowed: after `max_failures` failures in a row,
-    each further failure doubles the wait (capped at 15 minutes)."""
-    if user.failed_sign_ins < max_failures or user.last_failed_sign_in_at is None:
-        return 0
-    last = user.last_failed_sign_in_at
-    if last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
-    wait = min(lock_seconds * 2 ** (user.failed_sign_ins - max_failures), 15 * 60)
-    remaining = (last + timedelta(seconds=wait) - now).total_seconds()
-    return max(0, int(remaining + 0.999))
+def accepts_credentials(user: Optional[User]) -> TypeGuard[User]:
+    """Whether any credential of this account may be used (its password, a web session, an API
+    token): not for a deactivated or locked account, from the moment it is either."""
+    return user is not None and user.is_active and user.locked_at is None
 
 
 def sign_in(
@@ -54,67 +63,78 @@ def sign_in(
     password: str,
     *,
     hasher: PasswordHasher,
-    max_failures: int,
-    lock_seconds: int,
     lockout_failures: int = 10,
     now: Optional[datetime] = None,
 ) -> SignInResult:
-    """Check a username and password; every failure is counted, audited and slows the next try,
-    and `lockout_failures` in a row lock the account until an administrator unlocks it. The failure
-    count and the audit events are the caller's to commit, whether the sign-in succeeded or not."""
+    """Check a username and password. A try on an account is counted before its password is
+    checked, in the database itself, so however many tries arrive at once no more than
+    `lockout_failures` passwords in a row are checked: that many lock the account until an
+    administrator unlocks it. Every failure is audited. The count and the audit events are the
+    caller's to commit, whether the sign-in succeeded or not."""
     now = now or datetime.now(UTC)
     username = (username or "").strip().lower()[:USERNAME_MAX]
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.is_active:
-        # Spend the same time as a real check so timing does not reveal which usernames exist.
-        with contextlib.suppress(VerificationError):
-            hasher.verify(_DUMMY_HASHES.setdefault(id(hasher), hasher.hash("not-a-real-password")), password or "x")
+        # A name with no usable account fails exactly as an account does, try for try: one
+        # password check, the same message, and the lock-out message from the same try on.
+        _check_nothing(hasher, password)
+        failures = attempt_counts.add(session.connection(), _NAME_FAILURES + username, expires_at=None, now=now.timestamp())
         audit.record(session, "sign_in", username=username, outcome=AuditOutcome.refused, reason="unknown or inactive account")
-        return SignInResult(None, GENERIC_FAILURE)
+        return SignInResult(None, LOCKED if failures >= lockout_failures else GENERIC_FAILURE)
 
-    if user.locked_at is not None:
+    tries, locked_at = _count_try(session, user, now)
+    if locked_at is not None or tries > lockout_failures:
+        _check_nothing(hasher, password)
         audit.record(session, "sign_in", user=user, outcome=AuditOutcome.refused, reason="account locked")
         return SignInResult(None, LOCKED)
-
-    wait = lock_remaining(user, now, max_failures, lock_seconds)
-    if wait:
-        audit.record(session, "sign_in", user=user, outcome=AuditOutcome.refused, reason=f"throttled for {wait}s")
-        return SignInResult(None, f"Too many failed attempts. Wait {wait} seconds, then try again.")
 
     try:
         hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        user.failed_sign_ins += 1
-        user.last_failed_sign_in_at = now
-        audit.record(
-            session,
-            "sign_in",
-            user=user,
-            outcome=AuditOutcome.refused,
-            reason=f"wrong password (failure {user.failed_sign_ins} in a row)",
-        )
-        if user.failed_sign_ins >= lockout_failures:
-            user.locked_at = now
-            audit.record(
-                session,
-                "account_locked",
-                user=user,
-                record_type="user",
-                record_id=user.id,
-                reason=f"{user.failed_sign_ins} failed sign-ins in a row",
-            )
+        audit.record(session, "sign_in", user=user, outcome=AuditOutcome.refused, reason=f"wrong password (failure {tries} in a row)")
+        if tries >= lockout_failures:
+            _lock(session, user, tries, now)
             return SignInResult(None, LOCKED)
         return SignInResult(None, GENERIC_FAILURE)
 
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    user.failed_sign_ins = 0
-    user.last_failed_sign_in_at = None
+    session.execute(update(User).where(col(User.id) == user.id).values(failed_sign_ins=0, last_failed_sign_in_at=None))
     audit.record(session, "sign_in", user=user)
     return SignInResult(user)
 
 
-_DUMMY_HASHES: dict[int, str] = {}
+def _count_try(session: Session, user: User, now: datetime) -> tuple[int, Optional[datetime]]:
+    """Count a try as a failure until its password proves right: failed_sign_ins + 1 in one UPDATE
+    that returns the new count (never read, add one, write back, which loses counts when tries
+    arrive together). Its row stays locked to this transaction, so tries on one account take turns."""
+    tries, locked_at = session.execute(
+        update(User)
+        .where(col(User.id) == user.id)
+        .values(failed_sign_ins=col(User.failed_sign_ins) + 1, last_failed_sign_in_at=now)
+        .returning(col(User.failed_sign_ins), col(User.locked_at))
+    ).one()
+    return tries, locked_at
+
+
+def _lock(session: Session, user: User, tries: int, now: datetime) -> None:
+    """Lock the account, once: only the try that finds it unlocked records the lock."""
+    locked = session.execute(
+        update(User).where(col(User.id) == user.id, col(User.locked_at).is_(None)).values(locked_at=now).returning(col(User.id))
+    ).first()
+    if locked is not None:
+        audit.record(
+            session, "account_locked", user=user, record_type="user", record_id=user.id, reason=f"{tries} failed sign-ins in a row"
+        )
+
+
+_NAME_FAILURES = "sign-in-failures/"  # the shared count of failures for a name with no usable account
+
+
+def _check_nothing(hasher: PasswordHasher, password: str) -> None:
+    """The work of one password check, where no account's password is to be checked."""
+    with contextlib.suppress(VerificationError):
+        hasher.verify(_dummy_hash(hasher), password or "")
 
 
 def unlock(session: Session, user: User, by: User) -> None:

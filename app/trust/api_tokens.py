@@ -8,6 +8,7 @@ from typing import Optional
 from sqlmodel import Session, select
 
 from app.trust import audit
+from app.trust.accounts import accepts_credentials
 from models import ApiToken, User
 
 LABEL_MAX = 80
@@ -37,7 +38,8 @@ def issue(session: Session, user: User, label: str, days: Optional[int] = 90, no
 
 
 def user_for(session: Session, token: str, now: Optional[datetime] = None) -> Optional[User]:
-    """The active user a current token belongs to, or None (unknown, revoked, expired or inactive)."""
+    """The user a current token belongs to, or None (unknown, revoked, expired, or its account
+    deactivated or locked)."""
     if not token or len(token) > 200:
         return None
     now = now or datetime.now(UTC)
@@ -47,7 +49,7 @@ def user_for(session: Session, token: str, now: Optional[datetime] = None) -> Op
     if row.expires_at is not None and _aware(row.expires_at) <= now:
         return None
     user = session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    return user if accepts_credentials(user) else None
 
 
 def _aware(moment: datetime) -> datetime:

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
+from app.trust.accounts import accepts_credentials
 from models import StaffSession, User
 
 # last_seen_at is written at most this often, so reading a page rarely costs a write.
@@ -51,7 +52,7 @@ def user_for(session: Session, token: Optional[str], idle_minutes: int, now: Opt
     if now - seen > timedelta(minutes=idle_minutes):
         _end(session, [StaffSession.id == staff_session.id], "idle", now)
         return None
-    if not user.is_active or user.locked_at is not None:
+    if not accepts_credentials(user):
         return None
     if now - seen > TOUCH_EVERY:
         session.info[_TOUCH] = (staff_session.id, now)

@@ -116,8 +116,6 @@ def sign_in():
             credentials.username,
             credentials.password,
             hasher=hasher(),
-            max_failures=current_app.config["SIGN_IN_MAX_FAILURES"],
-            lock_seconds=current_app.config["SIGN_IN_LOCK_SECONDS"],
             lockout_failures=current_app.config["SIGN_IN_LOCKOUT_FAILURES"],
         )
         if result.user is not None:

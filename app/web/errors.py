@@ -21,6 +21,7 @@ HEADINGS = {
     404: "Page not found",
     405: "That action is not allowed here",
     413: "What you sent is too large",
+    429: "Too many attempts",
     503: "OnePlan is busy",
     500: "Sorry, there is a problem with OnePlan",
 }

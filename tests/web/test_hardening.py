@@ -21,8 +21,8 @@ def world(db):
 
 @pytest.fixture
 def lockable(app):
-    """Lock-out after 3 failures, with no waiting between tries, so the test reaches it quickly."""
-    app.config.update(SIGN_IN_LOCKOUT_FAILURES=3, SIGN_IN_MAX_FAILURES=100)
+    """Lock-out after 3 failures, so the test reaches it quickly."""
+    app.config.update(SIGN_IN_LOCKOUT_FAILURES=3)
     return app
 
 
