@@ -51,13 +51,18 @@ def test_every_page_has_the_prototype_banner_and_loads_htmx(client, auth, db):
         assert 'hx-headers="{&#34;X-CSRFToken&#34;: ' in html  # htmx sends the CSRF token on every request
 
 
+def _status(client, url: str) -> int:
+    with client.get(url) as response:  # a file's response holds the file open until it is closed
+        return response.status_code
+
+
 def test_front_end_packages_are_served_from_node_modules(client):
-    assert client.get("/vendor/htmx/htmx.min.js").status_code == 200
-    assert client.get("/vendor/nhsuk/nhsuk-frontend.min.css").status_code == 200
-    assert client.get("/vendor/nhsuk/nhsuk-frontend.min.js").status_code == 200
-    assert client.get("/assets/images/favicon.svg").status_code == 200
-    assert client.get("/vendor/left-pad/index.js").status_code == 404
-    assert client.get("/vendor/nhsuk/../../../package.json").status_code == 404
+    assert _status(client, "/vendor/htmx/htmx.min.js") == 200
+    assert _status(client, "/vendor/nhsuk/nhsuk-frontend.min.css") == 200
+    assert _status(client, "/vendor/nhsuk/nhsuk-frontend.min.js") == 200
+    assert _status(client, "/assets/images/favicon.svg") == 200
+    assert _status(client, "/vendor/left-pad/index.js") == 404
+    assert _status(client, "/vendor/nhsuk/../../../package.json") == 404
 
 
 def test_an_over_large_request_is_refused_with_a_page(client, auth, db):
