@@ -38,6 +38,8 @@ def from_environment(instance_path: Path) -> dict:
         "DATABASE_URL": normalise_database_url(os.environ.get("DATABASE_URL", default_db)),
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
         "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),
+        # However busy, a session ends this long after sign-in (ASVS 5.0 7.3.2): a new sign-in starts a new one.
+        "SESSION_ABSOLUTE_HOURS": int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
         "SIGN_IN_MAX_FAILURES": int(os.environ.get("SIGN_IN_MAX_FAILURES", "5")),
         "SIGN_IN_LOCK_SECONDS": int(os.environ.get("SIGN_IN_LOCK_SECONDS", "60")),
         "SIGN_IN_LOCKOUT_FAILURES": int(os.environ.get("SIGN_IN_LOCKOUT_FAILURES", "10")),
@@ -45,6 +47,10 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
+        # __Host-: the browser keeps it only if it came over HTTPS, for the whole site and no other
+        # host (no Domain), so a sibling subdomain cannot plant or overwrite it. Over plain http, on
+        # a developer's machine, a browser would drop such a cookie, so only production uses the prefix.
+        "SESSION_COOKIE_NAME": "__Host-oneplan" if production else "session",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "NODE_MODULES": os.environ.get("ONEPLAN_NODE_MODULES", str(ROOT / "node_modules")),
         "WTF_CSRF_TIME_LIMIT": None,

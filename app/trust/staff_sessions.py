@@ -1,6 +1,7 @@
 """Signed-in sessions kept on the server: the cookie carries only a random id, so a session
-ends for good at sign-out, after idle time, or when an administrator locks the account, even
-if someone kept a copy of the cookie. A new id is issued at every sign-in."""
+ends for good at sign-out, after idle time, a fixed time after sign-in however busy, or when an
+administrator locks the account, even if someone kept a copy of the cookie. A new id is issued
+at every sign-in."""
 
 import hashlib
 import secrets
@@ -16,6 +17,7 @@ from models import StaffSession, User
 
 # last_seen_at is written at most this often, so reading a page rarely costs a write.
 TOUCH_EVERY = timedelta(seconds=60)
+ABSOLUTE_HOURS = 12
 _TOUCH = "oneplan_staff_session_seen"  # session.info key: (staff session id, when), written at commit
 
 
@@ -32,10 +34,12 @@ def start(session: Session, user: User, now: Optional[datetime] = None) -> str:
     return token
 
 
-def user_for(session: Session, token: Optional[str], idle_minutes: int, now: Optional[datetime] = None) -> Optional[User]:
-    """The active user whose live session this is, or None (unknown, ended, idle, or inactive
-    account). An idle session is ended; a live one is marked seen (at most once a minute), by the
-    caller's commit."""
+def user_for(
+    session: Session, token: Optional[str], idle_minutes: int, now: Optional[datetime] = None, *, absolute_hours: int = ABSOLUTE_HOURS
+) -> Optional[User]:
+    """The active user whose live session this is, or None (unknown, ended, idle, older than
+    `absolute_hours`, or inactive account). An idle or expired session is ended; a live one is
+    marked seen (at most once a minute), by the caller's commit."""
     if not token or len(token) > 100:
         return None
     now = now or datetime.now(UTC)
@@ -50,6 +54,9 @@ def user_for(session: Session, token: Optional[str], idle_minutes: int, now: Opt
     seen = _aware(staff_session.last_seen_at)
     if now - seen > timedelta(minutes=idle_minutes):
         _end(session, [StaffSession.id == staff_session.id], "idle", now)
+        return None
+    if now - _aware(staff_session.started_at) > timedelta(hours=absolute_hours):
+        _end(session, [StaffSession.id == staff_session.id], "lifetime", now)
         return None
     if not user.is_active or user.locked_at is not None:
         return None

@@ -54,7 +54,7 @@ def load_signed_in_user():
             session["signed_out_reason"] = f"You were signed out because you were inactive for {idle_minutes} minutes."
         else:
             # The server's record decides: a session ended at sign-out or by a lock stays ended.
-            user = staff_sessions.user_for(get_session(), token, idle_minutes)
+            user = staff_sessions.user_for(get_session(), token, idle_minutes, absolute_hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
             if user is not None:
                 g.user = user
                 session["last_seen"] = int(time.time())
