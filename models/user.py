@@ -26,4 +26,6 @@ class User(SQLModel, table=True):
     last_failed_sign_in_at: Optional[datetime] = Field(default=None)
     # Set after too many failures in a row; only an administrator can unlock the account.
     locked_at: Optional[datetime] = Field(default=None)
+    # An administrator chose the password: its owner must choose their own at their next sign-in.
+    must_change_password: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utc_now)

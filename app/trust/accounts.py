@@ -204,6 +204,8 @@ def create_user(session: Session, command: NewUser, hasher: PasswordHasher, by: 
         role=command.role,
         profession=command.profession,
         network_id=command.network_id,
+        # Whoever set this password knows it: the account's owner replaces it at first sign-in.
+        must_change_password=True,
     )
     user_id = insert_once(session, User, row.model_dump(exclude={"id"}), unique=["username"])
     if user_id is None:

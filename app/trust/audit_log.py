@@ -53,6 +53,7 @@ ACTIONS = {
     "view_referral_queue": "Looked at the referral queue",
     "view_front_door_figures": "Looked at the front-door figures",
     "create_user": "Added a user",
+    "change_password": "Changed their password",
     "create_agency": "Added an agency",
     "create_network": "Added a network",
     "issue_api_token": "Issued an API token",

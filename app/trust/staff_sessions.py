@@ -76,6 +76,12 @@ def end_all(session: Session, user_id: int, because: str, now: Optional[datetime
     _end(session, [StaffSession.user_id == user_id], because, now)
 
 
+def end_others(session: Session, user_id: int, token: Optional[str], because: str, now: Optional[datetime] = None) -> None:
+    """End every live session of a user but this one (they changed their password here); the caller commits."""
+    keep = _digest(token) if token else ""
+    _end(session, [StaffSession.user_id == user_id, StaffSession.token_hash != keep], because, now)
+
+
 def _end(session: Session, where: list, because: str, now: Optional[datetime]) -> None:
     session.execute(
         update(StaffSession)

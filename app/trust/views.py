@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, request, se
 from sqlmodel import select
 
 from app.transaction import get_session
-from app.trust import access, accounts, audit, audit_log, break_glass, consent, forms, staff_sessions
+from app.trust import access, accounts, audit, audit_log, break_glass, consent, forms, passwords, sign_in_steps, staff_sessions
 from app.versioned import SaveResult
 from app.web import fields, guard
 from app.web.rendering import render
@@ -127,7 +127,7 @@ def sign_in():
             session["sid"] = staff_sessions.start(get_session(), result.user)
             session["last_seen"] = int(time.time())
             session.permanent = False
-            return redirect(_safe_next(next_url))
+            return redirect(_after_password(result.user, next_url))
         errors["username"] = result.message or accounts.GENERIC_FAILURE
     # A refused sign-in still commits (below 500): its audit event and the failure count are what it leaves.
     status = 401 if "username" in errors and credentials.password and credentials.username else 400
@@ -278,3 +278,57 @@ def access_log(person_id: int):
     person = guard.person_for(person_id, "view_access_log", rule=access.access_log_rule)
     log = audit_log.for_person(get_session(), person_id, fields.page_number(request.args))
     return render("trust/access_log.html", "log", person=person, log=log)
+
+
+# --- Finishing signing in, and a person's own account ------------------------------------
+
+# The page for each step a person can owe after their password (app/trust/sign_in_steps.py).
+STEP_PAGES = {sign_in_steps.Step.change_password: "trust.change_password"}
+
+
+def _after_password(user, next_url: str | None) -> str:
+    """Where a sign-in goes once the password is right: the first step still owed, remembering
+    where the person was going, or straight there."""
+    target = _safe_next(next_url)
+    step = sign_in_steps.owed(user)
+    if step is None:
+        return target
+    session["after_steps"] = target
+    return url_for(STEP_PAGES[step])
+
+
+def _next_step_or_onward() -> str:
+    step = sign_in_steps.owed(g.user)
+    if step is not None:
+        return url_for(STEP_PAGES[step])
+    return session.pop("after_steps", None) or url_for("work.home")
+
+
+@bp.before_app_request
+def finish_signing_in():
+    """A session whose owner still owes a step reaches that step's page and sign-out, nothing else."""
+    user = g.get("user")
+    if user is None or request.blueprint == "fhir" or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    step = sign_in_steps.owed(user)
+    if step is None or request.endpoint in (STEP_PAGES[step], "trust.sign_out"):
+        return None
+    target = url_for(STEP_PAGES[step])
+    if request.headers.get("HX-Request"):
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    errors: dict = {}
+    if request.method == "POST":
+        command, _ = forms.change_password(request.form)
+        result = passwords.change(get_session(), g.user, command, hasher())
+        if result.ok:
+            staff_sessions.end_others(get_session(), g.user.id, session.get("sid"), "password changed")
+            return redirect(_next_step_or_onward())
+        errors = forms.errors_for(command, {}, result.errors)
+    return render("trust/change_password.html", errors=errors, must_change=g.user.must_change_password), (400 if errors else 200)
