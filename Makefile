@@ -15,7 +15,7 @@ PORT ?= 5000
 run: install migrate demo
 	@$(FLASK) demo-sign-ins
 	@echo "OnePlan is at http://$(HOST):$(PORT)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	ONEPLAN_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test browser
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -105,6 +105,9 @@ def app(database_url, tmp_path):
             "SECRET_KEY": "test-secret",
             "DATABASE_URL": database_url,
             "PASSWORD_HASH_COST": FAST_HASH,
+            # Users the tests make have no authenticator app and need none, as in the demo; an account
+            # that has one is still asked for its code. tests/trust/test_second_factor.py turns this off.
+            "SECOND_FACTOR_DEMO_SKIP": True,
             "NODE_MODULES": os.environ.get("ONEPLAN_NODE_MODULES", str(_root() / "node_modules")),
         }
     )

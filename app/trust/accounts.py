@@ -122,6 +122,7 @@ def unlock(session: Session, user: User, by: User) -> None:
     """An administrator lifts a lock-out: the failure count starts again. Audited; the caller commits."""
     user.locked_at = None
     user.failed_sign_ins = 0
+    user.failed_second_factors = 0
     user.last_failed_sign_in_at = None
     session.add(user)
     audit.record(session, "unlock_account", user=by, record_type="user", record_id=user.id, detail=user.username)

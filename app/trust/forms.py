@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from app.trust.break_glass import BreakGlass, ReviewBreakGlass
 from app.trust.consent import RecordSharing, SharingView
 from app.trust.passwords import ChangePassword
+from app.trust.second_factor import Code
 from app.web import fields
 
 SHARES = {"yes": True, "no": False}
@@ -127,3 +128,8 @@ def change_password(form: Mapping[str, Any]) -> tuple[ChangePassword, dict[str, 
         new_password=str(form.get("new_password") or ""),
         confirm_password=str(form.get("confirm_password") or ""),
     ), {}
+
+
+def second_factor_code(form: Mapping[str, Any]) -> Code:
+    """An authenticator code or a recovery code, as typed (the rules allow spaces inside it)."""
+    return Code(code=str(form.get("code") or "")[:100])

@@ -19,6 +19,7 @@ from models import StaffSession, User
 TOUCH_EVERY = timedelta(seconds=60)
 ABSOLUTE_HOURS = 12
 _TOUCH = "oneplan_staff_session_seen"  # session.info key: (staff session id, when), written at commit
+_CURRENT = "oneplan_staff_session"  # session.info key: the session row user_for found live
 
 
 def _digest(token: str) -> str:
@@ -62,7 +63,13 @@ def user_for(
         return None
     if now - seen > TOUCH_EVERY:
         session.info[_TOUCH] = (staff_session.id, now)
+    session.info[_CURRENT] = staff_session
     return user
+
+
+def current(session: Session) -> Optional[StaffSession]:
+    """The live session `user_for` found for this request (no further query), or None."""
+    return session.info.get(_CURRENT)
 
 
 def end(session: Session, token: Optional[str], because: str, now: Optional[datetime] = None) -> None:

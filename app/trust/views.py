@@ -7,8 +7,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from sqlmodel import select
 
+from app.config import ConfigError
 from app.transaction import get_session
 from app.trust import access, accounts, audit, audit_log, break_glass, consent, forms, passwords, sign_in_steps, staff_sessions
+from app.trust import second_factor as second_factor_rules
 from app.versioned import SaveResult
 from app.web import fields, guard
 from app.web.rendering import render
@@ -25,6 +27,10 @@ PUBLIC_ENDPOINTS = {"trust.sign_in", "ops.healthz", "assets.nhsuk", "assets.vend
 def _set_up(state) -> None:
     app = state.app
     app.extensions["oneplan_hasher"] = accounts.password_hasher(app.config["PASSWORD_HASH_COST"])
+    if app.config["ONEPLAN_ENV"] == "production" and app.config["SECOND_FACTOR_DEMO_SKIP"]:
+        raise ConfigError(
+            "The demo configuration (ONEPLAN_DEMO=1) lets accounts go without a second factor; refusing to start in production."
+        )
 
 
 @bp.app_context_processor
@@ -283,14 +289,23 @@ def access_log(person_id: int):
 # --- Finishing signing in, and a person's own account ------------------------------------
 
 # The page for each step a person can owe after their password (app/trust/sign_in_steps.py).
-STEP_PAGES = {sign_in_steps.Step.change_password: "trust.change_password"}
+STEP_PAGES = {
+    sign_in_steps.Step.second_factor: "trust.second_factor",
+    sign_in_steps.Step.change_password: "trust.change_password",
+    sign_in_steps.Step.set_up_second_factor: "trust.set_up_second_factor",
+}
+_PENDING_SECRET = "pending_totp_secret"  # cookie-session key: the key being set up, until a code confirms it
+
+
+def _owed(user, staff_session=None):
+    return sign_in_steps.owed(user, staff_session, second_factor_required=not current_app.config["SECOND_FACTOR_DEMO_SKIP"])
 
 
 def _after_password(user, next_url: str | None) -> str:
     """Where a sign-in goes once the password is right: the first step still owed, remembering
     where the person was going, or straight there."""
     target = _safe_next(next_url)
-    step = sign_in_steps.owed(user)
+    step = _owed(user)
     if step is None:
         return target
     session["after_steps"] = target
@@ -298,7 +313,7 @@ def _after_password(user, next_url: str | None) -> str:
 
 
 def _next_step_or_onward() -> str:
-    step = sign_in_steps.owed(g.user)
+    step = _owed(g.user, staff_sessions.current(get_session()))
     if step is not None:
         return url_for(STEP_PAGES[step])
     return session.pop("after_steps", None) or url_for("work.home")
@@ -310,7 +325,7 @@ def finish_signing_in():
     user = g.get("user")
     if user is None or request.blueprint == "fhir" or request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    step = sign_in_steps.owed(user)
+    step = _owed(user, staff_sessions.current(get_session()))
     if step is None or request.endpoint in (STEP_PAGES[step], "trust.sign_out"):
         return None
     target = url_for(STEP_PAGES[step])
@@ -319,6 +334,49 @@ def finish_signing_in():
         response.headers["HX-Redirect"] = target
         return response
     return redirect(target)
+
+
+@bp.route("/sign-in/second-factor", methods=["GET", "POST"])
+def second_factor():
+    if g.user.totp_confirmed_at is None or _owed(g.user, staff_sessions.current(get_session())) is not sign_in_steps.Step.second_factor:
+        return redirect(_next_step_or_onward())
+    errors: dict = {}
+    if request.method == "POST":
+        command = forms.second_factor_code(request.form)
+        result = second_factor_rules.verify(get_session(), g.user, staff_sessions.current(get_session()), command)
+        if result.refused:
+            session.clear()
+            session["signed_out_reason"] = result.refused
+            return redirect(url_for("trust.sign_in"))
+        if result.ok:
+            return redirect(_next_step_or_onward())
+        errors = forms.errors_for(command, {}, result.errors)
+    return render("trust/second_factor.html", errors=errors), (400 if errors else 200)
+
+
+@bp.route("/sign-in/second-factor/set-up", methods=["GET", "POST"])
+def set_up_second_factor():
+    if g.user.totp_confirmed_at is not None:
+        return redirect(_next_step_or_onward())
+    # The key waits in the signed session cookie until a code confirms it: showing this page writes nothing.
+    secret = session.get(_PENDING_SECRET) or second_factor_rules.new_secret()
+    session[_PENDING_SECRET] = secret
+    errors: dict = {}
+    if request.method == "POST":
+        command = forms.second_factor_code(request.form)
+        result = second_factor_rules.confirm(get_session(), g.user, staff_sessions.current(get_session()), secret, command)
+        if result.ok:
+            session.pop(_PENDING_SECRET, None)
+            return render("trust/recovery_codes.html", codes=result.item, onward=_next_step_or_onward())
+        errors = forms.errors_for(command, {}, result.errors)
+    shown = second_factor_rules.set_up(g.user, secret)
+    return render(
+        "trust/set_up_second_factor.html",
+        errors=errors,
+        set_up=shown,
+        key=second_factor_rules.grouped(shown.secret),
+        required=not current_app.config["SECOND_FACTOR_DEMO_SKIP"],
+    ), (400 if errors else 200)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

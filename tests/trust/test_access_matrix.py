@@ -276,7 +276,7 @@ def own_account_routes(app) -> list[Route]:
 @pytest.mark.parametrize("role", ROLES)
 def test_every_own_account_page_is_each_users_own_and_closed_when_signed_out(app, client, db, world, role):
     routes = own_account_routes(app)
-    assert {r.endpoint for r in routes} >= {"trust.change_password"}
+    assert {r.endpoint for r in routes} >= {"trust.change_password", "trust.second_factor", "trust.set_up_second_factor"}
     auth = AuthActions(client)
     if role != "signed-out":
         auth.sign_in(role)

@@ -39,7 +39,8 @@ def test_the_production_session_cookie_is_host_prefixed_secure_and_site_wide(pro
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("__Host-oneplan=")
     assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
-    assert client.get("/").status_code == 200  # the prefixed cookie is the one read
+    # The prefixed cookie is the one read: the signed-in nurse reaches production's next step for them.
+    assert client.get("/sign-in/second-factor/set-up").status_code == 200
 
 
 def test_production_hsts_covers_subdomains(production_app):
