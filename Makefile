@@ -13,7 +13,7 @@ PORT ?= 5000
 .PHONY: run test lint bench install install-test install-dev browser migrate demo clean
 
 run: install migrate demo
-	@$(FLASK) demo-sign-ins
+	@ONEPLAN_DEMO=1 $(FLASK) demo-sign-ins
 	@echo "OnePlan is at http://$(HOST):$(PORT)"
 	ONEPLAN_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
