@@ -13,9 +13,9 @@ PORT ?= 5000
 .PHONY: run test lint bench install install-test install-dev browser migrate demo clean
 
 run: install migrate demo
-	@$(FLASK) demo-sign-ins
+	@ONEPLAN_DEMO=1 $(FLASK) demo-sign-ins
 	@echo "OnePlan is at http://$(HOST):$(PORT)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	ONEPLAN_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 # Every core runs tests (pytest-xdist), and the run ends with branch coverage of app/ and models/.
 test: install-test browser

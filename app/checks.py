@@ -72,3 +72,32 @@ def a_date(
 def _record(errors: dict[str, str], name: str, message: Optional[str]) -> None:
     if message:
         errors[name] = message
+
+
+# --- passwords (ASVS 5.0 6.2) ---------------------------------------------------------------
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+PASSWORD_TOO_SHORT = f"Password must be {PASSWORD_MIN} characters or more"
+PASSWORD_TOO_LONG = f"Password must be {PASSWORD_MAX} characters or fewer"
+PASSWORD_PADDED = "Password must not start or end with a space"
+PASSWORD_COMMON = "Password is too easy to guess because it is a commonly used password. Choose a different password"
+PASSWORD_HAS_USERNAME = "Password must not include the username"
+
+
+def password_problem(password: str, *, username: str, is_common) -> Optional[str]:
+    """Why this password cannot be set, or None: 12 to 128 characters, no spaces at either end, not
+    a commonly used password (`is_common` says, from a list of passwords found in breaches), and not
+    containing the username."""
+    if len(password) < PASSWORD_MIN:
+        return PASSWORD_TOO_SHORT
+    if len(password) > PASSWORD_MAX:
+        return PASSWORD_TOO_LONG
+    if password.strip() != password:
+        return PASSWORD_PADDED
+    if is_common(password):
+        return PASSWORD_COMMON
+    login = username.strip().lower()
+    if len(login) >= 3 and login in password.lower():
+        return PASSWORD_HAS_USERNAME
+    return None

@@ -45,10 +45,19 @@ def from_environment(instance_path: Path) -> dict:
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "30 per minute"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "oneplan"),
+        # However busy, a session ends this long after sign-in (ASVS 5.0 7.3.2): a new sign-in starts a new one.
+        "SESSION_ABSOLUTE_HOURS": int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
+        # The demo configuration (`make run` sets ONEPLAN_DEMO=1): accounts without a second factor are
+        # not made to set one up. An account that has one still gives it. Refused in production.
+        "SECOND_FACTOR_DEMO_SKIP": os.environ.get("ONEPLAN_DEMO", "") == "1",
         "BREAK_GLASS_MINUTES": int(os.environ.get("BREAK_GLASS_MINUTES", "60")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
+        # __Host-: the browser keeps it only if it came over HTTPS, for the whole site and no other
+        # host (no Domain), so a sibling subdomain cannot plant or overwrite it. Over plain http, on
+        # a developer's machine, a browser would drop such a cookie, so only production uses the prefix.
+        "SESSION_COOKIE_NAME": "__Host-oneplan" if production else "session",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "NODE_MODULES": os.environ.get("ONEPLAN_NODE_MODULES", str(ROOT / "node_modules")),
         "WTF_CSRF_TIME_LIMIT": None,

@@ -45,7 +45,7 @@ class Client:
     def get(self, path: str, htmx: bool = False) -> tuple[int, str]:
         return self.request("GET", path, headers={"HX-Request": "true"} if htmx else None)
 
-    def sign_in(self, username: str, password: str) -> None:
+    def sign_in(self, username: str, password: str, second_factor: Optional[str] = None) -> None:
         status, page = self.get("/sign-in")
         token = _CSRF_FIELD.search(page)
         if status != 200 or token is None:
@@ -55,6 +55,14 @@ class Client:
         )
         if status not in (302, 303):
             raise RuntimeError(f"signing in as {username} answered {status}: check the demo password")
+        if second_factor is not None:
+            status, page = self.get("/sign-in/second-factor")
+            token = _CSRF_FIELD.search(page)
+            if status != 200 or token is None:
+                raise RuntimeError(f"the second-factor page answered {status} for {username}")
+            status, _ = self.request("POST", "/sign-in/second-factor", urlencode({"csrf_token": token.group(1), "code": second_factor}))
+            if status not in (302, 303):
+                raise RuntimeError(f"the second factor for {username} answered {status}")
 
     def close(self) -> None:
         self.connection.close()

@@ -43,6 +43,7 @@ from models.enums import (
 from models.network import Network
 from models.notification import Notification
 from models.person import Person, format_nhs_number
+from models.recovery_code import RecoveryCode
 from models.referral import Referral
 from models.staff_session import StaffSession
 from models.user import User
@@ -95,5 +96,6 @@ __all__ = [
     "AccessGrant",
     "Consent",
     "ConsentObjection",
+    "RecoveryCode",
     "StaffSession",
 ]

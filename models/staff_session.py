@@ -20,3 +20,5 @@ class StaffSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utc_now)
     ended_at: Optional[datetime] = Field(default=None)
     ended_because: Optional[str] = Field(default=None, max_length=32)
+    # When this session's owner gave their second factor; until then it opens only the page that asks.
+    second_factor_at: Optional[datetime] = Field(default=None)

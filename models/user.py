@@ -26,4 +26,12 @@ class User(SQLModel, table=True):
     last_failed_sign_in_at: Optional[datetime] = Field(default=None)
     # Set after too many failures in a row; only an administrator can unlock the account.
     locked_at: Optional[datetime] = Field(default=None)
+    # An administrator chose the password: its owner must choose their own at their next sign-in.
+    must_change_password: bool = Field(default=False)
+    # The second factor (an authenticator app, RFC 6238): its shared secret once confirmed by a code,
+    # the last time step accepted (a code works once), and wrong codes in a row.
+    totp_secret: Optional[str] = Field(default=None, max_length=64)
+    totp_confirmed_at: Optional[datetime] = Field(default=None)
+    totp_last_step: Optional[int] = Field(default=None)
+    failed_second_factors: int = Field(default=0)
     created_at: datetime = Field(default_factory=utc_now)

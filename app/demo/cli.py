@@ -71,3 +71,7 @@ def demo_sign_ins_command():
         if username in by_name:
             user, agency = by_name[username]
             click.echo(f"  {username:<13} {user.role.label}, {agency.name}")
+    if current_app.config["SECOND_FACTOR_DEMO_SKIP"]:
+        click.echo("Demo configuration (ONEPLAN_DEMO=1): nobody is made to set up an authenticator app.")
+    else:
+        click.echo("Each will set up an authenticator app at first sign-in (ONEPLAN_DEMO=1, as `make run` sets, skips that).")

@@ -13,7 +13,7 @@ from sqlmodel import select
 from app.config import normalise_database_url
 from app.ops import backup, migrate
 from app.transaction import get_session
-from app.trust import accounts, api_tokens, audit_chain
+from app.trust import accounts, api_tokens, audit_chain, second_factor
 from app.work import workload
 from models import Agency, Network, Profession, Role, User
 
@@ -125,6 +125,20 @@ def create_user_command(username, full_name, agency_name, role, profession, netw
     click.echo(f"Created user {user.username} ({user.role.label}, {agency_name}).")
 
 
+@click.command("reset-second-factor")
+@click.argument("username")
+@with_appcontext
+def reset_second_factor_command(username: str) -> None:
+    """Take away USERNAME's authenticator app and recovery codes (a lost phone): they set up a new one at their next sign-in."""
+    session = get_session()
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise click.ClickException(f"No user is called {username!r}.")
+    second_factor.reset(session, user)
+    session.commit()
+    click.echo(f"{username} will set up a new authenticator app at their next sign-in; their sessions have ended.")
+
+
 @click.command("issue-token")
 @click.argument("username")
 @click.option("--label", required=True, help="What the token is for, e.g. the sending system's name.")
@@ -167,6 +181,7 @@ def init_app(app) -> None:
         backup_command,
         restore_command,
         create_user_command,
+        reset_second_factor_command,
         issue_token_command,
         reminders_command,
         demo_cli.demo_data_command,

@@ -12,16 +12,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app import checks
 from app.db import insert_once
-from app.trust import attempt_counts, audit
+from app.trust import attempt_counts, audit, passwords
 from app.versioned import SaveResult
 from models import Agency, AuditOutcome, Network, Profession, Role, User
 
 USERNAME_MAX = 64
 FULL_NAME_MAX = 120
 USERNAME_TAKEN = "That username is already taken"
-PASSWORD_MIN = 12
-PASSWORD_MAX = 128
+PASSWORD_MIN = checks.PASSWORD_MIN
+PASSWORD_MAX = checks.PASSWORD_MAX
 
 
 def password_hasher(cost: Optional[dict] = None) -> PasswordHasher:
@@ -141,20 +142,15 @@ def unlock(session: Session, user: User, by: User) -> None:
     """An administrator lifts a lock-out: the failure count starts again. Audited; the caller commits."""
     user.locked_at = None
     user.failed_sign_ins = 0
+    user.failed_second_factors = 0
     user.last_failed_sign_in_at = None
     session.add(user)
     audit.record(session, "unlock_account", user=by, record_type="user", record_id=user.id, detail=user.username)
 
 
-def password_problem(password: str) -> Optional[str]:
-    """The password rule, as a message, or None if the password is acceptable."""
-    if len(password) < PASSWORD_MIN:
-        return f"Password must be {PASSWORD_MIN} characters or more"
-    if len(password) > PASSWORD_MAX:
-        return f"Password must be {PASSWORD_MAX} characters or fewer"
-    if password.strip() != password:
-        return "Password must not start or end with a space"
-    return None
+def password_problem(password: str, username: str = "") -> Optional[str]:
+    """The password rule (app/trust/passwords.py), as a message, or None if the password is acceptable."""
+    return passwords.problem(password, username)
 
 
 @dataclass(frozen=True)
@@ -179,7 +175,7 @@ class NewUser:
 def check_new_user(session: Session, command: NewUser) -> dict[str, str]:
     """A username of letters, numbers, full stops, hyphens and underscores that nobody has; a full name;
     an agency, role and profession; a network that exists (a network lead must have one); a password
-    that meets the password rule."""
+    that meets the password rule (not a common one, not containing the username)."""
     errors: dict[str, str] = {}
     username = command.login_name
     if not username:
@@ -208,7 +204,7 @@ def check_new_user(session: Session, command: NewUser) -> dict[str, str]:
     elif command.role is Role.network_lead and command.network_id is None:
         errors["network_id"] = "Select the network this lead leads"
 
-    problem = password_problem(command.password)
+    problem = password_problem(command.password, username)
     if problem:
         errors["password"] = problem
     return errors
@@ -229,6 +225,8 @@ def create_user(session: Session, command: NewUser, hasher: PasswordHasher, by: 
         role=command.role,
         profession=command.profession,
         network_id=command.network_id,
+        # Whoever set this password knows it: the account's owner replaces it at first sign-in.
+        must_change_password=True,
     )
     user_id = insert_once(session, User, row.model_dump(exclude={"id"}), unique=["username"])
     if user_id is None:

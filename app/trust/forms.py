@@ -11,6 +11,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.trust.break_glass import BreakGlass, ReviewBreakGlass
 from app.trust.consent import RecordSharing, SharingView
+from app.trust.passwords import ChangePassword
+from app.trust.second_factor import Code
 from app.web import fields
 
 SHARES = {"yes": True, "no": False}
@@ -114,3 +116,20 @@ def sharing_values(current: SharingView) -> MultiDict:
     for item in current.objections:
         values.add("keep_objection", str(item.objection.id))
     return values
+
+
+# --- a person's own account ----------------------------------------------------------------
+
+
+def change_password(form: Mapping[str, Any]) -> tuple[ChangePassword, dict[str, str]]:
+    """Passwords are read exactly as typed: a space is part of a password (the rule refuses one at either end)."""
+    return ChangePassword(
+        current_password=str(form.get("current_password") or ""),
+        new_password=str(form.get("new_password") or ""),
+        confirm_password=str(form.get("confirm_password") or ""),
+    ), {}
+
+
+def second_factor_code(form: Mapping[str, Any]) -> Code:
+    """An authenticator code or a recovery code, as typed (the rules allow spaces inside it)."""
+    return Code(code=str(form.get("code") or "")[:100])

@@ -1,6 +1,7 @@
 """Signed-in sessions kept on the server: the cookie carries only a random id, so a session
-ends for good at sign-out, after idle time, or when an administrator locks the account, even
-if someone kept a copy of the cookie. A new id is issued at every sign-in."""
+ends for good at sign-out, after idle time, a fixed time after sign-in however busy, or when an
+administrator locks the account, even if someone kept a copy of the cookie. A new id is issued
+at every sign-in."""
 
 import hashlib
 import secrets
@@ -17,7 +18,9 @@ from models import StaffSession, User
 
 # last_seen_at is written at most this often, so reading a page rarely costs a write.
 TOUCH_EVERY = timedelta(seconds=60)
+ABSOLUTE_HOURS = 12
 _TOUCH = "oneplan_staff_session_seen"  # session.info key: (staff session id, when), written at commit
+_CURRENT = "oneplan_staff_session"  # session.info key: the session row user_for found live
 
 
 def _digest(token: str) -> str:
@@ -33,10 +36,12 @@ def start(session: Session, user: User, now: Optional[datetime] = None) -> str:
     return token
 
 
-def user_for(session: Session, token: Optional[str], idle_minutes: int, now: Optional[datetime] = None) -> Optional[User]:
-    """The active user whose live session this is, or None (unknown, ended, idle, or inactive
-    account). An idle session is ended; a live one is marked seen (at most once a minute), by the
-    caller's commit."""
+def user_for(
+    session: Session, token: Optional[str], idle_minutes: int, now: Optional[datetime] = None, *, absolute_hours: int = ABSOLUTE_HOURS
+) -> Optional[User]:
+    """The active user whose live session this is, or None (unknown, ended, idle, older than
+    `absolute_hours`, or inactive account). An idle or expired session is ended; a live one is
+    marked seen (at most once a minute), by the caller's commit."""
     if not token or len(token) > 100:
         return None
     now = now or datetime.now(UTC)
@@ -52,11 +57,20 @@ def user_for(session: Session, token: Optional[str], idle_minutes: int, now: Opt
     if now - seen > timedelta(minutes=idle_minutes):
         _end(session, [StaffSession.id == staff_session.id], "idle", now)
         return None
+    if now - _aware(staff_session.started_at) > timedelta(hours=absolute_hours):
+        _end(session, [StaffSession.id == staff_session.id], "lifetime", now)
+        return None
     if not accepts_credentials(user):
         return None
     if now - seen > TOUCH_EVERY:
         session.info[_TOUCH] = (staff_session.id, now)
+    session.info[_CURRENT] = staff_session
     return user
+
+
+def current(session: Session) -> Optional[StaffSession]:
+    """The live session `user_for` found for this request (no further query), or None."""
+    return session.info.get(_CURRENT)
 
 
 def end(session: Session, token: Optional[str], because: str, now: Optional[datetime] = None) -> None:
@@ -68,6 +82,12 @@ def end(session: Session, token: Optional[str], because: str, now: Optional[date
 def end_all(session: Session, user_id: int, because: str, now: Optional[datetime] = None) -> None:
     """End every live session of a user (their account was locked or deactivated); the caller commits."""
     _end(session, [StaffSession.user_id == user_id], because, now)
+
+
+def end_others(session: Session, user_id: int, token: Optional[str], because: str, now: Optional[datetime] = None) -> None:
+    """End every live session of a user but this one (they changed their password here); the caller commits."""
+    keep = _digest(token) if token else ""
+    _end(session, [StaffSession.user_id == user_id, StaffSession.token_hash != keep], because, now)
 
 
 def _end(session: Session, where: list, because: str, now: Optional[datetime]) -> None:

@@ -7,8 +7,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from sqlmodel import select
 
+from app.config import ConfigError
 from app.transaction import get_session
-from app.trust import access, accounts, audit, audit_log, break_glass, consent, forms, staff_sessions
+from app.trust import access, accounts, audit, audit_log, break_glass, consent, forms, passwords, sign_in_steps, staff_sessions
+from app.trust import second_factor as second_factor_rules
 from app.versioned import SaveResult
 from app.web import fields, guard
 from app.web.rendering import render
@@ -25,6 +27,10 @@ PUBLIC_ENDPOINTS = {"trust.sign_in", "ops.healthz", "assets.nhsuk", "assets.vend
 def _set_up(state) -> None:
     app = state.app
     app.extensions["oneplan_hasher"] = accounts.password_hasher(app.config["PASSWORD_HASH_COST"])
+    if app.config["ONEPLAN_ENV"] == "production" and app.config["SECOND_FACTOR_DEMO_SKIP"]:
+        raise ConfigError(
+            "The demo configuration (ONEPLAN_DEMO=1) lets accounts go without a second factor; refusing to start in production."
+        )
 
 
 @bp.app_context_processor
@@ -54,7 +60,7 @@ def load_signed_in_user():
             session["signed_out_reason"] = f"You were signed out because you were inactive for {idle_minutes} minutes."
         else:
             # The server's record decides: a session ended at sign-out or by a lock stays ended.
-            user = staff_sessions.user_for(get_session(), token, idle_minutes)
+            user = staff_sessions.user_for(get_session(), token, idle_minutes, absolute_hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
             if user is not None:
                 g.user = user
                 session["last_seen"] = int(time.time())
@@ -125,7 +131,7 @@ def sign_in():
             session["sid"] = staff_sessions.start(get_session(), result.user)
             session["last_seen"] = int(time.time())
             session.permanent = False
-            return redirect(_safe_next(next_url))
+            return redirect(_after_password(result.user, next_url))
         errors["username"] = result.message or accounts.GENERIC_FAILURE
     # A refused sign-in still commits (below 500): its audit event and the failure count are what it leaves.
     status = 401 if "username" in errors and credentials.password and credentials.username else 400
@@ -276,3 +282,109 @@ def access_log(person_id: int):
     person = guard.person_for(person_id, "view_access_log", rule=access.access_log_rule)
     log = audit_log.for_person(get_session(), person_id, fields.page_number(request.args))
     return render("trust/access_log.html", "log", person=person, log=log)
+
+
+# --- Finishing signing in, and a person's own account ------------------------------------
+
+# The page for each step a person can owe after their password (app/trust/sign_in_steps.py).
+STEP_PAGES = {
+    sign_in_steps.Step.second_factor: "trust.second_factor",
+    sign_in_steps.Step.change_password: "trust.change_password",
+    sign_in_steps.Step.set_up_second_factor: "trust.set_up_second_factor",
+}
+_PENDING_SECRET = "pending_totp_secret"  # cookie-session key: the key being set up, until a code confirms it
+
+
+def _owed(user, staff_session=None):
+    return sign_in_steps.owed(user, staff_session, second_factor_required=not current_app.config["SECOND_FACTOR_DEMO_SKIP"])
+
+
+def _after_password(user, next_url: str | None) -> str:
+    """Where a sign-in goes once the password is right: the first step still owed, remembering
+    where the person was going, or straight there."""
+    target = _safe_next(next_url)
+    step = _owed(user)
+    if step is None:
+        return target
+    session["after_steps"] = target
+    return url_for(STEP_PAGES[step])
+
+
+def _next_step_or_onward() -> str:
+    step = _owed(g.user, staff_sessions.current(get_session()))
+    if step is not None:
+        return url_for(STEP_PAGES[step])
+    return session.pop("after_steps", None) or url_for("work.home")
+
+
+@bp.before_app_request
+def finish_signing_in():
+    """A session whose owner still owes a step reaches that step's page and sign-out, nothing else."""
+    user = g.get("user")
+    if user is None or request.blueprint == "fhir" or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    step = _owed(user, staff_sessions.current(get_session()))
+    if step is None or request.endpoint in (STEP_PAGES[step], "trust.sign_out"):
+        return None
+    target = url_for(STEP_PAGES[step])
+    if request.headers.get("HX-Request"):
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@bp.route("/sign-in/second-factor", methods=["GET", "POST"])
+def second_factor():
+    if g.user.totp_confirmed_at is None or _owed(g.user, staff_sessions.current(get_session())) is not sign_in_steps.Step.second_factor:
+        return redirect(_next_step_or_onward())
+    errors: dict = {}
+    if request.method == "POST":
+        command = forms.second_factor_code(request.form)
+        result = second_factor_rules.verify(get_session(), g.user, staff_sessions.current(get_session()), command)
+        if result.refused:
+            session.clear()
+            session["signed_out_reason"] = result.refused
+            return redirect(url_for("trust.sign_in"))
+        if result.ok:
+            return redirect(_next_step_or_onward())
+        errors = forms.errors_for(command, {}, result.errors)
+    return render("trust/second_factor.html", errors=errors), (400 if errors else 200)
+
+
+@bp.route("/sign-in/second-factor/set-up", methods=["GET", "POST"])
+def set_up_second_factor():
+    if g.user.totp_confirmed_at is not None:
+        return redirect(_next_step_or_onward())
+    # The key waits in the signed session cookie until a code confirms it: showing this page writes nothing.
+    secret = session.get(_PENDING_SECRET) or second_factor_rules.new_secret()
+    session[_PENDING_SECRET] = secret
+    errors: dict = {}
+    if request.method == "POST":
+        command = forms.second_factor_code(request.form)
+        result = second_factor_rules.confirm(get_session(), g.user, staff_sessions.current(get_session()), secret, command)
+        if result.ok:
+            session.pop(_PENDING_SECRET, None)
+            return render("trust/recovery_codes.html", codes=result.item, onward=_next_step_or_onward())
+        errors = forms.errors_for(command, {}, result.errors)
+    shown = second_factor_rules.set_up(g.user, secret)
+    return render(
+        "trust/set_up_second_factor.html",
+        errors=errors,
+        set_up=shown,
+        key=second_factor_rules.grouped(shown.secret),
+        required=not current_app.config["SECOND_FACTOR_DEMO_SKIP"],
+    ), (400 if errors else 200)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    errors: dict = {}
+    if request.method == "POST":
+        command, _ = forms.change_password(request.form)
+        result = passwords.change(get_session(), g.user, command, hasher())
+        if result.ok:
+            staff_sessions.end_others(get_session(), g.user.id, session.get("sid"), "password changed")
+            return redirect(_next_step_or_onward())
+        errors = forms.errors_for(command, {}, result.errors)
+    return render("trust/change_password.html", errors=errors, must_change=g.user.must_change_password), (400 if errors else 200)

@@ -51,7 +51,7 @@ def init_app(app) -> None:
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if response.mimetype == "text/html":
             # Pages show personal data: never keep them in a shared cache or the back-forward cache.
             response.headers["Cache-Control"] = "no-store"

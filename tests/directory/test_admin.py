@@ -353,8 +353,9 @@ def test_admin_adds_a_user_who_can_then_sign_in(client, db, world, admin):
     assert (event.record_type, event.record_id, event.username) == ("user", str(user.id), "admin")
     assert "jo.bloggs (Jo Bloggs) has been added." in client.get(response.location).get_data(as_text=True)
     admin.sign_out()
-    assert admin.sign_in("jo.bloggs", "a long enough password").status_code == 302
-    assert client.get("/").status_code == 200
+    # The administrator chose the password, so the new user's first stop is choosing their own.
+    assert admin.sign_in("jo.bloggs", "a long enough password").location == "/account/password"
+    assert client.get("/account/password").status_code == 200
 
 
 def test_admin_adds_a_network_lead_with_their_network(client, db, world, admin):

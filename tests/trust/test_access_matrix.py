@@ -256,3 +256,35 @@ def test_every_address_with_an_id_is_classified(app):
         if name not in SCOPE_ARGUMENTS and name not in UNSCOPED_ARGUMENTS and name not in SAMPLE_ARGUMENTS
     }
     assert not unknown, f"classify these address arguments in tests/test_access_matrix.py: {sorted(unknown)}"
+
+
+# --- pages about the signed-in person's own account ------------------------------------------
+
+# Each is about whoever is signed in and no one else: every role reaches it, nobody signed out does.
+OWN_ACCOUNT_PREFIXES = ("/account/", "/sign-in/")
+
+
+def own_account_routes(app) -> list[Route]:
+    return [
+        Route(rule.endpoint, rule.rule, method, frozenset(rule.arguments))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(OWN_ACCOUNT_PREFIXES)
+        for method in sorted(rule.methods & {"GET", "POST"})
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_own_account_page_is_each_users_own_and_closed_when_signed_out(app, client, db, world, role):
+    routes = own_account_routes(app)
+    assert {r.endpoint for r in routes} >= {"trust.change_password", "trust.second_factor", "trust.set_up_second_factor"}
+    auth = AuthActions(client)
+    if role != "signed-out":
+        auth.sign_in(role)
+    for route in routes:
+        response = client.get(route.rule) if route.method == "GET" else auth.post(route.rule, {})
+        where = (role, route.method, route.rule, response.status_code)
+        if role == "signed-out":
+            assert response.status_code == 302 and "/sign-in" in response.headers["Location"], where
+        else:
+            assert response.status_code in (200, 302, 400), where
+        assert not _leaks(world, response.get_data(as_text=True)), where

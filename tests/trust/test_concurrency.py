@@ -135,7 +135,7 @@ def _free_port() -> int:
 def gunicorn(database_url):
     """The application in 4 gunicorn worker processes on the run's test database."""
     port = _free_port()
-    config = f"app:create_app({{'PASSWORD_HASH_COST': {FAST_HASH!r}}})"
+    config = f"app:create_app({{'PASSWORD_HASH_COST': {FAST_HASH!r}, 'SECOND_FACTOR_DEMO_SKIP': True}})"
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(16), "ONEPLAN_ENV": "development"}
     env.update(REDIS_URL="", SIGN_IN_RATE_LIMIT="10000 per minute")  # every editor signs in from 127.0.0.1
     server = subprocess.Popen(

@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
+import pyotp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import JSON, String, Text, func, or_
+from sqlalchemy import JSON, String, Text, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 
@@ -21,8 +22,9 @@ from app.assessment import service
 from app.care_plan import commands
 from app.care_plan.commands import AddItem
 from app.front_door import clocks
+from app.trust import second_factor
 from app.web import fields
-from models import AccessGrant, PlanItemType, Referral, ReferralStatus, Urgency
+from models import AccessGrant, PlanItemType, Referral, ReferralStatus, Urgency, User
 from tests import factories
 from tests.conftest import FIGURES, AuthActions
 from tests.factories import World
@@ -440,3 +442,34 @@ def test_any_nhs_number_typed_at_intake_is_matched_refused_or_taken_never_an_err
         },
     )
     assert response.status_code in (200, 302, 400), response.status_code
+
+
+def test_the_crawl_reaches_the_password_and_second_factor_forms(crawled):
+    for role, (_client, _pages, forms) in crawled.items():
+        actions = {form.action for form in forms if form.method == "POST"}
+        assert {"/account/password", "/sign-in/second-factor/set-up"} <= actions, role
+
+
+def test_the_second_factor_form_survives_hostile_input(app, db):
+    """The code form is reached only by an account with an authenticator, mid sign-in, which the
+    crawl has none of: every payload goes to it here (the count of wrong codes put back so the
+    account stays open)."""
+    world = World(db)
+    world.nurse.totp_secret, world.nurse.totp_confirmed_at = pyotp.random_base32(), datetime.now(UTC)
+    db.add(world.nurse)
+    db.commit()
+    client = app.test_client()
+    auth = AuthActions(client)
+    assert auth.sign_in("nurse").location == "/sign-in/second-factor"
+    token = auth.csrf_token()
+    for payload in PAYLOADS + CHOICE_PAYLOADS:
+        response = client.post("/sign-in/second-factor", data={"code": payload, "csrf_token": token})
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400 and _says_what_is_wrong(response), (payload[:40], response.status_code)
+        if "\x00" not in payload:  # a NUL is refused for the whole site before any form reads it
+            assert second_factor.ENTER_CODE in body or second_factor.WRONG_CODE in body, payload[:40]
+        for markup in LIVE_MARKUP:
+            assert markup not in body, payload[:40]
+        db.execute(update(User).where(User.id == world.nurse.id).values(failed_second_factors=0))
+        db.commit()
+    assert client.get("/").location == "/sign-in/second-factor"
