@@ -323,7 +323,8 @@ def history(person_id: int):
     person = guard.person_for(person_id, "view_care_plan_history")
     session = get_session()
     plan = read_model.plan_for(session, person_id)
-    return render("care_plan/history.html", person=person, rows=read_model.history(session, plan) if plan else [])
+    history = read_model.history(session, plan, fields.page_number(request.args)) if plan else None
+    return render("care_plan/history.html", person=person, history=history)
 
 
 @bp.get(f"{PLAN}/history/<int:revision_id>")
