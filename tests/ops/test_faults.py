@@ -123,6 +123,39 @@ def test_a_save_blocked_by_another_writer_waits_then_fails_cleanly_with_a_retry_
     app.extensions["oneplan_engine"].dispose()
 
 
+class _ChainHolder(_Writer):
+    """Another connection holding what every view writes to: the audit chain's head (SQLite's write
+    lock is the whole database)."""
+
+    def __init__(self, database_url: str):
+        self.url = database_url
+        if database_url.startswith("sqlite"):
+            self.connection = sqlite3.connect(make_url(database_url).database, isolation_level=None)
+            self.connection.execute("BEGIN IMMEDIATE")
+        else:
+            self.engine = create_engine(database_url)
+            self.connection = self.engine.connect()
+            self.connection.execute(text("SELECT seq FROM audit_chain_head FOR UPDATE"))
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_view_during_another_write_says_the_page_was_not_shown_not_that_nothing_was_saved(database_url, db, world, htmx):
+    app = _second_app(database_url, SQLITE_BUSY_TIMEOUT_MS=BUSY_MS)
+    client = app.test_client()
+    AuthActions(client).sign_in("nurse")
+    holder = _ChainHolder(database_url)
+    try:
+        response = client.get(f"/people/{world.person.id}/assessment", headers={"HX-Request": "true"} if htmx else {})
+    finally:
+        holder.release()
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503, page[:300]
+    assert "could not be shown" in page and "Wait a moment and try again" in page
+    assert "saved" not in page
+    assert client.get(f"/people/{world.person.id}/assessment").status_code == 200
+    app.extensions["oneplan_engine"].dispose()
+
+
 # --- A process killed in the middle of a multi-row save -------------------------------------
 
 
