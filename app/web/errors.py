@@ -112,9 +112,15 @@ def _default_message(error: HTTPException) -> str:
 
 
 def _rollback() -> None:
-    # The request is failing already; a database too broken even to roll back must not hide its error page.
-    with contextlib.suppress(Exception):
-        get_session().rollback()
+    # The request is failing already; a database too broken even to roll back must not hide its error
+    # page. Its connection is thrown away instead, so no half-done transaction goes back to the pool
+    # (the database drops the transaction with the connection).
+    session = get_session()
+    try:
+        session.rollback()
+    except Exception:
+        with contextlib.suppress(Exception):
+            session.invalidate()
 
 
 def _page(status: int, message: str, break_glass_person_id=None):

@@ -275,27 +275,39 @@ def _dropped(statement: str) -> OperationalError:
 
 
 class _DroppedConnection:
-    """The request's connection goes away: a statement (or the commit) fails, and so does every
-    rollback after it, as a real dead connection's would."""
+    """The request's connection goes away: it is closed under the application, so a statement (or
+    the commit) fails, and so does every rollback on it after, as a real dead connection's would.
+    The database drops its transaction with it, as a server does when a connection dies."""
 
     def __init__(self, app, at: str):
         self.engine = app.extensions["oneplan_engine"]
         self.at = at
-        self.dropped = False
+        self.dead = None
+
+    def _drop(self, conn, statement: str):
+        self.dead = conn.connection.dbapi_connection
+        self.dead.close()
+        raise _dropped(statement)
 
     def _statement(self, conn, cursor, statement, parameters, context, executemany):
-        if self.at == "statement" and not self.dropped and statement.lstrip().upper().startswith("SELECT"):
-            self.dropped = True
-            raise _dropped(statement)
+        if self.at == "statement" and self.dead is None and statement.lstrip().upper().startswith("SELECT"):
+            self._drop(conn, statement)
 
     def _commit(self, conn):
-        if self.at == "commit":
-            self.dropped = True
-            raise _dropped("COMMIT")
+        if self.at == "commit" and self.dead is None:
+            self._drop(conn, "COMMIT")
 
     def _rollback(self, conn):
-        if self.dropped:
+        try:
+            on_dead = conn.connection.dbapi_connection is self.dead
+        except Exception:  # already invalidated: nothing left to roll back
+            return
+        if on_dead:
             raise _dropped("ROLLBACK")
+
+    @property
+    def dropped(self) -> bool:
+        return self.dead is not None
 
     def __enter__(self):
         event.listen(self.engine, "before_cursor_execute", self._statement)
