@@ -131,3 +131,15 @@ def test_only_agreed_actions_changed_by_someone_else_are_asked_again(status, by_
     expected = status in (ActionStatus.accepted, ActionStatus.in_progress) and not by_owner
     assert handshake.asks_again(status, terms_changed=True, by_owner=by_owner) is expected
     assert handshake.asks_again(status, terms_changed=False, by_owner=by_owner) is False
+
+
+def test_the_form_to_change_an_accepted_action_says_its_agency_will_be_asked_again(app, db, world):
+    action = accepted_action(db, world)
+    edit_form = f"/people/{world.person.id}/care-plan/actions/{action.id}/edit"
+    notice = "Adult Social Care has accepted this action. If you change it, they will be asked to accept it again."
+    for username, told in (("nurse", True), ("socialworker", False)):
+        client = app.test_client()
+        AuthActions(client).sign_in(username)
+        for headers in ({}, {"HX-Request": "true"}):
+            body = client.get(edit_form, headers=headers).get_data(as_text=True)
+            assert (notice in body) is told, (username, headers)
