@@ -33,7 +33,6 @@ def create_app(config: dict | None = None) -> Flask:
     }
 
     app.extensions["oneplan_engine"] = db.make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    transaction.init_app(app)
 
     from app.api import views as api
     from app.assessment import views as assessment
@@ -54,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     protection.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    transaction.init_app(app)  # after protection: see its docstring
     for package in (assets, trust, work, front_door, care_plan, assessment, network, directory, api, ops):
         app.register_blueprint(package.bp)
     return app

@@ -51,6 +51,9 @@ def from_environment(instance_path: Path) -> dict:
         # not made to set one up. An account that has one still gives it. Refused in production.
         "SECOND_FACTOR_DEMO_SKIP": os.environ.get("ONEPLAN_DEMO", "") == "1",
         "BREAK_GLASS_MINUTES": int(os.environ.get("BREAK_GLASS_MINUTES", "60")),
+        # Where callers reach the FHIR API: its Location headers and CapabilityStatement say this,
+        # never what a request's Host header claims. Empty: built from SERVER_NAME (app/api/views.py).
+        "FHIR_BASE_URL": os.environ.get("FHIR_BASE_URL", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -3,13 +3,15 @@ changes rows without ever rolling back the caller's transaction: an insert that 
 quietly (`insert_once`), and a part of a change that can be undone alone (`undoable`).
 Who begins and commits a transaction is app/transaction.py's business, not this module's."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Optional
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, create_engine
 
@@ -20,6 +22,7 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
     """SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a checked pool, and the same
     timeout as its lock_timeout, so a write blocked by another one fails cleanly rather than hangs."""
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
 
         @event.listens_for(engine, "connect")
@@ -41,6 +44,29 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
         max_overflow=10,
         connect_args={"options": f"-c timezone=UTC -c lock_timeout={int(busy_timeout_ms)}"},
     )
+
+
+def create_private(path: Path) -> None:
+    """Create `path` empty, readable and writable by its owner only (0600), unless it exists: a
+    file of personal data (a database, a backup) must not start life readable by every account."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+
+
+def private_sqlite_file(url: str) -> None:
+    """A SQLite database file that does not exist yet is created 0600 before SQLite opens it;
+    SQLite gives its -wal and -shm files the same mode."""
+    parsed = make_url(url)
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database
+        and parsed.database != ":memory:"
+        and not parsed.database.startswith("file:")
+    ):
+        create_private(Path(parsed.database))
 
 
 def insert_once(session: Session, model: Any, values: dict[str, Any], unique: list[str]) -> Optional[int]:

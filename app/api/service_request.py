@@ -24,6 +24,7 @@ FHIR_JSON = "application/fhir+json"
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 SOURCE_SYSTEM = "https://oneplan.example.nhs.uk/fhir/CodeSystem/referral-source"
 PRIORITY = {"stat": Urgency.urgent, "asap": Urgency.two_day, "urgent": Urgency.two_day, "routine": Urgency.routine}
+MAX_DEPTH = 64  # JSON nesting: a ServiceRequest with a contained Patient and extensions needs about 10
 URGENCY_PRIORITY = {Urgency.urgent: "stat", Urgency.two_day: "urgent", Urgency.routine: "routine"}
 SOURCE_BY_AGENCY = {
     AgencyKind.gp_practice: ReferralSource.gp,
@@ -97,10 +98,15 @@ def parse(body: str, mimetype: str) -> ServiceRequest:
     """The body as a valid ServiceRequest, or a Problem saying what is wrong with it."""
     if mimetype not in (FHIR_JSON, "application/json"):
         raise Problem(415, "not-supported", "Send the ServiceRequest as JSON (Content-Type: application/fhir+json).")
+    too_deep = Problem(400, "structure", f"The body nests deeper than {MAX_DEPTH} levels; a ServiceRequest needs far fewer.")
     try:
         data = json.loads(body or "null")
     except ValueError as error:
         raise Problem(400, "structure", f"The body is not valid JSON: {error}.") from None
+    except RecursionError:  # deeper than the parser's own stack
+        raise too_deep from None
+    if _depth(data) > MAX_DEPTH:
+        raise too_deep
     if "\x00" in json.dumps(data, ensure_ascii=False):
         raise Problem(400, "structure", "The body contains a NUL character, which OnePlan cannot store.")
     if not isinstance(data, dict):
@@ -126,6 +132,19 @@ def parse(body: str, mimetype: str) -> ServiceRequest:
             (first.get("expression") or [None])[0],
             more=issues[1:],
         ) from None
+
+
+def _depth(data: Any) -> int:
+    """How deep JSON nests, counted without recursion (so a hostile body cannot exhaust the stack)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _text(value: Optional[str]) -> Optional[str]:

@@ -9,7 +9,7 @@ Anything wrong is a 4xx with an OperationOutcome that says what and where.
 import json
 from typing import Optional
 
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, current_app, g, request
 
 from app.api import service_request
 from app.api.service_request import FHIR_JSON, Problem, issue
@@ -30,6 +30,19 @@ def outcome(status: int, issues: list[dict], headers: Optional[dict] = None):
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def base_url() -> str:
+    """The API's own address, from configuration: FHIR_BASE_URL, or else PREFERRED_URL_SCHEME and
+    SERVER_NAME (OnePlan's development address if that is unset). Never the request's Host header,
+    which the caller chooses."""
+    configured = (current_app.config.get("FHIR_BASE_URL") or "").strip().rstrip("/")
+    if configured:
+        return configured
+    scheme = current_app.config.get("PREFERRED_URL_SCHEME") or "http"
+    server = current_app.config.get("SERVER_NAME") or "127.0.0.1:5000"
+    root = (current_app.config.get("APPLICATION_ROOT") or "/").rstrip("/")
+    return f"{scheme}://{server}{root}{bp.url_prefix}"
 
 
 def error_outcome(status: int, message: str):
@@ -90,7 +103,7 @@ def metadata():
         "fhirVersion": "4.0.1",
         "date": "2026-11-22",
         "format": ["json"],
-        "implementation": {"description": "OnePlan (prototype, synthetic data only)", "url": url_for("fhir.metadata", _external=True)},
+        "implementation": {"description": "OnePlan (prototype, synthetic data only)", "url": base_url()},
         "rest": [
             {
                 "mode": "server",
@@ -112,7 +125,7 @@ def create_service_request():
         raise service_request.refused(result.errors)
     body = service_request.as_resource(session, result.referral)
     response = current_app.response_class(json.dumps(body), status=201, mimetype=FHIR_JSON)
-    response.headers["Location"] = url_for("fhir.read_service_request", referral_id=result.referral.id, _external=True)
+    response.headers["Location"] = f"{base_url()}/ServiceRequest/{result.referral.id}"
     return response
 
 

@@ -14,6 +14,7 @@ from typing import Any, Optional
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app import paging
 from app.assessment import needs, scoring
 from app.db import insert_once
 from app.forms import questions, revisions
@@ -301,18 +302,23 @@ class RevisionRow:
     title: str
 
 
-def history(session: Session, assessment: Assessment, limit: int = 200) -> list[RevisionRow]:
-    """Every save, newest first, with who and which agency (one query)."""
+HISTORY_PAGE = 100
+
+
+def history(session: Session, assessment: Assessment, page: int = 1, size: int = HISTORY_PAGE) -> paging.Page[RevisionRow]:
+    """Every save, newest first, with who and which agency, a page at a time (two queries)."""
     titles = _titles()
-    rows = session.exec(
+    rows, number, total = paging.read(
+        session,
         select(AssessmentRevision, User, Agency)
         .outerjoin(User, col(User.id) == AssessmentRevision.saved_by_id)
         .outerjoin(Agency, col(Agency.id) == AssessmentRevision.saved_agency_id)
         .where(AssessmentRevision.assessment_id == assessment.id)
-        .order_by(col(AssessmentRevision.saved_at).desc(), col(AssessmentRevision.id).desc())
-        .limit(limit)
-    ).all()
-    return [RevisionRow(r, u, a, titles.get(r.section_key, r.section_key)) for r, u, a in rows]
+        .order_by(col(AssessmentRevision.saved_at).desc(), col(AssessmentRevision.id).desc()),
+        page,
+        size,
+    )
+    return paging.Page([RevisionRow(r, u, a, titles.get(r.section_key, r.section_key)) for r, u, a in rows], number, total, size)
 
 
 def revision_of(session: Session, person_id: int, revision_id: int) -> Optional[RevisionRow]:

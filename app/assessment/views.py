@@ -76,8 +76,8 @@ def complete(person_id: int):
 def history(person_id: int):
     person = guard.person_for(person_id, "view_assessment_history")
     assessment = service.assessment_of(get_session(), person_id)
-    rows = service.history(get_session(), assessment) if assessment else []
-    return render("assessment/history.html", person=person, rows=rows)
+    history = service.history(get_session(), assessment, fields.page_number(request.args)) if assessment else None
+    return render("assessment/history.html", person=person, history=history)
 
 
 @bp.get("/history/<int:revision_id>")

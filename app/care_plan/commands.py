@@ -514,12 +514,14 @@ def edit_item(
     is_action = item_type is PlanItemType.action
     before = snapshot(item_type, row, _action_names(session, row) if is_action else None)
     columns = _columns(item_type, answers)
-    reassigned = False
+    reassigned = asked_again = False
     if is_action:
         assert owner.agency is not None
         reassigned = owner.agency.id != row.owner_agency_id
         columns.update(owner_agency_id=owner.agency.id, owner_user_id=owner.user.id if owner.user else None)
-        if reassigned:
+        terms_changed = any(getattr(row, key) != value for key, value in columns.items())
+        asked_again = not reassigned and handshake.asks_again(row.status, terms_changed, by_owner=user.agency_id == row.owner_agency_id)
+        if reassigned or asked_again:
             columns.update(
                 status=ActionStatus.requested, status_reason=None, responded_by_id=None, responded_at=None, requested_by_id=user.id
             )
@@ -533,8 +535,13 @@ def edit_item(
 
         return SaveResult(conflict=_conflict(session, row, yours, theirs_of), answers=answers)
     after = snapshot(item_type, row, owner.names if is_action else None)
+    summary = f"{item_type.label} changed: {title(item_type, row)}"
     if reassigned:
         _tell_owner(session, person, row, owner, user)
+    elif asked_again:
+        assert owner.agency is not None
+        summary = f"Action changed, so asked of {owner.agency.name} again: {title(item_type, row)}"
+        _tell_owner(session, person, row, owner, user, changed=True)
     _finish_change(
         session,
         plan,
@@ -545,7 +552,7 @@ def edit_item(
         row.id,
         after,
         revisions.changed_keys(before, after),
-        f"{item_type.label} changed: {title(item_type, row)}",
+        summary,
         now,
     )
     return SaveResult(item=row, answers=answers)
@@ -576,15 +583,22 @@ def _action_names(session: Session, action: CarePlanAction) -> dict[str, Optiona
     return Owner(agency, user).names
 
 
-def _tell_owner(session: Session, person: Person, action: CarePlanAction, owner: Owner, by: User) -> None:
-    """A new or reassigned action is requested of its agency (or its named practitioner)."""
+def _tell_owner(session: Session, person: Person, action: CarePlanAction, owner: Owner, by: User, changed: bool = False) -> None:
+    """A new or reassigned action is requested of its agency (or its named practitioner); so is an
+    accepted one whose terms someone else `changed`, to accept again or decline."""
     assert owner.agency is not None
     assert person.id is not None  # a saved person
+    who = owner.user.full_name if owner.user else owner.agency.name
+    message = (
+        f"{by.full_name} changed an action {owner.agency.name} had accepted for {person.full_name}, so it is asked of you again: "
+        f"{title(PlanItemType.action, action)}. Accept it as it is now, or decline it."
+        if changed
+        else f"{by.full_name} asked {who} to do something for {person.full_name}: {title(PlanItemType.action, action)}"
+    )
     notifications.notify(
         session,
-        "action_requested",
-        f"{by.full_name} asked {owner.user.full_name if owner.user else owner.agency.name} to do something for "
-        f"{person.full_name}: {title(PlanItemType.action, action)}",
+        "action_changed" if changed else "action_requested",
+        message,
         user_id=owner.user.id if owner.user else None,
         agency_id=None if owner.user else owner.agency.id,
         person_id=person.id,

@@ -6,10 +6,13 @@ progress, done or cancelled.
     requested --decline (reason)--> declined
     accepted --complete--> done
     requested, accepted, in progress or declined --cancel (reason)--> cancelled
+    accepted or in progress --its terms changed by anyone but its agency--> requested
 
 Only the owning agency answers a request and moves its own work on; the owning agency, the key
 worker or whoever asked for the action may cancel it. Done and cancelled are final. A declined
-action goes back to *requested* when the key worker gives it to another agency (an edit).
+action goes back to *requested* when the key worker gives it to another agency (an edit). What an
+agency accepted is what it agreed to do: if anyone else changes any of it (what, how often, when,
+who), the agency is asked again, rather than holding it to terms it never saw.
 """
 
 import enum
@@ -73,6 +76,7 @@ RULES: dict[Transition, Rule] = {
 }
 
 FINAL = frozenset({S.done, S.cancelled})
+AGREED = frozenset({S.accepted, S.in_progress})  # the owning agency has said yes to the action as it stood
 REASON_MAX = 500
 
 
@@ -100,6 +104,12 @@ def refusal(status: ActionStatus, transition: Transition, actor: Actor) -> Optio
             return "Only the agency the action is assigned to can do that."
         return "Only the agency the action is assigned to, the key worker or whoever asked for it can cancel it."
     return None
+
+
+def asks_again(status: ActionStatus, terms_changed: bool, by_owner: bool) -> bool:
+    """Whether an edit sends the action back to *requested*: its terms changed after its agency
+    agreed to them, by someone outside that agency (an agency may change its own accepted work)."""
+    return status in AGREED and terms_changed and not by_owner
 
 
 def available(status: ActionStatus, actor: Actor) -> list[Transition]:

@@ -17,6 +17,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from app import paging
 from app.care_plan import care_team, handshake
 from app.care_plan.care_team import TeamMember
 from app.config import DATA
@@ -369,17 +370,22 @@ class RevisionRow:
     agency: Optional[Agency]
 
 
-def history(session: Session, plan: CarePlan, limit: int = 300) -> list[RevisionRow]:
-    """Every change, newest first, with who and which agency (one query)."""
-    rows = session.exec(
+HISTORY_PAGE = 100
+
+
+def history(session: Session, plan: CarePlan, page: int = 1, size: int = HISTORY_PAGE) -> paging.Page[RevisionRow]:
+    """Every change, newest first, with who and which agency, a page at a time (two queries)."""
+    rows, number, total = paging.read(
+        session,
         select(CarePlanRevision, User, Agency)
         .outerjoin(User, col(User.id) == CarePlanRevision.saved_by_id)
         .outerjoin(Agency, col(Agency.id) == CarePlanRevision.saved_agency_id)
         .where(CarePlanRevision.care_plan_id == plan.id)
-        .order_by(col(CarePlanRevision.plan_version).desc())
-        .limit(limit)
-    ).all()
-    return [RevisionRow(r, u, a) for r, u, a in rows]
+        .order_by(col(CarePlanRevision.plan_version).desc()),
+        page,
+        size,
+    )
+    return paging.Page([RevisionRow(r, u, a) for r, u, a in rows], number, total, size)
 
 
 def revision_of(session: Session, plan: CarePlan, revision_id: int) -> Optional[RevisionRow]:

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 
-from app.care_plan import care_team, commands, forms, read_model
+from app.care_plan import care_team, commands, forms, handshake, read_model
 from app.transaction import get_session
 from app.trust import access, consent
 from app.versioned import SaveResult
@@ -323,7 +323,8 @@ def history(person_id: int):
     person = guard.person_for(person_id, "view_care_plan_history")
     session = get_session()
     plan = read_model.plan_for(session, person_id)
-    return render("care_plan/history.html", person=person, rows=read_model.history(session, plan) if plan else [])
+    history = read_model.history(session, plan, fields.page_number(request.args)) if plan else None
+    return render("care_plan/history.html", person=person, history=history)
 
 
 @bp.get(f"{PLAN}/history/<int:revision_id>")
@@ -440,6 +441,14 @@ def _form_response(
     answers = read_model.snapshot(item_type, row) if row is not None else NEW_ITEM_ANSWERS.get(item_type, {})
     # Who can be named on an action: the care team's practitioners (asked only for an action's form).
     staff = care_team.team_staff(get_session(), record.team) if item_type is PlanItemType.action else {}
+    # Whose acceptance a change would ask for again (app/care_plan/handshake.py), said before saving.
+    asks_again_of = (
+        next((m.agency.name for m in record.team if m.agency.id == row.owner_agency_id), None)
+        if item_type is PlanItemType.action
+        and row is not None
+        and handshake.asks_again(row.status, terms_changed=True, by_owner=g.user.agency_id == row.owner_agency_id)
+        else None
+    )
     context = dict(
         **_context(person, record),
         item_type=item_type,
@@ -453,6 +462,7 @@ def _form_response(
         conflict=conflict,
         refused=refused,
         need_id=need_id,
+        asks_again_of=asks_again_of,
     )
     if is_htmx():
         response = render("care_plan/_item_form.html", **context), status

@@ -16,6 +16,8 @@ from typing import Optional
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL, make_url
 
+from app.db import create_private
+
 
 class BackupError(RuntimeError):
     """Something the person running the backup or restore can fix; the message says what."""
@@ -28,14 +30,21 @@ def default_path(database_url: str, folder: Path, now: Optional[datetime] = None
 
 
 def backup(database_url: str, to: Path) -> Path:
-    """Write a consistent copy of the database at `database_url` to the file `to`."""
-    to.parent.mkdir(parents=True, exist_ok=True)
+    """Write a consistent copy of the database at `database_url` to the file `to`, readable by its
+    owner only (0600, in a folder made 0700): a backup holds every person's record."""
+    if not to.parent.exists():
+        to.parent.mkdir(mode=0o700, parents=True)
     if to.exists():
         raise BackupError(f"{to} already exists: choose a new file for the backup.")
-    if _is_sqlite(database_url):
-        _sqlite_copy(_sqlite_path(database_url), to)
-    else:
-        _run("pg_dump", ["--format=custom", "--no-owner", f"--file={to}"], make_url(database_url))
+    create_private(to)  # pg_dump and SQLite write into it and keep its mode
+    try:
+        if _is_sqlite(database_url):
+            _sqlite_copy(_sqlite_path(database_url), to)
+        else:
+            _run("pg_dump", ["--format=custom", "--no-owner", f"--file={to}"], make_url(database_url))
+    except BaseException:
+        to.unlink(missing_ok=True)  # no empty or partial backup left to mistake for a good one
+        raise
     return to
 
 
@@ -65,7 +74,7 @@ def _sqlite_path(database_url: str) -> Path:
 def _sqlite_copy(source: Path, target: Path) -> None:
     if not source.exists():
         raise BackupError(f"There is no database at {source}.")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    create_private(target)
     with sqlite3.connect(source, timeout=30) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
         problem = dst.execute("PRAGMA integrity_check").fetchone()[0]

@@ -1,9 +1,11 @@
 """Command-line tools (`flask --app app <command>`): the schema, the audit trail, backup and restore,
 accounts and API tokens; each command is a boundary that commits what it did once."""
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Optional
 
 import click
 from flask import current_app
@@ -38,16 +40,62 @@ audit_cli = AppGroup("audit", help="The audit trail.")
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Walk the audit hash chain; exit 1 naming the first event that was edited, deleted or moved."""
+@click.option(
+    "--expect-head",
+    default=None,
+    metavar="HASH",
+    help="A head hash noted earlier by `audit anchor`, kept where the database cannot reach: the chain must still pass through it.",
+)
+def audit_verify(expect_head: Optional[str]) -> None:
+    """Walk the audit hash chain; exit 1 naming the first event that was edited, deleted or moved,
+    or, with --expect-head, if the chain no longer reaches the head noted earlier."""
+    expected = (expect_head or "").strip().lower() or None
+    if expected is not None and not audit_chain.is_hash(expected):
+        raise click.BadParameter("give the 64 hexadecimal characters `audit anchor` printed", param_hint="--expect-head")
     with current_app.extensions["oneplan_engine"].connect() as connection:
-        verdict = audit_chain.verify(connection)
+        verdict = audit_chain.verify(connection, expect_head=expected)
     if not verdict.ok:
         click.echo(f"The audit trail is broken: {verdict.problem}", err=True)
         click.echo(f"{verdict.checked} events before it are whole.", err=True)
         sys.exit(1)
     click.echo(f"The audit trail is whole: {verdict.checked} events checked, in order, none changed.")
+    if expected is not None:
+        click.echo("It still passes through the head noted earlier.")
     click.echo(f"Head hash: {verdict.head_hash}")
+
+
+@audit_cli.command("anchor")
+@click.option(
+    "--to",
+    "to",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write the head hash to this file (made readable by its owner only) instead of printing it.",
+)
+def audit_anchor(to: Optional[Path]) -> None:
+    """Check the chain, then print (or write) its head hash, to keep where the database cannot reach
+    and give to `audit verify --expect-head` later. Exit 1, writing nothing, if the chain is broken."""
+    with current_app.extensions["oneplan_engine"].connect() as connection:
+        verdict = audit_chain.verify(connection)
+    if not verdict.ok:
+        click.echo(f"The audit trail is broken, so there is no head to anchor: {verdict.problem}", err=True)
+        sys.exit(1)
+    if to is None:
+        click.echo(verdict.head_hash)
+        return
+    _write_private(to, verdict.head_hash + "\n")
+    click.echo(f"Head hash of {verdict.checked} events written to {to}.", err=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace `path` whole with `text`, readable by its owner only: a half-written anchor would
+    make a later verify fail for nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(text)
+    os.chmod(partial, 0o600)  # a leftover partial file keeps the mode it had
+    os.replace(partial, path)
 
 
 @click.command("backup")

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from app.config import ROOT
+from app.db import private_sqlite_file
 
 
 def alembic_config(database_url: str) -> Config:
@@ -17,6 +18,7 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    private_sqlite_file(database_url)  # the first upgrade is what creates a SQLite database
     command.upgrade(alembic_config(database_url), revision)
 
 

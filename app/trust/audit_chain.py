@@ -4,9 +4,11 @@ triggers that make the table append-only.
 Each event's hash is SHA-256 over the previous event's hash and a canonical serialisation
 of every field of the event (JSON, sorted keys, times in UTC to the microsecond), so editing,
 deleting, inserting or reordering a row breaks the chain from that row on. The chain head
-row counts the events, so deleting the last ones is found too. It is tamper-evident, not
-tamper-proof: someone who can rewrite every row and the head can forge a new chain, which
-is why `audit verify` prints the head hash, to be noted somewhere the database cannot reach.
+row counts the events, so deleting the last ones is found too, and it only moves forward
+(triggers, like the events' own). It is tamper-evident, not tamper-proof: someone who can drop
+the triggers, cut off the last events and move the head back leaves a shorter chain that is
+whole. So `audit anchor` gives the head hash to keep somewhere the database cannot reach, and
+`audit verify --expect-head` checks that the chain still reaches it.
 """
 
 import hashlib
@@ -51,6 +53,11 @@ def _plain(value):
     return value
 
 
+def is_hash(value: str) -> bool:
+    """Whether `value` could be a chain hash: 64 lowercase hexadecimal characters."""
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
 def canonical(event) -> bytes:
     """The bytes an event's hash covers (anything with the FIELDS as attributes)."""
     values = {name: _plain(getattr(event, name)) for name in FIELDS}
@@ -72,9 +79,11 @@ class Verdict:
         return self.problem is None
 
 
-def verify(connection: Connection, batch: int = 2000) -> Verdict:
+def verify(connection: Connection, batch: int = 2000, expect_head: Optional[str] = None) -> Verdict:
     """Walk the chain in `seq` order: 1, 2, 3... with no gaps, each row's prev_hash the hash of
-    the one before, each hash matching the row's contents, and the head counting the last."""
+    the one before, each hash matching the row's contents, and the head counting the last. With
+    `expect_head` (a head hash noted earlier, elsewhere) the chain must also pass through it: a
+    chain cut back to before it, however whole, is not the chain that was noted."""
     from models import AuditChainHead, AuditEvent
 
     table = AuditEvent.metadata.tables[AuditEvent.__tablename__]
@@ -84,13 +93,23 @@ def verify(connection: Connection, batch: int = 2000) -> Verdict:
         return Verdict(0, "The audit chain head is missing: the chain cannot be checked.")
     rows = connection.execution_options(yield_per=batch).execute(select(table).order_by(table.c.seq))
     try:
-        return _walk(rows, head)
+        verdict, reached = _walk(rows, head, expect_head)
     finally:
         rows.close()
+    if verdict.ok and expect_head is not None and not reached:
+        return Verdict(
+            verdict.checked,
+            f"the chain does not reach the head noted elsewhere ({expect_head}): its last events were cut off, or it was "
+            f"rewritten, and the head moved back to match. It ends at seq {verdict.checked}, hash {verdict.head_hash}.",
+            verdict.head_hash,
+        )
+    return verdict
 
 
-def _walk(rows, head: int) -> Verdict:
+def _walk(rows, head: int, expect_head: Optional[str]) -> tuple[Verdict, bool]:
+    """The verdict, and whether the chain passed through `expect_head` (the empty chain's is GENESIS)."""
     expected_seq, previous, checked = 1, GENESIS, 0
+    reached = expect_head in (None, GENESIS)
     for row in rows:
         where = f"audit event seq {row.seq} (id {row.id})"
         if row.seq != expected_seq:
@@ -98,17 +117,20 @@ def _walk(rows, head: int) -> Verdict:
                 problem = f"{where}: the events from seq {expected_seq} to {row.seq - 1} are missing (deleted)."
             else:
                 problem = f"{where}: out of order, expected seq {expected_seq}."
-            return Verdict(checked, problem)
+            return Verdict(checked, problem), reached
         if row.prev_hash != previous:
-            return Verdict(checked, f"{where}: it does not follow the event before it (a row was deleted, inserted or reordered).")
+            return Verdict(checked, f"{where}: it does not follow the event before it (a row was deleted, inserted or reordered)."), reached
         if chain_hash(row, previous) != row.hash:
-            return Verdict(checked, f"{where}: its contents were changed after it was written (its hash does not match).")
+            return Verdict(checked, f"{where}: its contents were changed after it was written (its hash does not match)."), reached
         previous, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+        reached = reached or row.hash == expect_head
     if head != checked:
         if head > checked:
-            return Verdict(checked, f"the chain head counts {head} events but only {checked} are there: the last were deleted.")
-        return Verdict(checked, f"there are {checked} events but the chain head counts {head}: events were added around the chain.")
-    return Verdict(checked, None, previous)
+            return Verdict(checked, f"the chain head counts {head} events but only {checked} are there: the last were deleted."), reached
+        return Verdict(
+            checked, f"there are {checked} events but the chain head counts {head}: events were added around the chain."
+        ), reached
+    return Verdict(checked, None, previous), reached
 
 
 def seal(connection: Connection, events: list) -> None:
@@ -140,41 +162,82 @@ def seal(connection: Connection, events: list) -> None:
 
 
 # --- Append-only ----------------------------------------------------------------------------
+# name -> (table, statement). The events refuse UPDATE and DELETE; the chain head only moves
+# forward (an UPDATE that lowers its count is refused, and so is deleting it). PostgreSQL refuses
+# TRUNCATE of either. Migrations 0005 and 0009_audit_anchor create the same triggers.
 
 _SQLITE_TRIGGERS = {
-    "audit_event_no_update": "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: UPDATE is not allowed'); END",
-    "audit_event_no_delete": "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: DELETE is not allowed'); END",
+    "audit_event_no_update": (
+        "audit_event",
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: UPDATE is not allowed'); END",
+    ),
+    "audit_event_no_delete": (
+        "audit_event",
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: DELETE is not allowed'); END",
+    ),
+    "audit_chain_head_forward_only": (
+        "audit_chain_head",
+        "CREATE TRIGGER audit_chain_head_forward_only BEFORE UPDATE ON audit_chain_head "
+        "WHEN NEW.seq < OLD.seq OR NEW.id <> OLD.id "
+        "BEGIN SELECT RAISE(ABORT, 'audit_chain_head only moves forward: it cannot go back'); END",
+    ),
+    "audit_chain_head_no_delete": (
+        "audit_chain_head",
+        "CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head "
+        "BEGIN SELECT RAISE(ABORT, 'audit_chain_head only moves forward: DELETE is not allowed'); END",
+    ),
 }
-_POSTGRES_FUNCTION = (
+_POSTGRES_FUNCTIONS = (
     "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    "BEGIN RAISE EXCEPTION 'audit_event is append-only: % is not allowed', TG_OP; END $$"
+    "BEGIN RAISE EXCEPTION 'audit_event is append-only: % is not allowed', TG_OP; END $$",
+    "CREATE OR REPLACE FUNCTION audit_chain_head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.seq >= OLD.seq THEN RETURN NEW; END IF; "
+    "RAISE EXCEPTION 'audit_chain_head only moves forward: % is not allowed', TG_OP; END $$",
 )
 _POSTGRES_TRIGGERS = {
-    "audit_event_no_update": "CREATE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON audit_event "
-    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
-    "audit_event_no_truncate": "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event "
-    "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
+    "audit_event_no_update": (
+        "audit_event",
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    ),
+    "audit_event_no_truncate": (
+        "audit_event",
+        "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
+    ),
+    "audit_chain_head_forward_only": (
+        "audit_chain_head",
+        "CREATE TRIGGER audit_chain_head_forward_only BEFORE UPDATE OR DELETE ON audit_chain_head "
+        "FOR EACH ROW EXECUTE FUNCTION audit_chain_head_forward_only()",
+    ),
+    "audit_chain_head_no_truncate": (
+        "audit_chain_head",
+        "CREATE TRIGGER audit_chain_head_no_truncate BEFORE TRUNCATE ON audit_chain_head "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_head_forward_only()",
+    ),
 }
 
 
-def _triggers(connection: Connection) -> dict:
+def _triggers(connection: Connection) -> dict[str, tuple[str, str]]:
     return _POSTGRES_TRIGGERS if connection.dialect.name == "postgresql" else _SQLITE_TRIGGERS
 
 
 def make_append_only(connection: Connection) -> None:
-    """Triggers that refuse every UPDATE and DELETE of an audit event (and TRUNCATE on PostgreSQL)."""
+    """Triggers that refuse every UPDATE and DELETE of an audit event (and TRUNCATE on PostgreSQL),
+    and any move of the chain head but forward."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text(_POSTGRES_FUNCTION))
-    for statement in _triggers(connection).values():
+        for function in _POSTGRES_FUNCTIONS:
+            connection.execute(text(function))
+    for _table, statement in _triggers(connection).values():
         connection.execute(text(statement))
 
 
 def drop_append_only(connection: Connection) -> None:
-    suffix = " ON audit_event" if connection.dialect.name == "postgresql" else ""
-    for name in _triggers(connection):
-        connection.execute(text(f"DROP TRIGGER IF EXISTS {name}{suffix}"))
+    postgres = connection.dialect.name == "postgresql"
+    for name, (table, _statement) in _triggers(connection).items():
+        connection.execute(text(f"DROP TRIGGER IF EXISTS {name}{f' ON {table}' if postgres else ''}"))
 
 
 @contextmanager

@@ -58,9 +58,18 @@ def init_app(app) -> None:
 
     @app.errorhandler(DBAPIError)
     def database_unavailable(error):
+        """A 503 that says what happened to what the user did: a change was not saved; a page they
+        only asked to see was not shown (its audit event, the one thing a view writes, was not either)."""
         _rollback()
+        viewing = request.method in ("GET", "HEAD")
         if cannot_write(error):
             app.logger.error("database cannot be written: %s", error)
+            if viewing:
+                return _page(
+                    503,
+                    "OnePlan cannot show this page just now: its database is read-only or full, and every view of a "
+                    "record is written down before it is shown. Try again later.",
+                )
             return _page(
                 503,
                 "OnePlan cannot save anything just now: its database is read-only or full. Nothing was "
@@ -68,6 +77,8 @@ def init_app(app) -> None:
             )
         if isinstance(error, OperationalError):
             app.logger.warning("database unavailable: %s", error)
+            if viewing:
+                return _page(503, "The database is busy or unavailable, so this page could not be shown. Wait a moment and try again.")
             return _page(503, "The database is busy or unavailable. Nothing was saved. Wait a moment and try again.")
         return unexpected(error)
 
@@ -75,7 +86,10 @@ def init_app(app) -> None:
     def unexpected(error):
         _rollback()
         app.logger.exception("unexpected error")
-        return _page(500, "Nothing you entered has been saved. Try again later.")
+        viewing = request.method in ("GET", "HEAD")
+        return _page(
+            500, "This page could not be shown. Try again later." if viewing else "Nothing you entered has been saved. Try again later."
+        )
 
 
 # SQLite's words, and PostgreSQL's SQLSTATEs (read_only_sql_transaction, disk_full, insufficient_resources).
@@ -99,9 +113,15 @@ def _default_message(error: HTTPException) -> str:
 
 
 def _rollback() -> None:
-    # The request is failing already; a database too broken even to roll back must not hide its error page.
-    with contextlib.suppress(Exception):
-        get_session().rollback()
+    # The request is failing already; a database too broken even to roll back must not hide its error
+    # page. Its connection is thrown away instead, so no half-done transaction goes back to the pool
+    # (the database drops the transaction with the connection).
+    session = get_session()
+    try:
+        session.rollback()
+    except Exception:
+        with contextlib.suppress(Exception):
+            session.invalidate()
 
 
 def _page(status: int, message: str, break_glass_person_id=None):

@@ -1,7 +1,11 @@
-"""Jinja filters for how OnePlan shows dates and error lists."""
+"""Jinja filters for how OnePlan shows dates and error lists, and addresses that keep a list's query."""
 
 from datetime import UTC, date
+from typing import Any, Optional
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
+
+from flask import request, url_for
 
 from app.care_plan.handshake import Transition
 from app.forms import answers
@@ -53,6 +57,18 @@ def options(items, selected=None, text=None) -> list[dict]:
     return result
 
 
+def url_with_query(endpoint: str, path_values: Optional[dict[str, Any]] = None, **replace: Any) -> str:
+    """The address of `endpoint` with this request's query string, `replace` changing some of it.
+
+    The query goes into the address as text, never as url_for's keywords: a visitor's
+    `?endpoint=x`, `?_method=POST` or `?_scheme=javascript` is a filter the list ignores, not an
+    argument that breaks (or redirects) the address."""
+    query = [(name, value) for name, value in request.args.items(multi=True) if name not in replace]
+    query += [(name, value) for name, value in replace.items() if value is not None]
+    address = url_for(endpoint, **(path_values or {}))
+    return f"{address}?{urlencode(query)}" if query else address
+
+
 def init_app(app) -> None:
     app.add_template_global(answers.answer_text, "answer_text")
     # The vocabularies templates compare against, so no template spells a status as a bare string.
@@ -73,3 +89,4 @@ def init_app(app) -> None:
     app.add_template_filter(error_list)
     app.add_template_filter(local_time)
     app.add_template_global(options)
+    app.add_template_global(url_with_query)

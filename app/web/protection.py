@@ -11,6 +11,7 @@ csrf = CSRFProtect()
 # it carries a per-response nonce. Everything else is loaded from this site, except the NHS
 # typeface, which the NHS.UK stylesheet takes from assets.nhs.uk (licensed for NHS services
 # only, so not shipped here); without it pages fall back to Arial, as the stylesheet specifies.
+PUBLIC_ASSETS = ("/static/", "/assets/", "/vendor/")  # the same files for everyone, nothing personal: cacheable
 POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self' https://assets.nhs.uk; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -52,7 +53,8 @@ def init_app(app) -> None:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if response.mimetype == "text/html":
-            # Pages show personal data: never keep them in a shared cache or the back-forward cache.
+        if not request.path.startswith(PUBLIC_ASSETS):
+            # Pages, htmx blocks, FHIR JSON, errors, redirects: any may show personal data, so none is
+            # kept in a shared cache or the back-forward cache. Only the design system's files are.
             response.headers["Cache-Control"] = "no-store"
         return response

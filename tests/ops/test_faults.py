@@ -11,6 +11,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from app import create_app
@@ -122,6 +123,39 @@ def test_a_save_blocked_by_another_writer_waits_then_fails_cleanly_with_a_retry_
     app.extensions["oneplan_engine"].dispose()
 
 
+class _ChainHolder(_Writer):
+    """Another connection holding what every view writes to: the audit chain's head (SQLite's write
+    lock is the whole database)."""
+
+    def __init__(self, database_url: str):
+        self.url = database_url
+        if database_url.startswith("sqlite"):
+            self.connection = sqlite3.connect(make_url(database_url).database, isolation_level=None)
+            self.connection.execute("BEGIN IMMEDIATE")
+        else:
+            self.engine = create_engine(database_url)
+            self.connection = self.engine.connect()
+            self.connection.execute(text("SELECT seq FROM audit_chain_head FOR UPDATE"))
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_view_during_another_write_says_the_page_was_not_shown_not_that_nothing_was_saved(database_url, db, world, htmx):
+    app = _second_app(database_url, SQLITE_BUSY_TIMEOUT_MS=BUSY_MS)
+    client = app.test_client()
+    AuthActions(client).sign_in("nurse")
+    holder = _ChainHolder(database_url)
+    try:
+        response = client.get(f"/people/{world.person.id}/assessment", headers={"HX-Request": "true"} if htmx else {})
+    finally:
+        holder.release()
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503, page[:300]
+    assert "could not be shown" in page and "Wait a moment and try again" in page
+    assert "saved" not in page
+    assert client.get(f"/people/{world.person.id}/assessment").status_code == 200
+    app.extensions["oneplan_engine"].dispose()
+
+
 # --- A process killed in the middle of a multi-row save -------------------------------------
 
 
@@ -230,4 +264,91 @@ def test_a_full_disk_gets_a_clear_page_and_nothing_is_corrupted(app, database_ur
         app.extensions["oneplan_engine"].dispose()
     with Session(app.extensions["oneplan_engine"]) as fresh:
         assert fresh.exec(select(AssessmentSection).where(AssessmentSection.section_key == "perspective")).one().version == 0
+    _whole(app)
+
+
+# --- A connection dropped in the middle of a request ------------------------------------------
+
+
+def _dropped(statement: str) -> OperationalError:
+    return OperationalError(statement, {}, Exception("server closed the connection unexpectedly"))
+
+
+class _DroppedConnection:
+    """The request's connection goes away: it is closed under the application, so a statement (or
+    the commit) fails, and so does every rollback on it after, as a real dead connection's would.
+    The database drops its transaction with it, as a server does when a connection dies."""
+
+    def __init__(self, app, at: str):
+        self.engine = app.extensions["oneplan_engine"]
+        self.at = at
+        self.dead = None
+
+    def _drop(self, conn, statement: str):
+        self.dead = conn.connection.dbapi_connection
+        self.dead.close()
+        raise _dropped(statement)
+
+    def _statement(self, conn, cursor, statement, parameters, context, executemany):
+        if self.at == "statement" and self.dead is None and statement.lstrip().upper().startswith("SELECT"):
+            self._drop(conn, statement)
+
+    def _commit(self, conn):
+        if self.at == "commit" and self.dead is None:
+            self._drop(conn, "COMMIT")
+
+    def _rollback(self, conn):
+        try:
+            on_dead = conn.connection.dbapi_connection is self.dead
+        except Exception:  # already invalidated: nothing left to roll back
+            return
+        if on_dead:
+            raise _dropped("ROLLBACK")
+
+    @property
+    def dropped(self) -> bool:
+        return self.dead is not None
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        event.listen(self.engine, "commit", self._commit)
+        event.listen(self.engine, "rollback", self._rollback)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
+        event.remove(self.engine, "rollback", self._rollback)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_connection_dropped_mid_request_whose_rollback_fails_still_gets_the_busy_page(app, database_url, client, auth, db, world, htmx):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: what the server would send
+    auth.sign_in("nurse")
+    with _DroppedConnection(app, "statement") as dropped:
+        response = client.get(f"/people/{world.person.id}/assessment", headers={"HX-Request": "true"} if htmx else {})
+    assert dropped.dropped
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503, page[:300]
+    assert "OnePlan is busy" in page and "try again" in page
+    assert response.headers["Content-Security-Policy"] and response.headers["Cache-Control"] == "no-store"
+    assert client.get(f"/people/{world.person.id}/assessment").status_code == 200  # the next request gets a working connection
+    _whole(app)
+
+
+def test_a_connection_dropped_at_commit_gets_the_busy_page_and_nothing_is_saved(app, database_url, client, auth, db, world):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    auth.sign_in("nurse")
+    token = auth.csrf_token()
+    with _DroppedConnection(app, "commit") as dropped:
+        response = client.post(
+            f"/people/{world.person.id}/assessment/sections/perspective",
+            data={"version": "0", "what_matters": "Lost with the connection", "csrf_token": token},
+        )
+    assert dropped.dropped
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503, page[:300]
+    assert "Nothing was saved" in page and response.headers["Content-Security-Policy"]
+    assert _section(db, "perspective").version == 0
+    assert _save(auth, world).status_code == 302 and _section(db, "perspective").version == 1
     _whole(app)
