@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401
 from app import create_app
-from app.config import normalise_database_url
+from app.config import ROOT, normalise_database_url
 from app.ops import migrate
 from app.trust import audit_chain
 
@@ -57,6 +57,23 @@ def pytest_terminal_summary(terminalreporter):
 
 
 PASSWORD = "correct horse battery staple"
+
+# How every app the tests build is configured: the run's own, a second instance for a fault, a
+# process killed mid-save.
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "PASSWORD_HASH_COST": FAST_HASH,
+    # Every test client comes from 127.0.0.1: the per-address limits are tested on their own
+    # (tests/trust/test_sign_in_limits.py), in the database, whatever REDIS_URL says.
+    "REDIS_URL": "",
+    "SIGN_IN_RATE_LIMIT": "10000 per minute",
+    "API_RATE_LIMIT": "10000 per minute",
+    # Users the tests make have no authenticator app and need none, as in the demo; an account
+    # that has one is still asked for its code. tests/trust/test_second_factor.py turns this off.
+    "SECOND_FACTOR_DEMO_SKIP": True,
+    "NODE_MODULES": os.environ.get("ONEPLAN_NODE_MODULES", str(ROOT / "node_modules")),
+}
 
 
 def _postgres_database(server_url: str):
@@ -126,23 +143,7 @@ def _empty(connection, tables: list[str]) -> None:
 def shared_app(database_url):
     """One app for the run (each xdist worker has its own): building an app compiles every URL
     rule and template, which cost more than most tests themselves."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "DATABASE_URL": database_url,
-            "PASSWORD_HASH_COST": FAST_HASH,
-            # Every test client comes from 127.0.0.1: the per-address limits are tested on their own
-            # (tests/trust/test_sign_in_limits.py), in the database, whatever REDIS_URL says.
-            "REDIS_URL": "",
-            "SIGN_IN_RATE_LIMIT": "10000 per minute",
-            "API_RATE_LIMIT": "10000 per minute",
-            # Users the tests make have no authenticator app and need none, as in the demo; an account
-            # that has one is still asked for its code. tests/trust/test_second_factor.py turns this off.
-            "SECOND_FACTOR_DEMO_SKIP": True,
-            "NODE_MODULES": os.environ.get("ONEPLAN_NODE_MODULES", str(_root() / "node_modules")),
-        }
-    )
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
     yield app
     app.extensions["oneplan_engine"].dispose()
 
@@ -155,12 +156,6 @@ def app(shared_app):
     shared_app.config.clear()
     shared_app.config.update(config)
     _empty_all_tables(shared_app.extensions["oneplan_engine"])
-
-
-def _root():
-    from app.config import ROOT
-
-    return ROOT
 
 
 @pytest.fixture

@@ -11,13 +11,11 @@ import signal
 from sqlalchemy import event
 
 from app import create_app
-from tests.conftest import FAST_HASH, AuthActions
+from tests.conftest import TEST_CONFIG, AuthActions
 
 
 def main() -> None:
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "kill-mid-save", "DATABASE_URL": os.environ["DATABASE_URL"], "PASSWORD_HASH_COST": FAST_HASH}
-    )
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": os.environ["DATABASE_URL"]})
     client = app.test_client()
     auth = AuthActions(client)
     assert auth.sign_in(os.environ["USERNAME"]).status_code == 302

@@ -19,7 +19,7 @@ from app.assessment import service
 from app.config import ROOT
 from app.trust import audit_chain
 from models import AssessmentRevision, AssessmentSection, AuditEvent, SuggestedNeed
-from tests.conftest import FAST_HASH, AuthActions
+from tests.conftest import TEST_CONFIG, AuthActions
 from tests.factories import World
 
 BUSY_MS = 400
@@ -40,9 +40,7 @@ def _section(db, key: str) -> AssessmentSection:
 
 def _second_app(database_url: str, **config):
     """Another instance of OnePlan on the same database, configured for the fault."""
-    return create_app(
-        {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url, "PASSWORD_HASH_COST": FAST_HASH, **config}
-    )
+    return create_app({**TEST_CONFIG, "DATABASE_URL": database_url, **config})
 
 
 def _whole(app) -> None:

@@ -20,5 +20,5 @@ def test_every_page_block_redirect_and_error_says_no_store(crawled, client):  # 
 
 
 def test_the_design_systems_files_may_be_cached(client):
-    response = client.get("/vendor/htmx/htmx.min.js")
-    assert response.status_code == 200 and "no-store" not in response.headers.get("Cache-Control", "")
+    with client.get("/vendor/htmx/htmx.min.js") as response:  # a file's response holds the file open until closed
+        assert response.status_code == 200 and "no-store" not in response.headers.get("Cache-Control", "")
