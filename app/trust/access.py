@@ -51,11 +51,13 @@ BREAK_GLASS_REASONS = {
 BREAK_GLASS_ROLES = frozenset({Role.practitioner, Role.spa_coordinator})
 
 
-STAFF_ROLES = frozenset(Role)
+# Staff who care for people, or send and take referrals for them: everyone but administrators, who
+# manage accounts and the directory and never learn who is looked after by whom.
+CARE_ROLES = frozenset({Role.practitioner, Role.spa_coordinator, Role.network_lead})
 
 # Capabilities that depend on role alone (not on a particular person).
 CAPABILITIES: dict[str, frozenset[Role]] = {
-    "search_people": STAFF_ROLES,
+    "search_people": CARE_ROLES,
     "manage_directory": frozenset({Role.administrator}),
     "receive_referrals": frozenset({Role.spa_coordinator}),
     "triage_referrals": frozenset({Role.spa_coordinator}),
@@ -70,7 +72,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
 
 REFUSAL_REASONS = {
     "manage_directory": "Only administrators can manage agencies, networks and user accounts.",
-    "search_people": "Your account cannot search people.",
+    "search_people": "Administrators manage accounts and the directory and cannot search people.",
     "receive_referrals": "Only single point of access coordinators take referrals in.",
     "triage_referrals": "Only single point of access coordinators triage referrals.",
     "view_referral_queue": "Only single point of access coordinators and network leads see the referral queue.",
