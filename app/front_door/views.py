@@ -42,7 +42,7 @@ def queue():
     filters = forms.queue_filters(request.args)
     if filters.network_id is None and g.user.network_id and "network" not in request.args and g.user.role is Role.network_lead:
         filters.network_id = g.user.network_id
-    rows, total = triage.queue(session, filters, datetime.now(UTC))
+    rows, total = triage.queue(session, g.user, filters, datetime.now(UTC))
     audit.record(session, "view_referral_queue", user=g.user, detail=f"{total} referrals")
     return render(
         "front_door/queue.html",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Optional
 
-from sqlalchemy import and_, exists, not_
+from sqlalchemy import ColumnElement, and_, exists, false, not_
 from sqlmodel import Session, col, select
 
 from app.trust import audit
@@ -182,6 +182,18 @@ def not_objected(agency_id: int, person_id_column):
             col(ConsentObjection.withdrawn_at).is_(None),
         )
     )
+
+
+def referrals_listed_for(user: User, network_column, person_id_column) -> ColumnElement[bool]:
+    """The referral queue's rule, as a filter: the single point of access lists every network's
+    referrals, a network lead only those of their own network (`network_column`: the network a
+    referral is for), and nobody those of a person who has objected to their agency. The queue's
+    own filters only ever narrow this."""
+    if user.role is Role.spa_coordinator:
+        return not_objected(user.agency_id, person_id_column)
+    if user.role is Role.network_lead and user.network_id is not None:
+        return and_(network_column == user.network_id, not_objected(user.agency_id, person_id_column))
+    return false()
 
 
 def open_to_care_team(agency_id: int, person_id_column):
