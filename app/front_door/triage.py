@@ -132,7 +132,7 @@ def key_worker_options(session: Session) -> list[tuple[Network, list[User]]]:
 
 def check(session: Session, referral: Referral, command: TriageReferral) -> dict[str, str]:
     """Every rule of a triage decision: an urgency and a decision; accepting needs a network and an
-    active practitioner from it as key worker; signposting says to whom; declining says why;
+    active practitioner from it as key worker, from an agency the person has not objected to; signposting says to whom; declining says why;
     redirecting names another network than the person's own, and why."""
     errors: dict[str, str] = {}
     checks.chosen(errors, "urgency", command.urgency, "Select the urgency you have decided")
@@ -147,6 +147,8 @@ def check(session: Session, referral: Referral, command: TriageReferral) -> dict
             errors["key_worker_id"] = "Select a key worker"
         elif network is not None and key_worker.network_id != network.id:
             errors["key_worker_id"] = f"Select a key worker from {network.name}, the network you chose"
+        elif key_worker.agency_id in access.objected_agency_ids(session, referral.person_id):
+            errors["key_worker_id"] = "The person has objected to sharing their record with this key worker's agency: select another"
     elif command.decision is TriageDecision.signpost:
         checks.text(errors, "signposted_to", command.signposted_to, "who the person is signposted to", required=True, max_length=200)
     elif command.decision is TriageDecision.decline:

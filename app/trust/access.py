@@ -144,7 +144,11 @@ def live_grant(session: Session, user: User, person_id: int, now: Optional[datet
 
 def access_log_rule(session: Session, user: User, person: Person) -> Decision:
     """Who has looked at a record is for the person's current key worker and the network lead
-    of their network (and, in time, the person's own view); nobody else, not even the team."""
+    of their network (and, in time, the person's own view); nobody else, not even the team, and
+    nobody in an agency the person has objected to."""
+    assert person.id is not None  # a saved person
+    if user.agency_id in objected_agency_ids(session, person.id):
+        return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
     key_worker = session.exec(
         select(CareTeamMember.id)
         .where(CareTeamMember.person_id == person.id)
@@ -172,9 +176,40 @@ def _has_open_referral(session: Session, person_id: int) -> bool:
     )
 
 
+def objected_agency_ids(session: Session, person_id: int) -> set[int]:
+    """Agencies the person has objected to sharing their record with (standing objections): nothing
+    about the person reaches them, through any page, list, inbox or API."""
+    return set(
+        session.exec(
+            select(ConsentObjection.agency_id).where(ConsentObjection.person_id == person_id, col(ConsentObjection.withdrawn_at).is_(None))
+        )
+    )
+
+
+Recipient = tuple[Optional[int], Optional[int]]  # an inbox: (a user's id, None) or (None, a whole agency's id)
+
+
+def may_be_told(session: Session, person_id: Optional[int], recipients: set[Recipient]) -> set[Recipient]:
+    """The inbox recipients who may be told about this person: none in an agency the person has
+    objected to (a named user counts as their agency). An item about nobody in particular reaches all."""
+    if person_id is None or not recipients:
+        return recipients
+    objected = objected_agency_ids(session, person_id)
+    if not objected:
+        return recipients
+    user_ids = [user_id for user_id, _ in recipients if user_id is not None]
+    agency_of = dict(session.exec(select(User.id, User.agency_id).where(col(User.id).in_(user_ids))).all()) if user_ids else {}
+    return {
+        (user_id, agency_id)
+        for user_id, agency_id in recipients
+        if (agency_of.get(user_id) if user_id is not None else agency_id) not in objected
+    }
+
+
 def not_objected(agency_id: int, person_id_column):
-    """The record rule's objection, as a filter for lists of people: the person has not objected
-    to sharing their record with this agency."""
+    """The record rule's objection, as a filter for lists of people (and of things about them, such
+    as inbox items): the person has not objected to sharing their record with this agency. A row
+    about nobody in particular (a null person) passes."""
     return not_(
         exists().where(
             col(ConsentObjection.person_id) == person_id_column,

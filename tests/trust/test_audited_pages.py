@@ -7,19 +7,13 @@ a network's overdue reviews, the break-glass reviews, a search). Whenever an ans
 person's name or NHS number, that request wrote an audit event of its own, as allowed.
 """
 
-from datetime import UTC, date, datetime, timedelta
-
 import pytest
 from flask import url_for
 from sqlmodel import func, select
 
-from app.care_plan import commands
-from app.care_plan.commands import AddItem
-from app.front_door import clocks
-from app.work import notifications
-from models import AccessGrant, AuditEvent, AuditOutcome, CarePlan, PlanItemType, Referral, ReferralStatus, Urgency
+from models import AccessGrant, AuditEvent, AuditOutcome
 from tests.conftest import FIGURES
-from tests.factories import World, care_plan
+from tests.factories import ListedWorld
 
 ROLES = ("nurse", "coordinator", "lead", "outsider", "admin")
 # What fills each argument of an address (None: the world's own id, set below).
@@ -37,48 +31,7 @@ QUERIES = {
 
 @pytest.fixture
 def world(db):
-    world = World(db)
-    now = datetime.now(UTC)
-    # Open, so the person is on the referral queue of the single point of access and the network lead.
-    world.referral = Referral(
-        person_id=world.person.id,
-        source="gp",
-        referrer_name="Dr Rao",
-        reason="Falls",
-        requested_urgency=Urgency.urgent,
-        urgency=Urgency.urgent,
-        status=ReferralStatus.received,
-        received_at=now,
-        due_by=clocks.due_by(now, Urgency.urgent),
-    )
-    db.add(world.referral)
-    plan = care_plan(db, world.person, world.nurse)
-    # An action for the nurse's agency (worklist), a plan past its review date (worklist, network page).
-    commands.add_item(
-        db,
-        plan,
-        world.person,
-        AddItem(PlanItemType.action, {"description": "Visit", "due_on": "2020-01-01"}, owner_agency_id=world.nursing.id),
-        world.nurse,
-    )
-    plan = db.get(CarePlan, plan.id)
-    plan.review_due_on = date.today() - timedelta(days=30)
-    db.add(plan)
-    notifications.notify(db, "note", f"{world.person.full_name} needs a call", user_id=world.nurse.id, person_id=world.person.id)
-    # Someone broke glass: the lead's reviews name the person.
-    db.add(
-        AccessGrant(
-            user_id=world.outsider.id,
-            agency_id=world.social_care.id,
-            person_id=world.person.id,
-            reason_code="other",
-            reason_text="Called by the family",
-            granted_at=now - timedelta(hours=3),
-            expires_at=now - timedelta(hours=2),
-        )
-    )
-    db.commit()
-    return world
+    return ListedWorld(db)
 
 
 def pages(app, world) -> list[tuple[str, str]]:
