@@ -15,7 +15,7 @@ from app.api import service_request
 from app.api.service_request import FHIR_JSON, Problem, issue
 from app.front_door import intake
 from app.transaction import get_session
-from app.trust import api_tokens, audit
+from app.trust import access, api_tokens, audit
 from app.web import guard
 from app.web.protection import csrf
 from models import AuditOutcome, Referral
@@ -118,5 +118,5 @@ def read_service_request(referral_id: int):
     referral = session.get(Referral, referral_id)
     if referral is None:
         return error_outcome(404, f"There is no ServiceRequest {referral_id}.")
-    guard.person_for(referral.person_id, "fhir_read_service_request")
+    guard.person_for(referral.person_id, "fhir_read_service_request", rule=access.triage_rule)
     return current_app.response_class(json.dumps(service_request.as_resource(session, referral)), mimetype=FHIR_JSON)

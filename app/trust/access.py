@@ -88,10 +88,10 @@ REFUSAL_REASONS = {
 def decide(session: Session, user: User, person: Person, now: Optional[datetime] = None) -> Decision:
     """The record rule: care-team agency, or the network lead of the person's network.
 
-    Administrators never see clinical content. SPA coordinators may open the record
-    while a referral for the person is open (not yet closed). An agency the person has
-    objected to is refused whatever else holds. Anyone else who cares for people may break
-    glass: with a live grant they read (never change) the record until it expires.
+    Administrators never see clinical content. An agency the person has objected to is refused
+    whatever else holds. Anyone else who cares for people may break glass: with a live grant they
+    read (never change) the record until it expires. An open referral is not a reason to read the
+    clinical record: it opens only what triage needs (`triage_rule`).
     """
     if user.role is Role.administrator:
         return Decision(False, "Administrators manage accounts and agencies and cannot open care records.")
@@ -112,8 +112,6 @@ def decide(session: Session, user: User, person: Person, now: Optional[datetime]
         return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
     if in_team:
         return Decision(True, "care team")
-    if user.role is Role.spa_coordinator and _has_open_referral(session, person.id):
-        return Decision(True, "open referral")
     if user.role is Role.network_lead and user.network_id is not None:
         network_id = person_network_id(session, person)
         if network_id == user.network_id:
@@ -127,6 +125,24 @@ def decide(session: Session, user: User, person: Person, now: Optional[datetime]
         "Your agency is not in this person's care team, so you cannot open their record.",
         may_break_glass=user.role in BREAK_GLASS_ROLES,
     )
+
+
+OPEN_REFERRAL = "open referral"
+
+
+def triage_rule(session: Session, user: User, person: Person) -> Decision:
+    """What triage needs, for the pages that serve it (the referral, the person's summary, the API's
+    ServiceRequest): who the person is, the referral, whether a plan exists and who leads it. Open to
+    whoever may open the record, and to SPA coordinators while a referral for the person is open,
+    unless the person objected to their agency. Nothing clinical: the assessment, the plan, its
+    printed copy and history follow `decide`, so a coordinator needs break-glass (reviewed) for them."""
+    decision = decide(session, user, person)
+    if decision.allowed or user.role is not Role.spa_coordinator:
+        return decision
+    assert person.id is not None  # a saved person
+    if user.agency_id not in objected_agency_ids(session, person.id) and _has_open_referral(session, person.id):
+        return Decision(True, OPEN_REFERRAL)
+    return decision
 
 
 def live_grant(session: Session, user: User, person_id: int, now: Optional[datetime] = None) -> Optional[AccessGrant]:

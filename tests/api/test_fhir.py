@@ -344,3 +344,26 @@ def test_a_birth_date_without_its_day_cannot_make_a_record(client, db, world):
     assert response.status_code == 422
     assert issues(response)[0]["expression"] == ["Patient.birthDate"]
     assert count(db, Person) == 1
+
+
+def test_filing_a_referral_opens_nothing_clinical_and_break_glass_is_reviewed(client, auth, db, world):
+    """An SPA coordinator who files a referral sees what triage needs, not the assessment or plan."""
+    factories.care_plan(db, world.person, world.nurse)
+    token = token_for(db, world.coordinator)
+    assert post(client, token, service_request(world.person.nhs_number)).status_code == 201
+    referral = db.exec(select(Referral)).one()
+    auth.sign_in("coordinator")
+    for clinical in ("assessment", "care-plan", "care-plan/print", "care-plan/history", "assessment/history"):
+        response = client.get(f"/people/{world.person.id}/{clinical}")
+        assert response.status_code == 403, clinical
+        assert f"/people/{world.person.id}/break-glass" in response.get_data(as_text=True), clinical
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "LOVELACE" in page or "Lovelace" in page
+    assert "Started" in page and "Staff Member" in page  # a plan exists, and who leads it
+    assert client.get(f"/fhir/ServiceRequest/{referral.id}", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    response = auth.post(f"/people/{world.person.id}/break-glass", {"reason_code": "other", "reason_text": "Triage needs the plan."})
+    assert response.status_code == 302
+    assert client.get(f"/people/{world.person.id}/care-plan").status_code == 200
+    auth.sign_out()
+    auth.sign_in("lead")
+    assert "Triage needs the plan." in client.get("/break-glass-reviews").get_data(as_text=True)
