@@ -163,17 +163,22 @@ def access_log_rule(session: Session, user: User, person: Person) -> Decision:
     of their network (and, in time, the person's own view); nobody else, not even the team, and
     nobody in an agency the person has objected to."""
     assert person.id is not None  # a saved person
-    if user.agency_id in objected_agency_ids(session, person.id):
+    key_worker, objected = session.exec(
+        select(
+            exists()
+            .where(col(CareTeamMember.person_id) == person.id)
+            .where(col(CareTeamMember.user_id) == user.id)
+            .where(col(CareTeamMember.is_key_worker).is_(True))
+            .where(col(CareTeamMember.left_at).is_(None)),
+            exists()
+            .where(col(ConsentObjection.person_id) == person.id)
+            .where(col(ConsentObjection.agency_id) == user.agency_id)
+            .where(col(ConsentObjection.withdrawn_at).is_(None)),
+        )
+    ).one()
+    if objected:
         return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
-    key_worker = session.exec(
-        select(CareTeamMember.id)
-        .where(CareTeamMember.person_id == person.id)
-        .where(CareTeamMember.user_id == user.id)
-        .where(CareTeamMember.is_key_worker)
-        .where(col(CareTeamMember.left_at).is_(None))
-        .limit(1)
-    ).first()
-    if key_worker is not None:
+    if key_worker:
         return Decision(True, "key worker")
     if user.role is Role.network_lead and user.network_id is not None and person_network_id(session, person) == user.network_id:
         return Decision(True, "network lead")
