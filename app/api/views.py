@@ -106,7 +106,10 @@ def create_service_request():
     result = intake.receive(session, service_request.command(session, resource, g.user), g.user)
     if result.referral is None:
         raise service_request.refused(result.errors)
-    body = service_request.as_resource(session, result.referral)
+    # The caller sent what they know; that the person already had an open referral is theirs to
+    # learn only if the person shares with their agency.
+    told = g.user.agency_id not in access.objected_agency_ids(session, result.referral.person_id)
+    body = service_request.as_resource(session, result.referral, show_link=told)
     response = current_app.response_class(json.dumps(body), status=201, mimetype=FHIR_JSON)
     response.headers["Location"] = url_for("fhir.read_service_request", referral_id=result.referral.id, _external=True)
     return response

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.trust import api_tokens
-from models import ApiToken, AuditEvent, AuditOutcome, Person, Referral, ReferralSource, ReferralStatus, Urgency
+from models import ApiToken, AuditEvent, AuditOutcome, ConsentObjection, Person, Referral, ReferralSource, ReferralStatus, Urgency
 from tests import factories
 from tests.factories import World
 
@@ -367,3 +367,14 @@ def test_filing_a_referral_opens_nothing_clinical_and_break_glass_is_reviewed(cl
     auth.sign_out()
     auth.sign_in("lead")
     assert "Triage needs the plan." in client.get("/break-glass-reviews").get_data(as_text=True)
+
+
+def test_an_agency_the_person_objected_to_is_not_told_of_their_open_referral(client, db, world):
+    token = token_for(db, world.coordinator)
+    assert post(client, token, service_request(world.person.nhs_number)).status_code == 201
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.nursing.id, recorded_by_id=world.coordinator.id))
+    db.commit()
+    response = post(client, token_for(db, world.nurse), service_request(world.person.nhs_number, priority="routine"))
+    assert response.status_code == 201
+    assert "basedOn" not in response.get_json(force=True)
+    assert db.exec(select(func.count()).select_from(Referral).where(Referral.linked_to_id.is_not(None))).one() == 1
