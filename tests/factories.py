@@ -146,3 +146,56 @@ class PlanWorld(World):
         self.therapy = agency(session, AgencyKind.therapy, name="Community Therapy")
         self.ot = user(session, self.therapy, profession=Profession.occupational_therapist, username="ot")
         self.plan = care_plan(session, self.person, self.nurse)
+
+
+class ListedWorld(World):
+    """World, with the person on every list a page can show: the nurse's caseload, worklist (an
+    overdue action for their agency) and inbox; the referral queue (an open referral); the network's
+    overdue reviews (a plan past its review date); the lead's break-glass reviews (the outsider broke glass)."""
+
+    def __init__(self, session: Session):
+        from datetime import UTC, datetime, timedelta
+
+        from app.care_plan import commands
+        from app.front_door import clocks
+        from app.work import notifications
+        from models import AccessGrant, CarePlan, PlanItemType, Referral, ReferralStatus, Urgency
+
+        super().__init__(session)
+        now = datetime.now(UTC)
+        self.referral = Referral(
+            person_id=self.person.id,
+            source="gp",
+            referrer_name="Dr Rao",
+            reason="Falls",
+            requested_urgency=Urgency.urgent,
+            urgency=Urgency.urgent,
+            status=ReferralStatus.received,
+            received_at=now,
+            due_by=clocks.due_by(now, Urgency.urgent),
+        )
+        session.add(self.referral)
+        plan = care_plan(session, self.person, self.nurse)
+        commands.add_item(
+            session,
+            plan,
+            self.person,
+            commands.AddItem(PlanItemType.action, {"description": "Visit", "due_on": "2020-01-01"}, owner_agency_id=self.nursing.id),
+            self.nurse,
+        )
+        self.plan = session.get(CarePlan, plan.id)
+        self.plan.review_due_on = date.today() - timedelta(days=30)
+        session.add(self.plan)
+        notifications.notify(session, "note", f"{self.person.full_name} needs a call", user_id=self.nurse.id, person_id=self.person.id)
+        session.add(
+            AccessGrant(
+                user_id=self.outsider.id,
+                agency_id=self.social_care.id,
+                person_id=self.person.id,
+                reason_code="other",
+                reason_text="Called by the family",
+                granted_at=now - timedelta(hours=3),
+                expires_at=now - timedelta(hours=2),
+            )
+        )
+        session.commit()

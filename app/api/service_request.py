@@ -265,8 +265,9 @@ def _source(resource: ServiceRequest, agency: Optional[Agency]) -> ReferralSourc
 # --- Writing the response -----------------------------------------------------------------
 
 
-def as_resource(session: Session, referral: Referral) -> dict[str, Any]:
-    """The referral as a ServiceRequest (checked to be valid FHIR before it is sent)."""
+def as_resource(session: Session, referral: Referral, *, show_link: bool = True) -> dict[str, Any]:
+    """The referral as a ServiceRequest (checked to be valid FHIR before it is sent). Without
+    `show_link`, the open referral it joined is left out (the caller may not be told about it)."""
     person = session.get(Person, referral.person_id)
     assert person is not None
     resource: dict[str, Any] = {
@@ -284,7 +285,7 @@ def as_resource(session: Session, referral: Referral) -> dict[str, Any]:
     }
     if referral.presenting_needs:
         resource["note"] = [{"text": referral.presenting_needs}]
-    if referral.linked_to_id:
+    if referral.linked_to_id and show_link:
         resource["basedOn"] = [{"reference": f"ServiceRequest/{referral.linked_to_id}", "display": "Joined to this person's open referral"}]
     ServiceRequest.model_validate(resource)  # what we send is valid too
     return resource

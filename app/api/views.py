@@ -15,7 +15,7 @@ from app.api import service_request
 from app.api.service_request import FHIR_JSON, Problem, issue
 from app.front_door import intake
 from app.transaction import get_session
-from app.trust import api_tokens, audit
+from app.trust import access, api_tokens, audit
 from app.web import guard
 from app.web.protection import csrf
 from models import AuditOutcome, Referral
@@ -123,7 +123,10 @@ def create_service_request():
     result = intake.receive(session, service_request.command(session, resource, g.user), g.user)
     if result.referral is None:
         raise service_request.refused(result.errors)
-    body = service_request.as_resource(session, result.referral)
+    # The caller sent what they know; that the person already had an open referral is theirs to
+    # learn only if the person shares with their agency.
+    told = g.user.agency_id not in access.objected_agency_ids(session, result.referral.person_id)
+    body = service_request.as_resource(session, result.referral, show_link=told)
     response = current_app.response_class(json.dumps(body), status=201, mimetype=FHIR_JSON)
     response.headers["Location"] = f"{base_url()}/ServiceRequest/{result.referral.id}"
     return response
@@ -135,5 +138,5 @@ def read_service_request(referral_id: int):
     referral = session.get(Referral, referral_id)
     if referral is None:
         return error_outcome(404, f"There is no ServiceRequest {referral_id}.")
-    guard.person_for(referral.person_id, "fhir_read_service_request")
+    guard.person_for(referral.person_id, "fhir_read_service_request", rule=access.triage_rule)
     return current_app.response_class(json.dumps(service_request.as_resource(session, referral)), mimetype=FHIR_JSON)

@@ -7,7 +7,7 @@ from typing import Optional
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.trust import audit
+from app.trust import access, audit
 from app.versioned import SaveResult
 from models import (
     OPEN_ACTION_STATUSES,
@@ -15,7 +15,6 @@ from models import (
     AgencyKind,
     CarePlanAction,
     CareTeamMember,
-    ConsentObjection,
     Network,
     Person,
     Role,
@@ -71,12 +70,14 @@ def summary(session: Session, person: Person) -> PersonSummary:
 
 
 def caseload(session: Session, user: User, limit: int = 50) -> list[tuple[Person, CareTeamMember]]:
-    """People whose care team names this user, key-worker cases first."""
+    """People whose care team names this user, key-worker cases first; never someone who has
+    objected to the user's agency."""
     rows = session.exec(
         select(Person, CareTeamMember)
         .join(CareTeamMember, col(CareTeamMember.person_id) == Person.id)
         .where(CareTeamMember.user_id == user.id)
         .where(col(CareTeamMember.left_at).is_(None))
+        .where(access.not_objected(user.agency_id, Person.id))
         .order_by(col(CareTeamMember.is_key_worker).desc(), Person.family_name_key, Person.given_name_key)
         .limit(limit)
     ).all()
@@ -94,19 +95,10 @@ def agency_caseload_count(session: Session, agency_id: int) -> int:
 ROLE_MAX = 80
 
 
-def objected_agency_ids(session: Session, person_id: int) -> set[int]:
-    """Agencies the person has objected to sharing their record with (standing objections)."""
-    return set(
-        session.exec(
-            select(ConsentObjection.agency_id).where(ConsentObjection.person_id == person_id, col(ConsentObjection.withdrawn_at).is_(None))
-        )
-    )
-
-
 def agencies_to_add(session: Session, person_id: int, team: list[TeamMember]) -> list[Agency]:
     """Agencies that can join this care team: any that provides care, is not in it already, and is
     not one the person has objected to."""
-    left_out = {m.agency.id for m in team} | objected_agency_ids(session, person_id)
+    left_out = {m.agency.id for m in team} | access.objected_agency_ids(session, person_id)
     rows = session.exec(select(Agency).where(Agency.kind != AgencyKind.spa_hub).order_by(Agency.name)).all()
     return [a for a in rows if a.id not in left_out]
 
@@ -146,7 +138,7 @@ def add_to_team(session: Session, person: Person, command: AddToTeam, by: User) 
     ).first()
     if already is not None:
         return SaveResult(errors={"agency_id": f"{agency.name} is already in the care team"})
-    if agency.id in objected_agency_ids(session, person.id):
+    if agency.id in access.objected_agency_ids(session, person.id):
         return SaveResult(
             errors={
                 "agency_id": f"{person.given_name} has objected to sharing their record with {agency.name}, so it cannot join the care team"

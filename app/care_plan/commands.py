@@ -25,7 +25,7 @@ from app.care_plan import care_team, handshake, read_model
 from app.care_plan.read_model import AGREEMENT, ENUMS, ITEM_MODELS, actor, item_form, snapshot, title
 from app.forms import revisions
 from app.forms.answers import check_answers, clean
-from app.trust import audit
+from app.trust import access, audit
 from app.versioned import SaveResult
 from app.work import notifications
 from models import (
@@ -412,7 +412,7 @@ def _owner(session: Session, person: Person, agency_id: Optional[int], user_id: 
     one the person has objected to sharing with; a named practitioner must work for that agency."""
     assert person.id is not None  # a saved person
     team = care_team.current_members(session, person.id)
-    objected = care_team.objected_agency_ids(session, person.id)
+    objected = access.objected_agency_ids(session, person.id)
     agencies = {m.agency.id: m.agency for m in team if m.agency.id not in objected}
     agency = agencies.get(agency_id) if agency_id is not None else None
     if agency_id is None or agency is None:

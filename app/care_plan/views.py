@@ -57,7 +57,7 @@ def mark_seen(person_id: int):
 
 @bp.get("/people/<int:person_id>")
 def person(person_id: int):
-    person = guard.person_for(person_id, "view_person")
+    person = guard.person_for(person_id, "view_person", rule=access.triage_rule)
     session = get_session()
     return render(
         "care_plan/person.html",

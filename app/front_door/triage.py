@@ -132,7 +132,7 @@ def key_worker_options(session: Session) -> list[tuple[Network, list[User]]]:
 
 def check(session: Session, referral: Referral, command: TriageReferral) -> dict[str, str]:
     """Every rule of a triage decision: an urgency and a decision; accepting needs a network and an
-    active practitioner from it as key worker; signposting says to whom; declining says why;
+    active practitioner from it as key worker, from an agency the person has not objected to; signposting says to whom; declining says why;
     redirecting names another network than the person's own, and why."""
     errors: dict[str, str] = {}
     checks.chosen(errors, "urgency", command.urgency, "Select the urgency you have decided")
@@ -147,6 +147,8 @@ def check(session: Session, referral: Referral, command: TriageReferral) -> dict
             errors["key_worker_id"] = "Select a key worker"
         elif network is not None and key_worker.network_id != network.id:
             errors["key_worker_id"] = f"Select a key worker from {network.name}, the network you chose"
+        elif key_worker.agency_id in access.objected_agency_ids(session, referral.person_id):
+            errors["key_worker_id"] = "The person has objected to sharing their record with this key worker's agency: select another"
     elif command.decision is TriageDecision.signpost:
         checks.text(errors, "signposted_to", command.signposted_to, "who the person is signposted to", required=True, max_length=200)
     elif command.decision is TriageDecision.decline:
@@ -316,9 +318,15 @@ class QueueRow:
     clock: clocks.Clock
 
 
-def queue(session: Session, filters: QueueFilters, now: datetime, limit: int = QUEUE_LIMIT) -> tuple[list[QueueRow], int]:
-    """Referrals by due-by, soonest (or most overdue) first; returns the rows and how many match."""
-    conditions: list[ColumnElement[bool]] = [col(Referral.linked_to_id).is_(None)]
+def queue(session: Session, viewer: User, filters: QueueFilters, now: datetime, limit: int = QUEUE_LIMIT) -> tuple[list[QueueRow], int]:
+    """The referrals the viewer may list (app/trust/access.py), narrowed by the filters, by due-by,
+    soonest (or most overdue) first; returns the rows and how many match."""
+    network_of_person = select(Agency.network_id).where(Agency.id == Person.gp_practice_id).correlate(Person).scalar_subquery()
+    network_of_referral = func.coalesce(Referral.network_id, network_of_person)
+    conditions: list[ColumnElement[bool]] = [
+        col(Referral.linked_to_id).is_(None),
+        access.referrals_listed_for(viewer, network_of_referral, Referral.person_id),
+    ]
     if filters.status == "awaiting":
         conditions.append(col(Referral.status).in_(list(AWAITING_DECISION)))
     elif filters.status == "open":
@@ -329,14 +337,13 @@ def queue(session: Session, filters: QueueFilters, now: datetime, limit: int = Q
         conditions.append(col(Referral.urgency) == filters.urgency)
     if filters.source:
         conditions.append(col(Referral.source) == filters.source)
-    network_of_person = select(Agency.network_id).where(Agency.id == Person.gp_practice_id).correlate(Person).scalar_subquery()
     if filters.network_id:
-        conditions.append(func.coalesce(Referral.network_id, network_of_person) == filters.network_id)
+        conditions.append(network_of_referral == filters.network_id)
     total = session.exec(select(func.count(col(Referral.id))).join(Person, col(Person.id) == Referral.person_id).where(*conditions)).one()
     rows = session.exec(
         select(Referral, Person, Network)
         .join(Person, col(Person.id) == Referral.person_id)
-        .outerjoin(Network, col(Network.id) == func.coalesce(Referral.network_id, network_of_person))
+        .outerjoin(Network, col(Network.id) == network_of_referral)
         .where(*conditions)
         .order_by(col(Referral.due_by), col(Referral.id))
         .limit(limit)

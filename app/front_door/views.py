@@ -7,7 +7,7 @@ from typing import Optional
 from flask import Blueprint, abort, g, redirect, request, url_for
 from sqlmodel import select
 
-from app.care_plan import care_team
+from app.care_plan import care_team, read_model
 from app.front_door import clocks, forms, intake, matching, triage
 from app.front_door import figures as front_door_figures
 from app.front_door import search as person_search
@@ -42,7 +42,7 @@ def queue():
     filters = forms.queue_filters(request.args)
     if filters.network_id is None and g.user.network_id and "network" not in request.args and g.user.role is Role.network_lead:
         filters.network_id = g.user.network_id
-    rows, total = triage.queue(session, filters, datetime.now(UTC))
+    rows, total = triage.queue(session, g.user, filters, datetime.now(UTC))
     audit.record(session, "view_referral_queue", user=g.user, detail=f"{total} referrals")
     return render(
         "front_door/queue.html",
@@ -122,7 +122,7 @@ def _candidates(session, details: matching.Details):
 def referral(referral_id: int):
     session = get_session()
     found = _referral(referral_id)
-    person = guard.person_for(found.person_id, "view_referral")
+    person = guard.person_for(found.person_id, "view_referral", rule=access.triage_rule)
     return _show(session, found, person)
 
 
@@ -142,6 +142,7 @@ def _show(
         referral=referral,
         person=person,
         summary=care_team.summary(session, person),
+        has_plan=read_model.plan_for(session, referral.person_id) is not None,
         linked=triage.linked_referrals(session, referral.id),
         people=triage.staff_names(session, referral),
         clock=clocks.clock_for(referral.due_by, datetime.now(UTC), referral.decided_at),
@@ -163,7 +164,7 @@ def decide(referral_id: int):
     guard.require("triage_referrals")
     session = get_session()
     found = _referral(referral_id)
-    person = guard.person_for(found.person_id, "view_referral")
+    person = guard.person_for(found.person_id, "view_referral", rule=access.triage_rule)
     seen_version = fields.seen_version(request.form)
     command, unread = forms.triage_referral(request.form)
     if unread:
@@ -182,7 +183,7 @@ def close(referral_id: int):
     guard.require("triage_referrals")
     session = get_session()
     found = _referral(referral_id)
-    person = guard.person_for(found.person_id, "view_referral")
+    person = guard.person_for(found.person_id, "view_referral", rule=access.triage_rule)
     result = triage.close(session, found, g.user, fields.seen_version(request.form))
     if result.conflict:
         return _show(session, found, person, conflict=result.conflict, status=409)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Optional
 
-from sqlalchemy import and_, exists, not_
+from sqlalchemy import ColumnElement, and_, exists, false, not_
 from sqlmodel import Session, col, select
 
 from app.trust import audit
@@ -51,11 +51,13 @@ BREAK_GLASS_REASONS = {
 BREAK_GLASS_ROLES = frozenset({Role.practitioner, Role.spa_coordinator})
 
 
-STAFF_ROLES = frozenset(Role)
+# Staff who care for people, or send and take referrals for them: everyone but administrators, who
+# manage accounts and the directory and never learn who is looked after by whom.
+CARE_ROLES = frozenset({Role.practitioner, Role.spa_coordinator, Role.network_lead})
 
 # Capabilities that depend on role alone (not on a particular person).
 CAPABILITIES: dict[str, frozenset[Role]] = {
-    "search_people": STAFF_ROLES,
+    "search_people": CARE_ROLES,
     "manage_directory": frozenset({Role.administrator}),
     "receive_referrals": frozenset({Role.spa_coordinator}),
     "triage_referrals": frozenset({Role.spa_coordinator}),
@@ -70,7 +72,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
 
 REFUSAL_REASONS = {
     "manage_directory": "Only administrators can manage agencies, networks and user accounts.",
-    "search_people": "Your account cannot search people.",
+    "search_people": "Administrators manage accounts and the directory and cannot search people.",
     "receive_referrals": "Only single point of access coordinators take referrals in.",
     "triage_referrals": "Only single point of access coordinators triage referrals.",
     "view_referral_queue": "Only single point of access coordinators and network leads see the referral queue.",
@@ -86,10 +88,10 @@ REFUSAL_REASONS = {
 def decide(session: Session, user: User, person: Person, now: Optional[datetime] = None) -> Decision:
     """The record rule: care-team agency, or the network lead of the person's network.
 
-    Administrators never see clinical content. SPA coordinators may open the record
-    while a referral for the person is open (not yet closed). An agency the person has
-    objected to is refused whatever else holds. Anyone else who cares for people may break
-    glass: with a live grant they read (never change) the record until it expires.
+    Administrators never see clinical content. An agency the person has objected to is refused
+    whatever else holds. Anyone else who cares for people may break glass: with a live grant they
+    read (never change) the record until it expires. An open referral is not a reason to read the
+    clinical record: it opens only what triage needs (`triage_rule`).
     """
     if user.role is Role.administrator:
         return Decision(False, "Administrators manage accounts and agencies and cannot open care records.")
@@ -110,8 +112,6 @@ def decide(session: Session, user: User, person: Person, now: Optional[datetime]
         return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
     if in_team:
         return Decision(True, "care team")
-    if user.role is Role.spa_coordinator and _has_open_referral(session, person.id):
-        return Decision(True, "open referral")
     if user.role is Role.network_lead and user.network_id is not None:
         network_id = person_network_id(session, person)
         if network_id == user.network_id:
@@ -125,6 +125,24 @@ def decide(session: Session, user: User, person: Person, now: Optional[datetime]
         "Your agency is not in this person's care team, so you cannot open their record.",
         may_break_glass=user.role in BREAK_GLASS_ROLES,
     )
+
+
+OPEN_REFERRAL = "open referral"
+
+
+def triage_rule(session: Session, user: User, person: Person) -> Decision:
+    """What triage needs, for the pages that serve it (the referral, the person's summary, the API's
+    ServiceRequest): who the person is, the referral, whether a plan exists and who leads it. Open to
+    whoever may open the record, and to SPA coordinators while a referral for the person is open,
+    unless the person objected to their agency. Nothing clinical: the assessment, the plan, its
+    printed copy and history follow `decide`, so a coordinator needs break-glass (reviewed) for them."""
+    decision = decide(session, user, person)
+    if decision.allowed or user.role is not Role.spa_coordinator:
+        return decision
+    assert person.id is not None  # a saved person
+    if user.agency_id not in objected_agency_ids(session, person.id) and _has_open_referral(session, person.id):
+        return Decision(True, OPEN_REFERRAL)
+    return decision
 
 
 def live_grant(session: Session, user: User, person_id: int, now: Optional[datetime] = None) -> Optional[AccessGrant]:
@@ -142,16 +160,25 @@ def live_grant(session: Session, user: User, person_id: int, now: Optional[datet
 
 def access_log_rule(session: Session, user: User, person: Person) -> Decision:
     """Who has looked at a record is for the person's current key worker and the network lead
-    of their network (and, in time, the person's own view); nobody else, not even the team."""
-    key_worker = session.exec(
-        select(CareTeamMember.id)
-        .where(CareTeamMember.person_id == person.id)
-        .where(CareTeamMember.user_id == user.id)
-        .where(CareTeamMember.is_key_worker)
-        .where(col(CareTeamMember.left_at).is_(None))
-        .limit(1)
-    ).first()
-    if key_worker is not None:
+    of their network (and, in time, the person's own view); nobody else, not even the team, and
+    nobody in an agency the person has objected to."""
+    assert person.id is not None  # a saved person
+    key_worker, objected = session.exec(
+        select(
+            exists()
+            .where(col(CareTeamMember.person_id) == person.id)
+            .where(col(CareTeamMember.user_id) == user.id)
+            .where(col(CareTeamMember.is_key_worker).is_(True))
+            .where(col(CareTeamMember.left_at).is_(None)),
+            exists()
+            .where(col(ConsentObjection.person_id) == person.id)
+            .where(col(ConsentObjection.agency_id) == user.agency_id)
+            .where(col(ConsentObjection.withdrawn_at).is_(None)),
+        )
+    ).one()
+    if objected:
+        return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
+    if key_worker:
         return Decision(True, "key worker")
     if user.role is Role.network_lead and user.network_id is not None and person_network_id(session, person) == user.network_id:
         return Decision(True, "network lead")
@@ -170,9 +197,40 @@ def _has_open_referral(session: Session, person_id: int) -> bool:
     )
 
 
+def objected_agency_ids(session: Session, person_id: int) -> set[int]:
+    """Agencies the person has objected to sharing their record with (standing objections): nothing
+    about the person reaches them, through any page, list, inbox or API."""
+    return set(
+        session.exec(
+            select(ConsentObjection.agency_id).where(ConsentObjection.person_id == person_id, col(ConsentObjection.withdrawn_at).is_(None))
+        )
+    )
+
+
+Recipient = tuple[Optional[int], Optional[int]]  # an inbox: (a user's id, None) or (None, a whole agency's id)
+
+
+def may_be_told(session: Session, person_id: Optional[int], recipients: set[Recipient]) -> set[Recipient]:
+    """The inbox recipients who may be told about this person: none in an agency the person has
+    objected to (a named user counts as their agency). An item about nobody in particular reaches all."""
+    if person_id is None or not recipients:
+        return recipients
+    objected = objected_agency_ids(session, person_id)
+    if not objected:
+        return recipients
+    user_ids = [user_id for user_id, _ in recipients if user_id is not None]
+    agency_of = dict(session.exec(select(User.id, User.agency_id).where(col(User.id).in_(user_ids))).all()) if user_ids else {}
+    return {
+        (user_id, agency_id)
+        for user_id, agency_id in recipients
+        if (agency_of.get(user_id) if user_id is not None else agency_id) not in objected
+    }
+
+
 def not_objected(agency_id: int, person_id_column):
-    """The record rule's objection, as a filter for lists of people: the person has not objected
-    to sharing their record with this agency."""
+    """The record rule's objection, as a filter for lists of people (and of things about them, such
+    as inbox items): the person has not objected to sharing their record with this agency. A row
+    about nobody in particular (a null person) passes."""
     return not_(
         exists().where(
             col(ConsentObjection.person_id) == person_id_column,
@@ -180,6 +238,18 @@ def not_objected(agency_id: int, person_id_column):
             col(ConsentObjection.withdrawn_at).is_(None),
         )
     )
+
+
+def referrals_listed_for(user: User, network_column, person_id_column) -> ColumnElement[bool]:
+    """The referral queue's rule, as a filter: the single point of access lists every network's
+    referrals, a network lead only those of their own network (`network_column`: the network a
+    referral is for), and nobody those of a person who has objected to their agency. The queue's
+    own filters only ever narrow this."""
+    if user.role is Role.spa_coordinator:
+        return not_objected(user.agency_id, person_id_column)
+    if user.role is Role.network_lead and user.network_id is not None:
+        return and_(network_column == user.network_id, not_objected(user.agency_id, person_id_column))
+    return false()
 
 
 def open_to_care_team(agency_id: int, person_id_column):

@@ -2,9 +2,11 @@
 filterable list, which shows metadata only.
 
 The administrators' list never shows `reason` or `detail`: those can carry words a person
-typed (search terms, a break-glass explanation, a review note) or clinical context. It shows
-who, their agency and role, what kind of action on which kind of record, the outcome, when,
-and from which address.
+typed (search terms, a break-glass explanation, a review note) or clinical context. Nor does it
+identify anyone cared for: no person's record number, and no number of a record that belongs to
+a person (a referral, a plan's action...), which would say who was looked after by whom. It shows
+who, their agency and role, what kind of action on which kind of record (with the number of an
+account, agency or network, which administrators manage), the outcome, when, and from which address.
 """
 
 from dataclasses import dataclass
@@ -50,6 +52,10 @@ ACTIONS = {
     "search_people": "Searched for people",
     "match_people": "Matched a referral to people",
     "view_inbox": "Read their inbox",
+    "view_my_work": "Looked at My work (their caseload)",
+    "view_worklist": "Looked at their worklist",
+    "view_network": "Looked at a network's caseload and reviews",
+    "view_break_glass_reviews": "Looked at break-glass accesses to review",
     "view_referral_queue": "Looked at the referral queue",
     "view_front_door_figures": "Looked at the front-door figures",
     "create_user": "Added a user",
@@ -66,6 +72,10 @@ ACTIONS = {
 }
 
 
+# Records administrators manage, whose numbers their audit list may show.
+DIRECTORY_RECORDS = frozenset({"user", "agency", "network"})
+
+
 def action_label(action: str) -> str:
     return ACTIONS.get(action, action.replace("_", " ").capitalize())
 
@@ -79,6 +89,14 @@ class Entry:
     @property
     def who(self) -> str:
         return self.full_name or self.event.username or "Unknown"
+
+    @property
+    def record_for_administrators(self) -> str:
+        """The kind of record, and its number only when it is one administrators manage."""
+        kind = self.event.record_type
+        if not kind:
+            return "None"
+        return f"{kind} {self.event.record_id}" if kind in DIRECTORY_RECORDS and self.event.record_id else kind
 
     @property
     def why(self) -> str:

@@ -98,7 +98,7 @@ class Review:
 
 
 def reviews(session: Session, lead: User, reviewed: bool = False, limit: int = REVIEWS_SHOWN) -> list[Review]:
-    """Break-glass grants for people in the lead's network, waiting for review (oldest first)
+    """Break-glass grants for people in the lead's network (but none who objected to the lead's agency), waiting for review (oldest first)
     or reviewed (newest first), with how many pages each grant was used to view (one query)."""
     practice = aliased(Agency)
     reviewer = aliased(User)
@@ -120,6 +120,7 @@ def reviews(session: Session, lead: User, reviewed: bool = False, limit: int = R
         .join(practice, col(practice.id) == Person.gp_practice_id)
         .outerjoin(reviewer, col(reviewer.id) == AccessGrant.reviewed_by_id)
         .where(col(practice.network_id) == lead.network_id)
+        .where(access.not_objected(lead.agency_id, AccessGrant.person_id))
     )
     if reviewed:
         query = query.where(col(AccessGrant.reviewed_at).is_not(None)).order_by(col(AccessGrant.reviewed_at).desc())
@@ -138,6 +139,8 @@ def grant_for_review(session: Session, lead: User, grant_id: int) -> Optional[Ac
         return None
     person = session.get(Person, row.person_id)
     if person is None or lead.network_id is None or access.person_network_id(session, person) != lead.network_id:
+        return None
+    if lead.agency_id in access.objected_agency_ids(session, row.person_id):
         return None
     return row
 

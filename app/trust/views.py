@@ -184,6 +184,7 @@ def break_glass_reviews():
     guard.require("review_break_glass")
     reviewed = request.args.get("show") == "reviewed"
     rows = break_glass.reviews(get_session(), g.user, reviewed=reviewed)
+    _audit_reviews_shown(rows)
     return render("trust/break_glass_reviews.html", rows=rows, reviewed=reviewed, errors={}, form={}, failed_grant=None)
 
 
@@ -199,9 +200,11 @@ def review_break_glass(grant_id: int):
         raise access.AccessRefused("review_break_glass", result.forbidden, record_type="access_grant", record_id=grant_id)
     if result.errors:
         errors = forms.errors_for(command, {}, result.errors, forms.review_field_ids(grant_id))
+        rows = break_glass.reviews(db, g.user)
+        _audit_reviews_shown(rows)
         return render(
             "trust/break_glass_reviews.html",
-            rows=break_glass.reviews(db, g.user),
+            rows=rows,
             reviewed=False,
             errors=errors,
             form=request.form,
@@ -209,6 +212,11 @@ def review_break_glass(grant_id: int):
         ), 400
     flash(result.refused or "The break-glass access has been marked as reviewed.", "success")
     return redirect(url_for("trust.break_glass_reviews"))
+
+
+def _audit_reviews_shown(rows: list[break_glass.Review]) -> None:
+    """The reviews name the people whose records were opened: showing them is recorded too."""
+    audit.record(get_session(), "view_break_glass_reviews", user=g.user, detail=f"{len(rows)} accesses shown")
 
 
 # --- The person's sharing decisions ------------------------------------------------------

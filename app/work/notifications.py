@@ -1,12 +1,17 @@
-"""Inbox items: telling a member of staff (or every member of an agency) that something needs them."""
+"""Inbox items: telling a member of staff (or every member of an agency) that something needs them.
+
+Every item about a person goes only to those the access rules let be told about them
+(app/trust/access.py): never to an agency the person has objected to, nor to its staff. An inbox
+also leaves out items about someone who objected after they were sent."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Optional, cast
 
-from sqlalchemy import ColumnElement, CursorResult, func, or_, update
+from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, update
 from sqlmodel import Session, col, select
 
+from app.trust import access
 from models import Notification, User
 
 
@@ -40,10 +45,15 @@ def notify(
     agency_id: Optional[int] = None,
     person_id: Optional[int] = None,
     link: Optional[Link] = None,
-) -> Notification:
-    """Add an inbox item in the caller's transaction."""
+    topic: Optional[str] = None,
+) -> Optional[Notification]:
+    """Add an inbox item in the caller's transaction, unless the recipient may not be told about
+    the person (then None)."""
+    if not access.may_be_told(session, person_id, {(user_id, agency_id)}):
+        return None
     item = Notification(
         kind=kind,
+        topic=topic,
         message=message[:500],
         user_id=user_id,
         agency_id=agency_id,
@@ -66,7 +76,9 @@ def notify_once(
     link: Optional[Link] = None,
 ) -> None:
     """One unread item per recipient (user id, or agency id for the whole agency) and topic: an unread
-    one already there is brought to the top with the new message instead of being repeated."""
+    one already there is brought to the top with the new message instead of being repeated. Recipients
+    who may not be told about the person are left out."""
+    recipients = access.may_be_told(session, person_id, recipients)
     if not recipients:
         return
     unread = session.exec(select(Notification).where(Notification.topic == topic).where(col(Notification.read_at).is_(None))).all()
@@ -91,8 +103,10 @@ def notify_once(
 
 
 def _mine(user: User) -> ColumnElement[bool]:
-    return or_(
-        col(Notification.user_id) == user.id, (col(Notification.user_id).is_(None)) & (col(Notification.agency_id) == user.agency_id)
+    """Items for me or my whole agency, except any about a person who has objected to my agency."""
+    return and_(
+        or_(col(Notification.user_id) == user.id, (col(Notification.user_id).is_(None)) & (col(Notification.agency_id) == user.agency_id)),
+        access.not_objected(user.agency_id, Notification.person_id),
     )
 
 

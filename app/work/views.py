@@ -20,10 +20,12 @@ bp = Blueprint("work", __name__)
 def home():
     session = get_session()
     agency = session.get(Agency, g.user.agency_id)
+    caseload = care_team.caseload(session, g.user)
+    audit.record(session, "view_my_work", user=g.user, detail=f"{len(caseload)} people shown")
     return render(
         "work/home.html",
         agency=agency,
-        caseload=care_team.caseload(session, g.user),
+        caseload=caseload,
         agency_count=care_team.agency_caseload_count(session, g.user.agency_id),
         work=workload.summary(session, g.user, date.today()) if guard.allowed("read_worklist") else None,
     )

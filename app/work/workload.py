@@ -222,15 +222,16 @@ def remind_reviews(session: Session, user: User, today: date, reviews: Optional[
     for due in overdue:
         if topics[due.plan.id] in sent:
             continue
-        notifications.notify(
+        sent_now = notifications.notify(
             session,
             "review_due",
             f"{due.person.full_name}'s care plan was due for review on {due.due_on.day} {due.due_on:%B %Y}.",
             user_id=user.id,
             person_id=due.person.id,
             link=notifications.to_plan(due.plan.person_id),
-        ).topic = topics[due.plan.id]
-        added += 1
+            topic=topics[due.plan.id],
+        )
+        added += sent_now is not None
     return added
 
 
@@ -258,5 +259,6 @@ def summary(session: Session, user: User, today: date) -> WorkSummary:
         .join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id)
         .where(CareTeamMember.user_id == user.id, col(CareTeamMember.is_key_worker).is_(True), col(CareTeamMember.left_at).is_(None))
         .where(col(CarePlan.review_due_on) < today)
+        .where(access.not_objected(user.agency_id, CarePlan.person_id))
     ).one()
     return WorkSummary(int(requested), int(overdue), reviews)

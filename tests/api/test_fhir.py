@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.trust import api_tokens
-from models import ApiToken, AuditEvent, AuditOutcome, Person, Referral, ReferralSource, ReferralStatus, Urgency
+from models import ApiToken, AuditEvent, AuditOutcome, ConsentObjection, Person, Referral, ReferralSource, ReferralStatus, Urgency
 from tests import factories
 from tests.factories import World
 
@@ -344,3 +344,37 @@ def test_a_birth_date_without_its_day_cannot_make_a_record(client, db, world):
     assert response.status_code == 422
     assert issues(response)[0]["expression"] == ["Patient.birthDate"]
     assert count(db, Person) == 1
+
+
+def test_filing_a_referral_opens_nothing_clinical_and_break_glass_is_reviewed(client, auth, db, world):
+    """An SPA coordinator who files a referral sees what triage needs, not the assessment or plan."""
+    factories.care_plan(db, world.person, world.nurse)
+    token = token_for(db, world.coordinator)
+    assert post(client, token, service_request(world.person.nhs_number)).status_code == 201
+    referral = db.exec(select(Referral)).one()
+    auth.sign_in("coordinator")
+    for clinical in ("assessment", "care-plan", "care-plan/print", "care-plan/history", "assessment/history"):
+        response = client.get(f"/people/{world.person.id}/{clinical}")
+        assert response.status_code == 403, clinical
+        assert f"/people/{world.person.id}/break-glass" in response.get_data(as_text=True), clinical
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "LOVELACE" in page or "Lovelace" in page
+    assert "Started" in page and "Staff Member" in page  # a plan exists, and who leads it
+    assert client.get(f"/fhir/ServiceRequest/{referral.id}", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    response = auth.post(f"/people/{world.person.id}/break-glass", {"reason_code": "other", "reason_text": "Triage needs the plan."})
+    assert response.status_code == 302
+    assert client.get(f"/people/{world.person.id}/care-plan").status_code == 200
+    auth.sign_out()
+    auth.sign_in("lead")
+    assert "Triage needs the plan." in client.get("/break-glass-reviews").get_data(as_text=True)
+
+
+def test_an_agency_the_person_objected_to_is_not_told_of_their_open_referral(client, db, world):
+    token = token_for(db, world.coordinator)
+    assert post(client, token, service_request(world.person.nhs_number)).status_code == 201
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.nursing.id, recorded_by_id=world.coordinator.id))
+    db.commit()
+    response = post(client, token_for(db, world.nurse), service_request(world.person.nhs_number, priority="routine"))
+    assert response.status_code == 201
+    assert "basedOn" not in response.get_json(force=True)
+    assert db.exec(select(func.count()).select_from(Referral).where(Referral.linked_to_id.is_not(None))).one() == 1

@@ -104,3 +104,18 @@ def test_the_search_page_runs_a_fixed_number_of_queries_whatever_the_results(cli
     with count_queries() as eleven:
         client.get("/people?q=lovelace")
     assert one.count == eleven.count
+
+
+def test_administrators_cannot_search_people_and_the_refusal_is_audited(client, auth, db):
+    world = World(db)
+    auth.sign_in("admin")
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get("/people?q=lovelace", headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 403
+        assert "LOVELACE" not in body and world.person.display_nhs_number not in body
+    refused = db.exec(select(AuditEvent).where(AuditEvent.outcome == AuditOutcome.refused)).all()
+    assert [(e.action, e.username) for e in refused] == [("search_people", "admin")] * 2
+    assert not db.exec(select(AuditEvent).where(AuditEvent.action == "search_people", AuditEvent.outcome == AuditOutcome.allowed)).all()
+    home = client.get("/").get_data(as_text=True)
+    assert "/people" not in home  # no "Find a person" for an administrator

@@ -8,11 +8,13 @@ from sqlmodel import func, select
 
 from app.front_door import clocks
 from models import (
+    AgencyKind,
     Assessment,
     AuditEvent,
     AuditOutcome,
     CarePlan,
     CareTeamMember,
+    ConsentObjection,
     Notification,
     Person,
     Referral,
@@ -285,6 +287,46 @@ def test_a_network_lead_sees_their_networks_queue_but_cannot_triage(client, auth
         f"/referrals/{referral.id}/decision", {"version": "1", "urgency": "urgent", "decision": "decline", "decline_reason": "x"}
     )
     assert response.status_code == 403
+
+
+QUEUE_FILTERS = [
+    "",
+    "?status=all",
+    "?status=all&network=",
+    "?status=open&network=",
+    "?status=received",
+    "?network={other}",
+    "?status=all&network={other}",
+    "?network=abc&status=all",
+    "?status=all&urgency=urgent&source=gp&network=",
+]
+
+
+@pytest.mark.parametrize("query", QUEUE_FILTERS)
+def test_a_network_lead_never_lists_another_networks_referrals_whatever_the_filters(client, auth, db, world, query):
+    """Filters are choices inside what the lead may see (their own network), never the access rule."""
+    elsewhere = factories.person(db, factories.agency(db, AgencyKind.gp_practice, world.other_network), "Grace", "Hopper")
+    make_referral(db, world, person=elsewhere)
+    make_referral(db, world)
+    url = "/referrals" + query.format(other=world.other_network.id)
+    auth.sign_in("lead")
+    for headers in ({}, {"HX-Request": "true"}):
+        page = client.get(url, headers=headers).get_data(as_text=True)
+        assert "HOPPER" not in page and elsewhere.display_nhs_number not in page, (url, headers)
+    auth.sign_out()
+    auth.sign_in("coordinator")  # the single point of access lists every network's
+    assert "HOPPER" in client.get("/referrals?status=all").get_data(as_text=True)
+
+
+def test_the_queue_leaves_out_people_who_objected_to_the_viewers_agency(client, auth, db, world):
+    make_referral(db, world)
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.practice.id, recorded_by_id=world.nurse.id))
+    db.commit()
+    auth.sign_in("lead")  # the lead works for the practice the person objected to
+    assert "LOVELACE" not in client.get("/referrals?status=all").get_data(as_text=True)
+    auth.sign_out()
+    auth.sign_in("coordinator")
+    assert "LOVELACE" in client.get("/referrals?status=all").get_data(as_text=True)
 
 
 def test_practitioners_do_not_see_the_queue(client, auth, db, world):

@@ -132,3 +132,15 @@ def test_viewing_the_audit_page_is_itself_audited(client, auth, db, world):
     auth.sign_in("admin")
     client.get("/admin/audit")
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "view_audit")).one().username == "admin"
+
+
+def test_the_admin_audit_page_does_not_say_which_person_a_record_is_about(client, auth, db, world):
+    audit.record(db, "view_person", user=world.nurse, person_id=7777777, record_type="person", record_id=7777777)
+    audit.record(db, "view_referral", user=world.nurse, person_id=7777777, record_type="referral", record_id=8888888)
+    audit.record(db, "unlock_account", user=world.admin, record_type="user", record_id=world.nurse.id)
+    db.commit()
+    auth.sign_in("admin")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "7777777" not in page and "8888888" not in page and "Person record" not in page
+    assert f"user {world.nurse.id}" in page  # the accounts administrators manage keep their numbers
+    assert "nurse" in page and "Looked at a referral" in page

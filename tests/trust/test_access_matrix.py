@@ -288,3 +288,41 @@ def test_every_own_account_page_is_each_users_own_and_closed_when_signed_out(app
         else:
             assert response.status_code in (200, 302, 400), where
         assert not _leaks(world, response.get_data(as_text=True)), where
+
+
+# What an open referral opens to the single point of access: what triage needs (the referral, who
+# the person is, whether a plan exists and who leads it), through the web and the API. Nothing clinical.
+TRIAGE_ROUTES = {
+    ("front_door.referral", "GET"),
+    ("front_door.decide", "POST"),
+    ("front_door.close", "POST"),
+    ("fhir.read_service_request", "GET"),
+    ("care_plan.person", "GET"),
+}
+
+
+def test_an_open_referral_opens_only_what_triage_needs_to_the_spa(app, client, db, world):
+    world.referral.status, world.referral.closed_at = ReferralStatus.received, None
+    db.add(world.referral)
+    db.commit()
+    auth = AuthActions(client)
+    auth.sign_in("coordinator")
+    token = api_tokens.issue(db, world.coordinator, "matrix")
+    db.commit()
+    routes = person_routes(app)
+    assert {(r.endpoint, r.method) for r in routes} >= TRIAGE_ROUTES
+    for route in routes:
+        url = _url(app, route, {"person": world.person.id, "referral": world.referral.id}, world.samples)
+        before = _refusals(db)
+        response = _request(client, auth, route, url, token)
+        body = response.get_data(as_text=True)
+        where = (route.method, url, response.status_code)
+        if (route.endpoint, route.method) in TRIAGE_ROUTES:
+            assert response.status_code in (200, 302, 400, 409), where
+            assert _refusals(db) == before, where
+        elif route.endpoint == "trust.request_break_glass":  # anything more is break-glass
+            assert response.status_code == (200 if route.method == "GET" else 400), where
+        else:
+            assert response.status_code == 403 and not _leaks(world, body), where
+            assert _refusals(db) == before + 1, where
+    FIGURES["open referral"] = f"{len(routes)} person-scoped route-methods: {len(TRIAGE_ROUTES)} open to triage, the rest refused"
