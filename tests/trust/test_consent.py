@@ -1,6 +1,8 @@
 """The person's sharing decisions: recorded by the care team, an objection enforced by the
 access rules (403, audited) and shown to the key worker on the record."""
 
+from dataclasses import replace
+
 import pytest
 from sqlmodel import select
 from werkzeug.datastructures import MultiDict
@@ -241,3 +243,105 @@ def test_an_agency_that_cannot_be_read_saves_nothing_even_when_the_rest_is_right
     response = _record(auth, world, object_to="not-an-id", carer_name="Grace Hopper")
     assert response.status_code == 400 and "Select an agency from the list" in response.get_data(as_text=True)
     assert db.exec(select(Consent)).all() == []
+
+
+def test_the_sharing_view_lists_standing_objections_by_agency_name_with_whether_each_is_in_the_team(db, world):
+    from tests import factories
+
+    empty = consent.view(db, world.person.id)
+    assert (empty.consent, empty.objections, empty.version, empty.shares_with_care_team) == (None, [], 0, None)
+    zeta = factories.agency(db, name="Zeta Housing")
+    factories.team_member(db, world.person, zeta)
+    assert consent.record(db, world.person, _sharing(object_to_agency_id=zeta.id), world.nurse).ok
+    kept = frozenset({db.exec(select(ConsentObjection.id)).one()})
+    second = _sharing(seen_version=1, keep_objection_ids=kept, object_to_agency_id=world.social_care.id)
+    assert consent.record(db, world.person, second, world.nurse).ok
+    db.commit()
+    seen = consent.view(db, world.person.id)
+    assert (seen.version, seen.shares_with_care_team) == (2, True)
+    assert [(o.agency.name, o.in_care_team) for o in seen.objections] == [("Adult Social Care", False), ("Zeta Housing", True)]
+
+
+def test_objections_not_kept_are_withdrawn_by_the_recorder_and_kept_ones_stand(db, world):
+    from tests import factories
+
+    housing = factories.agency(db, name="Housing")
+    assert consent.record(db, world.person, _sharing(object_to_agency_id=world.social_care.id), world.nurse).ok
+    kept = db.exec(select(ConsentObjection)).one()
+    result = consent.record(
+        db, world.person, _sharing(seen_version=1, keep_objection_ids=frozenset({kept.id}), object_to_agency_id=housing.id), world.nurse
+    )
+    assert result.ok
+    withdrawn = db.exec(select(ConsentObjection).where(ConsentObjection.agency_id == housing.id)).one()
+    result = consent.record(db, world.person, _sharing(seen_version=2, keep_objection_ids=frozenset({withdrawn.id})), world.nurse)
+    db.commit()
+    db.refresh(kept)
+    db.refresh(withdrawn)
+    assert kept.withdrawn_at is not None and kept.withdrawn_by_id == world.nurse.id
+    assert withdrawn.withdrawn_at is None and withdrawn.recorded_by_id == world.nurse.id
+    reasons = db.exec(select(AuditEvent.reason).where(AuditEvent.action == "record_consent").order_by(AuditEvent.seq)).all()
+    assert reasons == [
+        "shares with care team: yes; objections withdrawn: 0; objection added: yes",
+        "shares with care team: yes; objections withdrawn: 0; objection added: yes",
+        "shares with care team: yes; objections withdrawn: 1; objection added: no",
+    ]
+
+
+def test_an_objection_already_standing_is_not_recorded_twice(db, world):
+    assert consent.record(db, world.person, _sharing(object_to_agency_id=world.social_care.id), world.nurse).ok
+    standing = db.exec(select(ConsentObjection)).one()
+    again = _sharing(seen_version=1, shares_with_care_team=False, keep_objection_ids=frozenset({standing.id}))
+    assert consent.record(db, world.person, replace(again, object_to_agency_id=world.social_care.id), world.nurse).ok
+    db.commit()
+    assert db.exec(select(ConsentObjection)).all() == [standing]
+    assert db.exec(select(AuditEvent.reason).order_by(AuditEvent.seq.desc())).first() == (
+        "shares with care team: no; objections withdrawn: 0; objection added: no"
+    )
+
+
+@pytest.mark.parametrize(
+    "field, limit, message",
+    [
+        ("carer_name", 120, "The carer's name must be 120 characters or fewer"),
+        ("carer_relationship", 60, "The carer's relationship to the person must be 60 characters or fewer"),
+        ("carer_contact", 120, "How to contact the carer must be 120 characters or fewer"),
+    ],
+)
+def test_each_carer_field_has_its_length(db, world, field, limit, message):
+    named = {"carer_name": "Grace Hopper"} if field != "carer_name" else {}
+    assert consent.check(db, _sharing(**named, **{field: "x" * limit}), world.nurse) == {}
+    assert consent.check(db, _sharing(**named, **{field: "x" * (limit + 1)}), world.nurse) == {field: message}
+
+
+def test_a_carer_with_only_a_way_to_contact_them_needs_a_name(db, world):
+    assert consent.check(db, _sharing(carer_contact="07700 900000"), world.nurse) == {"carer_name": "Enter the carer's name"}
+    assert consent.check(db, _sharing(carer_name="Grace Hopper", carer_contact="07700 900000"), world.nurse) == {}
+    assert consent.check(db, _sharing(carer_name="x" * 121, carer_contact="07700 900000"), world.nurse) == {
+        "carer_name": "The carer's name must be 120 characters or fewer"
+    }
+
+
+def test_an_objection_to_another_agency_that_exists_is_accepted(db, world):
+    assert consent.check(db, _sharing(object_to_agency_id=world.social_care.id), world.nurse) == {}
+
+
+def test_a_conflict_names_who_recorded_the_decisions_their_agency_and_when(db, world):
+    assert consent.record(db, world.person, _sharing(shares_with_care_team=False, carer_name="Grace Hopper"), world.outsider).ok
+    db.commit()
+    recorded = db.exec(select(Consent)).one()
+    late = consent.record(db, world.person, _sharing(carer_name="Ada"), world.nurse).conflict
+    assert late.yours == {"shares_with_care_team": True, "carer_name": "Ada", "carer_relationship": None, "carer_contact": None}
+    assert late.theirs == {"shares_with_care_team": False, "carer_name": "Grace Hopper", "carer_relationship": None, "carer_contact": None}
+    assert (late.writer.id, late.agency.id, late.at, late.version) == (world.outsider.id, world.social_care.id, recorded.recorded_at, 1)
+
+
+def test_a_version_sent_for_decisions_never_recorded_is_a_conflict_with_nothing(db, world):
+    result = consent.record(db, world.person, _sharing(seen_version=3), world.nurse)
+    assert result.conflict is not None and result.item is None
+    assert (result.conflict.theirs, result.conflict.writer, result.conflict.agency, result.conflict.at, result.conflict.version) == (
+        {},
+        None,
+        None,
+        None,
+        0,
+    )
