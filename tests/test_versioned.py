@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from app.versioned import Conflict, SaveResult, conflict_with, save_if_unchanged
-from models import CarePlan, CarePlanPart
+from models import CarePlan, CarePlanPart, Consent
 from tests.factories import PlanWorld
 
 
@@ -75,6 +75,14 @@ def test_a_conflict_on_a_row_that_does_not_say_who_saved_it_names_nobody(db, wor
     assert (conflict.writer, conflict.agency, conflict.version) == (None, None, plan.version)
     row = part(db, world)
     assert conflict_with(db, row, {}, {}).writer is None  # never saved: nobody to name
+
+
+def test_a_conflict_on_a_record_that_keeps_no_saver_or_time_names_none(db, world):
+    row = Consent(person_id=world.person.id, shares_with_care_team=True, recorded_by_id=world.nurse.id, version=4)
+    db.add(row)
+    db.commit()
+    conflict = conflict_with(db, row, {"a": 1}, {"a": 2})
+    assert (conflict.writer, conflict.agency, conflict.at, conflict.version) == (None, None, None, 4)
 
 
 @pytest.mark.parametrize(
