@@ -413,3 +413,50 @@ def test_sealing_after_a_missing_last_event_is_refused(trail, app):
         with pytest.raises(RuntimeError, match="Audit event seq 9 is missing"):
             audit_chain.seal(connection, [_event(0)])
         connection.rollback()
+
+
+class _Recording:
+    """A connection to a database of the given dialect that records the statements sent to it."""
+
+    def __init__(self, dialect: str):
+        self.dialect = SimpleNamespace(name=dialect)
+        self.statements: list[str] = []
+
+    def execute(self, statement):
+        self.statements.append(str(statement))
+
+
+def test_on_postgresql_the_function_comes_first_then_triggers_on_update_delete_and_truncate():
+    connection = _Recording("postgresql")
+    audit_chain.make_append_only(connection)
+    assert connection.statements == [
+        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit_event is append-only: % is not allowed', TG_OP; END $$",
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+        "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
+    ]
+    connection = _Recording("postgresql")
+    audit_chain.drop_append_only(connection)
+    assert connection.statements == [
+        "DROP TRIGGER IF EXISTS audit_event_no_update ON audit_event",
+        "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event",
+    ]
+
+
+def test_on_sqlite_triggers_refuse_update_and_delete():
+    connection = _Recording("sqlite")
+    audit_chain.make_append_only(connection)
+    assert [s.split(" BEGIN")[0] for s in connection.statements] == [
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event",
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event",
+    ]
+    connection = _Recording("sqlite")
+    audit_chain.drop_append_only(connection)
+    assert connection.statements == ["DROP TRIGGER IF EXISTS audit_event_no_update", "DROP TRIGGER IF EXISTS audit_event_no_delete"]
+
+
+def test_lifting_the_triggers_drops_them_and_puts_them_back():
+    connection = _Recording("sqlite")
+    with audit_chain.append_only_lifted(connection):
+        assert len(connection.statements) == 2 and connection.statements[0].startswith("DROP TRIGGER")
+    assert len(connection.statements) == 4 and connection.statements[2].startswith("CREATE TRIGGER")
