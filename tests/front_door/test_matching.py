@@ -115,6 +115,7 @@ POINTS = [
 def test_each_agreement_is_worth_its_points(details, points, reasons):
     candidate = matching.score(_details(**details), _record())
     assert (candidate.score, candidate.reasons, candidate.same_nhs_number) == (points, reasons, False)
+    assert type(candidate.score) is int  # shown on the page as a whole number
 
 
 def test_a_different_nhs_number_takes_forty_points_off_but_never_below_zero():
@@ -142,6 +143,10 @@ def test_the_same_nhs_number_is_decisive_whatever_else_differs():
         ("lpvxlace", "lovelace", (60, "similar")),
         ("lpvxlaqe", "lovelace", (0, None)),  # three edits, and they sound different
         ("smyth", "smith", (60, "similar")),
+        ("zick", "jack", (0, None)),  # a four-letter name allows one typo, not two
+        ("zicks", "jacks", (60, "similar")),  # a five-letter name allows two
+        ("rupurt", "robert", (60, "similar")),  # three typos apart, but they sound alike
+        ("a", "", (0, None)),
         ("a", "ada", (30, "same initial")),
         ("b", "ada", (0, None)),
         ("", "ada", (0, None)),
@@ -267,3 +272,30 @@ def test_an_nhs_number_nobody_has_still_matches_on_the_rest(db):
     world = World(db)
     found = matching.candidates(db, _details(nhs_number="9990000050"))
     assert [(c.person.id, c.score) for c in found] == [(world.person.id, 60)]
+
+
+def test_a_postcode_district_of_two_characters_counts_too():
+    candidate = matching.score(matching.Details(postcode="E1 7AA"), _record(postcode="E1 6AN"))
+    assert (candidate.score, candidate.reasons) == (5, ["same postcode district"])
+
+
+def test_an_nhs_number_alone_finds_the_record_whatever_else_differs(db):
+    world = World(db)
+    factories.person(db, world.practice, given_name="Bea", family_name="Byron", date_of_birth=date(1950, 1, 1))
+    details = matching.Details(nhs_number=world.person.nhs_number, family_name="Smith", date_of_birth=date(1950, 1, 1))
+    found = matching.candidates(db, details)
+    assert [(c.person.id, c.score, c.same_nhs_number) for c in found][0] == (world.person.id, 100, True)
+    assert world.person.id not in [c.person.id for c in found[1:]]
+
+
+def test_a_similar_family_name_at_the_same_postcode_is_not_a_candidate_without_the_birth_date(db):
+    world = World(db)
+    factories.person(db, world.practice, family_name="Lovelase", date_of_birth=date(1950, 1, 1))
+    found = matching.candidates(db, _details(date_of_birth=date(1960, 6, 6)))
+    assert [c.person.id for c in found] == [world.person.id]
+
+
+def test_a_family_name_without_a_postcode_finds_nobody_recorded_without_one(db):
+    world = World(db)
+    factories.person(db, world.practice, postcode="", date_of_birth=date(1950, 1, 1))
+    assert matching.candidates(db, _details(postcode="", date_of_birth=date(1960, 6, 6))) == []
