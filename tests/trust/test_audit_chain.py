@@ -297,6 +297,25 @@ def test_times_are_hashed_in_utc_whatever_zone_they_were_read_in():
     assert audit_chain.canonical(naive) == audit_chain.canonical(_event(1)) == audit_chain.canonical(local)
 
 
+@pytest.fixture
+def london_machine(monkeypatch):
+    """The machine's own time zone set to England's (British Summer Time in June)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_are_hashed_in_utc_whatever_zone_the_machine_is_in(london_machine):
+    naive = _event(1, at=datetime(2026, 6, 1, 9, 30))
+    aware = _event(1, at=datetime(2026, 6, 1, 9, 30, tzinfo=UTC))
+    assert audit_chain.canonical(naive) == audit_chain.canonical(aware)
+    assert b'"at":"2026-06-01T09:30:00.000000Z"' in audit_chain.canonical(naive)
+
+
 def test_names_are_hashed_as_written_not_escaped():
     assert '"username":"zoë"'.encode() in audit_chain.canonical(_event(1, username="zoë"))
 
@@ -373,7 +392,7 @@ def test_a_missing_chain_head_is_reported_not_verified_whole(app):
     with app.extensions["oneplan_engine"].connect() as connection:
         connection.execute(text("DELETE FROM audit_chain_head"))
         verdict = audit_chain.verify(connection)
-        with pytest.raises(RuntimeError, match="The audit chain head is missing"):
+        with pytest.raises(RuntimeError, match=r"^The audit chain head is missing: run `flask --app app db upgrade`\.$"):
             audit_chain.seal(connection, [_event(1)])
         connection.rollback()
     assert verdict == audit_chain.Verdict(0, "The audit chain head is missing: the chain cannot be checked.")
@@ -460,3 +479,16 @@ def test_lifting_the_triggers_drops_them_and_puts_them_back():
     with audit_chain.append_only_lifted(connection):
         assert len(connection.statements) == 2 and connection.statements[0].startswith("DROP TRIGGER")
     assert len(connection.statements) == 4 and connection.statements[2].startswith("CREATE TRIGGER")
+
+
+def test_the_chain_is_read_in_seq_order_not_the_order_rows_are_stored(trail, app, runner):
+    # Store event 2 again after the others (a new id, the same place and contents), and remove the original.
+    columns = "seq, at, user_id, username, agency_id, role, action, outcome, record_type, record_id, person_id, reason, detail, client_address, prev_hash, hash"
+    _tamper(
+        app, f"INSERT INTO audit_event (id, {columns}) SELECT 1000, {columns.replace('seq,', '-seq,', 1)} FROM audit_event WHERE seq = 2"
+    )
+    _tamper(app, "DELETE FROM audit_event WHERE seq = 2")
+    _tamper(app, "UPDATE audit_event SET seq = 2 WHERE seq = -2")
+    with app.extensions["oneplan_engine"].connect() as connection:
+        verdict = audit_chain.verify(connection)
+    assert verdict.ok and verdict.checked == 6
