@@ -525,6 +525,13 @@ def rule(**changes) -> dict:
         ({"version": "1", "rules": [rule(need="n" * 201)]}, "need must be 200 characters or fewer and reason 500 or fewer"),
         ({"version": "1", "rules": [rule(reason="r" * 501)]}, "need must be 200 characters or fewer and reason 500 or fewer"),
         ({"version": "1", "rules": [rule(need="")]}, "rules[0] (rule_0).need: must be a non-empty string"),
+        ({"version": "1", "rules": [rule(reason=" ")]}, "rules.json: rules[0] (rule_0).reason: must be a non-empty string"),
+        ({"version": "1", "rules": [rule(key="Bad key")]}, "rules.json: rules[0].key: 'Bad key' is not a key"),
+        (
+            {"version": "1", "rules": [rule(need="n" * 201)]},
+            "rules.json: rules[0] (rule_0): need must be 200 characters or fewer and reason 500 or fewer",
+        ),
+        ({"version": "1", "rules": [rule(), rule()]}, "rules.json: rules[1] (rule_0): rule key 'rule_0' is used twice"),
     ],
 )
 def test_a_badly_formed_rules_file_is_refused_in_these_words(tmp_path, content, message):
@@ -561,7 +568,10 @@ def test_a_need_of_200_characters_and_a_reason_of_500_are_taken(tmp_path):
             {"question": "safety.lives_alone", "contains": "yes"},
             "'safety.lives_alone' is a yes_no question; contains needs a multi_choice question",
         ),
-        ({"question": "safety.home_risks", "contains": "floods"}, "when.contains: 'floods' is not an option of 'safety.home_risks'"),
+        (
+            {"question": "safety.home_risks", "contains": "floods"},
+            "when.contains: 'floods' is not an option of 'safety.home_risks' (one of falls_hazards, fire, scams, self_neglect, medicines, none)",
+        ),
         (
             {"question": "safety.home_risks", "in": ["fire"]},
             "when.in: 'safety.home_risks' is a multi_choice question; in needs a choice or yes_no",
@@ -578,6 +588,11 @@ def test_a_need_of_200_characters_and_a_reason_of_500_are_taken(tmp_path):
         ({"tool": "barthel", "score_at_most": True}, "must be a whole number from 0 to 20"),
         ({"tool": "cfs", "score_at_least": 0}, "when.score_at_least: must be a whole number from 1 to 9"),
         ({"tool": "barthel", "flag": "self_harm"}, "when.flag: 'self_harm' is not a flag of Barthel Index"),
+        (
+            {"tool": "barthel", "band": "Frail"},
+            "when.band: 'Frail' is not a band of Barthel Index (one of Total dependency, Severe dependency, Moderate dependency, "
+            "Mild dependency, Independent)",
+        ),
         ({"tool": "cfs", "band": "Frail"}, "when.band: 'Frail' is not a band of Clinical Frailty Scale (one of"),
     ],
 )
@@ -617,3 +632,11 @@ def test_combined_conditions_load_as_their_kinds(tmp_path):
     assert isinstance(loaded.when, needs.AnyOf)
     first, second = loaded.when.conditions
     assert isinstance(first, needs.AllOf) and isinstance(second, needs.Not) and isinstance(second.condition, needs.QuestionCondition)
+
+
+def test_tool_conditions_inside_all_any_and_not_read_the_results_given():
+    barthel = {"tool": "barthel", "score_at_most": 14}
+    results = {"barthel": scoring.ToolResult("barthel", "Barthel Index", 12, 20, "Moderate dependency", True)}
+    assert needs.holds(condition({"all": [barthel]}), {}, results)[0]
+    assert needs.holds(condition({"any": [barthel]}), {}, results)[0]
+    assert not needs.holds(condition({"not": barthel}), {}, results)[0]
