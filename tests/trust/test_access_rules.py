@@ -266,6 +266,7 @@ def test_the_network_lead_and_the_administrator_may_not_break_glass(db, world):
     with pytest.raises(access.AccessRefused) as lead:
         access.break_glass_candidate(db, world.other_lead, world.person)
     assert lead.value.reason == "Network leads cannot use break-glass access: ask the person's care team or their network lead."
+    assert lead.value.break_glass_person_id is None  # not offered again
     assert (lead.value.action, lead.value.person_id, lead.value.record_type, lead.value.record_id) == (
         "break_glass",
         world.person.id,
@@ -437,3 +438,8 @@ def test_only_the_lead_of_a_network_sees_its_caseload(world):
     with pytest.raises(access.AccessRefused) as nurse:
         access.check_network(world.nurse, world.network, "view_network")
     assert nurse.value.reason == access.REFUSAL_REASONS["view_network"]
+
+
+def test_a_refusal_offers_break_glass_only_when_asked_to():
+    assert access.AccessRefused("view_person", "No", person_id=5).break_glass_person_id is None
+    assert access.AccessRefused("view_person", "No", person_id=5, offer_break_glass=True).break_glass_person_id == 5
