@@ -2,6 +2,7 @@
 seen, objections withdrawn rather than deleted, and audited."""
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -128,6 +129,8 @@ def test_the_sharing_view_lists_standing_objections_by_agency_name_with_whether_
     seen = consent.view(db, world.person.id)
     assert (seen.version, seen.shares_with_care_team) == (2, True)
     assert [(o.agency.name, o.in_care_team) for o in seen.objections] == [("Adult Social Care", False), ("Zeta Housing", True)]
+    rows = {o.agency_id: o.id for o in db.exec(select(ConsentObjection)).all()}
+    assert [o.objection.id for o in seen.objections] == [rows[world.social_care.id], rows[zeta.id]]
 
 
 def test_objections_not_kept_are_withdrawn_by_the_recorder_and_kept_ones_stand(db, world):
@@ -204,8 +207,9 @@ def test_a_conflict_names_who_recorded_the_decisions_their_agency_and_when(db, w
 
 
 def test_a_version_sent_for_decisions_never_recorded_is_a_conflict_with_nothing(db, world):
-    result = consent.record(db, world.person, _sharing(seen_version=3), world.nurse)
+    result = consent.record(db, world.person, _sharing(seen_version=3, carer_name="Ada"), world.nurse)
     assert result.conflict is not None and result.item is None
+    assert result.conflict.yours == {"shares_with_care_team": True, "carer_name": "Ada", "carer_relationship": None, "carer_contact": None}
     assert (result.conflict.theirs, result.conflict.writer, result.conflict.agency, result.conflict.at, result.conflict.version) == (
         {},
         None,
@@ -213,3 +217,62 @@ def test_a_version_sent_for_decisions_never_recorded_is_a_conflict_with_nothing(
         None,
         0,
     )
+
+
+def test_every_decision_is_saved_dated_and_audited_against_the_person(db, world):
+    carer = dict(carer_name="Grace Hopper", carer_relationship="Daughter", carer_contact="07700 900000")
+    first = consent.record(db, world.person, _sharing(object_to_agency_id=world.social_care.id, **carer), world.nurse)
+    db.commit()
+    saved = db.get(Consent, first.item.id)
+    assert (saved.carer_name, saved.carer_relationship, saved.carer_contact, saved.recorded_by_id) == (
+        "Grace Hopper",
+        "Daughter",
+        "07700 900000",
+        world.nurse.id,
+    )
+    objection = db.exec(select(ConsentObjection)).one()
+    assert (objection.recorded_by_id, objection.recorded_at) == (world.nurse.id, saved.recorded_at)
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "record_consent")).one()
+    assert (event.user_id, event.person_id, event.record_type, event.record_id) == (
+        world.nurse.id,
+        world.person.id,
+        "consent",
+        str(world.person.id),
+    )
+
+
+def test_a_change_is_dated_when_it_is_recorded(db, world):
+    first = consent.record(db, world.person, _sharing(), world.nurse).item
+    db.commit()
+    first.recorded_at = datetime(2020, 1, 1, tzinfo=UTC)
+    db.add(first)
+    db.commit()
+    changed = consent.record(db, world.person, _sharing(seen_version=1, shares_with_care_team=False), world.nurse).item
+    db.commit()
+    assert changed.recorded_at.replace(tzinfo=UTC) > datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def test_a_conflict_shows_what_another_request_saved_not_what_this_one_read_before(app, db, world):
+    from sqlmodel import Session
+
+    assert consent.record(db, world.person, _sharing(carer_name="First"), world.nurse).ok
+    db.commit()
+    assert consent.view(db, world.person.id).consent.carer_name == "First"  # loaded into this session
+    db.commit()
+    with Session(app.extensions["oneplan_engine"]) as other:
+        row = other.exec(select(Consent)).one()
+        row.carer_name, row.version = "Second", 2
+        other.add(row)
+        other.commit()
+    late = consent.record(db, world.person, _sharing(seen_version=1, carer_name="Mine"), world.nurse).conflict
+    assert (late.theirs["carer_name"], late.version) == ("Second", 2)
+
+
+def test_a_conflict_with_decisions_whose_recorder_is_unknown_names_nobody(db, world):
+    first = consent.record(db, world.person, _sharing(), world.nurse).item
+    db.commit()
+    first.recorded_by_id = None
+    db.add(first)
+    db.commit()
+    late = consent.record(db, world.person, _sharing(), world.nurse).conflict
+    assert (late.writer, late.agency, late.version) == (None, None, 1)
