@@ -242,7 +242,18 @@ def test_a_lead_reviews_only_grants_in_their_own_network(db, world):
     assert break_glass.grant_for_review(db, world.lead, grant.id).id == grant.id
     assert break_glass.grant_for_review(db, world.other_lead, grant.id) is None
     assert break_glass.grant_for_review(db, lead_without_network, grant.id) is None
+    assert break_glass.grant_for_review(db, lead_without_network, elsewhere.id) is None  # no network on either side is no match
     assert break_glass.grant_for_review(db, world.lead, elsewhere.id) is None
     assert break_glass.grant_for_review(db, world.lead, 999999) is None
     refused = break_glass.review(db, break_glass.ReviewBreakGlass(999999, None), world.lead)
     assert refused.forbidden == "There is no break-glass access with that number in your network."
+
+
+def test_the_review_list_names_the_agency_the_user_broke_glass_from(db, world):
+    break_glass.grant(db, world.outsider, world.person, break_glass.BreakGlass(**REASON), 60)
+    db.commit()
+    world.outsider.agency_id = world.nursing.id  # moved to another agency since
+    db.add(world.outsider)
+    db.commit()
+    (review,) = break_glass.reviews(db, world.lead)
+    assert review.agency.id == world.social_care.id
