@@ -83,21 +83,23 @@ def test_a_page_read_under_break_glass_is_marked(db, world, request_as):
 
 def test_no_such_person_or_network_is_a_404(db, world, request_as):
     request_as(world.lead)
-    for call in (
-        lambda: guard.person_for(999999, "view_person"),
-        lambda: guard.network_for(999999, "view_network"),
-        lambda: guard.break_glass_candidate(999999),
+    for call, description in (
+        (lambda: guard.person_for(999999, "view_person"), "There is no person with that record number."),
+        (lambda: guard.network_for(999999, "view_network"), "There is no such network."),
+        (lambda: guard.break_glass_candidate(999999), "There is no person with that record number."),
     ):
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFound) as missing:
             call()
+        assert missing.value.description == description
 
 
 def test_only_the_networks_lead_opens_it(db, world, request_as):
     request_as(world.lead)
     assert guard.network_for(world.network.id, "view_network").id == world.network.id
     request_as(world.other_lead)
-    with pytest.raises(access.AccessRefused):
-        guard.network_for(world.network.id, "view_network")
+    with pytest.raises(access.AccessRefused) as refused:
+        guard.network_for(world.network.id, "view_network_reviews")
+    assert refused.value.action == "view_network_reviews"
     request_as(world.nurse)
     with pytest.raises(access.AccessRefused):
         guard.network_for(999999, "view_network")  # refused before the network is looked for
@@ -117,3 +119,23 @@ def test_a_break_glass_candidate_is_the_person_and_the_decision(db, world, reque
     request_as(world.outsider)
     person, decision = guard.break_glass_candidate(world.person.id)
     assert person.id == world.person.id and decision.may_break_glass
+
+
+def test_a_record_is_opened_for_the_purpose_and_with_the_rule_given(db, world, request_as):
+    from sqlmodel import select
+
+    from app.transaction import get_session
+    from models import AuditEvent
+
+    request_as(world.lead)
+    guard.person_for(world.person.id, "view_care_plan")
+    get_session().commit()  # the request's session, as app/transaction.py commits it
+    assert db.exec(select(AuditEvent.action)).all() == ["view_care_plan"]
+    with pytest.raises(access.AccessRefused) as refused:
+        guard.person_for(world.person.id, "edit_care_plan", write=True)
+    assert refused.value.action == "edit_care_plan"
+    colleague = factories.user(db, world.nursing)  # in the care team, not the key worker
+    request_as(colleague)
+    guard.person_for(world.person.id, "view_person")
+    with pytest.raises(access.AccessRefused):
+        guard.person_for(world.person.id, "view_access_log", rule=access.access_log_rule)
