@@ -9,6 +9,7 @@ score of each module: mutants killed (or timed out) out of the mutants the tests
     python -m tests.mutation nhs_number clocks
     python -m tests.mutation --survivors access   # list the surviving mutants, with their diffs
     python -m tests.mutation --fresh          # forget earlier results
+    python -m tests.mutation --rerun-survivors access  # after adding tests: re-test only what survived
 """
 
 import argparse
@@ -62,7 +63,7 @@ def work_folder(name: str, fresh: bool) -> Path:
     return folder
 
 
-def run_one(name: str, spec: dict, max_children: int) -> None:
+def run_one(name: str, spec: dict, max_children: int, mutants: list[str]) -> None:
     """Run mutmut in this module's folder, in this process: [tool.mutmut] from pyproject.toml, narrowed
     to this module and its tests."""
     os.chdir(WORK / name)
@@ -76,7 +77,7 @@ def run_one(name: str, spec: dict, max_children: int) -> None:
     settings.pytest_add_cli_args_test_selection = list(spec["tests"])
     from mutmut.__main__ import _run
 
-    _run([], max_children)
+    _run(mutants, max_children)
 
 
 def results(name: str, spec: dict) -> dict[str, str]:
@@ -105,11 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="forget earlier results first")
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--survivors", action="store_true", help="list surviving mutants instead of running")
+    parser.add_argument("--rerun-survivors", action="store_true", help="re-test only the mutants that survived the last run")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the child process that runs one module
+    parser.add_argument("--mutant", action="append", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     table = modules()
     if args.one:
-        run_one(args.one, table[args.one], args.max_children)
+        run_one(args.one, table[args.one], args.max_children, args.mutant)
         return 0
     unknown = [n for n in args.names if n not in table]
     if unknown:
@@ -133,8 +136,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--- {name}: {table[name]['module']} against {' '.join(table[name]['tests'])}", flush=True)
         started = time.monotonic()
         # mutmut keeps its state in module globals, so each module runs in a process of its own.
+        command = [sys.executable, __file__, "--one", name, "--max-children", str(args.max_children)]
+        if args.rerun_survivors:
+            survivors = [key for key, status in results(name, table[name]).items() if status not in (KILLED, UNTESTED)]
+            if not survivors:
+                line, passed = score_line(name, results(name, table[name]), None)
+                lines.append(line)
+                all_pass = all_pass and passed
+                continue
+            command += [f"--mutant={key}" for key in survivors]
         with open(WORK / name / "mutmut.log", "w") as log:
-            command = [sys.executable, __file__, "--one", name, "--max-children", str(args.max_children)]
             environment = dict(os.environ, ONEPLAN_TEST_MIGRATED_DB=str(migrated))
             environment.pop("DATABASE_URL", None)  # mutants run on SQLite
             child = subprocess.run(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=environment)
