@@ -257,7 +257,8 @@ def test_a_conflict_shows_what_another_request_saved_not_what_this_one_read_befo
 
     assert consent.record(db, world.person, _sharing(carer_name="First"), world.nurse).ok
     db.commit()
-    assert consent.view(db, world.person.id).consent.carer_name == "First"  # loaded into this session
+    loaded = consent.view(db, world.person.id).consent  # held, so it stays in this session
+    assert loaded.carer_name == "First"
     db.commit()
     with Session(app.extensions["oneplan_engine"]) as other:
         row = other.exec(select(Consent)).one()
@@ -265,7 +266,7 @@ def test_a_conflict_shows_what_another_request_saved_not_what_this_one_read_befo
         other.add(row)
         other.commit()
     late = consent.record(db, world.person, _sharing(seen_version=1, carer_name="Mine"), world.nurse).conflict
-    assert (late.theirs["carer_name"], late.version) == ("Second", 2)
+    assert (late.theirs["carer_name"], late.version) == ("Second", 2) and loaded.carer_name == "Second"
 
 
 def test_a_conflict_with_decisions_whose_recorder_is_unknown_names_nobody(db, world):
