@@ -10,7 +10,7 @@ DEMO_SEED ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint bench install install-test install-dev browser migrate demo clean
+.PHONY: run test lint bench mutation install install-test install-dev browser migrate demo clean
 
 run: install migrate demo
 	@ONEPLAN_DEMO=1 $(FLASK) demo-sign-ins
@@ -29,6 +29,10 @@ lint: install-dev
 
 bench: install-test
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Mutation testing of the rule modules (mutmut, one module at a time; see README "Mutation testing").
+mutation: install-test
+	$(BIN)/python -m tests.mutation $(MUTATION_ARGS)
 
 install: $(VENV)/.installed node_modules/.package-lock.json
 

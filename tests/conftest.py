@@ -3,6 +3,7 @@ when DATABASE_URL names a server), one app per run, and tables emptied after eac
 
 import os
 import re
+import shutil
 import uuid
 from contextlib import contextmanager
 
@@ -105,8 +106,14 @@ def database_url(tmp_path_factory):
         yield url
         next(generator, None)
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'oneplan-test.db'}"
-        migrate.upgrade(url)
+        path = tmp_path_factory.mktemp("db") / "oneplan-test.db"
+        url = f"sqlite:///{path}"
+        migrated = os.environ.get("ONEPLAN_TEST_MIGRATED_DB")
+        if migrated:
+            # `make mutation` runs the tests once per mutant: it migrates one database and each run starts from a copy.
+            shutil.copyfile(migrated, path)
+        else:
+            migrate.upgrade(url)
         yield url
 
 

@@ -383,3 +383,260 @@ def test_a_rule_key_used_twice_is_refused(tmp_path):
     path.write_text(json.dumps({"version": "test", "rules": [rule, rule]}))
     with pytest.raises(RulesError, match="rule key 'same' is used twice"):
         load_rules(path)
+
+
+# --- Conditions, one operator at a time ---------------------------------------------------------
+
+
+def condition(when: dict) -> needs.Condition:
+    """A condition as the loader builds it from the rules file."""
+    return needs._condition(needs.Checker("rules.json", RulesError), template(), when, "when")
+
+
+def holds(when: dict, answers: dict, results: dict | None = None) -> bool:
+    return needs.holds(condition(when), answers, scoring.score_all(answers) if results is None else results)[0]
+
+
+@pytest.mark.parametrize(
+    "when, falls, held",
+    [
+        ({"at_most": 2}, 2, True),
+        ({"at_most": 2}, 3, False),
+        ({"at_most": 2}, 0, True),
+        ({"at_least": 2}, 2, True),
+        ({"at_least": 2}, 1, False),
+        ({"at_least": 2}, 2.5, True),
+        ({"at_least": 1}, True, False),  # a yes is not a number
+        ({"at_most": 1}, "1", False),
+        ({"at_most": 1}, None, False),
+    ],
+)
+def test_a_number_condition_holds_at_or_beyond_its_value(when, falls, held):
+    answers = {"prevention": {"falls_count": falls}}
+    assert holds({"question": "prevention.falls_count"} | when, answers) is held
+
+
+def test_in_holds_for_any_of_its_values_and_contains_only_for_a_list():
+    assert holds({"question": "prevention.falls_last_year", "in": ["yes"]}, {"prevention": {"falls_last_year": "yes"}})
+    assert not holds({"question": "prevention.falls_last_year", "in": ["yes"]}, {"prevention": {"falls_last_year": "no"}})
+    contains = {"question": "safety.home_risks", "contains": "fire"}
+    assert holds(contains, {"safety": {"home_risks": ["scams", "fire"]}})
+    assert not holds(contains, {"safety": {"home_risks": "fire"}})
+    assert not holds(contains, {"safety": {"home_risks": ["scams"]}})
+    assert not holds(contains, {})
+
+
+def test_equals_holds_only_for_its_value():
+    when = {"question": "prevention.falls_last_year", "equals": "yes"}
+    assert holds(when, {"prevention": {"falls_last_year": "yes"}})
+    assert not holds(when, {"prevention": {"falls_last_year": "no"}})
+    assert not holds(when, {"prevention": None})
+
+
+@pytest.mark.parametrize(
+    "when, total, held",
+    [
+        ({"score_at_least": 12}, 12, True),
+        ({"score_at_least": 12}, 11, False),
+        ({"score_at_most": 12}, 12, True),
+        ({"score_at_most": 12}, 13, False),
+        ({"band": "Moderate dependency"}, 12, True),
+        ({"band": "Moderate dependency"}, 15, False),
+    ],
+)
+def test_a_tool_condition_holds_on_a_complete_result(when, total, held):
+    assert holds({"tool": "barthel"} | when, {"physical": tool_answers("barthel", total)}) is held
+
+
+def test_an_incomplete_or_missing_tool_result_meets_no_tool_condition():
+    incomplete = scoring.ToolResult("barthel", "Barthel Index", 3, 20, "Incomplete (9 of 10 items)", False)
+    no_score = scoring.ToolResult("barthel", "Barthel Index", None, 20, "Moderate dependency", True)
+    for when in ({"score_at_most": 14}, {"score_at_least": 0}, {"band": "Moderate dependency"}):
+        assert not holds({"tool": "barthel"} | when, {}, {"barthel": incomplete})
+        assert not holds({"tool": "barthel"} | when, {}, {"barthel": no_score})
+        met, evidence = needs.holds(condition({"tool": "barthel"} | when), {}, {})
+        assert not met and evidence == [needs.Evidence("physical", "barthel", "Barthel Index: not scored")]
+
+
+def test_a_flag_holds_when_the_tool_raised_it_and_cites_the_item():
+    answers = {"mental_health": {"phq9_self_harm": "several_days"}}
+    met, evidence = needs.holds(condition({"tool": "phq9", "flag": "self_harm"}), answers, scoring.score_all(answers))
+    assert met and [e.source for e in evidence] == ["phq9"] and evidence[0].section_key == "mental_health"
+    assert evidence[0].answer.endswith("(PHQ-9)") and "not answered" not in evidence[0].answer
+    met, evidence = needs.holds(condition({"tool": "phq9", "flag": "self_harm"}), {}, {})
+    assert not met and "not answered (PHQ-9)" in evidence[0].answer
+
+
+def test_all_any_and_not_combine_and_cite_what_they_looked_at():
+    fell = {"question": "prevention.falls_last_year", "equals": "yes"}
+    alone = {"question": "safety.lives_alone", "equals": "yes"}
+    answers = {"prevention": {"falls_last_year": "yes"}, "safety": {"lives_alone": "no"}}
+    met, evidence = needs.holds(condition({"all": [fell, alone]}), answers, {})
+    assert not met and [e.source for e in evidence] == ["falls_last_year", "lives_alone"]
+    met, evidence = needs.holds(condition({"any": [alone, fell]}), answers, {})
+    assert met and [e.source for e in evidence] == ["falls_last_year"]
+    met, evidence = needs.holds(condition({"any": [alone, alone]}), answers, {})
+    assert not met and [e.source for e in evidence] == ["lives_alone", "lives_alone"]
+    met, evidence = needs.holds(condition({"not": alone}), answers, {})
+    assert met and [e.source for e in evidence] == ["lives_alone"]
+    assert not needs.holds(condition({"not": fell}), answers, {})[0]
+    assert needs.holds(condition({"all": [fell, {"not": alone}]}), answers, {})[0]
+
+
+def test_the_rule_set_given_is_the_one_applied():
+    rule = needs.Rule("mine", "My need", "My reason", condition({"question": "safety.lives_alone", "equals": "yes"}))
+    answers = {"safety": {"lives_alone": "yes", "safeguarding_concern": "yes"}}
+    assert needs.suggest(answers, scoring.score_all(answers), rule_set=(rule,)) == [
+        NeedSuggestion("mine", "My need", "My reason", "safety", "lives_alone", "Lives alone: Yes")
+    ]
+    assert needs.suggest(answers, scoring.score_all(answers), rule_set=()) == []
+
+
+def test_a_suggestion_cites_each_finding_once_in_order():
+    both = {"all": [{"question": "safety.lives_alone", "equals": "yes"}, {"question": "safety.lives_alone", "in": ["yes"]}]}
+    either = {"question": "prevention.falls_last_year", "equals": "yes"}
+    rule = needs.Rule("twice", "Need", "Reason", condition({"all": [both, either]}))
+    answers = {"safety": {"lives_alone": "yes"}, "prevention": {"falls_last_year": "yes"}}
+    (suggestion,) = needs.suggest(answers, {}, rule_set=(rule,))
+    assert suggestion.answer == "Lives alone: Yes; Any falls in the last 12 months: Yes"
+    assert (suggestion.section_key, suggestion.source) == ("safety", "lives_alone")
+
+
+# --- The loader's checks, each in its own words --------------------------------------------------
+
+
+def write(tmp_path, content) -> object:
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(content))
+    return path
+
+
+def rule(**changes) -> dict:
+    return {"key": "rule_0", "need": "A need", "reason": "A reason", "when": {"question": "safety.lives_alone", "equals": "yes"}} | changes
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ({"rules": []}, "rules.json: the file: missing 'version'"),
+        ({"version": "1", "rules": [], "extra": 1}, "rules.json: the file: unknown field 'extra'"),
+        ({"version": "1", "rules": {}}, "rules.json: rules: must be a list"),
+        ({"version": "1", "rules": [{"key": "a", "need": "n", "reason": "r"}]}, "rules.json: rules[0]: missing 'when'"),
+        ({"version": "1", "rules": [rule(need="n" * 201)]}, "need must be 200 characters or fewer and reason 500 or fewer"),
+        ({"version": "1", "rules": [rule(reason="r" * 501)]}, "need must be 200 characters or fewer and reason 500 or fewer"),
+        ({"version": "1", "rules": [rule(need="")]}, "rules[0] (rule_0).need: must be a non-empty string"),
+        ({"version": "1", "rules": [rule(reason=" ")]}, "rules.json: rules[0] (rule_0).reason: must be a non-empty string"),
+        ({"version": "1", "rules": [rule(key="Bad key")]}, "rules.json: rules[0].key: 'Bad key' is not a key"),
+        (
+            {"version": "1", "rules": [rule(need="n" * 201)]},
+            "rules.json: rules[0] (rule_0): need must be 200 characters or fewer and reason 500 or fewer",
+        ),
+        ({"version": "1", "rules": [rule(), rule()]}, "rules.json: rules[1] (rule_0): rule key 'rule_0' is used twice"),
+    ],
+)
+def test_a_badly_formed_rules_file_is_refused_in_these_words(tmp_path, content, message):
+    with pytest.raises(RulesError) as refused:
+        load_rules(write(tmp_path, content))
+    assert message in str(refused.value)
+
+
+def test_a_need_of_200_characters_and_a_reason_of_500_are_taken(tmp_path):
+    (loaded,) = load_rules(write(tmp_path, {"version": "1", "about": "x", "rules": [rule(need="n" * 200, reason="r" * 500)]}))
+    assert (len(loaded.need), len(loaded.reason)) == (200, 500)
+
+
+@pytest.mark.parametrize(
+    "when, message",
+    [
+        ([], "when: must be a condition object"),
+        ({}, "when: must be a condition object"),
+        ({"all": [], "any": []}, "when: a condition needs 'question', 'tool' or one of all, any, not"),
+        ({"all": []}, "when.all: must be a non-empty list of conditions"),
+        ({"any": {"question": "safety.lives_alone"}}, "when.any: must be a non-empty list of conditions"),
+        ({"not": []}, "when.not: must be a condition object"),
+        ({"question": 3, "equals": "yes"}, "when: unknown question '3' (write it as section_key.question_key)"),
+        ({"question": "safety", "equals": "yes"}, "unknown question 'safety'"),
+        ({"question": "safety.lives_alone"}, "when: needs exactly one operator (one of equals, in, contains, at_least, at_most)"),
+        ({"question": "safety.lives_alone", "is": "yes"}, "when: unknown operator 'is' (one of equals, in, contains, at_least, at_most)"),
+        ({"question": "safety.lives_alone", "in": []}, "when.in: must be a non-empty list of option values"),
+        ({"question": "safety.lives_alone", "in": "yes"}, "when.in: must be a non-empty list of option values"),
+        (
+            {"question": "safety.lives_alone", "equals": "maybe"},
+            "when.equals: 'maybe' is not an option of 'safety.lives_alone' (one of yes, no)",
+        ),
+        (
+            {"question": "safety.lives_alone", "contains": "yes"},
+            "'safety.lives_alone' is a yes_no question; contains needs a multi_choice question",
+        ),
+        (
+            {"question": "safety.home_risks", "contains": "floods"},
+            "when.contains: 'floods' is not an option of 'safety.home_risks' (one of falls_hazards, fire, scams, self_neglect, medicines, none)",
+        ),
+        (
+            {"question": "safety.home_risks", "in": ["fire"]},
+            "when.in: 'safety.home_risks' is a multi_choice question; in needs a choice or yes_no",
+        ),
+        ({"question": "prevention.falls_count", "at_most": "2"}, "when.at_most: must be a number"),
+        ({"question": "prevention.falls_count", "at_least": True}, "when.at_least: must be a number"),
+        ({"question": "safety.lives_alone", "at_most": 2}, "'safety.lives_alone' is a yes_no question; at_most needs a number question"),
+        ({"tool": 3, "band": "x"}, "when: unknown tool '3' (one of barthel, cfs, phq9, care_act)"),
+        ({"tool": "barthel"}, "when: needs exactly one operator (one of score_at_least, score_at_most, band, flag)"),
+        ({"tool": "barthel", "equals": 3}, "unknown operator 'equals' (one of score_at_least, score_at_most, band, flag)"),
+        ({"tool": "barthel", "score_at_least": 21}, "when.score_at_least: must be a whole number from 0 to 20"),
+        ({"tool": "barthel", "score_at_most": -1}, "when.score_at_most: must be a whole number from 0 to 20"),
+        ({"tool": "barthel", "score_at_most": 1.5}, "must be a whole number from 0 to 20"),
+        ({"tool": "barthel", "score_at_most": True}, "must be a whole number from 0 to 20"),
+        ({"tool": "cfs", "score_at_least": 0}, "when.score_at_least: must be a whole number from 1 to 9"),
+        ({"tool": "barthel", "flag": "self_harm"}, "when.flag: 'self_harm' is not a flag of Barthel Index"),
+        (
+            {"tool": "barthel", "band": "Frail"},
+            "when.band: 'Frail' is not a band of Barthel Index (one of Total dependency, Severe dependency, Moderate dependency, "
+            "Mild dependency, Independent)",
+        ),
+        ({"tool": "cfs", "band": "Frail"}, "when.band: 'Frail' is not a band of Clinical Frailty Scale (one of"),
+    ],
+)
+def test_a_bad_condition_is_refused_in_these_words(tmp_path, when, message):
+    with pytest.raises(RulesError) as refused:
+        load_rules(write(tmp_path, {"version": "1", "rules": [rule(when=when)]}))
+    assert str(refused.value).startswith("rules.json: rules[0] (rule_0).when") and message in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "when, expected",
+    [
+        ({"question": "safety.lives_alone", "in": ["yes", "no"]}, ("in", ("yes", "no"))),
+        ({"question": "safety.lives_alone", "equals": "no"}, ("equals", "no")),
+        ({"question": "safety.home_risks", "contains": "fire"}, ("contains", "fire")),
+        ({"question": "prevention.falls_count", "at_least": 2}, ("at_least", 2)),
+        ({"question": "prevention.falls_count", "at_most": 1.5}, ("at_most", 1.5)),
+        ({"tool": "barthel", "score_at_least": 0}, ("score_at_least", 0)),
+        ({"tool": "barthel", "score_at_most": 20}, ("score_at_most", 20)),
+        ({"tool": "cfs", "band": "Living with severe frailty"}, ("band", "Living with severe frailty")),
+        ({"tool": "phq9", "flag": "self_harm"}, ("flag", "self_harm")),
+    ],
+)
+def test_each_good_condition_loads_with_its_section(tmp_path, when, expected):
+    (loaded,) = load_rules(write(tmp_path, {"version": "1", "rules": [rule(when=when)]}))
+    assert (loaded.when.operator, loaded.when.value) == expected
+    section = "physical" if "tool" in when and when["tool"] != "phq9" else None
+    if section:
+        assert loaded.when.section_key == section
+    else:
+        assert loaded.when.section_key == when.get("question", "mental_health.x").split(".")[0]
+
+
+def test_combined_conditions_load_as_their_kinds(tmp_path):
+    a = {"question": "safety.lives_alone", "equals": "yes"}
+    (loaded,) = load_rules(write(tmp_path, {"version": "1", "rules": [rule(when={"any": [{"all": [a]}, {"not": a}]})]}))
+    assert isinstance(loaded.when, needs.AnyOf)
+    first, second = loaded.when.conditions
+    assert isinstance(first, needs.AllOf) and isinstance(second, needs.Not) and isinstance(second.condition, needs.QuestionCondition)
+
+
+def test_tool_conditions_inside_all_any_and_not_read_the_results_given():
+    barthel = {"tool": "barthel", "score_at_most": 14}
+    results = {"barthel": scoring.ToolResult("barthel", "Barthel Index", 12, 20, "Moderate dependency", True)}
+    assert needs.holds(condition({"all": [barthel]}), {}, results)[0]
+    assert needs.holds(condition({"any": [barthel]}), {}, results)[0]
+    assert not needs.holds(condition({"not": barthel}), {}, results)[0]

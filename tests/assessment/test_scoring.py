@@ -296,3 +296,64 @@ def test_a_result_reads_in_one_line(tool_key, answers, text):
 def test_every_tool_states_its_source():
     for tool in template().tools:
         assert len(tool.source) > 40, tool.key
+
+
+# --- What the results say ---------------------------------------------------------------------
+
+
+def test_three_items_still_to_answer_are_named_and_four_are_counted():
+    answers = tool_answers("barthel", 20)
+    three = {k: v for k, v in answers.items() if k not in ("barthel_bowels", "barthel_bladder", "barthel_grooming")}
+    assert score("barthel", three).detail == "Not answered yet: bowels; bladder; grooming."
+    four = {k: v for k, v in three.items() if k != "barthel_toilet"}
+    assert score("barthel", four).detail == "4 items not answered yet."
+
+
+def test_a_tool_with_nothing_answered_says_nothing_more_than_incomplete():
+    result = score("barthel", {})
+    assert (result.band, result.detail, result.score, result.complete) == ("Incomplete (0 of 10 items)", "", None, False)
+
+
+def test_not_eligible_says_every_reason():
+    result = score("care_act", care_act(["care_act_nutrition"], wellbeing="no"))
+    assert result.detail == (
+        "Unable to achieve 1 of 10 outcomes: managing and maintaining nutrition. Not eligible because fewer than 2 outcomes are "
+        "not achieved; ‘As a consequence there is, or is likely to be, a significant impact on wellbeing’ is answered no."
+    )
+
+
+def test_eligible_restates_the_conditions_that_hold():
+    result = score("care_act", care_act(["care_act_nutrition", "care_act_toilet"]))
+    assert result.detail == (
+        "Unable to achieve 2 of 10 outcomes: managing and maintaining nutrition; managing toilet needs. The needs arise from or "
+        "are related to a physical or mental impairment or illness. As a consequence there is, or is likely to be, a significant "
+        "impact on wellbeing."
+    )
+
+
+def test_an_incomplete_result_reads_as_its_band_even_with_a_score():
+    result = ToolResult("barthel", "Barthel Index", 12, 20, "Incomplete (9 of 10 items)", False)
+    assert scoring.result_text(result) == "Barthel Index: Incomplete (9 of 10 items)"
+
+
+def test_a_result_of_a_tool_the_template_does_not_have_reads_as_a_total():
+    result = ToolResult("retired_tool", "Retired tool", 3, 5, "Low", True)
+    assert scoring.result_text(result) == "Retired tool 3 of 5 (Low)"
+
+
+def test_a_template_given_is_the_one_scored_against():
+    from dataclasses import replace
+
+    shipped = template()
+    renamed = tuple(replace(t, name=f"{t.name} (local)", kind="sum" if t.key == "cfs" else t.kind) for t in shipped.tools)
+    local = replace(shipped, tools=renamed)
+    results = scoring.score_all({"physical": tool_answers("barthel", 12)}, template=local)
+    assert results["barthel"].name == "Barthel Index (local)" and results["phq9"].name.endswith("(local)")
+    section = local.section("physical")
+    assert [r.name for r in scoring.score_section(section, {}, template=local)] == [
+        "Barthel Index (local)",
+        "Clinical Frailty Scale (local)",
+    ]
+    level = ToolResult("cfs", "Clinical Frailty Scale", 6, 9, "Living with moderate frailty", True)
+    assert scoring.result_text(level, template=local) == "Clinical Frailty Scale 6 of 9 (Living with moderate frailty)"
+    assert scoring.result_text(level) == "Clinical Frailty Scale level 6 (Living with moderate frailty)"

@@ -411,3 +411,11 @@ def test_a_conflict_undoes_only_its_own_plan_version_and_keeps_the_requests_othe
     db.expire_all()
     assert db.get(CarePlan, world.plan.id).version == 2
     assert [r.plan_version for r in db.exec(select(CarePlanRevision))] == [2]
+
+
+def test_a_reason_of_500_characters_is_taken_and_501_refused(db, world):
+    action = add(db, world, "action", description="Care Act assessment", owner_agency_id=world.social_care.id)
+    too_long = move(db, world, action, handshake.Transition.decline, world.social_worker, 1, "x" * 501)
+    assert too_long.errors == {"reason": "Reason must be 500 characters or fewer"}
+    declined = move(db, world, action, handshake.Transition.decline, world.social_worker, 1, "x" * 500)
+    assert declined.ok and declined.item.status_reason == "x" * 500

@@ -1,7 +1,10 @@
 """The audit trail is append-only and hash-chained: `flask --app app audit verify` passes on
 an untouched trail and names the first event that was edited, deleted, inserted or reordered."""
 
+import hashlib
 import threading
+from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
@@ -10,7 +13,7 @@ from sqlmodel import Session, select
 
 from app.ops import migrate
 from app.trust import audit, audit_chain
-from models import AuditChainHead, AuditEvent
+from models import AuditChainHead, AuditEvent, AuditOutcome
 from tests.factories import World
 
 
@@ -214,3 +217,278 @@ def test_the_migration_chains_events_written_before_it(tmp_path, is_postgres):
         verdict = audit_chain.verify(connection)
     engine.dispose()
     assert verdict.ok and verdict.checked == 5
+
+
+# --- The chain's rules, without the command line ---------------------------------------------
+
+# Every field of an event the hash covers, written out: all but the surrogate id and the hashes.
+EXPECTED_FIELDS = (
+    "seq",
+    "at",
+    "user_id",
+    "username",
+    "agency_id",
+    "role",
+    "action",
+    "outcome",
+    "record_type",
+    "record_id",
+    "person_id",
+    "reason",
+    "detail",
+    "client_address",
+)
+
+
+def test_the_hash_covers_every_field_of_an_event_but_its_id_and_hashes():
+    assert audit_chain.FIELDS == EXPECTED_FIELDS
+    columns = set(AuditEvent.metadata.tables["audit_event"].columns.keys())
+    assert columns - set(EXPECTED_FIELDS) == {"id", "prev_hash", "hash"}
+
+
+def _event(seq: int, **changes) -> SimpleNamespace:
+    values = dict(
+        id=seq + 100,
+        seq=seq,
+        at=datetime(2026, 3, 1, 9, 30, 0, 5, tzinfo=UTC),
+        user_id=7,
+        username="nurse",
+        agency_id=3,
+        role="practitioner",
+        action="view_person",
+        outcome=AuditOutcome.refused,
+        record_type="person",
+        record_id="12",
+        person_id=12,
+        reason="care team",
+        detail="Looked at the plan",
+        client_address="10.0.0.1",
+    )
+    values.update(changes)
+    return SimpleNamespace(**values)
+
+
+def _chain(count: int) -> list[SimpleNamespace]:
+    """Events sealed as `seal` seals them: each with the hash of the one before."""
+    events, previous = [], audit_chain.GENESIS
+    for seq in range(1, count + 1):
+        event = _event(seq, detail=f"event {seq}")
+        event.prev_hash = previous
+        event.hash = previous = audit_chain.chain_hash(event, previous)
+        events.append(event)
+    return events
+
+
+def test_an_event_is_hashed_over_its_canonical_json_after_the_previous_hash():
+    event = _event(1)
+    expected = (
+        b'{"action":"view_person","agency_id":3,"at":"2026-03-01T09:30:00.000005Z","client_address":"10.0.0.1",'
+        b'"detail":"Looked at the plan","outcome":"refused","person_id":12,"reason":"care team","record_id":"12",'
+        b'"record_type":"person","role":"practitioner","seq":1,"user_id":7,"username":"nurse"}'
+    )
+    assert audit_chain.canonical(event) == expected
+    assert audit_chain.chain_hash(event, audit_chain.GENESIS) == hashlib.sha256(b"0" * 64 + b"\n" + expected).hexdigest()
+    assert audit_chain.GENESIS == "0" * 64
+
+
+def test_times_are_hashed_in_utc_whatever_zone_they_were_read_in():
+    naive = _event(1, at=datetime(2026, 3, 1, 9, 30, 0, 5))
+    local = _event(1, at=datetime(2026, 3, 1, 10, 30, 0, 5, tzinfo=timezone(timedelta(hours=1))))
+    assert audit_chain.canonical(naive) == audit_chain.canonical(_event(1)) == audit_chain.canonical(local)
+
+
+@pytest.fixture
+def london_machine(monkeypatch):
+    """The machine's own time zone set to England's (British Summer Time in June)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_are_hashed_in_utc_whatever_zone_the_machine_is_in(london_machine):
+    naive = _event(1, at=datetime(2026, 6, 1, 9, 30))
+    aware = _event(1, at=datetime(2026, 6, 1, 9, 30, tzinfo=UTC))
+    assert audit_chain.canonical(naive) == audit_chain.canonical(aware)
+    assert b'"at":"2026-06-01T09:30:00.000000Z"' in audit_chain.canonical(naive)
+
+
+def test_names_are_hashed_as_written_not_escaped():
+    assert '"username":"zoë"'.encode() in audit_chain.canonical(_event(1, username="zoë"))
+
+
+@pytest.mark.parametrize(
+    "field, edited",
+    [
+        ("seq", 2),
+        ("at", datetime(2026, 3, 1, 9, 30, 0, 6, tzinfo=UTC)),
+        ("user_id", 8),
+        ("username", "someone_else"),
+        ("agency_id", 4),
+        ("role", "network_lead"),
+        ("action", "edit_plan"),
+        ("outcome", AuditOutcome.allowed),
+        ("record_type", "care_plan"),
+        ("record_id", "13"),
+        ("person_id", 13),
+        ("reason", "network lead"),
+        ("detail", "Nothing"),
+        ("client_address", "10.0.0.2"),
+    ],
+)
+def test_editing_any_field_of_an_event_breaks_the_chain_at_that_event(field, edited):
+    events = _chain(4)
+    setattr(events[2], field, edited)
+    verdict = audit_chain._walk(events, 4)
+    assert not verdict.ok and verdict.checked == 2
+    if field == "seq":
+        assert verdict.problem == "audit event seq 2 (id 103): out of order, expected seq 3."
+    else:
+        assert verdict.problem == "audit event seq 3 (id 103): its contents were changed after it was written (its hash does not match)."
+
+
+def test_a_whole_chain_is_reported_whole_with_its_head_hash():
+    events = _chain(3)
+    verdict = audit_chain._walk(events, 3)
+    assert verdict == audit_chain.Verdict(3, None, events[-1].hash) and verdict.ok
+
+
+def test_an_empty_chain_is_whole_with_the_genesis_hash():
+    assert audit_chain._walk([], 0) == audit_chain.Verdict(0, None, audit_chain.GENESIS)
+
+
+def test_a_reordered_chain_is_reported():
+    first, second, third = _chain(3)
+    verdict = audit_chain._walk([first, third, second], 3)
+    assert verdict == audit_chain.Verdict(1, "audit event seq 3 (id 103): the events from seq 2 to 2 are missing (deleted).")
+    second.seq, third.seq = 3, 2  # renumbered to hide the swap
+    verdict = audit_chain._walk([first, third, second], 3)
+    assert verdict.checked == 1 and not verdict.ok
+    assert (
+        verdict.problem == "audit event seq 2 (id 103): it does not follow the event before it (a row was deleted, inserted or reordered)."
+    )
+
+
+def test_a_repeated_place_in_the_chain_is_out_of_order():
+    first, second = _chain(2)
+    verdict = audit_chain._walk([first, second, second], 2)
+    assert verdict == audit_chain.Verdict(2, "audit event seq 2 (id 102): out of order, expected seq 3.")
+
+
+def test_a_chain_shorter_or_longer_than_its_head_is_reported():
+    events = _chain(3)
+    assert audit_chain._walk(events, 5) == audit_chain.Verdict(
+        3, "the chain head counts 5 events but only 3 are there: the last were deleted."
+    )
+    assert audit_chain._walk(events, 2) == audit_chain.Verdict(
+        3, "there are 3 events but the chain head counts 2: events were added around the chain."
+    )
+
+
+def test_a_missing_chain_head_is_reported_not_verified_whole(app):
+    with app.extensions["oneplan_engine"].connect() as connection:
+        connection.execute(text("DELETE FROM audit_chain_head"))
+        verdict = audit_chain.verify(connection)
+        with pytest.raises(RuntimeError, match=r"^The audit chain head is missing: run `flask --app app db upgrade`\.$"):
+            audit_chain.seal(connection, [_event(1)])
+        connection.rollback()
+    assert verdict == audit_chain.Verdict(0, "The audit chain head is missing: the chain cannot be checked.")
+    assert not verdict.ok
+
+
+def test_verify_reads_the_chain_in_batches_and_returns_the_head_hash(trail, app, db):
+    last = db.exec(select(AuditEvent).where(AuditEvent.seq == 6)).one()
+    with app.extensions["oneplan_engine"].connect() as connection:
+        verdict = audit_chain.verify(connection, batch=2)
+    assert verdict == audit_chain.Verdict(6, None, last.hash)
+
+
+def test_sealing_gives_new_events_the_next_places_and_chains_them(trail, app, db):
+    last = db.exec(select(AuditEvent).where(AuditEvent.seq == 6)).one()
+    new = [_event(0), _event(0)]
+    with app.extensions["oneplan_engine"].connect() as connection:
+        audit_chain.seal(connection, new)
+        head = connection.execute(text("SELECT seq FROM audit_chain_head WHERE id = 1")).scalar()
+        connection.rollback()
+    assert [e.seq for e in new] == [7, 8] and head == 8
+    assert new[0].prev_hash == last.hash and new[1].prev_hash == new[0].hash
+    assert new[1].hash == audit_chain.chain_hash(new[1], new[0].hash)
+
+
+def test_sealing_the_first_events_starts_from_genesis(app):
+    new = [_event(0)]
+    with app.extensions["oneplan_engine"].connect() as connection:
+        audit_chain.seal(connection, new)
+        connection.rollback()
+    assert new[0].seq == 1 and new[0].prev_hash == audit_chain.GENESIS
+
+
+def test_sealing_after_a_missing_last_event_is_refused(trail, app):
+    with app.extensions["oneplan_engine"].connect() as connection:
+        connection.execute(text("UPDATE audit_chain_head SET seq = 9"))
+        with pytest.raises(RuntimeError, match="Audit event seq 9 is missing"):
+            audit_chain.seal(connection, [_event(0)])
+        connection.rollback()
+
+
+class _Recording:
+    """A connection to a database of the given dialect that records the statements sent to it."""
+
+    def __init__(self, dialect: str):
+        self.dialect = SimpleNamespace(name=dialect)
+        self.statements: list[str] = []
+
+    def execute(self, statement):
+        self.statements.append(str(statement))
+
+
+def test_on_postgresql_the_function_comes_first_then_triggers_on_update_delete_and_truncate():
+    connection = _Recording("postgresql")
+    audit_chain.make_append_only(connection)
+    assert connection.statements == [
+        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit_event is append-only: % is not allowed', TG_OP; END $$",
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+        "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
+    ]
+    connection = _Recording("postgresql")
+    audit_chain.drop_append_only(connection)
+    assert connection.statements == [
+        "DROP TRIGGER IF EXISTS audit_event_no_update ON audit_event",
+        "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event",
+    ]
+
+
+def test_on_sqlite_triggers_refuse_update_and_delete():
+    connection = _Recording("sqlite")
+    audit_chain.make_append_only(connection)
+    assert [s.split(" BEGIN")[0] for s in connection.statements] == [
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event",
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event",
+    ]
+    connection = _Recording("sqlite")
+    audit_chain.drop_append_only(connection)
+    assert connection.statements == ["DROP TRIGGER IF EXISTS audit_event_no_update", "DROP TRIGGER IF EXISTS audit_event_no_delete"]
+
+
+def test_lifting_the_triggers_drops_them_and_puts_them_back():
+    connection = _Recording("sqlite")
+    with audit_chain.append_only_lifted(connection):
+        assert len(connection.statements) == 2 and connection.statements[0].startswith("DROP TRIGGER")
+    assert len(connection.statements) == 4 and connection.statements[2].startswith("CREATE TRIGGER")
+
+
+def test_the_chain_is_read_in_seq_order_not_the_order_rows_are_stored(trail, app, runner):
+    # Store event 2 again after the others (a new id, the same place and contents), and remove the original.
+    columns = "seq, at, user_id, username, agency_id, role, action, outcome, record_type, record_id, person_id, reason, detail, client_address, prev_hash, hash"
+    _tamper(
+        app, f"INSERT INTO audit_event (id, {columns}) SELECT 1000, {columns.replace('seq,', '-seq,', 1)} FROM audit_event WHERE seq = 2"
+    )
+    _tamper(app, "DELETE FROM audit_event WHERE seq = 2")
+    _tamper(app, "UPDATE audit_event SET seq = 2 WHERE seq = -2")
+    with app.extensions["oneplan_engine"].connect() as connection:
+        verdict = audit_chain.verify(connection)
+    assert verdict.ok and verdict.checked == 6

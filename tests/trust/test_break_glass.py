@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.trust import access, break_glass
+from app.trust import break_glass
 from models import AccessGrant, AuditEvent, AuditOutcome, ConsentObjection
 from tests.factories import World
 
@@ -177,72 +177,3 @@ def test_a_review_note_that_is_too_long_gets_a_message(client, auth, db, world):
 def test_only_network_leads_see_the_review_list(client, auth, world, username):
     auth.sign_in(username)
     assert client.get("/break-glass-reviews").status_code == 403
-
-
-# --- the commands, without HTTP --------------------------------------------------------
-
-
-def test_the_decision_names_break_glass_as_its_basis(db, world):
-    assert break_glass.grant(db, world.outsider, world.person, break_glass.BreakGlass(**REASON), 60).ok
-    db.commit()
-    decision = access.decide(db, world.outsider, world.person)
-    assert decision.allowed and decision.basis == "break glass" and decision.grant is not None
-    assert not access.may_change(decision)
-
-
-@pytest.mark.parametrize(
-    "command, errors",
-    [
-        (
-            break_glass.BreakGlass("", None),
-            {"reason_code": "Select why you need to see this record", "reason_text": "Enter why you need to see this record now"},
-        ),
-        (
-            break_glass.BreakGlass("made_up", "short"),
-            {
-                "reason_code": "Select why you need to see this record",
-                "reason_text": "Explain why you need to see this record now, in 10 characters or more",
-            },
-        ),
-        (
-            break_glass.BreakGlass("other", "x" * 501),
-            {"reason_text": "Why you need to see this record now must be 500 characters or fewer"},
-        ),
-    ],
-)
-def test_the_break_glass_command_is_checked_without_any_form(db, world, command, errors):
-    result = break_glass.grant(db, world.outsider, world.person, command, 60)
-    assert result.errors == errors and result.item is None
-    db.commit()
-    assert db.exec(select(AccessGrant)).all() == [] and db.exec(select(AuditEvent)).all() == []
-
-
-def test_the_break_glass_command_refuses_who_may_never_break_glass(db, world):
-    with pytest.raises(access.AccessRefused):
-        break_glass.grant(db, world.admin, world.person, break_glass.BreakGlass(**REASON), 60)
-    assert break_glass.grant(db, world.nurse, world.person, break_glass.BreakGlass(**REASON), 60).refused
-    db.commit()
-    assert db.exec(select(AccessGrant)).all() == []
-
-
-def test_a_review_is_recorded_once_and_the_second_is_refused_in_words(db, world):
-    grant = break_glass.grant(db, world.outsider, world.person, break_glass.BreakGlass(**REASON), 60).item
-    first = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, "Needed."), world.lead)
-    second = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, "again"), world.lead)
-    assert first.ok and first.item.reviewed_by_id == world.lead.id
-    assert second.refused == "Someone else had already reviewed that break-glass access."
-    db.commit()
-    db.refresh(grant)
-    assert grant.review_note == "Needed."
-    assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "review_break_glass")).all()) == 1
-
-
-def test_the_review_command_checks_the_note_and_the_leads_network(db, world):
-    grant = break_glass.grant(db, world.outsider, world.person, break_glass.BreakGlass(**REASON), 60).item
-    too_long = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, "x" * 501), world.lead)
-    assert too_long.errors == {"note": "The review note must be 500 characters or fewer"}
-    elsewhere = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, None), world.other_lead)
-    assert elsewhere.forbidden
-    db.commit()
-    db.refresh(grant)
-    assert grant.reviewed_at is None

@@ -3,9 +3,8 @@ access rules (403, audited) and shown to the key worker on the record."""
 
 import pytest
 from sqlmodel import select
-from werkzeug.datastructures import MultiDict
 
-from app.trust import access, consent, forms
+from app.trust import access
 from models import AuditEvent, AuditOutcome, Consent, ConsentObjection
 from tests.factories import World
 
@@ -135,105 +134,6 @@ def test_the_network_lead_reads_but_does_not_record_consent(client, auth, world)
     assert client.get(f"/people/{world.person.id}/consent").status_code == 200
     assert client.get(f"/people/{world.person.id}/consent/edit").status_code == 403
     assert _record(auth, world).status_code == 403
-
-
-# --- the command, without HTTP ------------------------------------------------------------
-
-
-def _sharing(**changes) -> consent.RecordSharing:
-    values = dict(
-        shares_with_care_team=True,
-        keep_objection_ids=frozenset(),
-        object_to_agency_id=None,
-        carer_name=None,
-        carer_relationship=None,
-        carer_contact=None,
-        seen_version=0,
-    )
-    return consent.RecordSharing(**{**values, **changes})
-
-
-def test_the_sharing_command_is_checked_without_any_form(db, world):
-    result = consent.record(
-        db, world.person, _sharing(shares_with_care_team=None, object_to_agency_id=world.nursing.id, carer_contact="x" * 121), world.nurse
-    )
-    assert result.errors == {
-        "shares_with_care_team": "Select whether the person agrees to share their record with their care team",
-        "object_to_agency_id": ("You cannot record an objection to your own agency: ask another agency in the care team to record it"),
-        "carer_contact": "How to contact the carer must be 120 characters or fewer",
-        "carer_name": "Enter the carer's name",
-    }
-    assert consent.record(db, world.person, _sharing(object_to_agency_id=999999), world.nurse).errors == {
-        "object_to_agency_id": "Select an agency from the list"
-    }
-    assert consent.record(db, world.person, _sharing(carer_relationship="Son"), world.nurse).errors == {
-        "carer_name": "Enter the carer's name"
-    }
-    db.commit()
-    assert db.exec(select(Consent)).all() == [] and db.exec(select(AuditEvent)).all() == []
-
-
-def test_the_first_record_and_each_change_take_the_next_version_and_are_audited(db, world):
-    first = consent.record(db, world.person, _sharing(object_to_agency_id=world.social_care.id), world.nurse)
-    assert first.ok and first.item.version == 1
-    objection = db.exec(select(ConsentObjection)).one()
-    second = consent.record(
-        db, world.person, _sharing(seen_version=1, keep_objection_ids=frozenset({objection.id}), carer_name="Grace Hopper"), world.nurse
-    )
-    assert second.ok and second.item.version == 2 and second.item.carer_name == "Grace Hopper"
-    db.commit()
-    assert db.exec(select(ConsentObjection)).one().withdrawn_at is None
-    assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "record_consent")).all()) == 2
-
-
-def test_two_first_records_at_once_keep_the_first_and_the_second_gets_the_conflict(db, world):
-    assert consent.record(db, world.person, _sharing(carer_name="First Carer"), world.nurse).ok
-    late = consent.record(db, world.person, _sharing(carer_name="Second Carer"), world.nurse)
-    assert late.conflict is not None and late.item is None
-    assert late.conflict.yours["carer_name"] == "Second Carer" and late.conflict.theirs["carer_name"] == "First Carer"
-    assert late.conflict.writer.id == world.nurse.id and late.conflict.version == 1
-    db.commit()
-    assert db.exec(select(Consent)).one().carer_name == "First Carer"
-    assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "record_consent")).all()) == 1
-
-
-def test_a_save_against_an_old_version_writes_nothing(db, world):
-    consent.record(db, world.person, _sharing(), world.nurse)
-    consent.record(db, world.person, _sharing(seen_version=1, shares_with_care_team=False), world.nurse)
-    stale = consent.record(db, world.person, _sharing(seen_version=1, object_to_agency_id=world.social_care.id), world.nurse)
-    assert stale.conflict is not None and stale.conflict.version == 2
-    db.commit()
-    assert db.exec(select(Consent)).one().shares_with_care_team is False and db.exec(select(ConsentObjection)).all() == []
-
-
-def test_the_form_reads_into_the_same_command(world):
-    form = MultiDict(
-        [
-            ("version", "3"),
-            ("shares_with_care_team", "no"),
-            ("keep_objection", "7"),
-            ("keep_objection", "9"),
-            ("object_to", str(world.social_care.id)),
-            ("carer_name", "  Grace Hopper "),
-            ("carer_contact", ""),
-        ]
-    )
-    command, errors = forms.record_sharing(form)
-    assert errors == {}
-    assert command == _sharing(
-        shares_with_care_team=False,
-        keep_objection_ids=frozenset({7, 9}),
-        object_to_agency_id=world.social_care.id,
-        carer_name="Grace Hopper",
-        seen_version=3,
-    )
-
-
-def test_ids_that_cannot_be_read_are_errors_of_the_form(world):
-    form = MultiDict([("version", "0"), ("keep_objection", "x1"), ("object_to", "9" * 40)])
-    command, errors = forms.record_sharing(form)
-    assert errors == {"keep_objection_ids": "Select objections from the list", "object_to_agency_id": "Select an agency from the list"}
-    assert command.object_to_agency_id is None and command.keep_objection_ids == frozenset()
 
 
 def test_an_agency_that_cannot_be_read_saves_nothing_even_when_the_rest_is_right(client, auth, db, world):
