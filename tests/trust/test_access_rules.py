@@ -78,7 +78,7 @@ def objection(db, person, agency, withdrawn=False):
 
 S, P, L, A = Role.spa_coordinator, Role.practitioner, Role.network_lead, Role.administrator
 EXPECTED_CAPABILITIES = {
-    "search_people": {S, P, L, A},
+    "search_people": {S, P, L},  # administrators manage accounts; they do not look people up
     "manage_directory": {A},
     "receive_referrals": {S},
     "triage_referrals": {S},
@@ -179,21 +179,29 @@ def test_administrators_are_refused_in_these_words(db, world):
 
 
 @pytest.mark.parametrize("status", [s for s in ReferralStatus if s is not ReferralStatus.closed])
-def test_the_spa_opens_the_record_while_a_referral_is_open(db, world, status):
+def test_an_open_referral_opens_what_triage_needs_to_the_spa_and_not_the_record(db, world, status):
     referral(db, world.person, status)
-    assert access.decide(db, world.coordinator, world.person) == access.Decision(True, "open referral")
+    assert access.triage_rule(db, world.coordinator, world.person) == access.Decision(True, "open referral")
+    assert access.decide(db, world.coordinator, world.person) == access.Decision(False, NOT_IN_TEAM, may_break_glass=True)
 
 
 def test_the_spa_is_refused_once_the_referral_is_closed(db, world):
     referral(db, world.person, ReferralStatus.closed)
     other = factories.person(db, world.practice)
     referral(db, other, ReferralStatus.received)  # someone else's open referral opens nothing here
+    assert not access.triage_rule(db, world.coordinator, world.person).allowed
     assert not access.decide(db, world.coordinator, world.person).allowed
 
 
-def test_an_open_referral_opens_the_record_to_the_spa_only(db, world):
+def test_an_open_referral_opens_nothing_to_an_agency_the_person_objected_to(db, world):
     referral(db, world.person, ReferralStatus.received)
-    assert access.decide(db, world.outsider, world.person) == access.Decision(False, NOT_IN_TEAM, may_break_glass=True)
+    objection(db, world.person, world.spa)
+    assert not access.triage_rule(db, world.coordinator, world.person).allowed
+
+
+def test_an_open_referral_opens_triage_to_the_spa_only(db, world):
+    referral(db, world.person, ReferralStatus.received)
+    assert access.triage_rule(db, world.outsider, world.person) == access.Decision(False, NOT_IN_TEAM, may_break_glass=True)
 
 
 def test_an_objection_refuses_the_agency_even_in_the_care_team(db, world):
@@ -294,13 +302,16 @@ def test_only_the_care_team_changes_a_record():
     assert not access.may_change(access.Decision(False, "care team"))
 
 
-def test_an_open_referral_is_a_basis_to_read_not_to_write(db, world):
+def test_an_open_referral_is_a_basis_to_read_for_triage_not_to_write(db, world):
     referral(db, world.person, ReferralStatus.received)
-    assert access.open_record(db, world.coordinator, world.person, "view_person").basis == "open referral"
+    assert access.open_record(db, world.coordinator, world.person, "view_referral", rule=access.triage_rule).basis == "open referral"
     with pytest.raises(access.AccessRefused) as refused:
-        access.open_record(db, world.coordinator, world.person, "edit_plan", write=True)
+        access.open_record(db, world.coordinator, world.person, "edit_plan", write=True, rule=access.triage_rule)
     assert refused.value.reason == "Only agencies in the person's care team can change their record; you can read it."
     assert refused.value.break_glass_person_id is None
+    with pytest.raises(access.AccessRefused) as refused:
+        access.open_record(db, world.coordinator, world.person, "view_assessment")
+    assert refused.value.reason == NOT_IN_TEAM and refused.value.break_glass_person_id == world.person.id
 
 
 def test_the_network_lead_reads_but_does_not_change(db, world):

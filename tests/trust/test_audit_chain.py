@@ -268,6 +268,12 @@ def _event(seq: int, **changes) -> SimpleNamespace:
     return SimpleNamespace(**values)
 
 
+def _walk(events, head: int) -> audit_chain.Verdict:
+    """The verdict on `events` against a head counting `head`, with no anchor to reach."""
+    verdict, _reached = audit_chain._walk(events, head, None)
+    return verdict
+
+
 def _chain(count: int) -> list[SimpleNamespace]:
     """Events sealed as `seal` seals them: each with the hash of the one before."""
     events, previous = [], audit_chain.GENESIS
@@ -342,7 +348,7 @@ def test_names_are_hashed_as_written_not_escaped():
 def test_editing_any_field_of_an_event_breaks_the_chain_at_that_event(field, edited):
     events = _chain(4)
     setattr(events[2], field, edited)
-    verdict = audit_chain._walk(events, 4)
+    verdict = _walk(events, 4)
     assert not verdict.ok and verdict.checked == 2
     if field == "seq":
         assert verdict.problem == "audit event seq 2 (id 103): out of order, expected seq 3."
@@ -352,20 +358,20 @@ def test_editing_any_field_of_an_event_breaks_the_chain_at_that_event(field, edi
 
 def test_a_whole_chain_is_reported_whole_with_its_head_hash():
     events = _chain(3)
-    verdict = audit_chain._walk(events, 3)
+    verdict = _walk(events, 3)
     assert verdict == audit_chain.Verdict(3, None, events[-1].hash) and verdict.ok
 
 
 def test_an_empty_chain_is_whole_with_the_genesis_hash():
-    assert audit_chain._walk([], 0) == audit_chain.Verdict(0, None, audit_chain.GENESIS)
+    assert _walk([], 0) == audit_chain.Verdict(0, None, audit_chain.GENESIS)
 
 
 def test_a_reordered_chain_is_reported():
     first, second, third = _chain(3)
-    verdict = audit_chain._walk([first, third, second], 3)
+    verdict = _walk([first, third, second], 3)
     assert verdict == audit_chain.Verdict(1, "audit event seq 3 (id 103): the events from seq 2 to 2 are missing (deleted).")
     second.seq, third.seq = 3, 2  # renumbered to hide the swap
-    verdict = audit_chain._walk([first, third, second], 3)
+    verdict = _walk([first, third, second], 3)
     assert verdict.checked == 1 and not verdict.ok
     assert (
         verdict.problem == "audit event seq 2 (id 103): it does not follow the event before it (a row was deleted, inserted or reordered)."
@@ -374,27 +380,26 @@ def test_a_reordered_chain_is_reported():
 
 def test_a_repeated_place_in_the_chain_is_out_of_order():
     first, second = _chain(2)
-    verdict = audit_chain._walk([first, second, second], 2)
+    verdict = _walk([first, second, second], 2)
     assert verdict == audit_chain.Verdict(2, "audit event seq 2 (id 102): out of order, expected seq 3.")
 
 
 def test_a_chain_shorter_or_longer_than_its_head_is_reported():
     events = _chain(3)
-    assert audit_chain._walk(events, 5) == audit_chain.Verdict(
-        3, "the chain head counts 5 events but only 3 are there: the last were deleted."
-    )
-    assert audit_chain._walk(events, 2) == audit_chain.Verdict(
-        3, "there are 3 events but the chain head counts 2: events were added around the chain."
-    )
+    assert _walk(events, 5) == audit_chain.Verdict(3, "the chain head counts 5 events but only 3 are there: the last were deleted.")
+    assert _walk(events, 2) == audit_chain.Verdict(3, "there are 3 events but the chain head counts 2: events were added around the chain.")
 
 
 def test_a_missing_chain_head_is_reported_not_verified_whole(app):
-    with app.extensions["oneplan_engine"].connect() as connection:
-        connection.execute(text("DELETE FROM audit_chain_head"))
-        verdict = audit_chain.verify(connection)
-        with pytest.raises(RuntimeError, match=r"^The audit chain head is missing: run `flask --app app db upgrade`\.$"):
-            audit_chain.seal(connection, [_event(1)])
-        connection.rollback()
+    _tamper(app, "DELETE FROM audit_chain_head")
+    try:
+        with app.extensions["oneplan_engine"].connect() as connection:
+            verdict = audit_chain.verify(connection)
+            with pytest.raises(RuntimeError, match=r"^The audit chain head is missing: run `flask --app app db upgrade`\.$"):
+                audit_chain.seal(connection, [_event(1)])
+            connection.rollback()
+    finally:
+        _tamper(app, "INSERT INTO audit_chain_head (id, seq) VALUES (1, 0)")
     assert verdict == audit_chain.Verdict(0, "The audit chain head is missing: the chain cannot be checked.")
     assert not verdict.ok
 
@@ -445,40 +450,56 @@ class _Recording:
         self.statements.append(str(statement))
 
 
-def test_on_postgresql_the_function_comes_first_then_triggers_on_update_delete_and_truncate():
+def test_on_postgresql_the_functions_come_first_then_triggers_on_update_delete_and_truncate():
     connection = _Recording("postgresql")
     audit_chain.make_append_only(connection)
     assert connection.statements == [
         "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
         "BEGIN RAISE EXCEPTION 'audit_event is append-only: % is not allowed', TG_OP; END $$",
+        "CREATE OR REPLACE FUNCTION audit_chain_head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.seq >= OLD.seq THEN RETURN NEW; END IF; "
+        "RAISE EXCEPTION 'audit_chain_head only moves forward: % is not allowed', TG_OP; END $$",
         "CREATE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
         "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
+        "CREATE TRIGGER audit_chain_head_forward_only BEFORE UPDATE OR DELETE ON audit_chain_head "
+        "FOR EACH ROW EXECUTE FUNCTION audit_chain_head_forward_only()",
+        "CREATE TRIGGER audit_chain_head_no_truncate BEFORE TRUNCATE ON audit_chain_head "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_head_forward_only()",
     ]
     connection = _Recording("postgresql")
     audit_chain.drop_append_only(connection)
     assert connection.statements == [
         "DROP TRIGGER IF EXISTS audit_event_no_update ON audit_event",
         "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event",
+        "DROP TRIGGER IF EXISTS audit_chain_head_forward_only ON audit_chain_head",
+        "DROP TRIGGER IF EXISTS audit_chain_head_no_truncate ON audit_chain_head",
     ]
 
 
-def test_on_sqlite_triggers_refuse_update_and_delete():
+def test_on_sqlite_triggers_refuse_update_and_delete_and_the_head_only_moves_forward():
     connection = _Recording("sqlite")
     audit_chain.make_append_only(connection)
     assert [s.split(" BEGIN")[0] for s in connection.statements] == [
         "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event",
         "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event",
+        "CREATE TRIGGER audit_chain_head_forward_only BEFORE UPDATE ON audit_chain_head WHEN NEW.seq < OLD.seq OR NEW.id <> OLD.id",
+        "CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head",
     ]
     connection = _Recording("sqlite")
     audit_chain.drop_append_only(connection)
-    assert connection.statements == ["DROP TRIGGER IF EXISTS audit_event_no_update", "DROP TRIGGER IF EXISTS audit_event_no_delete"]
+    assert connection.statements == [
+        "DROP TRIGGER IF EXISTS audit_event_no_update",
+        "DROP TRIGGER IF EXISTS audit_event_no_delete",
+        "DROP TRIGGER IF EXISTS audit_chain_head_forward_only",
+        "DROP TRIGGER IF EXISTS audit_chain_head_no_delete",
+    ]
 
 
 def test_lifting_the_triggers_drops_them_and_puts_them_back():
     connection = _Recording("sqlite")
     with audit_chain.append_only_lifted(connection):
-        assert len(connection.statements) == 2 and connection.statements[0].startswith("DROP TRIGGER")
-    assert len(connection.statements) == 4 and connection.statements[2].startswith("CREATE TRIGGER")
+        assert len(connection.statements) == 4 and all(s.startswith("DROP TRIGGER") for s in connection.statements)
+    assert len(connection.statements) == 8 and all(s.startswith("CREATE TRIGGER") for s in connection.statements[4:])
 
 
 def test_the_chain_is_read_in_seq_order_not_the_order_rows_are_stored(trail, app, runner):
