@@ -17,9 +17,10 @@ run: install migrate demo
 	@echo "OnePlan is at http://$(HOST):$(PORT)"
 	ONEPLAN_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
-# Every core runs tests (pytest-xdist), and the run ends with branch coverage of app/ and models/.
+# Every core runs tests (pytest-xdist, handed out one at a time, longest first: tests/conftest.py),
+# and the run ends with branch coverage of app/ and models/ and the ten slowest tests.
 test: install-test browser
-	$(BIN)/pytest -n auto --cov --cov-report=term --durations=10 $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --maxschedchunk 1 --cov --cov-report=term --durations=10 $(PYTEST_ARGS)
 
 # ruff (lint and format) and mypy, as configured in pyproject.toml; .ci/run runs this before the tests.
 lint: install-dev

@@ -25,17 +25,26 @@ FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 FIGURES: dict[str, str] = {}
 
 
-# The longest tests go first, so that no worker is left with one at the end while the others wait.
+# The longest tests go first, longest of all first, and make test hands tests out one at a time
+# (--maxschedchunk 1), so no worker is left with a long one at the end while the other waits.
 LONGEST_FIRST = (
-    "tests/web/test_bad_input.py",
+    "tests/web/test_bad_input.py::test_every_field_of_every_form",
+    "tests/web/test_fragments.py",
     "tests/trust/test_concurrency.py",
+    "tests/web/test_caching.py",
+    "tests/web/test_bad_input.py",
+    "tests/trust/test_audited_pages.py",
     "tests/trust/test_access_matrix.py",
     "tests/browser/",
 )
 
 
+def _rank(item) -> int:
+    return next((rank for rank, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)), len(LONGEST_FIRST))
+
+
 def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
+    items.sort(key=_rank)
 
 
 def pytest_sessionfinish(session):
