@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Optional
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_
+from sqlalchemy import ColumnElement, Exists, and_, exists, false, not_
 from sqlmodel import Session, col, select
 
 from app.trust import audit
@@ -102,10 +102,7 @@ def decide(session: Session, user: User, person: Person, now: Optional[datetime]
             .where(col(CareTeamMember.person_id) == person.id)
             .where(col(CareTeamMember.agency_id) == user.agency_id)
             .where(col(CareTeamMember.left_at).is_(None)),
-            exists()
-            .where(col(ConsentObjection.person_id) == person.id)
-            .where(col(ConsentObjection.agency_id) == user.agency_id)
-            .where(col(ConsentObjection.withdrawn_at).is_(None)),
+            _objects_to(person.id, user.agency_id),
         )
     ).one()
     if objected:
@@ -170,10 +167,7 @@ def access_log_rule(session: Session, user: User, person: Person) -> Decision:
             .where(col(CareTeamMember.user_id) == user.id)
             .where(col(CareTeamMember.is_key_worker).is_(True))
             .where(col(CareTeamMember.left_at).is_(None)),
-            exists()
-            .where(col(ConsentObjection.person_id) == person.id)
-            .where(col(ConsentObjection.agency_id) == user.agency_id)
-            .where(col(ConsentObjection.withdrawn_at).is_(None)),
+            _objects_to(person.id, user.agency_id),
         )
     ).one()
     if objected:
@@ -194,6 +188,17 @@ def _has_open_referral(session: Session, person_id: int) -> bool:
             .limit(1)
         ).first()
         is not None
+    )
+
+
+def _objects_to(person_id: int, agency_id: Optional[int]) -> Exists:
+    """Whether the person has a standing objection to the agency: an EXISTS, asked in the same query
+    as a rule's other facts."""
+    return (
+        exists()
+        .where(col(ConsentObjection.person_id) == person_id)
+        .where(col(ConsentObjection.agency_id) == agency_id)
+        .where(col(ConsentObjection.withdrawn_at).is_(None))
     )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from app import checks
 from models import AuditEvent, StaffSession, User
 from tests.conftest import AuthActions
 from tests.factories import World
@@ -134,6 +135,8 @@ def test_an_idle_cookie_ends_the_server_session_too(app, client, auth, db, world
         ("short", "Password must be 12 characters or more"),
         ("x" * 129, "Password must be 128 characters or fewer"),
         (" padded password ", "Password must not start or end with a space"),
+        ("sunshine12345", checks.PASSWORD_COMMON),
+        ("new.person is my name", checks.PASSWORD_HAS_USERNAME),
     ],
 )
 def test_every_form_that_sets_a_password_says_what_is_wrong_with_it(client, auth, db, world, runner, password, message):
@@ -156,7 +159,7 @@ def test_every_form_that_sets_a_password_says_what_is_wrong_with_it(client, auth
         args=[
             "create-user",
             "--username",
-            "cli.person",
+            "new.person",
             "--full-name",
             "CLI Person",
             "--agency",
@@ -169,6 +172,7 @@ def test_every_form_that_sets_a_password_says_what_is_wrong_with_it(client, auth
         input=password + "\n",
     )
     assert result.exit_code != 0 and message in result.output
+    assert db.exec(select(User).where(User.username == "new.person")).first() is None
 
 
 def test_the_password_hint_states_the_rule_before_anyone_gets_it_wrong(client, auth, world):
