@@ -405,6 +405,13 @@ def test_a_key_worker_who_left_or_of_another_person_does_not_see_who_looked(db, 
     assert not access.access_log_rule(db, world.nurse, world.person).allowed
 
 
+def test_an_objection_hides_who_looked_even_from_the_key_worker_and_says_why(db, world):
+    objection(db, world.person, world.nursing)
+    assert access.access_log_rule(db, world.nurse, world.person) == access.Decision(
+        False, "This person has objected to sharing their record with your agency, so you cannot open it."
+    )
+
+
 # --- The rule as a filter for lists of people -------------------------------------------------
 
 

@@ -98,3 +98,31 @@ def test_postgresql_refuses_to_truncate_the_chain_head(trail, app, is_postgres):
         pytest.skip("TRUNCATE is PostgreSQL's")
     with pytest.raises(DBAPIError, match="only moves forward"), app.extensions["oneplan_engine"].begin() as connection:
         connection.execute(text("TRUNCATE audit_chain_head"))
+
+
+def test_a_verdict_against_an_unreached_anchor_says_where_the_chain_ends(trail, app, db, runner):
+    head = _anchor(runner)
+    _cut_back_to(app, 4)
+    fourth = db.exec(select(AuditEvent).where(AuditEvent.seq == 4)).one()
+    with app.extensions["oneplan_engine"].connect() as connection:
+        verdict = audit_chain.verify(connection, expect_head=head)
+    assert not verdict.ok
+    assert (verdict.checked, verdict.head_hash) == (4, fourth.hash)
+    assert f"({head})" in verdict.problem and f"seq 4, hash {fourth.hash}" in verdict.problem
+
+
+@pytest.mark.parametrize(
+    ("value", "is_hash"),
+    [
+        ("0123456789abcdef" * 4, True),
+        ("f" * 64, True),
+        ("a" * 63, False),  # too short, though every character is hexadecimal
+        ("a" * 65, False),
+        ("g" * 64, False),  # the right length, but not hexadecimal
+        ("X" * 64, False),
+        ("A" * 64, False),  # hexadecimal, but a chain hash is lowercase
+        ("", False),
+    ],
+)
+def test_only_64_lowercase_hexadecimal_characters_read_as_a_chain_hash(value, is_hash):
+    assert audit_chain.is_hash(value) is is_hash
