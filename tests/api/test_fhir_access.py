@@ -22,7 +22,14 @@ from tests.factories import World, care_plan
 
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
 ROLES = ("coordinator", "nurse", "outsider", "lead", "otherlead", "admin", "signed-out")
-USERS = {"coordinator": "coordinator", "nurse": "nurse", "outsider": "outsider", "lead": "lead", "otherlead": "other_lead", "admin": "admin"}
+USERS = {
+    "coordinator": "coordinator",
+    "nurse": "nurse",
+    "outsider": "outsider",
+    "lead": "lead",
+    "otherlead": "other_lead",
+    "admin": "admin",
+}
 
 # Each FHIR route (endpoint, method) and its address for one person's records.
 ROUTES = {
@@ -70,11 +77,22 @@ def _closed_referral(db, person):
 def _records(db, person, key_worker, agency):
     plan = care_plan(db, person, key_worker)
     goal = commands.add_item(db, plan, person, AddItem(PlanItemType.goal, {"goal": "Walk", "status": "active"}), key_worker).item
-    task = commands.add_item(db, plan, person, AddItem(PlanItemType.action, {"description": "Visit"}, owner_agency_id=agency.id), key_worker).item
+    task = commands.add_item(
+        db, plan, person, AddItem(PlanItemType.action, {"description": "Visit"}, owner_agency_id=agency.id), key_worker
+    ).item
     db.commit()
     db.refresh(plan)
     referral = _closed_referral(db, person)
-    return {"person": person.id, "nhs": person.nhs_number, "plan": plan.id, "version": plan.version, "goal": goal.id, "task": task.id, "referral": referral.id, "agency": agency.id}
+    return {
+        "person": person.id,
+        "nhs": person.nhs_number,
+        "plan": plan.id,
+        "version": plan.version,
+        "goal": goal.id,
+        "task": task.id,
+        "referral": referral.id,
+        "agency": agency.id,
+    }
 
 
 @pytest.fixture
@@ -109,7 +127,11 @@ def _answer(response) -> str:
 def _call(fhir: FhirClient, route, url: str, records: dict):
     if route == ("fhir.update_task", "PUT"):
         # The Task as it is (no change), with its current version: only who may write passes.
-        return fhir.put(url, {"resourceType": "Task", "id": str(records["task"]), "status": "requested", "intent": "order"}, headers={"If-Match": 'W/"1"'})
+        return fhir.put(
+            url,
+            {"resourceType": "Task", "id": str(records["task"]), "status": "requested", "intent": "order"},
+            headers={"If-Match": 'W/"1"'},
+        )
     if route == ("fhir.create_service_request", "POST"):
         from tests.api.test_fhir import service_request
 

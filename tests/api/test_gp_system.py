@@ -24,11 +24,11 @@ def world(db):
     world.gp = factories.user(db, world.practice, profession=Profession.gp, username="gp")
     factories.team_member(db, world.person, world.practice, world.gp, role="GP")
     world.plan = care_plan(db, world.person, world.nurse)
-    add = lambda item_type, answers, owner=None: (
-        commands.add_item(  # noqa: E731
-            db, world.plan, world.person, AddItem(item_type, answers, owner_agency_id=owner), world.nurse
-        ).item
-    )
+
+    def add(item_type, answers, owner=None):
+        command = AddItem(item_type, answers, owner_agency_id=owner)
+        return commands.add_item(db, world.plan, world.person, command, world.nurse).item
+
     world.goal = add(PlanItemType.goal, {"goal": "Walk to the shop on my own", "status": "active", "target_on": "2027-03-01"})
     world.review = add(PlanItemType.action, {"description": "Medication review", "due_on": "2027-01-15"}, world.practice.id)
     world.visit = add(PlanItemType.action, {"description": "Home visit", "frequency": "Weekly"}, world.practice.id)
