@@ -302,6 +302,8 @@ def care_plan_history(plan_id: int):
     session = get_session()
     count = search.history_count(request.args)
     versions = resources.plan_version_dates(session, plan)
+    if not versions or versions[0][0] != plan.version:  # a plan just opened has no change yet: its first version
+        versions.insert(0, (plan.version, plan.updated_at or plan.opened_at))
     entries = []
     for version, _ in versions[:count]:
         state = resources.current_state(session, plan) if version == plan.version else resources.state_at(session, plan, version)
