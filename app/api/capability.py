@@ -56,7 +56,22 @@ SERVED: dict[str, Served] = {
         ),
     ),
     "ServiceRequest": Served(("create", "read"), conditional_create=True),
+    "Observation": Served(
+        ("read", "search-type"),
+        (
+            ("patient", "reference", "Scored tools of the person's assessment (required)"),
+            (
+                "code",
+                "token",
+                "The tool's code: http://loinc.org|44261-6 (PHQ-9), http://snomed.info/sct|273302005 (Barthel Index), http://snomed.info/sct|445414007 (Clinical Frailty Scale)",
+            ),
+        ),
+    ),
+    "Practitioner": Served(("read",)),
+    "PractitionerRole": Served(("read",)),
 }
+# Operations served, by resource type: (name, definition).
+OPERATIONS = {"Patient": (("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"),)}
 # Parameters every search takes besides its own.
 PAGING = ("_count", "_offset", "_format")
 
@@ -77,6 +92,8 @@ def statement(base_url: str) -> dict[str, Any]:
             entry["conditionalUpdate"] = False
         if "create" in served.interactions:
             entry["conditionalCreate"] = served.conditional_create
+        if name in OPERATIONS:
+            entry["operation"] = [{"name": n, "definition": d} for n, d in OPERATIONS[name]]
         if served.search:
             entry["searchParam"] = [{"name": n, "type": t, "documentation": d} for n, t, d in served.search]
         resources.append(entry)

@@ -31,6 +31,7 @@ from models import (
     GoalStatus,
     Person,
     PlanItemType,
+    User,
 )
 
 UK_CORE = "https://fhir.hl7.org.uk/StructureDefinition/"
@@ -39,6 +40,9 @@ ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
 AGENCY_KIND_SYSTEM = "https://oneplan.example.nhs.uk/fhir/CodeSystem/agency-kind"
 PROFILES = {
     "Patient": UK_CORE + "UKCore-Patient",
+    "Practitioner": UK_CORE + "UKCore-Practitioner",
+    "PractitionerRole": UK_CORE + "UKCore-PractitionerRole",
+    "Observation": UK_CORE + "UKCore-Observation",
     "Organization": UK_CORE + "UKCore-Organization",
     "ServiceRequest": UK_CORE + "UKCore-ServiceRequest",
 }
@@ -189,7 +193,7 @@ def care_team_resource(session: Session, person: Person) -> dict[str, Any]:
             roles.append({"coding": [{"system": CARE_TEAM_ROLE_SYSTEM, "code": "key-worker", "display": "Key worker"}]})
         participant: dict[str, Any] = {"role": roles}
         if member.user is not None:
-            participant["member"] = {"display": member.user.full_name, "type": "Practitioner"}
+            participant["member"] = ref("Practitioner", member.user.id, member.user.full_name)
             participant["onBehalfOf"] = organization_ref(member.agency)
         else:
             participant["member"] = organization_ref(member.agency)
@@ -390,3 +394,33 @@ def plan_version_dates(session: Session, plan: CarePlan) -> list[tuple[int, date
             .order_by(col(CarePlanRevision.plan_version).desc())
         )
     ]
+
+
+# --- Staff ------------------------------------------------------------------------------------------
+
+PROFESSION_SYSTEM = "https://oneplan.example.nhs.uk/fhir/CodeSystem/profession"
+
+
+def practitioner(user: User) -> dict[str, Any]:
+    """A member of staff: their name, and whether their account is active. The directory keeps no
+    change time, so no lastUpdated."""
+    body: dict[str, Any] = {
+        "resourceType": "Practitioner",
+        "id": str(user.id),
+        "active": user.is_active,
+        "name": [{"text": user.full_name}],
+    }
+    return with_meta(body, digest(body), None)
+
+
+def practitioner_role(user: User, agency: Agency) -> dict[str, Any]:
+    """What the member of staff is, and for which agency: their profession at their agency."""
+    body: dict[str, Any] = {
+        "resourceType": "PractitionerRole",
+        "id": str(user.id),
+        "active": user.is_active,
+        "practitioner": ref("Practitioner", user.id, user.full_name),
+        "organization": organization_ref(agency),
+        "code": [{"coding": [{"system": PROFESSION_SYSTEM, "code": user.profession.value, "display": user.profession.label}]}],
+    }
+    return with_meta(body, digest(body), None)

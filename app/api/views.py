@@ -12,7 +12,7 @@ from typing import Optional
 from flask import Blueprint, current_app, g, request
 from sqlmodel import col, func, select
 
-from app.api import capability, resources, search, service_request, tasks
+from app.api import capability, observations, resources, search, service_request, tasks
 from app.api.responses import FHIR_JSON, error_outcome, fhir_json, issue, outcome, resource
 from app.api.service_request import Problem
 from app.care_plan import read_model
@@ -21,7 +21,7 @@ from app.transaction import get_session
 from app.trust import access, api_tokens, audit
 from app.web import guard
 from app.web.protection import csrf
-from models import Agency, AuditOutcome, CarePlan, CarePlanAction, CarePlanGoal, Person, Referral
+from models import Agency, AuditOutcome, CarePlan, CarePlanAction, CarePlanGoal, Person, Referral, User
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 csrf.exempt(bp)  # no browser session and no cookies: the bearer token is the credential
@@ -399,3 +399,76 @@ def update_task(action_id: int):
         session, plan, person, action, request.headers.get("If-Match"), request.get_data(as_text=True), request.mimetype, g.user
     )
     return resource(resources.task(moved, plan, session.get(Agency, moved.owner_agency_id)))
+
+
+# --- Scored tools, staff, and everything about a person -----------------------------------------------
+
+
+@bp.get("/Observation/<observation_id>")
+def read_observation(observation_id: str):
+    person_id, _, tool = observation_id.partition("-")
+    if not person_id.isdigit() or not tool:
+        return error_outcome(404, f"There is no Observation {observation_id}.")
+    person = guard.person_for(int(person_id), "fhir_read_assessment", rule=access.api_decide)
+    found = observations.observation(get_session(), person, tool)
+    if found is None:
+        return error_outcome(404, f"There is no Observation {observation_id}.")
+    return resource(found)
+
+
+@bp.get("/Observation")
+def search_observation():
+    found = search.read("Observation", request.args)
+    person = _patient_of(found, "fhir_read_assessment")
+    scored = observations.observations(get_session(), person)
+    code = search.token(found, "code")
+    if code is not None:
+        system, value = code
+        scored = [o for o in scored if any(c["code"] == value and system in (None, c["system"]) for c in o["code"]["coding"])]
+    return fhir_json(search.bundle(base_url(), found, len(scored), scored[found.offset : found.offset + found.count]))
+
+
+def _staff(user_id: int) -> tuple[User, Agency]:
+    session = get_session()
+    user = session.get(User, user_id)
+    agency = session.get(Agency, user.agency_id) if user is not None else None
+    if user is None or agency is None:
+        raise Problem(404, "not-found", f"There is no Practitioner {user_id}.")
+    return user, agency
+
+
+@bp.get("/Practitioner/<int:user_id>")
+def read_practitioner(user_id: int):
+    """A member of staff, as the care team names them: open to every account, like the directory."""
+    return resource(resources.practitioner(_staff(user_id)[0]))
+
+
+@bp.get("/PractitionerRole/<int:user_id>")
+def read_practitioner_role(user_id: int):
+    return resource(resources.practitioner_role(*_staff(user_id)))
+
+
+@bp.get("/Patient/<int:person_id>/$everything")
+def patient_everything(person_id: int):
+    """The person's record as the API serves it: Patient, CareTeam, CarePlan, Goals, Tasks, scored
+    tools and referrals, for whoever may open the whole record (the care team, the network lead)."""
+    person = guard.person_for(person_id, "fhir_read_everything", rule=access.api_decide)
+    session = get_session()
+    found: list[dict] = [resources.patient(session, person), resources.care_team_resource(session, person)]
+    plan = _plan_of(person)
+    if plan is not None:
+        found.append(resources.care_plan(session, plan, person, resources.current_state(session, plan)))
+        found += [
+            resources.goal(goal, plan)
+            for goal in session.exec(select(CarePlanGoal).where(CarePlanGoal.care_plan_id == plan.id).order_by(col(CarePlanGoal.id)))
+        ]
+        agencies = {agency.id: agency for agency in session.exec(select(Agency))}
+        actions = session.exec(select(CarePlanAction).where(CarePlanAction.care_plan_id == plan.id).order_by(col(CarePlanAction.id)))
+        found += [resources.task(action, plan, agencies.get(action.owner_agency_id)) for action in actions]
+    found += observations.observations(session, person)
+    referrals = session.exec(select(Referral).where(Referral.person_id == person.id).order_by(col(Referral.id)))
+    found += [service_request.as_resource(session, referral) for referral in referrals]
+    everything = search.Search("Patient", {}, len(found) or 1, 0)
+    bundle = search.bundle(base_url(), everything, len(found), found)
+    bundle["link"] = [{"relation": "self", "url": f"{base_url()}/Patient/{person.id}/$everything"}]
+    return fhir_json(bundle)

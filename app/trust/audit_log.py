@@ -50,6 +50,8 @@ ACTIONS = {
     "fhir_read_care_plan": "Read the care plan through the API",
     "fhir_read_care_plan_history": "Read the care plan's history through the API",
     "fhir_update_task": "Changed an action through the API",
+    "fhir_read_assessment": "Read the assessment's scores through the API",
+    "fhir_read_everything": "Read the whole record through the API",
     "sign_in": "Signed in",
     "sign_out": "Signed out",
     "sign_in_required": "Asked for the record without signing in",

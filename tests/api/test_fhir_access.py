@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
+from app.assessment import service
 from app.care_plan import commands
 from app.care_plan.commands import AddItem
 from app.front_door import clocks
@@ -17,6 +18,7 @@ from models import AccessGrant, AgencyKind, AuditEvent, AuditOutcome, PlanItemTy
 from tests import factories
 from tests.api.fhir_client import FhirClient, body, issues
 from tests.api.test_fhir import token_for
+from tests.assessment.test_assessment_pages import BARTHEL_LOW
 from tests.conftest import FIGURES
 from tests.factories import World, care_plan
 
@@ -48,10 +50,20 @@ ROUTES = {
     ("fhir.update_task", "PUT"): "/fhir/Task/{task}",
     ("fhir.read_service_request", "GET"): "/fhir/ServiceRequest/{referral}",
     ("fhir.create_service_request", "POST"): "/fhir/ServiceRequest",
+    ("fhir.read_observation", "GET"): "/fhir/Observation/{person}-barthel",
+    ("fhir.search_observation", "GET"): "/fhir/Observation?patient={person}",
+    ("fhir.patient_everything", "GET"): "/fhir/Patient/{person}/$everything",
+    ("fhir.read_practitioner", "GET"): "/fhir/Practitioner/{key_worker}",
+    ("fhir.read_practitioner_role", "GET"): "/fhir/PractitionerRole/{key_worker}",
     ("fhir.read_organization", "GET"): "/fhir/Organization/{agency}",
     ("fhir.search_organization", "GET"): "/fhir/Organization?name=North",
 }
-DIRECTORY = {("fhir.read_organization", "GET"), ("fhir.search_organization", "GET")}
+DIRECTORY = {
+    ("fhir.read_organization", "GET"),
+    ("fhir.search_organization", "GET"),
+    ("fhir.read_practitioner", "GET"),
+    ("fhir.read_practitioner_role", "GET"),
+}
 WRITES = {("fhir.update_task", "PUT")}
 
 
@@ -74,7 +86,17 @@ def _closed_referral(db, person):
     return referral
 
 
+def scored_assessment(db, person, by):
+    """The person's assessment with a complete Barthel Index (10 of 20), saved as the page saves it."""
+    assessment = service.open_assessment(db, person, by)
+    result = service.save_section(db, assessment, service.SaveSection("physical", BARTHEL_LOW, 0), by)
+    assert result.ok, result.errors
+    db.commit()
+    return assessment
+
+
 def _records(db, person, key_worker, agency):
+    scored_assessment(db, person, key_worker)
     plan = care_plan(db, person, key_worker)
     goal = commands.add_item(db, plan, person, AddItem(PlanItemType.goal, {"goal": "Walk", "status": "active"}), key_worker).item
     task = commands.add_item(
@@ -92,6 +114,7 @@ def _records(db, person, key_worker, agency):
         "task": task.id,
         "referral": referral.id,
         "agency": agency.id,
+        "key_worker": key_worker.id,
     }
 
 

@@ -30,7 +30,9 @@ def test_metadata_needs_no_token_and_names_software_and_its_own_address(client):
 
 def test_metadata_lists_exactly_the_interactions_the_routes_serve(app, client):
     statement = body(FhirClient(client, None).get("/fhir/metadata"))
-    declared = {(r["type"], i["code"]) for r in statement["rest"][0]["resource"] for i in r["interaction"]}
+    resources = statement["rest"][0]["resource"]
+    declared = {(r["type"], i["code"]) for r in resources for i in r["interaction"]}
+    declared |= {(r["type"], "$" + o["name"]) for r in resources for o in r.get("operation", [])}
     served = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/fhir/") or rule.endpoint == "fhir.metadata":
@@ -42,7 +44,9 @@ def test_metadata_lists_exactly_the_interactions_the_routes_serve(app, client):
         if "PUT" in rule.methods:
             served.add((kind, "update"))
         if "GET" in rule.methods:
-            if len(parts) == 1:
+            if parts[-1].startswith("$"):
+                served.add((kind, parts[-1]))
+            elif len(parts) == 1:
                 served.add((kind, "search-type"))
             elif parts[-1] == "_history":
                 served.add((kind, "history-instance"))

@@ -38,6 +38,7 @@ SAMPLE_ARGUMENTS = {
     # FHIR addresses of a person's plan (tests/api/test_fhir_access.py runs them against every role).
     "plan_id": 999999,
     "version_id": 1,
+    "observation_id": "999999-barthel",
 }
 # Arguments that make an address person-scoped, and which of the world's ids fills them.
 SCOPE_ARGUMENTS = {"person_id": "person", "referral_id": "referral"}

@@ -1,0 +1,55 @@
+"""The rest of the record over FHIR: scored tools as coded Observations, staff as Practitioner and
+PractitionerRole (the care team refers to them), and Patient/$everything for the care team."""
+
+import pytest
+
+from tests import factories
+from tests.api.fhir_client import FhirClient, body
+from tests.api.test_fhir import token_for
+from tests.api.test_fhir_access import scored_assessment
+from tests.factories import World
+
+
+@pytest.fixture
+def world(db):
+    world = World(db)
+    scored_assessment(db, world.person, world.nurse)
+    return world
+
+
+@pytest.fixture
+def nurse(client, db, world):
+    return FhirClient(client, token_for(db, world.nurse))
+
+
+def test_a_complete_barthel_index_is_an_observation_with_its_snomed_code_and_score(nurse, world):
+    found = body(nurse.get(f"/fhir/Observation?patient={world.person.id}&code=http://snomed.info/sct|273302005"))
+    assert found["total"] == 1
+    barthel = found["entry"][0]["resource"]
+    assert barthel["valueInteger"] == 10 and barthel["status"] == "final"
+    assert barthel["code"]["coding"][0]["code"] == "273302005"
+    assert body(nurse.get(f"/fhir/Observation?patient={world.person.id}&code=http://loinc.org|44261-6"))["total"] == 0  # no PHQ-9 yet
+    read = nurse.get(f"/fhir/Observation/{barthel['id']}")
+    assert read.status_code == 200 and read.headers["ETag"] == f'W/"{barthel["meta"]["versionId"]}"'
+
+
+def test_the_care_team_names_its_practitioners_and_they_can_be_read(nurse, world):
+    team = body(nurse.get(f"/fhir/CareTeam/{world.person.id}"))
+    member = team["participant"][0]["member"]
+    assert member["reference"] == f"Practitioner/{world.nurse.id}"
+    practitioner = body(nurse.get(f"/fhir/{member['reference']}"))
+    assert practitioner["name"][0]["text"] == world.nurse.full_name
+    role = body(nurse.get(f"/fhir/PractitionerRole/{world.nurse.id}"))
+    assert role["organization"]["reference"] == f"Organization/{world.nursing.id}"
+    assert role["code"][0]["coding"][0]["code"] == world.nurse.profession.value
+    assert nurse.get("/fhir/Practitioner/999999").status_code == 404
+
+
+def test_everything_gives_the_whole_record_to_the_care_team_only(client, db, nurse, world):
+    factories.care_plan(db, world.person, world.nurse)
+    everything = body(nurse.get(f"/fhir/Patient/{world.person.id}/$everything"))
+    kinds = [entry["resource"]["resourceType"] for entry in everything["entry"]]
+    assert kinds[:3] == ["Patient", "CareTeam", "CarePlan"] and "Observation" in kinds
+    assert everything["total"] == len(kinds)
+    outsider = FhirClient(client, token_for(db, world.outsider))
+    assert outsider.get(f"/fhir/Patient/{world.person.id}/$everything").status_code == 403
