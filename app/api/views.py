@@ -12,10 +12,10 @@ from typing import Optional
 from flask import Blueprint, current_app, g, request
 from sqlmodel import col, func, select
 
-from app.api import capability, observations, resources, search, service_request, tasks
+from app.api import capability, observations, plan_items, resources, search, service_request, tasks
 from app.api.responses import FHIR_JSON, error_outcome, fhir_json, issue, outcome, resource
 from app.api.service_request import Problem
-from app.care_plan import read_model
+from app.care_plan import commands, read_model
 from app.front_door import intake, nhs_number
 from app.transaction import get_session
 from app.trust import access, api_tokens, audit
@@ -472,3 +472,35 @@ def patient_everything(person_id: int):
     bundle = search.bundle(base_url(), everything, len(found), found)
     bundle["link"] = [{"relation": "self", "url": f"{base_url()}/Patient/{person.id}/$everything"}]
     return fhir_json(bundle)
+
+
+# --- Goals and actions added to a plan -------------------------------------------------------------
+
+
+def _add_to_plan(person_id: int, command):
+    """Add the goal or action through the plan's own command, for the care team only."""
+    session = get_session()
+    person = guard.person_for(person_id, "edit_care_plan", write=True, rule=access.api_decide)
+    plan = commands.open_plan(session, person, g.user)
+    result = commands.add_item(session, plan, person, command, g.user)
+    if not result.ok:
+        raise plan_items.refused(result.errors or {"plan": result.refused or result.forbidden or "The plan did not take it."})
+    session.refresh(plan)
+    return plan, result.item
+
+
+@bp.post("/Goal")
+def create_goal():
+    g.fhir_action = "fhir_create_goal"
+    person_id, command = plan_items.goal_command(request.get_data(as_text=True), request.mimetype)
+    plan, goal = _add_to_plan(person_id, command)
+    return resource(resources.goal(goal, plan), 201, {"Location": f"{base_url()}/Goal/{goal.id}"})
+
+
+@bp.post("/Task")
+def create_task():
+    g.fhir_action = "fhir_create_task"
+    person_id, command = plan_items.task_command(get_session(), request.get_data(as_text=True), request.mimetype)
+    plan, action = _add_to_plan(person_id, command)
+    owner = get_session().get(Agency, action.owner_agency_id)
+    return resource(resources.task(action, plan, owner), 201, {"Location": f"{base_url()}/Task/{action.id}"})

@@ -48,6 +48,8 @@ ROUTES = {
     ("fhir.read_task", "GET"): "/fhir/Task/{task}",
     ("fhir.search_task", "GET"): "/fhir/Task?patient={person}",
     ("fhir.update_task", "PUT"): "/fhir/Task/{task}",
+    ("fhir.create_goal", "POST"): "/fhir/Goal",
+    ("fhir.create_task", "POST"): "/fhir/Task",
     ("fhir.read_service_request", "GET"): "/fhir/ServiceRequest/{referral}",
     ("fhir.create_service_request", "POST"): "/fhir/ServiceRequest",
     ("fhir.read_observation", "GET"): "/fhir/Observation/{person}-barthel",
@@ -64,7 +66,7 @@ DIRECTORY = {
     ("fhir.read_practitioner", "GET"),
     ("fhir.read_practitioner_role", "GET"),
 }
-WRITES = {("fhir.update_task", "PUT")}
+WRITES = {("fhir.update_task", "PUT"), ("fhir.create_goal", "POST"), ("fhir.create_task", "POST")}
 
 
 def _closed_referral(db, person):
@@ -155,6 +157,24 @@ def _call(fhir: FhirClient, route, url: str, records: dict):
             {"resourceType": "Task", "id": str(records["task"]), "status": "requested", "intent": "order"},
             headers={"If-Match": 'W/"1"'},
         )
+    if route == ("fhir.create_goal", "POST"):
+        goal = {
+            "resourceType": "Goal",
+            "lifecycleStatus": "active",
+            "description": {"text": "Walk"},
+            "subject": {"reference": f"Patient/{records['person']}"},
+        }
+        return fhir.post(url, goal)
+    if route == ("fhir.create_task", "POST"):
+        task = {
+            "resourceType": "Task",
+            "status": "requested",
+            "intent": "order",
+            "description": "Visit",
+            "for": {"reference": f"Patient/{records['person']}"},
+            "owner": {"reference": f"Organization/{records['agency']}"},
+        }
+        return fhir.post(url, task)
     if route == ("fhir.create_service_request", "POST"):
         from tests.api.test_fhir import service_request
 
@@ -198,7 +218,7 @@ def test_every_fhir_route_applies_the_access_rules_with_no_leaks(client, db, wor
                 continue
             allowed = role in (world.writers if route in WRITES else world.allowed)[whose]
             if allowed:
-                assert response.status_code == 200, (where, text[:300])
+                assert response.status_code == (201 if route[1] == "POST" else 200), (where, text[:300])
                 assert _refusals(db) == before, where
                 continue
             assert _refusals(db) > before, where

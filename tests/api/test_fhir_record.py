@@ -53,3 +53,61 @@ def test_everything_gives_the_whole_record_to_the_care_team_only(client, db, nur
     assert everything["total"] == len(kinds)
     outsider = FhirClient(client, token_for(db, world.outsider))
     assert outsider.get(f"/fhir/Patient/{world.person.id}/$everything").status_code == 403
+
+
+def test_the_care_team_adds_a_goal_and_a_task_through_the_plans_own_commands(nurse, db, world):
+    from sqlmodel import select
+
+    from models import AuditEvent, CarePlanAction, Notification
+
+    goal = nurse.post(
+        "/fhir/Goal",
+        {
+            "resourceType": "Goal",
+            "lifecycleStatus": "proposed",
+            "description": {"text": "Get back to the allotment"},
+            "subject": {"reference": f"Patient/{world.person.id}"},
+            "target": [{"dueDate": "2027-05-01"}],
+        },
+    )
+    assert goal.status_code == 201, goal.get_data(as_text=True)
+    assert body(nurse.get(goal.headers["Location"].split("localhost", 1)[-1]))["description"]["text"] == "Get back to the allotment"
+    world.practice.ods_code = "B87001"
+    db.add(world.practice)
+    db.commit()
+    factories.team_member(db, world.person, world.practice, role="GP")
+    task = nurse.post(
+        "/fhir/Task",
+        {
+            "resourceType": "Task",
+            "status": "requested",
+            "intent": "order",
+            "description": "Medication review",
+            "for": {"reference": f"Patient/{world.person.id}"},
+            "owner": {"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "B87001"}},
+            "restriction": {"period": {"end": "2027-01-31"}},
+        },
+    )
+    assert task.status_code == 201, task.get_data(as_text=True)
+    created = body(task)
+    assert created["status"] == "requested" and created["owner"]["reference"] == f"Organization/{world.practice.id}"
+    action = db.get(CarePlanAction, int(created["id"]))
+    assert action.owner_agency_id == world.practice.id and str(action.due_on) == "2027-01-31"
+    assert db.exec(select(Notification).where(Notification.agency_id == world.practice.id)).first()  # the practice is asked
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "edit_care_plan", AuditEvent.user_id == world.nurse.id)).all()
+
+
+def test_a_task_for_an_agency_outside_the_care_team_is_refused_naming_the_owner(nurse, world):
+    response = nurse.post(
+        "/fhir/Task",
+        {
+            "resourceType": "Task",
+            "status": "requested",
+            "intent": "order",
+            "description": "Assess for a care package",
+            "for": {"reference": f"Patient/{world.person.id}"},
+            "owner": {"reference": f"Organization/{world.social_care.id}"},
+        },
+    )
+    assert response.status_code == 422
+    assert any(found.get("expression") == ["Task.owner"] for found in body(response)["issue"])
