@@ -67,6 +67,10 @@ SERVED: dict[str, Served] = {
             ),
         ),
     ),
+    "Consent": Served(("search-type",), (("patient", "reference", "The person's sharing decisions and objections (required)"),)),
+    "AuditEvent": Served(
+        ("search-type",), (("patient", "reference", "Who has looked at the person's record (required; key worker and network lead only)"),)
+    ),
     "Practitioner": Served(("read",)),
     "PractitionerRole": Served(("read",)),
 }

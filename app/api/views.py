@@ -12,7 +12,7 @@ from typing import Optional
 from flask import Blueprint, current_app, g, request
 from sqlmodel import col, func, select
 
-from app.api import capability, observations, plan_items, resources, search, service_request, tasks
+from app.api import capability, observations, plan_items, resources, search, service_request, sharing, tasks
 from app.api.responses import FHIR_JSON, error_outcome, fhir_json, issue, outcome, resource
 from app.api.service_request import Problem
 from app.care_plan import commands, read_model
@@ -504,3 +504,26 @@ def create_task():
     plan, action = _add_to_plan(person_id, command)
     owner = get_session().get(Agency, action.owner_agency_id)
     return resource(resources.task(action, plan, owner), 201, {"Location": f"{base_url()}/Task/{action.id}"})
+
+
+# --- Sharing decisions and who has looked ------------------------------------------------------------
+
+
+@bp.get("/Consent")
+def search_consent():
+    found = search.read("Consent", request.args)
+    person = _patient_of(found, "fhir_read_consent")
+    decisions = sharing.consents(get_session(), person)
+    return fhir_json(search.bundle(base_url(), found, len(decisions), decisions[found.offset : found.offset + found.count]))
+
+
+@bp.get("/AuditEvent")
+def search_audit_event():
+    """Who has looked at the person's record: for their key worker and network lead, as on the page."""
+    found = search.read("AuditEvent", request.args)
+    person_id = search.reference_id(found, "patient", "Patient")
+    if person_id is None:
+        raise search.BadSearch("Search AuditEvent by patient (Patient/<id>).", None)
+    person = guard.person_for(person_id, "view_access_log", rule=access.for_api(access.access_log_rule))
+    total, events = sharing.audit_events(get_session(), person, found.offset, found.count)
+    return fhir_json(search.bundle(base_url(), found, total, events))

@@ -111,3 +111,24 @@ def test_a_task_for_an_agency_outside_the_care_team_is_refused_naming_the_owner(
     )
     assert response.status_code == 422
     assert any(found.get("expression") == ["Task.owner"] for found in body(response)["issue"])
+
+
+def test_sharing_decisions_and_objections_are_consents(nurse, db, world):
+    from models import ConsentObjection
+
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.social_care.id, recorded_by_id=world.nurse.id))
+    db.commit()
+    found = body(nurse.get(f"/fhir/Consent?patient={world.person.id}"))
+    [objection] = [entry["resource"] for entry in found["entry"]]
+    assert objection["status"] == "active" and objection["provision"]["type"] == "deny"
+    assert objection["provision"]["actor"][0]["reference"]["reference"] == f"Organization/{world.social_care.id}"
+
+
+def test_the_key_worker_sees_who_has_looked_including_reads_through_the_api(client, db, nurse, world):
+    FhirClient(client, token_for(db, world.lead)).get(f"/fhir/Patient/{world.person.id}")
+    found = body(nurse.get(f"/fhir/AuditEvent?patient={world.person.id}&_count=5"))
+    assert found["total"] >= 2 and len(found["entry"]) <= 5
+    codes = [entry["resource"]["subtype"][0]["code"] for entry in found["entry"]]
+    assert "fhir_read_patient" in codes
+    outsider = FhirClient(client, token_for(db, world.outsider))
+    assert outsider.get(f"/fhir/AuditEvent?patient={world.person.id}").status_code == 403
