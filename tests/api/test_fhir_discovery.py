@@ -99,3 +99,24 @@ def test_a_code_outside_a_required_binding_is_refused(gp, world, element, value)
 def test_an_unknown_search_parameter_is_refused_not_ignored(gp, world):
     response = gp.get(f"/fhir/Task?patient={world.person.id}&colour=blue")
     assert response.status_code == 400 and "colour" in issues(response)[0]["diagnostics"]
+
+
+def test_the_readme_has_a_curl_example_for_every_resource_and_interaction_served():
+    from app.config import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## FHIR API") : readme.index("## Databases")]
+    examples = [line for line in section.splitlines() if "curl " in line]
+    for kind, served_ in SERVED.items():
+        mentioned = [line for line in examples if f"$FHIR/{kind}" in line]
+        for interaction in served_.interactions:
+            method = {"create": "-X POST", "update": "-X PUT"}.get(interaction)
+            if method:
+                assert any(method in line for line in mentioned), (kind, interaction)
+            elif interaction == "search-type":
+                assert any(f"$FHIR/{kind}?" in line for line in mentioned), (kind, interaction)
+            elif interaction == "history-instance":
+                assert any("/_history?" in line or line.rstrip("`| ").endswith("/_history") for line in mentioned), (kind, interaction)
+            else:
+                assert any(f"$FHIR/{kind}/" in line for line in mentioned), (kind, interaction)
+    assert any("$FHIR/metadata" in line for line in examples)
