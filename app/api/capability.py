@@ -71,6 +71,8 @@ SERVED: dict[str, Served] = {
     "AuditEvent": Served(
         ("search-type",), (("patient", "reference", "Who has looked at the person's record (required; key worker and network lead only)"),)
     ),
+    "Questionnaire": Served(("read",), versioning="no-version"),
+    "QuestionnaireResponse": Served(("search-type",), (("patient", "reference", "The person's single assessment (required)"),)),
     "Practitioner": Served(("read",)),
     "PractitionerRole": Served(("read",)),
 }

@@ -12,7 +12,7 @@ from typing import Optional
 from flask import Blueprint, current_app, g, request
 from sqlmodel import col, func, select
 
-from app.api import capability, observations, plan_items, resources, search, service_request, sharing, tasks
+from app.api import capability, observations, plan_items, questionnaires, resources, search, service_request, sharing, tasks
 from app.api.responses import FHIR_JSON, error_outcome, fhir_json, issue, outcome, resource
 from app.api.service_request import Problem
 from app.care_plan import commands, read_model
@@ -527,3 +527,25 @@ def search_audit_event():
     person = guard.person_for(person_id, "view_access_log", rule=access.for_api(access.access_log_rule))
     total, events = sharing.audit_events(get_session(), person, found.offset, found.count)
     return fhir_json(search.bundle(base_url(), found, total, events))
+
+
+# --- The single assessment ----------------------------------------------------------------------------
+
+
+@bp.get("/Questionnaire/<questionnaire_id>")
+def read_questionnaire(questionnaire_id: str):
+    """The assessment's questions: not about anyone, so open to every account."""
+    if questionnaire_id != questionnaires.QUESTIONNAIRE_ID:
+        return error_outcome(
+            404, f"There is no Questionnaire {questionnaire_id}; the single assessment is {questionnaires.QUESTIONNAIRE_ID}."
+        )
+    return resource(questionnaires.questionnaire(base_url()))
+
+
+@bp.get("/QuestionnaireResponse")
+def search_questionnaire_response():
+    found = search.read("QuestionnaireResponse", request.args)
+    person = _patient_of(found, "fhir_read_assessment")
+    answered = questionnaires.response(get_session(), person, base_url())
+    responses = [answered] if answered else []
+    return fhir_json(search.bundle(base_url(), found, len(responses), responses[found.offset : found.offset + found.count]))

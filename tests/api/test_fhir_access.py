@@ -57,6 +57,8 @@ ROUTES = {
     ("fhir.patient_everything", "GET"): "/fhir/Patient/{person}/$everything",
     ("fhir.search_consent", "GET"): "/fhir/Consent?patient={person}",
     ("fhir.search_audit_event", "GET"): "/fhir/AuditEvent?patient={person}",
+    ("fhir.search_questionnaire_response", "GET"): "/fhir/QuestionnaireResponse?patient={person}",
+    ("fhir.read_questionnaire", "GET"): "/fhir/Questionnaire/single-assessment",
     ("fhir.read_practitioner", "GET"): "/fhir/Practitioner/{key_worker}",
     ("fhir.read_practitioner_role", "GET"): "/fhir/PractitionerRole/{key_worker}",
     ("fhir.read_organization", "GET"): "/fhir/Organization/{agency}",
@@ -67,6 +69,7 @@ DIRECTORY = {
     ("fhir.search_organization", "GET"),
     ("fhir.read_practitioner", "GET"),
     ("fhir.read_practitioner_role", "GET"),
+    ("fhir.read_questionnaire", "GET"),
 }
 WRITES = {("fhir.update_task", "PUT"), ("fhir.create_goal", "POST"), ("fhir.create_task", "POST")}
 

@@ -132,3 +132,18 @@ def test_the_key_worker_sees_who_has_looked_including_reads_through_the_api(clie
     assert "fhir_read_patient" in codes
     outsider = FhirClient(client, token_for(db, world.outsider))
     assert outsider.get(f"/fhir/AuditEvent?patient={world.person.id}").status_code == 403
+
+
+def test_the_assessment_is_a_questionnaire_response_answering_the_generated_questionnaire(nurse, world):
+    questionnaire = body(nurse.get("/fhir/Questionnaire/single-assessment"))
+    groups = {group["linkId"]: group for group in questionnaire["item"]}
+    bowels = next(item for item in groups["physical"]["item"] if item["linkId"] == "physical.barthel_bowels")
+    assert bowels["type"] == "choice" and any(o["valueCoding"]["code"] == "continent" for o in bowels["answerOption"])
+    found = body(nurse.get(f"/fhir/QuestionnaireResponse?patient={world.person.id}"))
+    answered = found["entry"][0]["resource"]
+    assert answered["status"] == "in-progress"
+    assert answered["questionnaire"].split("|")[0].endswith("/fhir/Questionnaire/single-assessment")
+    physical = next(group for group in answered["item"] if group["linkId"] == "physical")
+    answer = next(item for item in physical["item"] if item["linkId"] == "physical.barthel_bowels")["answer"][0]
+    assert answer["valueCoding"]["code"] == "continent"
+    assert nurse.get("/fhir/Questionnaire/another").status_code == 404

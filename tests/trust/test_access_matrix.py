@@ -39,6 +39,7 @@ SAMPLE_ARGUMENTS = {
     "plan_id": 999999,
     "version_id": 1,
     "observation_id": "999999-barthel",
+    "questionnaire_id": "single-assessment",
 }
 # Arguments that make an address person-scoped, and which of the world's ids fills them.
 SCOPE_ARGUMENTS = {"person_id": "person", "referral_id": "referral"}
