@@ -94,7 +94,7 @@ def problem(error: Problem):
     session.rollback()
     audit.record(
         session,
-        g.get("fhir_action", "fhir_create_service_request"),
+        g.get("fhir_action", "fhir_request"),
         user=g.user,
         outcome=AuditOutcome.refused,
         reason=error.issues[0]["diagnostics"][:500],
@@ -376,7 +376,8 @@ def search_task():
     owner = search.reference_id(found, "owner", "Organization")
     if owner is not None:
         query = query.where(CarePlanAction.owner_agency_id == owner)
-    agencies = {agency.id: agency for agency in session.exec(select(Agency))}
+    owners = select(CarePlanAction.owner_agency_id).where(CarePlanAction.care_plan_id == plan.id)
+    agencies = {agency.id: agency for agency in session.exec(select(Agency).where(col(Agency.id).in_(owners)))}
     return _page(
         found, query.order_by(col(CarePlanAction.id)), lambda action: resources.task(action, plan, agencies.get(action.owner_agency_id))
     )
@@ -462,7 +463,8 @@ def patient_everything(person_id: int):
             resources.goal(goal, plan)
             for goal in session.exec(select(CarePlanGoal).where(CarePlanGoal.care_plan_id == plan.id).order_by(col(CarePlanGoal.id)))
         ]
-        agencies = {agency.id: agency for agency in session.exec(select(Agency))}
+        owners = select(CarePlanAction.owner_agency_id).where(CarePlanAction.care_plan_id == plan.id)
+        agencies = {agency.id: agency for agency in session.exec(select(Agency).where(col(Agency.id).in_(owners)))}
         actions = session.exec(select(CarePlanAction).where(CarePlanAction.care_plan_id == plan.id).order_by(col(CarePlanAction.id)))
         found += [resources.task(action, plan, agencies.get(action.owner_agency_id)) for action in actions]
     found += observations.observations(session, person)

@@ -53,6 +53,7 @@ ACTIONS = {
     "fhir_read_assessment": "Read the assessment's scores through the API",
     "fhir_read_everything": "Read the whole record through the API",
     "fhir_read_consent": "Read the sharing decisions through the API",
+    "fhir_request": "Asked the API for something it could not give",
     "fhir_create_goal": "Tried to add a goal through the API",
     "fhir_create_task": "Tried to add an action through the API",
     "sign_in": "Signed in",
