@@ -293,31 +293,49 @@ def current_state(session: Session, plan: CarePlan) -> PlanState:
     return state
 
 
+def _apply(state: PlanState, revision: CarePlanRevision) -> None:
+    kind = PlanItemType(revision.item_type)
+    if kind is PlanItemType.part:
+        state.parts[revision.item_key] = revision.values
+    elif kind is PlanItemType.need:
+        state.needs[int(revision.item_key)] = revision.values
+    elif kind is PlanItemType.goal:
+        state.goals[int(revision.item_key)] = revision.values
+    elif kind is PlanItemType.action:
+        state.actions[int(revision.item_key)] = revision.values
+    state.version, state.updated = revision.plan_version, revision.saved_at
+
+
+def _revisions(session: Session, plan: CarePlan, up_to: int) -> list[CarePlanRevision]:
+    return list(
+        session.exec(
+            select(CarePlanRevision)
+            .where(CarePlanRevision.care_plan_id == plan.id, col(CarePlanRevision.plan_version) <= up_to)
+            .order_by(col(CarePlanRevision.plan_version))
+        )
+    )
+
+
 def state_at(session: Session, plan: CarePlan, version: int) -> Optional[PlanState]:
     """The plan as it stood after the change that made `version`, from its revisions (each part and
-    item as its latest revision up to then); None if no change made that version."""
-    made = session.exec(
-        select(CarePlanRevision).where(CarePlanRevision.care_plan_id == plan.id, CarePlanRevision.plan_version == version)
-    ).first()
-    if made is None:
+    item as its latest revision up to then); None if no change made that version (one query)."""
+    revisions = _revisions(session, plan, version)
+    if not revisions or revisions[-1].plan_version != version:
         return None
-    state = PlanState(version, made.saved_at)
-    revisions = session.exec(
-        select(CarePlanRevision)
-        .where(CarePlanRevision.care_plan_id == plan.id, col(CarePlanRevision.plan_version) <= version)
-        .order_by(col(CarePlanRevision.plan_version))
-    )
+    state = PlanState(0, None)
     for revision in revisions:
-        kind = PlanItemType(revision.item_type)
-        if kind is PlanItemType.part:
-            state.parts[revision.item_key] = revision.values
-        elif kind is PlanItemType.need:
-            state.needs[int(revision.item_key)] = revision.values
-        elif kind is PlanItemType.goal:
-            state.goals[int(revision.item_key)] = revision.values
-        elif kind is PlanItemType.action:
-            state.actions[int(revision.item_key)] = revision.values
+        _apply(state, revision)
     return state
+
+
+def history(session: Session, plan: CarePlan, newest: int) -> tuple[int, list[PlanState]]:
+    """How many versions changes made, and the newest `newest` of them (newest first), each as the
+    plan stood then: one read of the revisions, whatever the length of the history."""
+    state, states = PlanState(0, None), []
+    for revision in _revisions(session, plan, plan.version):
+        _apply(state, revision)
+        states.append(PlanState(state.version, state.updated, dict(state.parts), dict(state.needs), dict(state.goals), dict(state.actions)))
+    return len(states), states[::-1][:newest]
 
 
 def _description(state: PlanState) -> str:
@@ -333,7 +351,14 @@ def _description(state: PlanState) -> str:
     return "\n".join(lines) or "Nothing has been written in the plan's own parts yet."
 
 
-def care_plan(session: Session, plan: CarePlan, person: Person, state: PlanState) -> dict[str, Any]:
+def author(session: Session, person: Person) -> Optional[Agency]:
+    """Who leads the plan: the key worker's agency."""
+    assert person.id is not None
+    key_worker = next((m for m in care_team.current_members(session, person.id) if m.is_key_worker), None)
+    return key_worker.agency if key_worker else None
+
+
+def care_plan(session: Session, plan: CarePlan, person: Person, state: PlanState, lead: Optional[Agency] = None) -> dict[str, Any]:
     """The shared plan: its parts as the description, its needs as contained Conditions it addresses,
     its goals, its actions as Task activities, the review date, the key worker's agency as author,
     and the care team."""
@@ -377,23 +402,10 @@ def care_plan(session: Session, plan: CarePlan, person: Person, state: PlanState
     review = (state.parts.get(read_model.AGREEMENT) or {}).get("review_due_on")
     if review:
         body["note"] = [{"text": f"Review due on {review}"}]
-    assert person.id is not None
-    key_worker = next((m for m in care_team.current_members(session, person.id) if m.is_key_worker), None)
-    if key_worker is not None:
-        body["author"] = organization_ref(key_worker.agency)
+    lead = lead or author(session, person)
+    if lead is not None:
+        body["author"] = organization_ref(lead)
     return with_meta(body, state.version, state.updated)
-
-
-def plan_version_dates(session: Session, plan: CarePlan) -> list[tuple[int, datetime]]:
-    """Every version of the plan a change made, newest first, with when."""
-    return [
-        (version, saved_at)
-        for version, saved_at in session.exec(
-            select(CarePlanRevision.plan_version, CarePlanRevision.saved_at)
-            .where(CarePlanRevision.care_plan_id == plan.id)
-            .order_by(col(CarePlanRevision.plan_version).desc())
-        )
-    ]
 
 
 # --- Staff ------------------------------------------------------------------------------------------

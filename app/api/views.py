@@ -301,15 +301,13 @@ def care_plan_history(plan_id: int):
     plan, person = _plan(plan_id, "fhir_read_care_plan_history")
     session = get_session()
     count = search.history_count(request.args)
-    versions = resources.plan_version_dates(session, plan)
-    if not versions or versions[0][0] != plan.version:  # a plan just opened has no change yet: its first version
-        versions.insert(0, (plan.version, plan.updated_at or plan.opened_at))
-    entries = []
-    for version, _ in versions[:count]:
-        state = resources.current_state(session, plan) if version == plan.version else resources.state_at(session, plan, version)
-        if state is not None:
-            entries.append(resources.care_plan(session, plan, person, state))
-    return fhir_json(search.history_bundle(base_url(), "CarePlan", entries, len(versions)))
+    total, states = resources.history(session, plan, count)
+    if not states or states[0].version != plan.version:  # a plan just opened has no change yet: its first version
+        states.insert(0, resources.current_state(session, plan))
+        total += 1
+    lead = resources.author(session, person)
+    entries = [resources.care_plan(session, plan, person, state, lead) for state in states[:count]]
+    return fhir_json(search.history_bundle(base_url(), "CarePlan", entries, total))
 
 
 @bp.get("/CarePlan/<int:plan_id>/_history/<int:version_id>")

@@ -186,3 +186,32 @@ def test_a_referral_keeps_its_coded_data_and_a_gp_practice_given_by_ods_code(gp,
     assert person.gp_practice_id == world.practice.id
     # The sender reads back its referral, and nothing else of a record it is not in the care team of.
     assert gp.get(f"/fhir/{read['subject']['reference']}").status_code == 403
+
+
+def test_the_plan_its_history_and_its_tasks_are_read_in_a_fixed_number_of_queries(gp, db, world, count_queries):
+    addresses = (
+        f"/fhir/CarePlan/{world.plan.id}",
+        f"/fhir/CarePlan/{world.plan.id}/_history",
+        f"/fhir/Task?patient={world.person.id}",
+        f"/fhir/Goal?patient={world.person.id}",
+        f"/fhir/Patient/{world.person.id}/$everything",
+    )
+
+    def counts():
+        found = []
+        for address in addresses:
+            with count_queries() as counted:
+                assert gp.get(address).status_code == 200, address
+            # The per-address rate limit's own bookkeeping (a new window clears old ones) is not the read's.
+            found.append(sum("attempt_count" not in statement for statement in counted.statements))
+        return found
+
+    small = counts()
+    for n in range(6):
+        command = AddItem(
+            PlanItemType.action, {"description": f"Visit {n}"}, owner_agency_id=world.nursing.id if n % 2 else world.practice.id
+        )
+        commands.add_item(db, world.plan, world.person, command, world.nurse)
+        commands.add_item(db, world.plan, world.person, AddItem(PlanItemType.goal, {"goal": f"Goal {n}", "status": "active"}), world.nurse)
+    db.commit()
+    assert counts() == small
