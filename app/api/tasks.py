@@ -83,6 +83,24 @@ def read_task(body: str, mimetype: str, action_id: int) -> Task:
         raise Problem(422, "value", f"The Task is not valid FHIR: {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
 
 
+def _only_status_changes(sent: Task, action: CarePlanAction) -> None:
+    """A PUT moves the handshake; it does not edit the action's terms, so a Task that says different
+    terms is refused rather than half-applied (what, and whose, are changed on the plan)."""
+    changed = []
+    if sent.description is not None and sent.description != action.description:
+        changed.append("Task.description")
+    owner = sent.owner.reference if sent.owner is not None else None
+    if owner is not None and owner != f"Organization/{action.owner_agency_id}":
+        changed.append("Task.owner")
+    if changed:
+        raise Problem(
+            422,
+            "business-rule",
+            "Only status and statusReason change by PUT: the action's terms are changed on the care plan.",
+            changed[0],
+        )
+
+
 def move(
     session: Session, plan: CarePlan, person: Person, action: CarePlanAction, if_match: Optional[str], body: str, mimetype: str, user: User
 ) -> CarePlanAction:
@@ -98,6 +116,7 @@ def move(
             f"Task {action.id} changed since you read it (it is at version {action.version}, you sent {seen}): read it again.",
             headers={"ETag": f'W/"{action.version}"'},
         )
+    _only_status_changes(sent, action)
     if sent.status == TASK_STATUS[action.status]:
         return action
     transition = TRANSITION_TO.get(sent.status or "")

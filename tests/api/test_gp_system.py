@@ -215,3 +215,13 @@ def test_the_plan_its_history_and_its_tasks_are_read_in_a_fixed_number_of_querie
         commands.add_item(db, world.plan, world.person, AddItem(PlanItemType.goal, {"goal": f"Goal {n}", "status": "active"}), world.nurse)
     db.commit()
     assert counts() == small
+
+
+def test_a_put_that_changes_the_actions_terms_is_refused_and_changes_nothing(gp, db, world):
+    task = gp.get(f"/fhir/Task/{world.review.id}")
+    edited = {**body(task), "status": "accepted", "description": "Something else entirely"}
+    response = gp.put(f"/fhir/Task/{world.review.id}", edited, headers={"If-Match": task.headers["ETag"]})
+    assert response.status_code == 422 and issues(response)[0]["expression"] == ["Task.description"]
+    db.expire_all()
+    action = db.get(CarePlanAction, world.review.id)
+    assert action.status is ActionStatus.requested and action.description == "Medication review"
