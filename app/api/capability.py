@@ -118,7 +118,7 @@ def statement(base_url: str) -> dict[str, Any]:
                 "mode": "server",
                 "documentation": (
                     "Reads follow OnePlan's access rules (the care team, objections; break-glass never by API). "
-                    "A Task update (PUT) changes only its status (and statusReason): the action handshake. "
+                    "A Task update (PUT) changes only its status (and statusReason): the action handshake; a Task that says different terms is refused. "
                     "Searches page by _count (at most 100) and _offset."
                 ),
                 "security": {
