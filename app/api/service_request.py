@@ -318,14 +318,32 @@ def keep(session: Session, referral: Referral, sent: ServiceRequest) -> bool:
     return True
 
 
-def existing(session: Session, condition: str) -> Optional[Referral]:
-    """The referral an If-None-Exist condition (identifier=system|value) finds, if one was sent."""
+def condition_identifier(condition: str) -> tuple[str, str]:
+    """The identifier an If-None-Exist condition names (identifier=system|value, the one search it takes)."""
     query = parse_qs(condition, keep_blank_values=True)
     if set(query) != {"identifier"} or len(query["identifier"]) != 1:
         raise Problem(400, "not-supported", "If-None-Exist takes one search parameter: identifier=<system>|<value>.")
     system, bar, value = query["identifier"][0].partition("|")
     if not bar or not system or not value:
         raise Problem(400, "invalid", "If-None-Exist must give identifier=<system>|<value>, with both.")
+    return system, value
+
+
+def carries(sent: ServiceRequest, condition: str) -> None:
+    """A conditional create must carry the identifier its condition names, or a retry could never find it."""
+    system, value = condition_identifier(condition)
+    if not any(i.system == system and i.value == value for i in sent.identifier or []):
+        raise Problem(
+            400,
+            "invalid",
+            f"If-None-Exist names identifier {system}|{value}, which the ServiceRequest does not carry.",
+            "ServiceRequest.identifier",
+        )
+
+
+def existing(session: Session, condition: str) -> Optional[Referral]:
+    """The referral an If-None-Exist condition (identifier=system|value) finds, if one was sent."""
+    system, value = condition_identifier(condition)
     return session.exec(
         select(Referral)
         .join(ReferralIdentifier, col(ReferralIdentifier.referral_id) == Referral.id)

@@ -128,6 +128,8 @@ def create_service_request():
     if existing is not None:
         return _sent_back(existing, 200)
     sent = service_request.parse(request.get_data(as_text=True), request.mimetype)
+    if condition:
+        service_request.carries(sent, condition)
     result = intake.receive(session, service_request.command(session, sent, g.user), g.user)
     if result.referral is None:
         raise service_request.refused(result.errors)

@@ -225,3 +225,18 @@ def test_a_put_that_changes_the_actions_terms_is_refused_and_changes_nothing(gp,
     db.expire_all()
     action = db.get(CarePlanAction, world.review.id)
     assert action.status is ActionStatus.requested and action.description == "Medication review"
+
+
+@pytest.mark.parametrize(
+    "condition, words",
+    [
+        ("identifier=https://gp.example/referrals|R-99", "does not carry"),
+        ("name=Ada", "one search parameter"),
+        ("identifier=R-42", "with both"),
+    ],
+)
+def test_a_conditional_create_whose_condition_cannot_find_it_again_is_refused(gp, db, world, condition, words):
+    sent = service_request(world.person.nhs_number, identifier=[{"system": "https://gp.example/referrals", "value": "R-42"}])
+    response = gp.post("/fhir/ServiceRequest", sent, headers={"If-None-Exist": condition})
+    assert response.status_code == 400 and words in issues(response)[0]["diagnostics"]
+    assert db.exec(select(func.count()).select_from(Referral)).one() == 0
