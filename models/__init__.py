@@ -44,11 +44,12 @@ from models.network import Network
 from models.notification import Notification
 from models.person import Person, format_nhs_number
 from models.recovery_code import RecoveryCode
-from models.referral import Referral
+from models.referral import Referral, ReferralIdentifier
 from models.staff_session import StaffSession
 from models.user import User
 
 __all__ = [
+    "ReferralIdentifier",
     "AttemptCount",
     "AssessmentStatus",
     "Labelled",

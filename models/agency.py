@@ -15,3 +15,5 @@ class Agency(SQLModel, table=True):
     kind: AgencyKind = Field(sa_column=enum_column(AgencyKind, "agency_kind", index=True))
     network_id: Optional[int] = Field(default=None, foreign_key="network.id", index=True)
     phone: Optional[str] = Field(default=None, max_length=40)
+    # The organisation's ODS code (NHS Organisation Data Service), how other systems name it.
+    ods_code: Optional[str] = Field(default=None, max_length=12, unique=True)

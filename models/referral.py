@@ -1,7 +1,7 @@
 from datetime import date, datetime
-from typing import Optional
+from typing import Any, Optional
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
@@ -57,3 +57,20 @@ class Referral(SQLModel, table=True):
 
     # Raised on every triage write; a write carrying an older version is refused.
     version: int = Field(default=1)
+
+    # A referral sent over FHIR: the coded elements of the ServiceRequest as sent (identifier, code,
+    # category, reasonCode, performer, requester, locationCode, intent, meta.profile), returned as sent.
+    sent_as: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ReferralIdentifier(SQLModel, table=True):
+    """An identifier the sending system gave a referral (ServiceRequest.identifier): unique per
+    system, so a retried send finds the referral it made the first time (FHIR conditional create)."""
+
+    __tablename__ = "referral_identifier"
+    __table_args__ = (UniqueConstraint("system", "value", name="uq_referral_identifier"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    system: str = Field(max_length=200)
+    value: str = Field(max_length=200)

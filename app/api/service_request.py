@@ -11,16 +11,19 @@ says where that field is in the resource.
 import json
 from datetime import UTC, date, datetime
 from typing import Any, Optional
+from urllib.parse import parse_qs
 
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from app import db
+from app.api import resources
+from app.api.responses import FHIR_JSON, issue
 from app.front_door import intake, nhs_number
-from models import Agency, AgencyKind, Person, Referral, ReferralSource, ReferralStatus, Urgency, User
+from models import Agency, AgencyKind, Person, Referral, ReferralIdentifier, ReferralSource, ReferralStatus, Urgency, User
 from models.person import format_nhs_number
 
-FHIR_JSON = "application/fhir+json"
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 SOURCE_SYSTEM = "https://oneplan.example.nhs.uk/fhir/CodeSystem/referral-source"
 PRIORITY = {"stat": Urgency.urgent, "asap": Urgency.two_day, "urgent": Urgency.two_day, "routine": Urgency.routine}
@@ -64,20 +67,22 @@ EXPRESSIONS = {
 }
 
 
-def issue(code: str, diagnostics: str, expression: Optional[str] = None) -> dict[str, Any]:
-    """One OperationOutcome issue: what is wrong and, where known, where."""
-    found: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": diagnostics}
-    if expression:
-        found["expression"] = [expression]
-    return found
-
-
 class Problem(Exception):
     """A request the API cannot use: its HTTP status and OperationOutcome issues."""
 
-    def __init__(self, status: int, code: str, diagnostics: str, expression: Optional[str] = None, *, more: Any = ()):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        diagnostics: str,
+        expression: Optional[str] = None,
+        *,
+        more: Any = (),
+        headers: Optional[dict[str, str]] = None,
+    ):
         super().__init__(diagnostics)
         self.status = status
+        self.headers = headers or {}
         self.issues = [issue(code, diagnostics, expression), *more]
 
 
@@ -113,6 +118,7 @@ def parse(body: str, mimetype: str) -> ServiceRequest:
         raise Problem(400, "structure", "The body must be a JSON object: a FHIR ServiceRequest resource.")
     if data.get("resourceType") != "ServiceRequest":
         raise Problem(400, "structure", f"Expected a ServiceRequest resource, not {data.get('resourceType')!r}.", "resourceType")
+    _check_bindings(data)
     try:
         return ServiceRequest.model_validate(data)
     except ValidationError as error:
@@ -132,6 +138,31 @@ def parse(body: str, mimetype: str) -> ServiceRequest:
             (first.get("expression") or [None])[0],
             more=issues[1:],
         ) from None
+
+
+# Required bindings the models do not enforce: each element's codes (ValueSets request-status,
+# request-intent, request-priority).
+REQUIRED_BINDINGS = {
+    "status": ("http://hl7.org/fhir/request-status", {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}),
+    "intent": (
+        "http://hl7.org/fhir/request-intent",
+        {"proposal", "plan", "directive", "order", "original-order", "reflex-order", "filler-order", "instance-order", "option"},
+    ),
+    "priority": ("http://hl7.org/fhir/request-priority", {"routine", "urgent", "asap", "stat"}),
+}
+
+
+def _check_bindings(data: dict[str, Any]) -> None:
+    """A code outside a required binding is a 422 naming the element and the codes it takes."""
+    for element, (value_set, codes) in REQUIRED_BINDINGS.items():
+        value = data.get(element)
+        if value is not None and value not in codes:
+            raise Problem(
+                422,
+                "code-invalid",
+                f"{element} {value!r} is not in {value_set}: use one of {', '.join(sorted(codes))}.",
+                f"ServiceRequest.{element}",
+            )
 
 
 def _depth(data: Any) -> int:
@@ -232,8 +263,7 @@ def _new_person(session: Session, patient: Any, number: str) -> intake.NewPerson
         raise Problem(422, "value", f"birthDate {born!r} must be a full date (YYYY-MM-DD) to create a record.", "Patient.birthDate")
     practice = None
     for reference in patient.generalPractitioner or []:
-        if reference.display:
-            practice = session.exec(select(Agency).where(Agency.name == reference.display, Agency.kind == AgencyKind.gp_practice)).first()
+        practice = practice or resources.gp_practice(session, reference)  # by ODS code, Organization/<id> or name
     return intake.NewPerson(
         nhs_number=number,
         given_name=_text(" ".join(name.given or []) if name else None),
@@ -265,28 +295,102 @@ def _source(resource: ServiceRequest, agency: Optional[Agency]) -> ReferralSourc
 # --- Writing the response -----------------------------------------------------------------
 
 
+# What is kept of a ServiceRequest as sent, and returned as sent.
+KEPT = ("identifier", "intent", "category", "code", "reasonCode", "performer", "requester", "locationCode")
+
+
+def keep(session: Session, referral: Referral, sent: ServiceRequest) -> bool:
+    """Keep what was sent with the referral: its coded elements, its profiles and its identifiers
+    (unique per system). False if an identifier is already another referral's (a concurrent retry)."""
+    data = sent.model_dump(mode="json", exclude_none=True)
+    kept = {name: data[name] for name in KEPT if name in data}
+    profiles = (data.get("meta") or {}).get("profile")
+    if profiles:
+        kept["profile"] = profiles
+    referral.sent_as = kept
+    session.add(referral)
+    session.flush()
+    for identifier in sent.identifier or []:
+        if identifier.system and identifier.value:
+            values = {"referral_id": referral.id, "system": identifier.system[:200], "value": identifier.value[:200]}
+            if db.insert_once(session, ReferralIdentifier, values, unique=["system", "value"]) is None:
+                return False
+    return True
+
+
+def condition_identifier(condition: str) -> tuple[str, str]:
+    """The identifier an If-None-Exist condition names (identifier=system|value, the one search it takes)."""
+    query = parse_qs(condition, keep_blank_values=True)
+    if set(query) != {"identifier"} or len(query["identifier"]) != 1:
+        raise Problem(400, "not-supported", "If-None-Exist takes one search parameter: identifier=<system>|<value>.")
+    system, bar, value = query["identifier"][0].partition("|")
+    if not bar or not system or not value:
+        raise Problem(400, "invalid", "If-None-Exist must give identifier=<system>|<value>, with both.")
+    return system, value
+
+
+def carries(sent: ServiceRequest, condition: str) -> None:
+    """A conditional create must carry the identifier its condition names, or a retry could never find it."""
+    system, value = condition_identifier(condition)
+    if not any(i.system == system and i.value == value for i in sent.identifier or []):
+        raise Problem(
+            400,
+            "invalid",
+            f"If-None-Exist names identifier {system}|{value}, which the ServiceRequest does not carry.",
+            "ServiceRequest.identifier",
+        )
+
+
+def existing(session: Session, condition: str) -> Optional[Referral]:
+    """The referral an If-None-Exist condition (identifier=system|value) finds, if one was sent."""
+    system, value = condition_identifier(condition)
+    return session.exec(
+        select(Referral)
+        .join(ReferralIdentifier, col(ReferralIdentifier.referral_id) == Referral.id)
+        .where(ReferralIdentifier.system == system, ReferralIdentifier.value == value)
+    ).first()
+
+
 def as_resource(session: Session, referral: Referral, *, show_link: bool = True) -> dict[str, Any]:
-    """The referral as a ServiceRequest (checked to be valid FHIR before it is sent). Without
-    `show_link`, the open referral it joined is left out (the caller may not be told about it)."""
+    """The referral as a ServiceRequest (checked to be valid FHIR before it is sent), with what the
+    sender sent returned as sent. Without `show_link`, the open referral it joined is left out (the
+    caller may not be told about it)."""
     person = session.get(Person, referral.person_id)
     assert person is not None
+    sent = referral.sent_as or {}
+    ours = {"system": SOURCE_SYSTEM, "code": referral.source.value, "display": referral.source.label}
+    categories = [c for c in sent.get("category", []) if not any(coding.get("system") == SOURCE_SYSTEM for coding in c.get("coding", []))]
+    requester = dict(sent.get("requester") or {})
+    requester.setdefault("display", referral.referrer_name)
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
         "id": str(referral.id),
+        "meta": {
+            "versionId": str(referral.version),
+            "lastUpdated": _instant(
+                max(m for m in (referral.received_at, referral.triaged_at, referral.decided_at, referral.closed_at) if m)
+            ),
+            "profile": sorted({resources.PROFILES["ServiceRequest"], *sent.get("profile", [])}),
+        },
+        "identifier": sent.get("identifier"),
         "status": STATUS[referral.status],
-        "intent": "order",
+        "intent": sent.get("intent", "order"),
+        "category": [*categories, {"coding": [ours]}],
         "priority": URGENCY_PRIORITY[referral.urgency],
-        "category": [{"coding": [{"system": SOURCE_SYSTEM, "code": referral.source.value, "display": referral.source.label}]}],
-        "subject": {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": person.nhs_number}},
-        "authoredOn": _instant(referral.received_at),
-        "requester": {"display": referral.referrer_name},
-        "reasonCode": [{"text": referral.reason}],
+        "code": sent.get("code"),
+        "subject": {"reference": f"Patient/{person.id}", "identifier": {"system": NHS_NUMBER_SYSTEM, "value": person.nhs_number}},
         "occurrenceDateTime": _instant(referral.due_by),
+        "authoredOn": _instant(referral.received_at),
+        "requester": requester,
+        "performer": sent.get("performer"),
+        "locationCode": sent.get("locationCode"),
+        "reasonCode": sent.get("reasonCode") or [{"text": referral.reason}],
     }
     if referral.presenting_needs:
         resource["note"] = [{"text": referral.presenting_needs}]
     if referral.linked_to_id and show_link:
         resource["basedOn"] = [{"reference": f"ServiceRequest/{referral.linked_to_id}", "display": "Joined to this person's open referral"}]
+    resource = {name: value for name, value in resource.items() if value is not None}
     ServiceRequest.model_validate(resource)  # what we send is valid too
     return resource
 

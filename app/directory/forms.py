@@ -39,8 +39,13 @@ def new_network(form: Mapping[str, Any]) -> tuple[NewNetwork, dict[str, str]]:
 def new_agency(form: Mapping[str, Any]) -> tuple[NewAgency, dict[str, str]]:
     errors: dict[str, str] = {}
     network_id = _chosen_id(form, "network_id", "Select a network", errors)
+    ods_code = typed(form, "ods_code")
     return NewAgency(
-        name=typed(form, "name"), kind=chosen(form, "kind", AgencyKind), network_id=network_id, phone=typed(form, "phone")
+        name=typed(form, "name"),
+        kind=chosen(form, "kind", AgencyKind),
+        network_id=network_id,
+        phone=typed(form, "phone"),
+        ods_code=ods_code.replace(" ", "").upper() if ods_code else None,
     ), errors
 
 

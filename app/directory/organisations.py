@@ -70,6 +70,10 @@ class NewAgency:
     kind: Optional[AgencyKind]
     network_id: Optional[int]
     phone: Optional[str]
+    ods_code: Optional[str] = None  # its NHS Organisation Data Service code, how other systems name it
+
+
+ODS_CODE = re.compile(r"[A-Z0-9]{3,10}")
 
 
 def check_new_agency(session: Session, command: NewAgency) -> dict[str, str]:
@@ -86,6 +90,11 @@ def check_new_agency(session: Session, command: NewAgency) -> dict[str, str]:
         errors["network_id"] = "Select the network this GP practice belongs to"
     if command.phone and "phone" not in errors and not _PHONE.fullmatch(command.phone):
         errors["phone"] = "Phone number must only include numbers and spaces, with an optional + at the start"
+    if command.ods_code:
+        if not ODS_CODE.fullmatch(command.ods_code):
+            errors["ods_code"] = "ODS code must be 3 to 10 letters and numbers, like B87001"
+        elif session.exec(select(Agency.id).where(Agency.ods_code == command.ods_code)).first() is not None:
+            errors["ods_code"] = "Another agency has this ODS code"
     return errors
 
 
@@ -94,7 +103,13 @@ def create_agency(session: Session, command: NewAgency, by: Optional[User]) -> S
     errors = check_new_agency(session, command)
     if errors:
         return SaveResult(errors=errors)
-    values = {"name": command.name, "kind": command.kind, "network_id": command.network_id, "phone": command.phone}
+    values = {
+        "name": command.name,
+        "kind": command.kind,
+        "network_id": command.network_id,
+        "phone": command.phone,
+        "ods_code": command.ods_code,
+    }
     return _add(session, Agency, values, "create_agency", "agency", by, taken=AGENCY_NAME_TAKEN)
 
 

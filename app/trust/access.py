@@ -373,3 +373,49 @@ def require(user: Optional[User], capability: str) -> None:
     """Refuse (AccessRefused) unless the user's role carries the capability."""
     if not allowed(user, capability):
         raise AccessRefused(capability, REFUSAL_REASONS[capability])
+
+
+# --- The FHIR API (issue 13) ----------------------------------------------------------------------
+# The API opens a person's record by the same rules as the pages, with two differences:
+# - Break-glass is for a person at a screen who states why, never for a system: a live grant opens
+#   nothing through the API, and a refusal there never offers it.
+# - The sender may read back a referral it sent: the account that sent a ServiceRequest reads that
+#   ServiceRequest (what it said, and where it stands) even when its agency is not in the care team,
+#   as long as the person has not objected to sharing with that agency. It opens nothing else.
+
+API_NO_BREAK_GLASS = "Break-glass access opens a record only on OnePlan's own pages, never through the API."
+SENDER = "sender of this referral"
+RecordRule = Callable[[Session, User, Person], Decision]
+
+
+def for_api(rule: RecordRule) -> RecordRule:
+    """`rule` as the API applies it: the same decision, except that break-glass neither opens the
+    record nor is offered."""
+
+    def api_rule(session: Session, user: User, person: Person) -> Decision:
+        decision = rule(session, user, person)
+        if decision.grant is not None or decision.basis == BREAK_GLASS:
+            return Decision(False, API_NO_BREAK_GLASS)
+        return Decision(decision.allowed, decision.basis)
+
+    return api_rule
+
+
+api_decide = for_api(decide)
+api_triage_rule = for_api(triage_rule)
+
+
+def sent_referral_rule(referral: Referral) -> RecordRule:
+    """Who may read a referral through the API: whoever triage would let read it (without
+    break-glass), and the account that sent it, unless the person objected to its agency."""
+
+    def rule(session: Session, user: User, person: Person) -> Decision:
+        decision = api_triage_rule(session, user, person)
+        if decision.allowed or referral.received_by_id != user.id or referral.sent_as is None:
+            return decision
+        assert person.id is not None  # a saved person
+        if user.agency_id in objected_agency_ids(session, person.id):
+            return decision
+        return Decision(True, SENDER)
+
+    return rule

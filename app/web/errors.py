@@ -52,6 +52,10 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if _is_fhir():
+            from app.api.responses import http_error_outcome
+
+            return http_error_outcome(error)
         custom = error.description != type(error).description
         message = (error.description or "") if custom or error.code in (403, 404) else _default_message(error)
         return _page(error.code or 500, message, break_glass_person_id=getattr(error, "break_glass_person_id", None))
@@ -124,9 +128,14 @@ def _rollback() -> None:
             session.invalidate()
 
 
+def _is_fhir() -> bool:
+    """Whether the request is for the FHIR API, which answers every error with an OperationOutcome."""
+    return request.path == "/fhir" or request.path.startswith("/fhir/")
+
+
 def _page(status: int, message: str, break_glass_person_id=None):
-    if request.path.startswith("/fhir/"):
-        from app.api.views import error_outcome
+    if _is_fhir():
+        from app.api.responses import error_outcome
 
         return error_outcome(status, message)
     if request.path == "/healthz":

@@ -161,7 +161,7 @@ def test_malformed_bodies_are_refused_with_what_is_wrong(client, db, world, body
 @pytest.mark.parametrize(
     "overrides, expression, words",
     [
-        ({"priority": "very"}, "ServiceRequest.priority", "priority must be one of"),
+        ({"priority": "very"}, "ServiceRequest.priority", "is not in http://hl7.org/fhir/request-priority"),
         ({"status": "draft"}, "ServiceRequest.status", "Only an active referral"),
         (
             {"subject": {"identifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9990002038"}}},
@@ -230,7 +230,8 @@ def test_the_capability_statement_lists_service_request(client, db, world):
     token = token_for(db, world.nurse)
     body = client.get("/fhir/metadata", headers={"Authorization": f"Bearer {token}"}).get_json(force=True)
     assert body["resourceType"] == "CapabilityStatement"
-    assert body["rest"][0]["resource"][0]["type"] == "ServiceRequest"
+    service_request = next(r for r in body["rest"][0]["resource"] if r["type"] == "ServiceRequest")
+    assert [i["code"] for i in service_request["interaction"]] == ["create", "read"]
 
 
 def test_issue_token_prints_a_token_that_works(app, runner, client, db, world):

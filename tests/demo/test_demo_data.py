@@ -75,6 +75,12 @@ def test_the_district_has_seven_networks_forty_practices_and_every_kind_role_and
     assert "Built the demo district" in built.output and "people:" in built.output  # it shows progress
 
 
+def test_every_agency_has_its_own_synthetic_ods_code(db, built):
+    codes = [agency.ods_code for agency in db.exec(select(Agency)).all()]
+    assert all(code and code.startswith("OP") and code[2:].isdigit() and len(code) == 7 for code in codes)
+    assert len(set(codes)) == len(codes)
+
+
 def test_people_have_valid_nhs_numbers_from_the_999_test_range(db, built):
     numbers = db.exec(select(Person.nhs_number)).all()
     assert len(numbers) == PEOPLE == len(set(numbers))

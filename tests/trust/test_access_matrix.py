@@ -35,11 +35,16 @@ SAMPLE_ARGUMENTS = {
     "kind": "goals",
     "suggestion_id": 999999,
     "member_id": 999999,
+    # FHIR addresses of a person's plan (tests/api/test_fhir_access.py runs them against every role).
+    "plan_id": 999999,
+    "version_id": 1,
+    "observation_id": "999999-barthel",
+    "questionnaire_id": "single-assessment",
 }
 # Arguments that make an address person-scoped, and which of the world's ids fills them.
 SCOPE_ARGUMENTS = {"person_id": "person", "referral_id": "referral"}
 # Arguments of addresses that are not about one person (their own tests cover them).
-UNSCOPED_ARGUMENTS = {"filename", "package", "grant_id", "user_id", "network_id"}
+UNSCOPED_ARGUMENTS = {"filename", "package", "grant_id", "user_id", "network_id", "agency_id"}
 
 ROLES = ("coordinator", "nurse", "outsider", "otherlead", "lead", "admin", "signed-out")
 
@@ -297,6 +302,7 @@ TRIAGE_ROUTES = {
     ("front_door.decide", "POST"),
     ("front_door.close", "POST"),
     ("fhir.read_service_request", "GET"),
+    ("fhir.read_patient", "GET"),
     ("care_plan.person", "GET"),
 }
 
