@@ -18,6 +18,7 @@ from models.care_plan import (
 )
 from models.care_team import CareTeamMember
 from models.consent import Consent, ConsentObjection
+from models.discharge import DelayReason, DischargeGate, DischargeWait
 from models.enums import (
     AWAITING_DECISION,
     OPEN_ACTION_STATUSES,
@@ -40,6 +41,7 @@ from models.enums import (
     TriageDecision,
     Urgency,
 )
+from models.mdt import MdtAgendaItem, MdtAttendee, MdtMeeting
 from models.network import Network
 from models.notification import Notification
 from models.person import Person, format_nhs_number
@@ -98,4 +100,11 @@ __all__ = [
     "ConsentObjection",
     "RecoveryCode",
     "StaffSession",
+    # The network at work (issue 15).
+    "DelayReason",
+    "DischargeGate",
+    "DischargeWait",
+    "MdtAgendaItem",
+    "MdtAttendee",
+    "MdtMeeting",
 ]

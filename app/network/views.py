@@ -1,15 +1,21 @@
-"""A network's page for its lead: the care plans past their review date, and the caseload's size."""
+"""A network's pages for its lead: its dashboard, its multidisciplinary meetings (MDT) and its
+discharge board; and, on a person's record, putting them on the next meeting's agenda."""
 
 from datetime import date
+from typing import Any, Optional
 
-from flask import Blueprint, g
+from flask import Blueprint, abort, g, redirect, request, url_for
+from sqlmodel import col, select
 
 from app.care_plan import care_team
+from app.front_door.figures import bar_chart
+from app.network import discharge, forms, mdt
 from app.transaction import get_session
-from app.trust import audit
+from app.trust import access, audit
 from app.web import guard
 from app.web.rendering import render
 from app.work import workload
+from models import Agency, DelayReason, MdtAgendaItem, MdtMeeting, Network, Person
 
 bp = Blueprint("network", __name__)
 
@@ -25,3 +31,206 @@ def show(network_id: int):
         session, "view_network", user=g.user, record_type="network", record_id=network_id, detail=f"{overdue_total} reviews overdue"
     )
     return render("network/show.html", network=network, reviews=reviews, overdue_total=overdue_total, caseload=caseload, today=today)
+
+
+# --- MDT meetings ------------------------------------------------------------------------------
+
+
+@bp.get("/networks/<int:network_id>/meetings")
+def meetings(network_id: int):
+    network = guard.network_for(network_id, "view_mdt_meetings")
+    return _meetings_page(network)
+
+
+@bp.post("/networks/<int:network_id>/meetings")
+def schedule(network_id: int):
+    network = guard.network_for(network_id, "schedule_mdt_meeting")
+    command, problems = forms.schedule(request.form)
+    result = mdt.schedule(get_session(), network, command, g.user, date.today())
+    errors = {**result.errors, **problems}
+    if errors or result.item is None:
+        return _meetings_page(network, form=request.form, errors=errors, status=400)
+    return redirect(url_for("network.meeting", network_id=network_id, meeting_id=result.item.id))
+
+
+def _meetings_page(network: Network, *, form: Any = None, errors: Optional[dict] = None, status: int = 200):
+    session = get_session()
+    assert network.id is not None
+    rows = mdt.meetings(session, network.id)
+    audit.record(session, "view_mdt_meetings", user=g.user, record_type="network", record_id=network.id, detail=f"{len(rows)} meetings")
+    return render("network/meetings.html", network=network, rows=rows, form=form or {}, errors=errors or {}, today=date.today()), status
+
+
+def _meeting(network_id: int, meeting_id: int, purpose: str) -> tuple[Network, MdtMeeting]:
+    network = guard.network_for(network_id, purpose)
+    meeting = mdt.meeting_of(get_session(), network_id, meeting_id)
+    if meeting is None:
+        abort(404, "There is no such meeting in this network.")
+    return network, meeting
+
+
+@bp.get("/networks/<int:network_id>/meetings/<int:meeting_id>")
+def meeting(network_id: int, meeting_id: int):
+    network, found = _meeting(network_id, meeting_id, "view_mdt_meeting")
+    return _meeting_page(network, found)
+
+
+@bp.get("/networks/<int:network_id>/meetings/<int:meeting_id>/print")
+def print_agenda(network_id: int, meeting_id: int):
+    network, found = _meeting(network_id, meeting_id, "print_mdt_agenda")
+    session = get_session()
+    agenda = mdt.agenda(session, found, date.today())
+    audit.record(
+        session, "print_mdt_agenda", user=g.user, record_type="mdt_meeting", record_id=found.id, detail=f"{len(agenda.people)} people"
+    )
+    return render("network/agenda_print.html", network=network, agenda=agenda)
+
+
+@bp.post("/networks/<int:network_id>/meetings/<int:meeting_id>/attendees")
+def add_attendee(network_id: int, meeting_id: int):
+    network, found = _meeting(network_id, meeting_id, "record_mdt_attendee")
+    result = mdt.record_attendee(get_session(), found, forms.attendee(request.form), g.user)
+    if not result.ok:
+        return _meeting_page(network, found, form=request.form, errors=result.errors, status=400)
+    return redirect(url_for("network.meeting", network_id=network_id, meeting_id=meeting_id, _anchor="attendees"))
+
+
+def _meeting_page(network: Network, found: MdtMeeting, *, form: Any = None, errors: Optional[dict] = None, status: int = 200):
+    session = get_session()
+    agenda = mdt.agenda(session, found, date.today())
+    agencies = session.exec(select(Agency).order_by(col(Agency.name))).all()
+    audit.record(
+        session, "view_mdt_meeting", user=g.user, record_type="mdt_meeting", record_id=found.id, detail=f"{len(agenda.people)} people"
+    )
+    return render("network/meeting.html", network=network, agenda=agenda, agencies=agencies, form=form or {}, errors=errors or {}), status
+
+
+@bp.route("/networks/<int:network_id>/meetings/<int:meeting_id>/items/<int:agenda_item_id>", methods=["GET", "POST"])
+def outcome(network_id: int, meeting_id: int, agenda_item_id: int):
+    network, found = _meeting(network_id, meeting_id, "record_mdt_outcome")
+    session = get_session()
+    item = mdt.agenda_item_of(session, found, agenda_item_id)
+    if item is None:
+        abort(404, "That person is not on this meeting's agenda.")
+    person = guard.person_for(item.person_id, "record_mdt_outcome", rule=access.mdt_outcome_rule)
+    if request.method == "GET":
+        return _outcome_page(network, found, item, person)
+    command, problems = forms.outcome(request.form)
+    if problems:
+        errors = {**mdt.check_outcome(session, person, command), **problems}
+        return _outcome_page(network, found, item, person, form=request.form, errors=errors, status=400)
+    result = mdt.record_outcome(session, item, person, command, g.user)
+    if not result.ok:
+        status = 409 if result.conflict else 400
+        return _outcome_page(network, found, item, person, form=request.form, errors=result.errors, conflict=result.conflict, status=status)
+    return redirect(url_for("network.meeting", network_id=network_id, meeting_id=meeting_id, _anchor=f"person-{item.id}"))
+
+
+def _outcome_page(
+    network: Network,
+    found: MdtMeeting,
+    item: MdtAgendaItem,
+    person: Person,
+    *,
+    form: Any = None,
+    errors: Optional[dict] = None,
+    conflict: Any = None,
+    status: int = 200,
+):
+    session = get_session()
+    agenda = mdt.agenda(session, found, date.today())
+    summary = next(p for p in agenda.people if p.item.id == item.id)
+    assert person.id is not None
+    return render(
+        "network/outcome.html",
+        network=network,
+        meeting=found,
+        summary=summary,
+        agencies=mdt.care_team_agencies(session, person.id),
+        form=form or {},
+        errors=errors or {},
+        conflict=conflict,
+    ), status
+
+
+@bp.route("/people/<int:person_id>/mdt", methods=["GET", "POST"])
+def add_to_agenda(person_id: int):
+    person = guard.person_for(person_id, "add_to_mdt_agenda", rule=access.mdt_agenda_rule)
+    session = get_session()
+    network_id = access.person_network_id(session, person)
+    today = date.today()
+    upcoming = mdt.next_meeting(session, network_id, today) if network_id is not None else None
+    if request.method == "GET":
+        return render("network/add_to_agenda.html", person=person, meeting=upcoming, form={}, errors={}, refused=None)
+    result = mdt.add_to_agenda(session, person, network_id, forms.add_to_agenda(request.form), g.user, today)
+    if not result.ok:
+        return render(
+            "network/add_to_agenda.html", person=person, meeting=upcoming, form=request.form, errors=result.errors, refused=result.refused
+        ), (400 if result.errors else 409)
+    return redirect(url_for("care_plan.person", person_id=person_id, agenda="added"))
+
+
+# --- The discharge board -----------------------------------------------------------------------
+
+
+@bp.get("/networks/<int:network_id>/discharges")
+def discharges(network_id: int):
+    network = guard.network_for(network_id, "view_discharge_board")
+    session = get_session()
+    today = date.today()
+    found = discharge.board(session, network_id, today)
+    numbers = discharge.figures(session, today, network_id)
+    audit.record(
+        session, "view_discharge_board", user=g.user, record_type="network", record_id=network_id, detail=f"{len(found.waiting)} waiting"
+    )
+    return render("network/discharges.html", network=network, board=found, figures=numbers, today=today, bar_chart=bar_chart)
+
+
+@bp.route("/networks/<int:network_id>/discharges/<int:referral_id>", methods=["GET", "POST"])
+def discharge_record(network_id: int, referral_id: int):
+    network = guard.network_for(network_id, "record_discharge")
+    session = get_session()
+    found = discharge.referral_on_board(session, network_id, referral_id)
+    if found is None:
+        abort(404, "That referral is not on this network's discharge board.")
+    referral, _, wait = found
+    person = guard.person_for(referral.person_id, "record_discharge")
+    assert person.id is not None
+    form: Any = {}
+    errors: dict[str, str] = {}
+    conflict, refused = None, None
+    status = 200
+    if request.method == "POST":
+        command, problems = forms.discharge(request.form)
+        if problems:
+            form, errors, status = request.form, {**discharge.check(session, referral, person, wait, command), **problems}, 400
+        else:
+            result = discharge.record(session, referral, person, wait, command, g.user, date.today())
+            if result.ok:
+                return redirect(url_for("network.discharges", network_id=network_id, _anchor=f"referral-{referral_id}"))
+            form, errors, conflict, refused = request.form, result.errors, result.conflict, result.refused
+            status = 409 if conflict or refused else 400
+    return render(
+        "network/discharge.html",
+        network=network,
+        referral=referral,
+        person=person,
+        wait=wait,
+        actions=discharge.open_actions(session, person.id),
+        gates=discharge.gates_of(session, wait),
+        reasons=list(DelayReason),
+        today=date.today(),
+        form=form,
+        errors=errors,
+        conflict=conflict,
+        refused=refused,
+    ), status
+
+
+@bp.get("/discharges/figures")
+def discharge_figures():
+    guard.require("view_front_door_figures")
+    session = get_session()
+    numbers = discharge.figures(session, date.today())
+    audit.record(session, "view_discharge_figures", user=g.user)
+    return render("network/discharge_figures.html", figures=numbers, bar_chart=bar_chart)

@@ -373,3 +373,31 @@ def require(user: Optional[User], capability: str) -> None:
     """Refuse (AccessRefused) unless the user's role carries the capability."""
     if not allowed(user, capability):
         raise AccessRefused(capability, REFUSAL_REASONS[capability])
+
+
+# --- The network at work (issue 15): MDT meetings and the discharge board ----------------------
+# A network's own pages (its meetings, its discharge board) are its lead's: `check_network`. These
+# two rules open one person's record for the network's multidisciplinary meeting.
+
+
+def mdt_agenda_rule(session: Session, user: User, person: Person) -> Decision:
+    """Who may put a person on their network's MDT agenda: their key worker, or the lead of their
+    network (the same people who answer for the record as a whole), never an objected-to agency."""
+    decision = access_log_rule(session, user, person)
+    if decision.allowed:
+        return decision
+    if decision.basis.startswith("Only the person's key worker"):
+        return Decision(False, "Only the person's key worker and their network lead can put them on the network's meeting agenda.")
+    return decision
+
+
+def mdt_outcome_rule(session: Session, user: User, person: Person) -> Decision:
+    """The lead of the person's network chairs its meeting, so records the meeting's decision and the
+    new actions it asks of the care team (each requested of its agency, which accepts or declines)."""
+    decision = decide(session, user, person)
+    leads_network = user.role is Role.network_lead and user.network_id is not None
+    if decision.allowed and decision.grant is None and leads_network and person_network_id(session, person) == user.network_id:
+        return Decision(True, "network MDT")
+    if not decision.allowed:
+        return Decision(False, decision.basis)
+    return Decision(False, "Only the lead of the person's network records the outcome of its meeting.")

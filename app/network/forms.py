@@ -1,0 +1,45 @@
+"""The network pages' forms turned into commands: the one place their fields are read."""
+
+from datetime import date
+from typing import Any, Optional
+
+from app.care_plan import forms as plan_forms
+from app.network.discharge import RecordDischarge
+from app.network.mdt import AddToAgenda, RecordAttendee, RecordOutcome, ScheduleMeeting
+from app.web import fields
+from models import DelayReason, PlanItemType
+
+NO_ACTION, NEW_ACTION = "no", "yes"
+
+
+def schedule(form: Any) -> tuple[ScheduleMeeting, dict[str, str]]:
+    problems: dict[str, str] = {}
+    held_on = fields.date_parts(form, "held_on", "the date of the meeting", problems, required=True)
+    return ScheduleMeeting(held_on, (form.get("place") or "").strip() or None), problems
+
+
+def add_to_agenda(form: Any) -> AddToAgenda:
+    return AddToAgenda((form.get("question") or "").strip() or None)
+
+
+def attendee(form: Any) -> RecordAttendee:
+    return RecordAttendee(fields.record_id(form.get("agency_id")), (form.get("name") or "").strip() or None)
+
+
+def outcome(form: Any, today: Optional[date] = None) -> tuple[RecordOutcome, dict[str, str]]:
+    """The decision, and a new plan action when "add an action" was chosen."""
+    problems: dict[str, str] = {}
+    action = None
+    if form.get("add_action") == NEW_ACTION:
+        action, problems = plan_forms.new_item(form, PlanItemType.action, today)
+    elif form.get("add_action") not in (None, "", NO_ACTION):
+        problems["add_action"] = "Choose whether the meeting asked for a new action"
+    return RecordOutcome((form.get("decision") or "").strip() or None, fields.seen_version(form), action), problems
+
+
+def discharge(form: Any, today: Optional[date] = None) -> tuple[RecordDischarge, dict[str, str]]:
+    problems: dict[str, str] = {}
+    reason = fields.choice(form, "delay_reason", DelayReason, "Select what is holding the person in hospital", problems, required=False)
+    home_on = fields.date_parts(form, "home_on", "the date the person got home", problems, past=True, today=today)
+    gates = tuple(fields.record_ids(form.getlist("gate")))
+    return RecordDischarge(reason, (form.get("delay_note") or "").strip() or None, home_on, gates, fields.seen_version(form)), problems

@@ -1,0 +1,85 @@
+"""the network at work: MDT meetings (their agendas, attendees and decisions) and the discharge board
+
+Revision ID: 0010_network_work
+Revises: 0009_audit_anchor
+Create Date: 2026-11-30 11:30:00
+"""
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = "0010_network_work"
+down_revision = "0009_audit_anchor"
+branch_labels = None
+depends_on = None
+
+DELAY_REASONS = ("package_of_care", "equipment", "assessment", "housing", "family", "care_home", "transport", "medicines", "other")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "mdt_meeting",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("network_id", sa.Integer(), sa.ForeignKey("network.id"), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.Column("place", sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
+        sa.Column("scheduled_by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
+        sa.Column("scheduled_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_mdt_meeting_network_id", "mdt_meeting", ["network_id"])
+    op.create_index("ix_mdt_meeting_held_on", "mdt_meeting", ["held_on"])
+    op.create_table(
+        "mdt_attendee",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("meeting_id", sa.Integer(), sa.ForeignKey("mdt_meeting.id"), nullable=False),
+        sa.Column("agency_id", sa.Integer(), sa.ForeignKey("agency.id"), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
+        sa.Column("recorded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_mdt_attendee_meeting_id", "mdt_attendee", ["meeting_id"])
+    op.create_table(
+        "mdt_agenda_item",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("meeting_id", sa.Integer(), sa.ForeignKey("mdt_meeting.id"), nullable=False),
+        sa.Column("person_id", sa.Integer(), sa.ForeignKey("person.id"), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("added_by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
+        sa.Column("added_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("decision", sa.Text(), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
+        sa.Column("decided_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("actions_created", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.UniqueConstraint("meeting_id", "person_id", name="uq_mdt_agenda_person"),
+    )
+    op.create_index("ix_mdt_agenda_item_meeting_id", "mdt_agenda_item", ["meeting_id"])
+    op.create_index("ix_mdt_agenda_item_person_id", "mdt_agenda_item", ["person_id"])
+    op.create_table(
+        "discharge_wait",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("referral_id", sa.Integer(), sa.ForeignKey("referral.id"), nullable=False, unique=True),
+        sa.Column("person_id", sa.Integer(), sa.ForeignKey("person.id"), nullable=False),
+        sa.Column("delay_reason", sa.Enum(*DELAY_REASONS, name="delay_reason", native_enum=False, length=32), nullable=True),
+        sa.Column("delay_note", sa.Text(), nullable=True),
+        sa.Column("home_on", sa.Date(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
+    op.create_index("ix_discharge_wait_person_id", "discharge_wait", ["person_id"])
+    op.create_index("ix_discharge_wait_home_on", "discharge_wait", ["home_on"])
+    op.create_table(
+        "discharge_gate",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("wait_id", sa.Integer(), sa.ForeignKey("discharge_wait.id"), nullable=False),
+        sa.Column("action_id", sa.Integer(), sa.ForeignKey("care_plan_action.id"), nullable=False),
+    )
+    op.create_index("ix_discharge_gate_wait_id", "discharge_gate", ["wait_id"])
+    op.create_index("ix_discharge_gate_action_id", "discharge_gate", ["action_id"])
+
+
+def downgrade() -> None:
+    for table in ("discharge_gate", "discharge_wait", "mdt_agenda_item", "mdt_attendee", "mdt_meeting"):
+        op.drop_table(table)
