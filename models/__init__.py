@@ -41,6 +41,7 @@ from models.enums import (
     TriageDecision,
     Urgency,
 )
+from models.hub import HubNetwork, HubReferral, HubReferralStatus
 from models.mdt import MdtAgendaItem, MdtAttendee, MdtMeeting
 from models.network import Network
 from models.notification import Notification
@@ -104,6 +105,9 @@ __all__ = [
     "DelayReason",
     "DischargeGate",
     "DischargeWait",
+    "HubNetwork",
+    "HubReferral",
+    "HubReferralStatus",
     "MdtAgendaItem",
     "MdtAttendee",
     "MdtMeeting",

@@ -68,6 +68,7 @@ def person(person_id: int):
         # The network at work (issue 15): the network meetings that discussed the person, and what they decided.
         mdt_discussed=mdt.discussed(session, person_id) if access.decide(session, g.user, person).allowed else [],
         may_add_to_agenda=access.mdt_agenda_rule(session, g.user, person).allowed,
+        may_refer_to_hub=guard.may_change(person),
     )
 
 

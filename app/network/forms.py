@@ -5,6 +5,7 @@ from typing import Any, Optional
 
 from app.care_plan import forms as plan_forms
 from app.network.discharge import RecordDischarge
+from app.network.hubs import ReferToHub, RespondToReferral
 from app.network.mdt import AddToAgenda, RecordAttendee, RecordOutcome, ScheduleMeeting
 from app.web import fields
 from models import DelayReason, PlanItemType
@@ -43,3 +44,11 @@ def discharge(form: Any, today: Optional[date] = None) -> tuple[RecordDischarge,
     home_on = fields.date_parts(form, "home_on", "the date the person got home", problems, past=True, today=today)
     gates = tuple(fields.record_ids(form.getlist("gate")))
     return RecordDischarge(reason, (form.get("delay_note") or "").strip() or None, home_on, gates, fields.seen_version(form)), problems
+
+
+def refer_to_hub(form: Any) -> ReferToHub:
+    return ReferToHub(fields.record_id(form.get("hub_agency_id")), (form.get("reason") or "").strip() or None)
+
+
+def hub_response(form: Any) -> RespondToReferral:
+    return RespondToReferral(form.get("response") or "", (form.get("note") or "").strip() or None, fields.seen_version(form))

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from app.care_plan import care_team
 from app.front_door.figures import bar_chart
-from app.network import discharge, forms, mdt
+from app.network import discharge, forms, hubs, mdt
 from app.transaction import get_session
 from app.trust import access, audit
 from app.web import guard
@@ -234,3 +234,68 @@ def discharge_figures():
     numbers = discharge.figures(session, date.today())
     audit.record(session, "view_discharge_figures", user=g.user)
     return render("network/discharge_figures.html", figures=numbers, bar_chart=bar_chart)
+
+
+# --- Specialist hubs ---------------------------------------------------------------------------
+
+
+@bp.get("/people/<int:person_id>/hub-referrals/new")
+def new_hub_referral(person_id: int):
+    person = guard.person_for(person_id, "view_hub_referrals", write=True)
+    return _hub_referral_page(person)
+
+
+@bp.post("/people/<int:person_id>/hub-referrals")
+def refer_to_hub(person_id: int):
+    person = guard.person_for(person_id, "refer_to_hub", write=True)
+    session = get_session()
+    result = hubs.refer(session, person, access.person_network_id(session, person), forms.refer_to_hub(request.form), g.user)
+    if not result.ok:
+        return _hub_referral_page(person, form=request.form, errors=result.errors, status=400)
+    return redirect(url_for("network.new_hub_referral", person_id=person_id, referred=1))
+
+
+def _hub_referral_page(person: Person, *, form: Any = None, errors: Optional[dict] = None, status: int = 200):
+    session = get_session()
+    assert person.id is not None
+    return render(
+        "network/hub_referral.html",
+        person=person,
+        hubs=hubs.hubs_for_network(session, access.person_network_id(session, person)),
+        referrals=hubs.person_referrals(session, person.id),
+        form=form or {},
+        errors=errors or {},
+        referred=request.args.get("referred"),
+    ), status
+
+
+@bp.get("/hub")
+def hub_caseload():
+    session = get_session()
+    hub = access.hub_of(session, g.user, "view_hub_caseload")
+    return _hub_page(hub)
+
+
+@bp.post("/hub/referrals/<int:hub_referral_id>")
+def respond_to_hub_referral(hub_referral_id: int):
+    session = get_session()
+    hub, referral = access.hub_referral_for(session, g.user, hub_referral_id, "respond_to_hub_referral")
+    if referral is None:
+        abort(404, "There is no such referral to your hub.")
+    person = session.get(Person, referral.person_id)
+    assert person is not None
+    result = hubs.respond(session, referral, person, forms.hub_response(request.form), g.user)
+    if result.errors:
+        return _hub_page(
+            hub, errors={f"{key}-{referral.id}": message for key, message in result.errors.items()}, form=request.form, status=400
+        )
+    if result.refused:
+        return _hub_page(hub, problem=result.refused, status=409)
+    return redirect(url_for("network.hub_caseload", _anchor=f"hub-referral-{referral.id}"))
+
+
+def _hub_page(hub: Any, *, errors: Optional[dict] = None, form: Any = None, problem: Optional[str] = None, status: int = 200):
+    session = get_session()
+    found = hubs.caseload(session, hub)
+    audit.record(session, "view_hub_caseload", user=g.user, record_type="agency", record_id=hub.id, detail=f"{len(found.rows)} people")
+    return render("network/hub.html", caseload=found, errors=errors or {}, form=form or {}, problem=problem, bar_chart=bar_chart), status

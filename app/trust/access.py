@@ -21,6 +21,8 @@ from models import (
     Agency,
     CareTeamMember,
     ConsentObjection,
+    HubNetwork,
+    HubReferral,
     Network,
     Person,
     Referral,
@@ -401,3 +403,27 @@ def mdt_outcome_rule(session: Session, user: User, person: Person) -> Decision:
     if not decision.allowed:
         return Decision(False, decision.basis)
     return Decision(False, "Only the lead of the person's network records the outcome of its meeting.")
+
+
+def hub_of(session: Session, user: Optional[User], purpose: str) -> Agency:
+    """A specialist hub's caseload and referrals are for its own staff (an agency that serves networks
+    as a hub); anyone else is refused."""
+    agency = session.get(Agency, user.agency_id) if user is not None and user.role in CARE_ROLES else None
+    serves = agency is not None and session.exec(select(HubNetwork.id).where(HubNetwork.hub_agency_id == agency.id).limit(1)).first()
+    if agency is None or not serves:
+        raise AccessRefused(purpose, "Only the staff of a specialist hub see its caseload.")
+    return agency
+
+
+def hub_referral_for(session: Session, user: Optional[User], referral_id: int, purpose: str) -> tuple[Agency, Optional[HubReferral]]:
+    """The hub's own referral (None if there is no such referral to this hub); a refusal for anyone
+    outside a hub, or for a person who has objected to the hub."""
+    hub = hub_of(session, user, purpose)
+    referral = session.get(HubReferral, referral_id)
+    if referral is None or referral.hub_agency_id != hub.id:
+        return hub, None
+    if hub.id in objected_agency_ids(session, referral.person_id):
+        raise AccessRefused(
+            purpose, "This person has objected to sharing their record with your agency.", record_type="hub_referral", record_id=referral_id
+        )
+    return hub, referral

@@ -1,4 +1,4 @@
-"""the network at work: MDT meetings (their agendas, attendees and decisions) and the discharge board
+"""the network at work: MDT meetings (their agendas, attendees and decisions), the discharge board and specialist hubs
 
 Revision ID: 0010_network_work
 Revises: 0009_audit_anchor
@@ -78,8 +78,41 @@ def upgrade() -> None:
     )
     op.create_index("ix_discharge_gate_wait_id", "discharge_gate", ["wait_id"])
     op.create_index("ix_discharge_gate_action_id", "discharge_gate", ["action_id"])
+    op.create_table(
+        "hub_network",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("hub_agency_id", sa.Integer(), sa.ForeignKey("agency.id"), nullable=False),
+        sa.Column("network_id", sa.Integer(), sa.ForeignKey("network.id"), nullable=False),
+        sa.UniqueConstraint("hub_agency_id", "network_id", name="uq_hub_network"),
+    )
+    op.create_index("ix_hub_network_hub_agency_id", "hub_network", ["hub_agency_id"])
+    op.create_index("ix_hub_network_network_id", "hub_network", ["network_id"])
+    op.create_table(
+        "hub_referral",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("person_id", sa.Integer(), sa.ForeignKey("person.id"), nullable=False),
+        sa.Column("hub_agency_id", sa.Integer(), sa.ForeignKey("agency.id"), nullable=False),
+        sa.Column("network_id", sa.Integer(), sa.ForeignKey("network.id"), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("requested", "accepted", "declined", "ended", name="hub_referral_status", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("referred_by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
+        sa.Column("referred_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("responded_by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
+        sa.Column("responded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("response_note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("ended_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("care_team_member_id", sa.Integer(), sa.ForeignKey("care_team_member.id"), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
+    op.create_index("ix_hub_referral_person_id", "hub_referral", ["person_id"])
+    op.create_index("ix_hub_referral_hub_agency_id", "hub_referral", ["hub_agency_id"])
+    op.create_index("ix_hub_referral_network_id", "hub_referral", ["network_id"])
 
 
 def downgrade() -> None:
-    for table in ("discharge_gate", "discharge_wait", "mdt_agenda_item", "mdt_attendee", "mdt_meeting"):
+    for table in ("hub_referral", "hub_network", "discharge_gate", "discharge_wait", "mdt_agenda_item", "mdt_attendee", "mdt_meeting"):
         op.drop_table(table)
