@@ -211,14 +211,14 @@ class Agenda:
     attendees: list[tuple[MdtAttendee, Agency]]
 
 
-def _frailty_scores() -> dict[str, tuple[int, str]]:
+def frailty_scores() -> dict[str, tuple[int, str]]:
     tool = questions.template().tool(FRAILTY_TOOL)
     return {option.value: (option.score or 0, option.label) for option in tool.items[0].options}
 
 
 def frailty_from(answers_in_order: list[Mapping[str, Any]]) -> Frailty:
     """The Clinical Frailty Scale level now (the latest answer) and the level before its last change."""
-    scores = _frailty_scores()
+    scores = frailty_scores()
     levels = [scores[a[FRAILTY_QUESTION]] for a in answers_in_order if a.get(FRAILTY_QUESTION) in scores]
     if not levels:
         return Frailty(None, None, None)

@@ -7,9 +7,8 @@ from typing import Any, Optional
 from flask import Blueprint, abort, g, redirect, request, url_for
 from sqlmodel import col, select
 
-from app.care_plan import care_team
 from app.front_door.figures import bar_chart
-from app.network import discharge, forms, hubs, mdt
+from app.network import dashboard, discharge, forms, hubs, mdt
 from app.transaction import get_session
 from app.trust import access, audit
 from app.web import guard
@@ -26,11 +25,20 @@ def show(network_id: int):
     session = get_session()
     today = date.today()
     reviews, overdue_total = workload.reviews_for_network(session, network_id, g.user, today)
-    caseload = care_team.network_caseload_count(session, network_id)
+    figures = dashboard.build(session, network_id, today, overdue_total)
     audit.record(
         session, "view_network", user=g.user, record_type="network", record_id=network_id, detail=f"{overdue_total} reviews overdue"
     )
-    return render("network/show.html", network=network, reviews=reviews, overdue_total=overdue_total, caseload=caseload, today=today)
+    return render(
+        "network/show.html",
+        network=network,
+        reviews=reviews,
+        overdue_total=overdue_total,
+        caseload=figures.caseload,
+        dashboard=figures,
+        today=today,
+        bar_chart=bar_chart,
+    )
 
 
 # --- MDT meetings ------------------------------------------------------------------------------
