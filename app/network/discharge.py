@@ -259,6 +259,15 @@ class Figures:
         return sum(self.network_total(n) for n in self.by_network_and_reason)
 
 
+def _spread(by_week: list[int], first_week: date, start: date, end: date) -> None:
+    """Add the days from `start` up to (not including) `end` to the weeks they fall in."""
+    for index in range(len(by_week)):
+        week_start = first_week + timedelta(weeks=index)
+        overlap = (min(end, week_start + timedelta(weeks=1)) - max(start, week_start)).days
+        if overlap > 0:
+            by_week[index] += overlap
+
+
 def figures(session: Session, today: date, network_id: Optional[int] = None) -> Figures:
     """Delayed days (from ready to home, or to today) by network and by delay reason, by week over the
     last twelve weeks, and the median days from ready to home: two queries."""
@@ -300,10 +309,7 @@ def figures(session: Session, today: date, network_id: Optional[int] = None) -> 
         else:
             home_days.append(days)
             home_by_network[name].append(days)
-        for offset in range(days):
-            week = ((ready + timedelta(days=offset)) - first_week).days // 7
-            if 0 <= week < WEEKS:
-                by_week[week] += 1
+        _spread(by_week, first_week, ready, ready + timedelta(days=days))
     reasons = [r.label for r in DelayReason if any(r.label in t for t in table.values())]
     if any(NOT_RECORDED in t for t in table.values()):
         reasons.append(NOT_RECORDED)

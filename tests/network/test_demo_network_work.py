@@ -35,7 +35,9 @@ def test_hubs_serve_several_networks_and_accepted_ones_are_in_the_care_team(db, 
     for referral in accepted:
         assert db.exec(
             select(CareTeamMember).where(
-                CareTeamMember.person_id == referral.person_id, CareTeamMember.agency_id == referral.hub_agency_id, col(CareTeamMember.left_at).is_(None)
+                CareTeamMember.person_id == referral.person_id,
+                CareTeamMember.agency_id == referral.hub_agency_id,
+                col(CareTeamMember.left_at).is_(None),
             )
         ).first()
 
@@ -50,7 +52,12 @@ def test_the_demo_lead_and_hub_pages_open(client, db, built):
     auth = AuthActions(client)
     lead = db.exec(select(User).where(User.username == "lead")).one()
     client.post("/sign-in", data={"username": "lead", "password": "oneplan-demo-2026", "csrf_token": auth.csrf_token()})
-    for url in (f"/networks/{lead.network_id}", f"/networks/{lead.network_id}/meetings", f"/networks/{lead.network_id}/discharges", "/discharges/figures"):
+    for url in (
+        f"/networks/{lead.network_id}",
+        f"/networks/{lead.network_id}/meetings",
+        f"/networks/{lead.network_id}/discharges",
+        "/discharges/figures",
+    ):
         assert client.get(url).status_code == 200, url
     meeting = db.exec(select(MdtMeeting).where(MdtMeeting.network_id == lead.network_id).order_by(col(MdtMeeting.held_on).desc())).first()
     assert client.get(f"/networks/{lead.network_id}/meetings/{meeting.id}").status_code == 200
