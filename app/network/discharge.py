@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app import checks, versioned
-from app.trust import audit
+from app.trust import access, audit
 from app.versioned import SaveResult
 from models import (
     OPEN_ACTION_STATUSES,
@@ -114,13 +114,15 @@ class Board:
         return sum(row.days_since_ready for row in self.waiting)
 
 
-def board(session: Session, network_id: int, today: date) -> Board:
+def board(session: Session, network_id: int, today: date, viewer_agency_id: Optional[int] = None) -> Board:
     """Who is waiting to come home (longest since ready first) and who got home in the last four
-    weeks: two queries whatever the number."""
+    weeks, none who objected to the viewer's agency: two queries whatever the number."""
     practice = _practice()
+    statement = _discharge_referrals(practice)
+    if viewer_agency_id is not None:
+        statement = statement.where(access.not_objected(viewer_agency_id, Person.id))
     rows = session.exec(
-        _discharge_referrals(practice)
-        .where(network_of_referral(practice) == network_id)
+        statement.where(network_of_referral(practice) == network_id)
         .where(or_(col(DischargeWait.home_on).is_(None), col(DischargeWait.home_on) >= today - RECENTLY_HOME))
         .order_by(col(Referral.medically_optimised_on), col(Referral.id))
     ).all()

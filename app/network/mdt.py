@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, true
 from sqlmodel import Session, col, select
 
 from app import checks, versioned
 from app.care_plan import commands, read_model
 from app.forms import questions
-from app.trust import audit
+from app.trust import access, audit
 from app.versioned import SaveResult
 from models import (
     OPEN_ACTION_STATUSES,
@@ -227,7 +227,7 @@ def frailty_from(answers_in_order: list[Mapping[str, Any]]) -> Frailty:
     return Frailty(score, label, previous)
 
 
-def agenda(session: Session, meeting: MdtMeeting, today: date) -> Agenda:
+def agenda(session: Session, meeting: MdtMeeting, today: date, viewer_agency_id: Optional[int] = None) -> Agenda:
     """Each person on the agenda with their frailty score and its trend, their open and overdue
     actions, and what changed in their plan since the network's previous meeting: a fixed number of
     queries, however many people are on it."""
@@ -244,6 +244,7 @@ def agenda(session: Session, meeting: MdtMeeting, today: date) -> Agenda:
         select(MdtAgendaItem, Person)
         .join(Person, col(Person.id) == MdtAgendaItem.person_id)
         .where(MdtAgendaItem.meeting_id == meeting.id)
+        .where(access.not_objected(viewer_agency_id, Person.id) if viewer_agency_id is not None else true())
         .order_by(col(MdtAgendaItem.added_at), col(MdtAgendaItem.id))
     ).all()
     person_ids = [person.id for _, person in rows]

@@ -87,7 +87,7 @@ def meeting(network_id: int, meeting_id: int):
 def print_agenda(network_id: int, meeting_id: int):
     network, found = _meeting(network_id, meeting_id, "print_mdt_agenda")
     session = get_session()
-    agenda = mdt.agenda(session, found, date.today())
+    agenda = mdt.agenda(session, found, date.today(), g.user.agency_id)
     audit.record(
         session, "print_mdt_agenda", user=g.user, record_type="mdt_meeting", record_id=found.id, detail=f"{len(agenda.people)} people"
     )
@@ -105,7 +105,7 @@ def add_attendee(network_id: int, meeting_id: int):
 
 def _meeting_page(network: Network, found: MdtMeeting, *, form: Any = None, errors: Optional[dict] = None, status: int = 200):
     session = get_session()
-    agenda = mdt.agenda(session, found, date.today())
+    agenda = mdt.agenda(session, found, date.today(), g.user.agency_id)
     agencies = session.exec(select(Agency).order_by(col(Agency.name))).all()
     audit.record(
         session, "view_mdt_meeting", user=g.user, record_type="mdt_meeting", record_id=found.id, detail=f"{len(agenda.people)} people"
@@ -146,7 +146,7 @@ def _outcome_page(
     status: int = 200,
 ):
     session = get_session()
-    agenda = mdt.agenda(session, found, date.today())
+    agenda = mdt.agenda(session, found, date.today(), g.user.agency_id)
     summary = next(p for p in agenda.people if p.item.id == item.id)
     assert person.id is not None
     return render(
@@ -186,7 +186,7 @@ def discharges(network_id: int):
     network = guard.network_for(network_id, "view_discharge_board")
     session = get_session()
     today = date.today()
-    found = discharge.board(session, network_id, today)
+    found = discharge.board(session, network_id, today, g.user.agency_id)
     numbers = discharge.figures(session, today, network_id)
     audit.record(
         session, "view_discharge_board", user=g.user, record_type="network", record_id=network_id, detail=f"{len(found.waiting)} waiting"

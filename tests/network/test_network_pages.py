@@ -261,3 +261,16 @@ def test_the_discharge_board_is_its_leads_and_reads_in_a_fixed_number_of_stateme
     with count_queries() as six:
         assert client.get(url).status_code == 200
     assert six.count == one.count
+
+
+def test_nobody_who_objected_to_the_leads_agency_is_on_the_board_or_the_agenda(client, auth, db, world):
+    from models import ConsentObjection
+
+    _discharge_referral(db, world)
+    mdt.add_to_agenda(db, world.person, world.network.id, mdt.AddToAgenda("Q"), world.nurse, TODAY)
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.practice.id, recorded_by_id=world.nurse.id))
+    db.commit()
+    auth.sign_in("lead")
+    for url in (f"/networks/{world.network.id}/discharges", f"/networks/{world.network.id}/meetings/{world.meeting.id}"):
+        body = client.get(url).get_data(as_text=True)
+        assert "LOVELACE" not in body and world.person.nhs_number not in body.replace(" ", ""), url
