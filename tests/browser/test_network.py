@@ -159,3 +159,48 @@ def test_a_ward_referral_reaches_the_discharge_board_and_the_person_goes_home(db
     finally:
         context.close()
     assert db.exec(select(DischargeWait)).one().home_on == today - timedelta(days=1)
+
+
+def test_a_hub_joins_the_care_team_from_a_referral(db, live_server, page, browser, browser_watch):
+    from models import AgencyKind, HubNetwork, Profession
+    from tests import factories
+
+    world = PlanWorld(db)
+    hub = factories.agency(db, AgencyKind.community_matron, name="Wakefield Frailty Hub")
+    factories.user(db, hub, profession=Profession.community_matron, username="hubnurse")
+    for network in (world.network, world.other_network):
+        db.add(HubNetwork(hub_agency_id=hub.id, network_id=network.id))
+    db.commit()
+
+    # The key worker refers Ada to the frailty hub from her record.
+    sign_in(page, live_server, "nurse")
+    page.goto(f"{live_server}/people/{world.person.id}")
+    page.get_by_role("link", name="Refer Ada to a specialist hub").click()
+    assert_accessible(page)
+    page.get_by_label("Hub").select_option(label="Wakefield Frailty Hub")
+    page.get_by_label("Reason for the referral").fill("Frailty level rising; a comprehensive geriatric assessment at home, please.")
+    page.get_by_role("button", name="Send the referral").click()
+    expect(page.get_by_text("Referral sent.")).to_be_visible()
+    expect(page.get_by_role("table", name="Hub referrals, latest first")).to_contain_text("Requested")
+
+    # The hub, in a browser of its own, sees it in its caseload and accepts.
+    context, hub_page, watch = _new_page(browser)
+    browser_watch.append(watch)
+    try:
+        sign_in(hub_page, live_server, "hubnurse")
+        hub_page.goto(f"{live_server}/hub")
+        expect(hub_page.get_by_role("table", name="Caseload by network")).to_contain_text("Wakefield North")
+        assert_accessible(hub_page)
+        hub_page.get_by_role("button", name="Accept and join the care team of Ada Lovelace").click()
+        involved = hub_page.get_by_role("table", name="People the hub is involved with")
+        expect(involved).to_contain_text("LOVELACE")
+        assert_accessible(hub_page)
+        involved.get_by_role("link", name="LOVELACE, Ada").click()
+        expect(hub_page.get_by_role("heading", level=1)).to_be_visible()
+        assert hub_page.url.endswith(f"/people/{world.person.id}/care-plan")
+    finally:
+        context.close()
+
+    # The key worker sees the hub in the care team, and can give it actions.
+    page.goto(f"{live_server}/people/{world.person.id}/team")
+    expect(page.get_by_role("table", name="Care team")).to_contain_text("Wakefield Frailty Hub")
