@@ -45,6 +45,7 @@ from models.hub import HubNetwork, HubReferral, HubReferralStatus
 from models.mdt import MdtAgendaItem, MdtAttendee, MdtMeeting
 from models.network import Network
 from models.notification import Notification
+from models.palliative import AnticipatoryMedicines, PalliativeEntry, PalliativeStage
 from models.person import Person, format_nhs_number
 from models.recovery_code import RecoveryCode
 from models.referral import Referral
@@ -111,4 +112,7 @@ __all__ = [
     "MdtAgendaItem",
     "MdtAttendee",
     "MdtMeeting",
+    "AnticipatoryMedicines",
+    "PalliativeEntry",
+    "PalliativeStage",
 ]

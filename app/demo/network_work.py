@@ -15,6 +15,7 @@ from models import (
     OPEN_ACTION_STATUSES,
     Agency,
     AgencyKind,
+    AnticipatoryMedicines,
     CarePlanAction,
     CareTeamMember,
     DelayReason,
@@ -26,6 +27,8 @@ from models import (
     MdtAgendaItem,
     MdtMeeting,
     Network,
+    PalliativeEntry,
+    PalliativeStage,
     Person,
     Profession,
     Referral,
@@ -108,10 +111,12 @@ def add_network_work(
     counts.update(_hubs(session, rng, networks, caseload, now, password_hash))
     counts.update(_meetings(session, rng, networks, caseload, lead, today, now))
     counts["discharges recorded"] = _discharges(session, rng, today, now, lead)
+    counts["on palliative registers"] = _palliative(session, rng, caseload, now, password_hash)
     session.commit()
     echo(
         f"network work: {counts['hubs']} hubs, {counts['hub referrals']} hub referrals, {counts['meetings']} meetings, "
-        f"{counts['people discussed']} people discussed, {counts['discharges recorded']} discharges on the boards"
+        f"{counts['people discussed']} people discussed, {counts['discharges recorded']} discharges on the boards, "
+        f"{counts['on palliative registers']} on palliative care registers"
     )
     return counts
 
@@ -289,3 +294,46 @@ def _discharges(session, rng, today: date, now: datetime, lead) -> int:
         if gates:
             bulk.insert_rows(session, DischargeGate, gates)
     return len(waits)
+
+
+def _palliative(session, rng, caseload, now, password_hash) -> int:
+    """About one in twenty of each network's caseload on its palliative care register, at every stage;
+    and the out-of-hours service, whose clinician reads their crisis summaries."""
+    service = Agency(name="Wakefield Out-of-Hours Service", kind=AgencyKind.community_nursing, phone="01924 500500")
+    session.add(service)
+    session.flush()
+    assert service.id is not None
+    if password_hash:
+        session.add(
+            User(
+                username="ooh",
+                password_hash=password_hash,
+                full_name="Dr Omar Haddad",
+                agency_id=service.id,
+                role=Role.out_of_hours,
+                profession=Profession.gp,
+                created_at=now,
+            )
+        )
+    rows = []
+    for people in caseload.values():
+        for person_id, user_id in rng.sample(people, len(people) // 20):
+            stage = rng.choices(list(PalliativeStage), weights=[40, 30, 20, 10])[0]
+            medicines = rng.choice(list(AnticipatoryMedicines))
+            rows.append(
+                dict(
+                    person_id=person_id,
+                    stage=stage.value,
+                    anticipatory_medicines=medicines.value,
+                    medicines_note="In the kitchen cupboard, with the chart" if medicines is AnticipatoryMedicines.in_home else None,
+                    added_by_id=user_id,
+                    added_at=now - timedelta(days=rng.randint(5, 200)),
+                    updated_by_id=user_id,
+                    updated_at=now - timedelta(days=rng.randint(0, 4)),
+                    removed_at=None,
+                    version=1,
+                )
+            )
+    if rows:
+        bulk.insert_rows(session, PalliativeEntry, rows)
+    return len(rows)

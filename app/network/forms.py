@@ -7,8 +7,9 @@ from app.care_plan import forms as plan_forms
 from app.network.discharge import RecordDischarge
 from app.network.hubs import ReferToHub, RespondToReferral
 from app.network.mdt import AddToAgenda, RecordAttendee, RecordOutcome, ScheduleMeeting
+from app.network.palliative import SaveEntry
 from app.web import fields
-from models import DelayReason, PlanItemType
+from models import AnticipatoryMedicines, DelayReason, PalliativeStage, PlanItemType
 
 NO_ACTION, NEW_ACTION = "no", "yes"
 
@@ -52,3 +53,24 @@ def refer_to_hub(form: Any) -> ReferToHub:
 
 def hub_response(form: Any) -> RespondToReferral:
     return RespondToReferral(form.get("response") or "", (form.get("note") or "").strip() or None, fields.seen_version(form))
+
+
+def palliative_entry(form: Any) -> tuple[SaveEntry, dict[str, str]]:
+    problems: dict[str, str] = {}
+    stage = fields.choice(form, "stage", PalliativeStage, "Select the stage", problems)
+    medicines = fields.choice(
+        form, "anticipatory_medicines", AnticipatoryMedicines, "Select whether the anticipatory medicines are in the home", problems
+    )
+    return SaveEntry(stage, medicines, (form.get("medicines_note") or "").strip() or None, fields.seen_version(form)), problems
+
+
+def out_of_hours(form: Any, reasons: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+    """The NHS number asked for and the reason chosen (its words), with what is wrong with them."""
+    problems: dict[str, str] = {}
+    number = "".join((form.get("nhs_number") or "").split())
+    if not (number.isascii() and number.isdigit() and len(number) == 10):
+        problems["nhs_number"] = "Enter the person's 10-digit NHS number"
+    reason = form.get("reason") or ""
+    if reason not in reasons:
+        problems["reason"] = "Select why you are reading the crisis summary"
+    return number, reasons.get(reason, ""), problems

@@ -8,13 +8,13 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from sqlmodel import col, select
 
 from app.front_door.figures import bar_chart
-from app.network import dashboard, discharge, forms, hubs, mdt
+from app.network import crisis, dashboard, discharge, forms, hubs, mdt, palliative
 from app.transaction import get_session
 from app.trust import access, audit
 from app.web import guard
 from app.web.rendering import render
 from app.work import workload
-from models import Agency, DelayReason, MdtAgendaItem, MdtMeeting, Network, Person
+from models import Agency, AnticipatoryMedicines, DelayReason, MdtAgendaItem, MdtMeeting, Network, PalliativeStage, Person
 
 bp = Blueprint("network", __name__)
 
@@ -307,3 +307,84 @@ def _hub_page(hub: Any, *, errors: Optional[dict] = None, form: Any = None, prob
     found = hubs.caseload(session, hub)
     audit.record(session, "view_hub_caseload", user=g.user, record_type="agency", record_id=hub.id, detail=f"{len(found.rows)} people")
     return render("network/hub.html", caseload=found, errors=errors or {}, form=form or {}, problem=problem, bar_chart=bar_chart), status
+
+
+# --- Palliative care at home -------------------------------------------------------------------
+
+
+@bp.get("/networks/<int:network_id>/register")
+def register(network_id: int):
+    network = guard.network_for(network_id, "view_palliative_register")
+    session = get_session()
+    rows = palliative.register(session, network_id, g.user.agency_id)
+    audit.record(
+        session, "view_palliative_register", user=g.user, record_type="network", record_id=network_id, detail=f"{len(rows)} people"
+    )
+    return render("network/register.html", network=network, rows=rows)
+
+
+@bp.get("/people/<int:person_id>/palliative")
+def palliative_entry(person_id: int):
+    person = guard.person_for(person_id, "view_palliative_entry")
+    return _palliative_page(person)
+
+
+@bp.post("/people/<int:person_id>/palliative")
+def save_palliative_entry(person_id: int):
+    person = guard.person_for(person_id, "save_palliative_entry", write=True)
+    session = get_session()
+    assert person.id is not None
+    command, problems = forms.palliative_entry(request.form)
+    if problems:
+        return _palliative_page(person, form=request.form, errors=problems, status=400)
+    result = palliative.save(session, person, palliative.entry_for(session, person.id), command, g.user)
+    if not result.ok:
+        return _palliative_page(
+            person, form=request.form, errors=result.errors, problem=result.refused, status=409 if result.refused else 400
+        )
+    return redirect(url_for("network.palliative_entry", person_id=person_id, saved=1))
+
+
+def _palliative_page(person: Person, *, form: Any = None, errors: Optional[dict] = None, problem: Optional[str] = None, status: int = 200):
+    session = get_session()
+    assert person.id is not None
+    entry = palliative.entry_for(session, person.id)
+    advance_care = palliative.advance_care_of(session, person.id)
+    return render(
+        "network/palliative.html",
+        person=person,
+        entry=entry,
+        advance_care=advance_care,
+        gaps=palliative.missing(entry, advance_care) if entry else [],
+        may_edit=guard.may_change(person),
+        stages=list(PalliativeStage),
+        medicines=list(AnticipatoryMedicines),
+        form=form or {},
+        errors=errors or {},
+        problem=problem,
+        saved=request.args.get("saved"),
+    ), status
+
+
+# --- Out of hours ------------------------------------------------------------------------------
+
+
+@bp.get("/out-of-hours")
+def out_of_hours():
+    access.require_out_of_hours(g.user, "find_crisis_summary")
+    return render("network/out_of_hours.html", form={}, errors={}, reasons=crisis.REASONS)
+
+
+@bp.post("/out-of-hours")
+def crisis_summary():
+    access.require_out_of_hours(g.user, "read_crisis_summary")
+    session = get_session()
+    number, reason, problems = forms.out_of_hours(request.form, crisis.REASONS)
+    found = session.exec(select(Person).where(Person.nhs_number == number)).first() if not problems else None
+    if found is None and not problems:
+        problems["nhs_number"] = "There is no record with that NHS number"
+    if problems or found is None:
+        return render("network/out_of_hours.html", form=request.form, errors=problems, reasons=crisis.REASONS), 400
+    assert found.id is not None
+    person = guard.person_for(found.id, "read_crisis_summary", rule=access.crisis_summary_rule(reason))
+    return render("network/crisis_summary.html", summary=crisis.summary(session, person, g.user), reason=reason)

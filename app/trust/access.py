@@ -20,6 +20,7 @@ from models import (
     AccessGrant,
     Agency,
     CareTeamMember,
+    Consent,
     ConsentObjection,
     HubNetwork,
     HubReferral,
@@ -427,3 +428,40 @@ def hub_referral_for(session: Session, user: Optional[User], referral_id: int, p
             purpose, "This person has objected to sharing their record with your agency.", record_type="hub_referral", record_id=referral_id
         )
     return hub, referral
+
+
+OUT_OF_HOURS = "out of hours"
+
+
+def require_out_of_hours(user: Optional[User], purpose: str) -> None:
+    """The crisis summaries are for out-of-hours clinicians."""
+    if user is None or user.role is not Role.out_of_hours:
+        raise AccessRefused(purpose, "Only out-of-hours clinicians read crisis summaries this way.")
+
+
+def crisis_summary_rule(reason: str) -> Callable[[Session, User, Person], Decision]:
+    """The out-of-hours rule: an out-of-hours clinician reads the crisis summary (never changes the
+    record) of a person who agreed to share their record with their care team, unless the person
+    objected to their agency; the stated `reason` goes into the audit trail. Not break-glass: the
+    person agreed to it."""
+
+    def rule(session: Session, user: User, person: Person) -> Decision:
+        if user.role is not Role.out_of_hours:
+            return Decision(False, "Only out-of-hours clinicians read crisis summaries this way.")
+        assert person.id is not None
+        shares, objected = session.exec(
+            select(
+                exists().where(col(Consent.person_id) == person.id, col(Consent.shares_with_care_team).is_(True)),
+                _objects_to(person.id, user.agency_id),
+            )
+        ).one()
+        if objected:
+            return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
+        if not shares:
+            return Decision(
+                False,
+                "This person has not agreed to share their record with their care team, so their crisis summary is not shared out of hours.",
+            )
+        return Decision(True, f"{OUT_OF_HOURS}: {reason}")
+
+    return rule

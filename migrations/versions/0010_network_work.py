@@ -1,4 +1,4 @@
-"""the network at work: MDT meetings (their agendas, attendees and decisions), the discharge board and specialist hubs
+"""the network at work: MDT meetings (their agendas, attendees and decisions), the discharge board, specialist hubs and the palliative care register
 
 Revision ID: 0010_network_work
 Revises: 0009_audit_anchor
@@ -111,8 +111,39 @@ def upgrade() -> None:
     op.create_index("ix_hub_referral_person_id", "hub_referral", ["person_id"])
     op.create_index("ix_hub_referral_hub_agency_id", "hub_referral", ["hub_agency_id"])
     op.create_index("ix_hub_referral_network_id", "hub_referral", ["network_id"])
+    op.create_table(
+        "palliative_entry",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("person_id", sa.Integer(), sa.ForeignKey("person.id"), nullable=False, unique=True),
+        sa.Column(
+            "stage",
+            sa.Enum("stable", "unstable", "deteriorating", "dying", name="palliative_stage", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column(
+            "anticipatory_medicines",
+            sa.Enum("not_needed_yet", "prescribed", "in_home", "not_known", name="anticipatory_medicines", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("medicines_note", sa.Text(), nullable=True),
+        sa.Column("added_by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
+        sa.Column("added_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("removed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    for table in ("hub_referral", "hub_network", "discharge_gate", "discharge_wait", "mdt_agenda_item", "mdt_attendee", "mdt_meeting"):
+    for table in (
+        "palliative_entry",
+        "hub_referral",
+        "hub_network",
+        "discharge_gate",
+        "discharge_wait",
+        "mdt_agenda_item",
+        "mdt_attendee",
+        "mdt_meeting",
+    ):
         op.drop_table(table)
