@@ -204,3 +204,44 @@ def test_a_hub_joins_the_care_team_from_a_referral(db, live_server, page, browse
     # The key worker sees the hub in the care team, and can give it actions.
     page.goto(f"{live_server}/people/{world.person.id}/team")
     expect(page.get_by_role("table", name="Care team")).to_contain_text("Wakefield Frailty Hub")
+
+
+def test_an_out_of_hours_clinician_opens_a_crisis_summary_and_it_is_in_the_access_log(db, live_server, page, browser, browser_watch):
+    from app.care_plan import commands
+    from app.care_plan.commands import SavePart
+    from models import AgencyKind, Consent, Profession, Role
+    from tests import factories
+
+    world = PlanWorld(db)
+    service = factories.agency(db, AgencyKind.community_nursing, name="Out-of-Hours Service")
+    factories.user(db, service, Role.out_of_hours, Profession.gp, username="ooh")
+    db.add(Consent(person_id=world.person.id, shares_with_care_team=True, recorded_by_id=world.nurse.id))
+    saved = commands.save_part(
+        db, world.plan, world.person, SavePart("contingency", {"what_to_do": "Sit her up and call the district nurses."}, 0), world.nurse
+    )
+    assert saved.ok
+    db.commit()
+
+    context, ooh, watch = _new_page(browser)
+    browser_watch.append(watch)
+    try:
+        sign_in(ooh, live_server, "ooh")
+        ooh.goto(f"{live_server}/out-of-hours")
+        assert_accessible(ooh)
+        ooh.get_by_label("NHS number").fill(world.person.nhs_number)
+        ooh.get_by_role("button", name="Show the crisis summary").click()
+        expect(ooh.locator(".nhsuk-error-summary")).to_contain_text("Select why you are reading the crisis summary")
+        assert_accessible(ooh)
+        ooh.get_by_label("Visiting the person now").check()
+        ooh.get_by_role("button", name="Show the crisis summary").click()
+        expect(ooh.get_by_role("heading", level=1)).to_contain_text("LOVELACE, Ada: crisis summary")
+        expect(ooh.get_by_text("Sit her up and call the district nurses.")).to_be_visible()
+        assert_accessible(ooh)
+    finally:
+        context.close()
+
+    # The key worker sees it in who has looked at Ada's record, with the reason.
+    sign_in(page, live_server, "nurse")
+    page.goto(f"{live_server}/people/{world.person.id}/access-log")
+    expect(page.get_by_text("out of hours: Visiting the person now").first).to_be_visible()
+    assert_accessible(page)
