@@ -213,6 +213,12 @@ def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
         busy_user = connection.execute(
             text("SELECT username FROM user_account WHERE agency_id = :a AND role = 'practitioner' ORDER BY id LIMIT 1"), {"a": busy_agency}
         ).scalar()
+        # The network at work: the demo lead's network, its discharge board and its latest meeting.
+        lead_network = connection.execute(text("SELECT network_id FROM user_account WHERE username = 'lead'")).scalar()
+        meeting = connection.execute(
+            text("SELECT id FROM mdt_meeting WHERE network_id = :n AND held_on <= :today ORDER BY held_on DESC LIMIT 1"),
+            {"n": lead_network, "today": date.today()},
+        ).scalar()
     sample = rng.sample(people, min(200, len(people)))
     since = (datetime.now(UTC) - timedelta(days=27)).replace(tzinfo=None)
 
@@ -277,6 +283,11 @@ def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
         "care_plan": ("nurse", [p(f"/people/{pid}/care-plan", person_id=pid) for pid in plans]),
         "care_plan_30_needs_100_actions": ("nurse", [p(f"/people/{big_person}/care-plan", person_id=big_person)]),
         "worklist_busy_agency": (busy_user, [p("/worklist", agency_id=busy_agency)]) if busy_user else ("nurse", []),
+        "discharge_board": (
+            "lead",
+            [p(f"/networks/{lead_network}/discharges", network_id=lead_network, since=date.today() - timedelta(days=28))],
+        ),
+        "mdt_meeting": ("lead", [p(f"/networks/{lead_network}/meetings/{meeting}", meeting_id=meeting)]) if meeting else ("lead", []),
     }
 
 

@@ -81,6 +81,20 @@ QUERIES = {
         "FROM care_plan_action a JOIN person p ON p.id = a.person_id LEFT JOIN care_plan_need n ON n.id = a.need_id "
         f"WHERE {OPEN_FOR_AGENCY} AND a.due_on IS NOT NULL ORDER BY a.due_on, a.id LIMIT 50",
     ],
+    # The network at work: who is waiting to come home (and who got home lately), with what holds them.
+    "discharge_board": [
+        "SELECT r.id, r.ward, r.medically_optimised_on, p.given_name, p.family_name, w.delay_reason, w.home_on FROM referral r "
+        "JOIN person p ON p.id = r.person_id LEFT JOIN agency a ON a.id = p.gp_practice_id LEFT JOIN discharge_wait w ON w.referral_id = r.id "
+        "WHERE r.source = 'hospital_discharge' AND r.linked_to_id IS NULL AND r.medically_optimised_on IS NOT NULL "
+        "AND COALESCE(r.network_id, a.network_id) = :network_id AND (w.home_on IS NULL OR w.home_on >= :since)",
+    ],
+    # A meeting's agenda: each person with the open actions in their plan.
+    "mdt_meeting": [
+        "SELECT i.question, i.decision, p.given_name, p.family_name, p.nhs_number FROM mdt_agenda_item i JOIN person p ON p.id = i.person_id "
+        "WHERE i.meeting_id = :meeting_id",
+        "SELECT a.person_id, count(*) FROM care_plan_action a JOIN mdt_agenda_item i ON i.person_id = a.person_id "
+        "WHERE i.meeting_id = :meeting_id AND a.status IN ('requested', 'accepted', 'in_progress') GROUP BY a.person_id",
+    ],
 }
 
 

@@ -18,6 +18,7 @@ from models.care_plan import (
 )
 from models.care_team import CareTeamMember
 from models.consent import Consent, ConsentObjection
+from models.discharge import DelayReason, DischargeGate, DischargeWait
 from models.enums import (
     AWAITING_DECISION,
     OPEN_ACTION_STATUSES,
@@ -40,8 +41,11 @@ from models.enums import (
     TriageDecision,
     Urgency,
 )
+from models.hub import HubNetwork, HubReferral, HubReferralStatus
+from models.mdt import MdtAgendaItem, MdtAttendee, MdtMeeting
 from models.network import Network
 from models.notification import Notification
+from models.palliative import AnticipatoryMedicines, PalliativeEntry, PalliativeStage
 from models.person import Person, format_nhs_number
 from models.recovery_code import RecoveryCode
 from models.referral import Referral, ReferralIdentifier
@@ -99,4 +103,17 @@ __all__ = [
     "ConsentObjection",
     "RecoveryCode",
     "StaffSession",
+    # The network at work (issue 15).
+    "DelayReason",
+    "DischargeGate",
+    "DischargeWait",
+    "HubNetwork",
+    "HubReferral",
+    "HubReferralStatus",
+    "MdtAgendaItem",
+    "MdtAttendee",
+    "MdtMeeting",
+    "AnticipatoryMedicines",
+    "PalliativeEntry",
+    "PalliativeStage",
 ]

@@ -49,6 +49,8 @@ class Role(Labelled):
     practitioner = "practitioner", "Practitioner"
     network_lead = "network_lead", "Network lead"
     administrator = "administrator", "Administrator"
+    # The network at work (issue 15): reads one crisis summary at a time, for people who share their record.
+    out_of_hours = "out_of_hours", "Out-of-hours clinician"
 
 
 class Profession(Labelled):

@@ -8,6 +8,7 @@ from typing import Any, Optional
 from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.care_plan import care_team, commands, forms, handshake, read_model
+from app.network import mdt
 from app.transaction import get_session
 from app.trust import access, consent
 from app.versioned import SaveResult
@@ -64,6 +65,10 @@ def person(person_id: int):
         summary=care_team.summary(session, person),
         sharing=consent.view(session, person_id),
         may_read_access_log=access.access_log_rule(session, g.user, person).allowed,
+        # The network at work (issue 15): the network meetings that discussed the person, and what they decided.
+        mdt_discussed=mdt.discussed(session, person_id) if access.decide(session, g.user, person).allowed else [],
+        may_add_to_agenda=access.mdt_agenda_rule(session, g.user, person).allowed,
+        may_refer_to_hub=guard.may_change(person),
     )
 
 

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import col, select
 
-from app.demo import assessments, care_plans, district, referrals
+from app.demo import assessments, care_plans, district, network_work, referrals
 from app.transaction import get_session
 from app.work import workload
 from models import Agency, User
@@ -45,6 +45,7 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
     referrals.add_referrals(session, referral_count, seed, now, echo=click.echo)
     assessment_count = assessments.add_assessments(session, seed, now, echo=click.echo)
     plan_count = care_plans.add_care_plans(session, seed, now, echo=click.echo)
+    network_work.add_network_work(session, seed, now, password_hash, echo=click.echo)
     reminders = workload.send_review_reminders(session, date.today())
     session.commit()
     click.echo(

@@ -20,7 +20,10 @@ from models import (
     AccessGrant,
     Agency,
     CareTeamMember,
+    Consent,
     ConsentObjection,
+    HubNetwork,
+    HubReferral,
     Network,
     Person,
     Referral,
@@ -417,5 +420,94 @@ def sent_referral_rule(referral: Referral) -> RecordRule:
         if user.agency_id in objected_agency_ids(session, person.id):
             return decision
         return Decision(True, SENDER)
+
+    return rule
+
+
+# --- The network at work (issue 15): MDT meetings and the discharge board ----------------------
+# A network's own pages (its meetings, its discharge board) are its lead's: `check_network`. These
+# two rules open one person's record for the network's multidisciplinary meeting.
+
+
+def mdt_agenda_rule(session: Session, user: User, person: Person) -> Decision:
+    """Who may put a person on their network's MDT agenda: their key worker, or the lead of their
+    network (the same people who answer for the record as a whole), never an objected-to agency."""
+    decision = access_log_rule(session, user, person)
+    if decision.allowed:
+        return decision
+    if decision.basis.startswith("Only the person's key worker"):
+        return Decision(False, "Only the person's key worker and their network lead can put them on the network's meeting agenda.")
+    return decision
+
+
+def mdt_outcome_rule(session: Session, user: User, person: Person) -> Decision:
+    """The lead of the person's network chairs its meeting, so records the meeting's decision and the
+    new actions it asks of the care team (each requested of its agency, which accepts or declines)."""
+    decision = decide(session, user, person)
+    leads_network = user.role is Role.network_lead and user.network_id is not None
+    if decision.allowed and decision.grant is None and leads_network and person_network_id(session, person) == user.network_id:
+        return Decision(True, "network MDT")
+    if not decision.allowed:
+        return Decision(False, decision.basis)
+    return Decision(False, "Only the lead of the person's network records the outcome of its meeting.")
+
+
+def hub_of(session: Session, user: Optional[User], purpose: str) -> Agency:
+    """A specialist hub's caseload and referrals are for its own staff (an agency that serves networks
+    as a hub); anyone else is refused."""
+    agency = session.get(Agency, user.agency_id) if user is not None and user.role in CARE_ROLES else None
+    serves = agency is not None and session.exec(select(HubNetwork.id).where(HubNetwork.hub_agency_id == agency.id).limit(1)).first()
+    if agency is None or not serves:
+        raise AccessRefused(purpose, "Only the staff of a specialist hub see its caseload.")
+    return agency
+
+
+def hub_referral_for(session: Session, user: Optional[User], referral_id: int, purpose: str) -> tuple[Agency, Optional[HubReferral]]:
+    """The hub's own referral (None if there is no such referral to this hub); a refusal for anyone
+    outside a hub, or for a person who has objected to the hub."""
+    hub = hub_of(session, user, purpose)
+    referral = session.get(HubReferral, referral_id)
+    if referral is None or referral.hub_agency_id != hub.id:
+        return hub, None
+    if hub.id in objected_agency_ids(session, referral.person_id):
+        raise AccessRefused(
+            purpose, "This person has objected to sharing their record with your agency.", record_type="hub_referral", record_id=referral_id
+        )
+    return hub, referral
+
+
+OUT_OF_HOURS = "out of hours"
+
+
+def require_out_of_hours(user: Optional[User], purpose: str) -> None:
+    """The crisis summaries are for out-of-hours clinicians."""
+    if user is None or user.role is not Role.out_of_hours:
+        raise AccessRefused(purpose, "Only out-of-hours clinicians read crisis summaries this way.")
+
+
+def crisis_summary_rule(reason: str) -> Callable[[Session, User, Person], Decision]:
+    """The out-of-hours rule: an out-of-hours clinician reads the crisis summary (never changes the
+    record) of a person who agreed to share their record with their care team, unless the person
+    objected to their agency; the stated `reason` goes into the audit trail. Not break-glass: the
+    person agreed to it."""
+
+    def rule(session: Session, user: User, person: Person) -> Decision:
+        if user.role is not Role.out_of_hours:
+            return Decision(False, "Only out-of-hours clinicians read crisis summaries this way.")
+        assert person.id is not None
+        shares, objected = session.exec(
+            select(
+                exists().where(col(Consent.person_id) == person.id, col(Consent.shares_with_care_team).is_(True)),
+                _objects_to(person.id, user.agency_id),
+            )
+        ).one()
+        if objected:
+            return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
+        if not shares:
+            return Decision(
+                False,
+                "This person has not agreed to share their record with their care team, so their crisis summary is not shared out of hours.",
+            )
+        return Decision(True, f"{OUT_OF_HOURS}: {reason}")
 
     return rule

@@ -44,7 +44,7 @@ SAMPLE_ARGUMENTS = {
 # Arguments that make an address person-scoped, and which of the world's ids fills them.
 SCOPE_ARGUMENTS = {"person_id": "person", "referral_id": "referral"}
 # Arguments of addresses that are not about one person (their own tests cover them).
-UNSCOPED_ARGUMENTS = {"filename", "package", "grant_id", "user_id", "network_id", "agency_id"}
+UNSCOPED_ARGUMENTS = {"filename", "package", "grant_id", "user_id", "network_id", "agency_id", "meeting_id", "agenda_item_id", "hub_referral_id"}
 
 ROLES = ("coordinator", "nurse", "outsider", "otherlead", "lead", "admin", "signed-out")
 
@@ -70,6 +70,10 @@ RULES = {
     "front_door.close": {"POST": {}},
     # Marking the plan's changes as seen is the reader's own place in it, not a change to the record.
     "care_plan.mark_seen": {"POST": READ},
+    # The network at work (issue 15): the key worker or the network lead puts a person on the network
+    # meeting's agenda; a discharge on the network's board is its lead's (the world's referral is not on it: 404).
+    "network.add_to_agenda": {"GET": {"nurse": OPEN, "lead": OPEN}, "POST": {"nurse": OPEN, "lead": OPEN}},
+    "network.discharge_record": {"GET": {"lead": OPEN}, "POST": {"lead": OPEN}},
 }
 
 

@@ -224,7 +224,36 @@ def world(db):
     ):
         assert commands.add_item(db, plan, world.person, command, world.nurse).ok
     db.commit()
+    # The network at work: a meeting with the person on its agenda, and the person on the discharge board.
+    network_work(db, world, now)
     return world
+
+
+def network_work(db, world, now) -> None:
+    from datetime import timedelta
+
+    from app.network import mdt
+
+    meeting = mdt.schedule(db, world.network, mdt.ScheduleMeeting(now.date() + timedelta(days=2), "Surgery"), world.lead, now.date()).item
+    assert mdt.add_to_agenda(db, world.person, world.network.id, mdt.AddToAgenda("Care home?"), world.nurse, now.date()).ok
+    db.add(
+        Referral(
+            person_id=world.person.id,
+            source="hospital_discharge",
+            referrer_name="Ward 7",
+            reason="Home with support",
+            requested_urgency=Urgency.urgent,
+            urgency=Urgency.urgent,
+            status=ReferralStatus.accepted,
+            received_at=now,
+            due_by=clocks.due_by(now, Urgency.urgent),
+            network_id=world.network.id,
+            ward="Ward 7",
+            medically_optimised_on=now.date() - timedelta(days=3),
+        )
+    )
+    db.commit()
+    assert meeting is not None
 
 
 def _row_count(db) -> int:

@@ -1,0 +1,328 @@
+"""Early discharge from hospital: a network's discharge board and the figures across networks.
+
+A ward refers for supported discharge through the front door (ward, expected discharge date, and the
+date the person was ready to leave). The network's board lists who is waiting to come home, the
+days since they were ready, what holds each one (a coded delay reason) and the plan actions that
+gate their discharge, with their owners; it records the day they got home. Every day between ready
+and home is a delayed day, counted against the reason recorded. Reads are a fixed number of
+queries, however many people are waiting. Nothing here commits."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from statistics import median
+from typing import Any, Optional
+
+from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from app import checks, versioned
+from app.trust import access, audit
+from app.versioned import SaveResult
+from models import (
+    OPEN_ACTION_STATUSES,
+    Agency,
+    CarePlanAction,
+    DelayReason,
+    DischargeGate,
+    DischargeWait,
+    Network,
+    Person,
+    Referral,
+    ReferralSource,
+    ReferralStatus,
+    User,
+)
+from models.clock import utc_now
+
+NOTE_MAX = 500
+RECENTLY_HOME = timedelta(days=28)  # people home this recently stay on the board, marked home
+NOT_RECORDED = "Not recorded"
+WEEKS = 12
+# A referral that was declined or signposted elsewhere brings nobody home through the network.
+NOT_ON_THE_BOARD = (ReferralStatus.declined, ReferralStatus.signposted)
+
+
+@dataclass(frozen=True)
+class RecordDischarge:
+    """What holds the person (a coded reason and a note), the plan actions that gate their discharge,
+    and the day they got home, once they have."""
+
+    delay_reason: Optional[DelayReason]
+    delay_note: Optional[str]
+    home_on: Optional[date]
+    gates: tuple[int, ...]
+    seen_version: int  # 0 before anything was recorded
+
+
+def _practice():
+    return aliased(Agency)
+
+
+def network_of_referral(practice: Any) -> ColumnElement[Any]:
+    """The network a discharge belongs to: the one triage allocated, else that of the person's GP practice."""
+    return func.coalesce(Referral.network_id, practice.network_id)
+
+
+def _discharge_referrals(practice: Any):
+    return (
+        select(Referral, Person, DischargeWait)
+        .join(Person, col(Person.id) == Referral.person_id)
+        .outerjoin(practice, col(practice.id) == Person.gp_practice_id)
+        .outerjoin(DischargeWait, col(DischargeWait.referral_id) == Referral.id)
+        .where(
+            col(Referral.source) == ReferralSource.hospital_discharge,
+            col(Referral.linked_to_id).is_(None),
+            col(Referral.medically_optimised_on).is_not(None),
+            col(Referral.status).not_in(NOT_ON_THE_BOARD),
+        )
+    )
+
+
+@dataclass
+class Gate:
+    action: CarePlanAction
+    agency: Agency
+    user: Optional[User]
+
+
+@dataclass
+class BoardRow:
+    referral: Referral
+    person: Person
+    wait: Optional[DischargeWait]
+    days_since_ready: int
+    gates: list[Gate] = field(default_factory=list)
+
+    @property
+    def home_on(self) -> Optional[date]:
+        return self.wait.home_on if self.wait else None
+
+    @property
+    def version(self) -> int:
+        return self.wait.version if self.wait else 0
+
+
+@dataclass
+class Board:
+    waiting: list[BoardRow]
+    home: list[BoardRow]
+
+    @property
+    def delayed_days(self) -> int:
+        return sum(row.days_since_ready for row in self.waiting)
+
+
+def board(session: Session, network_id: int, today: date, viewer_agency_id: Optional[int] = None) -> Board:
+    """Who is waiting to come home (longest since ready first) and who got home in the last four
+    weeks, none who objected to the viewer's agency: two queries whatever the number."""
+    practice = _practice()
+    statement = _discharge_referrals(practice)
+    if viewer_agency_id is not None:
+        statement = statement.where(access.not_objected(viewer_agency_id, Person.id))
+    rows = session.exec(
+        statement.where(network_of_referral(practice) == network_id)
+        .where(or_(col(DischargeWait.home_on).is_(None), col(DischargeWait.home_on) >= today - RECENTLY_HOME))
+        .order_by(col(Referral.medically_optimised_on), col(Referral.id))
+    ).all()
+    found = [BoardRow(referral, person, wait, _days(referral, wait, today)) for referral, person, wait in rows]
+    wait_rows = {row.wait.id: row for row in found if row.wait is not None}
+    if wait_rows:
+        for wait_id, action, agency, user in session.exec(
+            select(DischargeGate.wait_id, CarePlanAction, Agency, User)
+            .join(CarePlanAction, col(CarePlanAction.id) == DischargeGate.action_id)
+            .join(Agency, col(Agency.id) == CarePlanAction.owner_agency_id)
+            .outerjoin(User, col(User.id) == CarePlanAction.owner_user_id)
+            .where(col(DischargeGate.wait_id).in_(list(wait_rows)))
+            .order_by(col(CarePlanAction.due_on), col(CarePlanAction.id))
+        ).all():
+            wait_rows[wait_id].gates.append(Gate(action, agency, user))
+    return Board([r for r in found if r.home_on is None], [r for r in found if r.home_on is not None])
+
+
+def _days(referral: Referral, wait: Optional[DischargeWait], today: date) -> int:
+    """Days in a hospital bed after being ready to leave: to the day home, or to today."""
+    assert referral.medically_optimised_on is not None
+    end = wait.home_on if wait is not None and wait.home_on is not None else today
+    return max((end - referral.medically_optimised_on).days, 0)
+
+
+def referral_on_board(session: Session, network_id: int, referral_id: int) -> Optional[tuple[Referral, Person, Optional[DischargeWait]]]:
+    """One of the network's discharge referrals, or None."""
+    practice = _practice()
+    row = session.exec(
+        _discharge_referrals(practice).where(Referral.id == referral_id, network_of_referral(practice) == network_id)
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def open_actions(session: Session, person_id: int) -> list[tuple[CarePlanAction, Agency]]:
+    """The person's open plan actions: those that may gate their discharge."""
+    return list(
+        session.exec(
+            select(CarePlanAction, Agency)
+            .join(Agency, col(Agency.id) == CarePlanAction.owner_agency_id)
+            .where(CarePlanAction.person_id == person_id, col(CarePlanAction.status).in_(OPEN_ACTION_STATUSES))
+            .order_by(col(CarePlanAction.due_on), col(CarePlanAction.id))
+        ).all()
+    )
+
+
+def gates_of(session: Session, wait: Optional[DischargeWait]) -> set[int]:
+    if wait is None:
+        return set()
+    return set(session.exec(select(DischargeGate.action_id).where(DischargeGate.wait_id == wait.id)).all())
+
+
+def check(session: Session, referral: Referral, person: Person, wait: Optional[DischargeWait], command: RecordDischarge) -> dict[str, str]:
+    """What recording this would be refused for, changing nothing: a note within its length, a day
+    home not before the day they were ready, and gating actions from the person's own plan."""
+    assert person.id is not None
+    errors: dict[str, str] = {}
+    problem = checks.text_problem(command.delay_note, "the note", max_length=NOTE_MAX)
+    if problem:
+        errors["delay_note"] = problem
+    ready = referral.medically_optimised_on
+    if command.home_on is not None and ready is not None and command.home_on < ready:
+        errors["home_on-day"] = f"The date the person got home must be on or after the day they were ready to leave ({ready:%-d %B %Y})"
+    allowed = {action.id for action, _ in open_actions(session, person.id)} | gates_of(session, wait)
+    if set(command.gates) - allowed:
+        errors["gate"] = "Select actions from this person's care plan"
+    return errors
+
+
+def record(
+    session: Session, referral: Referral, person: Person, wait: Optional[DischargeWait], command: RecordDischarge, by: User, today: date
+) -> SaveResult[DischargeWait]:
+    """Record what holds the person, which of their open actions gate discharge, and the day they got
+    home (`check`); only over the version the user saw."""
+    assert referral.id is not None and person.id is not None
+    errors = check(session, referral, person, wait, command)
+    if errors:
+        return SaveResult(errors=errors, item=wait)
+    values: dict[str, Any] = {
+        "delay_reason": command.delay_reason,
+        "delay_note": command.delay_note,
+        "home_on": command.home_on,
+        "updated_by_id": by.id,
+        "updated_at": utc_now(),
+    }
+    if wait is None:
+        if command.seen_version != 0:  # it was there when the user looked: it cannot have gone since
+            return SaveResult(refused="This discharge changed since you opened it. Go back to the board and try again.")
+        wait = DischargeWait(referral_id=referral.id, person_id=person.id, **values)
+        session.add(wait)
+        session.flush()
+    else:
+        assert wait.id is not None
+        if not versioned.save_if_unchanged(session, DischargeWait, wait.id, command.seen_version, values):
+            theirs = {"delay_reason": wait.delay_reason, "home_on": wait.home_on}
+            return SaveResult(item=wait, conflict=versioned.conflict_with(session, wait, values, theirs))
+        session.refresh(wait)
+    assert wait.id is not None
+    current = gates_of(session, wait)
+    for action_id in set(command.gates) - current:
+        session.add(DischargeGate(wait_id=wait.id, action_id=action_id))
+    stale = current - set(command.gates)
+    if stale:
+        for gate in session.exec(select(DischargeGate).where(DischargeGate.wait_id == wait.id, col(DischargeGate.action_id).in_(stale))):
+            session.delete(gate)
+    session.flush()
+    detail = f"home on {command.home_on}" if command.home_on else (command.delay_reason.label if command.delay_reason else None)
+    audit.record(session, "record_discharge", user=by, person_id=person.id, record_type="referral", record_id=referral.id, detail=detail)
+    return SaveResult(item=wait)
+
+
+# --- Figures across networks -------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    today: date
+    by_network_and_reason: dict[str, dict[str, int]]  # delayed days
+    reasons: list[str]
+    weeks: list[date]  # the Monday of each week
+    by_week: list[int]  # delayed days falling in each week
+    median_days_home: Optional[float]
+    median_by_network: dict[str, Optional[float]]
+    home: int
+    waiting: int
+
+    @property
+    def networks(self) -> list[str]:
+        return sorted(self.by_network_and_reason)
+
+    def network_total(self, network: str) -> int:
+        return sum(self.by_network_and_reason[network].values())
+
+    @property
+    def total(self) -> int:
+        return sum(self.network_total(n) for n in self.by_network_and_reason)
+
+
+def _spread(by_week: list[int], first_week: date, start: date, end: date) -> None:
+    """Add the days from `start` up to (not including) `end` to the weeks they fall in."""
+    for index in range(len(by_week)):
+        week_start = first_week + timedelta(weeks=index)
+        overlap = (min(end, week_start + timedelta(weeks=1)) - max(start, week_start)).days
+        if overlap > 0:
+            by_week[index] += overlap
+
+
+def figures(session: Session, today: date, network_id: Optional[int] = None) -> Figures:
+    """Delayed days (from ready to home, or to today) by network and by delay reason, by week over the
+    last twelve weeks, and the median days from ready to home: two queries."""
+    practice = _practice()
+    network = network_of_referral(practice)
+    statement = (
+        select(col(Referral.medically_optimised_on), col(DischargeWait.home_on), col(DischargeWait.delay_reason), network)
+        .select_from(Referral)
+        .join(Person, col(Person.id) == Referral.person_id)
+        .outerjoin(practice, col(practice.id) == Person.gp_practice_id)
+        .outerjoin(DischargeWait, col(DischargeWait.referral_id) == Referral.id)
+        .where(
+            col(Referral.source) == ReferralSource.hospital_discharge,
+            col(Referral.linked_to_id).is_(None),
+            col(Referral.medically_optimised_on).is_not(None),
+            col(Referral.medically_optimised_on) <= today,
+            col(Referral.status).not_in(NOT_ON_THE_BOARD),
+        )
+    )
+    if network_id is not None:
+        statement = statement.where(network == network_id)
+    rows = session.exec(statement).all()
+    names = dict(session.exec(select(Network.id, Network.name)).all())
+    first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=WEEKS - 1)
+    weeks = [first_week + timedelta(weeks=i) for i in range(WEEKS)]
+    by_week = [0] * WEEKS
+    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    home_days: list[int] = []
+    home_by_network: dict[str, list[int]] = defaultdict(list)
+    waiting = 0
+    for ready, home_on, reason, nid in rows:
+        assert ready is not None  # the query asks only for people with a ready date
+        name = names.get(nid, "No network known")
+        end = home_on or today
+        days = max((end - ready).days, 0)
+        table[name][reason.label if reason else NOT_RECORDED] += days
+        if home_on is None:
+            waiting += 1
+        else:
+            home_days.append(days)
+            home_by_network[name].append(days)
+        _spread(by_week, first_week, ready, ready + timedelta(days=days))
+    reasons = [r.label for r in DelayReason if any(r.label in t for t in table.values())]
+    if any(NOT_RECORDED in t for t in table.values()):
+        reasons.append(NOT_RECORDED)
+    return Figures(
+        today,
+        {n: dict(t) for n, t in table.items()},
+        reasons,
+        weeks,
+        by_week,
+        median(home_days) if home_days else None,
+        {n: (median(home_by_network[n]) if home_by_network.get(n) else None) for n in table},
+        len(home_days),
+        waiting,
+    )

@@ -1,0 +1,103 @@
+"""The discharge board's rules and figures, without HTTP."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.front_door import clocks
+from app.network import discharge
+from models import DelayReason, DischargeWait, Referral, ReferralStatus, Urgency
+from tests import factories
+from tests.factories import PlanWorld
+
+
+def test_delayed_days_are_spread_over_the_weeks_they_fall_in():
+    monday = date(2026, 11, 2)
+    weeks = [0, 0, 0]
+    discharge._spread(weeks, monday, monday + timedelta(days=5), monday + timedelta(days=16))
+    assert weeks == [2, 7, 2]
+    before = [0, 0]
+    discharge._spread(before, monday, monday - timedelta(days=10), monday + timedelta(days=1))
+    assert before == [1, 0]
+
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def world(db):
+    return PlanWorld(db)
+
+
+def _ward_referral(db, person, ready, status=ReferralStatus.accepted, network_id=None):
+    now = datetime.now(UTC)
+    row = Referral(
+        person_id=person.id,
+        source="hospital_discharge",
+        referrer_name="Ward",
+        reason="Home",
+        requested_urgency=Urgency.urgent,
+        urgency=Urgency.urgent,
+        status=status,
+        received_at=now,
+        due_by=clocks.due_by(now, Urgency.urgent),
+        medically_optimised_on=ready,
+        network_id=network_id,
+    )
+    db.add(row)
+    db.commit()
+    return row
+
+
+def _record(db, world, referral, person, **values):
+    wait = db.exec(select(DischargeWait).where(DischargeWait.referral_id == referral.id)).first()
+    command = discharge.RecordDischarge(values.get("reason"), None, values.get("home_on"), (), wait.version if wait else 0)
+    result = discharge.record(db, referral, person, wait, command, world.lead, TODAY)
+    db.commit()
+    return result
+
+
+def test_the_board_shows_the_networks_waiting_people_by_days_since_ready(db, world):
+    _ward_referral(db, world.person, TODAY - timedelta(days=6))
+    other = factories.person(db, world.practice, given_name="Bea")
+    _ward_referral(db, other, TODAY - timedelta(days=2))
+    _ward_referral(db, factories.person(db, world.practice, given_name="Cy"), TODAY - timedelta(days=9), status=ReferralStatus.declined)
+    _ward_referral(db, factories.person(db, world.practice, given_name="Di"), TODAY - timedelta(days=9), network_id=world.other_network.id)
+    board = discharge.board(db, world.network.id, TODAY)
+    assert [(row.person.given_name, row.days_since_ready) for row in board.waiting] == [("Ada", 6), ("Bea", 2)]
+    assert board.delayed_days == 8 and board.home == []
+
+
+def test_delayed_days_count_against_the_reason_and_stop_at_home(db, world):
+    referral = _ward_referral(db, world.person, TODAY - timedelta(days=6))
+    assert _record(db, world, referral, world.person, reason=DelayReason.equipment).ok
+    figures = discharge.figures(db, TODAY)
+    assert figures.by_network_and_reason == {"Wakefield North": {"Equipment": 6}} and figures.waiting == 1
+    assert _record(db, world, referral, world.person, reason=DelayReason.equipment, home_on=TODAY - timedelta(days=2)).ok
+    figures = discharge.figures(db, TODAY)
+    assert figures.by_network_and_reason == {"Wakefield North": {"Equipment": 4}}
+    assert (figures.waiting, figures.home, figures.median_days_home) == (0, 1, 4)
+    assert sum(figures.by_week) == 4
+    board = discharge.board(db, world.network.id, TODAY)
+    assert board.waiting == [] and [row.days_since_ready for row in board.home] == [4]
+
+
+def test_home_before_ready_or_a_gate_from_another_plan_is_refused(db, world):
+    referral = _ward_referral(db, world.person, TODAY - timedelta(days=6))
+    early = _record(db, world, referral, world.person, home_on=TODAY - timedelta(days=7))
+    assert list(early.errors) == ["home_on-day"]
+    command = discharge.RecordDischarge(None, None, None, (999999,), 0)
+    assert discharge.record(db, referral, world.person, None, command, world.lead, TODAY).errors == {
+        "gate": "Select actions from this person's care plan"
+    }
+
+
+def test_a_stale_save_is_a_conflict(db, world):
+    referral = _ward_referral(db, world.person, TODAY - timedelta(days=6))
+    assert _record(db, world, referral, world.person, reason=DelayReason.housing).ok
+    wait = db.exec(select(DischargeWait)).one()
+    stale = discharge.record(db, referral, world.person, wait, discharge.RecordDischarge(None, None, None, (), 0), world.lead, TODAY)
+    assert stale.conflict is not None
+    fresh_again = discharge.record(db, referral, world.person, None, discharge.RecordDischarge(None, None, None, (), 1), world.lead, TODAY)
+    assert fresh_again.refused
