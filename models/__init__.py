@@ -43,6 +43,7 @@ from models.enums import (
 from models.network import Network
 from models.notification import Notification
 from models.person import Person, format_nhs_number
+from models.person_account import PersonAccount, PersonInvitation, PersonNote, PersonSession
 from models.recovery_code import RecoveryCode
 from models.referral import Referral
 from models.staff_session import StaffSession
@@ -65,6 +66,10 @@ __all__ = [
     "User",
     "Person",
     "format_nhs_number",
+    "PersonAccount",
+    "PersonInvitation",
+    "PersonNote",
+    "PersonSession",
     "CareTeamMember",
     "AuditEvent",
     "AWAITING_DECISION",
