@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, request, se
 from sqlmodel import col, select
 
 from app.care_plan import read_model
-from app.my_record import identity, invitations, plan, words
+from app.my_record import access_questions, identity, invitations, plan, words
 from app.transaction import get_session
 from app.trust import access, audit, audit_log, consent
 from app.web import fields, guard
@@ -102,11 +102,16 @@ def invitations_page(person_id: int):
 @staff_bp.route("/people/<int:person_id>/invitations", methods=["POST"])
 def invite(person_id: int):
     person = guard.person_for(person_id, "invite_person", rule=access.invitation_rule)
-    made = invitations.invite(get_session(), person, invitations.Invite(PERSON), by=g.user)
+    kind = CARER if request.form.get("kind") == CARER else PERSON
+    command = invitations.Invite(kind, str(request.form.get("carer_name", "")), request.form.get("shares_assessment") == "yes")
+    errors = invitations.check(command)
+    if errors:
+        return _invitations(person, errors=errors), 400
+    made = invitations.invite(get_session(), person, command, by=g.user)
     return _invitations(person, made=made)
 
 
-def _invitations(person: Person, made: Optional[invitations.Made] = None):
+def _invitations(person: Person, made: Optional[invitations.Made] = None, errors: Optional[dict] = None):
     assert person.id is not None
     db = get_session()
     accounts = db.exec(select(PersonAccount).where(PersonAccount.person_id == person.id).order_by(col(PersonAccount.id))).all()
@@ -117,6 +122,8 @@ def _invitations(person: Person, made: Optional[invitations.Made] = None):
         code=invitations.grouped(made.code) if made else None,
         invitations=invitations.for_person(db, person.id),
         accounts=accounts,
+        errors=errors or {},
+        form=request.form,
     )
 
 
@@ -287,15 +294,30 @@ def access_log():
 def ask_about_access():
     account, person = _open("access_log")
     entry = fields.record_id(request.form.get("entry"))
-    result = words.question_about_access(get_session(), person, account, entry or 0, str(request.form.get("text", "")))
-    if entry is None:
-        result.errors["text"] = result.errors.get("text") or "Choose the entry your question is about"
-    if result.ok and entry is not None:
+    note, errors = access_questions.ask(get_session(), person, account, entry, str(request.form.get("text", "")))
+    if note is not None:
         flash("Your question has been sent to the lead of your care network, who will answer it.", "success")
         return redirect(url_for("my_record.access_log"))
-    get_session().rollback() if entry is None else None
     log = audit_log.for_person(get_session(), person.id or 0, 1)
-    return render("my_record/access_log.html", account=account, person=person, log=log, errors=result.errors, asked=entry), 400
+    return render("my_record/access_log.html", account=account, person=person, log=log, errors=errors, asked=entry), 400
+
+
+@staff_bp.get("/access-questions")
+def access_questions_page():
+    """The network lead's list of people's questions about who has looked at their records."""
+    guard.require("review_break_glass")
+    questions = access_questions.for_lead(get_session(), g.user)
+    audit.record(get_session(), "view_access_questions", user=g.user, detail=f"{len(questions)} questions shown")
+    return render("my_record/access_questions.html", questions=questions)
+
+
+@staff_bp.post("/access-questions/<int:question_id>")
+def answer_access_question(question_id: int):
+    guard.require("review_break_glass")
+    if access_questions.mark_answered(get_session(), g.user, question_id) is None:
+        abort(404, "There is no such question for your network.")
+    flash("The question has been marked as answered.", "success")
+    return redirect(url_for("person_invitations.access_questions_page"))
 
 
 # --- My sharing choices -----------------------------------------------------------------------

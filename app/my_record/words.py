@@ -120,26 +120,3 @@ def carer_note(session: Session, person: Person, account: PersonAccount, text: s
     )
     commands.tell_team(session, person, author(account), f"a note from {person.given_name}'s carer, {account.full_name}")
     return SaveResult(item=note)
-
-
-def question_about_access(session: Session, person: Person, account: PersonAccount, audit_seq: int, text: str) -> SaveResult[PersonNote]:
-    """A question about one entry of who has looked at my record: it reaches the network lead's review list."""
-    text = text.strip()
-    if not text:
-        return SaveResult(errors={"text": "Enter your question"})
-    if len(text) > NOTE_MAX:
-        return SaveResult(errors={"text": f"Your question must be {NOTE_MAX} characters or fewer"})
-    assert account.id is not None and person.id is not None
-    note = PersonNote(person_id=person.id, account_id=account.id, kind="access_question", audit_seq=audit_seq, text=text)
-    session.add(note)
-    session.flush()
-    audit.record(
-        session,
-        "access_question",
-        username=account.username,
-        role=account.kind,
-        person_id=person.id,
-        record_type="person_note",
-        record_id=note.id,
-    )
-    return SaveResult(item=note)

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.care_plan import commands, read_model
 from app.care_plan.commands import AddItem, SavePart
-from models import AuditEvent, CarePlanRevision, ConsentObjection, Notification, PersonAccount, PlanItemType
+from models import AuditEvent, CarePlanRevision, ConsentObjection, Notification, PersonAccount, PersonNote, PlanItemType
 from tests.conftest import PASSWORD, AuthActions
 from tests.factories import PlanWorld
 
@@ -177,3 +177,50 @@ def test_the_person_comments_on_an_action_and_its_agency_is_told(app, db):
     assert db.exec(select(Notification).where(Notification.kind == "person_note", Notification.agency_id == world.nursing.id)).first()
     empty = client.post(f"/my/actions/{action.id}/notes", data={"kind": "question", "text": " ", "csrf_token": csrf(client, "/my/plan")})
     assert empty.status_code == 400 and "There is a problem" in empty.get_data(as_text=True)
+
+
+def test_a_question_about_an_access_log_entry_reaches_the_network_leads_list(app, db):
+    world = PlanWorld(db)
+    client = person_client(app, world)
+    entry = db.exec(select(AuditEvent).where(AuditEvent.person_id == world.person.id).order_by(AuditEvent.seq)).first()
+    response = client.post(
+        "/my/access-log/questions", data={"entry": entry.seq, "text": "Who is this?", "csrf_token": csrf(client, "/my/access-log")}
+    )
+    assert response.status_code == 302
+    assert db.exec(select(Notification).where(Notification.user_id == world.lead.id, Notification.kind == "access_question")).first()
+    lead = app.test_client()
+    AuthActions(lead).sign_in("lead")
+    page = lead.get("/access-questions").get_data(as_text=True)
+    assert "Who is this?" in page and "Lovelace" in page
+    other = app.test_client()
+    AuthActions(other).sign_in("otherlead")
+    assert "Who is this?" not in other.get("/access-questions").get_data(as_text=True)
+    question = db.exec(select(PersonNote)).one()
+    assert AuthActions(lead).post(f"/access-questions/{question.id}").status_code == 302
+    assert "Who is this?" not in lead.get("/access-questions").get_data(as_text=True)
+
+
+def test_a_question_about_no_entry_of_mine_is_refused_with_a_message(app, db):
+    world = PlanWorld(db)
+    client = person_client(app, world)
+    response = client.post(
+        "/my/access-log/questions", data={"entry": "999999", "text": "Who?", "csrf_token": csrf(client, "/my/access-log")}
+    )
+    assert response.status_code == 400 and "Choose the entry" in response.get_data(as_text=True)
+    assert db.exec(select(PersonNote)).first() is None
+
+
+def test_the_key_worker_sees_the_persons_words_marked_as_theirs(app, db):
+    world = PlanWorld(db)
+    client = person_client(app, world)
+    version = re.search(r'name="version" value="(\d+)"', client.get("/my/words").get_data(as_text=True)).group(1)
+    client.post(
+        "/my/words", data={"what_matters": "My garden", "about_me": "", "version": version, "csrf_token": csrf(client, "/my/words")}
+    )
+    client.post("/my/goals", data={"goal": "Walk to the shop", "csrf_token": csrf(client, "/my/words")})
+    staff = app.test_client()
+    AuthActions(staff).sign_in("nurse")
+    page = staff.get(f"/people/{world.person.id}/care-plan").get_data(as_text=True)
+    assert page.count("In Ada&#39;s own words") + page.count("In Ada's own words") >= 2
+    inbox = staff.get("/inbox").get_data(as_text=True)
+    assert "care plan changed" in inbox

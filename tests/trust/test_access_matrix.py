@@ -39,7 +39,7 @@ SAMPLE_ARGUMENTS = {
 # Arguments that make an address person-scoped, and which of the world's ids fills them.
 SCOPE_ARGUMENTS = {"person_id": "person", "referral_id": "referral"}
 # Arguments of addresses that are not about one person (their own tests cover them).
-UNSCOPED_ARGUMENTS = {"filename", "package", "grant_id", "user_id", "network_id"}
+UNSCOPED_ARGUMENTS = {"filename", "package", "grant_id", "user_id", "network_id", "question_id"}
 
 ROLES = ("coordinator", "nurse", "outsider", "otherlead", "lead", "admin", "signed-out")
 
