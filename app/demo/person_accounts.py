@@ -28,6 +28,7 @@ def add_person_accounts(session: Session, password_hash: str, echo=lambda messag
         if index >= len(people):
             continue
         person = people[index]
+        assert person.id is not None
         full_name = person.full_name if kind == "person" else (person.carer_name or f"Carer of {person.given_name}")
         session.add(
             PersonAccount(
