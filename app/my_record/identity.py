@@ -17,12 +17,12 @@ from typing import Optional, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from app.db import insert_once
 from app.my_record import invitations
-from app.trust import accounts, audit, passwords
+from app.trust import accounts, audit, passwords, second_factor
 from app.versioned import SaveResult
 from models import AuditOutcome, Person, PersonAccount, PersonInvitation, PersonSession
 from models.person_account import PERSON
@@ -227,7 +227,16 @@ def account_for(session: Session, token: Optional[str], idle_minutes: int, now: 
     if now - _aware(person_session.last_seen_at) > timedelta(seconds=60):
         person_session.last_seen_at = now
         session.add(person_session)
+    session.info[_CURRENT] = person_session
     return account
+
+
+_CURRENT = "oneplan_person_session"  # session.info key: the live session row account_for found
+
+
+def current(session: Session) -> Optional[PersonSession]:
+    """The live session `account_for` found for this request, or None."""
+    return session.info.get(_CURRENT)
 
 
 def end(session: Session, token: Optional[str], now: Optional[datetime] = None) -> None:
@@ -249,3 +258,91 @@ def end_all(session: Session, account_id: int, now: Optional[datetime] = None) -
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- The second factor, where staff have one -----------------------------------------------------
+# The same authenticator codes and the same rules as staff (app/trust/second_factor.py): set up once,
+# asked for at every sign-in after it, a code works once, wrong codes in a row lock the account.
+
+
+def confirm_second_factor(
+    session: Session,
+    account: PersonAccount,
+    person_session: Optional[PersonSession],
+    secret: str,
+    code: str,
+    now: Optional[datetime] = None,
+) -> SaveResult[PersonAccount]:
+    now = now or datetime.now(UTC)
+    if not (code or "").strip():
+        return SaveResult(errors={"code": second_factor.ENTER_CODE})
+    step = second_factor.code_step(secret, code, now, None)
+    if step is None:
+        return SaveResult(errors={"code": second_factor.WRONG_SET_UP_CODE})
+    account.totp_secret, account.totp_confirmed_at, account.totp_last_step = secret, now, step
+    session.add(account)
+    _passed(session, person_session, now)
+    audit.record(session, "set_up_second_factor", username=account.username, role=account.kind, person_id=account.person_id)
+    return SaveResult(item=account)
+
+
+def verify_second_factor(
+    session: Session, account: PersonAccount, person_session: Optional[PersonSession], code: str, now: Optional[datetime] = None
+) -> SaveResult[PersonAccount]:
+    now = now or datetime.now(UTC)
+    if not (code or "").strip():
+        return SaveResult(errors={"code": second_factor.ENTER_CODE})
+    assert account.totp_secret is not None and account.id is not None
+    step = second_factor.code_step(account.totp_secret, code, now, account.totp_last_step)
+    claimed = step is not None and (
+        session.execute(
+            update(PersonAccount)
+            .where(
+                col(PersonAccount.id) == account.id,
+                or_(col(PersonAccount.totp_last_step).is_(None), col(PersonAccount.totp_last_step) < step),
+            )
+            .values(totp_last_step=step, failed_sign_ins=0)
+            .returning(col(PersonAccount.id))
+        ).first()
+        is not None
+    )
+    if not claimed:
+        failures = session.execute(
+            update(PersonAccount)
+            .where(col(PersonAccount.id) == account.id)
+            .values(failed_sign_ins=col(PersonAccount.failed_sign_ins) + 1)
+            .returning(col(PersonAccount.failed_sign_ins))
+        ).scalar_one()
+        audit.record(
+            session,
+            "second_factor",
+            username=account.username,
+            role=account.kind,
+            person_id=account.person_id,
+            outcome=AuditOutcome.refused,
+            reason=f"wrong code (failure {failures} in a row)",
+        )
+        if failures >= LOCK_AFTER:
+            session.execute(update(PersonAccount).where(col(PersonAccount.id) == account.id).values(locked_at=now))
+            end_all(session, account.id, now)
+            return SaveResult(refused=LOCKED)
+        return SaveResult(errors={"code": second_factor.WRONG_CODE})
+    _passed(session, person_session, now)
+    audit.record(session, "second_factor", username=account.username, role=account.kind, person_id=account.person_id)
+    return SaveResult(item=account)
+
+
+def _passed(session: Session, person_session: Optional[PersonSession], now: datetime) -> None:
+    if person_session is not None:
+        person_session.second_factor_at = now
+        session.add(person_session)
+
+
+def step_owed(account: PersonAccount, person_session: Optional[PersonSession], *, required: bool) -> Optional[str]:
+    """What the account still owes before its pages open: "second_factor" (its code, this session),
+    "set_up_second_factor" (where staff must have one), or None."""
+    if account.totp_confirmed_at is not None and (person_session is None or person_session.second_factor_at is None):
+        return "second_factor"
+    if account.totp_confirmed_at is None and required:
+        return "set_up_second_factor"
+    return None

@@ -14,6 +14,7 @@ from app.care_plan import read_model
 from app.my_record import access_questions, identity, invitations, plan, words
 from app.transaction import get_session
 from app.trust import access, audit, audit_log, consent
+from app.trust import second_factor as second_factor_rules
 from app.web import fields, guard
 from app.web.rendering import render
 from models import Agency, Person, PersonAccount, PersonInvitation
@@ -59,12 +60,76 @@ def _person_or_carer():
     if request.endpoint in OPEN_PAGES:
         return None
     if g.get("person_account") is None:
-        if request.headers.get("HX-Request"):
-            response = current_app.response_class(status=401)
-            response.headers["HX-Redirect"] = url_for("my_record.sign_in")
-            return response
-        return redirect(url_for("my_record.sign_in"))
+        return _go(url_for("my_record.sign_in"))
+    step = _owed()
+    if step is not None and request.endpoint not in (STEP_PAGES[step], "my_record.sign_out"):
+        return _go(url_for(STEP_PAGES[step]))
     return None
+
+
+# The page for each step an account can owe once its password is right (identity.step_owed).
+STEP_PAGES = {"second_factor": "my_record.second_factor", "set_up_second_factor": "my_record.set_up_second_factor"}
+_PENDING_SECRET = "my_pending_totp_secret"
+
+
+def _owed() -> Optional[str]:
+    return identity.step_owed(g.person_account, identity.current(get_session()), required=not current_app.config["SECOND_FACTOR_DEMO_SKIP"])
+
+
+def _go(target: str):
+    if request.headers.get("HX-Request"):
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@bp.route("/my/sign-in/second-factor", methods=["GET", "POST"])
+def second_factor():
+    account = g.person_account
+    if _owed() != "second_factor":
+        return redirect(url_for("my_record.my_plan"))
+    errors: dict = {}
+    if request.method == "POST":
+        result = identity.verify_second_factor(
+            get_session(), account, identity.current(get_session()), str(request.form.get("code", ""))[:100]
+        )
+        if result.refused:
+            session.clear()
+            flash(result.refused, "success")
+            return redirect(url_for("my_record.sign_in"))
+        if result.ok:
+            return redirect(url_for("my_record.my_plan"))
+        errors = result.errors
+    return render("my_record/second_factor.html", errors=errors), (400 if errors else 200)
+
+
+@bp.route("/my/second-factor", methods=["GET", "POST"])
+def set_up_second_factor():
+    """Set up an authenticator app: required where staff must have one, optional in the demo."""
+    account = g.person_account
+    if account.totp_confirmed_at is not None:
+        return redirect(url_for("my_record.my_plan"))
+    secret = session.get(_PENDING_SECRET) or second_factor_rules.new_secret()
+    session[_PENDING_SECRET] = secret
+    errors: dict = {}
+    if request.method == "POST":
+        result = identity.confirm_second_factor(
+            get_session(), account, identity.current(get_session()), secret, str(request.form.get("code", ""))[:100]
+        )
+        if result.ok:
+            session.pop(_PENDING_SECRET, None)
+            flash("Your authenticator app is set up. You will be asked for a code from it each time you sign in.", "success")
+            return redirect(url_for("my_record.my_plan"))
+        errors = result.errors
+    shown = second_factor_rules.set_up_for(account.username, secret)
+    return render(
+        "my_record/set_up_second_factor.html",
+        errors=errors,
+        set_up=shown,
+        key=second_factor_rules.grouped(shown.secret),
+        required=not current_app.config["SECOND_FACTOR_DEMO_SKIP"],
+    ), (400 if errors else 200)
 
 
 def _open(page: str) -> tuple[PersonAccount, Person]:
