@@ -57,5 +57,5 @@ def test_an_account_with_an_authenticator_is_asked_for_its_code_at_every_sign_in
 def _not_a_code_for(secret: str) -> str:
     """Six digits the app shows for none of the time steps a code may be for."""
     totp, now = pyotp.TOTP(secret), datetime.now(UTC)
-    valid = {totp.at(now, offset) for offset in (-1, 0, 1)}
+    valid = {totp.at(now, counter_offset=offset) for offset in (-1, 0, 1)}
     return next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in valid)
