@@ -10,6 +10,7 @@ from typing import Optional
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from sqlmodel import col, select
 
+from app.assessment import service
 from app.care_plan import read_model
 from app.my_record import access_questions, identity, invitations, plan, words
 from app.transaction import get_session
@@ -281,7 +282,7 @@ def edit_words():
     account, person = _open("words")
     record = _record(person)
     part = record.part(words.ABOUT_ME)
-    return _words_page(account, person, dict(part.answers), part.version, {})
+    return _words_page(account, person, record, dict(part.answers), part.version, {})
 
 
 @bp.post("/my/words")
@@ -299,13 +300,20 @@ def save_words():
         return redirect(url_for("my_record.my_plan"))
     yours = {"what_matters": command.what_matters, "about_me": command.about_me}
     if result.conflict is not None:
-        return _words_page(account, person, yours, result.conflict.version, {}, conflict=result.conflict), 409
-    return _words_page(account, person, yours, command.seen_version, result.errors), 400
+        return _words_page(account, person, record, yours, result.conflict.version, {}, conflict=result.conflict), 409
+    return _words_page(account, person, record, yours, command.seen_version, result.errors), 400
 
 
-def _words_page(account, person, answers, version, errors, conflict=None):
+def _words_page(account, person, record, answers, version, errors, conflict=None):
     return render(
-        "my_record/words.html", account=account, person=person, answers=answers, version=version, errors=errors, conflict=conflict
+        "my_record/words.html",
+        account=account,
+        person=person,
+        answers=answers,
+        version=version,
+        errors=errors,
+        conflict=conflict,
+        goals=words.own_goals(record),
     )
 
 
@@ -320,7 +328,35 @@ def add_goal():
         return redirect(url_for("my_record.my_plan"))
     errors = {"goal": result.errors.get("goal") or "Enter your goal"}
     part = record.part(words.ABOUT_ME)
-    return _words_page(account, person, dict(part.answers), part.version, errors), 400
+    return _words_page(account, person, record, dict(part.answers), part.version, errors), 400
+
+
+@bp.post("/my/goals/<int:goal_id>")
+def change_goal(goal_id: int):
+    account, person = _open("words")
+    record = _record(person)
+    result = words.change_goal(
+        get_session(), record.plan, person, account, goal_id, str(request.form.get("goal", "")), fields.seen_version(request.form)
+    )
+    if result.refused:
+        abort(404 if "no such" in result.refused else 403, result.refused)
+    if result.ok:
+        flash("Your goal has been changed.", "success")
+        return redirect(url_for("my_record.my_plan"))
+    record = _record(person)  # read again: the goal as it stands now
+    part = record.part(words.ABOUT_ME)
+    if result.conflict is not None:
+        errors = {f"goal-{goal_id}": "Someone in your care team changed this goal just now. Check it below, then change it again."}
+        return _words_page(account, person, record, dict(part.answers), part.version, errors), 409
+    errors = {f"goal-{goal_id}": result.errors.get("goal") or next(iter(result.errors.values()), "Enter your goal")}
+    return _words_page(account, person, record, dict(part.answers), part.version, errors), 400
+
+
+@bp.get("/my/assessment")
+def my_assessment():
+    """The assessment, read-only: for the person, and for a carer the person shared it with."""
+    account, person = _open("assessment")
+    return render("my_record/assessment.html", account=account, person=person, assessment=service.view(get_session(), person.id or 0))
 
 
 @bp.post("/my/actions/<int:action_id>/notes")

@@ -120,3 +120,22 @@ def carer_note(session: Session, person: Person, account: PersonAccount, text: s
     )
     commands.tell_team(session, person, author(account), f"a note from {person.given_name}'s carer, {account.full_name}")
     return SaveResult(item=note)
+
+
+NOT_YOUR_GOAL = "You can change the goals you wrote yourself. Ask your key worker to change this one."
+
+
+def own_goals(plan_view: read_model.PlanView) -> list[Any]:
+    """The goals the person wrote themselves (no member of staff made them), oldest first."""
+    return [g.goal for group in plan_view.needs for g in group.goals if g.goal.created_by_id is None]
+
+
+def change_goal(
+    session: Session, plan: CarePlan, person: Person, account: PersonAccount, goal_id: int, goal: str, seen_version: int
+) -> SaveResult[Any]:
+    """Change the words of a goal the person wrote, keeping its status and date, with the same version check."""
+    row = read_model.item(session, plan, PlanItemType.goal, goal_id)
+    if row is None or row.created_by_id is not None:
+        return SaveResult(refused=NOT_YOUR_GOAL)
+    answers = {**read_model.snapshot(PlanItemType.goal, row), "goal": goal}
+    return commands.edit_item(session, plan, person, commands.EditItem(PlanItemType.goal, goal_id, answers, seen_version), author(account))

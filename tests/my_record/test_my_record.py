@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.care_plan import commands, read_model
 from app.care_plan.commands import AddItem, SavePart
-from models import AuditEvent, CarePlanRevision, ConsentObjection, Notification, PersonAccount, PersonNote, PlanItemType
+from models import AuditEvent, CarePlanGoal, CarePlanRevision, ConsentObjection, Notification, PersonAccount, PersonNote, PlanItemType
 from tests.conftest import PASSWORD, AuthActions
 from tests.factories import PlanWorld
 
@@ -224,3 +224,41 @@ def test_the_key_worker_sees_the_persons_words_marked_as_theirs(app, db):
     assert page.count("In Ada&#39;s own words") + page.count("In Ada's own words") >= 2
     inbox = staff.get("/inbox").get_data(as_text=True)
     assert "care plan changed" in inbox
+
+
+def test_the_person_changes_a_goal_they_wrote_but_not_one_staff_wrote(app, db):
+    world = PlanWorld(db)
+    staff_goal = commands.add_item(
+        db, world.plan, world.person, AddItem(PlanItemType.goal, {"goal": "Staff goal", "status": "active"}), world.nurse
+    ).item
+    db.commit()
+    client = person_client(app, world)
+    token = csrf(client, "/my/words")
+    assert client.post("/my/goals", data={"goal": "Walk to the shop", "csrf_token": token}).status_code == 302
+    page = client.get("/my/words").get_data(as_text=True)
+    assert "Walk to the shop" in page and 'value="Staff goal"' not in page
+    mine = db.exec(select(CarePlanGoal).where(CarePlanGoal.goal == "Walk to the shop")).one()
+    changed = client.post(f"/my/goals/{mine.id}", data={"goal": "Walk to the park", "version": mine.version, "csrf_token": token})
+    assert changed.status_code == 302
+    db.refresh(mine)
+    assert mine.goal == "Walk to the park" and mine.person_words
+    refused = client.post(f"/my/goals/{staff_goal.id}", data={"goal": "Mine now", "version": staff_goal.version, "csrf_token": token})
+    assert refused.status_code == 403
+    stale = client.post(f"/my/goals/{mine.id}", data={"goal": "Walk to the sea", "version": 1, "csrf_token": token})
+    assert stale.status_code == 409 and "changed this goal just now" in stale.get_data(as_text=True)
+
+
+def test_a_carer_reads_the_assessment_only_when_the_person_shared_it(app, db):
+    from app.assessment import service
+    from tests.factories import person_account, sign_in_person
+
+    world = PlanWorld(db)
+    service.open_assessment(db, world.person, world.nurse)
+    db.commit()
+    person_account(db, world.person, "plan-only", kind="carer")
+    person_account(db, world.person, "with-assessment", kind="carer", shares_assessment=True)
+    plan_only, both = app.test_client(), app.test_client()
+    sign_in_person(plan_only, "plan-only")
+    sign_in_person(both, "with-assessment")
+    assert plan_only.get("/my/assessment").status_code == 403
+    assert both.get("/my/assessment").status_code == 200
