@@ -137,3 +137,34 @@ def test_the_person_reads_their_plan_writes_their_words_objects_and_shares_with_
     assert_accessible(ada)
     carer_context.close()
     ada_context.close()
+
+
+def test_every_page_of_the_persons_own_and_the_leads_question_list_passes_axe_at_phone_width(db, live_server, page, browser, browser_watch):
+    from app.assessment import service
+    from tests.factories import person_account
+
+    world = PlanWorld(db)
+    service.open_assessment(db, world.person, world.nurse)
+    db.commit()
+    person_account(db, world.person, "ada")
+    context, ada = _phone(browser, browser_watch)
+    ada.goto(f"{live_server}/my/sign-in")
+    assert_accessible(ada)
+    ada.get_by_label("Username").fill("ada")
+    ada.get_by_label("Password", exact=True).fill(PASSWORD)
+    ada.get_by_role("button", name="Sign in").click()
+    expect(ada.get_by_role("heading", level=1, name="My plan")).to_be_visible()
+    for path in ("/my/words", "/my/assessment", "/my/access-log", "/my/sharing", "/my/carer", "/my/second-factor"):
+        ada.goto(f"{live_server}{path}")
+        assert_accessible(ada)
+    # A question about an entry of who has looked reaches the lead's list, which passes axe too.
+    ada.goto(f"{live_server}/my/access-log")
+    ada.get_by_text("Ask about this").first.click()
+    ada.get_by_label("Your question").first.fill("Who is this person?")
+    ada.get_by_role("button", name="Send my question").first.click()
+    expect(ada.get_by_text("Your question has been sent to the lead of your care network")).to_be_visible()
+    sign_in(page, live_server, "lead")
+    page.goto(f"{live_server}/access-questions")
+    expect(page.locator("#maincontent")).to_contain_text("Who is this person?")
+    assert_accessible(page)
+    context.close()

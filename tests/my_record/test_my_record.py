@@ -262,3 +262,33 @@ def test_a_carer_reads_the_assessment_only_when_the_person_shared_it(app, db):
     sign_in_person(both, "with-assessment")
     assert plan_only.get("/my/assessment").status_code == 403
     assert both.get("/my/assessment").status_code == 200
+
+
+def test_my_plan_runs_a_fixed_number_of_queries_however_big_the_plan(app, db, count_queries):
+    world = PlanWorld(db)
+    client = person_client(app, world)
+    assert client.get("/my/plan").status_code == 200
+    with count_queries() as small:
+        assert client.get("/my/plan").status_code == 200
+    for n in range(6):
+        need = commands.add_item(
+            db, world.plan, world.person, AddItem(PlanItemType.need, {"need": f"Need {n}", "status": "active"}), world.nurse
+        ).item
+        commands.add_item(
+            db,
+            world.plan,
+            world.person,
+            AddItem(PlanItemType.goal, {"goal": f"Goal {n}", "status": "active"}, need_id=need.id),
+            world.nurse,
+        )
+        commands.add_item(
+            db,
+            world.plan,
+            world.person,
+            AddItem(PlanItemType.action, {"description": f"Visit {n}"}, need_id=need.id, owner_agency_id=world.nursing.id),
+            world.nurse,
+        )
+    db.commit()
+    with count_queries() as big:
+        assert client.get("/my/plan").status_code == 200
+    assert big.count == small.count <= 20, (small.count, big.count)
