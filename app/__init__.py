@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.care_plan import views as care_plan
     from app.directory import views as directory
     from app.front_door import views as front_door
+    from app.my_record import views as my_record
     from app.network import views as network
     from app.ops import cli
     from app.ops import views as ops
@@ -54,6 +55,9 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     transaction.init_app(app)  # after protection: see its docstring
-    for package in (assets, trust, work, front_door, care_plan, assessment, network, directory, api, ops):
+    # my_record first: a person's (or carer's) account is refused every staff page before the staff
+    # sign-in check would send it to the staff sign-in page.
+    for package in (assets, my_record, trust, work, front_door, care_plan, assessment, network, directory, api, ops):
         app.register_blueprint(package.bp)
+    app.register_blueprint(my_record.staff_bp)
     return app

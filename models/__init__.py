@@ -47,6 +47,7 @@ from models.network import Network
 from models.notification import Notification
 from models.palliative import AnticipatoryMedicines, PalliativeEntry, PalliativeStage
 from models.person import Person, format_nhs_number
+from models.person_account import PersonAccount, PersonInvitation, PersonNote, PersonSession
 from models.recovery_code import RecoveryCode
 from models.referral import Referral, ReferralIdentifier
 from models.staff_session import StaffSession
@@ -70,6 +71,10 @@ __all__ = [
     "User",
     "Person",
     "format_nhs_number",
+    "PersonAccount",
+    "PersonInvitation",
+    "PersonNote",
+    "PersonSession",
     "CareTeamMember",
     "AuditEvent",
     "AWAITING_DECISION",

@@ -39,6 +39,8 @@ class PlanItem(SQLModel):
     updated_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     updated_agency_id: Optional[int] = Field(default=None, foreign_key="agency.id")
     updated_at: datetime = Field(default_factory=utc_now)
+    # The last change was the person's own, from their own pages (issue 14): staff see it marked.
+    person_words: bool = Field(default=False)
 
 
 class CarePlanPart(PlanItem, table=True):
@@ -147,6 +149,7 @@ class CarePlanRevision(SQLModel, table=True):
     saved_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     saved_agency_id: Optional[int] = Field(default=None, foreign_key="agency.id")
     saved_at: datetime = Field(default_factory=utc_now)
+    person_words: bool = Field(default=False)  # the person's own change, from their own pages
 
 
 class CarePlanView(SQLModel, table=True):

@@ -199,3 +199,29 @@ class ListedWorld(World):
             )
         )
         session.commit()
+
+
+def person_account(session: Session, person: Person, username: str, kind: str = "person", shares_assessment: bool = False):
+    """An account for the person (or, kind "carer", a carer they nominated) on their own pages (app/my_record)."""
+    from models import PersonAccount
+
+    row = PersonAccount(
+        person_id=person.id,
+        kind=kind,
+        username=username,
+        password_hash=_PASSWORD_HASH,
+        full_name=person.full_name if kind == "person" else f"Carer of {person.given_name}",
+        shares_assessment=shares_assessment,
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def sign_in_person(client, username: str, password: str = PASSWORD):
+    """Sign in on the people's own sign-in page (not the staff one)."""
+    import re
+
+    page = client.get("/my/sign-in").get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    return client.post("/my/sign-in", data={"username": username, "password": password, "csrf_token": token})

@@ -147,6 +147,21 @@ NO_OWNER = Owner(None, None)
 ItemCommand = Union[AddItem, EditItem]
 
 
+@dataclass(frozen=True)
+class PersonAuthor:
+    """The person themselves, changing their own words from their own pages (app/my_record): the
+    same commands, history and version check as staff, marked as the person's own. No staff
+    account and no agency; the whole care team, key worker included, is told."""
+
+    username: str
+    full_name: str
+    id: None = None
+    agency_id: None = None
+
+
+Author = Union[User, PersonAuthor]  # who makes a change: a member of staff, or the person
+
+
 # --- Opening the plan, and marking it seen -------------------------------------------------------
 
 
@@ -190,7 +205,7 @@ def mark_seen(session: Session, plan: CarePlan, command: MarkSeen, user: User) -
 # --- One change to the plan ---------------------------------------------------------------------
 
 
-def _begin_change(session: Session, plan: CarePlan, user: User, now: datetime) -> int:
+def _begin_change(session: Session, plan: CarePlan, user: Author, now: datetime) -> int:
     """Raise the plan's version and return it. It also queues any other writer of this plan behind
     this one until the change is committed."""
     version: int = session.execute(
@@ -205,14 +220,20 @@ def _begin_change(session: Session, plan: CarePlan, user: User, now: datetime) -
     return version
 
 
-def _stamp(user: User, version: int, now: datetime) -> dict[str, Any]:
-    return {"changed_in": version, "updated_by_id": user.id, "updated_agency_id": user.agency_id, "updated_at": now}
+def _stamp(user: Author, version: int, now: datetime) -> dict[str, Any]:
+    return {
+        "changed_in": version,
+        "updated_by_id": user.id,
+        "updated_agency_id": user.agency_id,
+        "updated_at": now,
+        "person_words": isinstance(user, PersonAuthor),
+    }
 
 
 def _change_if_unchanged(
     session: Session,
     plan: CarePlan,
-    user: User,
+    user: Author,
     now: datetime,
     row: Any,
     seen_version: int,
@@ -237,7 +258,7 @@ def _finish_change(
     session: Session,
     plan: CarePlan,
     person: Person,
-    user: User,
+    user: Author,
     version: int,
     item_type: PlanItemType,
     item_key: object,
@@ -260,12 +281,15 @@ def _finish_change(
             saved_by_id=user.id,
             saved_agency_id=user.agency_id,
             saved_at=now,
+            person_words=isinstance(user, PersonAuthor),
         )
     )
     audit.record(
         session,
         "edit_care_plan",
-        user=user,
+        user=user if isinstance(user, User) else None,
+        username=user.username,
+        role=None if isinstance(user, User) else "person",
         person_id=person.id,
         record_type=f"care_plan_{item_type.value}",
         record_id=item_key,
@@ -275,7 +299,7 @@ def _finish_change(
     _kept(plan, version, user, now)
 
 
-def _kept(plan: CarePlan, version: int, user: User, now: datetime) -> None:
+def _kept(plan: CarePlan, version: int, user: Author, now: datetime) -> None:
     """The loaded plan as the database has it after this change (nothing for the session to write)."""
     set_committed_value(plan, "version", version)
     set_committed_value(plan, "updated_at", now)
@@ -288,7 +312,7 @@ def _conflict(session: Session, row: Any, yours: dict, theirs_of: Any) -> versio
     return versioned.conflict_with(session, row, yours, theirs_of(row))
 
 
-def tell_team(session: Session, person: Person, by: User, summary: str) -> None:
+def tell_team(session: Session, person: Person, by: Author, summary: str) -> None:
     """One unread "plan changed" item per member of the care team (the named worker, or the whole
     agency where no one is named), refreshed rather than repeated; never to whoever made the change."""
     assert person.id is not None  # a saved person
@@ -313,7 +337,7 @@ def tell_team(session: Session, person: Person, by: User, summary: str) -> None:
 
 
 def save_part(
-    session: Session, plan: CarePlan, person: Person, command: SavePart, user: User, today: Optional[date] = None
+    session: Session, plan: CarePlan, person: Person, command: SavePart, user: Author, today: Optional[date] = None
 ) -> SaveResult[CarePlanPart]:
     """Check and save one part if it is still at the version the user saw; the agreement part also sets
     the plan's agreed and review dates. Saving the same answers again changes nothing."""
@@ -456,7 +480,7 @@ def _columns(item_type: PlanItemType, answers: dict) -> dict[str, Any]:
 
 
 def add_item(
-    session: Session, plan: CarePlan, person: Person, command: AddItem, user: User, today: Optional[date] = None
+    session: Session, plan: CarePlan, person: Person, command: AddItem, user: Author, today: Optional[date] = None
 ) -> SaveResult[Any]:
     """Add a need, goal, action (requested of its agency, which is told) or contact to the plan."""
     checked, owner = _check_item(session, plan, person, command, today)
@@ -502,7 +526,7 @@ def add_item(
 
 
 def edit_item(
-    session: Session, plan: CarePlan, person: Person, command: EditItem, user: User, today: Optional[date] = None
+    session: Session, plan: CarePlan, person: Person, command: EditItem, user: Author, today: Optional[date] = None
 ) -> SaveResult[Any]:
     """Save an edited need, goal, action or contact if it is still at the version the user saw. An
     action given to another agency is requested of that agency afresh; a done or cancelled action is closed."""
@@ -583,7 +607,7 @@ def _action_names(session: Session, action: CarePlanAction) -> dict[str, Optiona
     return Owner(agency, user).names
 
 
-def _tell_owner(session: Session, person: Person, action: CarePlanAction, owner: Owner, by: User, changed: bool = False) -> None:
+def _tell_owner(session: Session, person: Person, action: CarePlanAction, owner: Owner, by: Author, changed: bool = False) -> None:
     """A new or reassigned action is requested of its agency (or its named practitioner); so is an
     accepted one whose terms someone else `changed`, to accept again or decline."""
     assert owner.agency is not None

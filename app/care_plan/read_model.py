@@ -294,19 +294,22 @@ class PlanView:
         return [a for n in self.needs for a in n.actions if a.action.status.is_open]
 
 
-def view(session: Session, person_id: int, user: User, today: Optional[date] = None) -> Optional[PlanView]:
+def view(session: Session, person_id: int, user: Optional[User], today: Optional[date] = None) -> Optional[PlanView]:
     """The whole plan as this user sees it, in a fixed number of queries whatever its size. A part or
-    item is marked changed when someone else changed it after the version the user last marked as seen."""
+    item is marked changed when someone else changed it after the version the user last marked as seen.
+    With no user (the person's own pages, app/my_record), nothing is marked: those pages mark changes themselves."""
     today = today or date.today()
     plan = plan_for(session, person_id)
     if plan is None:
         return None
-    seen = session.exec(
-        select(CarePlanView.seen_version).where(CarePlanView.care_plan_id == plan.id, CarePlanView.user_id == user.id)
-    ).first()
+    seen = (
+        session.exec(select(CarePlanView.seen_version).where(CarePlanView.care_plan_id == plan.id, CarePlanView.user_id == user.id)).first()
+        if user is not None
+        else None
+    )
 
     def stamp(row: Any, writer: Optional[User], agency: Optional[Agency]) -> Stamp:
-        changed = seen is not None and row.changed_in > seen and row.updated_by_id not in (None, user.id)
+        changed = seen is not None and user is not None and row.changed_in > seen and row.updated_by_id not in (None, user.id)
         return Stamp(writer, agency, row.updated_at, changed)
 
     Writer, WriterAgency = aliased(User), aliased(Agency)

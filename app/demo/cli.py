@@ -8,10 +8,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import col, select
 
-from app.demo import assessments, care_plans, district, network_work, referrals
+from app.demo import assessments, care_plans, district, network_work, person_accounts, referrals
 from app.transaction import get_session
 from app.work import workload
-from models import Agency, User
+from models import Agency, Person, PersonAccount, User
 
 
 @click.command("demo-data")
@@ -46,6 +46,7 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
     assessment_count = assessments.add_assessments(session, seed, now, echo=click.echo)
     plan_count = care_plans.add_care_plans(session, seed, now, echo=click.echo)
     network_work.add_network_work(session, seed, now, password_hash, echo=click.echo)
+    person_accounts.add_person_accounts(session, password_hash, echo=click.echo)
     reminders = workload.send_review_reminders(session, date.today())
     session.commit()
     click.echo(
@@ -72,6 +73,13 @@ def demo_sign_ins_command():
         if username in by_name:
             user, agency = by_name[username]
             click.echo(f"  {username:<13} {user.role.label}, {agency.name}")
+    people = session.exec(
+        select(PersonAccount, Person).join(Person, col(Person.id) == PersonAccount.person_id).order_by(col(PersonAccount.id))
+    ).all()
+    if people:
+        click.echo("People and carers, on their own pages (/my/sign-in), same password:")
+        for account, person in people:
+            click.echo(f"  {account.username:<13} {'carer of ' if account.kind == 'carer' else ''}{person.full_name}")
     if current_app.config["SECOND_FACTOR_DEMO_SKIP"]:
         click.echo("Demo configuration (ONEPLAN_DEMO=1): nobody is made to set up an authenticator app.")
     else:

@@ -511,3 +511,55 @@ def crisis_summary_rule(reason: str) -> Callable[[Session, User, Person], Decisi
         return Decision(True, f"{OUT_OF_HOURS}: {reason}")
 
     return rule
+
+
+# --- People and their carers (issue 14): their own pages, apart from staff --------------------
+# A person's account (or a carer's) signs in apart from staff (app/my_record) and reaches only the
+# person's own pages, under /my: never a staff page, never another person's. Staff never reach /my.
+# A carer reads only what the person shared with them, and nothing once the person withdraws it.
+
+PERSON_PAGES = frozenset({"plan", "words", "access_log", "sharing", "carer", "assessment", "carer_notes"})
+CARER_PAGES = frozenset({"plan", "carer_notes", "assessment"})
+STAFF_ON_MY_PAGES = "These pages are for the person and their carer. Staff see the person's record from OnePlan's staff pages."
+PERSON_ON_STAFF_PAGES = "This page is for staff. Your own pages are under My plan."
+
+
+def account_page_rule(kind: str, shares_assessment: bool, withdrawn: bool, page: str) -> Decision:
+    """What a person's or carer's account may open of the person's own pages: the person all of
+    them; a carer the plan and their own notes, the assessment only if the person shared it, and
+    nothing once the person withdrew their access."""
+    if kind == "person":
+        return Decision(page in PERSON_PAGES, "the person" if page in PERSON_PAGES else "There is no such page.")
+    if withdrawn:
+        return Decision(False, "The person has withdrawn your access to their plan.")
+    if page == "assessment" and not shares_assessment:
+        return Decision(False, "The person has shared their plan with you, but not their assessment.")
+    if page in CARER_PAGES:
+        return Decision(True, "carer")
+    return Decision(False, "This page is for the person only; as their carer you can read the plan they shared with you.")
+
+
+def invitation_rule(session: Session, user: User, person: Person) -> Decision:
+    """Who may invite a person (or, with the person, their carer) to their own pages: the person's
+    current key worker, or the single point of access while it may open the record for triage."""
+    assert person.id is not None  # a saved person
+    key_worker, objected = session.exec(
+        select(
+            exists()
+            .where(col(CareTeamMember.person_id) == person.id)
+            .where(col(CareTeamMember.user_id) == user.id)
+            .where(col(CareTeamMember.is_key_worker).is_(True))
+            .where(col(CareTeamMember.left_at).is_(None)),
+            _objects_to(person.id, user.agency_id),
+        )
+    ).one()
+    if objected:
+        return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
+    if key_worker:
+        return Decision(True, "key worker")
+    if user.role is Role.spa_coordinator and triage_rule(session, user, person).allowed:
+        return Decision(True, OPEN_REFERRAL)
+    return Decision(False, "Only the person's key worker, or the single point of access, can invite them to see their own plan.")
+
+
+# --- end of people and their carers -------------------------------------------------------------

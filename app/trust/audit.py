@@ -27,6 +27,7 @@ def record(
     *,
     user: Optional[User] = None,
     username: Optional[str] = None,
+    role: Optional[str] = None,  # for someone who is not staff: "person" or "carer" (app/my_record)
     outcome: AuditOutcome = AuditOutcome.allowed,
     person_id: Optional[int] = None,
     record_type: Optional[str] = None,
@@ -43,7 +44,7 @@ def record(
         user_id=user.id if user else None,
         username=(user.username if user else username),
         agency_id=user.agency_id if user else None,
-        role=user.role.value if user else None,
+        role=user.role.value if user else role,
         action=action,
         outcome=outcome,
         person_id=person_id,

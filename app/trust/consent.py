@@ -83,7 +83,7 @@ class RecordSharing:
     seen_version: int
 
 
-def check(session: Session, command: RecordSharing, by: User) -> dict[str, str]:
+def check(session: Session, command: RecordSharing, by: Optional[User]) -> dict[str, str]:
     """Shares with the care team: yes or no. A new objection names an agency that exists and is not
     the recorder's own. A carer needs a name if anything about them is given; each within its length."""
     errors: dict[str, str] = {}
@@ -93,7 +93,7 @@ def check(session: Session, command: RecordSharing, by: User) -> dict[str, str]:
     if agency_id is not None:
         if session.get(Agency, agency_id) is None:
             errors["object_to_agency_id"] = "Select an agency from the list"
-        elif agency_id == by.agency_id:
+        elif by is not None and agency_id == by.agency_id:
             errors["object_to_agency_id"] = (
                 "You cannot record an objection to your own agency: ask another agency in the care team to record it"
             )
@@ -106,9 +106,12 @@ def check(session: Session, command: RecordSharing, by: User) -> dict[str, str]:
     return errors
 
 
-def record(session: Session, person: Person, command: RecordSharing, by: User) -> SaveResult[Consent]:
+def record(
+    session: Session, person: Person, command: RecordSharing, by: Optional[User], *, by_person: Optional[str] = None
+) -> SaveResult[Consent]:
     """Record the decisions if nobody recorded them since the version the user saw (a Conflict if
-    someone did); objections not kept are withdrawn, not deleted. Audited; the caller commits."""
+    someone did); objections not kept are withdrawn, not deleted. Audited; the caller commits.
+    With no `by`, the person made them on their own pages (`by_person`: their account's username)."""
     errors = check(session, command, by)
     if errors:
         return SaveResult(errors=errors)
@@ -120,7 +123,8 @@ def record(session: Session, person: Person, command: RecordSharing, by: User) -
         carer_relationship=command.carer_relationship,
         carer_contact=command.carer_contact,
     )
-    values = dict(decisions, recorded_by_id=by.id, recorded_at=now)
+    by_id = by.id if by is not None else None
+    values = dict(decisions, recorded_by_id=by_id, recorded_at=now)
     if command.seen_version == 0:
         saved_id = insert_once(session, Consent, dict(values, person_id=person.id, version=1), unique=["person_id"])
     else:
@@ -135,18 +139,20 @@ def record(session: Session, person: Person, command: RecordSharing, by: User) -
     ).all()
     withdrawn = [o for o in standing if o.id not in command.keep_objection_ids]
     for objection in withdrawn:
-        objection.withdrawn_at, objection.withdrawn_by_id = now, by.id
+        objection.withdrawn_at, objection.withdrawn_by_id = now, by_id
         session.add(objection)
     still_standing = {o.agency_id for o in standing if o not in withdrawn}
     added = False
     if command.object_to_agency_id is not None and command.object_to_agency_id not in still_standing:
-        session.add(ConsentObjection(person_id=person.id, agency_id=command.object_to_agency_id, recorded_by_id=by.id, recorded_at=now))
+        session.add(ConsentObjection(person_id=person.id, agency_id=command.object_to_agency_id, recorded_by_id=by_id, recorded_at=now))
         added = True
     session.flush()
     audit.record(
         session,
         "record_consent",
         user=by,
+        username=by_person,
+        role="person" if by is None else None,
         person_id=person.id,
         record_type="consent",
         record_id=person.id,

@@ -48,8 +48,20 @@ def new_secret() -> str:
 
 
 def set_up(user: User, secret: str) -> SetUp:
-    uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+    return set_up_for(user.username, secret)
+
+
+def set_up_for(name: str, secret: str) -> SetUp:
+    """What the set-up page shows for an account called `name` (staff, or a person's own, app/my_record)."""
+    uri = pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=ISSUER)
     return SetUp(secret=secret, uri=uri, qr_code=segno.make(uri, error="m").svg_data_uri(scale=5, dark="#212b32"))
+
+
+def code_step(secret: str, code: str, now: datetime, after: Optional[int]) -> Optional[int]:
+    """The time step a typed code is for (this one or one either side), if later than `after`: the same
+    rule for a person's own account (app/my_record) as for staff."""
+    digits = _digits(code or "")
+    return _matching_step(secret, digits, now, after) if digits else None
 
 
 def grouped(secret: str) -> str:

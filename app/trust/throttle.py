@@ -90,7 +90,8 @@ def init_app(app: Flask, api: Blueprint) -> Limiter:
     sign_in = Limit(
         lambda: app.config["SIGN_IN_RATE_LIMIT"],
         methods=["POST"],
-        exempt_when=lambda: request.endpoint != "trust.sign_in",
+        # Staff sign-in, and people's (app/my_record: signing in, and taking up an invitation code).
+        exempt_when=lambda: request.endpoint not in ("trust.sign_in", "my_record.sign_in", "my_record.start"),
         error_message=SIGN_IN_REFUSED,
     )
     limiter = Limiter(

@@ -68,6 +68,8 @@ def load_signed_in_user():
                 session.clear()
     if request.blueprint == "fhir":
         return None  # the API authenticates each request by its bearer token (app/api), never by cookie
+    if request.blueprint == "my_record":
+        return None  # people's own pages have their own sign-in (app/my_record), and refuse staff
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None:
         _audit_signed_out_request_for_a_record()
         if request.headers.get("HX-Request"):

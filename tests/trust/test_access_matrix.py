@@ -44,7 +44,18 @@ SAMPLE_ARGUMENTS = {
 # Arguments that make an address person-scoped, and which of the world's ids fills them.
 SCOPE_ARGUMENTS = {"person_id": "person", "referral_id": "referral"}
 # Arguments of addresses that are not about one person (their own tests cover them).
-UNSCOPED_ARGUMENTS = {"filename", "package", "grant_id", "user_id", "network_id", "agency_id", "meeting_id", "agenda_item_id", "hub_referral_id"}
+UNSCOPED_ARGUMENTS = {
+    "filename",
+    "package",
+    "grant_id",
+    "user_id",
+    "network_id",
+    "agency_id",
+    "meeting_id",
+    "agenda_item_id",
+    "hub_referral_id",
+    "question_id",
+}
 
 ROLES = ("coordinator", "nurse", "outsider", "otherlead", "lead", "admin", "signed-out")
 
@@ -74,6 +85,9 @@ RULES = {
     # meeting's agenda; a discharge on the network's board is its lead's (the world's referral is not on it: 404).
     "network.add_to_agenda": {"GET": {"nurse": OPEN, "lead": OPEN}, "POST": {"nurse": OPEN, "lead": OPEN}},
     "network.discharge_record": {"GET": {"lead": OPEN}, "POST": {"lead": OPEN}},
+    # Inviting the person to their own pages: their key worker (or the SPA while triage is open).
+    "person_invitations.invitations_page": {"GET": CHANGE},
+    "person_invitations.invite": {"POST": CHANGE},
 }
 
 
@@ -336,3 +350,78 @@ def test_an_open_referral_opens_only_what_triage_needs_to_the_spa(app, client, d
             assert response.status_code == 403 and not _leaks(world, body), where
             assert _refusals(db) == before + 1, where
     FIGURES["open referral"] = f"{len(routes)} person-scoped route-methods: {len(TRIAGE_ROUTES)} open to triage, the rest refused"
+
+
+# --- people and their carers (issue 14) ------------------------------------------------------------
+# A person's (or carer's) account reaches its own pages under /my and nothing else: every staff page,
+# this person's record among them, and every other person's, is a 403 (audited, nothing shown). The
+# /my pages name no person: they are always the signed-in account's own person.
+
+ACCOUNT_ROLES = ("person", "carer", "withdrawn carer")
+# Open to anyone, whoever is signed in: the staff sign-in page, health, the design system's files.
+ANYONE = {"trust.sign_in", "ops.healthz", "assets.nhsuk", "assets.vendor", "static"}
+MY_PAGES = {"person": OPEN, "carer": REFUSED, "withdrawn carer": "signed out"}
+CARER_OPEN = {"my_record.my_plan", "my_record.mark_seen", "my_record.add_carer_note", "my_record.sign_out"}
+
+
+def _all_routes(app) -> list[Route]:
+    return [
+        Route(rule.endpoint, rule.rule, method, frozenset(rule.arguments))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in ANYONE and not rule.rule.startswith("/fhir/")
+        for method in sorted(rule.methods & {"GET", "POST"})
+    ]
+
+
+@pytest.mark.parametrize("role", ACCOUNT_ROLES)
+def test_a_person_or_carer_account_reaches_only_its_own_pages(app, client, db, world, role):
+    from datetime import UTC, datetime
+
+    from tests.factories import person, person_account, sign_in_person
+
+    grace = person(db, world.practice, given_name="Grace", family_name="Hopper")
+    account = person_account(db, grace, "grace", kind="person" if role == "person" else "carer")
+    assert sign_in_person(client, "grace").status_code == 302
+    if role == "withdrawn carer":
+        account.withdrawn_at = datetime.now(UTC)
+        db.add(account)
+        db.commit()
+    auth = AuthActions(client)
+    routes = _all_routes(app)
+    for route in routes:
+        url = _url(app, route, {"person": world.person.id, "referral": world.referral.id}, world.samples)
+        before = _refusals(db)
+        response = client.get(url) if route.method == "GET" else auth.post(url, {})
+        body = response.get_data(as_text=True)
+        where = (role, route.method, url, response.status_code)
+        assert not _leaks(world, body), where  # nothing of another person, ever
+        mine = route.endpoint.startswith("my_record.")
+        if mine and route.endpoint in ("my_record.sign_in", "my_record.start"):
+            assert response.status_code in (200, 302, 400, 401), where
+        elif role == "withdrawn carer":
+            # The session ended with the access: the person's own sign-in, or a 403 for a staff page.
+            assert (response.status_code == 302 and "/my/sign-in" in response.headers["Location"]) or (
+                not mine and response.status_code == 302
+            ), where
+        elif mine and (role == "person" or route.endpoint in CARER_OPEN):
+            assert response.status_code in (200, 302, 400, 404, 409), where
+            if route.endpoint == "my_record.sign_out":
+                assert sign_in_person(client, "grace").status_code == 302
+        else:
+            assert response.status_code == 403, where
+            assert _refusals(db) == before + 1, where
+    FIGURES[f"access matrix ({role})"] = f"{len(routes)} route-methods, only the account's own pages open, 0 leaks"
+
+
+def test_staff_never_reach_a_persons_own_pages(app, client, db, world):
+    auth = AuthActions(client)
+    for role in ("nurse", "lead", "admin"):
+        auth.sign_in(role)
+        for route in (
+            r
+            for r in _all_routes(app)
+            if r.endpoint.startswith("my_record.") and r.endpoint not in ("my_record.sign_in", "my_record.start")
+        ):
+            response = client.get(route.rule) if route.method == "GET" else auth.post(route.rule.replace("<int:action_id>", "1"), {})
+            assert response.status_code == 403, (role, route.rule, response.status_code)
+        auth.sign_out()

@@ -45,8 +45,10 @@ TEXT_KINDS = {"text", "textarea", "search", "email", "tel", "number", "url", ""}
 CHOICE_KINDS = {"select", "radio", "checkbox"}
 # Rendered raw, these would run: each must only ever appear escaped.
 LIVE_MARKUP = ['<script>alert("xss")', "<img src=x onerror", 'href="javascript:']
-SKIP_PATHS = ("/static/", "/assets/", "/vendor/", "/fhir/", "/sign-out", "/healthz")
+SKIP_PATHS = ("/static/", "/assets/", "/vendor/", "/fhir/", "/sign-out", "/healthz", "/my/sign-out")
 ROLES = ("nurse", "coordinator", "lead", "admin", "outsider")
+# The person and their carer, on their own pages (issue 14): signed in on the people's sign-in page.
+PEOPLE = ("person", "carer")
 
 
 @dataclass
@@ -199,6 +201,7 @@ def crawl(client, seeds: list[str], limit: int = 150) -> tuple[dict[str, str], l
 @pytest.fixture
 def world(db):
     world = World(db)
+    world.db = db
     service.open_assessment(db, world.person, world.nurse)
     now = datetime.now(UTC)
     world.referral = Referral(
@@ -289,7 +292,14 @@ def _crawl_as(app, world, role: str):
     seeds = _seeds(app, world)
     seeds.append(f"/people/{world.person.id}/assessment/sections/safety/edit")
     client = app.test_client()
-    AuthActions(client).sign_in(role)
+    if role in PEOPLE:
+        factories.person_account(world.db, world.person, "ada", kind="person")
+        if role == "carer":
+            factories.person_account(world.db, world.person, "karen", kind="carer", shares_assessment=True)
+        assert factories.sign_in_person(client, "ada" if role == "person" else "karen").status_code == 302
+        seeds = ["/my/plan", "/my/words", "/my/access-log", "/my/sharing", "/my/carer", "/my/sign-in", "/my/start"]
+    else:
+        AuthActions(client).sign_in(role)
     pages, forms = crawl(client, seeds)
     return client, pages, forms
 
@@ -335,8 +345,34 @@ def _stored_as_typed(db, payload: str) -> set[tuple[str, str]]:
     return found
 
 
+@pytest.mark.parametrize("role", PEOPLE)
+def test_every_form_of_a_persons_own_pages_refuses_a_missing_or_forged_csrf_token(role, app, db, world):
+    client, _pages, forms = _crawl_as(app, world, role)
+    posts = [f for f in forms if f.method == "POST"]
+    assert posts, role
+    for form in posts:
+        before = _row_count(db) - _sign_in_tries(db)
+        for token in (None, "forged-token"):
+            response = _send(client, form, form.defaults(), token)
+            assert response.status_code == 400, (role, form.action, token, response.status_code)
+            assert "This form has expired or did not come from OnePlan" in response.get_data(as_text=True)
+        # A sign-in form's tries are counted before anything else (app/trust/throttle.py): nothing else is written.
+        assert _row_count(db) - _sign_in_tries(db) == before, (role, form.action)
+    if role == "person":
+        actions = {f.action for f in posts}
+        assert {"/my/words", "/my/goals", "/my/sharing", "/my/carer", "/my/access-log/questions", "/my/sign-in", "/my/start"} <= actions, (
+            actions
+        )
+
+
+def _sign_in_tries(db) -> int:
+    from models import AttemptCount
+
+    return db.exec(select(func.count()).select_from(AttemptCount)).one()
+
+
 # One test per role, so that the suite's workers share the longest test of the suite.
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", ROLES + PEOPLE)
 def test_every_field_of_every_form_survives_hostile_input_and_renders_it_inert(role, app, db, world):
     client, pages, forms = _crawl_as(app, world, role)
     tried, stored, landed = 0, set(), 0
