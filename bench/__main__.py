@@ -8,6 +8,7 @@ bounded concurrent load as signed-in users, measure a floor in the same run, rep
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -23,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bench import big_plan, floor, load
 from bench.stats import ratio, summarise
@@ -80,7 +82,10 @@ def main(argv=None) -> int:
     print_table(report)
     print(f"\nwritten to {path.relative_to(ROOT)}")
     failures = sum(r["app"]["errors"] for r in results.values())
-    return 1 if failures else 0
+    missing = unmeasured(results)
+    if missing:
+        print("not measured (nan): " + ", ".join(missing), file=sys.stderr)
+    return 1 if failures or missing else 0
 
 
 # --- The database ------------------------------------------------------------------------
@@ -90,10 +95,9 @@ BUILD_SECONDS: dict = {}
 
 def prepare_database(args) -> tuple[str, str]:
     if args.database_url.startswith("postgresql"):
-        server = args.database_url.rstrip("/").rsplit("/", 1)[0] if args.database_url.count("/") > 2 else args.database_url
         name = f"oneplan_bench_{args.people}_s{args.seed}"
-        url = f"{server}/{name}"
-        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+        url = database_on_server(args.database_url, name)
+        admin = create_engine(database_on_server(args.database_url, "postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
             if exists and (args.rebuild or not _complete(url, args.people)):
@@ -111,6 +115,12 @@ def prepare_database(args) -> tuple[str, str]:
             old.unlink()  # the database, its WAL files and its built marker
         build(url, args)
     return url, "sqlite"
+
+
+def database_on_server(server_url: str, name: str) -> str:
+    """The URL of database `name` on the server `server_url` names, with or without a database of
+    its own or a trailing slash (postgresql://postgres@127.0.0.1:5432/ is a server, not a host "postgres")."""
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def _built_marker(url: str) -> Path:
@@ -147,9 +157,21 @@ def build(url: str, args) -> None:
     started = time.monotonic()
     _built_marker(url).unlink(missing_ok=True)
     subprocess.run([*flask, "demo-data", "--people", str(args.people), "--seed", str(args.seed)], cwd=ROOT, env=env, check=True)
+    analyse(url)
     _built_marker(url).write_text(datetime.now(UTC).isoformat())
     BUILD_SECONDS["value"] = round(time.monotonic() - started, 1)
     print(f"built in {BUILD_SECONDS['value']} s", flush=True)
+
+
+def analyse(url: str) -> None:
+    """Fresh planner statistics for the tables just filled: without them PostgreSQL plans on an empty
+    database's guesses (the unread count read 18,665 rows on stale statistics)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    started = time.monotonic()
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+    print(f"ANALYZE in {time.monotonic() - started:.1f} s", flush=True)
 
 
 def data_sizes(engine) -> dict:
@@ -522,7 +544,15 @@ def run_floor(engine, scenario: str, parameters: list[dict], args):
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(f,)) for f in floors]
+    failures: list[BaseException] = []
+
+    def guarded(run_floor_query):
+        try:
+            worker(run_floor_query)
+        except BaseException as error:  # a floor that fails must stop the run, not print nan
+            failures.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(f,)) for f in floors]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -531,7 +561,29 @@ def run_floor(engine, scenario: str, parameters: list[dict], args):
     wall = time.perf_counter() - started
     for connection in connections:
         connection.close()
+    if failures:
+        raise FloorFailed(f"the floor of {scenario} failed: {failures[0]}") from failures[0]
     return summarise(latencies, 0, wall)
+
+
+class FloorFailed(RuntimeError):
+    pass
+
+
+def unmeasured(results: dict) -> list[str]:
+    """The figures that are not numbers (nan, or missing): a run with any of them has failed, since a
+    ratio to a floor that printed nan says nothing."""
+    bad = []
+    for name, result in results.items():
+        for side in ("app", "floor"):
+            figures = result.get(side)
+            if figures is None:
+                continue
+            for key in ("p50_ms", "p95_ms", "throughput"):
+                value = figures.get(key)
+                if not isinstance(value, int | float) or not math.isfinite(value):
+                    bad.append(f"{name} {side} {key}")
+    return bad
 
 
 def print_table(report: dict) -> None:

@@ -15,7 +15,7 @@ from models import Agency, User
 
 
 @click.command("demo-data")
-@click.option("--people", "people_count", default=2000, show_default=True, type=click.IntRange(0, 2_000_000))
+@click.option("--people", "people_count", default=2000, show_default=True, type=click.IntRange(0, 2_400_000))
 @click.option(
     "--referrals",
     "referral_count",
@@ -33,6 +33,11 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
     password_hash = current_app.extensions["oneplan_hasher"].hash(district.DEMO_PASSWORD)
     try:
         built = district.build(session, people_count, seed, password_hash, date.today(), echo=click.echo)
+    except district.TooManyPeople as refused:
+        raise click.ClickException(
+            f"{people_count:,} people need {people_count:,} distinct NHS numbers, and the 999 test range (the only one demo data "
+            f"may use: never issued to anyone) holds {district.NHS_NUMBER_CAPACITY:,} valid ones. Nothing was written."
+        ) from refused
     except district.DistrictNotEmpty as refused:
         if if_empty:
             click.echo("The database already holds data; the demo district was not loaded.")
