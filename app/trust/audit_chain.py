@@ -169,12 +169,10 @@ def seal(connection: Connection, events: list) -> None:
     first = last - count + 1
     previous = GENESIS
     if first > 1:
-        if one_statement:
-            previous = row[1]
-        else:
-            previous = connection.execute(select(table.c.hash).where(table.c.seq == first - 1)).scalar()
-        if previous is None:
+        before = row[1] if one_statement else connection.execute(select(table.c.hash).where(table.c.seq == first - 1)).scalar()
+        if before is None:
             raise RuntimeError(f"Audit event seq {first - 1} is missing: run `flask --app app audit verify`.")
+        previous = before
     for seq, event in enumerate(events, start=first):
         event.seq = seq
         event.prev_hash = previous
