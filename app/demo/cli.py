@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlmodel import col, select
 
 from app.demo import assessments, care_plans, district, referrals
+from app.ops.progress import Progress
 from app.transaction import get_session
 from app.work import workload
 from models import Agency, User
@@ -31,8 +32,9 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
     session = get_session()
     started = time.monotonic()
     password_hash = current_app.extensions["oneplan_hasher"].hash(district.DEMO_PASSWORD)
+    people_progress = Progress("people", people_count)
     try:
-        built = district.build(session, people_count, seed, password_hash, date.today(), echo=click.echo)
+        built = district.build(session, people_count, seed, password_hash, date.today(), echo=click.echo, progress=people_progress.update)
     except district.TooManyPeople as refused:
         raise click.ClickException(
             f"{people_count:,} people need {people_count:,} distinct NHS numbers, and the 999 test range (the only one demo data "
@@ -45,6 +47,7 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
         raise click.ClickException(
             "The database already holds data. demo-data only fills an empty database: point DATABASE_URL at a new one."
         ) from refused
+    people_progress.finish()
     referral_count = people_count // 8 if referral_count is None else referral_count
     now = datetime.now(UTC)
     referrals.add_referrals(session, referral_count, seed, now, echo=click.echo)

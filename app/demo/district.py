@@ -336,8 +336,9 @@ def _phone(rng: random.Random) -> str:
     return f"01632 9{rng.randint(60000, 60999):05d}"[:12]
 
 
-def build(session: Session, people: int, seed: int, password_hash: str, today: date, echo=lambda message: None) -> Built:
-    """Write the whole district into an empty database; raises DistrictNotEmpty otherwise."""
+def build(session: Session, people: int, seed: int, password_hash: str, today: date, echo=lambda message: None, progress=None) -> Built:
+    """Write the whole district into an empty database; raises DistrictNotEmpty otherwise.
+    `progress(done)` hears how many people are written, after each chunk (else `echo` a line)."""
     if people > NHS_NUMBER_CAPACITY:
         raise TooManyPeople(people)
     if holds_data(session):
@@ -560,8 +561,13 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
                 )
         if len(person_rows) >= CHUNK:
             _flush(session, person_rows, team_rows)
-            echo(f"people: {person_id:,} / {people:,}")
+            if progress is not None:
+                progress(person_id)
+            else:
+                echo(f"people: {person_id:,} / {people:,}")
     _flush(session, person_rows, team_rows)
+    if progress is not None:
+        progress(people)
     built.people, built.care_team_rows = people, member_id
     _reset_sequences(session)
     echo(f"people: {people:,} ({built.caseload_people:,} on a caseload, {member_id:,} care-team rows)")
