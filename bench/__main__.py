@@ -650,7 +650,7 @@ def print_table(report: dict) -> None:
         f"{report['requests_per_scenario']} requests each, {report['machine']['cores']} cores"
     )
     print(
-        f"{'scenario':<22}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}{'floor p50':>10}{'floor p95':>10}"
+        f"{'scenario':<32}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}{'floor p50':>10}{'floor p95':>10}"
         f"{'x p50':>7}{'x p95':>7}{'CPU ms':>8}{'stmts':>6}"
     )
     for name, result in report["results"].items():
@@ -664,7 +664,7 @@ def print_table(report: dict) -> None:
             else " " * 42
         )
         in_process = f"{cpu['cpu_ms']:>8.2f}{cpu['statements']:>6}" if cpu else ""
-        print(f"{name:<22}{served}{extra}{in_process}")
+        print(f"{name:<32}{served}{extra}{in_process}")
 
 
 if __name__ == "__main__":
