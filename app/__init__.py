@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from flask import Flask
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader
 
 from app import config as settings
 from app import db, transaction
@@ -24,13 +23,10 @@ def create_app(config: dict | None = None) -> Flask:
         if "DATABASE_URL" in config:
             app.config["DATABASE_URL"] = settings.normalise_database_url(config["DATABASE_URL"])
 
-    app.jinja_options = {
-        # Strict in OnePlan's templates, chainable in the NHS.UK macros (see app/web/rendering.py).
-        "undefined": rendering.Undefined,
-        "loader": ChoiceLoader([FileSystemLoader(str(root / "templates")), PackageLoader("nhsuk_frontend_jinja")]),
-        "autoescape": True,
-        "bytecode_cache": rendering.COMPILED_TEMPLATES,
-    }
+    app.config.setdefault("FAST_RENDERING", True)
+    app.jinja_options = rendering.jinja_options(app.config["FAST_RENDERING"])
+    if app.config["FAST_RENDERING"]:
+        app.jinja_environment = rendering.ImportOnceEnvironment
 
     app.extensions["oneplan_engine"] = db.make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
 

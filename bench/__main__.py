@@ -8,6 +8,7 @@ bounded concurrent load as signed-in users, measure a floor in the same run, rep
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -20,11 +21,13 @@ import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Optional
 from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from bench import big_plan, floor, load
+from bench import big_plan, chart, floor, inprocess, load
 from bench.stats import ratio, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +48,8 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="client threads (signed-in users)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--rebuild", action="store_true", help="build the district again even if one exists")
+    parser.add_argument("--in-process-requests", type=int, default=200, help="requests per page in the in-process mode (0: skip it)")
+    parser.add_argument("--skip-http", action="store_true", help="only the in-process figures (CPU ms, statements): no gunicorn")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -55,13 +60,26 @@ def main(argv=None) -> int:
     print(f"data: {sizes}")
     scenarios = build_scenarios(engine, random.Random(args.seed), big_person)
 
-    port = free_port()
-    server = start_gunicorn(database_url, port, args.workers)
-    try:
-        results = measure(engine, scenarios, port, args)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    results: dict = {}
+    if args.in_process_requests:
+        print(f"in process: {args.in_process_requests} requests a page, one at a time, CPU time and statements", flush=True)
+        users = {who for who, entries in scenarios.values() if entries}
+        in_process = inprocess.measure(database_url, scenarios, args.in_process_requests, _second_factors(engine, users, 2))
+        for name, figures in in_process.items():
+            print(
+                f"{name:<32} CPU {figures['cpu_ms']:7.2f} ms  p95 {figures['cpu_ms_p95']:7.2f} ms  {figures['statements']:3} statements",
+                flush=True,
+            )
+            results[name] = {"in_process": figures}
+    if not args.skip_http:
+        port = free_port()
+        server = start_gunicorn(database_url, port, args.workers)
+        try:
+            for name, measured in measure(engine, scenarios, port, args).items():
+                results[name] = {**measured, **results.get(name, {})}
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": kind,
@@ -75,12 +93,54 @@ def main(argv=None) -> int:
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "results": results,
     }
+    report["growth"] = growth(kind, args.people, results)
     path = OUT / f"results-{kind}-{args.people}.json"
     path.write_text(json.dumps(report, indent=2))
+    picture = path.with_suffix(".svg")
+    picture.write_text(chart.render(report, report["growth"]))
     print_table(report)
-    print(f"\nwritten to {path.relative_to(ROOT)}")
-    failures = sum(r["app"]["errors"] for r in results.values())
-    return 1 if failures else 0
+    print(f"\nwritten to {path.relative_to(ROOT)} and {picture.relative_to(ROOT)}")
+    failures = sum(r["app"]["errors"] for r in results.values() if "app" in r)
+    missing = unmeasured(results)
+    if missing:
+        print("not measured (nan): " + ", ".join(missing), file=sys.stderr)
+    return 1 if failures or missing else 0
+
+
+GROWTH_LIMIT = 1.3
+
+
+def growth(kind: str, people: int, results: dict) -> Optional[dict]:
+    """Each page's figures at this size against the other size measured on this database (the
+    smaller against the larger; 20,000 and 400,000 in `make bench`): nothing a page does should
+    grow with the district, so every ratio should be within GROWTH_LIMIT."""
+    others = []
+    for path in OUT.glob(f"results-{kind}-*.json"):
+        try:
+            other = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if other.get("people") not in (None, people):
+            others.append(other)
+    if not others:
+        return None
+    other = max(others, key=lambda o: abs(o["people"] - people))
+    small, large = (other["results"], results) if other["people"] < people else (results, other["results"])
+    pages = {}
+    for name in sorted(set(small) & set(large)):
+        ratios = {}
+        for label, side, key in (("CPU ms", "in_process", "cpu_ms"), ("statements", "in_process", "statements"), ("p50", "app", "p50_ms")):
+            before, after = (small[name].get(side) or {}).get(key), (large[name].get(side) or {}).get(key)
+            if isinstance(before, int | float) and isinstance(after, int | float) and before > 0:
+                ratios[label] = round(after / before, 2)
+        if ratios:
+            pages[name] = ratios
+    sizes = sorted((people, other["people"]))
+    print(f"\ngrowth from {sizes[0]:,} to {sizes[1]:,} people (each within {GROWTH_LIMIT}x?):")
+    for name, ratios in pages.items():
+        over = any(value > GROWTH_LIMIT for value in ratios.values())
+        print(f"  {name:<32} " + "  ".join(f"{k} x{v:.2f}" for k, v in ratios.items()) + ("  <- grows" if over else ""))
+    return {"small": sizes[0], "large": sizes[1], "limit": GROWTH_LIMIT, "pages": pages}
 
 
 # --- The database ------------------------------------------------------------------------
@@ -90,10 +150,9 @@ BUILD_SECONDS: dict = {}
 
 def prepare_database(args) -> tuple[str, str]:
     if args.database_url.startswith("postgresql"):
-        server = args.database_url.rstrip("/").rsplit("/", 1)[0] if args.database_url.count("/") > 2 else args.database_url
         name = f"oneplan_bench_{args.people}_s{args.seed}"
-        url = f"{server}/{name}"
-        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+        url = database_on_server(args.database_url, name)
+        admin = create_engine(database_on_server(args.database_url, "postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
             if exists and (args.rebuild or not _complete(url, args.people)):
@@ -111,6 +170,12 @@ def prepare_database(args) -> tuple[str, str]:
             old.unlink()  # the database, its WAL files and its built marker
         build(url, args)
     return url, "sqlite"
+
+
+def database_on_server(server_url: str, name: str) -> str:
+    """The URL of database `name` on the server `server_url` names, with or without a database of
+    its own or a trailing slash (postgresql://postgres@127.0.0.1:5432/ is a server, not a host "postgres")."""
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def _built_marker(url: str) -> Path:
@@ -147,9 +212,22 @@ def build(url: str, args) -> None:
     started = time.monotonic()
     _built_marker(url).unlink(missing_ok=True)
     subprocess.run([*flask, "demo-data", "--people", str(args.people), "--seed", str(args.seed)], cwd=ROOT, env=env, check=True)
+    if url.startswith("postgresql"):
+        analyse(url)
     _built_marker(url).write_text(datetime.now(UTC).isoformat())
     BUILD_SECONDS["value"] = round(time.monotonic() - started, 1)
     print(f"built in {BUILD_SECONDS['value']} s", flush=True)
+
+
+def analyse(url: str) -> None:
+    """Fresh planner statistics for the tables just filled: without them PostgreSQL plans on an empty
+    database's guesses (the unread count read 18,665 rows on stale statistics)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    started = time.monotonic()
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+    print(f"ANALYZE in {time.monotonic() - started:.1f} s", flush=True)
 
 
 def data_sizes(engine) -> dict:
@@ -533,7 +611,15 @@ def run_floor(engine, scenario: str, parameters: list[dict], args):
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(f,)) for f in floors]
+    failures: list[BaseException] = []
+
+    def guarded(run_floor_query):
+        try:
+            worker(run_floor_query)
+        except BaseException as error:  # a floor that fails must stop the run, not print nan
+            failures.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(f,)) for f in floors]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -542,7 +628,29 @@ def run_floor(engine, scenario: str, parameters: list[dict], args):
     wall = time.perf_counter() - started
     for connection in connections:
         connection.close()
+    if failures:
+        raise FloorFailed(f"the floor of {scenario} failed: {failures[0]}") from failures[0]
     return summarise(latencies, 0, wall)
+
+
+class FloorFailed(RuntimeError):
+    pass
+
+
+def unmeasured(results: dict) -> list[str]:
+    """The figures that are not numbers (nan, or missing): a run with any of them has failed, since a
+    ratio to a floor that printed nan says nothing."""
+    bad = []
+    for name, result in results.items():
+        for side in ("app", "floor"):
+            figures = result.get(side)
+            if figures is None:
+                continue
+            for key in ("p50_ms", "p95_ms", "throughput"):
+                value = figures.get(key)
+                if not isinstance(value, int | float) or not math.isfinite(value):
+                    bad.append(f"{name} {side} {key}")
+    return bad
 
 
 def print_table(report: dict) -> None:
@@ -553,16 +661,21 @@ def print_table(report: dict) -> None:
         f"{report['requests_per_scenario']} requests each, {report['machine']['cores']} cores"
     )
     print(
-        f"{'scenario':<22}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}{'floor p50':>10}{'floor p95':>10}"
-        f"{'x p50':>7}{'x p95':>7}"
+        f"{'scenario':<32}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}{'floor p50':>10}{'floor p95':>10}"
+        f"{'x p50':>7}{'x p95':>7}{'CPU ms':>8}{'stmts':>6}"
     )
     for name, result in report["results"].items():
-        app = result["app"]
+        app = result.get("app")
         fl = result.get("floor")
-        extra = f"{fl['p50_ms']:>10.2f}{fl['p95_ms']:>10.2f}{result['ratio_p50']:>7.1f}{result['ratio_p95']:>7.1f}" if fl else ""
-        print(
-            f"{name:<22}{app['p50_ms']:>9.2f}{app['p95_ms']:>9.2f}{app['p99_ms']:>9.2f}{app['throughput']:>8.1f}{app['errors']:>7}{extra}"
+        cpu = result.get("in_process")
+        extra = f"{fl['p50_ms']:>10.2f}{fl['p95_ms']:>10.2f}{result['ratio_p50']:>7.1f}{result['ratio_p95']:>7.1f}" if fl else " " * 34
+        served = (
+            f"{app['p50_ms']:>9.2f}{app['p95_ms']:>9.2f}{app['p99_ms']:>9.2f}{app['throughput']:>8.1f}{app['errors']:>7}"
+            if app
+            else " " * 42
         )
+        in_process = f"{cpu['cpu_ms']:>8.2f}{cpu['statements']:>6}" if cpu else ""
+        print(f"{name:<32}{served}{extra}{in_process}")
 
 
 if __name__ == "__main__":

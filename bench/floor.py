@@ -76,7 +76,7 @@ QUERIES = {
     "care_plan": PLAN,
     "care_plan_30_needs_100_actions": PLAN,
     "worklist_busy_agency": [
-        f"SELECT count(*) FROM (SELECT a.id FROM care_plan_action a WHERE {OPEN_FOR_AGENCY} AND a.due_on IS NOT NULL LIMIT 1001)",
+        f"SELECT count(*) FROM (SELECT a.id FROM care_plan_action a WHERE {OPEN_FOR_AGENCY} AND a.due_on IS NOT NULL LIMIT 1001) AS open_actions",
         "SELECT a.id, a.description, a.status, a.due_on, a.frequency, p.given_name, p.family_name, p.nhs_number, n.need "
         "FROM care_plan_action a JOIN person p ON p.id = a.person_id LEFT JOIN care_plan_need n ON n.id = a.need_id "
         f"WHERE {OPEN_FOR_AGENCY} AND a.due_on IS NOT NULL ORDER BY a.due_on, a.id LIMIT 50",

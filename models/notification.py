@@ -12,8 +12,9 @@ class Notification(SQLModel, table=True):
 
     __tablename__ = "notification"
     __table_args__ = (
-        Index("ix_notification_user_unread", "user_id", "read_at"),
-        Index("ix_notification_agency_unread", "agency_id", "read_at"),
+        # The unread count on every page reads these alone (migration 0010): whose, unread, about whom.
+        Index("ix_notification_user_unread", "user_id", "read_at", "agency_id", "person_id"),
+        Index("ix_notification_agency_unread", "agency_id", "read_at", "user_id", "person_id"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

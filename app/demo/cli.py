@@ -9,13 +9,14 @@ from flask.cli import with_appcontext
 from sqlmodel import col, select
 
 from app.demo import assessments, care_plans, district, network_work, person_accounts, referrals
+from app.ops.progress import Progress
 from app.transaction import get_session
 from app.work import workload
 from models import Agency, Person, PersonAccount, User
 
 
 @click.command("demo-data")
-@click.option("--people", "people_count", default=2000, show_default=True, type=click.IntRange(0, 2_000_000))
+@click.option("--people", "people_count", default=2000, show_default=True, type=click.IntRange(0, 2_400_000))
 @click.option(
     "--referrals",
     "referral_count",
@@ -31,8 +32,14 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
     session = get_session()
     started = time.monotonic()
     password_hash = current_app.extensions["oneplan_hasher"].hash(district.DEMO_PASSWORD)
+    people_progress = Progress("people", people_count)
     try:
-        built = district.build(session, people_count, seed, password_hash, date.today(), echo=click.echo)
+        built = district.build(session, people_count, seed, password_hash, date.today(), echo=click.echo, progress=people_progress.update)
+    except district.TooManyPeople as refused:
+        raise click.ClickException(
+            f"{people_count:,} people need {people_count:,} distinct NHS numbers, and the 999 test range (the only one demo data "
+            f"may use: never issued to anyone) holds {district.NHS_NUMBER_CAPACITY:,} valid ones. Nothing was written."
+        ) from refused
     except district.DistrictNotEmpty as refused:
         if if_empty:
             click.echo("The database already holds data; the demo district was not loaded.")
@@ -40,6 +47,7 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
         raise click.ClickException(
             "The database already holds data. demo-data only fills an empty database: point DATABASE_URL at a new one."
         ) from refused
+    people_progress.finish()
     referral_count = people_count // 8 if referral_count is None else referral_count
     now = datetime.now(UTC)
     referrals.add_referrals(session, referral_count, seed, now, echo=click.echo)

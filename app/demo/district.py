@@ -5,6 +5,7 @@ from short lists of common names, NHS numbers from the 999 test range (never iss
 people), phone numbers from Ofcom's drama ranges. No real person is described.
 """
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -308,12 +309,24 @@ class Built:
     by_kind: dict = field(default_factory=dict)
 
 
+# The test range is 999 000 0000 to 999 999 9999: a million nine-digit prefixes (999 and six
+# digits), of which those whose check digit would be 10 have no valid number. That leaves exactly
+# this many valid numbers, and no more people than this can have a distinct one.
+NHS_NUMBER_CAPACITY = 909_091
+_SERIALS = 1_000_000
+
+
+class TooManyPeople(Exception):
+    pass
+
+
 def nhs_numbers(start: int = 0):
-    """Valid NHS numbers in the 999 test range, in order (prefixes needing check digit 10 are skipped)."""
-    serial = start
-    while True:
+    """Every valid NHS number in the 999 test range exactly once: from prefix 999+`start` upwards,
+    then round from 999 000 000 back up to it, skipping prefixes that need check digit 10."""
+    if not 0 <= start < _SERIALS:
+        raise ValueError(f"start must be a six-digit serial, not {start}")
+    for serial in itertools.chain(range(start, _SERIALS), range(start)):
         first_nine = f"999{serial:06d}"
-        serial += 1
         digit = nhs_number.check_digit(first_nine)
         if digit is not None:
             yield first_nine + str(digit)
@@ -329,8 +342,11 @@ def _ods_code(agency_id: int) -> str:
     return f"OP{agency_id:05d}"
 
 
-def build(session: Session, people: int, seed: int, password_hash: str, today: date, echo=lambda message: None) -> Built:
-    """Write the whole district into an empty database; raises DistrictNotEmpty otherwise."""
+def build(session: Session, people: int, seed: int, password_hash: str, today: date, echo=lambda message: None, progress=None) -> Built:
+    """Write the whole district into an empty database; raises DistrictNotEmpty otherwise.
+    `progress(done)` hears how many people are written, after each chunk (else `echo` a line)."""
+    if people > NHS_NUMBER_CAPACITY:
+        raise TooManyPeople(people)
     if holds_data(session):
         raise DistrictNotEmpty()
     rng = random.Random(seed)
@@ -553,8 +569,13 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
                 )
         if len(person_rows) >= CHUNK:
             _flush(session, person_rows, team_rows)
-            echo(f"people: {person_id:,} / {people:,}")
+            if progress is not None:
+                progress(person_id)
+            else:
+                echo(f"people: {person_id:,} / {people:,}")
     _flush(session, person_rows, team_rows)
+    if progress is not None:
+        progress(people)
     built.people, built.care_team_rows = people, member_id
     _reset_sequences(session)
     echo(f"people: {people:,} ({built.caseload_people:,} on a caseload, {member_id:,} care-team rows)")

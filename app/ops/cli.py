@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from app.config import normalise_database_url
 from app.ops import backup, migrate
+from app.ops.progress import Reporter
 from app.transaction import get_session
 from app.trust import accounts, api_tokens, audit_chain, second_factor
 from app.work import workload
@@ -111,10 +112,12 @@ def backup_command(to) -> None:
     """Write a consistent copy of the database (SQLite online backup; pg_dump on PostgreSQL)."""
     url = current_app.config["DATABASE_URL"]
     target = to or backup.default_path(url, Path(current_app.instance_path) / "backups")
+    progress = Reporter("backup", " pages" if url.startswith("sqlite") else " bytes")
     try:
-        written = backup.backup(url, target)
+        written = backup.backup(url, target, progress)
     except backup.BackupError as problem:
         raise click.ClickException(str(problem)) from problem
+    progress.finish()
     click.echo(f"Backed up {migrate.describe(url)} to {written} ({written.stat().st_size:,} bytes).")
 
 
@@ -125,10 +128,12 @@ def backup_command(to) -> None:
 def restore_command(backup_file: Path, into) -> None:
     """Put a backup into an empty database; then run `audit verify` against it."""
     url = into or current_app.config["DATABASE_URL"]
+    progress = Reporter("restore", " pages" if normalise_database_url(url).startswith("sqlite") else " entries")
     try:
-        backup.restore(backup_file, normalise_database_url(url))
+        backup.restore(backup_file, normalise_database_url(url), progress)
     except backup.BackupError as problem:
         raise click.ClickException(str(problem)) from problem
+    progress.finish()
     click.echo(f"Restored {backup_file} into {migrate.describe(normalise_database_url(url))}.")
 
 

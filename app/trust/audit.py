@@ -70,8 +70,7 @@ def _seal_pending_events(session: OrmSession) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    audit_chain.seal(session.connection(), pending)
-    session.add_all(pending)
+    audit_chain.append(session.connection(), pending)
 
 
 @sa_event.listens_for(OrmSession, "after_transaction_create")

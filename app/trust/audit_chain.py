@@ -133,25 +133,43 @@ def _walk(rows, head: int, expect_head: Optional[str]) -> tuple[Verdict, bool]:
     return Verdict(checked, None, previous), reached
 
 
+_SEAL_SQLITE = text(
+    "UPDATE audit_chain_head SET seq = seq + :count WHERE id = 1 "
+    "RETURNING seq, (SELECT audit_event.hash FROM audit_event WHERE audit_event.seq = audit_chain_head.seq - :count)"
+)
+
+
 def seal(connection: Connection, events: list) -> None:
     """Give `events` (new, unsaved, in order) the next places in the chain and their hashes.
 
     The head is updated first, so this transaction holds the chain until it commits: a row
     lock on PostgreSQL, the database's write lock on SQLite. Concurrent writers queue here
-    rather than fork the chain."""
+    rather than fork the chain.
+
+    On SQLite the same statement also returns the hash of the event before (a subquery in its
+    RETURNING): SQLite has one writer at a time, and a writer whose view is out of date is refused
+    (SQLITE_BUSY_SNAPSHOT) rather than shown old rows. On PostgreSQL a statement that waited for
+    another writer's lock on the head still reads other tables as they were when it began, so it
+    would miss that writer's events: the hash is read in a statement of its own, after the wait."""
     from models import AuditChainHead, AuditEvent
 
     head_table = AuditChainHead.metadata.tables[AuditChainHead.__tablename__]
-    last = connection.execute(
-        head_table.update().where(head_table.c.id == 1).values(seq=head_table.c.seq + len(events)).returning(head_table.c.seq)
-    ).scalar()
-    if last is None:
+    table = AuditEvent.metadata.tables[AuditEvent.__tablename__]
+    count = len(events)
+    one_statement = connection.dialect.name == "sqlite"
+    if one_statement:
+        # Written out: SQLAlchemy leaves RETURNING's columns unqualified, which in the subquery would mean audit_event.seq.
+        row = connection.execute(_SEAL_SQLITE, {"count": count}).first()
+    else:
+        update = head_table.update().where(head_table.c.id == 1).values(seq=head_table.c.seq + count)
+        row = connection.execute(update.returning(head_table.c.seq)).first()
+    if row is None:
         raise RuntimeError("The audit chain head is missing: run `flask --app app db upgrade`.")
-    first = last - len(events) + 1
+    last = row[0]
+    first = last - count + 1
     previous = GENESIS
     if first > 1:
-        table = AuditEvent.metadata.tables[AuditEvent.__tablename__]
-        before = connection.execute(select(table.c.hash).where(table.c.seq == first - 1)).scalar()
+        before = row[1] if one_statement else connection.execute(select(table.c.hash).where(table.c.seq == first - 1)).scalar()
         if before is None:
             raise RuntimeError(f"Audit event seq {first - 1} is missing: run `flask --app app audit verify`.")
         previous = before
@@ -159,6 +177,19 @@ def seal(connection: Connection, events: list) -> None:
         event.seq = seq
         event.prev_hash = previous
         event.hash = previous = chain_hash(event, previous)
+
+
+def append(connection: Connection, events: list) -> None:
+    """Seal `events` and write them, all in one INSERT: a request's audit trail costs two
+    statements on SQLite (three on PostgreSQL, see `seal`), however many events it records."""
+    from models import AuditEvent
+
+    if not events:
+        return
+    seal(connection, events)
+    table = AuditEvent.metadata.tables[AuditEvent.__tablename__]
+    columns = [column.name for column in table.columns if column.name != "id"]
+    connection.execute(table.insert().values([{name: getattr(event, name) for name in columns} for event in events]))
 
 
 # --- Append-only ----------------------------------------------------------------------------

@@ -36,10 +36,16 @@ def _set_up(state) -> None:
 @bp.app_context_processor
 def signed_in_user():
     user = g.get("user")
-    unread = 0
-    if user is not None and access.allowed(user, "read_inbox"):
-        unread = notifications.unread_count(get_session(), user)
-    return {"current_user": user, "unread_count": unread, "may": lambda capability: access.allowed(user, capability)}
+
+    def unread_count() -> int:
+        # Counted when a page shows it (the header), once a request: never for an htmx fragment.
+        if "unread_count" not in g:
+            g.unread_count = (
+                notifications.unread_count(get_session(), user) if user is not None and access.allowed(user, "read_inbox") else 0
+            )
+        return g.unread_count
+
+    return {"current_user": user, "unread_count": unread_count, "may": lambda capability: access.allowed(user, capability)}
 
 
 def hasher():

@@ -1,0 +1,194 @@
+"""The in-process mode: each page asked for through Flask's test client in this process, one at a
+time, with the CPU time it took (time.process_time, so a busy shared machine does not count) and
+the SQL statements it ran. The figures that do not depend on how many cores are free.
+
+    python -m bench.inprocess --database-url sqlite:///bench/out/district-20000-s1.db
+    python -m bench.inprocess ... --slow     # with the rendering caches off (how it was before)
+    python -m bench.inprocess ... --profile person_summary   # where one page's time goes
+"""
+
+import argparse
+import json
+import random
+import re
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import event
+
+DEMO_PASSWORD = "oneplan-demo-2026"
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+_HIDDEN = re.compile(r'name="(csrf_token|version)" value="([^"]*)"')
+
+
+def make_app(database_url: str, fast: bool = True):
+    from app import create_app
+
+    return create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench-in-process",
+            "SIGN_IN_RATE_LIMIT": "100000 per minute",
+            "API_RATE_LIMIT": "100000 per minute",
+            "REDIS_URL": "",
+            "FAST_RENDERING": fast,
+        }
+    )
+
+
+def sign_in(app, username: str, recovery_code: str):
+    client = app.test_client()
+    token = _CSRF_META.search(client.get("/sign-in").get_data(as_text=True))
+    if token is None:
+        raise RuntimeError("the sign-in page has no CSRF token")
+    answer = client.post("/sign-in", data={"csrf_token": token.group(1), "username": username, "password": DEMO_PASSWORD, "next": ""})
+    if answer.status_code not in (302, 303):
+        raise RuntimeError(f"signing in as {username} answered {answer.status_code}")
+    if "second-factor" in answer.headers.get("Location", ""):
+        page = client.get("/sign-in/second-factor").get_data(as_text=True)
+        token = _CSRF_META.search(page)
+        answer = client.post("/sign-in/second-factor", data={"csrf_token": token.group(1) if token else "", "code": recovery_code})
+        if answer.status_code not in (302, 303):
+            raise RuntimeError(f"the second factor for {username} answered {answer.status_code}")
+    return client
+
+
+@contextmanager
+def counting(engine):
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(int(round(share * len(ordered) + 0.5)) - 1, 0)] if ordered else float("nan")
+
+
+def measure_page(app, client, paths: list[tuple[str, bool]], requests: int) -> dict[str, Any]:
+    engine = app.extensions["oneplan_engine"]
+    for n in range(min(20, requests)):  # warm-up: compiled templates, caches, connections
+        path, htmx = paths[n % len(paths)]
+        client.get(path, headers={"HX-Request": "true"} if htmx else {})
+    cpu, wall, statements = [], [], []
+    for n in range(requests):
+        path, htmx = paths[n % len(paths)]
+        with counting(engine) as ran:
+            started_cpu, started = time.process_time(), time.perf_counter()
+            answer = client.get(path, headers={"HX-Request": "true"} if htmx else {})
+            cpu.append(time.process_time() - started_cpu)
+            wall.append(time.perf_counter() - started)
+        if answer.status_code != 200:
+            raise RuntimeError(f"{path} answered {answer.status_code}")
+        statements.append(len(ran))
+    return _figures(cpu, wall, statements)
+
+
+def _figures(cpu: list[float], wall: list[float], statements: list[int]) -> dict[str, Any]:
+    return {
+        "cpu_ms": round(statistics.median(cpu) * 1000, 3),
+        "cpu_ms_p95": round(_percentile(cpu, 0.95) * 1000, 3),
+        "wall_ms": round(statistics.median(wall) * 1000, 3),
+        "statements": int(statistics.median(statements)),
+        "statements_max": max(statements),
+        "requests": len(cpu),
+    }
+
+
+def measure_saves(app, client, caseload: list[int], requests: int) -> dict[str, Any]:
+    """Saving an assessment section as the key worker: the edit form first (not measured) for its
+    CSRF token and version, then the save."""
+    engine = app.extensions["oneplan_engine"]
+    cpu, wall, statements = [], [], []
+    for n in range(requests + 10):
+        base = f"/people/{caseload[n % len(caseload)]}/assessment/sections/perspective"
+        form = client.get(base + "/edit", headers={"HX-Request": "true"}).get_data(as_text=True)
+        body = {**dict(_HIDDEN.findall(form)), "what_matters": f"In-process save {time.time_ns()}", "perspective_given_by": "person"}
+        with counting(engine) as ran:
+            started_cpu, started = time.process_time(), time.perf_counter()
+            answer = client.post(
+                base, data=urlencode(body), content_type="application/x-www-form-urlencoded", headers={"HX-Request": "true"}
+            )
+            spent_cpu, spent = time.process_time() - started_cpu, time.perf_counter() - started
+        if answer.status_code != 200:
+            raise RuntimeError(f"saving {base} answered {answer.status_code}")
+        if n >= 10:
+            cpu.append(spent_cpu)
+            wall.append(spent)
+            statements.append(len(ran))
+    return _figures(cpu, wall, statements)
+
+
+def measure(database_url: str, scenarios: dict, requests: int, codes: dict[str, list[str]], fast: bool = True) -> dict[str, dict]:
+    """CPU ms and statements for each scenario (who, [(path, htmx, floor parameters)]), and the save."""
+    app = make_app(database_url, fast)
+    clients = {who: sign_in(app, who, codes[who].pop()) for who in {who for who, entries in scenarios.values() if entries}}
+    results = {}
+    for name, (who, entries) in scenarios.items():
+        if entries:
+            results[name] = measure_page(app, clients[who], [(path, htmx) for path, htmx, _ in entries], requests)
+    caseload = [params["person_id"] for _, _, params in scenarios["assessment"][1]]
+    if caseload:
+        results["assessment_section_save"] = measure_saves(app, clients["nurse"], caseload, max(requests // 2, 20))
+    app.extensions["oneplan_engine"].dispose()
+    return results
+
+
+def main(argv=None) -> int:
+    from sqlalchemy import create_engine
+
+    from bench.__main__ import _second_factors, build_scenarios
+
+    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True, help="a built district (python -m bench builds one)")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--slow", action="store_true", help="the rendering caches off, as before they were made")
+    parser.add_argument("--profile", help="profile one scenario with cProfile and print where its time goes")
+    args = parser.parse_args(argv)
+    engine = create_engine(args.database_url)
+    from bench import big_plan
+
+    scenarios = build_scenarios(engine, random.Random(args.seed), big_plan.ensure(args.database_url))
+    codes = _second_factors(engine, {who for who, entries in scenarios.values() if entries}, 2)
+    if args.profile:
+        return profile(args, scenarios, codes)
+    results = measure(args.database_url, scenarios, args.requests, codes, fast=not args.slow)
+    print(f"{'page':<32}{'CPU ms':>9}{'CPU p95':>9}{'statements':>12}")
+    for name, figures in results.items():
+        print(f"{name:<32}{figures['cpu_ms']:>9.2f}{figures['cpu_ms_p95']:>9.2f}{figures['statements']:>12}")
+    print(json.dumps(results))
+    return 0
+
+
+def profile(args, scenarios: dict, codes: dict) -> int:
+    import cProfile
+    import pstats
+
+    app = make_app(args.database_url, fast=not args.slow)
+    who, entries = scenarios[args.profile]
+    client = sign_in(app, who, codes[who].pop())
+    paths = [(path, htmx) for path, htmx, _ in entries]
+    measure_page(app, client, paths, 20)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    measure_page(app, client, paths, args.requests)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Rendering that costs what it shows, and shows the same: the caches (imports resolved once, a
+fast `indent` for Markup, the header kept per user and page) change no byte of any page, bar the
+CSRF tokens and nonces that differ on every page anyway; and the header's unread count is counted
+only for a page that shows it."""
+
+import re
+
+import pytest
+from jinja2.filters import do_indent
+from markupsafe import Markup
+from sqlmodel import select
+
+from app import create_app
+from app.demo import district
+from app.web import rendering
+from app.work import notifications
+from models import CarePlan, CareTeamMember, Notification, Person, User
+from tests import factories
+from tests.conftest import TEST_CONFIG, AuthActions
+
+HTMX = {"HX-Request": "true"}
+_TOKENS = (
+    (re.compile(r'(name="csrf[-_]token"[^>]*?(?:content|value)=")[^"]+'), r"\1TOKEN"),
+    (re.compile(r"(X-CSRFToken&#34;: &#34;)[^&]+"), r"\1TOKEN"),
+    (re.compile(r'nonce="[^"]+"'), 'nonce="NONCE"'),
+)
+
+
+def _bar_tokens(html: str) -> str:
+    for pattern, replacement in _TOKENS:
+        html = pattern.sub(replacement, html)
+    return html
+
+
+@pytest.fixture
+def district_built(app, runner):
+    result = runner.invoke(args=["demo-data", "--people", "300", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def slow_app(app, database_url):
+    """A second app on the same database with the rendering caches off: rendering as it was."""
+    slow = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "FAST_RENDERING": False})
+    yield slow
+    slow.extensions["oneplan_engine"].dispose()
+
+
+def _signed_in(app, username: str):
+    client = app.test_client()
+    answer = AuthActions(client).sign_in(username, district.DEMO_PASSWORD)
+    assert answer.status_code in (302, 303)
+    return client
+
+
+def test_every_kind_of_page_is_byte_identical_with_the_rendering_caches_on_and_off(app, slow_app, db, district_built):
+    nurse = db.exec(select(User).where(User.username == "nurse")).one()
+    person_id = db.exec(
+        select(CareTeamMember.person_id)
+        .join(CarePlan, CarePlan.person_id == CareTeamMember.person_id)  # type: ignore[arg-type]
+        .where(CareTeamMember.user_id == nurse.id, CareTeamMember.is_key_worker)
+        .order_by(CareTeamMember.person_id)
+    ).first()
+    assert person_id is not None
+    nhs_number = db.exec(select(Person.nhs_number).where(Person.id == person_id)).one()
+    pages = {
+        "nurse": [
+            "/",
+            "/people?q=smi",
+            f"/people?q={nhs_number}",
+            f"/people/{person_id}",
+            f"/people/{person_id}/assessment",
+            f"/people/{person_id}/assessment/sections/perspective/edit",
+            f"/people/{person_id}/care-plan",
+            f"/people/{person_id}/care-plan/print",
+            "/worklist",
+            "/inbox",
+            "/referrals",  # refused: the 403 page
+        ],
+        "socialworker": ["/", "/worklist", f"/people/{person_id}/assessment"],
+        "spa": ["/referrals", "/referrals/metrics", "/referrals/new"],
+        "admin": ["/admin", "/people?q=smi"],
+    }
+    compared = 0
+    for username, paths in pages.items():
+        fast, slow = _signed_in(app, username), _signed_in(slow_app, username)
+        for path in paths:
+            for headers in ({}, HTMX):
+                fast.get(path, headers=headers)  # first: a first look marks things seen
+                before = slow.get(path, headers=headers)
+                after = fast.get(path, headers=headers)
+                assert after.status_code == before.status_code, path
+                assert _bar_tokens(after.get_data(as_text=True)) == _bar_tokens(before.get_data(as_text=True)), (username, path, headers)
+                compared += 1
+    assert compared == 2 * sum(len(paths) for paths in pages.values())
+    assert "Sign out" in after.get_data(as_text=True) or headers == HTMX
+
+
+def test_the_header_shows_each_user_their_own_name_and_the_unread_count_as_it_is_now(app, db, client):
+    agency = factories.agency(db)
+    first, second = factories.user(db, agency), factories.user(db, agency)
+    page = _signed_in_factory(client, first).get("/").get_data(as_text=True)
+    assert first.full_name in page and "app-count" not in page
+    notifications.notify(db, "test", "Something for you", user_id=first.id)
+    db.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert '>1<span class="nhsuk-u-visually-hidden"> unread</span>' in page
+    other = app.test_client()
+    page = _signed_in_factory(other, second).get("/").get_data(as_text=True)
+    assert second.full_name in page and first.full_name not in page and "app-count" not in page
+    tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', client.get("/").get_data(as_text=True)))
+    tokens |= set(re.findall(r'name="csrf_token" value="([^"]+)"', other.get("/").get_data(as_text=True)))
+    assert len(tokens) == 2  # each page's sign-out form carries its own session's token
+
+
+def _signed_in_factory(client, user):
+    assert AuthActions(client).sign_in(user.username).status_code in (302, 303)
+    return client
+
+
+def test_the_unread_count_is_counted_for_a_page_that_shows_it_and_not_for_an_htmx_fragment(app, db, client, count_queries):
+    agency = factories.agency(db)
+    user = factories.user(db, agency)
+    _signed_in_factory(client, user)
+    client.get("/people?q=smi")  # warm
+
+    def counts(headers) -> int:
+        with count_queries() as counted:
+            assert client.get("/people?q=smi", headers=headers).status_code == 200
+        return sum(1 for statement in counted.statements if "FROM notification" in statement)
+
+    assert counts({}) == 1
+    assert counts(HTMX) == 0
+
+
+def test_the_unread_count_runs_the_same_statements_however_many_items_there_are(app, db, client, count_queries):
+    agency = factories.agency(db)
+    user = factories.user(db, agency)
+    _signed_in_factory(client, user)
+
+    def statements() -> int:
+        client.get("/")
+        with count_queries() as counted:
+            assert client.get("/").status_code == 200
+        return len(counted.statements)
+
+    few = statements()
+    for n in range(60):
+        db.add(Notification(kind="test", message=f"item {n}", user_id=user.id if n % 2 else None, agency_id=None if n % 2 else agency.id))
+    db.commit()
+    assert notifications.unread_count(db, user) == 60
+    assert statements() == few
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "one line", "first\nsecond\n\nfourth\n", "a <b>tag</b>\n  &amp; more\r\nwindows\n\n", "\n\nstarts blank"],
+)
+@pytest.mark.parametrize("width,first,blank", [(4, False, False), (2, True, False), (6, False, True), ("\t", True, True)])
+def test_the_fast_indent_gives_jinjas_characters_for_markup_and_for_text(text, width, first, blank):
+    markup = Markup(text)
+    fast = rendering.indent(markup, width, first, blank)
+    assert isinstance(fast, Markup)
+    assert fast == do_indent(markup, width, first, blank)
+    assert rendering.indent(text, width, first, blank) == do_indent(text, width, first, blank)
