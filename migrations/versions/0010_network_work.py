@@ -1,7 +1,7 @@
 """the network at work: MDT meetings (their agendas, attendees and decisions), the discharge board, specialist hubs and the palliative care register
 
 Revision ID: 0010_network_work
-Revises: 0009_audit_anchor
+Revises: 0010_fhir
 Create Date: 2026-11-30 11:30:00
 """
 
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0010_network_work"
-down_revision = "0009_audit_anchor"
+down_revision = "0010_fhir"
 branch_labels = None
 depends_on = None
 

@@ -2,14 +2,14 @@
 the user and the person, so every agency-wide item was fetched to check them)
 
 Revision ID: 0010_performance
-Revises: 0009_audit_anchor
+Revises: 0010_person_accounts
 Create Date: 2026-11-30 11:30:00
 """
 
 from alembic import op
 
 revision = "0010_performance"
-down_revision = "0009_audit_anchor"
+down_revision = "0010_person_accounts"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 notes; plan changes marked as the person's own words (issue 14)
 
 Revision ID: 0010_person_accounts
-Revises: 0009_audit_anchor
+Revises: 0010_network_work
 Create Date: 2026-11-30 11:30:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_person_accounts"
-down_revision = "0009_audit_anchor"
+down_revision = "0010_network_work"
 branch_labels = None
 depends_on = None
 
