@@ -50,9 +50,13 @@ SERVED: dict[str, Served] = {
     "Task": Served(
         ("read", "create", "update", "search-type"),
         (
-            ("patient", "reference", "Actions in the person's plan (required)"),
+            ("patient", "reference", "Actions in the person's plan (patient or owner is required)"),
             ("status", "token", "requested, accepted, rejected, in-progress, completed or cancelled"),
-            ("owner", "reference", "Organization/<id>: the agency the action is assigned to"),
+            (
+                "owner",
+                "reference",
+                "Organization/<id>: the agency the action is assigned to; without patient, your own agency's worklist across people",
+            ),
         ),
     ),
     "ServiceRequest": Served(("create", "read"), conditional_create=True),

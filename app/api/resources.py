@@ -231,17 +231,17 @@ def goal(goal_row: CarePlanGoal, plan: CarePlan) -> dict[str, Any]:
     return with_meta(body, goal_row.version, goal_row.updated_at)
 
 
-def task(action: CarePlanAction, plan: CarePlan, owner: Optional[Agency]) -> dict[str, Any]:
+def task(action: CarePlanAction, owner: Optional[Agency]) -> dict[str, Any]:
     """An action as a Task: the handshake as its status, the owning agency as its owner, a decline's
     (or cancellation's) reason as statusReason."""
     body: dict[str, Any] = {
         "resourceType": "Task",
         "id": str(action.id),
-        "basedOn": [ref("CarePlan", plan.id)],
+        "basedOn": [ref("CarePlan", action.care_plan_id)],
         "status": TASK_STATUS[action.status],
         "intent": "order",
         "description": action.description,
-        "for": ref("Patient", plan.person_id),
+        "for": ref("Patient", action.person_id),
         "authoredOn": instant(action.created_at),
         "lastModified": instant(action.updated_at),
     }

@@ -355,32 +355,47 @@ def read_task(action_id: int):
     action = session.get(CarePlanAction, action_id)
     if action is None:
         return error_outcome(404, f"There is no Task {action_id}.")
-    plan, _ = _plan(action.care_plan_id, "fhir_read_care_plan")
-    return resource(resources.task(action, plan, session.get(Agency, action.owner_agency_id)))
+    _plan(action.care_plan_id, "fhir_read_care_plan")
+    return resource(resources.task(action, session.get(Agency, action.owner_agency_id)))
 
 
 @bp.get("/Task")
 def search_task():
     found = search.read("Task", request.args)
-    plan = _plan_of(_patient_of(found, "fhir_read_care_plan"))
-    if plan is None:
-        return fhir_json(search.bundle(base_url(), found, 0, []))
     session = get_session()
-    query = select(CarePlanAction).where(CarePlanAction.care_plan_id == plan.id)
+    owner = search.reference_id(found, "owner", "Organization")
+    if found.params.get("patient") is None and owner is not None:
+        query = _worklist(owner)
+    else:
+        plan = _plan_of(_patient_of(found, "fhir_read_care_plan"))
+        if plan is None:
+            return fhir_json(search.bundle(base_url(), found, 0, []))
+        query = select(CarePlanAction).where(CarePlanAction.care_plan_id == plan.id)
+        if owner is not None:
+            query = query.where(CarePlanAction.owner_agency_id == owner)
     status = found.params.get("status")
     if status is not None:
         wanted = [ours for ours, theirs in resources.TASK_STATUS.items() if theirs == status]
         if not wanted:
             raise search.BadSearch(f"status {status!r} is not one of the handshake's Task statuses.", "status")
         query = query.where(col(CarePlanAction.status).in_(wanted))
-    owner = search.reference_id(found, "owner", "Organization")
-    if owner is not None:
-        query = query.where(CarePlanAction.owner_agency_id == owner)
-    owners = select(CarePlanAction.owner_agency_id).where(CarePlanAction.care_plan_id == plan.id)
-    agencies = {agency.id: agency for agency in session.exec(select(Agency).where(col(Agency.id).in_(owners)))}
-    return _page(
-        found, query.order_by(col(CarePlanAction.id)), lambda action: resources.task(action, plan, agencies.get(action.owner_agency_id))
-    )
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    actions = session.exec(query.order_by(col(CarePlanAction.id)).offset(found.offset).limit(found.count)).all()
+    agencies = {a.id: a for a in session.exec(select(Agency).where(col(Agency.id).in_({action.owner_agency_id for action in actions})))}
+    tasks_found = [resources.task(action, agencies.get(action.owner_agency_id)) for action in actions]
+    return fhir_json(search.bundle(base_url(), found, total, tasks_found))
+
+
+def _worklist(owner: int):
+    """Tasks asked of the caller's own agency, across the people whose care team it is in (and who
+    have not objected to it): the worklist, as on the page. Another agency's is refused."""
+    access.require(g.user, "read_worklist")
+    if owner != g.user.agency_id:
+        raise access.AccessRefused(
+            "view_worklist", "A worklist is your own agency's: search Task by owner=Organization/<your agency's id>, or by patient."
+        )
+    audit.record(get_session(), "view_worklist", user=g.user, detail="through the API")
+    return select(CarePlanAction).where(CarePlanAction.owner_agency_id == owner, access.open_to_care_team(owner, CarePlanAction.person_id))
 
 
 @bp.put("/Task/<int:action_id>")
@@ -399,7 +414,7 @@ def update_task(action_id: int):
     moved = tasks.move(
         session, plan, person, action, request.headers.get("If-Match"), request.get_data(as_text=True), request.mimetype, g.user
     )
-    return resource(resources.task(moved, plan, session.get(Agency, moved.owner_agency_id)))
+    return resource(resources.task(moved, session.get(Agency, moved.owner_agency_id)))
 
 
 # --- Scored tools, staff, and everything about a person -----------------------------------------------
@@ -466,7 +481,7 @@ def patient_everything(person_id: int):
         owners = select(CarePlanAction.owner_agency_id).where(CarePlanAction.care_plan_id == plan.id)
         agencies = {agency.id: agency for agency in session.exec(select(Agency).where(col(Agency.id).in_(owners)))}
         actions = session.exec(select(CarePlanAction).where(CarePlanAction.care_plan_id == plan.id).order_by(col(CarePlanAction.id)))
-        found += [resources.task(action, plan, agencies.get(action.owner_agency_id)) for action in actions]
+        found += [resources.task(action, agencies.get(action.owner_agency_id)) for action in actions]
     found += observations.observations(session, person)
     referrals = session.exec(select(Referral).where(Referral.person_id == person.id).order_by(col(Referral.id)))
     found += [service_request.as_resource(session, referral) for referral in referrals]
@@ -505,7 +520,7 @@ def create_task():
     person_id, command = plan_items.task_command(get_session(), request.get_data(as_text=True), request.mimetype)
     plan, action = _add_to_plan(person_id, command)
     owner = get_session().get(Agency, action.owner_agency_id)
-    return resource(resources.task(action, plan, owner), 201, {"Location": f"{base_url()}/Task/{action.id}"})
+    return resource(resources.task(action, owner), 201, {"Location": f"{base_url()}/Task/{action.id}"})
 
 
 # --- Sharing decisions and who has looked ------------------------------------------------------------

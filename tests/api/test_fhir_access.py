@@ -276,3 +276,14 @@ def test_the_sender_reads_back_its_referral_until_the_person_objects(client, db,
     db.add(ConsentObjection(person_id=world.person.id, agency_id=world.social_care.id, recorded_by_id=world.nurse.id))
     db.commit()
     assert fhir.get(path).status_code == 403
+
+
+def test_every_read_of_a_persons_record_through_the_api_is_audited_against_that_person(client, db, world):
+    fhir = FhirClient(client, token_for(db, world.nurse))
+    records = world.records["in team"]
+    reads = [route for route in ROUTES if route[1] == "GET" and route not in DIRECTORY]
+    for route in reads:
+        before = db.exec(select(func.count()).select_from(AuditEvent).where(AuditEvent.person_id == world.person.id)).one()
+        assert _call(fhir, route, ROUTES[route].format(**records), records).status_code == 200, route
+        after = db.exec(select(func.count()).select_from(AuditEvent).where(AuditEvent.person_id == world.person.id)).one()
+        assert after > before, route

@@ -2,6 +2,8 @@
 CarePlan, CareTeam, Goals and Tasks, accepts a Task for its practice with If-Match (412 when stale,
 428 without), reads the plan's _history, and sends a referral twice with If-None-Exist, making one."""
 
+import json
+
 import pytest
 from sqlmodel import func, select
 
@@ -240,3 +242,24 @@ def test_a_conditional_create_whose_condition_cannot_find_it_again_is_refused(gp
     response = gp.post("/fhir/ServiceRequest", sent, headers={"If-None-Exist": condition})
     assert response.status_code == 400 and words in issues(response)[0]["diagnostics"]
     assert db.exec(select(func.count()).select_from(Referral)).one() == 0
+
+
+def test_the_practice_lists_what_is_asked_of_it_across_people_and_nobody_elses(gp, db, world):
+    from models import ConsentObjection
+
+    other = factories.person(db, world.practice, given_name="Grace", family_name="Hopper")
+    factories.team_member(db, other, world.practice, world.gp, key_worker=True, role="GP")
+    plan = care_plan(db, other, world.gp)
+    commands.add_item(
+        db, plan, other, AddItem(PlanItemType.action, {"description": "Blood test"}, owner_agency_id=world.practice.id), world.gp
+    )
+    db.commit()
+    worklist = body(gp.get(f"/fhir/Task?owner=Organization/{world.practice.id}&status=requested"))
+    assert {entry["resource"]["description"] for entry in worklist["entry"]} == {"Medication review", "Home visit", "Blood test"}
+    refused = gp.get(f"/fhir/Task?owner=Organization/{world.nursing.id}")
+    assert refused.status_code == 403 and issues(refused)[0]["code"] == "forbidden"
+    db.add(ConsentObjection(person_id=other.id, agency_id=world.practice.id, recorded_by_id=world.nurse.id))
+    db.commit()
+    worklist = body(gp.get(f"/fhir/Task?owner=Organization/{world.practice.id}"))
+    assert {entry["resource"]["description"] for entry in worklist["entry"]} == {"Medication review", "Home visit"}
+    assert "Hopper" not in json.dumps(worklist)
