@@ -60,15 +60,19 @@ def mark_seen(person_id: int):
 def person(person_id: int):
     person = guard.person_for(person_id, "view_person", rule=access.triage_rule)
     session = get_session()
+    # The network at work (issue 15): who may put the person on the network meeting's agenda (the
+    # key worker and the network lead: those who may read the access log) and refer them to a hub
+    # (the care team), and what the network's meetings decided (for whoever may read the record).
+    may_read_access_log = access.access_log_rule(session, g.user, person).allowed
+    record = access.decide(session, g.user, person)
     return render(
         "care_plan/person.html",
         summary=care_team.summary(session, person),
         sharing=consent.view(session, person_id),
-        may_read_access_log=access.access_log_rule(session, g.user, person).allowed,
-        # The network at work (issue 15): the network meetings that discussed the person, and what they decided.
-        mdt_discussed=mdt.discussed(session, person_id) if access.decide(session, g.user, person).allowed else [],
-        may_add_to_agenda=access.mdt_agenda_rule(session, g.user, person).allowed,
-        may_refer_to_hub=guard.may_change(person),
+        may_read_access_log=may_read_access_log,
+        mdt_discussed=mdt.discussed(session, person_id) if record.allowed else [],
+        may_add_to_agenda=may_read_access_log,
+        may_refer_to_hub=access.may_change(record),
     )
 
 

@@ -120,7 +120,8 @@ def outcome(network_id: int, meeting_id: int, agenda_item_id: int):
     item = mdt.agenda_item_of(session, found, agenda_item_id)
     if item is None:
         abort(404, "That person is not on this meeting's agenda.")
-    person = guard.person_for(item.person_id, "record_mdt_outcome", rule=access.mdt_outcome_rule)
+    purpose = "view_mdt_outcome" if request.method == "GET" else "record_mdt_outcome"
+    person = guard.person_for(item.person_id, purpose, rule=access.mdt_outcome_rule)
     if request.method == "GET":
         return _outcome_page(network, found, item, person)
     command, problems = forms.outcome(request.form)
@@ -202,7 +203,7 @@ def discharge_record(network_id: int, referral_id: int):
     if found is None:
         abort(404, "That referral is not on this network's discharge board.")
     referral, _, wait = found
-    person = guard.person_for(referral.person_id, "record_discharge")
+    person = guard.person_for(referral.person_id, "view_discharge" if request.method == "GET" else "record_discharge")
     assert person.id is not None
     form: Any = {}
     errors: dict[str, str] = {}

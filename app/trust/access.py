@@ -71,6 +71,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "read_worklist": frozenset({Role.spa_coordinator, Role.practitioner, Role.network_lead}),
     "view_network": frozenset({Role.network_lead}),
     "review_break_glass": frozenset({Role.network_lead}),
+    # The network at work (issue 15): one person's crisis summary at a time, by NHS number.
+    "read_crisis_summaries": frozenset({Role.out_of_hours}),
 }
 
 REFUSAL_REASONS = {
@@ -85,6 +87,7 @@ REFUSAL_REASONS = {
     "read_worklist": "Administrators have no clinical worklist.",
     "view_network": "Only network leads see a network's caseload and reviews.",
     "review_break_glass": "Only network leads review break-glass access.",
+    "read_crisis_summaries": "Only out-of-hours clinicians read crisis summaries this way.",
 }
 
 
@@ -480,9 +483,9 @@ OUT_OF_HOURS = "out of hours"
 
 
 def require_out_of_hours(user: Optional[User], purpose: str) -> None:
-    """The crisis summaries are for out-of-hours clinicians."""
-    if user is None or user.role is not Role.out_of_hours:
-        raise AccessRefused(purpose, "Only out-of-hours clinicians read crisis summaries this way.")
+    """The crisis summaries are for out-of-hours clinicians (`read_crisis_summaries`)."""
+    if not allowed(user, "read_crisis_summaries"):
+        raise AccessRefused(purpose, REFUSAL_REASONS["read_crisis_summaries"])
 
 
 def crisis_summary_rule(reason: str) -> Callable[[Session, User, Person], Decision]:
@@ -492,8 +495,8 @@ def crisis_summary_rule(reason: str) -> Callable[[Session, User, Person], Decisi
     person agreed to it."""
 
     def rule(session: Session, user: User, person: Person) -> Decision:
-        if user.role is not Role.out_of_hours:
-            return Decision(False, "Only out-of-hours clinicians read crisis summaries this way.")
+        if not allowed(user, "read_crisis_summaries"):
+            return Decision(False, REFUSAL_REASONS["read_crisis_summaries"])
         assert person.id is not None
         shares, objected = session.exec(
             select(

@@ -118,7 +118,7 @@ def test_a_ward_referral_reaches_the_discharge_board_and_the_person_goes_home(db
     try:
         sign_in(lead, live_server, "lead")
         lead.goto(f"{live_server}/networks/{world.network.id}")
-        lead.get_by_role("link", name="Discharge board").click()
+        lead.get_by_role("link", name="Discharge board", exact=True).click()
         row = lead.get_by_role("row").filter(has_text="LOVELACE")
         expect(row).to_contain_text("Ward 7")
         expect(row).to_contain_text("5")

@@ -89,6 +89,7 @@ EXPECTED_CAPABILITIES = {
     "read_worklist": {S, P, L},
     "view_network": {L},
     "review_break_glass": {L},
+    "read_crisis_summaries": {Role.out_of_hours},  # the network at work (issue 15)
 }
 
 
