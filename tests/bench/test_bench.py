@@ -44,6 +44,8 @@ def test_every_floor_query_runs_on_this_database(app, db):
         "since": datetime.now(UTC).replace(tzinfo=None),
         "family": "smith",
         "agency_id": 1,
+        "network_id": 1,
+        "meeting_id": 1,
     }
     with engine.connect() as connection:
         for scenario in floor.QUERIES:
