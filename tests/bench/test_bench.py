@@ -100,3 +100,15 @@ def test_the_chart_is_an_svg_with_a_row_per_page_and_the_growth_that_grows_in_re
     assert any("person_summary: CPU ms x1.50" in t for t in texts)
     red = [t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("fill") == "#d5281b"]
     assert len(red) == 1
+
+
+def test_growth_prefers_make_benchs_pair_of_sizes(tmp_path, monkeypatch):
+    import json
+
+    import bench.__main__ as bench_main
+
+    monkeypatch.setattr(bench_main, "OUT", tmp_path)
+    for people in (2_000, 20_000):
+        (tmp_path / f"results-sqlite-{people}.json").write_text(json.dumps(_report(people, 4.0, 5.0)))
+    growth = bench_main.growth("sqlite", 400_000, _report(400_000, 6.0, 5.5)["results"])
+    assert growth is not None and growth["small"] == 20_000
