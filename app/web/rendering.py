@@ -55,7 +55,8 @@ class Undefined(ChainableUndefined):
     template asks whether a field has an error. `is defined` still works everywhere."""
 
     def __new__(cls, hint: Any = None, obj: Any = missing, name: Any = None, exc: Any = UndefinedError) -> Any:
-        if _asked_by_oneplan_template() and (obj is missing or not isinstance(obj, (Mapping, ChainableUndefined))):
+        # The cheap test first: a key missing from a dict, or a chain, is quiet wherever it is asked.
+        if (obj is missing or not isinstance(obj, (Mapping, ChainableUndefined))) and _asked_by_oneplan_template():
             return StrictUndefined(hint, obj, name, exc)
         return super().__new__(cls)
 

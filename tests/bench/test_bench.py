@@ -50,3 +50,67 @@ def test_every_floor_query_runs_on_this_database(app, db):
     with engine.connect() as connection:
         for scenario in floor.QUERIES:
             assert floor.make(connection, scenario)(parameters), scenario
+
+
+def _report(people: int, cpu_ms: float, p50: float) -> dict:
+    figures = {"p50_ms": p50, "p95_ms": p50 * 2, "p99_ms": p50 * 3, "throughput": 100.0, "errors": 0}
+    return {
+        "when": "2026-11-30T12:00:00+00:00",
+        "database": "sqlite",
+        "people": people,
+        "results": {
+            "person_summary": {
+                "app": figures,
+                "floor": {**figures, "p50_ms": 0.5},
+                "in_process": {"cpu_ms": cpu_ms, "statements": 11},
+                "ratio_p50": 2.0,
+                "ratio_p95": 2.0,
+            },
+            "healthz": {"app": figures},
+        },
+    }
+
+
+def test_growth_compares_each_page_from_the_smaller_district_to_the_larger(tmp_path, monkeypatch):
+    import json
+
+    import bench.__main__ as bench_main
+
+    monkeypatch.setattr(bench_main, "OUT", tmp_path)
+    (tmp_path / "results-sqlite-20000.json").write_text(json.dumps(_report(20_000, 4.0, 5.0)))
+    large = _report(400_000, 6.0, 5.5)
+    growth = bench_main.growth("sqlite", 400_000, large["results"])
+    assert growth == {
+        "small": 20_000,
+        "large": 400_000,
+        "limit": 1.3,
+        "pages": {"person_summary": {"CPU ms": 1.5, "statements": 1.0, "p50": 1.1}, "healthz": {"p50": 1.1}},
+    }
+    assert bench_main.growth("postgresql", 400_000, large["results"]) is None  # nothing measured on PostgreSQL yet
+
+
+def test_the_chart_is_an_svg_with_a_row_per_page_and_the_growth_that_grows_in_red():
+    from xml.etree import ElementTree
+
+    from bench import chart
+
+    growth = {"small": 20_000, "large": 400_000, "limit": 1.3, "pages": {"person_summary": {"CPU ms": 1.5}}}
+    svg = chart.render(_report(400_000, 6.0, 5.5), growth)
+    root = ElementTree.fromstring(svg)
+    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "person_summary" in texts and "healthz" in texts
+    assert any("person_summary: CPU ms x1.50" in t for t in texts)
+    red = [t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("fill") == "#d5281b"]
+    assert len(red) == 1
+
+
+def test_growth_prefers_make_benchs_pair_of_sizes(tmp_path, monkeypatch):
+    import json
+
+    import bench.__main__ as bench_main
+
+    monkeypatch.setattr(bench_main, "OUT", tmp_path)
+    for people in (2_000, 20_000):
+        (tmp_path / f"results-sqlite-{people}.json").write_text(json.dumps(_report(people, 4.0, 5.0)))
+    growth = bench_main.growth("sqlite", 400_000, _report(400_000, 6.0, 5.5)["results"])
+    assert growth is not None and growth["small"] == 20_000
