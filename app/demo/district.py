@@ -336,7 +336,7 @@ def _phone(rng: random.Random) -> str:
     return f"01632 9{rng.randint(60000, 60999):05d}"[:12]
 
 
-def _ods_code(agency_id: int) -> str:
+def ods_code(agency_id: int) -> str:
     """A synthetic ODS code (OP and five digits): the shape other systems name an organisation by,
     never a real organisation's code."""
     return f"OP{agency_id:05d}"
@@ -364,7 +364,7 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
         nonlocal agency_id
         agency_id += 1
         agencies.append(
-            dict(id=agency_id, name=name, kind=kind.value, network_id=network_id, phone=_phone(rng), ods_code=_ods_code(agency_id))
+            dict(id=agency_id, name=name, kind=kind.value, network_id=network_id, phone=_phone(rng), ods_code=ods_code(agency_id))
         )
         return agency_id
 

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.demo import bulk
+from app.demo.district import ods_code as _ods_code
 from app.network.discharge import NOT_ON_THE_BOARD
 from models import (
     OPEN_ACTION_STATUSES,
@@ -128,6 +129,7 @@ def _hubs(session, rng, networks, caseload, now, password_hash) -> dict[str, int
         session.add(hub)
         session.flush()
         assert hub.id is not None  # just flushed
+        hub.ods_code = _ods_code(hub.id)
         hubs.append(hub)
         for network in networks[:serves]:
             assert network.id is not None
@@ -303,6 +305,7 @@ def _palliative(session, rng, caseload, now, password_hash) -> int:
     session.add(service)
     session.flush()
     assert service.id is not None
+    service.ods_code = _ods_code(service.id)
     if password_hash:
         session.add(
             User(

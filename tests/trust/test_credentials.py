@@ -42,17 +42,17 @@ def world(db):
     return World(db)
 
 
-def _fhir_metadata(client, token):
-    return client.get("/fhir/metadata", headers={"Authorization": f"Bearer {token}"})
+def _fhir_search(client, token):
+    return client.get("/fhir/Organization?name=North", headers={"Authorization": f"Bearer {token}"})
 
 
 @pytest.mark.parametrize("stop", STOPS)
 def test_an_api_token_stops_working_when_its_account_is_locked_or_deactivated(app, client, db, world, stop):
     token = api_tokens.issue(db, world.nurse, "GP system")
     db.commit()
-    assert _fhir_metadata(client, token).status_code == 200
+    assert _fhir_search(client, token).status_code == 200
     STOPS[stop](app, db, world)
-    response = _fhir_metadata(client, token)
+    response = _fhir_search(client, token)
     assert response.status_code == 401
     assert "locked or deactivated" in response.get_json(force=True)["issue"][0]["diagnostics"]
     refusal = db.exec(select(AuditEvent).where(AuditEvent.action == "fhir_sign_in")).all()[-1]

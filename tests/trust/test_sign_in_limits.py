@@ -177,12 +177,12 @@ def test_api_requests_from_one_address_are_limited_across_workers_with_or_withou
     for i in range(4):
         client = two_workers[i % 2].test_client()
         headers = {"Authorization": f"Bearer {token if i % 2 else 'guessed'}"}
-        statuses.append(client.get("/fhir/metadata", headers=headers, environ_base={"REMOTE_ADDR": "192.0.2.9"}).status_code)
+        statuses.append(client.get("/fhir/Organization?name=North", headers=headers, environ_base={"REMOTE_ADDR": "192.0.2.9"}).status_code)
     assert statuses == [401, 200, 401, 200]
     refused = (
         two_workers[0]
         .test_client()
-        .get("/fhir/metadata", headers={"Authorization": f"Bearer {token}"}, environ_base={"REMOTE_ADDR": "192.0.2.9"})
+        .get("/fhir/Organization?name=North", headers={"Authorization": f"Bearer {token}"}, environ_base={"REMOTE_ADDR": "192.0.2.9"})
     )
     assert refused.status_code == 429
     assert refused.get_json(force=True)["issue"][0]["code"] == "throttled"
