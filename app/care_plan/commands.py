@@ -269,6 +269,8 @@ def _finish_change(
 ) -> None:
     """Keep the revision, audit it and tell the care team."""
     assert plan.id is not None  # a saved plan
+    if isinstance(user, PersonAuthor):
+        summary = f"{summary} (by {user.full_name}, in their own words)"
     session.add(
         CarePlanRevision(
             care_plan_id=plan.id,

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.care_plan import read_model
 from models import CarePlanRevision, PersonAccount, PersonNote
+from models.person_account import PERSON
 
 CHANGES_SHOWN = 20
 
@@ -33,14 +34,12 @@ def my_plan(session: Session, account: PersonAccount, today: Optional[date] = No
     record = read_model.view(session, account.person_id, None, today)
     if record is None:
         return None
-    changes = list(
-        session.exec(
-            select(CarePlanRevision)
-            .where(CarePlanRevision.care_plan_id == record.plan.id, CarePlanRevision.plan_version > account.seen_plan_version)
-            .order_by(col(CarePlanRevision.plan_version).desc())
-            .limit(CHANGES_SHOWN)
-        )
+    since = select(CarePlanRevision).where(
+        CarePlanRevision.care_plan_id == record.plan.id, CarePlanRevision.plan_version > account.seen_plan_version
     )
+    if account.kind == PERSON:  # their own changes are not news to them; a carer is told of them
+        since = since.where(col(CarePlanRevision.person_words).is_(False))
+    changes = list(session.exec(since.order_by(col(CarePlanRevision.plan_version).desc()).limit(CHANGES_SHOWN)))
     notes = list(
         session.exec(
             select(PersonNote)

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from app.assessment import service
 from app.care_plan import read_model
-from app.my_record import access_questions, identity, invitations, plan, words
+from app.my_record import access_questions, choices, identity, invitations, plan, words
 from app.transaction import get_session
 from app.trust import access, audit, audit_log, consent
 from app.trust import second_factor as second_factor_rules
@@ -432,46 +432,28 @@ def sharing():
 
 @bp.post("/my/sharing")
 def save_sharing():
-    """Two steps: the choice, then what it will mean, and only then saved (app/trust/consent.py)."""
+    """Two steps: the choice, then what it will mean, and only then saved."""
     account, person = _open("sharing")
-    db = get_session()
-    current = consent.view(db, person.id or 0)
-    object_to = fields.record_id(request.form.get("object_to")) if request.form.get("object_to") else None
-    stop_objecting = fields.record_id(request.form.get("stop_objecting")) if request.form.get("stop_objecting") else None
-    agencies = {a.id: a for a in db.exec(select(Agency).order_by(Agency.name)).all()}
-    errors: dict[str, str] = {}
-    if object_to is None and stop_objecting is None:
-        errors["object_to"] = "Select an organisation"
-    elif object_to is not None and object_to not in agencies:
-        errors["object_to"] = "Select an organisation from the list"
-    elif stop_objecting is not None and stop_objecting not in {o.agency.id for o in current.objections}:
-        errors["object_to"] = "Select an organisation you have objected to"
-    if errors:
-        return _sharing_page(person, errors, None), 400
-    agency = agencies[object_to] if object_to is not None else agencies[stop_objecting or 0]
-    if request.form.get("confirm") != "yes":
-        return _sharing_page(person, {}, {"agency": agency, "objecting": object_to is not None})
-    kept = frozenset(o.objection.id for o in current.objections if o.agency.id != stop_objecting and o.objection.id is not None)
-    command = consent.RecordSharing(
-        shares_with_care_team=current.shares_with_care_team if current.shares_with_care_team is not None else True,
-        keep_objection_ids=kept,
-        object_to_agency_id=object_to,
-        carer_name=current.consent.carer_name if current.consent else None,
-        carer_relationship=current.consent.carer_relationship if current.consent else None,
-        carer_contact=current.consent.carer_contact if current.consent else None,
-        seen_version=fields.seen_version(request.form),
+    stop = bool(request.form.get("stop_objecting"))
+    choice = choices.SharingChoice(
+        fields.record_id(request.form.get("stop_objecting") if stop else request.form.get("object_to")),
+        stop,
+        fields.seen_version(request.form),
     )
-    result = consent.record(db, person, command, None, by_person=account.username)
-    if result.conflict is not None:
-        return _sharing_page(
-            person, {"object_to": "Your care team changed your sharing choices just now. Check them below and choose again."}, None
-        ), 409
+    checked = choices.check(get_session(), person, choice)
+    if checked.errors:
+        return _sharing_page(person, checked.errors, None), 400
+    assert checked.agency is not None
+    if request.form.get("confirm") != "yes":
+        return _sharing_page(person, {}, {"agency": checked.agency, "objecting": not stop})
+    result = choices.save(get_session(), person, account, choice)
     if not result.ok:
-        return _sharing_page(person, {"object_to": next(iter(result.errors.values()), "Select an organisation")}, None), 400
+        return _sharing_page(person, result.errors, None), (409 if result.conflict else 400)
+    name = checked.agency.name
     flash(
-        f"{agency.name} can no longer see your plan or your record."
-        if object_to is not None
-        else f"{agency.name} can see your record again if they are in your care team.",
+        f"{name} can see your record again if they are in your care team."
+        if stop
+        else f"{name} can no longer see your plan or your record.",
         "success",
     )
     return redirect(url_for("my_record.sharing"))
@@ -510,38 +492,16 @@ def invite_carer():
 @bp.post("/my/carer/withdraw")
 def withdraw_carer():
     account, person = _open("carer")
-    carer_id = fields.record_id(request.form.get("carer"))
-    db = get_session()
-    carer_account = db.get(PersonAccount, carer_id) if carer_id else None
-    if carer_account is None or carer_account.person_id != person.id or carer_account.kind != CARER:
+    carer = choices.withdraw_carer(get_session(), person, account, fields.record_id(request.form.get("carer")))
+    if carer is None:
         abort(404, "There is no such carer.")
-    from datetime import UTC, datetime
-
-    now = datetime.now(UTC)
-    carer_account.withdrawn_at = now
-    db.add(carer_account)
-    assert carer_account.id is not None
-    identity.end_all(db, carer_account.id, now)
-    audit.record(
-        db,
-        "withdraw_carer",
-        username=account.username,
-        role=account.kind,
-        person_id=person.id,
-        record_type="person_account",
-        record_id=carer_account.id,
-    )
-    flash(f"{carer_account.full_name} can no longer see your plan.", "success")
+    flash(f"{carer.full_name} can no longer see your plan.", "success")
     return redirect(url_for("my_record.carer"))
 
 
 def _carer_page(account, person, errors, made):
     db = get_session()
-    carers = db.exec(
-        select(PersonAccount).where(
-            PersonAccount.person_id == person.id, PersonAccount.kind == CARER, col(PersonAccount.withdrawn_at).is_(None)
-        )
-    ).all()
+    carers = choices.carers(db, person.id)
     waiting = db.exec(
         select(PersonInvitation).where(
             PersonInvitation.person_id == person.id,

@@ -81,6 +81,28 @@ ACTIONS = {
     "fhir_sign_in": "API sign-in",
     "manage_directory": "Administration",
     "view_audit": "Looked at the audit trail",
+    # The person's (and carer's) own pages (issue 14).
+    "my_plan": "Read the plan on the person's own pages",
+    "my_words": "Opened My words",
+    "my_assessment": "Read the assessment on the person's own pages",
+    "my_access_log": "Looked at who has seen the record",
+    "my_sharing": "Looked at or changed the sharing choices",
+    "my_carer": "Looked at or changed the carer's access",
+    "my_carer_notes": "Wrote a note as the person's carer",
+    "person_sign_in": "Signed in to their own pages",
+    "person_sign_out": "Signed out of their own pages",
+    "create_person_account": "Set up an account for the person's own pages",
+    "invite_person": "Made an invitation code for the person",
+    "invite_carer": "Made an invitation code for a carer",
+    "view_invitations": "Looked at the invitations to the person's own pages",
+    "withdraw_carer": "Stopped sharing the plan with a carer",
+    "person_note": "Commented on or asked about an action",
+    "carer_note": "Added a note from the carer",
+    "access_question": "Asked about an entry in who has looked",
+    "answer_access_question": "Answered a question about who has looked",
+    "view_access_questions": "Looked at people's questions about who has looked",
+    "my_pages": "Asked for a person's own page",
+    "staff_page": "Asked for a staff page",
 }
 
 

@@ -7,6 +7,7 @@ Create Date: 2026-11-30 11:30:00
 """
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision = "0010_person_accounts"
@@ -28,10 +29,10 @@ def upgrade() -> None:
         sa.Column("shares_assessment", sa.Boolean(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
         sa.Column("created_by_account_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(), nullable=False),
-        sa.Column("used_at", sa.DateTime(), nullable=True),
-        sa.Column("cancelled_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("used_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("cancelled_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     )
     op.create_index("ix_person_invitation_person_id", "person_invitation", ["person_id"])
     op.create_table(
@@ -45,13 +46,13 @@ def upgrade() -> None:
         sa.Column("shares_assessment", sa.Boolean(), nullable=False),
         sa.Column("invitation_id", sa.Integer(), sa.ForeignKey("person_invitation.id"), nullable=True),
         sa.Column("failed_sign_ins", sa.Integer(), nullable=False),
-        sa.Column("locked_at", sa.DateTime(), nullable=True),
-        sa.Column("withdrawn_at", sa.DateTime(), nullable=True),
+        sa.Column("locked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("withdrawn_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("totp_secret", sa.String(64), nullable=True),
-        sa.Column("totp_confirmed_at", sa.DateTime(), nullable=True),
+        sa.Column("totp_confirmed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("totp_last_step", sa.Integer(), nullable=True),
         sa.Column("seen_plan_version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     )
     op.create_index("ix_person_account_person_id", "person_account", ["person_id"])
     op.create_table(
@@ -59,10 +60,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("account_id", sa.Integer(), sa.ForeignKey("person_account.id"), nullable=False),
-        sa.Column("started_at", sa.DateTime(), nullable=False),
-        sa.Column("last_seen_at", sa.DateTime(), nullable=False),
-        sa.Column("ended_at", sa.DateTime(), nullable=True),
-        sa.Column("second_factor_at", sa.DateTime(), nullable=True),
+        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("last_seen_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("ended_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("second_factor_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     )
     op.create_index("ix_person_session_account_id", "person_session", ["account_id"])
     op.create_table(
@@ -74,8 +75,8 @@ def upgrade() -> None:
         sa.Column("action_id", sa.Integer(), sa.ForeignKey("care_plan_action.id"), nullable=True),
         sa.Column("audit_seq", sa.Integer(), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("answered_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("answered_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("answered_by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
     )
     op.create_index("ix_person_note_person_id", "person_note", ["person_id"])

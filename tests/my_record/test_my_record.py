@@ -292,3 +292,18 @@ def test_my_plan_runs_a_fixed_number_of_queries_however_big_the_plan(app, db, co
     with count_queries() as big:
         assert client.get("/my/plan").status_code == 200
     assert big.count == small.count <= 20, (small.count, big.count)
+
+
+def test_what_changed_since_i_last_looked_lists_the_teams_changes_until_i_mark_them_read(app, db):
+    world = PlanWorld(db)
+    client = person_client(app, world)
+    commands.add_item(db, world.plan, world.person, AddItem(PlanItemType.goal, {"goal": "Garden again", "status": "active"}), world.nurse)
+    db.commit()
+    page = client.get("/my/plan").get_data(as_text=True)
+    assert "What has changed since you last looked" in page and "Goal added: Garden again" in page
+    client.post("/my/goals", data={"goal": "My own goal", "csrf_token": csrf(client, "/my/words")})
+    page = client.get("/my/plan").get_data(as_text=True)
+    assert "My own goal (by" not in page.split("What will happen")[0]  # my own change is not news to me
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    assert client.post("/my/plan/seen", data={"version": version, "csrf_token": csrf(client, "/my/plan")}).status_code == 302
+    assert "What has changed since you last looked" not in client.get("/my/plan").get_data(as_text=True)

@@ -7,6 +7,7 @@ RULES below: read for a GET, change for a POST or a GET that serves a form for o
 refusal is an audit event, and no refusal shows the person's name or NHS number.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -322,6 +323,9 @@ TRIAGE_ROUTES = {
     ("fhir.read_service_request", "GET"),
     ("fhir.read_patient", "GET"),
     ("care_plan.person", "GET"),
+    # Inviting the person to their own pages can start at the front door (issue 14).
+    ("person_invitations.invitations_page", "GET"),
+    ("person_invitations.invite", "POST"),
 }
 
 
@@ -361,7 +365,14 @@ ACCOUNT_ROLES = ("person", "carer", "withdrawn carer")
 # Open to anyone, whoever is signed in: the staff sign-in page, health, the design system's files.
 ANYONE = {"trust.sign_in", "ops.healthz", "assets.nhsuk", "assets.vendor", "static"}
 MY_PAGES = {"person": OPEN, "carer": REFUSED, "withdrawn carer": "signed out"}
-CARER_OPEN = {"my_record.my_plan", "my_record.mark_seen", "my_record.add_carer_note", "my_record.sign_out"}
+CARER_OPEN = {
+    "my_record.my_plan",
+    "my_record.mark_seen",
+    "my_record.add_carer_note",
+    "my_record.sign_out",
+    "my_record.second_factor",
+    "my_record.set_up_second_factor",
+}
 
 
 def _all_routes(app) -> list[Route]:
@@ -422,6 +433,7 @@ def test_staff_never_reach_a_persons_own_pages(app, client, db, world):
             for r in _all_routes(app)
             if r.endpoint.startswith("my_record.") and r.endpoint not in ("my_record.sign_in", "my_record.start")
         ):
-            response = client.get(route.rule) if route.method == "GET" else auth.post(route.rule.replace("<int:action_id>", "1"), {})
+            address = re.sub(r"<int:\w+>", "1", route.rule)
+            response = client.get(address) if route.method == "GET" else auth.post(address, {})
             assert response.status_code == 403, (role, route.rule, response.status_code)
         auth.sign_out()
