@@ -10,3 +10,15 @@ for (const button of document.querySelectorAll("[data-app-print]")) {
   button.hidden = false;
   button.addEventListener("click", () => window.print());
 }
+
+// A link to something folded away (a need's actions, a done action) opens the folds around it
+// (Chromium does this itself; this is for the browsers that do not yet).
+function openFoldsAround() {
+  const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  for (let fold = target && target.closest("details"); fold; fold = fold.parentElement.closest("details")) {
+    fold.open = true;
+  }
+  if (target) target.scrollIntoView();
+}
+window.addEventListener("hashchange", openFoldsAround);
+openFoldsAround();
