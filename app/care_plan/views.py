@@ -8,6 +8,7 @@ from typing import Any, Optional
 from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.care_plan import care_team, commands, forms, handshake, read_model
+from app.front_door import clocks
 from app.transaction import get_session
 from app.trust import access, consent
 from app.versioned import SaveResult
@@ -31,7 +32,9 @@ NEW_ITEM_ANSWERS = {
 @bp.get(f"{PLAN}")
 def show(person_id: int):
     person = guard.person_for(person_id, "view_care_plan")
-    return render("care_plan/page.html", **_context(person, read_model.view(get_session(), person_id, g.user)))
+    return render(
+        "care_plan/page.html", **_context(person, read_model.view(get_session(), person_id, g.user)), record_header=_header(person)
+    )
 
 
 @bp.post(f"{PLAN}")
@@ -59,11 +62,15 @@ def mark_seen(person_id: int):
 def person(person_id: int):
     person = guard.person_for(person_id, "view_person", rule=access.triage_rule)
     session = get_session()
+    summary = care_team.summary(session, person)
+    sharing = consent.view(session, person_id)
+    objections = [item.agency.name for item in sharing.objections]
     return render(
         "care_plan/person.html",
-        summary=care_team.summary(session, person),
-        sharing=consent.view(session, person_id),
-        may_read_access_log=access.access_log_rule(session, g.user, person).allowed,
+        summary=summary,
+        sharing=sharing,
+        record_header=care_team.header(session, person, g.user, summary.team, objections),
+        standards=clocks.response_standards(),
     )
 
 
@@ -100,6 +107,7 @@ def _team_page(person: Person, *, form: Any = None, errors: Optional[dict] = Non
     return render(
         "care_plan/team.html",
         summary=summary,
+        record_header=care_team.header(session, person, g.user, summary.team),
         may_edit=may_edit,
         agencies=agencies,
         form=form or {},
@@ -246,7 +254,9 @@ def move_action(person_id: int, action_id: int):
     )
     if is_htmx():
         return render("care_plan/_action.html", **context), status
-    return render("care_plan/form_page.html", **context, partial="care_plan/_action.html", heading="Action"), status
+    return render(
+        "care_plan/form_page.html", **context, partial="care_plan/_action.html", heading="Action", record_header=_header(person)
+    ), status
 
 
 @bp.get(f"{PLAN}/actions/<int:action_id>/status/edit")
@@ -324,7 +334,7 @@ def history(person_id: int):
     session = get_session()
     plan = read_model.plan_for(session, person_id)
     history = read_model.history(session, plan, fields.page_number(request.args)) if plan else None
-    return render("care_plan/history.html", person=person, history=history)
+    return render("care_plan/history.html", person=person, history=history, record_header=_header(person))
 
 
 @bp.get(f"{PLAN}/history/<int:revision_id>")
@@ -336,7 +346,12 @@ def revision(person_id: int, revision_id: int):
     if row is None:
         abort(404, "There is no such change to this care plan.")
     return render(
-        "care_plan/revision.html", person=person, row=row, revision=row.revision, changes=read_model.revision_diff(session, row.revision)
+        "care_plan/revision.html",
+        person=person,
+        row=row,
+        revision=row.revision,
+        changes=read_model.revision_diff(session, row.revision),
+        record_header=_header(person),
     )
 
 
@@ -360,6 +375,11 @@ def _context(person: Person, record: Optional[read_model.PlanView], **more: Any)
         skipped_count=request.args.get("skipped"),
     )
     return {**context, **more}
+
+
+def _header(person: Person) -> care_team.PersonHeader:
+    """The person's header and their record's sub-navigation, for a full page (not an htmx fragment)."""
+    return care_team.header(get_session(), person, g.user)
 
 
 def _record(person: Person) -> read_model.PlanView:
@@ -419,7 +439,9 @@ def _part_response(
     )
     if is_htmx():
         return render("care_plan/page.html", "part", **context), status
-    return render("care_plan/form_page.html", **context, partial="care_plan/_part.html", heading=part.section.title), status
+    return render(
+        "care_plan/form_page.html", **context, partial="care_plan/_part.html", heading=part.section.title, record_header=_header(person)
+    ), status
 
 
 def _form_response(
@@ -472,7 +494,9 @@ def _form_response(
             return (*response, {"HX-Retarget": f"#{new_id}", "HX-Reswap": "outerHTML"})
         return response
     heading = ("Change the " if row is not None else "Add a ") + section.title.lower()
-    return render("care_plan/form_page.html", **context, partial="care_plan/_item_form.html", heading=heading), status
+    return render(
+        "care_plan/form_page.html", **context, partial="care_plan/_item_form.html", heading=heading, record_header=_header(person)
+    ), status
 
 
 def _item_saved(person: Person, item_type: PlanItemType, item_id: int):

@@ -22,3 +22,46 @@ function openFoldsAround() {
 }
 window.addEventListener("hashchange", openFoldsAround);
 openFoldsAround();
+
+// After anything saved in place (issue 16): move focus to what the answer says, scroll it into view and
+// announce it. An error summary first, then a "someone else changed this" warning, then the "Saved" tag's
+// heading. The live region is made at load, so screen readers watch it before anything is put in it.
+const announcer = document.createElement("div");
+announcer.id = "app-announcer";
+announcer.className = "nhsuk-u-visually-hidden";
+announcer.setAttribute("aria-live", "polite");
+announcer.setAttribute("role", "status");
+document.body.appendChild(announcer);
+
+function announce(message) {
+  announcer.textContent = "";
+  window.setTimeout(() => { announcer.textContent = message; }, 50);
+}
+
+function focusOn(element, message) {
+  if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+  element.focus({ preventScroll: true });
+  element.scrollIntoView({ block: "start" });
+  announce(message);
+}
+
+document.addEventListener("htmx:afterSettle", (event) => {
+  const swapped = event.target.isConnected ? event.target : document.getElementById(event.target.id);
+  if (!swapped || !swapped.querySelector) return;
+  const summary = swapped.querySelector(".nhsuk-error-summary");
+  if (summary) {
+    const title = summary.querySelector(".nhsuk-error-summary__title");
+    focusOn(summary, `${title ? title.textContent.trim() : "There is a problem"}. ${summary.querySelector("ul")?.textContent.trim() ?? ""}`);
+    return;
+  }
+  const warning = swapped.querySelector(".nhsuk-card--warning .nhsuk-card__heading, .nhsuk-warning-callout h2, .nhsuk-warning-callout h3");
+  if (warning) {
+    focusOn(warning, warning.textContent.trim().replace(/^Important:\s*/, ""));
+    return;
+  }
+  const saved = [...swapped.querySelectorAll(".nhsuk-tag--green")].find((tag) => tag.textContent.trim() === "Saved");
+  if (saved) {
+    const heading = swapped.querySelector("h2, h3, [id$='-heading']") ?? swapped;
+    focusOn(heading, `Saved: ${heading.textContent.trim()}`);
+  }
+});
