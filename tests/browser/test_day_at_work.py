@@ -108,3 +108,71 @@ def test_the_typical_demo_plan_fits_three_screens_and_links_to_what_changed(demo
     expect(page.locator("#at-a-glance")).to_contain_text("1 thing has changed since you last looked.")
     page.get_by_role("button", name="Mark these changes as seen").click()
     expect(page.get_by_text("Marked as seen.")).to_be_visible()
+
+
+def test_focus_and_an_announcement_follow_every_save_in_place_and_every_conflict(db, live_server, page, browser, browser_watch):
+    from tests.browser.conftest import _new_page
+    from tests.factories import World, team_member, user
+
+    world = World(db)
+    social_worker = user(db, world.social_care, username="socialworker")
+    team_member(db, world.person, world.social_care, social_worker, role="Social work")
+    world.person.address_line_1, world.person.town = "1 Mill Lane", "Wakefield"
+    db.add(world.person)
+    db.commit()
+
+    sign_in(page, live_server, "nurse")
+    page.goto(f"{live_server}/people/{world.person.id}")
+    record = page.locator("main")
+    expect(record).to_contain_text("1 Mill Lane")
+    assert "&lt;br&gt;" not in page.content() and "<br>" not in record.inner_text()
+    nav = page.get_by_role("navigation", name=f"{world.person.given_name}'s record")
+    expect(nav.get_by_role("link", name="Summary")).to_have_attribute("aria-current", "page")
+    nav.get_by_role("link", name="Single assessment").click()
+    page.get_by_role("button", name="Start the assessment").click()
+    # Every page of the record shares the header and its sub-navigation.
+    expect(page.locator(".app-person-header")).to_contain_text(world.person.display_nhs_number)
+    expect(nav.get_by_role("link", name="Single assessment")).to_have_attribute("aria-current", "page")
+
+    context, other, watch = _new_page(browser)
+    browser_watch.append(watch)
+    try:
+        sign_in(other, live_server, "socialworker")
+        for each in (page, other):
+            each.goto(f"{live_server}/people/{world.person.id}/assessment")
+            each.get_by_role("button", name="Edit the person's perspective").click()
+            expect(each.get_by_label("What matters to me")).to_be_visible()
+
+        page.get_by_label("What matters to me").fill("My garden.")
+        page.get_by_role("button", name="Save the person's perspective").click()
+        heading = page.get_by_role("heading", level=2, name="The person's perspective")
+        expect(heading).to_be_focused()
+        expect(heading).to_be_in_viewport()
+        expect(page.locator("#app-announcer")).to_have_text("Saved: The person's perspective")
+
+        other.get_by_label("What matters to me").fill("My cat.")
+        other.get_by_role("button", name="Save the person's perspective").click()
+        conflict = other.get_by_role("heading", name="Someone else changed this section")
+        expect(conflict).to_be_focused()
+        expect(conflict).to_be_in_viewport()
+        expect(other.locator("#app-announcer")).to_contain_text("Someone else changed this section")
+        assert_accessible(other)
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_assessment_says_which_section_was_saved(db, live_server, page_without_javascript):
+    from app.assessment import service
+    from tests.factories import World
+
+    world = World(db)
+    service.open_assessment(db, world.person, world.nurse)
+    db.commit()
+    plain = page_without_javascript
+    sign_in(plain, live_server, "nurse")
+    plain.goto(f"{live_server}/people/{world.person.id}/assessment")
+    plain.get_by_role("button", name="Edit the person's perspective").click()
+    plain.get_by_label("What matters to me").fill("My garden.")
+    plain.get_by_role("button", name="Save the person's perspective").click()
+    expect(plain.locator(".nhsuk-notification-banner")).to_contain_text("Saved: The person's perspective")
+    expect(plain.locator("#section-perspective")).to_contain_text("Saved")
