@@ -56,6 +56,14 @@ def open_assessment(session: Session, person: Person, by: Optional[User]) -> Ass
 
 
 @dataclass
+class ToolEntry:
+    """A scored tool asked in a section, with its result from the saved answers (None before any)."""
+
+    tool: questions.ScoredTool
+    result: Optional[scoring.ToolResult]
+
+
+@dataclass
 class SectionView:
     section: questions.Section
     row: Optional[AssessmentSection]
@@ -70,6 +78,12 @@ class SectionView:
     @property
     def version(self) -> int:
         return self.row.version if self.row else 0
+
+    @property
+    def tools(self) -> list[ToolEntry]:
+        """The section's scored tools, each with its result so far: the form asks each as a group of its own."""
+        results = {r.key: r for r in self.results}
+        return [ToolEntry(questions.template().tool(key), results.get(key)) for key in self.section.tools]
 
 
 @dataclass
@@ -138,6 +152,7 @@ def save_section(
     section = questions.template().section(command.section_key)
     errors = check_answers(section, command.answers, today=today)
     stored = clean(section, command.answers)
+    errors = errors or contradictions(section.key, stored)
     if errors:
         return SaveResult(errors=errors, answers=stored)
     assert assessment.id is not None  # a saved assessment
@@ -243,6 +258,63 @@ def refresh_suggestions(session: Session, assessment: Assessment, revision: Asse
             session.add(stored)
 
 
+# Answers that cannot both be true, asked about before saving: (section, question, its answer, the other
+# question, the other answers that contradict it, the message by the other question).
+CONTRADICTIONS: tuple[tuple[str, str, str, str, Any, str], ...] = (
+    (
+        "prevention",
+        "falls_last_year",
+        "yes",
+        "falls_count",
+        (0,),
+        "Enter how many falls (1 or more): ‘Any falls in the last 12 months’ says Yes",
+    ),
+    (
+        "prevention",
+        "falls_last_year",
+        "no",
+        "falls_count",
+        range(1, 101),
+        "‘Any falls in the last 12 months’ says No: change it to Yes, or the number to 0",
+    ),
+    (
+        "mental_health",
+        "memory_concerns",
+        "no",
+        "dementia_diagnosis",
+        ("yes",),
+        "A diagnosis of dementia is recorded: change ‘Concerns about memory’ to Yes, or check the diagnosis",
+    ),
+    (
+        "relationships",
+        "has_carer",
+        "no",
+        "carer_coping",
+        ("no", "sometimes", "yes_a_lot"),
+        "‘Has a carer’ says No: leave how the carer is coping blank, or change it to Yes",
+    ),
+)
+
+
+def contradictions(section_key: str, answers: Mapping[str, Any]) -> dict[str, str]:
+    """Answers in one section that contradict each other ("Any falls: Yes" with 0 falls), as errors by the
+    question to change; nothing is saved until they agree."""
+    found = {}
+    for key, question, value, other, clashing, message in CONTRADICTIONS:
+        if key == section_key and answers.get(question) == value and answers.get(other) in clashing:
+            found[other] = message
+    return found
+
+
+# Sections without which there is no assessment to make a plan from: completion waits for them.
+REQUIRED_FOR_COMPLETION = ("perspective", "clinical", "physical", "mental_health", "safety")
+
+
+def missing_for_completion(record: "AssessmentView") -> list[str]:
+    """The titles of the required sections nobody has written yet, in the assessment's order."""
+    return [s.section.title for s in record.sections if s.section.key in REQUIRED_FOR_COMPLETION and s.version == 0]
+
+
 @dataclass(frozen=True)
 class CompleteAssessment:
     """Mark the assessment complete, with the date it should be reviewed by, as the user last saw it."""
@@ -258,6 +330,16 @@ def complete(
     user saw it; the status change is kept as a revision like any save."""
     assert assessment.id is not None  # a saved assessment
     today = today or date.today()
+    written = set(
+        session.exec(
+            select(AssessmentSection.section_key).where(
+                AssessmentSection.assessment_id == assessment.id, col(AssessmentSection.version) > 0
+            )
+        )
+    )
+    missing = [questions.template().section(k).title for k in REQUIRED_FOR_COMPLETION if k not in written]
+    if missing:
+        return SaveResult(errors={"sections": "Write these sections before completing the assessment: " + ", ".join(missing)})
     if command.review_due_on is None:
         return SaveResult(errors={"review_due": "Enter the review date"})
     if command.review_due_on < today:

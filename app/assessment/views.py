@@ -53,7 +53,9 @@ def save_section(person_id: int, section_key: str):
         )
     if is_htmx():
         record = _record(person_id)
-        return _render_section(person, record, _section(record, section_key), editing=False, form=None, saved=True)
+        section, status = _render_section(person, record, _section(record, section_key), editing=False, form=None, saved=True)
+        # The suggested needs follow the findings: they are swapped in too, out of band.
+        return section + render("assessment/page.html", "suggestions", person=person, record=record, suggestions_oob=True), status
     return redirect(url_for("assessment.show", person_id=person.id, saved=section_key) + f"#section-{section_key}")
 
 
@@ -129,6 +131,7 @@ def _page(person, record, *, form=None, errors=None, stale=False, status=200):
         record_header=_header(person),
         # Back from a save without JavaScript: which section was saved (one of the assessment's, or nothing).
         saved_section=_known_section(request.args.get("saved")),
+        missing_for_completion=service.missing_for_completion,
     ), status
 
 

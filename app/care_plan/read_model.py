@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app import paging
+from app.assessment import needs as needs_rules
 from app.care_plan import care_team, handshake
 from app.care_plan.care_team import TeamMember
 from app.config import DATA
@@ -286,6 +287,7 @@ class PlanView:
     team: list[TeamMember]
     seen_version: Optional[int]  # the plan version this user last marked as seen; None if they never have
     today: date
+    stale_findings: set[int] = field(default_factory=set)  # suggestions whose finding changed after the need was taken
 
     def part(self, key: str) -> PartView:
         return next(p for p in self.parts if p.section.key == key)
@@ -434,7 +436,23 @@ def view(session: Session, person_id: int, user: User, today: Optional[date] = N
             .order_by(col(SuggestedNeed.id))
         )
     )
-    return PlanView(plan, part_views, needs + [other], contacts, suggestions, care_team.current_members(session, person_id), seen, today)
+    adopted = [(n.suggestion.id, n.suggestion.rule_key, n.suggestion.answer) for n in needs if n.suggestion and n.suggestion.id]
+    stale = needs_rules.changed_since_adopted(_findings(session, person_id), adopted) if adopted else set()
+    return PlanView(
+        plan, part_views, needs + [other], contacts, suggestions, care_team.current_members(session, person_id), seen, today, stale
+    )
+
+
+def _findings(session: Session, person_id: int) -> dict[str, dict]:
+    """The person's assessment answers now, by section (one query)."""
+    return {
+        key: dict(answers or {})
+        for key, answers in session.exec(
+            select(AssessmentSection.section_key, AssessmentSection.answers)
+            .join(Assessment, col(Assessment.id) == AssessmentSection.assessment_id)
+            .where(Assessment.person_id == person_id)
+        )
+    }
 
 
 # --- History ---------------------------------------------------------------------------------

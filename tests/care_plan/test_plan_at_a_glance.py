@@ -4,6 +4,7 @@ looked with the anchor of each change, done and cancelled items folded away, and
 from datetime import date, timedelta
 
 import pytest
+from sqlmodel import select
 
 from app.care_plan import handshake
 from models import PlanItemType
@@ -61,3 +62,32 @@ def test_the_page_links_to_each_change_and_folds_done_actions_away(client, auth,
     folded = page[page.index("1 done or cancelled") :]
     assert f'id="action-{done.id}"' in folded
     assert f'id="action-{done.id}"' not in page[: page.index("1 done or cancelled")]
+
+
+def test_a_need_taken_from_the_assessment_is_marked_when_its_finding_changes(client, auth, db, world):
+    from app.assessment import service
+    from app.care_plan import commands
+    from models import SuggestedNeed
+
+    assessment = service.open_assessment(db, world.person, world.nurse)
+    db.commit()
+    assert service.save_section(
+        db, assessment, service.SaveSection("prevention", {"falls_last_year": "yes", "falls_count": 2}, 0), world.nurse
+    ).ok
+    db.commit()
+    suggestion = db.exec(select(SuggestedNeed).where(SuggestedNeed.rule_key == "falls_prevention")).one()
+    adopted = commands.adopt_needs(
+        db, world.plan, world.person, commands.AdoptNeeds(((suggestion.id, "Help to stop falling"),)), world.nurse
+    )
+    assert adopted.ok
+    db.commit()
+    assert look(db, world, world.nurse).stale_findings == set()
+
+    assert service.save_section(
+        db, assessment, service.SaveSection("prevention", {"falls_last_year": "no", "falls_count": 0}, 1), world.nurse
+    ).ok
+    db.commit()
+    assert look(db, world, world.nurse).stale_findings == {suggestion.id}
+    auth.sign_in("nurse")
+    page = client.get(f"/people/{world.person.id}/care-plan").get_data(as_text=True)
+    assert "The finding has changed since this need was added" in page
