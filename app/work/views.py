@@ -1,6 +1,7 @@
 """My work: the home page, my worklist (actions owned by my agency or naming me across everyone's
 care plans, and the plans I lead that are due for review) and my inbox."""
 
+import dataclasses
 from datetime import date
 
 from flask import Blueprint, g, redirect, request, url_for
@@ -48,6 +49,9 @@ def worklist():
     session = get_session()
     today = date.today()
     filters = forms.worklist_filters(request.args)
+    if "status" not in request.args and workload.summary(session, g.user, today).requested:
+        # Opened without a choice: what waits for the agency's yes or no comes first.
+        filters = dataclasses.replace(filters, status="requested")
     items, total = workload.worklist(session, g.user, filters, today)
     reviews = workload.reviews_for_key_worker(session, g.user, today)
     audit.record(session, "view_worklist", user=g.user, detail=f"{len(items)} actions shown, {len(reviews)} reviews")
