@@ -41,7 +41,7 @@ def test_the_key_worker_is_told_once_when_an_action_is_accepted(db, world):
 
 def test_the_worklist_opens_on_the_requests_waiting_for_the_agency(client, auth, db, world):
     waiting = add(db, world, PlanItemType.action, description="Care Act assessment", owner_agency_id=world.social_care.id)
-    taken = add(db, world, PlanItemType.action, description="Carer's assessment", owner_agency_id=world.social_care.id)
+    taken = add(db, world, PlanItemType.action, description="Home care package", owner_agency_id=world.social_care.id)
     move(db, world, taken, handshake.Transition.accept, world.social_worker, taken.version)
     auth.sign_in("socialworker")
     page = client.get("/worklist").get_data(as_text=True)
