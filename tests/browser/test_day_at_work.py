@@ -176,3 +176,81 @@ def test_without_javascript_the_assessment_says_which_section_was_saved(db, live
     plain.get_by_role("button", name="Save the person's perspective").click()
     expect(plain.locator(".nhsuk-notification-banner")).to_contain_text("Saved: The person's perspective")
     expect(plain.locator("#section-perspective")).to_contain_text("Saved")
+
+
+SECTION_EDIT_LIMIT = 4_000  # px at 1280 px wide, with one section open for editing
+
+
+def test_a_typical_assessment_is_started_written_and_completed_and_the_clicks_are_counted(db, live_server, page):
+    from tests.factories import World
+
+    world = World(db)
+    sign_in(page, live_server, "nurse")
+    clicks = 0
+
+    def click(locator):
+        nonlocal clicks
+        locator.click()
+        clicks += 1
+
+    click(page.get_by_role("link", name="LOVELACE, Ada"))  # from the caseload on My work
+    click(page.get_by_role("link", name="Single assessment"))
+    click(page.get_by_role("button", name="Start the assessment"))
+    expect(page.get_by_text("0 of 9 sections written").first).to_be_visible()
+
+    # It cannot be completed empty: the page says which sections are missing (not counted: a wrong turn).
+    page.get_by_label("Day").fill("1")
+    page.get_by_label("Month").fill("1")
+    page.get_by_label("Year").fill("2099")
+    page.get_by_role("button", name="Mark as complete").click()
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_contain_text("Write these sections before completing the assessment: The person's perspective, Clinical background")
+    assert_accessible(page)
+
+    def write(section: str, fill: dict, choose: dict = {}):  # noqa: B006 - read only
+        click(page.get_by_role("button", name=f"Edit {section.lower()}"))
+        for label, text in fill.items():
+            page.get_by_label(label, exact=True).fill(text)
+        for group, option in choose.items():
+            click(page.get_by_role("group", name=group).get_by_label(option, exact=True))
+        click(page.get_by_role("button", name=f"Save {section.lower()}"))
+        expect(page.locator("#app-announcer")).to_have_text(f"Saved: {section}")
+
+    write("The person's perspective", {"What matters to me": "My garden and my cat."})
+    write("Clinical background", {"Conditions": "Heart failure."})
+    # The physical section: its scored tools are groups of their own, the frailty levels numbered and described.
+    click(page.get_by_role("button", name="Edit personal care and physical wellbeing"))
+    height = _height(page)
+    print(f"\nThe assessment with one section (personal care and physical wellbeing) open for editing is {height} px tall.")
+    assert height < SECTION_EDIT_LIMIT
+    page.locator("summary").filter(has_text="Clinical Frailty Scale").click()
+    clicks += 1
+    scale = page.get_by_role("group", name="Clinical Frailty Scale", exact=True)
+    expect(scale.get_by_label("1. Very fit")).to_be_visible()
+    expect(scale).to_contain_text("Strong, energetic and motivated")
+    expect(scale.get_by_label("9. Terminally ill")).to_be_visible()
+    assert_accessible(page)
+    click(scale.get_by_label("6. Living with moderate frailty"))
+    click(page.get_by_role("button", name="Save personal care and physical wellbeing"))
+    expect(page.locator("#section-physical")).to_contain_text("Clinical Frailty Scale 6")
+    write("Mental health", {}, {"Concerns about memory": "No"})
+    write("Safety", {}, {"Lives alone": "Yes"})
+
+    # A contradiction is refused and said by the answer to change (not counted: a wrong turn).
+    page.get_by_role("button", name="Edit disease prevention").click()
+    page.get_by_role("group", name="Any falls in the last 12 months").get_by_label("Yes").click()
+    page.get_by_label("Number of falls in the last 12 months").fill("0")
+    page.get_by_role("button", name="Save disease prevention").click()
+    problem = page.locator("#section-prevention .nhsuk-error-summary")
+    expect(problem).to_contain_text("Enter how many falls (1 or more)")
+    expect(problem).to_be_focused()
+    page.get_by_role("link", name="Cancel").click()
+
+    page.get_by_label("Day").fill("1")
+    page.get_by_label("Month").fill("1")
+    page.get_by_label("Year").fill("2099")
+    click(page.get_by_role("button", name="Mark as complete"))
+    expect(page.get_by_text("Complete", exact=True).first).to_be_visible()
+    expect(page.get_by_text("5 of 9 sections written")).to_be_visible()
+    assert_accessible(page)
+    print(f"Clicks to start, write the five required sections of and complete a typical assessment, from My work: {clicks}")
