@@ -184,7 +184,7 @@ SECTION_EDIT_LIMIT = 4_000  # px at 1280 px wide, with one section open for edit
 def test_a_typical_assessment_is_started_written_and_completed_and_the_clicks_are_counted(db, live_server, page):
     from tests.factories import World
 
-    world = World(db)
+    World(db)  # a nurse whose caseload holds Ada Lovelace
     sign_in(page, live_server, "nurse")
     clicks = 0
 
