@@ -10,7 +10,7 @@ from sqlmodel import col, func, select
 
 from app.care_plan import commands, handshake
 from app.demo import district
-from models import ActionStatus, CarePlan, CarePlanAction, CarePlanNeed, CareTeamMember, Person, User
+from models import ActionStatus, CarePlan, Urgency, CarePlanAction, CarePlanNeed, CareTeamMember, Person, User
 from tests.browser.conftest import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
@@ -254,3 +254,54 @@ def test_a_typical_assessment_is_started_written_and_completed_and_the_clicks_ar
     expect(page.get_by_text("5 of 9 sections written")).to_be_visible()
     assert_accessible(page)
     print(f"Clicks to start, write the five required sections of and complete a typical assessment, from My work: {clicks}")
+
+
+def test_my_work_puts_the_urgent_allocation_first_and_the_inbox_says_each_thing_once(db, live_server, page, browser, browser_watch):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.browser.conftest import _new_page
+    from tests.factories import PlanWorld, person, team_member
+    from tests.work.test_home_pages import allocate
+
+    world = PlanWorld(db)
+    now = datetime.now(UTC)
+    routine = person(db, world.practice, given_name="Brenda", family_name="Abbott")
+    allocate(db, world, routine, Urgency.routine, "Help with shopping.", now - timedelta(days=1))
+    allocate(db, world, world.person, Urgency.urgent, "Fell twice this week; lives alone.", now - timedelta(minutes=20))
+    team_member(db, routine, world.social_care, world.social_worker, role="Social work")
+
+    sign_in(page, live_server, "nurse")
+    rows = page.get_by_role("table", name="People allocated to you as key worker in the last fortnight, urgent first").get_by_role("row")
+    expect(rows.nth(1)).to_contain_text("LOVELACE, Ada")
+    expect(rows.nth(1)).to_contain_text("Urgent")
+    expect(rows.nth(1)).to_contain_text("left")
+    expect(rows.nth(2)).to_contain_text("ABBOTT, Brenda")
+    assert_accessible(page)
+
+    # The nurse asks social care for an action: the social worker is told once, not twice.
+    page.goto(f"{live_server}/people/{world.person.id}/care-plan")
+    page.get_by_role("link", name="Add an action that is not about one need").click()
+    page.get_by_label("What will be done").fill("Care Act assessment")
+    page.get_by_label("Who will do it").select_option(label=f"{world.social_care.name} (Social work)")
+    page.get_by_role("button", name="Add action").click()
+    expect(page.locator(".app-plan-item").filter(has_text="Care Act assessment")).to_contain_text("Requested")
+
+    context, other, watch = _new_page(browser)
+    browser_watch.append(watch)
+    try:
+        sign_in(other, live_server, "socialworker")
+        other.get_by_role("link", name="Inbox").click()
+        expect(other.locator("main")).to_contain_text("Care Act assessment")
+        expect(other.locator("main li.nhsuk-card").filter(has_text="Care Act assessment")).to_have_count(1)
+        assert_accessible(other)
+        # The worklist opens on what waits for a yes or no; accepting it tells the key worker, once.
+        other.get_by_role("link", name="Worklist").click()
+        other.locator(".app-plan-item").filter(has_text="Care Act assessment").get_by_role("button", name="Accept").click()
+        expect(other.locator(".app-plan-item").filter(has_text="Care Act assessment")).to_contain_text("Accepted")
+    finally:
+        context.close()
+    page.get_by_role("link", name="Inbox").click()
+    inbox = page.locator("main")
+    expect(inbox).to_contain_text(f"{world.social_care.name} accepted an action for {world.person.full_name}: Care Act assessment.")
+    expect(inbox.locator("li.nhsuk-card").filter(has_text="Care Act assessment")).to_have_count(1)
+    expect(inbox.locator("li.nhsuk-card").filter(has_text="Staff")).to_have_count(0)  # nothing to herself about what she asked
