@@ -10,7 +10,7 @@ from sqlmodel import col, func, select
 
 from app.care_plan import commands, handshake
 from app.demo import district
-from models import ActionStatus, CarePlan, Urgency, CarePlanAction, CarePlanNeed, CareTeamMember, Person, User
+from models import ActionStatus, CarePlan, CarePlanAction, CarePlanNeed, CareTeamMember, Person, Urgency, User
 from tests.browser.conftest import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
