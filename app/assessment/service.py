@@ -422,6 +422,19 @@ def _titles() -> dict[str, str]:
     return {**{s.key: s.title for s in questions.template().sections}, STATUS_REVISION: "Assessment status"}
 
 
+STATUS_LABELS = {"status": "Status", "review_due_on": "Review due"}
+
+
+def _status_text(key: str, value: Any) -> str:
+    """A completion's answers in words: the status's label, the review date as people write it."""
+    if not value:
+        return ""
+    if key == "status":
+        return AssessmentStatus(value).label
+    day = date.fromisoformat(value)
+    return f"{day.day} {day:%B %Y}"
+
+
 def revision_diff(session: Session, revision: AssessmentRevision) -> list[revisions.Change]:
     """This revision against the one before it for the same section, in question order."""
     previous = session.exec(
@@ -434,9 +447,7 @@ def revision_diff(session: Session, revision: AssessmentRevision) -> list[revisi
     ).first()
     before = previous.answers if previous else {}
     if revision.section_key == STATUS_REVISION:
-        return revisions.diff(
-            before, revision.answers, ["status", "review_due_on"], lambda k: k.replace("_", " ").capitalize(), lambda k, v: str(v or "")
-        )
+        return revisions.diff(before, revision.answers, ["status", "review_due_on"], STATUS_LABELS.__getitem__, _status_text)
     section = questions.template().section(revision.section_key)
     asked = {q.key: q for q in section.questions}
 

@@ -293,3 +293,18 @@ def test_the_page_runs_a_fixed_number_of_queries_however_many_saves(client, auth
     with count_queries() as history_more:
         client.get(f"{BASE.format(world.person.id)}/history")
     assert history_more.count == history_few.count
+
+
+def test_the_history_of_a_completion_reads_in_words_not_stored_values(client, auth, db, world, started):
+    write_required_sections(db, started, world.nurse)
+    due = date(2099, 10, 28)
+    auth.post(
+        f"{BASE.format(world.person.id)}/complete",
+        {"version": "1", "review_due-day": due.day, "review_due-month": due.month, "review_due-year": due.year},
+    )
+    history = client.get(f"{BASE.format(world.person.id)}/history").get_data(as_text=True)
+    assert "Marked complete" in history
+    revision = db.exec(select(AssessmentRevision).where(AssessmentRevision.section_key == "status")).one()
+    page = client.get(f"{BASE.format(world.person.id)}/history/{revision.id}").get_data(as_text=True)
+    assert "28 October 2099" in page and "Complete" in page
+    assert "2099-10-28" not in page and ">complete<" not in page
