@@ -46,6 +46,15 @@ def _nurses_plans(db) -> list[tuple[int, int]]:
     return [(person_id, needs) for person_id, needs in rows]
 
 
+def _small_targets(page: Page) -> list[str]:
+    """Links, buttons and fields on show that are under 24 px tall (the skip link is visually hidden until focused)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('main a, main button, main summary, main input, main select')]
+            .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 24; })
+            .map(e => e.tagName + ': ' + e.textContent.trim().slice(0, 40) + ' (' + Math.round(e.getBoundingClientRect().height) + ' px)')"""
+    )
+
+
 def _height(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollHeight")
 
@@ -102,6 +111,12 @@ def test_the_typical_demo_plan_fits_three_screens_and_links_to_what_changed(demo
     expect(changed).to_contain_text("Changed since you last looked")
     print(f"Clicks to see what changed on a plan, from My work: {clicks}")
     assert clicks <= 3
+
+    # On a phone every link and button standing on its own is at least 24 px tall.
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()
+    assert _small_targets(page) == []
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # Reading it again leaves the marks, until she says she has seen them.
     page.reload()
