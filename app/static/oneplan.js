@@ -65,3 +65,24 @@ document.addEventListener("htmx:afterSettle", (event) => {
     focusOn(heading, `Saved: ${heading.textContent.trim()}`);
   }
 });
+
+// Forms that narrow (issue 16): a named practitioner list shows only the chosen agency's staff. Without
+// JavaScript every practitioner is listed with their agency, and the server refuses a mismatch.
+function narrowPractitioners(scope) {
+  for (const agency of scope.querySelectorAll("select#owner_agency_id")) {
+    const people = agency.form && agency.form.querySelector("select#owner_user_id");
+    if (!people) continue;
+    const narrow = () => {
+      for (const option of people.options) {
+        const other = option.dataset.agency !== undefined && agency.value !== "" && option.dataset.agency !== agency.value;
+        option.hidden = other;
+        option.disabled = other;
+        if (other && option.selected) people.value = "";
+      }
+    };
+    agency.addEventListener("change", narrow);
+    narrow();
+  }
+}
+narrowPractitioners(document);
+document.addEventListener("htmx:afterSettle", (event) => narrowPractitioners(event.target.isConnected ? event.target : document));

@@ -298,6 +298,11 @@ def test_my_work_puts_the_urgent_allocation_first_and_the_inbox_says_each_thing_
     page.get_by_role("link", name="Add an action that is not about one need").click()
     page.get_by_label("What will be done").fill("Care Act assessment")
     page.get_by_label("Who will do it").select_option(label=f"{world.social_care.name} (Social work)")
+    # The named practitioner list narrows to the chosen agency's staff.
+    shown = page.locator("#owner_user_id option:not([hidden])")
+    expect(shown.filter(has_text=world.social_worker.full_name)).to_have_count(1)
+    expect(shown.filter(has_text=world.nurse.full_name)).to_have_count(0)
+    expect(page.locator("#owner_user_id option").filter(has_text=world.nurse.full_name)).to_have_count(1)  # there, hidden
     page.get_by_role("button", name="Add action").click()
     expect(page.locator(".app-plan-item").filter(has_text="Care Act assessment")).to_contain_text("Requested")
 
