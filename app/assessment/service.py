@@ -454,4 +454,24 @@ def revision_diff(session: Session, revision: AssessmentRevision) -> list[revisi
     def text(key: str, value: Any) -> str:
         return answer_text(asked[key], value) if key in asked else ("" if value is None else str(value))
 
-    return revisions.diff(before, revision.answers, [q.key for q in section.questions], lambda k: asked[k].label if k in asked else k, text)
+    changes = revisions.diff(
+        before, revision.answers, [q.key for q in section.questions], lambda k: asked[k].label if k in asked else k, text
+    )
+    # A scored tool's items are listed with its total or level before and after, as the page shows it.
+    was = {r.key: r for r in scoring.score_section(section, before or {})}
+    now = {r.key: r for r in scoring.score_section(section, revision.answers or {})}
+    for key in section.tools:
+        level = questions.template().tool(key).kind == "level"
+        before_text, after_text = _score_text(was.get(key), level), _score_text(now.get(key), level)
+        if before_text != after_text:
+            changes.append(revisions.Change(key, questions.template().tool(key).name, before_text, after_text))
+    return changes
+
+
+def _score_text(result: Optional[scoring.ToolResult], level: bool) -> str:
+    """A tool's result in the words of the history: "14 of 20: Moderate dependency", "Level 6: Living with moderate frailty"."""
+    if result is None or result.score is None:
+        return ""
+    if level:
+        return f"Level {result.score}: {result.band}"
+    return f"{result.score}{f' of {result.maximum}' if result.maximum else ''}: {result.band}"
