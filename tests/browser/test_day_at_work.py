@@ -270,6 +270,16 @@ def test_a_typical_assessment_is_started_written_and_completed_and_the_clicks_ar
     assert_accessible(page)
     print(f"Clicks to start, write the five required sections of and complete a typical assessment, from My work: {clicks}")
 
+    # Its history reads in words: no stored values ("complete", "2099-01-01", "moderate_frailty").
+    page.get_by_role("link", name="See the history of changes").click()
+    expect(page.get_by_role("row").filter(has_text="Marked complete")).to_have_count(1)
+    page.get_by_role("row").filter(has_text="Assessment status").get_by_role("link").click()
+    text = page.locator("main").inner_text()
+    assert "1 January 2099" in text
+    for raw in ("2099-01-01", "complete\n", "moderate_frailty", "_"):
+        assert raw not in text, raw
+    assert_accessible(page)
+
 
 def test_my_work_puts_the_urgent_allocation_first_and_the_inbox_says_each_thing_once(db, live_server, page, browser, browser_watch):
     from datetime import UTC, datetime, timedelta
