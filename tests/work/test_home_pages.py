@@ -64,3 +64,10 @@ def test_the_single_point_of_access_home_shows_its_queue(client, auth, db):
     page = client.get("/").get_data(as_text=True)
     assert "The referral queue" in page
     assert "1 waiting to be triaged" in page
+
+
+def test_the_single_point_of_access_home_has_no_empty_caseload(client, auth, db):
+    world = factories.ListedWorld(db)
+    auth.sign_in(world.coordinator.username)
+    page = client.get("/").get_data(as_text=True)
+    assert "on its caseload" not in page and "My caseload" not in page
