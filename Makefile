@@ -12,10 +12,16 @@ PORT ?= 5000
 
 .PHONY: run test lint bench mutation install install-test install-dev browser migrate demo clean
 
+# Served by gunicorn, as in production; `make run DEV=1` uses Flask's development server (reloads on change).
+WORKERS ?= 2
 run: install migrate demo
 	@ONEPLAN_DEMO=1 $(FLASK) demo-sign-ins
 	@echo "OnePlan is at http://$(HOST):$(PORT)"
-	ONEPLAN_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
+ifdef DEV
+	ONEPLAN_DEMO=1 $(FLASK) run --debug --host $(HOST) --port $(PORT)
+else
+	ONEPLAN_DEMO=1 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - "app:create_app()"
+endif
 
 # Every core runs tests (pytest-xdist, handed out one at a time, longest first: tests/conftest.py),
 # and the run ends with branch coverage of app/ and models/ and the ten slowest tests.

@@ -8,7 +8,7 @@ from app.forms.questions import Section
 from app.web import fields
 
 # A command's error keys under the ids of the form's fields, where they differ.
-FIELD_IDS = {"review_due": "review_due-day"}
+FIELD_IDS = {"review_due": "review_due-day", "sections": "complete-sections"}
 
 
 def save_section(section: Section, form: Any) -> tuple[SaveSection, dict[str, str]]:

@@ -286,3 +286,12 @@ def _tool_condition(check: Checker, template: Template, raw: dict, where: str) -
     if operator in ("score_at_least", "score_at_most") and not in_range:
         raise check.error(at, f"must be a whole number from {tool.minimum} to {tool.maximum}")
     return ToolCondition(section.key, tool, operator, value)
+
+
+def changed_since_adopted(answers_by_section: dict[str, dict], adopted: list[tuple[int, str, str]]) -> set[int]:
+    """Of needs taken from the assessment, (suggestion id, rule key, the finding's words as adopted), those whose
+    finding has changed since: the rule no longer holds, or holds on a different answer ("level 8" now "level 6")."""
+    from app.assessment import scoring  # scoring imports nothing from here; kept local so the rules load alone
+
+    now = {s.rule_key: s.answer for s in suggest(answers_by_section, scoring.score_all(answers_by_section))}
+    return {suggestion_id for suggestion_id, rule_key, answer in adopted if now.get(rule_key) != answer}

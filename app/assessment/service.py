@@ -56,6 +56,14 @@ def open_assessment(session: Session, person: Person, by: Optional[User]) -> Ass
 
 
 @dataclass
+class ToolEntry:
+    """A scored tool asked in a section, with its result from the saved answers (None before any)."""
+
+    tool: questions.ScoredTool
+    result: Optional[scoring.ToolResult]
+
+
+@dataclass
 class SectionView:
     section: questions.Section
     row: Optional[AssessmentSection]
@@ -70,6 +78,12 @@ class SectionView:
     @property
     def version(self) -> int:
         return self.row.version if self.row else 0
+
+    @property
+    def tools(self) -> list[ToolEntry]:
+        """The section's scored tools, each with its result so far: the form asks each as a group of its own."""
+        results = {r.key: r for r in self.results}
+        return [ToolEntry(questions.template().tool(key), results.get(key)) for key in self.section.tools]
 
 
 @dataclass
@@ -138,6 +152,7 @@ def save_section(
     section = questions.template().section(command.section_key)
     errors = check_answers(section, command.answers, today=today)
     stored = clean(section, command.answers)
+    errors = errors or contradictions(section.key, stored)
     if errors:
         return SaveResult(errors=errors, answers=stored)
     assert assessment.id is not None  # a saved assessment
@@ -243,6 +258,63 @@ def refresh_suggestions(session: Session, assessment: Assessment, revision: Asse
             session.add(stored)
 
 
+# Answers that cannot both be true, asked about before saving: (section, question, its answer, the other
+# question, the other answers that contradict it, the message by the other question).
+CONTRADICTIONS: tuple[tuple[str, str, str, str, Any, str], ...] = (
+    (
+        "prevention",
+        "falls_last_year",
+        "yes",
+        "falls_count",
+        (0,),
+        "Enter how many falls (1 or more): ‘Any falls in the last 12 months’ says Yes",
+    ),
+    (
+        "prevention",
+        "falls_last_year",
+        "no",
+        "falls_count",
+        range(1, 101),
+        "‘Any falls in the last 12 months’ says No: change it to Yes, or the number to 0",
+    ),
+    (
+        "mental_health",
+        "memory_concerns",
+        "no",
+        "dementia_diagnosis",
+        ("yes",),
+        "A diagnosis of dementia is recorded: change ‘Concerns about memory’ to Yes, or check the diagnosis",
+    ),
+    (
+        "relationships",
+        "has_carer",
+        "no",
+        "carer_coping",
+        ("no", "sometimes", "yes_a_lot"),
+        "‘Has a carer’ says No: leave how the carer is coping blank, or change it to Yes",
+    ),
+)
+
+
+def contradictions(section_key: str, answers: Mapping[str, Any]) -> dict[str, str]:
+    """Answers in one section that contradict each other ("Any falls: Yes" with 0 falls), as errors by the
+    question to change; nothing is saved until they agree."""
+    found = {}
+    for key, question, value, other, clashing, message in CONTRADICTIONS:
+        if key == section_key and answers.get(question) == value and answers.get(other) in clashing:
+            found[other] = message
+    return found
+
+
+# Sections without which there is no assessment to make a plan from: completion waits for them.
+REQUIRED_FOR_COMPLETION = ("perspective", "clinical", "physical", "mental_health", "safety")
+
+
+def missing_for_completion(record: "AssessmentView") -> list[str]:
+    """The titles of the required sections nobody has written yet, in the assessment's order."""
+    return [s.section.title for s in record.sections if s.section.key in REQUIRED_FOR_COMPLETION and s.version == 0]
+
+
 @dataclass(frozen=True)
 class CompleteAssessment:
     """Mark the assessment complete, with the date it should be reviewed by, as the user last saw it."""
@@ -258,6 +330,16 @@ def complete(
     user saw it; the status change is kept as a revision like any save."""
     assert assessment.id is not None  # a saved assessment
     today = today or date.today()
+    written = set(
+        session.exec(
+            select(AssessmentSection.section_key).where(
+                AssessmentSection.assessment_id == assessment.id, col(AssessmentSection.version) > 0
+            )
+        )
+    )
+    missing = [questions.template().section(k).title for k in REQUIRED_FOR_COMPLETION if k not in written]
+    if missing:
+        return SaveResult(errors={"sections": "Write these sections before completing the assessment: " + ", ".join(missing)})
     if command.review_due_on is None:
         return SaveResult(errors={"review_due": "Enter the review date"})
     if command.review_due_on < today:
@@ -340,6 +422,19 @@ def _titles() -> dict[str, str]:
     return {**{s.key: s.title for s in questions.template().sections}, STATUS_REVISION: "Assessment status"}
 
 
+STATUS_LABELS = {"status": "Status", "review_due_on": "Review due"}
+
+
+def _status_text(key: str, value: Any) -> str:
+    """A completion's answers in words: the status's label, the review date as people write it."""
+    if not value:
+        return ""
+    if key == "status":
+        return AssessmentStatus(value).label
+    day = date.fromisoformat(value)
+    return f"{day.day} {day:%B %Y}"
+
+
 def revision_diff(session: Session, revision: AssessmentRevision) -> list[revisions.Change]:
     """This revision against the one before it for the same section, in question order."""
     previous = session.exec(
@@ -352,13 +447,31 @@ def revision_diff(session: Session, revision: AssessmentRevision) -> list[revisi
     ).first()
     before = previous.answers if previous else {}
     if revision.section_key == STATUS_REVISION:
-        return revisions.diff(
-            before, revision.answers, ["status", "review_due_on"], lambda k: k.replace("_", " ").capitalize(), lambda k, v: str(v or "")
-        )
+        return revisions.diff(before, revision.answers, ["status", "review_due_on"], STATUS_LABELS.__getitem__, _status_text)
     section = questions.template().section(revision.section_key)
     asked = {q.key: q for q in section.questions}
 
     def text(key: str, value: Any) -> str:
         return answer_text(asked[key], value) if key in asked else ("" if value is None else str(value))
 
-    return revisions.diff(before, revision.answers, [q.key for q in section.questions], lambda k: asked[k].label if k in asked else k, text)
+    changes = revisions.diff(
+        before, revision.answers, [q.key for q in section.questions], lambda k: asked[k].label if k in asked else k, text
+    )
+    # A scored tool's items are listed with its total or level before and after, as the page shows it.
+    was = {r.key: r for r in scoring.score_section(section, before or {})}
+    now = {r.key: r for r in scoring.score_section(section, revision.answers or {})}
+    for key in section.tools:
+        level = questions.template().tool(key).kind == "level"
+        before_text, after_text = _score_text(was.get(key), level), _score_text(now.get(key), level)
+        if before_text != after_text:
+            changes.append(revisions.Change(key, questions.template().tool(key).name, before_text, after_text))
+    return changes
+
+
+def _score_text(result: Optional[scoring.ToolResult], level: bool) -> str:
+    """A tool's result in the words of the history: "14 of 20: Moderate dependency", "Level 6: Living with moderate frailty"."""
+    if result is None or result.score is None:
+        return ""
+    if level:
+        return f"Level {result.score}: {result.band}"
+    return f"{result.score}{f' of {result.maximum}' if result.maximum else ''}: {result.band}"

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.assessment import forms, service
+from app.care_plan import care_team
 from app.forms import questions
 from app.transaction import get_session
 from app.web import fields, guard
@@ -52,7 +53,9 @@ def save_section(person_id: int, section_key: str):
         )
     if is_htmx():
         record = _record(person_id)
-        return _render_section(person, record, _section(record, section_key), editing=False, form=None, saved=True)
+        section, status = _render_section(person, record, _section(record, section_key), editing=False, form=None, saved=True)
+        # The suggested needs follow the findings: they are swapped in too, out of band.
+        return section + render("assessment/page.html", "suggestions", person=person, record=record, suggestions_oob=True), status
     return redirect(url_for("assessment.show", person_id=person.id, saved=section_key) + f"#section-{section_key}")
 
 
@@ -77,7 +80,7 @@ def history(person_id: int):
     person = guard.person_for(person_id, "view_assessment_history")
     assessment = service.assessment_of(get_session(), person_id)
     history = service.history(get_session(), assessment, fields.page_number(request.args)) if assessment else None
-    return render("assessment/history.html", person=person, history=history)
+    return render("assessment/history.html", person=person, history=history, record_header=_header(person))
 
 
 @bp.get("/history/<int:revision_id>")
@@ -87,7 +90,13 @@ def revision(person_id: int, revision_id: int):
     found = service.revision_of(session, person_id, revision_id)
     if found is None:
         abort(404, "There is no such revision of this assessment.")
-    return render("assessment/revision.html", person=person, row=found, changes=service.revision_diff(session, found.revision))
+    return render(
+        "assessment/revision.html",
+        person=person,
+        row=found,
+        changes=service.revision_diff(session, found.revision),
+        record_header=_header(person),
+    )
 
 
 def _record(person_id: int) -> service.AssessmentView:
@@ -105,9 +114,24 @@ def _section(record, section_key: str) -> service.SectionView:
     return record.section(section_key)
 
 
+def _header(person):
+    """The person's header and their record's sub-navigation, for a full page (not an htmx fragment)."""
+    return care_team.header(get_session(), person, g.user)
+
+
 def _page(person, record, *, form=None, errors=None, stale=False, status=200):
     return render(
-        "assessment/page.html", person=person, record=record, form=form, errors=errors or {}, stale=stale, may_edit=guard.may_change(person)
+        "assessment/page.html",
+        person=person,
+        record=record,
+        form=form,
+        errors=errors or {},
+        stale=stale,
+        may_edit=guard.may_change(person),
+        record_header=_header(person),
+        # Back from a save without JavaScript: which section was saved (one of the assessment's, or nothing).
+        saved_section=_known_section(request.args.get("saved")),
+        missing_for_completion=service.missing_for_completion,
     ), status
 
 
@@ -125,4 +149,11 @@ def _render_section(person, record, item, *, editing: bool, form, errors=None, c
     )
     if is_htmx():
         return render("assessment/page.html", "section", **context), status
-    return render("assessment/section_page.html", **context), status
+    return render("assessment/section_page.html", **context, record_header=_header(person)), status
+
+
+def _known_section(key):
+    try:
+        return questions.template().section(key).key if key else None
+    except KeyError:
+        return None

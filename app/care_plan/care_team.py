@@ -15,8 +15,10 @@ from models import (
     AgencyKind,
     CarePlanAction,
     CareTeamMember,
+    ConsentObjection,
     Network,
     Person,
+    Referral,
     Role,
     User,
 )
@@ -42,6 +44,41 @@ class PersonSummary:
     @property
     def key_worker(self) -> Optional[TeamMember]:
         return next((m for m in self.team if m.is_key_worker), None)
+
+
+@dataclass
+class PersonHeader:
+    """What every page of a person's record shows at its top: who they are, who leads their care, what
+    to watch for, the referral that brought them in, and which of the record's pages this user may open."""
+
+    person: Person
+    key_worker: Optional[TeamMember]
+    objections: list[str]  # agencies the person will not share their record with
+    referral: Optional[Referral]  # the latest referral for them
+    may_read_access_log: bool
+
+
+def header(
+    session: Session, person: Person, user: User, team: Optional[list[TeamMember]] = None, objections: Optional[list[str]] = None
+) -> PersonHeader:
+    """The shared header of a person's pages (three queries, and the access-log rule's; fewer when the
+    page has already read the care team or the objections)."""
+    assert person.id is not None  # a saved person
+    team = current_members(session, person.id) if team is None else team
+    key_worker = next((m for m in team if m.is_key_worker), None)
+    if objections is None:
+        objections = list(
+            session.exec(
+                select(Agency.name)
+                .join(ConsentObjection, col(ConsentObjection.agency_id) == Agency.id)
+                .where(ConsentObjection.person_id == person.id, col(ConsentObjection.withdrawn_at).is_(None))
+                .order_by(Agency.name)
+            )
+        )
+    referral = session.exec(
+        select(Referral).where(Referral.person_id == person.id).order_by(col(Referral.received_at).desc(), col(Referral.id).desc()).limit(1)
+    ).first()
+    return PersonHeader(person, key_worker, objections, referral, access.access_log_rule(session, user, person).allowed)
 
 
 def current_members(session: Session, person_id: int) -> list[TeamMember]:

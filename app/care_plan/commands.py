@@ -266,8 +266,9 @@ def _finish_change(
     changed: list[str],
     summary: str,
     now: datetime,
+    told: frozenset[tuple[Optional[int], Optional[int]]] = frozenset(),
 ) -> None:
-    """Keep the revision, audit it and tell the care team."""
+    """Keep the revision, audit it and tell the care team (except those `told` of this change already)."""
     assert plan.id is not None  # a saved plan
     if isinstance(user, PersonAuthor):
         summary = f"{summary} (by {user.full_name}, in their own words)"
@@ -297,7 +298,7 @@ def _finish_change(
         record_id=item_key,
         detail=summary,
     )
-    tell_team(session, person, user, summary)
+    tell_team(session, person, user, summary, told)
     _kept(plan, version, user, now)
 
 
@@ -314,12 +315,19 @@ def _conflict(session: Session, row: Any, yours: dict, theirs_of: Any) -> versio
     return versioned.conflict_with(session, row, yours, theirs_of(row))
 
 
-def tell_team(session: Session, person: Person, by: Author, summary: str) -> None:
+def tell_team(
+    session: Session, person: Person, by: Author, summary: str, told: frozenset[tuple[Optional[int], Optional[int]]] = frozenset()
+) -> None:
     """One unread "plan changed" item per member of the care team (the named worker, or the whole
-    agency where no one is named), refreshed rather than repeated; never to whoever made the change."""
+    agency where no one is named), refreshed rather than repeated; never to whoever made the change,
+    nor to anyone already `told` of it by an item of its own (one notification per event)."""
     assert person.id is not None  # a saved person
     recipients: set[tuple[Optional[int], Optional[int]]] = set()
+    told_users = {user_id for user_id, _ in told if user_id is not None}
+    told_agencies = {agency_id for _, agency_id in told if agency_id is not None}
     for member in care_team.current_members(session, person.id):
+        if member.agency.id in told_agencies or (member.user is not None and member.user.id in told_users):
+            continue  # told of it already, by an item of its own (an agency's items reach its staff too)
         if member.user is not None and member.user.id != by.id:
             recipients.add((member.user.id, None))
         elif member.user is None and member.agency.id != by.agency_id:
@@ -509,8 +517,7 @@ def add_item(
     session.add(row)
     session.flush()
     values = snapshot(item_type, row, owner.names)
-    if item_type is PlanItemType.action:
-        _tell_owner(session, person, row, owner, user)
+    told = _tell_owner(session, person, row, owner, user) if item_type is PlanItemType.action else frozenset()
     _finish_change(
         session,
         plan,
@@ -523,6 +530,7 @@ def add_item(
         list(values),
         f"{item_type.label} added: {title(item_type, row)}",
         now,
+        told,
     )
     return SaveResult(item=row, answers=answers)
 
@@ -562,12 +570,13 @@ def edit_item(
         return SaveResult(conflict=_conflict(session, row, yours, theirs_of), answers=answers)
     after = snapshot(item_type, row, owner.names if is_action else None)
     summary = f"{item_type.label} changed: {title(item_type, row)}"
+    told: frozenset[tuple[Optional[int], Optional[int]]] = frozenset()
     if reassigned:
-        _tell_owner(session, person, row, owner, user)
+        told = _tell_owner(session, person, row, owner, user)
     elif asked_again:
         assert owner.agency is not None
         summary = f"Action changed, so asked of {owner.agency.name} again: {title(item_type, row)}"
-        _tell_owner(session, person, row, owner, user, changed=True)
+        told = _tell_owner(session, person, row, owner, user, changed=True)
     _finish_change(
         session,
         plan,
@@ -580,6 +589,7 @@ def edit_item(
         revisions.changed_keys(before, after),
         summary,
         now,
+        told,
     )
     return SaveResult(item=row, answers=answers)
 
@@ -609,9 +619,12 @@ def _action_names(session: Session, action: CarePlanAction) -> dict[str, Optiona
     return Owner(agency, user).names
 
 
-def _tell_owner(session: Session, person: Person, action: CarePlanAction, owner: Owner, by: Author, changed: bool = False) -> None:
+def _tell_owner(
+    session: Session, person: Person, action: CarePlanAction, owner: Owner, by: Author, changed: bool = False
+) -> frozenset[tuple[Optional[int], Optional[int]]]:
     """A new or reassigned action is requested of its agency (or its named practitioner); so is an
-    accepted one whose terms someone else `changed`, to accept again or decline."""
+    accepted one whose terms someone else `changed`, to accept again or decline. Who was told (the
+    "plan changed" item leaves them out), and never whoever asked it of themselves."""
     assert owner.agency is not None
     assert person.id is not None  # a saved person
     who = owner.user.full_name if owner.user else owner.agency.name
@@ -621,15 +634,19 @@ def _tell_owner(session: Session, person: Person, action: CarePlanAction, owner:
         if changed
         else f"{by.full_name} asked {who} to do something for {person.full_name}: {title(PlanItemType.action, action)}"
     )
+    recipient = (owner.user.id, None) if owner.user else (None, owner.agency.id)
+    if owner.user is not None and owner.user.id == by.id:
+        return frozenset({recipient})  # nobody is told of what they asked of themselves
     notifications.notify(
         session,
         "action_changed" if changed else "action_requested",
         message,
-        user_id=owner.user.id if owner.user else None,
-        agency_id=None if owner.user else owner.agency.id,
+        user_id=recipient[0],
+        agency_id=recipient[1],
         person_id=person.id,
         link=notifications.to_plan(person.id, f"action-{action.id}"),
     )
+    return frozenset({recipient})
 
 
 # --- The handshake -----------------------------------------------------------------------------
@@ -670,17 +687,26 @@ def move_action(session: Session, plan: CarePlan, person: Person, command: MoveA
         return SaveResult(refused=_moved_on(session, action, transition))
     names = _action_names(session, action)
     summary = f"Action {rule.done} by {names['owner'] if me.is_owner else user.full_name}: {title(PlanItemType.action, action)}"
-    if transition is handshake.Transition.decline:
-        told = {action.requested_by_id} | {m.user.id for m in team if m.is_key_worker and m.user is not None}
-        for user_id in sorted(i for i in told if i is not None and i != user.id):
+    told: frozenset[tuple[Optional[int], Optional[int]]] = frozenset()
+    if transition in (handshake.Transition.decline, handshake.Transition.accept):
+        # Whoever asked for it and the key worker hear the answer, yes or no, once each.
+        asked = {action.requested_by_id} | {m.user.id for m in team if m.is_key_worker and m.user is not None}
+        what = title(PlanItemType.action, action).rstrip(".")
+        message = (
+            f"{names['owner']} declined an action for {person.full_name}: {what}. Reason: {reason}"
+            if transition is handshake.Transition.decline
+            else f"{names['owner']} accepted an action for {person.full_name}: {what}."
+        )
+        for user_id in sorted(i for i in asked if i is not None and i != user.id):
             notifications.notify(
                 session,
-                "action_declined",
-                f"{names['owner']} declined an action for {person.full_name}: {title(PlanItemType.action, action)}. Reason: {reason}",
+                "action_declined" if transition is handshake.Transition.decline else "action_accepted",
+                message,
                 user_id=user_id,
                 person_id=person.id,
                 link=notifications.to_plan(person.id, f"action-{action.id}"),
             )
+            told |= {(user_id, None)}
     _finish_change(
         session,
         plan,
@@ -693,6 +719,7 @@ def move_action(session: Session, plan: CarePlan, person: Person, command: MoveA
         ["status"] + (["status_reason"] if rule.needs_reason else []),
         summary,
         now,
+        told,
     )
     return SaveResult(item=action)
 
@@ -791,9 +818,9 @@ def adopt_needs(session: Session, plan: CarePlan, person: Person, command: Adopt
             person_id=person.id,
             record_type="care_plan_need",
             record_id=added[0].id,
-            detail=f"{len(added)} needs added from the assessment",
+            detail=f"{len(added)} {'need' if len(added) == 1 else 'needs'} added from the assessment",
         )
-        tell_team(session, person, user, f"{len(added)} needs added from the assessment")
+        tell_team(session, person, user, f"{len(added)} {'need' if len(added) == 1 else 'needs'} added from the assessment")
     return SaveResult(item=Adoption(tuple(added), tuple(skipped)))
 
 

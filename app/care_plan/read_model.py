@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app import paging
+from app.assessment import needs as needs_rules
 from app.care_plan import care_team, handshake
 from app.care_plan.care_team import TeamMember
 from app.config import DATA
@@ -215,6 +216,60 @@ class NeedView:
     goals: list[GoalView] = field(default_factory=list)
     actions: list[ActionView] = field(default_factory=list)
 
+    @property
+    def current_goals(self) -> list[GoalView]:
+        """Goals still being worked towards; achieved and no longer wanted ones are folded away."""
+        return [g for g in self.goals if g.goal.status not in FINISHED_GOALS]
+
+    @property
+    def finished_goals(self) -> list[GoalView]:
+        return [g for g in self.goals if g.goal.status in FINISHED_GOALS]
+
+    @property
+    def current_actions(self) -> list[ActionView]:
+        """Actions not yet done or cancelled (declined ones stay in view: someone must act on them)."""
+        return [a for a in self.actions if not a.closed]
+
+    @property
+    def closed_actions(self) -> list[ActionView]:
+        return [a for a in self.actions if a.closed]
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for a in self.actions if a.overdue)
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for a in self.actions if a.action.status.is_open)
+
+    @property
+    def changed(self) -> bool:
+        """It, or one of its goals or actions, changed since the user last marked the plan seen."""
+        stamps = ([self.stamp] if self.stamp else []) + [g.stamp for g in self.goals] + [a.stamp for a in self.actions]
+        return any(s.changed for s in stamps)
+
+
+FINISHED_GOALS = frozenset({GoalStatus.achieved, GoalStatus.no_longer_wanted})
+
+
+@dataclass
+class Change:
+    """One thing changed since the user last looked: what it is, and the page anchor that shows it."""
+
+    anchor: str
+    kind: str
+    title: str
+    stamp: Stamp
+
+
+@dataclass
+class AgencyActions:
+    """One agency's share of the plan's actions still to do."""
+
+    agency: Agency
+    open: int
+    overdue: int
+
 
 @dataclass
 class ContactView:
@@ -232,6 +287,7 @@ class PlanView:
     team: list[TeamMember]
     seen_version: Optional[int]  # the plan version this user last marked as seen; None if they never have
     today: date
+    stale_findings: set[int] = field(default_factory=set)  # suggestions whose finding changed after the need was taken
 
     def part(self, key: str) -> PartView:
         return next(p for p in self.parts if p.section.key == key)
@@ -292,6 +348,29 @@ class PlanView:
     @property
     def open_actions(self) -> list[ActionView]:
         return [a for n in self.needs for a in n.actions if a.action.status.is_open]
+
+    @property
+    def changes(self) -> list[Change]:
+        """What changed since the user last looked, in the order the page shows it, each with its anchor."""
+        found = [Change(f"part-{p.section.key}", "Part", p.section.title, p.stamp) for p in self.parts if p.stamp.changed]
+        for group in self.needs:
+            if group.need is not None and group.stamp is not None and group.stamp.changed:
+                found.append(Change(f"need-{group.need.id}", "Need", group.need.need, group.stamp))
+            found += [Change(f"goal-{g.goal.id}", "Goal", g.goal.goal, g.stamp) for g in group.goals if g.stamp.changed]
+            found += [Change(f"action-{a.action.id}", "Action", a.action.description, a.stamp) for a in group.actions if a.stamp.changed]
+        found += [Change(f"contact-{c.contact.id}", "Contact", c.contact.name, c.stamp) for c in self.contacts if c.stamp.changed]
+        return found
+
+    @property
+    def actions_by_agency(self) -> list[AgencyActions]:
+        """Open and overdue actions for each agency that owns any, most overdue first."""
+        tally: dict[int, AgencyActions] = {}
+        for action in self.open_actions:
+            assert action.owner.id is not None  # a saved agency
+            row = tally.setdefault(action.owner.id, AgencyActions(action.owner, 0, 0))
+            row.open += 1
+            row.overdue += 1 if action.overdue else 0
+        return sorted(tally.values(), key=lambda r: (-r.overdue, -r.open, r.agency.name))
 
 
 def view(session: Session, person_id: int, user: Optional[User], today: Optional[date] = None) -> Optional[PlanView]:
@@ -360,7 +439,23 @@ def view(session: Session, person_id: int, user: Optional[User], today: Optional
             .order_by(col(SuggestedNeed.id))
         )
     )
-    return PlanView(plan, part_views, needs + [other], contacts, suggestions, care_team.current_members(session, person_id), seen, today)
+    adopted = [(n.suggestion.id, n.suggestion.rule_key, n.suggestion.answer) for n in needs if n.suggestion and n.suggestion.id]
+    stale = needs_rules.changed_since_adopted(_findings(session, person_id), adopted) if adopted else set()
+    return PlanView(
+        plan, part_views, needs + [other], contacts, suggestions, care_team.current_members(session, person_id), seen, today, stale
+    )
+
+
+def _findings(session: Session, person_id: int) -> dict[str, dict]:
+    """The person's assessment answers now, by section (one query)."""
+    return {
+        key: dict(answers or {})
+        for key, answers in session.exec(
+            select(AssessmentSection.section_key, AssessmentSection.answers)
+            .join(Assessment, col(Assessment.id) == AssessmentSection.assessment_id)
+            .where(Assessment.person_id == person_id)
+        )
+    }
 
 
 # --- History ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.care_plan import care_team, commands, forms, handshake, read_model
 from app.network import mdt
+from app.front_door import clocks
 from app.transaction import get_session
 from app.trust import access, consent
 from app.versioned import SaveResult
@@ -32,7 +33,9 @@ NEW_ITEM_ANSWERS = {
 @bp.get(f"{PLAN}")
 def show(person_id: int):
     person = guard.person_for(person_id, "view_care_plan")
-    return render("care_plan/page.html", **_context(person, read_model.view(get_session(), person_id, g.user)))
+    return render(
+        "care_plan/page.html", **_context(person, read_model.view(get_session(), person_id, g.user)), record_header=_header(person)
+    )
 
 
 @bp.post(f"{PLAN}")
@@ -60,18 +63,23 @@ def mark_seen(person_id: int):
 def person(person_id: int):
     person = guard.person_for(person_id, "view_person", rule=access.triage_rule)
     session = get_session()
+    summary = care_team.summary(session, person)
+    sharing = consent.view(session, person_id)
+    objections = [item.agency.name for item in sharing.objections]
+    record_header = care_team.header(session, person, g.user, summary.team, objections)
     # The network at work (issue 15): who may put the person on the network meeting's agenda (the
     # key worker and the network lead: those who may read the access log) and refer them to a hub
     # (the care team), and what the network's meetings decided (for whoever may read the record).
-    may_read_access_log = access.access_log_rule(session, g.user, person).allowed
     record = access.decide(session, g.user, person)
     return render(
         "care_plan/person.html",
-        summary=care_team.summary(session, person),
-        sharing=consent.view(session, person_id),
-        may_read_access_log=may_read_access_log,
+        summary=summary,
+        sharing=sharing,
+        record_header=record_header,
+        standards=clocks.response_standards(),
+        may_read_access_log=record_header.may_read_access_log,
         mdt_discussed=mdt.discussed(session, person_id) if record.allowed else [],
-        may_add_to_agenda=may_read_access_log,
+        may_add_to_agenda=record_header.may_read_access_log,
         may_refer_to_hub=access.may_change(record),
     )
 
@@ -109,6 +117,7 @@ def _team_page(person: Person, *, form: Any = None, errors: Optional[dict] = Non
     return render(
         "care_plan/team.html",
         summary=summary,
+        record_header=care_team.header(session, person, g.user, summary.team),
         may_edit=may_edit,
         agencies=agencies,
         form=form or {},
@@ -255,7 +264,9 @@ def move_action(person_id: int, action_id: int):
     )
     if is_htmx():
         return render("care_plan/_action.html", **context), status
-    return render("care_plan/form_page.html", **context, partial="care_plan/_action.html", heading="Action"), status
+    return render(
+        "care_plan/form_page.html", **context, partial="care_plan/_action.html", heading="Action", record_header=_header(person)
+    ), status
 
 
 @bp.get(f"{PLAN}/actions/<int:action_id>/status/edit")
@@ -333,7 +344,7 @@ def history(person_id: int):
     session = get_session()
     plan = read_model.plan_for(session, person_id)
     history = read_model.history(session, plan, fields.page_number(request.args)) if plan else None
-    return render("care_plan/history.html", person=person, history=history)
+    return render("care_plan/history.html", person=person, history=history, record_header=_header(person))
 
 
 @bp.get(f"{PLAN}/history/<int:revision_id>")
@@ -345,7 +356,12 @@ def revision(person_id: int, revision_id: int):
     if row is None:
         abort(404, "There is no such change to this care plan.")
     return render(
-        "care_plan/revision.html", person=person, row=row, revision=row.revision, changes=read_model.revision_diff(session, row.revision)
+        "care_plan/revision.html",
+        person=person,
+        row=row,
+        revision=row.revision,
+        changes=read_model.revision_diff(session, row.revision),
+        record_header=_header(person),
     )
 
 
@@ -369,6 +385,11 @@ def _context(person: Person, record: Optional[read_model.PlanView], **more: Any)
         skipped_count=request.args.get("skipped"),
     )
     return {**context, **more}
+
+
+def _header(person: Person) -> care_team.PersonHeader:
+    """The person's header and their record's sub-navigation, for a full page (not an htmx fragment)."""
+    return care_team.header(get_session(), person, g.user)
 
 
 def _record(person: Person) -> read_model.PlanView:
@@ -428,7 +449,9 @@ def _part_response(
     )
     if is_htmx():
         return render("care_plan/page.html", "part", **context), status
-    return render("care_plan/form_page.html", **context, partial="care_plan/_part.html", heading=part.section.title), status
+    return render(
+        "care_plan/form_page.html", **context, partial="care_plan/_part.html", heading=part.section.title, record_header=_header(person)
+    ), status
 
 
 def _form_response(
@@ -481,7 +504,9 @@ def _form_response(
             return (*response, {"HX-Retarget": f"#{new_id}", "HX-Reswap": "outerHTML"})
         return response
     heading = ("Change the " if row is not None else "Add a ") + section.title.lower()
-    return render("care_plan/form_page.html", **context, partial="care_plan/_item_form.html", heading=heading), status
+    return render(
+        "care_plan/form_page.html", **context, partial="care_plan/_item_form.html", heading=heading, record_header=_header(person)
+    ), status
 
 
 def _item_saved(person: Person, item_type: PlanItemType, item_id: int):

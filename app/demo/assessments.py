@@ -151,6 +151,19 @@ def answer_for(rng: random.Random, question, frailty: float, today: date) -> Any
     return None
 
 
+def _agree_with_themselves(answers: dict) -> None:
+    """A demo person's answers never contradict each other (the checks the assessment makes on a save):
+    a fall in the year means at least one fall, a dementia diagnosis means memory concerns, no carer
+    means nothing about how a carer copes."""
+    if answers.get("falls_last_year") == "yes" and not answers.get("falls_count"):
+        answers["falls_count"] = 1
+    if answers.get("dementia_diagnosis") == "yes":
+        answers["memory_concerns"] = "yes"
+    if answers.get("has_carer") == "no":
+        answers.pop("carer_coping", None)
+        answers.pop("carer_perspective", None)
+
+
 def add_assessments(session: Session, seed: int, now: datetime, echo=lambda message: None) -> int:
     """Give about five in six people on a caseload an assessment: some complete (a few past review),
     most in progress, written section by section by the people in their care team."""
@@ -212,6 +225,7 @@ def add_assessments(session: Session, seed: int, now: datetime, echo=lambda mess
                     answers[question.key] = value
             if answers.get("falls_last_year") == "no":
                 answers.pop("falls_count", None)
+            _agree_with_themselves(answers)
             versions = 2 if rng.random() < 0.25 else 1
             before: dict = {}
             for version in range(1, versions + 1):

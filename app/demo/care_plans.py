@@ -99,17 +99,17 @@ CONTENT: dict[str, tuple[AgencyKind, list[str], list[str]]] = {
 }
 GENERIC_GOALS = ["I want to stay in my own home.", "I want to get to the shops on my own again.", "I want to get back to the allotment."]
 FREQUENCY = ["Daily", "Twice a week", "Weekly", "Once", "Every morning", "Fortnightly"]
-WARNING_SIGNS = [
-    "More breathless than usual, or new swelling in the ankles.",
-    "Confused or more muddled than usual, or not eating.",
-    "Sugar readings above 15 two days running.",
-    "A fall, even without an injury.",
-    "Not passing much water, or a fever.",
-]
-WHAT_TO_DO = [
-    "Sit upright, take the rescue inhaler as prescribed, and call the district nurses.",
-    "Call the district nurses first. If she cannot be woken, call 999.",
-    "Check the blood sugar again in an hour; if still high, ring the nurses.",
+# A crisis plan's warning signs with what to do about them, as one pair, so the advice fits the sign
+# (no rescue inhaler for a heart-failure warning); in words that fit anyone.
+CRISIS_PLANS = [
+    (
+        "More breathless than usual, or new swelling in the ankles.",
+        "Sit upright, weigh each morning, and call the district nurses the same day.",
+    ),
+    ("Confused or more muddled than usual, or not eating.", "Call the district nurses first. If the person cannot be woken, call 999."),
+    ("Sugar readings above 15 two days running.", "Check the blood sugar again in an hour; if it is still high, ring the nurses."),
+    ("A fall, even without an injury.", "Do not lift them alone: call the district nurses, or 999 if hurt or unable to get up."),
+    ("Not passing much water, or a fever.", "Offer drinks often and call the district nurses the same day."),
 ]
 # Handshake states in the mix the demo shows, with their weights.
 STATES = [
@@ -275,8 +275,8 @@ class _Plan:
                 if v
             },
             "contingency": {
-                "early_warning_signs": rng.choice(WARNING_SIGNS),
-                "what_to_do": rng.choice(WHAT_TO_DO),
+                "early_warning_signs": (crisis := rng.choice(CRISIS_PLANS))[0],
+                "what_to_do": crisis[1],
                 "call_first": f"{self.agencies[self._key_agency()].name}, {self.agencies[self._key_agency()].phone} (8am to 10pm)",
             }
             if rng.random() < 0.8

@@ -1,17 +1,19 @@
 """My work: the home page, my worklist (actions owned by my agency or naming me across everyone's
 care plans, and the plans I lead that are due for review) and my inbox."""
 
+import dataclasses
 from datetime import date
 
 from flask import Blueprint, g, redirect, request, url_for
 
 from app.care_plan import care_team, handshake
 from app.transaction import get_session
-from app.trust import audit
+from app.trust import audit, break_glass
 from app.web import guard
 from app.web.rendering import is_htmx, render
 from app.work import forms, notifications, workload
-from models import Agency
+from models import Agency, Role
+from models.clock import utc_now
 
 bp = Blueprint("work", __name__)
 
@@ -21,13 +23,20 @@ def home():
     session = get_session()
     agency = session.get(Agency, g.user.agency_id)
     caseload = care_team.caseload(session, g.user)
-    audit.record(session, "view_my_work", user=g.user, detail=f"{len(caseload)} people shown")
+    now, role = utc_now(), g.user.role
+    allocations = workload.new_allocations(session, g.user, now) if role is Role.practitioner else []
+    audit.record(session, "view_my_work", user=g.user, detail=f"{len(caseload) + len(allocations)} people shown")
+    lead = role is Role.network_lead and g.user.network_id is not None
     return render(
         "work/home.html",
         agency=agency,
         caseload=caseload,
         agency_count=care_team.agency_caseload_count(session, g.user.agency_id),
         work=workload.summary(session, g.user, date.today()) if guard.allowed("read_worklist") else None,
+        allocations=allocations,
+        queue=workload.queue_figures(session, g.user, now) if role in (Role.spa_coordinator, Role.network_lead) else None,
+        overdue_plans=workload.reviews_for_network(session, g.user.network_id, g.user, date.today(), limit=1)[1] if lead else None,
+        glass_reviews=len(break_glass.reviews(session, g.user)) if lead else None,
     )
 
 
@@ -40,6 +49,9 @@ def worklist():
     session = get_session()
     today = date.today()
     filters = forms.worklist_filters(request.args)
+    if "status" not in request.args and workload.summary(session, g.user, today).requested:
+        # Opened without a choice: what waits for the agency's yes or no comes first.
+        filters = dataclasses.replace(filters, status="requested")
     items, total = workload.worklist(session, g.user, filters, today)
     reviews = workload.reviews_for_key_worker(session, g.user, today)
     audit.record(session, "view_worklist", user=g.user, detail=f"{len(items)} actions shown, {len(reviews)} reviews")

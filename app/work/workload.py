@@ -2,13 +2,14 @@
 care plans, and care plans due for review (for their key worker, and for their network)."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import case, exists, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from app.front_door import clocks
 from app.trust import access
 from app.work import notifications
 from models import (
@@ -21,6 +22,9 @@ from models import (
     CareTeamMember,
     Notification,
     Person,
+    Referral,
+    ReferralStatus,
+    Urgency,
     User,
 )
 
@@ -262,3 +266,62 @@ def summary(session: Session, user: User, today: date) -> WorkSummary:
         .where(access.not_objected(user.agency_id, CarePlan.person_id))
     ).one()
     return WorkSummary(int(requested), int(overdue), reviews)
+
+
+# --- What My work puts first (issue 16) ---------------------------------------------------------
+
+NEW_ALLOCATION_DAYS = 14  # an allocation stays "new" on My work for this long
+URGENCY_ORDER = case(
+    (col(Referral.urgency) == Urgency.urgent, 0),
+    (col(Referral.urgency) == Urgency.two_day, 1),
+    else_=2,
+)
+
+
+@dataclass
+class Allocation:
+    """A referral allocated to this user as key worker, with the clock it was triaged against."""
+
+    referral: Referral
+    person: Person
+    clock: clocks.Clock
+
+
+def new_allocations(session: Session, user: User, now: datetime, limit: int = 20) -> list[Allocation]:
+    """People allocated to me as key worker in the last fortnight, urgent first, then soonest due (one query)."""
+    rows = session.exec(
+        select(Referral, Person)
+        .join(Person, col(Person.id) == Referral.person_id)
+        .where(Referral.key_worker_id == user.id)
+        .where(col(Referral.status).in_([ReferralStatus.triaged, ReferralStatus.accepted]))
+        .where(col(Referral.received_at) >= now - timedelta(days=NEW_ALLOCATION_DAYS))
+        .where(access.not_objected(user.agency_id, Person.id))
+        .order_by(URGENCY_ORDER, col(Referral.due_by), col(Referral.id))
+        .limit(limit)
+    ).all()
+    return [Allocation(referral, person, clocks.clock_for(referral.due_by, now)) for referral, person in rows]
+
+
+@dataclass
+class QueueFigures:
+    """The single point of access's queue as its coordinators need it at a glance."""
+
+    waiting: int  # received, not yet triaged
+    triaged: int  # triaged, not yet decided
+    overdue: int  # either, past its clock
+    urgent: int  # either, urgent
+
+
+def queue_figures(session: Session, user: User, now: datetime) -> QueueFigures:
+    """The open referrals this user's queue lists, counted (one query)."""
+    waiting, triaged, overdue, urgent = session.exec(
+        select(
+            func.coalesce(func.sum(case((col(Referral.status) == ReferralStatus.received, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((col(Referral.status) == ReferralStatus.triaged, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((col(Referral.due_by) < now, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((col(Referral.urgency) == Urgency.urgent, 1), else_=0)), 0),
+        )
+        .where(col(Referral.status).in_([ReferralStatus.received, ReferralStatus.triaged]))
+        .where(access.referrals_listed_for(user, Referral.network_id, Referral.person_id))
+    ).one()
+    return QueueFigures(int(waiting), int(triaged), int(overdue), int(urgent))

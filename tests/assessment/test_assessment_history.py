@@ -58,3 +58,21 @@ def test_a_save_older_than_the_newest_two_hundred_opens_and_names_who_made_it(cl
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert f"Saved by {world.social_worker.full_name}, {world.social_care.name}" in body
+
+
+def test_a_change_to_a_scored_tool_shows_its_total_before_and_after(db):
+    from app.assessment import service
+    from models import AssessmentRevision
+    from tests.factories import World
+
+    world = World(db)
+    assessment = service.open_assessment(db, world.person, world.nurse)
+    db.commit()
+    assert service.save_section(db, assessment, service.SaveSection("physical", {"cfs_level": "severe_frailty"}, 0), world.nurse).ok
+    assert service.save_section(db, assessment, service.SaveSection("physical", {"cfs_level": "moderate_frailty"}, 1), world.nurse).ok
+    db.commit()
+    latest = db.exec(
+        select(AssessmentRevision).where(AssessmentRevision.section_key == "physical").order_by(AssessmentRevision.section_version.desc())
+    ).first()
+    changes = {c.label: (c.before, c.after) for c in service.revision_diff(db, latest)}
+    assert changes["Clinical Frailty Scale"] == ("Level 7: Living with severe frailty", "Level 6: Living with moderate frailty")

@@ -197,7 +197,47 @@ def test_history_lists_every_save_and_a_revision_shows_what_changed(client, auth
     assert client.get(f"{BASE.format(world.person.id)}/history/999999").status_code == 404
 
 
+REQUIRED_ANSWERS = {
+    "perspective": {"what_matters": "My garden."},
+    "clinical": {"conditions": "Heart failure."},
+    "physical": {"pain_where": "Knees."},
+    "mental_health": {"memory_concerns": "no"},
+    "safety": {"lives_alone": "yes"},
+}
+
+
+def write_required_sections(db, assessment, by):
+    from app.assessment import service
+
+    for key, answers in REQUIRED_ANSWERS.items():
+        assert service.save_section(db, assessment, service.SaveSection(key, answers, 0), by).ok
+    db.commit()
+
+
+def test_an_empty_assessment_cannot_be_completed_and_the_page_says_what_is_missing(client, auth, db, world, started):
+    due = date.today() + timedelta(days=90)
+    refused = auth.post(
+        f"{BASE.format(world.person.id)}/complete",
+        {"version": "1", "review_due-day": due.day, "review_due-month": due.month, "review_due-year": due.year},
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "Write these sections before completing the assessment: The person&#39;s perspective, Clinical background" in page
+    assert 'href="#complete-sections"' in page
+    db.expire_all()
+    assert db.exec(select(Assessment)).one().status != "complete"
+
+
+def test_contradicting_answers_are_refused_by_the_answer_to_change(client, auth, db, world, started):
+    refused = save(auth, world, "prevention", {"falls_last_year": "yes", "falls_count": "0"})
+    assert refused.status_code == 400
+    assert "Enter how many falls (1 or more)" in refused.get_data(as_text=True)
+    assert section_version(db, "prevention") == 0
+    assert save(auth, world, "prevention", {"falls_last_year": "yes", "falls_count": "2"}).status_code in (200, 302)
+
+
 def test_completing_needs_a_future_review_date_and_records_who(client, auth, db, world, started):
+    write_required_sections(db, started, world.nurse)
     url = f"{BASE.format(world.person.id)}/complete"
     past = date.today() - timedelta(days=1)
     refused = auth.post(url, {"version": "1", "review_due-day": past.day, "review_due-month": past.month, "review_due-year": past.year})
@@ -253,3 +293,18 @@ def test_the_page_runs_a_fixed_number_of_queries_however_many_saves(client, auth
     with count_queries() as history_more:
         client.get(f"{BASE.format(world.person.id)}/history")
     assert history_more.count == history_few.count
+
+
+def test_the_history_of_a_completion_reads_in_words_not_stored_values(client, auth, db, world, started):
+    write_required_sections(db, started, world.nurse)
+    due = date(2099, 10, 28)
+    auth.post(
+        f"{BASE.format(world.person.id)}/complete",
+        {"version": "1", "review_due-day": due.day, "review_due-month": due.month, "review_due-year": due.year},
+    )
+    history = client.get(f"{BASE.format(world.person.id)}/history").get_data(as_text=True)
+    assert "Marked complete" in history
+    revision = db.exec(select(AssessmentRevision).where(AssessmentRevision.section_key == "status")).one()
+    page = client.get(f"{BASE.format(world.person.id)}/history/{revision.id}").get_data(as_text=True)
+    assert "28 October 2099" in page and "Complete" in page
+    assert "2099-10-28" not in page and ">complete<" not in page

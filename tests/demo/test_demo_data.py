@@ -193,3 +193,16 @@ def test_the_demo_nurse_has_plans_past_review_and_requests_waiting_for_their_age
     social_worker = db.exec(select(User).where(User.username == "socialworker")).one()
     assert workload.summary(db, nurse, date.today()).reviews_due > 0
     assert workload.summary(db, social_worker, date.today()).requested > 0
+
+
+def test_no_demo_assessment_contradicts_itself(db, built):
+    from app.assessment import service
+    from models import AssessmentSection
+
+    sections = db.exec(select(AssessmentSection)).all()
+    assert sections
+    assert [
+        (s.section_key, service.contradictions(s.section_key, s.answers or {}))
+        for s in sections
+        if service.contradictions(s.section_key, s.answers or {})
+    ] == []
