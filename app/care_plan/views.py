@@ -8,8 +8,8 @@ from typing import Any, Optional
 from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.care_plan import care_team, commands, forms, handshake, read_model
-from app.network import mdt
 from app.front_door import clocks
+from app.network import mdt
 from app.transaction import get_session
 from app.trust import access, consent
 from app.versioned import SaveResult
