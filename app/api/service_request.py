@@ -26,6 +26,11 @@ from models.person import format_nhs_number
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 SOURCE_SYSTEM = "https://oneplan.example.nhs.uk/fhir/CodeSystem/referral-source"
+# A supported-discharge referral's two dates (category hospital_discharge, the ward as locationCode.text):
+# each an extension with a valueDate, on the ServiceRequest itself. (occurrence[x] is already our
+# response due time, so neither date can go there.)
+EXPECTED_DISCHARGE_URL = "https://oneplan.example.nhs.uk/fhir/StructureDefinition/expected-discharge-date"
+DISCHARGE_READY_URL = "https://oneplan.example.nhs.uk/fhir/StructureDefinition/discharge-ready-date"
 PRIORITY = {"stat": Urgency.urgent, "asap": Urgency.two_day, "urgent": Urgency.two_day, "routine": Urgency.routine}
 MAX_DEPTH = 64  # JSON nesting: a ServiceRequest with a contained Patient and extensions needs about 10
 URGENCY_PRIORITY = {Urgency.urgent: "stat", Urgency.two_day: "urgent", Urgency.routine: "routine"}
@@ -55,6 +60,8 @@ EXPRESSIONS = {
     "requested_urgency": "ServiceRequest.priority",
     "source": "ServiceRequest.category",
     "ward": "ServiceRequest.locationCode",
+    "expected_discharge_on": f"ServiceRequest.extension('{EXPECTED_DISCHARGE_URL}')",
+    "medically_optimised_on": f"ServiceRequest.extension('{DISCHARGE_READY_URL}')",
     "nhs_number": "ServiceRequest.subject.identifier",
     "person_id": "ServiceRequest.subject",
     "given_name": "Patient.name",
@@ -224,10 +231,27 @@ def command(session: Session, resource: ServiceRequest, sender: User) -> intake.
         presenting_needs=_text("\n".join(notes)),
         requested_urgency=PRIORITY[resource.priority],
         ward=_text(next((loc.text for loc in (resource.locationCode or []) if loc.text), None)) if from_hospital else None,
+        expected_discharge_on=_date_extension(resource, EXPECTED_DISCHARGE_URL) if from_hospital else None,
+        medically_optimised_on=_date_extension(resource, DISCHARGE_READY_URL) if from_hospital else None,
         person_id=person_id,
         new_person=new_person,
         received_via=intake.BY_FHIR,
     )
+
+
+def _date_extension(resource: ServiceRequest, url: str) -> Optional[date]:
+    """The valueDate of the resource's extension with this url (None without one); a second one, or
+    one that is not a full date, is a 422 naming the extension."""
+    found = [e for e in resource.extension or [] if e.url == url]
+    if not found:
+        return None
+    where = f"ServiceRequest.extension('{url}')"
+    if len(found) > 1:
+        raise Problem(422, "value", f"Give the extension {url} once.", where)
+    value = found[0].valueDate
+    if not isinstance(value, date):  # absent, or a year or year-month only
+        raise Problem(422, "value", f"The extension {url} needs a valueDate with its day (YYYY-MM-DD).", where)
+    return value
 
 
 def _subject(resource: ServiceRequest) -> tuple[str, Any]:
@@ -386,6 +410,13 @@ def as_resource(session: Session, referral: Referral, *, show_link: bool = True)
         "locationCode": sent.get("locationCode"),
         "reasonCode": sent.get("reasonCode") or [{"text": referral.reason}],
     }
+    extensions = [
+        {"url": url, "valueDate": day.isoformat()}
+        for url, day in ((EXPECTED_DISCHARGE_URL, referral.expected_discharge_on), (DISCHARGE_READY_URL, referral.medically_optimised_on))
+        if day is not None
+    ]
+    if extensions:
+        resource["extension"] = extensions
     if referral.presenting_needs:
         resource["note"] = [{"text": referral.presenting_needs}]
     if referral.linked_to_id and show_link:
