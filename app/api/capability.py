@@ -41,14 +41,14 @@ SERVED: dict[str, Served] = {
         (("patient", "reference", "The person's shared care plan (required)"),),
     ),
     "Goal": Served(
-        ("read", "create", "search-type"),
+        ("read", "vread", "history-instance", "create", "search-type"),
         (
             ("patient", "reference", "Goals in the person's plan (required)"),
             ("lifecycle-status", "token", "proposed, active, completed or cancelled"),
         ),
     ),
     "Task": Served(
-        ("read", "create", "update", "search-type"),
+        ("read", "vread", "history-instance", "create", "update", "search-type"),
         (
             ("patient", "reference", "Actions in the person's plan (patient or owner is required)"),
             ("status", "token", "requested, accepted, rejected, in-progress, completed or cancelled"),

@@ -12,7 +12,7 @@ from typing import Optional
 from flask import Blueprint, current_app, g, request
 from sqlmodel import col, func, select
 
-from app.api import capability, observations, plan_items, questionnaires, resources, search, service_request, sharing, tasks
+from app.api import capability, item_history, observations, plan_items, questionnaires, resources, search, service_request, sharing, tasks
 from app.api.responses import FHIR_JSON, error_outcome, fhir_json, issue, outcome, resource
 from app.api.service_request import Problem
 from app.care_plan import commands, read_model
@@ -333,6 +333,33 @@ def read_goal(goal_id: int):
     return resource(resources.goal(goal, plan))
 
 
+def _goal_versions(goal_id: int) -> list[dict]:
+    """Every version of a goal, newest first, for whoever may read the plan's history."""
+    g.fhir_action = "fhir_read_care_plan_history"
+    session = get_session()
+    goal = session.get(CarePlanGoal, goal_id)
+    if goal is None:
+        raise Problem(404, "not-found", f"There is no Goal {goal_id}.")
+    plan, _ = _plan(goal.care_plan_id, "fhir_read_care_plan_history")
+    return item_history.versions(session, goal, lambda row, _values: resources.goal(row, plan))
+
+
+@bp.get("/Goal/<int:goal_id>/_history")
+def goal_history(goal_id: int):
+    """Every version of the goal, newest first, each as it stood (from the plan's revisions)."""
+    count = search.history_count(request.args)
+    found = _goal_versions(goal_id)
+    return fhir_json(search.history_bundle(base_url(), "Goal", found[:count], len(found)))
+
+
+@bp.get("/Goal/<int:goal_id>/_history/<int:version_id>")
+def read_goal_version(goal_id: int, version_id: int):
+    found = item_history.version(_goal_versions(goal_id), version_id)
+    if found is None:
+        return error_outcome(404, f"Goal {goal_id} has no version {version_id}.")
+    return resource(found)
+
+
 @bp.get("/Goal")
 def search_goal():
     found = search.read("Goal", request.args)
@@ -357,6 +384,43 @@ def read_task(action_id: int):
         return error_outcome(404, f"There is no Task {action_id}.")
     _plan(action.care_plan_id, "fhir_read_care_plan")
     return resource(resources.task(action, session.get(Agency, action.owner_agency_id)))
+
+
+def _task_versions(action_id: int) -> list[dict]:
+    """Every version of an action as a Task, newest first, for whoever may read the plan's history.
+    An older version names its owner as the revision kept it (by name) if the owner has changed since."""
+    g.fhir_action = "fhir_read_care_plan_history"
+    session = get_session()
+    action = session.get(CarePlanAction, action_id)
+    if action is None:
+        raise Problem(404, "not-found", f"There is no Task {action_id}.")
+    _plan(action.care_plan_id, "fhir_read_care_plan_history")
+    owner = session.get(Agency, action.owner_agency_id)
+
+    def render(row: CarePlanAction, values: dict) -> dict:
+        found = resources.task(row, owner)
+        named = values.get("owner")
+        if named and (owner is None or named != owner.name):
+            found["owner"] = {"display": named}
+        return found
+
+    return item_history.versions(session, action, render)
+
+
+@bp.get("/Task/<int:action_id>/_history")
+def task_history(action_id: int):
+    """Every version of the Task (the action), newest first, each as it stood (from the plan's revisions)."""
+    count = search.history_count(request.args)
+    found = _task_versions(action_id)
+    return fhir_json(search.history_bundle(base_url(), "Task", found[:count], len(found)))
+
+
+@bp.get("/Task/<int:action_id>/_history/<int:version_id>")
+def read_task_version(action_id: int, version_id: int):
+    found = item_history.version(_task_versions(action_id), version_id)
+    if found is None:
+        return error_outcome(404, f"Task {action_id} has no version {version_id}.")
+    return resource(found)
 
 
 @bp.get("/Task")
