@@ -59,7 +59,7 @@ def _as_it_stood(row: Item, item_type: PlanItemType, revision: CarePlanRevision,
         elif question.key == "status" and value is not None:
             value = STATUSES[item_type](value)
         setattr(past, question.key, value)
-    if item_type is PlanItemType.action:
+    if isinstance(past, CarePlanAction):
         if revision.values.get("status"):
             past.status = ActionStatus(revision.values["status"])
         past.status_reason = revision.values.get("status_reason")
