@@ -455,12 +455,25 @@ def mdt_outcome_rule(session: Session, user: User, person: Person) -> Decision:
     return Decision(False, "Only the lead of the person's network records the outcome of its meeting.")
 
 
+# --- Hub staff reach their caseload (issue 15, record2): whether the header offers "Hub caseload" --------
+
+
+def works_for_hub(session: Session, user: Optional[User]) -> bool:
+    """Whether the user is care staff of a specialist hub (an agency that serves networks as a hub):
+    who may open the hub's caseload. One query, none for anyone else."""
+    if user is None or user.role not in CARE_ROLES or user.agency_id is None:
+        return False
+    return session.exec(select(HubNetwork.id).where(HubNetwork.hub_agency_id == user.agency_id).limit(1)).first() is not None
+
+
+# --- end of the hub caseload block ---------------------------------------------------------------
+
+
 def hub_of(session: Session, user: Optional[User], purpose: str) -> Agency:
     """A specialist hub's caseload and referrals are for its own staff (an agency that serves networks
     as a hub); anyone else is refused."""
-    agency = session.get(Agency, user.agency_id) if user is not None and user.role in CARE_ROLES else None
-    serves = agency is not None and session.exec(select(HubNetwork.id).where(HubNetwork.hub_agency_id == agency.id).limit(1)).first()
-    if agency is None or not serves:
+    agency = session.get(Agency, user.agency_id) if user is not None and works_for_hub(session, user) else None
+    if agency is None:
         raise AccessRefused(purpose, "Only the staff of a specialist hub see its caseload.")
     return agency
 

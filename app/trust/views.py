@@ -45,7 +45,18 @@ def signed_in_user():
             )
         return g.unread_count
 
-    return {"current_user": user, "unread_count": unread_count, "may": lambda capability: access.allowed(user, capability)}
+    def works_for_hub() -> bool:
+        # Whether the header offers "Hub caseload": asked once a request, by the header only.
+        if "works_for_hub" not in g:
+            g.works_for_hub = access.works_for_hub(get_session(), user)
+        return g.works_for_hub
+
+    return {
+        "current_user": user,
+        "unread_count": unread_count,
+        "works_for_hub": works_for_hub,
+        "may": lambda capability: access.allowed(user, capability),
+    }
 
 
 def hasher():

@@ -162,7 +162,7 @@ def site_header(context: Context) -> Markup:
     """The site header (web/_header.html), rendered once for each user, page and unread count and
     then kept: seven capability checks, nine addresses and the NHS.UK header macro cost more than
     most of the page under it. Its key is everything the template reads: who (and their name,
-    role and network, which say what they may do and see), which page (which link is current),
+    role and network, which say what they may do and see, and whether their agency is a hub), which page (which link is current),
     where the app is mounted, and the unread count. The sign-out form's CSRF token changes with
     every page, so it is kept as a slot and filled in each time."""
     template = context.environment.get_template(HEADER)
@@ -170,7 +170,7 @@ def site_header(context: Context) -> Markup:
     if not current_app.config.get("FAST_RENDERING", True):
         return Markup(template.render(values))
     user = values.get("current_user")
-    who = (user.id, user.full_name, user.role, user.network_id, values["unread_count"]()) if user else None
+    who = (user.id, user.full_name, user.role, user.network_id, values["unread_count"](), values["works_for_hub"]()) if user else None
     key = (who, request.endpoint, request.blueprint, request.script_root)
     kept: dict = current_app.extensions.setdefault("oneplan_site_headers", {})
     html = kept.get(key)
