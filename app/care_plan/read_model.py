@@ -41,11 +41,14 @@ from models import (
     ContactKind,
     GoalStatus,
     NeedStatus,
+    PersonAccount,
+    PersonNote,
     PlanItemType,
     SuggestedNeed,
     SuggestionStatus,
     User,
 )
+from models.person_account import CARER
 
 PARTS_FILE = DATA / "care_plan_parts.json"
 ITEMS_FILE = DATA / "care_plan_items.json"
@@ -277,6 +280,23 @@ class ContactView:
     stamp: Stamp
 
 
+# The person's and their carer's words that are not the plan's own text (app/my_record/words.py).
+WORDS_KINDS = ("comment", "question", "carer_note")
+
+
+@dataclass
+class PersonWords:
+    """A comment or question the person (or their carer) left on an action, or a note from their carer."""
+
+    note: PersonNote
+    account: PersonAccount
+    action_description: Optional[str]
+
+    @property
+    def by_carer(self) -> bool:
+        return self.account.kind == CARER
+
+
 @dataclass
 class PlanView:
     plan: CarePlan
@@ -288,6 +308,11 @@ class PlanView:
     seen_version: Optional[int]  # the plan version this user last marked as seen; None if they never have
     today: date
     stale_findings: set[int] = field(default_factory=set)  # suggestions whose finding changed after the need was taken
+    words: list["PersonWords"] = field(default_factory=list)  # the person's and their carer's notes, oldest first (staff only)
+
+    @property
+    def from_carer(self) -> bool:
+        return any(w.by_carer for w in self.words)
 
     def part(self, key: str) -> PartView:
         return next(p for p in self.parts if p.section.key == key)
@@ -441,8 +466,22 @@ def view(session: Session, person_id: int, user: Optional[User], today: Optional
     )
     adopted = [(n.suggestion.id, n.suggestion.rule_key, n.suggestion.answer) for n in needs if n.suggestion and n.suggestion.id]
     stale = needs_rules.changed_since_adopted(_findings(session, person_id), adopted) if adopted else set()
+    words = (
+        [
+            PersonWords(note, account, description)
+            for note, account, description in session.exec(
+                select(PersonNote, PersonAccount, CarePlanAction.description)
+                .join(PersonAccount, col(PersonAccount.id) == PersonNote.account_id)
+                .outerjoin(CarePlanAction, col(CarePlanAction.id) == PersonNote.action_id)
+                .where(PersonNote.person_id == person_id, col(PersonNote.kind).in_(WORDS_KINDS))
+                .order_by(col(PersonNote.id))
+            )
+        ]
+        if user is not None  # staff see them on the plan; the person's own pages read them themselves
+        else []
+    )
     return PlanView(
-        plan, part_views, needs + [other], contacts, suggestions, care_team.current_members(session, person_id), seen, today, stale
+        plan, part_views, needs + [other], contacts, suggestions, care_team.current_members(session, person_id), seen, today, stale, words
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Exists, and_, exists, false, not_
 from sqlmodel import Session, col, select
 
 from app.trust import audit
+from app.trust.staff_sessions import AGENCY_IS_HUB
 from models import (
     OPEN_REFERRAL_STATUSES,
     AccessGrant,
@@ -460,9 +461,13 @@ def mdt_outcome_rule(session: Session, user: User, person: Person) -> Decision:
 
 def works_for_hub(session: Session, user: Optional[User]) -> bool:
     """Whether the user is care staff of a specialist hub (an agency that serves networks as a hub):
-    who may open the hub's caseload. One query, none for anyone else."""
+    who may open the hub's caseload. No query for the signed-in user (read with their session), one
+    for anyone else."""
     if user is None or user.role not in CARE_ROLES or user.agency_id is None:
         return False
+    known = session.info.get(AGENCY_IS_HUB)  # read with the signed-in session this request (staff_sessions.user_for)
+    if known is not None and known[0] == user.id:
+        return bool(known[1])
     return session.exec(select(HubNetwork.id).where(HubNetwork.hub_agency_id == user.agency_id).limit(1)).first() is not None
 
 

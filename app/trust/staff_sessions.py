@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from app.trust.accounts import accepts_credentials
-from models import StaffSession, User
+from models import HubNetwork, StaffSession, User
 
 # last_seen_at is written at most this often, so reading a page rarely costs a write.
 TOUCH_EVERY = timedelta(seconds=60)
@@ -36,6 +36,9 @@ def start(session: Session, user: User, now: Optional[datetime] = None) -> str:
     return token
 
 
+AGENCY_IS_HUB = "oneplan_agency_is_hub"  # session.info: (user id, whether their agency is a hub), this request
+
+
 def user_for(
     session: Session, token: Optional[str], idle_minutes: int, now: Optional[datetime] = None, *, absolute_hours: int = ABSOLUTE_HOURS
 ) -> Optional[User]:
@@ -45,12 +48,18 @@ def user_for(
     if not token or len(token) > 100:
         return None
     now = now or datetime.now(UTC)
+    # Whether the user's agency serves networks as a specialist hub, read with the session so the
+    # header's "Hub caseload" link costs no query of its own (app/trust/access.py works_for_hub).
+    serves_as_hub = select(HubNetwork.id).where(HubNetwork.hub_agency_id == User.agency_id).exists()
     row = session.exec(
-        select(StaffSession, User).join(User, col(User.id) == StaffSession.user_id).where(StaffSession.token_hash == _digest(token))
+        select(StaffSession, User, serves_as_hub)
+        .join(User, col(User.id) == StaffSession.user_id)
+        .where(StaffSession.token_hash == _digest(token))
     ).first()
     if row is None:
         return None
-    staff_session, user = row
+    staff_session, user, hub = row
+    session.info[AGENCY_IS_HUB] = (user.id, bool(hub))
     if staff_session.ended_at is not None:
         return None
     seen = _aware(staff_session.last_seen_at)
