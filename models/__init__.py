@@ -17,6 +17,7 @@ from models.care_plan import (
     CarePlanView,
 )
 from models.care_team import CareTeamMember
+from models.contact_record import ContactHow, ContactRecord
 from models.consent import Consent, ConsentObjection
 from models.discharge import DelayReason, DischargeGate, DischargeWait
 from models.enums import (
@@ -121,4 +122,7 @@ __all__ = [
     "AnticipatoryMedicines",
     "PalliativeEntry",
     "PalliativeStage",
+    # The shared timeline of contacts (issue 16).
+    "ContactHow",
+    "ContactRecord",
 ]
