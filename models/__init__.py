@@ -17,8 +17,8 @@ from models.care_plan import (
     CarePlanView,
 )
 from models.care_team import CareTeamMember
-from models.contact_record import ContactHow, ContactRecord
 from models.consent import Consent, ConsentObjection
+from models.contact_record import ContactHow, ContactRecord
 from models.discharge import DelayReason, DischargeGate, DischargeWait
 from models.enums import (
     AWAITING_DECISION,
