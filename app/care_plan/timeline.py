@@ -14,7 +14,7 @@ from typing import Optional
 
 from sqlmodel import Session, col, select
 
-from app import checks, db
+from app import checks, db, versioned
 from app.care_plan import care_team, commands, handshake, read_model
 from app.care_plan.read_model import actor
 from app.trust import audit
@@ -227,3 +227,77 @@ def _tell_key_worker(session: Session, person: Person, user: User, said: str) ->
         person_id=person.id,
         link=notifications.Link("care_plan.timeline", {"person_id": person.id}),
     )
+
+
+# --- Changing a contact ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeContact:
+    """Correct a contact's own answers (when, how, with whom, what happened), as its version stood."""
+
+    contact_id: int
+    seen_version: int
+    contact_on: Optional[date]
+    contact_time: Optional[time]
+    how: Optional[ContactHow]
+    with_whom: Optional[str]
+    summary: Optional[str]
+
+
+ONLY_ITS_AGENCY = "Only the agency that recorded a contact can change it."
+
+
+def answers(row: ContactRecord) -> dict[str, str]:
+    """The contact's answers as its form's fields hold them."""
+    return {
+        "contact_on-day": str(row.contact_on.day),
+        "contact_on-month": str(row.contact_on.month),
+        "contact_on-year": str(row.contact_on.year),
+        "contact_time": row.contact_time.strftime("%H:%M") if row.contact_time else "",
+        "how": row.how.value,
+        "with_whom": row.with_whom,
+        "summary": row.summary,
+    }
+
+
+def change_contact(
+    session: Session, person: Person, command: ChangeContact, user: User, today: Optional[date] = None
+) -> SaveResult[ContactRecord]:
+    """Change a contact if it is still at the version the user saw (else a conflict showing both);
+    only the agency that recorded it may. The actions it moved stay as they were moved. Audited."""
+    row = session.get(ContactRecord, command.contact_id)
+    if row is None or row.person_id != person.id:
+        return SaveResult(refused="There is no such contact on this timeline.")
+    if row.agency_id != user.agency_id:
+        return SaveResult(forbidden=ONLY_ITS_AGENCY)
+    errors = check(
+        RecordContact(command.contact_on, command.contact_time, command.how, command.with_whom, command.summary), today or date.today()
+    )
+    if errors:
+        return SaveResult(errors=errors)
+    assert command.contact_on is not None and command.how is not None and command.with_whom and command.summary
+    values = {
+        "contact_on": command.contact_on,
+        "contact_time": command.contact_time,
+        "how": command.how,
+        "with_whom": command.with_whom.strip(),
+        "summary": command.summary.replace("\r\n", "\n").strip(),
+        "updated_by_id": user.id,
+        "updated_at": utc_now(),
+    }
+    if not versioned.save_if_unchanged(session, ContactRecord, command.contact_id, command.seen_version, values):
+        yours = {k: str(v) for k, v in values.items() if k not in ("updated_by_id", "updated_at")}
+        session.refresh(row)
+        return SaveResult(conflict=versioned.conflict_with(session, row, yours, answers(row)))
+    session.expire(row)
+    audit.record(
+        session,
+        "change_contact",
+        user=user,
+        person_id=person.id,
+        record_type="contact_record",
+        record_id=row.id,
+        detail=f"{command.how.label} with {values['with_whom']} on {command.contact_on:%-d %B %Y} changed by {user.full_name}",
+    )
+    return SaveResult(item=row)

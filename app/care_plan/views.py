@@ -16,7 +16,7 @@ from app.trust import access, consent
 from app.versioned import SaveResult
 from app.web import fields, guard
 from app.web.rendering import is_htmx, render
-from models import CarePlan, ContactHow, Person, PlanItemType
+from models import CarePlan, ContactHow, ContactRecord, Person, PlanItemType
 
 bp = Blueprint("care_plan", __name__)
 PLAN = "/people/<int:person_id>/care-plan"
@@ -539,6 +539,8 @@ def timeline(person_id: int):
         timeline=contact_timeline.timeline(get_session(), person_id, agency_id),
         may_edit=guard.may_change(person),
         recorded=fields.record_id(request.args.get("recorded")),
+        changed=fields.record_id(request.args.get("changed")),
+        user_agency_id=g.user.agency_id,
         record_header=_header(person),
     )
 
@@ -563,14 +565,25 @@ def record_contact(person_id: int):
     return redirect(url_for("care_plan.timeline", person_id=person.id, recorded=result.item.id) + f"#contact-{result.item.id}")
 
 
-def _contact_form(person: Person, form: Any, errors: Optional[dict] = None, status: int = 200):
+def _contact_form(
+    person: Person,
+    form: Any,
+    errors: Optional[dict] = None,
+    *,
+    contact: Optional[ContactRecord] = None,
+    conflict: Any = None,
+    status: int = 200,
+):
+    """The form that records a contact (with the plan actions it may move on), or changes one."""
     return render(
         "care_plan/timeline_form.html",
         person=person,
         form=form,
         errors=errors or {},
         hows=list(ContactHow),
-        offers=contact_timeline.offers(get_session(), person, g.user),
+        contact=contact,
+        conflict=conflict,
+        offers=contact_timeline.offers(get_session(), person, g.user) if contact is None else [],
         record_header=_header(person),
     ), status
 
@@ -606,3 +619,40 @@ def _contact_command(form: Any) -> tuple[contact_timeline.RecordContact, dict[st
         contact_on, contact_time, how, form.get("with_whom") or None, form.get("summary") or None, tuple(moves)
     )
     return command, errors
+
+
+@bp.get(f"{TIMELINE}/<int:contact_id>/edit")
+def edit_contact(person_id: int, contact_id: int):
+    person = guard.person_for(person_id, "change_contact", write=True)
+    row = _contact(person, contact_id)
+    return _contact_form(person, contact_timeline.answers(row), contact=row)
+
+
+@bp.post(f"{TIMELINE}/<int:contact_id>")
+def change_contact(person_id: int, contact_id: int):
+    person = guard.person_for(person_id, "change_contact", write=True)
+    row = _contact(person, contact_id)
+    typed, problems = _contact_command(request.form)
+    command = contact_timeline.ChangeContact(
+        contact_id, fields.seen_version(request.form), typed.contact_on, typed.contact_time, typed.how, typed.with_whom, typed.summary
+    )
+    if problems:
+        return _contact_form(person, request.form, {**contact_timeline.check(typed, date.today()), **problems}, contact=row, status=400)
+    result = contact_timeline.change_contact(get_session(), person, command, g.user)
+    if not result.ok:
+        return _contact_form(
+            person, request.form, result.errors, contact=row, conflict=result.conflict, status=409 if result.conflict else 400
+        )
+    return redirect(url_for("care_plan.timeline", person_id=person.id, changed=contact_id) + f"#contact-{contact_id}")
+
+
+def _contact(person: Person, contact_id: int) -> ContactRecord:
+    """A contact on this person's timeline that the user's agency recorded (a 404, or a 403 audited)."""
+    row = get_session().get(ContactRecord, contact_id)
+    if row is None or row.person_id != person.id:
+        abort(404, "There is no such contact on this timeline.")
+    if row.agency_id != g.user.agency_id:
+        raise access.AccessRefused(
+            "change_contact", contact_timeline.ONLY_ITS_AGENCY, person_id=person.id, record_type="contact_record", record_id=contact_id
+        )
+    return row

@@ -197,3 +197,51 @@ def test_the_timeline_runs_a_fixed_number_of_queries_however_long(client, auth, 
     with count_queries() as long:
         assert client.get(url(world)).status_code == 200
     assert long.count == short.count
+
+
+def recorded(db, world, by=None):
+    command = timeline.RecordContact(date.today(), time(9, 0), ContactHow.phone, "Karen", "Rang about the weekend", ())
+    row = timeline.record_contact(db, world.person, command, by or world.nurse).item
+    db.commit()
+    return row
+
+
+def test_the_agency_that_recorded_a_contact_changes_it_against_the_version_it_saw(client, auth, db, world):
+    row = recorded(db, world)
+    auth.sign_in("nurse")
+    form_page = client.get(url(world, f"/{row.id}/edit")).get_data(as_text=True)
+    assert "Change a contact" in form_page and 'name="version" value="1"' in form_page and "Rang about the weekend" in form_page
+    response = auth.post(url(world, f"/{row.id}"), {**visit(summary="Rang about the weekend: all well."), "version": "1"})
+    assert response.status_code == 302
+    db.expire_all()
+    changed = db.get(ContactRecord, row.id)
+    assert changed.version == 2 and changed.summary == "Rang about the weekend: all well." and changed.how is ContactHow.visit
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "change_contact", AuditEvent.record_type == "contact_record")).one()
+    # A second save against version 1 is shown beside what is there now, and overwrites nothing.
+    stale = auth.post(url(world, f"/{row.id}"), {**visit(summary="Mine, from an old page"), "version": "1"})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Someone changed this contact after you opened it" in page
+    assert "Rang about the weekend: all well." in page and "Mine, from an old page" in page and 'name="version" value="2"' in page
+    db.expire_all()
+    assert db.get(ContactRecord, row.id).summary == "Rang about the weekend: all well."
+
+
+def test_only_the_agency_that_recorded_a_contact_may_change_it(client, auth, db, world):
+    row = recorded(db, world)
+    auth.sign_in("socialworker")  # in the care team, another agency
+    assert "Change<span" not in client.get(url(world)).get_data(as_text=True)
+    assert client.get(url(world, f"/{row.id}/edit")).status_code == 403
+    assert auth.post(url(world, f"/{row.id}"), {**visit(summary="Not mine to change"), "version": "1"}).status_code == 403
+    db.expire_all()
+    assert db.get(ContactRecord, row.id).version == 1
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "change_contact", AuditEvent.outcome == AuditOutcome.refused)).all()
+
+
+def test_a_change_with_bad_input_is_shown_by_its_field_and_saves_nothing(client, auth, db, world):
+    row = recorded(db, world)
+    auth.sign_in("nurse")
+    response = auth.post(url(world, f"/{row.id}"), {**visit(summary="", contact_time="7pm"), "version": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'href="#summary"' in page and 'href="#contact_time"' in page
+    db.expire_all()
+    assert db.get(ContactRecord, row.id).version == 1

@@ -93,6 +93,8 @@ RULES = {
     "care_plan.timeline": {"GET": READ},
     "care_plan.new_contact": {"GET": CHANGE},
     "care_plan.record_contact": {"POST": CHANGE},
+    "care_plan.edit_contact": {"GET": CHANGE},
+    "care_plan.change_contact": {"POST": CHANGE},
 }
 
 
@@ -272,6 +274,8 @@ def test_the_matrix_covers_the_routes_it_should(app):
         "care_plan.timeline",
         "care_plan.new_contact",
         "care_plan.record_contact",
+        "care_plan.edit_contact",
+        "care_plan.change_contact",
     ):
         assert endpoint in endpoints, endpoint
     assert len(routes) * len(ROLES) >= 18 * 7

@@ -532,6 +532,8 @@ def test_the_crawl_reaches_the_timeline_of_contacts_and_its_form(crawled, world)
     assert {"contact_on-day", "how", "with_whom", "summary"} <= {f.name for f in record.fields}
     assert any(f.name.startswith("move-") for f in record.fields)
     assert any(form.method == "GET" and form.action == timeline for form in crawled["lead"][2])
+    # The nurse recorded the world's contact, so the crawl reaches the form that changes it too.
+    assert any(form.method == "POST" and form.action.startswith(timeline + "/") for form in forms)
 
 
 def test_the_second_factor_form_survives_hostile_input(app, db):
