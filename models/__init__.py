@@ -18,6 +18,7 @@ from models.care_plan import (
 )
 from models.care_team import CareTeamMember
 from models.consent import Consent, ConsentObjection
+from models.contact_record import ContactHow, ContactRecord
 from models.discharge import DelayReason, DischargeGate, DischargeWait
 from models.enums import (
     AWAITING_DECISION,
@@ -121,4 +122,7 @@ __all__ = [
     "AnticipatoryMedicines",
     "PalliativeEntry",
     "PalliativeStage",
+    # The shared timeline of contacts (issue 16).
+    "ContactHow",
+    "ContactRecord",
 ]

@@ -2,12 +2,13 @@
 plan, its parts and items edited in place, the action handshake, marking changes as seen, its
 history, and the person's printable copy."""
 
-from datetime import date
+from datetime import date, time
 from typing import Any, Optional
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.care_plan import care_team, commands, forms, handshake, read_model
+from app.care_plan import timeline as contact_timeline
 from app.front_door import clocks
 from app.network import mdt
 from app.transaction import get_session
@@ -15,7 +16,7 @@ from app.trust import access, consent
 from app.versioned import SaveResult
 from app.web import fields, guard
 from app.web.rendering import is_htmx, render
-from models import CarePlan, Person, PlanItemType
+from models import CarePlan, ContactHow, ContactRecord, Person, PlanItemType
 
 bp = Blueprint("care_plan", __name__)
 PLAN = "/people/<int:person_id>/care-plan"
@@ -520,3 +521,138 @@ def _item_saved(person: Person, item_type: PlanItemType, item_id: int):
         item_type
     ]
     return render(f"care_plan/_{item_type.value}.html", **context, item=found(item_id), saved=True)
+
+
+# --- The shared timeline of contacts (issue 16) --------------------------------------------------
+
+TIMELINE = "/people/<int:person_id>/timeline"
+
+
+@bp.get(TIMELINE)
+def timeline(person_id: int):
+    """Every agency's contacts with or about the person, newest first; `?agency=` shows one agency's."""
+    person = guard.person_for(person_id, "view_timeline")
+    agency_id = fields.record_id(request.args.get("agency")) if request.args.get("agency") else None
+    return render(
+        "care_plan/timeline.html",
+        person=person,
+        timeline=contact_timeline.timeline(get_session(), person_id, agency_id),
+        may_edit=guard.may_change(person),
+        recorded=fields.record_id(request.args.get("recorded")),
+        changed=fields.record_id(request.args.get("changed")),
+        user_agency_id=g.user.agency_id,
+        record_header=_header(person),
+    )
+
+
+@bp.get(f"{TIMELINE}/new")
+def new_contact(person_id: int):
+    person = guard.person_for(person_id, "record_contact", write=True)
+    today = date.today()
+    form = {"contact_on-day": str(today.day), "contact_on-month": str(today.month), "contact_on-year": str(today.year)}
+    return _contact_form(person, form)
+
+
+@bp.post(TIMELINE)
+def record_contact(person_id: int):
+    person = guard.person_for(person_id, "record_contact", write=True)
+    command, problems = _contact_command(request.form)
+    if problems:  # what was typed cannot be read: nothing is saved, and every problem is said at once
+        return _contact_form(person, request.form, {**contact_timeline.check(command, date.today()), **problems}, status=400)
+    result = contact_timeline.record_contact(get_session(), person, command, g.user)
+    if not result.ok or result.item is None:
+        return _contact_form(person, request.form, result.errors, status=400)
+    return redirect(url_for("care_plan.timeline", person_id=person.id, recorded=result.item.id) + f"#contact-{result.item.id}")
+
+
+def _contact_form(
+    person: Person,
+    form: Any,
+    errors: Optional[dict] = None,
+    *,
+    contact: Optional[ContactRecord] = None,
+    conflict: Any = None,
+    status: int = 200,
+):
+    """The form that records a contact (with the plan actions it may move on), or changes one."""
+    return render(
+        "care_plan/timeline_form.html",
+        person=person,
+        form=form,
+        errors=errors or {},
+        hows=list(ContactHow),
+        contact=contact,
+        conflict=conflict,
+        offers=contact_timeline.offers(get_session(), person, g.user) if contact is None else [],
+        record_header=_header(person),
+    ), status
+
+
+def _contact_command(form: Any) -> tuple[contact_timeline.RecordContact, dict[str, str]]:
+    """The contact as typed: its date, time, how, with whom, what happened, and the action moves."""
+    errors: dict[str, str] = {}
+    contact_on = fields.date_parts(form, "contact_on", "the date of the contact", errors)
+    raw_time = (form.get("contact_time") or "").strip()
+    contact_time = None
+    if raw_time:
+        try:
+            contact_time = time.fromisoformat(raw_time) if len(raw_time) == 5 and raw_time[2] == ":" else None
+        except ValueError:
+            contact_time = None
+        if contact_time is None:
+            errors["contact_time"] = "Enter the time as hours and minutes, like 14:30"
+    how = fields.choice(form, "how", ContactHow, "Select how the contact was made", errors, required=False)
+    moves: list[contact_timeline.ActionMove] = []
+    for name in form:
+        if not name.startswith("move-") or not form.get(name):
+            continue
+        action_id = fields.record_id(name.removeprefix("move-"))
+        transition = handshake.parse(form.get(name) or "")
+        version = fields.record_id(form.get(f"version-{action_id}"))
+        if action_id is None:
+            errors[contact_timeline.MOVES_FIELD] = contact_timeline.NOT_IN_PLAN
+        elif transition is None or version is None:
+            errors[name] = "Select what happened to this action"
+        else:
+            moves.append(contact_timeline.ActionMove(action_id, transition, version))
+    command = contact_timeline.RecordContact(
+        contact_on, contact_time, how, form.get("with_whom") or None, form.get("summary") or None, tuple(moves)
+    )
+    return command, errors
+
+
+@bp.get(f"{TIMELINE}/<int:contact_id>/edit")
+def edit_contact(person_id: int, contact_id: int):
+    person = guard.person_for(person_id, "change_contact", write=True)
+    row = _contact(person, contact_id)
+    return _contact_form(person, contact_timeline.answers(row), contact=row)
+
+
+@bp.post(f"{TIMELINE}/<int:contact_id>")
+def change_contact(person_id: int, contact_id: int):
+    person = guard.person_for(person_id, "change_contact", write=True)
+    row = _contact(person, contact_id)
+    typed, problems = _contact_command(request.form)
+    command = contact_timeline.ChangeContact(
+        contact_id, fields.seen_version(request.form), typed.contact_on, typed.contact_time, typed.how, typed.with_whom, typed.summary
+    )
+    if problems:
+        return _contact_form(person, request.form, {**contact_timeline.check(typed, date.today()), **problems}, contact=row, status=400)
+    result = contact_timeline.change_contact(get_session(), person, command, g.user)
+    if not result.ok:
+        return _contact_form(
+            person, request.form, result.errors, contact=row, conflict=result.conflict, status=409 if result.conflict else 400
+        )
+    return redirect(url_for("care_plan.timeline", person_id=person.id, changed=contact_id) + f"#contact-{contact_id}")
+
+
+def _contact(person: Person, contact_id: int) -> ContactRecord:
+    """A contact on this person's timeline that the user's agency recorded (a 404, or a 403 audited)."""
+    row = get_session().get(ContactRecord, contact_id)
+    if row is None or row.person_id != person.id:
+        abort(404, "There is no such contact on this timeline.")
+    if row.agency_id != g.user.agency_id:
+        raise access.AccessRefused(
+            "change_contact", contact_timeline.ONLY_ITS_AGENCY, person_id=person.id, record_type="contact_record", record_id=contact_id
+        )
+    return row

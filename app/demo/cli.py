@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import col, select
 
-from app.demo import assessments, care_plans, district, network_work, person_accounts, referrals
+from app.demo import assessments, care_plans, contacts, district, network_work, person_accounts, referrals
 from app.ops.progress import Progress
 from app.transaction import get_session
 from app.work import workload
@@ -54,6 +54,7 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
     assessment_count = assessments.add_assessments(session, seed, now, echo=click.echo)
     plan_count = care_plans.add_care_plans(session, seed, now, echo=click.echo)
     network_work.add_network_work(session, seed, now, password_hash, echo=click.echo)
+    contacts.add_contacts(session, seed, now, echo=click.echo)  # the timelines of contacts (issue 16)
     person_accounts.add_person_accounts(session, password_hash, echo=click.echo)
     reminders = workload.send_review_reminders(session, date.today())
     session.commit()

@@ -116,7 +116,7 @@ def date_parts(
         return None
     try:
         value = date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a day of the calendar, or a number too long for one
         errors[f"{name}-day"] = f"{checks.capitalised(label)} must be a real date"
         return None
     problem = checks.date_problem(value, label, today=today or date.today(), past=past, future=future)

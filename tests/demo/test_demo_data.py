@@ -206,3 +206,18 @@ def test_no_demo_assessment_contradicts_itself(db, built):
         for s in sections
         if service.contradictions(s.section_key, s.answers or {})
     ] == []
+
+
+def test_people_with_a_care_plan_have_a_timeline_of_contacts_from_their_care_team(db, built):
+    from models import ActionStatus, CarePlan, CarePlanAction, CareTeamMember, ContactRecord
+
+    planned = set(db.exec(select(CarePlan.person_id)).all())
+    contacts = db.exec(select(ContactRecord)).all()
+    assert planned and {c.person_id for c in contacts} == planned
+    teams = {(m.person_id, m.agency_id) for m in db.exec(select(CareTeamMember)).all()}
+    assert all((c.person_id, c.agency_id) in teams for c in contacts)
+    # Each done action is marked done by a visit from its own agency.
+    done = db.exec(select(CarePlanAction).where(CarePlanAction.status == ActionStatus.done)).all()
+    moved = {m["action_id"]: c for c in contacts for m in c.moved}
+    assert done and all(moved[a.id].agency_id == a.owner_agency_id for a in done if a.id in moved)
+    assert len(moved) >= len(done) // 2

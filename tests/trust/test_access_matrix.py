@@ -89,6 +89,12 @@ RULES = {
     # Inviting the person to their own pages: their key worker (or the SPA while triage is open).
     "person_invitations.invitations_page": {"GET": CHANGE},
     "person_invitations.invite": {"POST": CHANGE},
+    # The shared timeline of contacts (issue 16): read with the record, recorded by the care team.
+    "care_plan.timeline": {"GET": READ},
+    "care_plan.new_contact": {"GET": CHANGE},
+    "care_plan.record_contact": {"POST": CHANGE},
+    "care_plan.edit_contact": {"GET": CHANGE},
+    "care_plan.change_contact": {"POST": CHANGE},
 }
 
 
@@ -265,6 +271,11 @@ def test_the_matrix_covers_the_routes_it_should(app):
         "care_plan.move_action",
         "care_plan.print_copy",
         "care_plan.add_to_team",
+        "care_plan.timeline",
+        "care_plan.new_contact",
+        "care_plan.record_contact",
+        "care_plan.edit_contact",
+        "care_plan.change_contact",
     ):
         assert endpoint in endpoints, endpoint
     assert len(routes) * len(ROLES) >= 18 * 7

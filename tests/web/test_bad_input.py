@@ -227,6 +227,15 @@ def world(db):
     ):
         assert commands.add_item(db, plan, world.person, command, world.nurse).ok
     db.commit()
+    # A contact on the person's timeline (issue 16), so the crawl reaches its agency filter too.
+    from datetime import date
+
+    from app.care_plan import timeline
+    from models import ContactHow
+
+    contact = timeline.RecordContact(date.today(), None, ContactHow.visit, "Ada", "Visited", ())
+    assert timeline.record_contact(db, world.person, contact, world.nurse).ok
+    db.commit()
     # The network at work: a meeting with the person on its agenda, and the person on the discharge board.
     network_work(db, world, now)
     return world
@@ -512,6 +521,19 @@ def test_the_crawl_reaches_the_password_and_second_factor_forms(crawled):
     for role, (_client, _pages, forms) in crawled.items():
         actions = {form.action for form in forms if form.method == "POST"}
         assert {"/account/password", "/sign-in/second-factor/set-up"} <= actions, role
+
+
+def test_the_crawl_reaches_the_timeline_of_contacts_and_its_form(crawled, world):
+    """Issue 16: the care team records contacts (the nurse's form offers the plan's action to move on);
+    whoever reads the record filters the timeline by agency."""
+    client, _pages, forms = crawled["nurse"]
+    timeline = f"/people/{world.person.id}/timeline"
+    [record] = [form for form in forms if form.method == "POST" and form.action == timeline]
+    assert {"contact_on-day", "how", "with_whom", "summary"} <= {f.name for f in record.fields}
+    assert any(f.name.startswith("move-") for f in record.fields)
+    assert any(form.method == "GET" and form.action == timeline for form in crawled["lead"][2])
+    # The nurse recorded the world's contact, so the crawl reaches the form that changes it too.
+    assert any(form.method == "POST" and form.action.startswith(timeline + "/") for form in forms)
 
 
 def test_the_second_factor_form_survives_hostile_input(app, db):
