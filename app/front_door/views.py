@@ -229,8 +229,10 @@ def search_people():
     query = person_search.parse(request.args.get("q", ""))
     people: list[Person] = []
     more = False
+    standings: dict[int, access.Standing] = {}
     if not query.is_empty or query.problems:
         session = get_session()
         people, more = person_search.search_people(session, query)
+        standings = access.standings(session, g.user, [p.id for p in people if p.id is not None])
         audit.record(session, "search_people", user=g.user, detail=query.text, reason=f"{len(people)} shown")
-    return render("front_door/search.html", "results", query=query, people=people, more=more)
+    return render("front_door/search.html", "results", query=query, people=people, more=more, standings=standings)
