@@ -15,7 +15,7 @@ from app.transaction import get_session
 from app.trust import access, audit
 from app.versioned import Conflict
 from app.web import fields, guard
-from app.web.rendering import render
+from app.web.rendering import is_htmx, render
 from models import AuditOutcome, Network, Person, Referral, ReferralSource, ReferralStatus, Role, TriageDecision, Urgency
 
 bp = Blueprint("front_door", __name__)
@@ -123,6 +123,12 @@ def referral(referral_id: int):
     session = get_session()
     found = _referral(referral_id)
     person = guard.person_for(found.person_id, "view_referral", rule=access.triage_rule)
+    if is_htmx() and "network_id" in request.args:
+        # The network select changed: its key workers only (an unknown network lists them all).
+        chosen = fields.record_id(request.args.get("network_id"))
+        options = triage.key_worker_options(session)
+        narrowed = [(network, users) for network, users in options if network.id == chosen] or options
+        return render("front_door/referral.html", "key_worker_field", key_workers=narrowed, form={}, errors={})
     return _show(session, found, person)
 
 
