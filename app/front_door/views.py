@@ -127,7 +127,8 @@ def referral(referral_id: int):
         # The network select changed: its key workers only (an unknown network lists them all).
         chosen = fields.record_id(request.args.get("network_id"))
         options = triage.key_worker_options(session)
-        narrowed = [(network, users) for network, users in options if network.id == chosen] or options
+        known = chosen is not None and session.get(Network, chosen) is not None
+        narrowed = [(network, users) for network, users in options if network.id == chosen] if known else options
         return render("front_door/referral.html", "key_worker_field", key_workers=narrowed, form={}, errors={})
     return _show(session, found, person)
 

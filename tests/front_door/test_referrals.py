@@ -444,7 +444,9 @@ def test_choosing_a_network_narrows_the_key_workers_to_it(client, auth, db, worl
     assert world.nurse.full_name in nearer and "Far Away" not in nearer
     unknown = client.get(f"/referrals/{referral.id}?network_id=nonsense", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Far Away" in unknown and world.nurse.full_name in unknown  # nothing to narrow to: all of them
-    assert client.get(f"/referrals/{referral.id}?network_id={world.network.id}", headers={"HX-Request": "true"}).status_code == 200
+    empty = factories.network(db, "Nowhere Yet")
+    none_there = client.get(f"/referrals/{referral.id}?network_id={empty.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Far Away" not in none_there and world.nurse.full_name not in none_there  # a network with no key workers lists none
     events = db.exec(select(AuditEvent).where(AuditEvent.action == "view_referral")).all()
     assert len(events) >= 4  # each narrowing is a view of the referral, audited
 
