@@ -25,3 +25,5 @@ class AccessGrant(SQLModel, table=True):
     reviewed_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     reviewed_at: Optional[datetime] = Field(default=None, index=True)
     review_note: Optional[str] = Field(default=None, max_length=500)
+    # The lead's finding: was the access appropriate? (None until reviewed, and for reviews made before it was asked.)
+    review_appropriate: Optional[bool] = Field(default=None)

@@ -2,13 +2,16 @@
 plan, its parts and items edited in place, the action handshake, marking changes as seen, its
 history, and the person's printable copy."""
 
+import json
 from datetime import date, time
+from functools import lru_cache
 from typing import Any, Optional
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.care_plan import care_team, commands, forms, handshake, read_model
 from app.care_plan import timeline as contact_timeline
+from app.config import DATA
 from app.front_door import clocks
 from app.network import mdt
 from app.transaction import get_session
@@ -19,6 +22,22 @@ from app.web.rendering import is_htmx, render
 from models import CarePlan, ContactHow, ContactRecord, Person, PlanItemType
 
 bp = Blueprint("care_plan", __name__)
+
+PLAIN_ENGLISH_FILE = DATA / "plain_english.json"
+
+
+@lru_cache(maxsize=1)
+def _plain_needs() -> dict[str, str]:
+    return json.loads(PLAIN_ENGLISH_FILE.read_text(encoding="utf-8"))["needs"]
+
+
+@bp.app_template_filter("plain_need")
+def plain_need(need: str) -> str:
+    """A need's name in plain English, for the person's printed copy (app/data/plain_english.json);
+    a need with no plain words listed is printed as written."""
+    return _plain_needs().get(need, need)
+
+
 PLAN = "/people/<int:person_id>/care-plan"
 
 KINDS = {"needs": PlanItemType.need, "goals": PlanItemType.goal, "actions": PlanItemType.action, "contacts": PlanItemType.contact}

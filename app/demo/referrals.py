@@ -46,7 +46,7 @@ REFERRERS = [
     "Ward sister J Moore",
     "S Khan, social worker",
     "Paramedic crew 14",
-    "District nurse team",
+    "District nursing team",
     "Carers' centre",
     "Self",
     "Daughter",

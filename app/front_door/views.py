@@ -15,7 +15,7 @@ from app.transaction import get_session
 from app.trust import access, audit
 from app.versioned import Conflict
 from app.web import fields, guard
-from app.web.rendering import render
+from app.web.rendering import is_htmx, render
 from models import AuditOutcome, Network, Person, Referral, ReferralSource, ReferralStatus, Role, TriageDecision, Urgency
 
 bp = Blueprint("front_door", __name__)
@@ -123,6 +123,13 @@ def referral(referral_id: int):
     session = get_session()
     found = _referral(referral_id)
     person = guard.person_for(found.person_id, "view_referral", rule=access.triage_rule)
+    if is_htmx() and "network_id" in request.args:
+        # The network select changed: its key workers only (an unknown network lists them all).
+        chosen = fields.record_id(request.args.get("network_id"))
+        options = triage.key_worker_options(session)
+        known = chosen is not None and session.get(Network, chosen) is not None
+        narrowed = [(network, users) for network, users in options if network.id == chosen] if known else options
+        return render("front_door/referral.html", "key_worker_field", key_workers=narrowed, form={}, errors={})
     return _show(session, found, person)
 
 
@@ -229,8 +236,10 @@ def search_people():
     query = person_search.parse(request.args.get("q", ""))
     people: list[Person] = []
     more = False
+    standings: dict[int, access.Standing] = {}
     if not query.is_empty or query.problems:
         session = get_session()
         people, more = person_search.search_people(session, query)
+        standings = access.standings(session, g.user, [p.id for p in people if p.id is not None])
         audit.record(session, "search_people", user=g.user, detail=query.text, reason=f"{len(people)} shown")
-    return render("front_door/search.html", "results", query=query, people=people, more=more)
+    return render("front_door/search.html", "results", query=query, people=people, more=more, standings=standings)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Optional
 
 from sqlalchemy import ColumnElement, Exists, and_, exists, false, not_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.trust import audit
@@ -584,3 +585,72 @@ def invitation_rule(session: Session, user: User, person: Person) -> Decision:
 
 
 # --- end of people and their carers -------------------------------------------------------------
+
+
+# --- Search results say whose care team you are in (issue 16, ux2) ------------------------------
+# The record rule (`decide`) for a whole list of people at once, in one query, said in words next to
+# each name, so that the next click is not a surprise refusal.
+
+IN_YOUR_CARE_TEAM = "In your care team"
+IN_YOUR_NETWORK = "In your network: you can read the record"
+BREAK_GLASS_OPEN = "Open to you with break-glass access for now"
+OBJECTED_TO_YOUR_AGENCY = "Has objected to sharing with your agency"
+NOT_IN_TEAM_BREAK_GLASS = "Not in your care team (you would need to break glass)"
+NOT_IN_TEAM = "Not in your care team"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the user stands with one person's record: in words, and whether it opens for them."""
+
+    text: str
+    opens: bool
+
+
+def standings(session: Session, user: User, person_ids: list[int], now: Optional[datetime] = None) -> dict[int, Standing]:
+    """`decide` for each of these people (one query whatever their number), as a Standing by person id."""
+    if not person_ids:
+        return {}
+    now = now or datetime.now(UTC)
+    in_team = (
+        exists()
+        .where(col(CareTeamMember.person_id) == Person.id)
+        .where(col(CareTeamMember.agency_id) == user.agency_id)
+        .where(col(CareTeamMember.left_at).is_(None))
+    )
+    objected = (
+        exists()
+        .where(col(ConsentObjection.person_id) == Person.id)
+        .where(col(ConsentObjection.agency_id) == user.agency_id)
+        .where(col(ConsentObjection.withdrawn_at).is_(None))
+    )
+    granted = (
+        exists()
+        .where(col(AccessGrant.user_id) == user.id)
+        .where(col(AccessGrant.person_id) == Person.id)
+        .where(col(AccessGrant.expires_at) > now)
+    )
+    network = select(Agency.network_id).where(col(Agency.id) == Person.gp_practice_id).correlate(Person).scalar_subquery()
+    statement = sa_select(col(Person.id), in_team, objected, granted, network).where(col(Person.id).in_(person_ids))  # five columns
+    rows = session.execute(statement).all()
+    result: dict[int, Standing] = {}
+    for person_id, is_in_team, has_objected, has_grant, network_id in rows:
+        if user.role is Role.administrator:
+            standing = Standing(NOT_IN_TEAM, False)
+        elif has_objected:
+            standing = Standing(OBJECTED_TO_YOUR_AGENCY, False)
+        elif is_in_team:
+            standing = Standing(IN_YOUR_CARE_TEAM, True)
+        elif user.role is Role.network_lead and user.network_id is not None and network_id == user.network_id:
+            standing = Standing(IN_YOUR_NETWORK, True)
+        elif user.role in BREAK_GLASS_ROLES and has_grant:
+            standing = Standing(BREAK_GLASS_OPEN, True)
+        elif user.role in BREAK_GLASS_ROLES:
+            standing = Standing(NOT_IN_TEAM_BREAK_GLASS, False)
+        else:
+            standing = Standing(NOT_IN_TEAM, False)
+        result[person_id] = standing
+    return result
+
+
+# --- end of search results' standing ------------------------------------------------------------

@@ -147,10 +147,33 @@ def grant_for_review(session: Session, lead: User, grant_id: int) -> Optional[Ac
 
 @dataclass(frozen=True)
 class ReviewBreakGlass:
-    """A network lead marks one break-glass access as reviewed, with an optional note."""
+    """A network lead marks one break-glass access as reviewed: whether it was appropriate (required),
+    and a note (optional when it was, required when it was not)."""
 
     grant_id: int
+    appropriate: Optional[bool]
     note: Optional[str]
+
+
+APPROPRIATE_LABELS = {True: "Appropriate", False: "Not appropriate"}
+
+
+def outcome_label(appropriate: Optional[bool]) -> str:
+    """The review's outcome in words ("Not recorded" for reviews made before the outcome was asked)."""
+    return "Not recorded" if appropriate is None else APPROPRIATE_LABELS[appropriate]
+
+
+def check_review(command: ReviewBreakGlass) -> dict[str, str]:
+    """A choice of appropriate or not; a note of up to 500 characters, required when not appropriate."""
+    errors: dict[str, str] = {}
+    if command.appropriate is None:
+        errors["appropriate"] = "Select whether the access was appropriate"
+    message = checks.text_problem(command.note, "the review note", max_length=REVIEW_NOTE_MAX)
+    if message is None and command.appropriate is False and not command.note:
+        message = "Enter why the access was not appropriate"
+    if message:
+        errors["note"] = message
+    return errors
 
 
 ALREADY_REVIEWED = "Someone else had already reviewed that break-glass access."
@@ -162,9 +185,9 @@ def review(session: Session, command: ReviewBreakGlass, lead: User, now: Optiona
     row = grant_for_review(session, lead, command.grant_id)
     if row is None:
         return SaveResult(forbidden=NOT_IN_YOUR_NETWORK)
-    message = checks.text_problem(command.note, "the review note", max_length=REVIEW_NOTE_MAX)
-    if message:
-        return SaveResult(errors={"note": message})
+    errors = check_review(command)
+    if errors:
+        return SaveResult(errors=errors)
     now = now or datetime.now(UTC)
     result = cast(
         CursorResult[Any],
@@ -172,13 +195,20 @@ def review(session: Session, command: ReviewBreakGlass, lead: User, now: Optiona
             update(AccessGrant)
             .where(col(AccessGrant.id) == row.id)
             .where(col(AccessGrant.reviewed_at).is_(None))
-            .values(reviewed_at=now, reviewed_by_id=lead.id, review_note=command.note)
+            .values(reviewed_at=now, reviewed_by_id=lead.id, review_note=command.note, review_appropriate=command.appropriate)
         ),
     )
     if result.rowcount != 1:
         return SaveResult(refused=ALREADY_REVIEWED)
     session.refresh(row)  # the UPDATE went around the loaded row
     audit.record(
-        session, "review_break_glass", user=lead, person_id=row.person_id, record_type="access_grant", record_id=row.id, detail=command.note
+        session,
+        "review_break_glass",
+        user=lead,
+        person_id=row.person_id,
+        record_type="access_grant",
+        record_id=row.id,
+        reason=f"Reviewed: {outcome_label(command.appropriate).lower()}",
+        detail=command.note,
     )
     return SaveResult(item=row)

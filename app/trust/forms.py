@@ -66,12 +66,13 @@ def break_glass(form: Mapping[str, Any]) -> tuple[BreakGlass, dict[str, str]]:
 
 
 def review_break_glass(form: Mapping[str, Any], grant_id: int) -> tuple[ReviewBreakGlass, dict[str, str]]:
-    return ReviewBreakGlass(grant_id=grant_id, note=typed(form, "review_note")), {}
+    appropriate = {"yes": True, "no": False}.get(str(form.get("appropriate") or ""))
+    return ReviewBreakGlass(grant_id=grant_id, appropriate=appropriate, note=typed(form, "review_note")), {}
 
 
 def review_field_ids(grant_id: int) -> dict[str, str]:
-    """Each grant on the review page has its own note box."""
-    return {"note": f"review_note-{grant_id}"}
+    """Each grant on the review page has its own choice and note box."""
+    return {"appropriate": f"appropriate-{grant_id}", "note": f"review_note-{grant_id}"}
 
 
 # --- the person's sharing decisions --------------------------------------------------------

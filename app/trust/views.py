@@ -2,6 +2,7 @@
 decisions (consent), and who has looked at a record."""
 
 import time
+from typing import Optional
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
@@ -174,6 +175,11 @@ def sign_out():
 @bp.app_template_filter("break_glass_reason")
 def break_glass_reason(code: str) -> str:
     return access.BREAK_GLASS_REASONS.get(code, code)
+
+
+@bp.app_template_filter("review_outcome")
+def review_outcome(appropriate: Optional[bool]) -> str:
+    return break_glass.outcome_label(appropriate)
 
 
 @bp.route("/people/<int:person_id>/break-glass", methods=["GET", "POST"])

@@ -32,6 +32,11 @@ def to_record(person_id: int) -> Link:
     return Link("care_plan.person", {"person_id": person_id})
 
 
+def to_reviews() -> Link:
+    """The worklist's list of care plans due for review."""
+    return Link("work.worklist", {"_anchor": "reviews"})
+
+
 def to_referral(referral_id: int) -> Link:
     return Link("front_door.referral", {"referral_id": referral_id})
 

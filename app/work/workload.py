@@ -211,14 +211,22 @@ def send_review_reminders(session: Session, today: date) -> int:
     return sum(remind_reviews(session, user, today) for user in key_workers)
 
 
+# From this many plans overdue at once, a key worker gets one grouped reminder, not one per plan.
+GROUP_REMINDERS_FROM = 3
+
+
 def remind_reviews(session: Session, user: User, today: date, reviews: Optional[list[ReviewDue]] = None) -> int:
     """Put a "review due" item in the key worker's inbox for each plan they lead past its review date,
-    once per review date (a later review date is a new reminder). Returns how many were added."""
+    once per review date (a later review date is a new reminder). When GROUP_REMINDERS_FROM or more
+    plans are overdue, one grouped item ("15 plans are due for review", linking to the worklist's
+    reviews) stands for them all, once for each set of overdue plans. Returns how many were added."""
     reviews = reviews_for_key_worker(session, user, today) if reviews is None else reviews
     overdue = [due for due in reviews if due.overdue]
     topics = {due.plan.id: f"review_due:{due.plan.id}:{due.due_on.isoformat()}" for due in overdue}
     if not topics:
         return 0
+    if len(overdue) >= GROUP_REMINDERS_FROM:
+        return _remind_reviews_grouped(session, user, overdue)
     sent = set(
         session.exec(select(Notification.topic).where(Notification.user_id == user.id, col(Notification.topic).in_(list(topics.values()))))
     )
@@ -237,6 +245,35 @@ def remind_reviews(session: Session, user: User, today: date, reviews: Optional[
         )
         added += sent_now is not None
     return added
+
+
+def _remind_reviews_grouped(session: Session, user: User, overdue: list[ReviewDue]) -> int:
+    """One inbox item for all the key worker's overdue plans. Its topic names the set (how many, and
+    the latest review date among them), so the same set is not sent twice and a plan newly overdue
+    makes a new item, which replaces an unread older one. Returns 1 if one was added, else 0."""
+    latest = max(due.due_on for due in overdue)
+    topic = f"review_due_group:{user.id}:{latest.isoformat()}:{len(overdue)}"
+    if (
+        session.exec(select(Notification.id).where(Notification.user_id == user.id, Notification.topic == topic).limit(1)).first()
+        is not None
+    ):
+        return 0
+    older = session.exec(
+        select(Notification)
+        .where(Notification.user_id == user.id, col(Notification.topic).startswith(f"review_due_group:{user.id}:"))
+        .where(col(Notification.read_at).is_(None))
+    ).all()
+    for item in older:
+        session.delete(item)
+    sent = notifications.notify(
+        session,
+        "review_due",
+        f"{len(overdue)} care plans you lead are due for review.",
+        user_id=user.id,
+        link=notifications.to_reviews(),
+        topic=topic,
+    )
+    return int(sent is not None)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from models import CareTeamMember, Person, Referral, ReferralStatus
 from tests.browser.conftest import _new_page, assert_accessible, sign_in
-from tests.factories import World, person
+from tests.factories import World, person, user
 
 pytestmark = pytest.mark.browser
 
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 def test_a_referral_goes_from_the_front_door_to_a_key_worker(db, live_server, page, browser, browser_watch):
     world = World(db)
     grace = person(db, world.practice, given_name="Grace", family_name="Hopper", postcode="WF1 3CD")
+    user(db, world.social_care, network=world.other_network, username="far")  # a key worker in the other network
     records_before = len(db.exec(select(Person)).all())
 
     sign_in(page, live_server, "coordinator")
@@ -54,6 +55,14 @@ def test_a_referral_goes_from_the_front_door_to_a_key_worker(db, live_server, pa
 
     # Triage: accept, keep the network from Grace's GP practice, choose the key worker.
     page.get_by_label("Accept: allocate a network and key worker").check()
+    # Choosing another network narrows the key workers to it; choosing the person's own brings the nurse back.
+    key_workers = page.locator("#key_worker_id optgroup")
+    page.get_by_label("Network", exact=True).select_option(value=str(world.other_network.id))
+    expect(key_workers).to_have_count(1)
+    expect(key_workers.first).to_have_attribute("label", world.other_network.name)
+    page.get_by_label("Network", exact=True).select_option(value=str(world.network.id))
+    expect(key_workers.first).to_have_attribute("label", world.network.name)
+    expect(key_workers).to_have_count(1)
     page.get_by_label("Key worker", exact=True).select_option(value=str(world.nurse.id))
     assert_accessible(page)
     page.get_by_role("button", name="Save decision").click()

@@ -424,6 +424,24 @@ def test_the_persons_copy_is_plain_and_puts_who_to_call_first(client, db, world,
     assert "Edit" not in body and "data-app-print" in body
 
 
+def test_the_persons_copy_heads_each_need_in_plain_english_with_the_teams_term_after(client, db, world, nurse):
+    add(db, world, "need", need="Tissue viability review", status="active")
+    add(db, world, "need", need="Help with the garden", status="active")
+    body = client.get(url(world, "/print")).get_data(as_text=True)
+    assert "Looking after your skin and preventing pressure sores" in body and "(Tissue viability review)" in body
+    assert "<h3>Help with the garden</h3>" in body  # no plain words listed: printed as written
+
+
+def test_every_need_the_rules_suggest_has_plain_english_words_for_the_printed_copy():
+    import json
+
+    from app.care_plan.views import plain_need
+    from app.config import DATA
+
+    suggested = {rule["need"] for rule in json.loads((DATA / "need_rules.json").read_text())["rules"]}
+    assert suggested and all(plain_need(need) != need for need in suggested)
+
+
 def test_the_network_lead_reads_the_plan_but_cannot_change_it(client, auth, db, world):
     auth.sign_in("lead")
     body = client.get(url(world)).get_data(as_text=True)

@@ -121,3 +121,65 @@ def test_administrators_cannot_search_people_and_the_refusal_is_audited(client, 
     assert not db.exec(select(AuditEvent).where(AuditEvent.action == "search_people", AuditEvent.outcome == AuditOutcome.allowed)).all()
     home = client.get("/").get_data(as_text=True)
     assert "/people" not in home  # no "Find a person" for an administrator
+
+
+def _standing_in_search(client, text="lovelace"):
+    page = client.get(f"/people?q={text}").get_data(as_text=True)
+    row = page.split("LOVELACE, Ada", 1)[1].split("</tr>", 1)[0]
+    return row
+
+
+def test_search_says_the_person_is_in_your_care_team(client, auth, db):
+    World(db)
+    auth.sign_in("nurse")
+    assert "In your care team" in _standing_in_search(client)
+
+
+def test_search_says_someone_outside_the_team_would_need_to_break_glass(client, auth, db):
+    World(db)
+    auth.sign_in("outsider")
+    row = _standing_in_search(client)
+    assert "Not in your care team (you would need to break glass)" in row and "In your care team" not in row
+
+
+def test_search_says_a_break_glass_grant_opens_the_record_for_now(client, auth, db):
+    world = World(db)
+    auth.sign_in("outsider")
+    auth.post(f"/people/{world.person.id}/break-glass", {"reason_code": "urgent_care", "reason_text": "Called to a fall at home tonight."})
+    assert "Open to you with break-glass access for now" in _standing_in_search(client)
+
+
+def test_search_says_a_network_lead_can_read_their_networks_records_and_not_others(client, auth, db):
+    World(db)
+    auth.sign_in("lead")
+    assert "In your network: you can read the record" in _standing_in_search(client)
+    auth.sign_out()
+    auth.sign_in("otherlead")
+    row = _standing_in_search(client)
+    assert "Not in your care team" in row and "break glass" not in row
+
+
+def test_search_says_when_the_person_has_objected_to_your_agency(client, auth, db):
+    from models import ConsentObjection
+
+    world = World(db)
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.nursing.id))
+    db.commit()
+    auth.sign_in("nurse")
+    row = _standing_in_search(client)
+    assert "Has objected to sharing with your agency" in row and "In your care team" not in row
+
+
+def test_search_standing_is_read_in_a_fixed_number_of_queries_whatever_the_mix(client, auth, db, count_queries):
+    world = World(db)
+    auth.sign_in("nurse")
+    with count_queries() as one:
+        client.get("/people?q=lovelace")
+    for number in range(6):
+        other = factories.person(db, world.practice)
+        if number % 2:
+            factories.team_member(db, other, world.nursing, world.nurse)
+    with count_queries() as seven:
+        page = client.get("/people?q=lovelace").get_data(as_text=True)
+    assert one.count == seven.count
+    assert page.count("In your care team") == 1 + 3 and page.count("Not in your care team") == 3

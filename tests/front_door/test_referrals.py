@@ -416,6 +416,41 @@ def test_the_key_worker_must_come_from_the_chosen_network(client, auth, db, worl
     assert referral.status is ReferralStatus.received
 
 
+def test_the_triage_form_labels_each_key_worker_with_their_network(client, auth, db, world):
+    far = factories.user(db, world.social_care, network=world.other_network, username="far")
+    far.full_name = "Far Away"
+    db.add(far)
+    db.commit()
+    referral = make_referral(db, world)
+    auth.sign_in("coordinator")
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert '<optgroup label="Pontefract">' in page and '<optgroup label="Wakefield North">' in page
+    assert "Far Away (" in page and ", Pontefract)</option>" in page
+    assert f'hx-get="/referrals/{referral.id}"' in page and 'hx-target="#key-worker-field"' in page
+
+
+def test_choosing_a_network_narrows_the_key_workers_to_it(client, auth, db, world):
+    far = factories.user(db, world.social_care, network=world.other_network, username="far")
+    far.full_name = "Far Away"
+    db.add(far)
+    db.commit()
+    referral = make_referral(db, world)
+    auth.sign_in("coordinator")
+    response = client.get(f"/referrals/{referral.id}?network_id={world.other_network.id}", headers={"HX-Request": "true"})
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in fragment and 'id="key-worker-field"' in fragment
+    assert "Far Away" in fragment and "Wakefield North" not in fragment and world.nurse.full_name not in fragment
+    nearer = client.get(f"/referrals/{referral.id}?network_id={world.network.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert world.nurse.full_name in nearer and "Far Away" not in nearer
+    unknown = client.get(f"/referrals/{referral.id}?network_id=nonsense", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Far Away" in unknown and world.nurse.full_name in unknown  # nothing to narrow to: all of them
+    empty = factories.network(db, "Nowhere Yet")
+    none_there = client.get(f"/referrals/{referral.id}?network_id={empty.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Far Away" not in none_there and world.nurse.full_name not in none_there  # a network with no key workers lists none
+    events = db.exec(select(AuditEvent).where(AuditEvent.action == "view_referral")).all()
+    assert len(events) >= 4  # each narrowing is a view of the referral, audited
+
+
 @pytest.mark.parametrize(
     "form, message",
     [

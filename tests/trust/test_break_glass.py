@@ -135,7 +135,7 @@ def test_the_network_lead_reviews_each_use_and_the_review_is_audited(client, aut
     assert "LOVELACE, Ada" in page and "Called to a fall at home" in page and "Giving urgent or emergency care" in page
     assert break_glass.reviews(db, world.lead)[0].pages_viewed == 2
     grant = db.exec(select(AccessGrant)).one()
-    response = auth.post(f"/break-glass-reviews/{grant.id}", {"review_note": "Spoke to the crew: needed."})
+    response = auth.post(f"/break-glass-reviews/{grant.id}", {"appropriate": "yes", "review_note": "Spoke to the crew: needed."})
     assert response.status_code == 302
     db.refresh(grant)
     assert grant.reviewed_by_id == world.lead.id and grant.review_note == "Spoke to the crew: needed."
@@ -144,7 +144,7 @@ def test_the_network_lead_reviews_each_use_and_the_review_is_audited(client, aut
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "review_break_glass")).one()
     assert event.user_id == world.lead.id and event.record_id == str(grant.id)
     # Reviewing twice keeps the first review.
-    auth.post(f"/break-glass-reviews/{grant.id}", {"review_note": "again"})
+    auth.post(f"/break-glass-reviews/{grant.id}", {"appropriate": "no", "review_note": "again"})
     db.refresh(grant)
     assert grant.review_note == "Spoke to the crew: needed."
 
@@ -167,7 +167,7 @@ def test_a_review_note_that_is_too_long_gets_a_message(client, auth, db, world):
     auth.sign_out()
     auth.sign_in("lead")
     grant = db.exec(select(AccessGrant)).one()
-    response = auth.post(f"/break-glass-reviews/{grant.id}", {"review_note": "x" * 501})
+    response = auth.post(f"/break-glass-reviews/{grant.id}", {"appropriate": "yes", "review_note": "x" * 501})
     assert response.status_code == 400 and "500 characters or fewer" in response.get_data(as_text=True)
     db.refresh(grant)
     assert grant.reviewed_at is None
@@ -177,3 +177,55 @@ def test_a_review_note_that_is_too_long_gets_a_message(client, auth, db, world):
 def test_only_network_leads_see_the_review_list(client, auth, world, username):
     auth.sign_in(username)
     assert client.get("/break-glass-reviews").status_code == 403
+
+
+def _grant_to_review(auth, db, world):
+    auth.sign_in("outsider")
+    _break_glass(auth, world)
+    auth.sign_out()
+    auth.sign_in("lead")
+    return db.exec(select(AccessGrant)).one()
+
+
+def test_a_review_needs_a_choice_of_whether_the_access_was_appropriate(client, auth, db, world):
+    grant = _grant_to_review(auth, db, world)
+    response = auth.post(f"/break-glass-reviews/{grant.id}", {"review_note": "Looked fine."})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Select whether the access was appropriate" in page
+    assert f'href="#appropriate-{grant.id}"' in page and f'id="appropriate-{grant.id}"' in page
+    db.refresh(grant)
+    assert grant.reviewed_at is None
+
+
+def test_access_found_not_appropriate_needs_a_note_saying_why(client, auth, db, world):
+    grant = _grant_to_review(auth, db, world)
+    response = auth.post(f"/break-glass-reviews/{grant.id}", {"appropriate": "no", "review_note": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Enter why the access was not appropriate" in page
+    assert f'href="#review_note-{grant.id}"' in page
+    db.refresh(grant)
+    assert grant.reviewed_at is None
+
+
+def test_the_review_outcome_is_stored_and_shown_in_the_reviews_and_the_persons_access_log(client, auth, db, world):
+    grant = _grant_to_review(auth, db, world)
+    response = auth.post(f"/break-glass-reviews/{grant.id}", {"appropriate": "no", "review_note": "No urgent care was given."})
+    assert response.status_code == 302
+    db.refresh(grant)
+    assert grant.review_appropriate is False and grant.review_note == "No urgent care was given."
+    reviewed = client.get("/break-glass-reviews?show=reviewed").get_data(as_text=True)
+    assert "Was the access appropriate?" in reviewed and "Not appropriate" in reviewed
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "review_break_glass")).one()
+    assert event.reason == "Reviewed: not appropriate" and event.person_id == world.person.id
+    auth.sign_out()
+    auth.sign_in("nurse")
+    log = client.get(f"/people/{world.person.id}/access-log").get_data(as_text=True)
+    assert "Reviewed a break-glass access" in log and "Reviewed: not appropriate" in log
+
+
+def test_access_found_appropriate_needs_no_note(client, auth, db, world):
+    grant = _grant_to_review(auth, db, world)
+    assert auth.post(f"/break-glass-reviews/{grant.id}", {"appropriate": "yes"}).status_code == 302
+    db.refresh(grant)
+    assert grant.review_appropriate is True and grant.review_note is None
+    assert "Appropriate" in client.get("/break-glass-reviews?show=reviewed").get_data(as_text=True)

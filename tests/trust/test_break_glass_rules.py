@@ -63,8 +63,8 @@ def test_the_break_glass_command_refuses_who_may_never_break_glass(db, world):
 
 def test_a_review_is_recorded_once_and_the_second_is_refused_in_words(db, world):
     grant = break_glass.grant(db, world.outsider, world.person, break_glass.BreakGlass(**REASON), 60).item
-    first = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, "Needed."), world.lead)
-    second = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, "again"), world.lead)
+    first = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, True, "Needed."), world.lead)
+    second = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, True, "again"), world.lead)
     assert first.ok and first.item.reviewed_by_id == world.lead.id
     assert second.refused == "Someone else had already reviewed that break-glass access."
     db.commit()
@@ -75,9 +75,9 @@ def test_a_review_is_recorded_once_and_the_second_is_refused_in_words(db, world)
 
 def test_the_review_command_checks_the_note_and_the_leads_network(db, world):
     grant = break_glass.grant(db, world.outsider, world.person, break_glass.BreakGlass(**REASON), 60).item
-    too_long = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, "x" * 501), world.lead)
+    too_long = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, True, "x" * 501), world.lead)
     assert too_long.errors == {"note": "The review note must be 500 characters or fewer"}
-    elsewhere = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, None), world.other_lead)
+    elsewhere = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, True, None), world.other_lead)
     assert elsewhere.forbidden
     db.commit()
     db.refresh(grant)
@@ -191,7 +191,7 @@ def test_the_review_list_is_the_leads_own_network_oldest_first_then_reviewed_new
     assert [r.grant.id for r in break_glass.reviews(db, world.lead)] == [grants[1].id, grants[2].id, grants[0].id]
     assert [r.grant.id for r in break_glass.reviews(db, world.lead, limit=2)] == [grants[1].id, grants[2].id]
     for grant, minutes in ((grants[0], 10), (grants[1], 30), (grants[2], 20)):
-        break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, None), world.lead, start + timedelta(days=1, minutes=minutes))
+        break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, True, None), world.lead, start + timedelta(days=1, minutes=minutes))
     db.commit()
     reviewed = break_glass.reviews(db, world.lead, reviewed=True)
     assert [r.grant.id for r in reviewed] == [grants[1].id, grants[2].id, grants[0].id]
@@ -216,7 +216,7 @@ def test_a_grant_with_a_reason_no_longer_listed_shows_its_code(db, world):
 def test_a_review_is_dated_signed_and_audited_with_the_note(db, world):
     grant = break_glass.grant(db, world.outsider, world.person, break_glass.BreakGlass(**REASON), 60).item
     when = datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
-    result = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, "Appropriate."), world.lead, when)
+    result = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, True, "Appropriate."), world.lead, when)
     db.commit()
     row = db.get(AccessGrant, grant.id)
     assert (row.reviewed_at.replace(tzinfo=UTC), row.reviewed_by_id, row.review_note) == (when, world.lead.id, "Appropriate.")
@@ -245,7 +245,7 @@ def test_a_lead_reviews_only_grants_in_their_own_network(db, world):
     assert break_glass.grant_for_review(db, lead_without_network, elsewhere.id) is None  # no network on either side is no match
     assert break_glass.grant_for_review(db, world.lead, elsewhere.id) is None
     assert break_glass.grant_for_review(db, world.lead, 999999) is None
-    refused = break_glass.review(db, break_glass.ReviewBreakGlass(999999, None), world.lead)
+    refused = break_glass.review(db, break_glass.ReviewBreakGlass(999999, True, None), world.lead)
     assert refused.forbidden == "There is no break-glass access with that number in your network."
 
 

@@ -67,3 +67,55 @@ def test_the_reminders_command_can_act_as_of_a_given_day(runner, db):
 def test_send_review_reminders_leaves_out_key_workers_with_nothing_overdue(db):
     World(db)
     assert workload.send_review_reminders(db, date.today()) == 0
+
+
+def _many_overdue(db, world, count: int) -> list[CarePlan]:
+    plans = []
+    for number in range(count):
+        someone = person(db, world.practice, given_name=f"Name{chr(97 + number)}", family_name="Overdue")
+        team_member(db, someone, world.nursing, world.nurse, key_worker=True)
+        plan = care_plan(db, someone, world.nurse)
+        plan.review_due_on = date.today() - timedelta(days=3 + number)
+        db.add(plan)
+        plans.append(plan)
+    db.commit()
+    return plans
+
+
+def test_many_overdue_plans_make_one_grouped_reminder_linking_to_the_worklists_reviews(client, auth, db):
+    world = World(db)
+    _many_overdue(db, world, 15)
+    assert workload.send_review_reminders(db, date.today()) == 1
+    db.commit()
+    reminders = _reminders(db)
+    assert len(reminders) == 1
+    (grouped,) = reminders
+    assert grouped.user_id == world.nurse.id and grouped.person_id is None
+    assert grouped.message == "15 care plans you lead are due for review."
+    assert (grouped.link_endpoint, grouped.link_args) == ("work.worklist", {"_anchor": "reviews"})
+    auth.sign_in("nurse")
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert "15 care plans you lead are due for review." in inbox and 'href="/worklist#reviews"' in inbox
+    assert 'id="reviews"' in client.get("/worklist").get_data(as_text=True)
+
+
+def test_the_same_overdue_plans_are_not_reminded_twice_and_a_new_one_replaces_the_unread_group(db):
+    world = World(db)
+    _many_overdue(db, world, 4)
+    assert workload.send_review_reminders(db, date.today()) == 1
+    db.commit()
+    assert workload.send_review_reminders(db, date.today()) == 0
+    db.commit()
+    plan = _overdue(db, world, days=1)  # a fifth plan now overdue
+    assert plan.id is not None
+    assert workload.send_review_reminders(db, date.today()) == 1
+    db.commit()
+    assert [r.message for r in _reminders(db)] == ["5 care plans you lead are due for review."]
+
+
+def test_a_few_overdue_plans_are_still_reminded_one_by_one(db):
+    world = World(db)
+    _many_overdue(db, world, workload.GROUP_REMINDERS_FROM - 1)
+    assert workload.send_review_reminders(db, date.today()) == workload.GROUP_REMINDERS_FROM - 1
+    db.commit()
+    assert all(r.person_id is not None for r in _reminders(db))
