@@ -18,6 +18,22 @@ from sqlmodel import Session, create_engine
 CLIENT_ADDRESS = "client_address"  # session.info key: where the request came from, for the audit trail
 
 
+def trigrams(key: str) -> set[str]:
+    """A name key's trigrams as pg_trgm makes them: padded with two spaces before, one after."""
+    padded = f"  {key} "
+    return {padded[n : n + 3] for n in range(len(padded) - 2)} if key else set()
+
+
+def similarity(a: Optional[str], b: Optional[str]) -> float:
+    """pg_trgm's similarity() of two name keys (letters a-z only): shared trigrams over all trigrams.
+    Registered as similarity() on SQLite connections, for name search (app/front_door/search.py)."""
+    first, second = trigrams(a or ""), trigrams(b or "")
+    if not first or not second:
+        return 0.0
+    shared = len(first & second)
+    return shared / (len(first) + len(second) - shared)
+
+
 def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
     """SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a checked pool, and the same
     timeout as its lock_timeout, so a write blocked by another one fails cleanly rather than hangs."""
@@ -33,6 +49,8 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            # PostgreSQL's pg_trgm similarity(), for name search (app/front_door/search.py).
+            dbapi_connection.create_function("similarity", 2, similarity, deterministic=True)
 
         return engine
     # Times are stored as UTC in columns without a zone: make every session's zone UTC, whatever

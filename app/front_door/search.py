@@ -1,19 +1,51 @@
-"""Finding people: one search box that understands NHS numbers, dates of birth, postcodes and names."""
+"""Finding people: one search box that understands NHS numbers, dates of birth, postcodes and names.
+
+Names are found by their start (exact matches first), then, while there is room under the limit,
+by likeness, so a typo still finds the person ("Jonh Smith", "Smyth"): trigram similarity, as
+PostgreSQL's pg_trgm measures it (each name key padded with two spaces before and one after, cut
+into three-letter pieces; shared pieces over all pieces). On PostgreSQL pg_trgm's GIN indexes find
+the close names; on SQLite a contentless FTS5 trigram table of the padded name keys
+(`person_name_trigram`, kept in step with `person` by triggers) finds candidates, and the same
+similarity, computed by a function the engine registers (app/db.py), ranks them. Both made by
+migration 0011_name_search."""
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Optional
+from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, case, column, func, or_, text
 from sqlmodel import Session, col, select
 
+from app.db import trigrams
 from app.front_door import nhs_number
 from models import Person
 
 QUERY_MAX = 100
 RESULT_LIMIT = 50
+# How alike a typed name and a stored one must be to count as a close match (pg_trgm's default is
+# 0.3, which misses a swapped pair of letters in a four-letter name: "jonh" and "john" are 0.25).
+SIMILARITY_THRESHOLD = 0.2
+# Shorter typed names are matched by their start only: two letters say too little to be alike.
+FUZZY_MIN_LENGTH = 3
+# On SQLite, the candidates (people sharing the most trigrams with the typed names) whose likeness
+# is worked out when nothing but names narrows the search.
+SQLITE_CANDIDATES = 2000
+# What the database holds for typo-tolerant search beyond what the models describe (migration
+# 0011_name_search): the schema comparison leaves these out.
+NAME_SEARCH_OBJECTS = frozenset(
+    {
+        "ix_person_given_name_key_trgm",
+        "ix_person_family_name_key_trgm",
+        "person_name_trigram",
+        "person_name_trigram_data",
+        "person_name_trigram_idx",
+        "person_name_trigram_docsize",
+        "person_name_trigram_config",
+        "person_name_trigram_content",
+    }
+)
 
 _POSTCODE_FULL = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
 _POSTCODE_OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$", re.IGNORECASE)
@@ -117,9 +149,35 @@ def _parse_date(token: str) -> Optional[date]:
 
 
 def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMIT) -> tuple[list[Person], bool]:
-    """People matching every part of the query, by name; returns (people, whether there are more)."""
+    """People matching every part of the query; returns (people, whether there are more).
+
+    Names match by their start, those whose names are exactly what was typed first; then, if
+    there is room, people whose names are only alike, the most alike first. Two statements at
+    most (three on PostgreSQL, which sets the likeness threshold for its index first)."""
     if query.is_empty or query.problems:
         return [], False
+    conditions = _other_conditions(query)
+    names = [or_(_prefix(Person.family_name_key, term), _prefix(Person.given_name_key, term)) for term in query.names]
+    # Whether every typed name is one of the person's names in full: those come first.
+    exact = [or_(col(Person.family_name_key) == term, col(Person.given_name_key) == term) for term in query.names]
+    order: list[Any] = [case((and_(*exact), 0), else_=1)] if exact else []
+    statement = (
+        select(Person)
+        .where(and_(*conditions, *names))
+        .order_by(*order, col(Person.family_name_key), col(Person.given_name_key), col(Person.date_of_birth), col(Person.id))
+        .limit(limit + 1)
+    )
+    people = list(session.exec(statement))
+    if len(people) > limit:
+        return people[:limit], True
+    if not any(len(term) >= FUZZY_MIN_LENGTH for term in query.names):
+        return people, False
+    alike = _alike(session, query, conditions, exclude=[p.id for p in people if p.id is not None], limit=limit - len(people) + 1)
+    room = limit - len(people)
+    return people + alike[:room], len(alike) > room
+
+
+def _other_conditions(query: PersonQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.nhs_number:
         conditions.append(col(Person.nhs_number) == query.nhs_number)
@@ -130,16 +188,63 @@ def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMI
     if query.postcode_outward:
         outward = query.postcode_outward
         conditions.append(and_(col(Person.postcode_key).like(f"{outward}%"), func.length(Person.postcode_key) == len(outward) + 3))
+    return conditions
+
+
+def _alike(session: Session, query: PersonQuery, conditions: list[ColumnElement[bool]], exclude: list[int], limit: int) -> list[Person]:
+    """People whose every typed name is the start of one of theirs or like one of theirs (short
+    names by their start only), not among `exclude`, the most alike first."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    bigger = func.greatest if postgres else func.max  # SQLite's max() of two values is its greatest()
+    matches: list[ColumnElement[bool]] = []
+    scores: list[Any] = []
     for term in query.names:
-        conditions.append(or_(_prefix(Person.family_name_key, term), _prefix(Person.given_name_key, term)))
+        starts = or_(_prefix(Person.family_name_key, term), _prefix(Person.given_name_key, term))
+        if len(term) < FUZZY_MIN_LENGTH:
+            matches.append(starts)
+            continue
+        likeness = bigger(func.similarity(Person.family_name_key, term), func.similarity(Person.given_name_key, term))
+        if postgres:
+            # `%` is the operator pg_trgm's GIN indexes answer, at the threshold set below.
+            alike = or_(col(Person.family_name_key).op("%")(term), col(Person.given_name_key).op("%")(term))
+        else:
+            alike = likeness >= SIMILARITY_THRESHOLD
+        matches.append(or_(starts, alike))
+        scores.append(likeness)
+    if postgres:
+        session.execute(text(f"SET LOCAL pg_trgm.similarity_threshold = {SIMILARITY_THRESHOLD}"))
+    else:
+        conditions = [*conditions, col(Person.id).in_(_sqlite_candidates(query, narrowed=bool(conditions)))]
+    if exclude:
+        conditions = [*conditions, col(Person.id).not_in(exclude)]
     statement = (
         select(Person)
-        .where(and_(*conditions))
-        .order_by(col(Person.family_name_key), col(Person.given_name_key), col(Person.date_of_birth), col(Person.id))
-        .limit(limit + 1)
+        .where(and_(*conditions, *matches))
+        .order_by(
+            sum(scores[1:], scores[0]).desc(),
+            col(Person.family_name_key),
+            col(Person.given_name_key),
+            col(Person.date_of_birth),
+            col(Person.id),
+        )
+        .limit(limit)
     )
-    people = list(session.exec(statement))
-    return people[:limit], len(people) > limit
+    return list(session.exec(statement))
+
+
+def _sqlite_candidates(query: PersonQuery, narrowed: bool) -> Any:
+    """The ids of people sharing a trigram with each typed name (SQLite's FTS5 trigram table),
+    those sharing the most and rarest first; all of them when a date of birth or postcode narrows
+    the search, else the first SQLITE_CANDIDATES."""
+    groups = []
+    for term in query.names:
+        if len(term) < FUZZY_MIN_LENGTH:
+            continue  # matched by its start, in the main statement
+        groups.append("(" + " OR ".join(f'"{piece}"' for piece in sorted(trigrams(term))) + ")")
+    sql = "SELECT rowid FROM person_name_trigram WHERE person_name_trigram MATCH :pattern"
+    if not narrowed:
+        sql += f" ORDER BY rank LIMIT {SQLITE_CANDIDATES}"
+    return text(sql).bindparams(pattern=" AND ".join(groups)).columns(column("rowid"))
 
 
 def _prefix(column, term: str):

@@ -2,7 +2,9 @@ from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlmodel import func, select
 
+from app.db import similarity
 from app.front_door import search
 from tests import factories
 from tests.factories import World
@@ -85,3 +87,106 @@ def test_any_search_text_gives_results_or_a_reason_never_an_error(db, text):
     query = search.parse(text)
     people, _ = search.search_people(db, query)
     assert isinstance(people, list)
+
+
+# --- Names found despite a typo (issue 17, item 6) -------------------------------------------
+
+
+def _names(found) -> list[str]:
+    return [f"{p.given_name} {p.family_name}" for p in found]
+
+
+def test_the_database_measures_likeness_as_pg_trgm_does(db):
+    # By hand: "jonh" and "john" share "  j" and " jo" of 5 trigrams each, 2/8; "smyth" and "smith"
+    # share "  s", " sm" and "th " of 6 each, 3/9. On PostgreSQL this is pg_trgm itself.
+    pairs = {("jonh", "john"): 2 / 8, ("smyth", "smith"): 3 / 9, ("smith", "smith"): 1.0, ("abc", "xyz"): 0.0}
+    for (a, b), expected in pairs.items():
+        measured = db.exec(select(func.similarity(a, b))).one()
+        assert abs(measured - expected) < 1e-6 and abs(similarity(a, b) - expected) < 1e-9, (a, b, measured)
+
+
+def test_a_typo_in_a_name_still_finds_the_person(db):
+    world = World(db)
+    factories.person(db, world.practice, given_name="John", family_name="Smith")
+    factories.person(db, world.practice, given_name="Jane", family_name="Brown")
+    assert _names(search.search_people(db, search.parse("Jonh Smith"))[0]) == ["John Smith"]
+    assert _names(search.search_people(db, search.parse("Smyth"))[0]) == ["John Smith"]
+    assert _names(search.search_people(db, search.parse("john smyth"))[0]) == ["John Smith"]
+    assert search.search_people(db, search.parse("Xqzv"))[0] == []
+
+
+def test_exact_names_come_first_then_starts_then_the_most_alike(db):
+    world = World(db)
+    for family in ["Smith", "Smithe", "Smyth", "Smythe", "Smyt", "Smithson", "Jones"]:
+        factories.person(db, world.practice, given_name="Ann", family_name=family)
+    found, more = search.search_people(db, search.parse("smyth"))
+    # Smyth in full, then Smythe (which starts so), then by likeness: Smyt (4/7) before Smith (3/9);
+    # Smithe (2/11) and Smithson (2/13) are too unlike, Jones not alike at all.
+    assert _names(found) == ["Ann Smyth", "Ann Smythe", "Ann Smyt", "Ann Smith"] and not more
+    assert [round(similarity("smyth", p.family_name_key), 3) for p in found[2:]] == [0.571, 0.333]
+    assert similarity("smyth", "smithe") < search.SIMILARITY_THRESHOLD
+
+
+def test_a_name_typed_in_full_comes_before_names_it_only_starts(db):
+    world = World(db)
+    factories.person(db, world.practice, given_name="Annabel", family_name="Brown")
+    factories.person(db, world.practice, given_name="Ann", family_name="Young")
+    found, _ = search.search_people(db, search.parse("ann"))
+    assert _names(found) == ["Ann Young", "Annabel Brown"]
+
+
+def test_every_typed_name_must_be_alike_and_the_sum_of_likeness_ranks(db):
+    world = World(db)
+    factories.person(db, world.practice, given_name="John", family_name="Smith")
+    factories.person(db, world.practice, given_name="John", family_name="Smyth")
+    factories.person(db, world.practice, given_name="Peter", family_name="Smith")
+    found, _ = search.search_people(db, search.parse("Jonh Smith"))
+    # John Smith: 2/8 + 1; John Smyth: 2/8 + 3/9; Peter Smith: "jonh" is like neither of his names.
+    assert _names(found) == ["John Smith", "John Smyth"]
+
+
+def test_close_matches_still_honour_the_date_of_birth_and_postcode(db):
+    world = World(db)
+    factories.person(db, world.practice, given_name="Ann", family_name="Smith", date_of_birth=date(1940, 1, 2), postcode="WF1 2AB")
+    factories.person(db, world.practice, given_name="Ann", family_name="Smith", date_of_birth=date(1950, 1, 2), postcode="WF1 2AB")
+    factories.person(db, world.practice, given_name="Ann", family_name="Smith", date_of_birth=date(1940, 1, 2), postcode="LS1 1AA")
+    found, _ = search.search_people(db, search.parse("smyth 02/01/1940 WF1 2AB"))
+    assert [(p.date_of_birth, p.postcode) for p in found] == [(date(1940, 1, 2), "WF1 2AB")]
+
+
+def test_close_matches_fill_only_the_room_under_the_limit(db):
+    world = World(db)
+    for _ in range(2):
+        factories.person(db, world.practice, given_name="Ann", family_name="Smyth")
+    for _ in range(3):
+        factories.person(db, world.practice, given_name="Ann", family_name="Smith")
+    found, more = search.search_people(db, search.parse("smyth"), limit=3)
+    assert [p.family_name for p in found] == ["Smyth", "Smyth", "Smith"] and more
+    found, more = search.search_people(db, search.parse("smyth"), limit=5)
+    assert len(found) == 5 and not more
+    found, more = search.search_people(db, search.parse("smyth"), limit=1)
+    assert [p.family_name for p in found] == ["Smyth"] and more
+
+
+def test_renamed_and_removed_people_are_found_by_their_names_now(db):
+    world = World(db)
+    renamed = factories.person(db, world.practice, given_name="Ann", family_name="Smith")
+    gone = factories.person(db, world.practice, given_name="Bob", family_name="Smith")
+    renamed.family_name, renamed.family_name_key = "Brown", "brown"
+    db.delete(gone)
+    db.commit()
+    assert search.search_people(db, search.parse("smyth"))[0] == []
+    assert _names(search.search_people(db, search.parse("Broun"))[0]) == ["Ann Brown"]
+
+
+def test_name_search_runs_the_same_statements_whatever_the_number_of_close_matches(db, count_queries):
+    world = World(db)
+    factories.person(db, world.practice, given_name="Ann", family_name="Smyth")
+    with count_queries() as few:
+        search.search_people(db, search.parse("smyth ann"))
+    for n in range(30):
+        factories.person(db, world.practice, given_name="Ann", family_name=["Smith", "Smithe", "Smythe"][n % 3])
+    with count_queries() as many:
+        found, _ = search.search_people(db, search.parse("smyth ann"))
+    # 10 Smythe (a start), 10 Smith (alike); the 10 Smithe are too unlike (2/11).
+    assert len(found) == 21 and few.count == many.count <= 3, many.statements

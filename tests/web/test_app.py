@@ -6,13 +6,16 @@ from sqlmodel import SQLModel
 
 from app import create_app
 from app.config import ConfigError
+from app.front_door.search import NAME_SEARCH_OBJECTS
 from tests.factories import World
 
 
 def test_the_migrations_build_exactly_the_schema_the_models_describe(database_url):
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        # Typo-tolerant name search's trigram index (0011_name_search) is no model's: left out.
+        context = MigrationContext.configure(connection, opts={"include_name": lambda name, *_: name not in NAME_SEARCH_OBJECTS})
+        differences = compare_metadata(context, SQLModel.metadata)
     engine.dispose()
     assert differences == []
 
