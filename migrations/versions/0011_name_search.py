@@ -8,14 +8,14 @@ Triggers keep it in step with `person`. NOTE for later migrations: a batch_alter
 them back (the statements are below).
 
 Revision ID: 0011_name_search
-Revises: 0010_performance
+Revises: 0011_review_outcome
 Create Date: 2026-11-30 12:30:00
 """
 
 from alembic import op
 
 revision = "0011_name_search"
-down_revision = "0010_performance"
+down_revision = "0011_review_outcome"
 branch_labels = None
 depends_on = None
 

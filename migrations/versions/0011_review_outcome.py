@@ -1,7 +1,7 @@
 """review outcome: a network lead's break-glass review records whether the access was appropriate
 
 Revision ID: 0011_review_outcome
-Revises: 0010_performance
+Revises: 0011_contact_timeline
 Create Date: 2026-11-30 12:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_review_outcome"
-down_revision = "0010_performance"
+down_revision = "0011_contact_timeline"
 branch_labels = None
 depends_on = None
 
