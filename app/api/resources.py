@@ -45,6 +45,10 @@ PROFILES = {
     "Observation": UK_CORE + "UKCore-Observation",
     "Organization": UK_CORE + "UKCore-Organization",
     "ServiceRequest": UK_CORE + "UKCore-ServiceRequest",
+    "CarePlan": UK_CORE + "UKCore-CarePlan",
+    "Task": UK_CORE + "UKCore-Task",
+    "Consent": UK_CORE + "UKCore-Consent",
+    "QuestionnaireResponse": UK_CORE + "UKCore-QuestionnaireResponse",
 }
 
 # The action handshake as Task.status (app/care_plan/handshake.py): requested -> accepted or
