@@ -344,20 +344,28 @@ def _goal_versions(goal_id: int) -> list[dict]:
     return item_history.versions(session, goal, lambda row, _values: resources.goal(row, plan))
 
 
+def _history(kind: str, versions: list[dict]):
+    """An item's `_history` bundle, newest first, `_count` at a time."""
+    count = search.history_count(request.args)
+    return fhir_json(search.history_bundle(base_url(), kind, versions[:count], len(versions)))
+
+
+def _version(kind: str, item_id: int, versions: list[dict], version_id: int):
+    found = item_history.version(versions, version_id)
+    if found is None:
+        return error_outcome(404, f"{kind} {item_id} has no version {version_id}.")
+    return resource(found)
+
+
 @bp.get("/Goal/<int:goal_id>/_history")
 def goal_history(goal_id: int):
     """Every version of the goal, newest first, each as it stood (from the plan's revisions)."""
-    count = search.history_count(request.args)
-    found = _goal_versions(goal_id)
-    return fhir_json(search.history_bundle(base_url(), "Goal", found[:count], len(found)))
+    return _history("Goal", _goal_versions(goal_id))
 
 
 @bp.get("/Goal/<int:goal_id>/_history/<int:version_id>")
 def read_goal_version(goal_id: int, version_id: int):
-    found = item_history.version(_goal_versions(goal_id), version_id)
-    if found is None:
-        return error_outcome(404, f"Goal {goal_id} has no version {version_id}.")
-    return resource(found)
+    return _version("Goal", goal_id, _goal_versions(goal_id), version_id)
 
 
 @bp.get("/Goal")
@@ -410,17 +418,12 @@ def _task_versions(action_id: int) -> list[dict]:
 @bp.get("/Task/<int:action_id>/_history")
 def task_history(action_id: int):
     """Every version of the Task (the action), newest first, each as it stood (from the plan's revisions)."""
-    count = search.history_count(request.args)
-    found = _task_versions(action_id)
-    return fhir_json(search.history_bundle(base_url(), "Task", found[:count], len(found)))
+    return _history("Task", _task_versions(action_id))
 
 
 @bp.get("/Task/<int:action_id>/_history/<int:version_id>")
 def read_task_version(action_id: int, version_id: int):
-    found = item_history.version(_task_versions(action_id), version_id)
-    if found is None:
-        return error_outcome(404, f"Task {action_id} has no version {version_id}.")
-    return resource(found)
+    return _version("Task", action_id, _task_versions(action_id), version_id)
 
 
 @bp.get("/Task")

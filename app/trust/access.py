@@ -163,21 +163,28 @@ def live_grant(session: Session, user: User, person_id: int, now: Optional[datet
     ).first()
 
 
+def _key_worker_or_objected(session: Session, user: User, person_id: int) -> tuple[bool, bool]:
+    """Whether the user is the person's current key worker, and whether the person objected to the
+    user's agency (one query)."""
+    key_worker, objected = session.exec(
+        select(
+            exists()
+            .where(col(CareTeamMember.person_id) == person_id)
+            .where(col(CareTeamMember.user_id) == user.id)
+            .where(col(CareTeamMember.is_key_worker).is_(True))
+            .where(col(CareTeamMember.left_at).is_(None)),
+            _objects_to(person_id, user.agency_id),
+        )
+    ).one()
+    return bool(key_worker), bool(objected)
+
+
 def access_log_rule(session: Session, user: User, person: Person) -> Decision:
     """Who has looked at a record is for the person's current key worker and the network lead
     of their network (and, in time, the person's own view); nobody else, not even the team, and
     nobody in an agency the person has objected to."""
     assert person.id is not None  # a saved person
-    key_worker, objected = session.exec(
-        select(
-            exists()
-            .where(col(CareTeamMember.person_id) == person.id)
-            .where(col(CareTeamMember.user_id) == user.id)
-            .where(col(CareTeamMember.is_key_worker).is_(True))
-            .where(col(CareTeamMember.left_at).is_(None)),
-            _objects_to(person.id, user.agency_id),
-        )
-    ).one()
+    key_worker, objected = _key_worker_or_objected(session, user, person.id)
     if objected:
         return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
     if key_worker:
@@ -565,16 +572,7 @@ def invitation_rule(session: Session, user: User, person: Person) -> Decision:
     """Who may invite a person (or, with the person, their carer) to their own pages: the person's
     current key worker, or the single point of access while it may open the record for triage."""
     assert person.id is not None  # a saved person
-    key_worker, objected = session.exec(
-        select(
-            exists()
-            .where(col(CareTeamMember.person_id) == person.id)
-            .where(col(CareTeamMember.user_id) == user.id)
-            .where(col(CareTeamMember.is_key_worker).is_(True))
-            .where(col(CareTeamMember.left_at).is_(None)),
-            _objects_to(person.id, user.agency_id),
-        )
-    ).one()
+    key_worker, objected = _key_worker_or_objected(session, user, person.id)
     if objected:
         return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
     if key_worker:
