@@ -458,7 +458,7 @@ def test_people_outside_the_rules_are_refused_and_audited(client, auth, db, worl
     assert len(refused) == 2 and all(e.person_id == world.person.id for e in refused)
 
 
-def test_the_page_runs_a_fixed_number_of_queries_however_big_the_plan(client, db, world, nurse, count_queries):
+def test_the_page_runs_a_fixed_number_of_queries_however_big_the_plan(client, db, world, nurse, count_queries, is_postgres):
     add(db, world, "need", need="First need", status="active")
     with count_queries() as small:
         assert client.get(url(world)).status_code == 200
@@ -470,7 +470,8 @@ def test_the_page_runs_a_fixed_number_of_queries_however_big_the_plan(client, db
     add(db, world, "contact", kind="personal", name="Karen", out_of_hours="yes")
     with count_queries() as big:
         assert client.get(url(world)).status_code == 200
-    assert big.count == small.count <= 20, (small.count, big.count)
+    # The audit event costs one statement more on PostgreSQL (tests/trust/test_audit_statements.py).
+    assert big.count == small.count <= (21 if is_postgres else 20), (small.count, big.count)
     with count_queries() as history:
         assert client.get(url(world, "/history")).status_code == 200
     add(db, world, "goal", goal="One more", status="active")
