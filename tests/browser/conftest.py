@@ -1,11 +1,13 @@
 """Browser tests: the test app served on a free local port, driven by Debian's Chromium
 through Playwright, with an axe-core check and a watch on the browser console."""
 
+import contextlib
 import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from werkzeug.serving import make_server
 
 from app.config import ROOT
@@ -172,6 +174,12 @@ def _without_known_design_system_exception(violation: dict) -> dict:
 
 def assert_accessible(page: Page) -> None:
     """Run axe-core (WCAG 2.0/2.1 A and AA, and best practice) on the page as it is now."""
+    # A click that follows a link returns once the navigation has started, not when the next page is
+    # there: wait for a loaded document with its main landmark, or axe checks a page half-built. A
+    # page without one goes on to fail axe's own landmark rule, with axe's message.
+    page.wait_for_load_state("load")
+    with contextlib.suppress(PlaywrightTimeout):
+        page.locator("main").first.wait_for(state="attached", timeout=5000)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # The page's Content-Security-Policy refuses inline scripts, which is what
         # add_script_tag(path=...) adds; give the injected tag the page's own nonce.

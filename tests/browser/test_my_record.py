@@ -62,6 +62,7 @@ def test_the_person_reads_their_plan_writes_their_words_objects_and_shares_with_
 
     # She changes what matters to her.
     ada.get_by_role("link", name="Change what matters to me, or add a goal").click()
+    expect(ada.get_by_role("heading", level=1, name="My words")).to_be_visible()
     assert_accessible(ada)
     ada.get_by_label("What matters to me").fill("Staying at home with my cat, and Sunday lunch with my grandson.")
     ada.get_by_role("button", name="Save my words").click()
