@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app import checks, db, versioned
 from app.care_plan import care_team, commands, handshake, read_model
 from app.care_plan.read_model import actor
-from app.trust import audit
+from app.trust import access, audit
 from app.versioned import SaveResult
 from app.work import notifications
 from models import ActionStatus, Agency, CarePlanAction, ContactHow, ContactRecord, Person, User
@@ -245,7 +245,7 @@ class ChangeContact:
     summary: Optional[str]
 
 
-ONLY_ITS_AGENCY = "Only the agency that recorded a contact can change it."
+ONLY_ITS_AGENCY = access.ONLY_ITS_AGENCY
 
 
 def answers(row: ContactRecord) -> dict[str, str]:
@@ -269,7 +269,7 @@ def change_contact(
     row = session.get(ContactRecord, command.contact_id)
     if row is None or row.person_id != person.id:
         return SaveResult(refused="There is no such contact on this timeline.")
-    if row.agency_id != user.agency_id:
+    if not access.may_change_contact(user, row.agency_id):
         return SaveResult(forbidden=ONLY_ITS_AGENCY)
     errors = check(
         RecordContact(command.contact_on, command.contact_time, command.how, command.with_whom, command.summary), today or date.today()

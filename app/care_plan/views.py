@@ -670,8 +670,8 @@ def _contact(person: Person, contact_id: int) -> ContactRecord:
     row = get_session().get(ContactRecord, contact_id)
     if row is None or row.person_id != person.id:
         abort(404, "There is no such contact on this timeline.")
-    if row.agency_id != g.user.agency_id:
+    if not access.may_change_contact(g.user, row.agency_id):
         raise access.AccessRefused(
-            "change_contact", contact_timeline.ONLY_ITS_AGENCY, person_id=person.id, record_type="contact_record", record_id=contact_id
+            "change_contact", access.ONLY_ITS_AGENCY, person_id=person.id, record_type="contact_record", record_id=contact_id
         )
     return row

@@ -652,3 +652,17 @@ def standings(session: Session, user: User, person_ids: list[int], now: Optional
 
 
 # --- end of search results' standing ------------------------------------------------------------
+
+
+# --- The contacts timeline (issue 16): who may change a recorded contact ------------------------
+
+ONLY_ITS_AGENCY = "Only the agency that recorded a contact can change it."
+
+
+def may_change_contact(user: User, recording_agency_id: Optional[int]) -> bool:
+    """A contact is that agency's own account of what it did: only the agency that recorded it may
+    change it (another agency adds its own contact instead)."""
+    return recording_agency_id is not None and recording_agency_id == user.agency_id
+
+
+# --- end of the contacts timeline ---------------------------------------------------------------
