@@ -71,7 +71,7 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
 def demo_sign_ins_command():
     """Print the demo sign-ins, if the demo district is loaded."""
     session = get_session()
-    usernames = [row[0] for row in district.DEMO_SIGN_INS]
+    usernames = [row[0] for row in district.DEMO_SIGN_INS] + list(network_work.DEMO_SIGN_INS)
     rows = session.exec(select(User, Agency).join(Agency, col(Agency.id) == User.agency_id).where(col(User.username).in_(usernames))).all()
     if not rows:
         click.echo("No demo sign-ins: this database was not built by demo-data.")

@@ -84,6 +84,9 @@ DELAY_WEIGHTS = {
 MEETINGS_BACK = 6  # fortnightly, so twelve weeks of meetings
 AGENDA_SIZE = (4, 8)
 
+# The sign-ins this part of the demo adds (printed by `demo-sign-ins` after the district's own).
+DEMO_SIGN_INS = ("hub", "ooh")
+
 
 def add_network_work(
     session: Session, seed: int, now: datetime, password_hash: str | None = None, echo=lambda message: None

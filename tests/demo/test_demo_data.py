@@ -119,6 +119,8 @@ def test_it_refuses_a_database_that_holds_data_and_changes_nothing(db, runner, b
 def test_the_demo_nurse_signs_in_with_the_printed_password_and_sees_a_caseload(client, runner, db, built):
     listed = runner.invoke(args=["demo-sign-ins"])
     assert district.DEMO_PASSWORD in listed.output and "nurse" in listed.output
+    printed = {line.split()[0] for line in listed.output.splitlines() if line.startswith("  ")}
+    assert {"spa", "nurse", "socialworker", "ot", "lead", "admin", "hub", "ooh"} <= printed
     auth = AuthActions(client)
     auth.sign_in("nurse", district.DEMO_PASSWORD)
     page = client.get("/")
