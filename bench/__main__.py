@@ -300,6 +300,8 @@ def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
             {"n": lead_network, "today": date.today()},
         ).scalar()
     sample = rng.sample(people, min(200, len(people)))
+    # An NHS-number search needs someone who has one (beyond the 999 range's 909,091, people have none).
+    numbered = [r for r in sample if r.nhs_number]
     since = (datetime.now(UTC) - timedelta(days=27)).replace(tzinfo=None)
 
     def dob(value) -> date:
@@ -312,7 +314,7 @@ def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
         return (path, htmx, floor_params)
 
     return {
-        "search_nhs_number": ("nurse", [p("/people?" + urlencode({"q": r.nhs_number}), nhs=r.nhs_number) for r in sample]),
+        "search_nhs_number": ("nurse", [p("/people?" + urlencode({"q": r.nhs_number}), nhs=r.nhs_number) for r in numbered]),
         "search_name": ("nurse", [p("/people?" + urlencode({"q": r.family_name[:4]}), **prefix(r.family_name_key[:4])) for r in sample]),
         "search_name_htmx": (
             "nurse",
@@ -340,7 +342,7 @@ def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
                     "/referrals/match?"
                     + urlencode(
                         {"nhs_number": r.nhs_number}
-                        if n % 2
+                        if n % 2 and r.nhs_number
                         else {
                             "family_name": r.family_name,
                             "given_name": r.given_name,

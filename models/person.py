@@ -6,9 +6,13 @@ from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
 
+NHS_NUMBER_NOT_KNOWN = "Not known"
 
-def format_nhs_number(nhs_number: str) -> str:
-    """Show a stored 10-digit NHS number the way people read it: 999 123 4567."""
+
+def format_nhs_number(nhs_number: Optional[str]) -> str:
+    """Show a stored 10-digit NHS number the way people read it: 999 123 4567 (or "Not known")."""
+    if not nhs_number:
+        return NHS_NUMBER_NOT_KNOWN
     return f"{nhs_number[:3]} {nhs_number[3:6]} {nhs_number[6:]}"
 
 
@@ -19,7 +23,9 @@ class Person(SQLModel, table=True):
     __table_args__ = (CheckConstraint("length(nhs_number) = 10", name="ck_person_nhs_number_length"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    nhs_number: str = Field(max_length=10, unique=True)
+    # None when not (yet) known: not registered with a GP, newly arrived, awaiting a trace. Unique
+    # all the same: NULLs are distinct, so any number of people can be without one.
+    nhs_number: Optional[str] = Field(default=None, max_length=10, unique=True)
     given_name: str = Field(max_length=80)
     family_name: str = Field(max_length=80)
     # Lower-cased copies so name search can use an index on every database.

@@ -75,10 +75,12 @@ def person(
     date_of_birth: date = date(1941, 3, 12),
     postcode: str = "WF1 2AB",
     nhs: str | None = None,
+    nhs_known: bool = True,
 ) -> Person:
+    """A person; `nhs_known=False` for one whose NHS number is not known."""
     n = next(_counter)
     row = Person(
-        nhs_number=nhs or valid_nhs_number(n),
+        nhs_number=(nhs or valid_nhs_number(n)) if nhs_known else None,
         given_name=given_name,
         family_name=family_name,
         given_name_key=name_key(given_name),

@@ -106,7 +106,8 @@ def ref(resource_type: str, row_id: object, display: Optional[str] = None) -> di
 
 
 def patient(session: Session, person: Person) -> dict[str, Any]:
-    """The person: NHS number, name, birth date, address, phone, GP practice."""
+    """The person: NHS number (no identifier when it is not known), name, birth date, address, phone,
+    GP practice."""
     body: dict[str, Any] = {
         "resourceType": "Patient",
         "id": str(person.id),
@@ -122,6 +123,8 @@ def patient(session: Session, person: Person) -> dict[str, Any]:
             }
         ],
     }
+    if not person.nhs_number:
+        del body["identifier"]  # FHIR allows no empty list
     if person.phone:
         body["telecom"] = [{"system": "phone", "value": person.phone, "use": "home"}]
     if person.gp_practice_id is not None:

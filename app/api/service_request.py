@@ -402,7 +402,10 @@ def as_resource(session: Session, referral: Referral, *, show_link: bool = True)
         "category": [*categories, {"coding": [ours]}],
         "priority": URGENCY_PRIORITY[referral.urgency],
         "code": sent.get("code"),
-        "subject": {"reference": f"Patient/{person.id}", "identifier": {"system": NHS_NUMBER_SYSTEM, "value": person.nhs_number}},
+        "subject": {
+            "reference": f"Patient/{person.id}",
+            **({"identifier": {"system": NHS_NUMBER_SYSTEM, "value": person.nhs_number}} if person.nhs_number else {}),
+        },
         "occurrenceDateTime": _instant(referral.due_by),
         "authoredOn": _instant(referral.received_at),
         "requester": requester,

@@ -33,13 +33,15 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
     started = time.monotonic()
     password_hash = current_app.extensions["oneplan_hasher"].hash(district.DEMO_PASSWORD)
     people_progress = Progress("people", people_count)
+    unnumbered = district.without_nhs_number(people_count)
+    if unnumbered:
+        click.echo(
+            f"The 999 test range (the only one demo data may use: never issued to anyone) holds "
+            f"{district.NHS_NUMBER_CAPACITY:,} valid NHS numbers: the first {district.NHS_NUMBER_CAPACITY:,} people get one, "
+            f"and {unnumbered:,} are recorded with NHS number not known."
+        )
     try:
         built = district.build(session, people_count, seed, password_hash, date.today(), echo=click.echo, progress=people_progress.update)
-    except district.TooManyPeople as refused:
-        raise click.ClickException(
-            f"{people_count:,} people need {people_count:,} distinct NHS numbers, and the 999 test range (the only one demo data "
-            f"may use: never issued to anyone) holds {district.NHS_NUMBER_CAPACITY:,} valid ones. Nothing was written."
-        ) from refused
     except district.DistrictNotEmpty as refused:
         if if_empty:
             click.echo("The database already holds data; the demo district was not loaded.")

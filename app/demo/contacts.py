@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.demo.bulk import insert_rows
+from app.demo import bulk
 from models import ActionStatus, AgencyKind, CarePlan, CarePlanAction, CareTeamMember, ContactRecord, Person, User
 
 CHUNK = 5_000
@@ -89,10 +89,10 @@ def add_contacts(session: Session, seed: int, now: datetime, echo=lambda message
             )
             rows.append(_row(person_id, when, how, who.format(**words), what.format(**words), agency_id, user_id, []))
         if len(rows) >= CHUNK:
-            insert_rows(session, ContactRecord, rows)
+            bulk.insert_rows(session, ContactRecord, rows)
             rows = []
     if rows:
-        insert_rows(session, ContactRecord, rows)
+        bulk.insert_rows(session, ContactRecord, rows)
     count = session.execute(select(ContactRecord.id)).all()
     echo(f"contacts: {len(count):,}")
     return len(count)

@@ -7,9 +7,10 @@ people), phone numbers from Ofcom's drama ranges. No real person is described.
 
 import itertools
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Optional
 
 from sqlalchemy import select, text
 from sqlmodel import Session, col
@@ -316,8 +317,9 @@ NHS_NUMBER_CAPACITY = 909_091
 _SERIALS = 1_000_000
 
 
-class TooManyPeople(Exception):
-    pass
+def without_nhs_number(people: int) -> int:
+    """How many of a district of `people` have no NHS number: those beyond the 999 range's capacity."""
+    return max(0, people - NHS_NUMBER_CAPACITY)
 
 
 def nhs_numbers(start: int = 0):
@@ -332,6 +334,14 @@ def nhs_numbers(start: int = 0):
             yield first_nine + str(digit)
 
 
+def allocate_nhs_numbers(start: int = 0) -> Iterator[Optional[str]]:
+    """One NHS number per person, in order: every valid number of the 999 test range once (as
+    `nhs_numbers`), then None ("not known") for everyone after the first NHS_NUMBER_CAPACITY. No
+    number outside the 999 range is ever made up."""
+    yield from nhs_numbers(start)
+    yield from itertools.repeat(None)
+
+
 def _phone(rng: random.Random) -> str:
     return f"01632 9{rng.randint(60000, 60999):05d}"[:12]
 
@@ -343,10 +353,9 @@ def ods_code(agency_id: int) -> str:
 
 
 def build(session: Session, people: int, seed: int, password_hash: str, today: date, echo=lambda message: None, progress=None) -> Built:
-    """Write the whole district into an empty database; raises DistrictNotEmpty otherwise.
+    """Write the whole district into an empty database; raises DistrictNotEmpty otherwise. People
+    beyond the 999 range's NHS_NUMBER_CAPACITY have no NHS number (`allocate_nhs_numbers`).
     `progress(done)` hears how many people are written, after each chunk (else `echo` a line)."""
-    if people > NHS_NUMBER_CAPACITY:
-        raise TooManyPeople(people)
     if holds_data(session):
         raise DistrictNotEmpty()
     rng = random.Random(seed)
@@ -481,7 +490,7 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
     session.commit()
     echo(f"directory: {built.networks} networks, {built.agencies} agencies, {built.users} staff")
 
-    numbers = nhs_numbers(rng.randint(0, 200_000))
+    numbers = allocate_nhs_numbers(rng.randint(0, 200_000))
     team_rows, member_id, person_rows = [], 0, []
     caseload_share = 0.12
     demo_nurse_quota = 40

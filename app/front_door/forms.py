@@ -128,6 +128,7 @@ def _new_person(form: Mapping[str, Any], errors: dict[str, str]) -> intake.NewPe
         postcode=_text(form, "postcode"),
         phone=_text(form, "phone"),
         gp_practice_id=fields.record_id(form.get("gp_practice_id")),
+        nhs_number_not_known=form.get("nhs_number_not_known") == "yes",
     )
 
 

@@ -25,7 +25,8 @@ POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
 
 @dataclass(frozen=True)
 class NewPerson:
-    """The details a new record needs. The NHS number is as given: the intake checks it."""
+    """The details a new record needs. The NHS number is as given: the intake checks it. Or it is
+    not known (`nhs_number_not_known`: newly arrived, awaiting a trace) and the record has none."""
 
     nhs_number: Optional[str] = None
     given_name: Optional[str] = None
@@ -36,6 +37,12 @@ class NewPerson:
     postcode: Optional[str] = None
     phone: Optional[str] = None
     gp_practice_id: Optional[int] = None
+    nhs_number_not_known: bool = False
+
+    @property
+    def without_number(self) -> bool:
+        """Said to be not known, and no number given."""
+        return self.nhs_number_not_known and not (self.nhs_number or "").strip()
 
 
 @dataclass(frozen=True)
@@ -106,16 +113,24 @@ def check(session: Session, command: ReceiveReferral, today: Optional[date] = No
 
 
 def check_new_person(session: Session, details: NewPerson, today: date) -> dict[str, str]:
-    """A new record needs a valid NHS number no one else has, names with letters in them, a date of
-    birth that has passed, an address with a real postcode, and a GP practice that exists."""
+    """A new record needs a valid NHS number no one else has (or to be told it is not known, and
+    then no number), names with letters in them, a date of birth that has passed, an address with a
+    real postcode, and a GP practice that exists."""
     errors: dict[str, str] = {}
-    try:
-        number = nhs_number.normalise(details.nhs_number or "")
-    except nhs_number.InvalidNHSNumber as problem:
-        errors["nhs_number"] = str(problem)
+    if details.without_number:
+        pass  # matched by name, date of birth and postcode instead
+    elif details.nhs_number_not_known:
+        errors["nhs_number"] = "Enter the NHS number, or select 'NHS number not known', not both"
+    elif not (details.nhs_number or "").strip():
+        errors["nhs_number"] = "Enter an NHS number, or select 'NHS number not known'"
     else:
-        if session.exec(select(Person.id).where(Person.nhs_number == number)).first() is not None:
-            errors["nhs_number"] = "A record with this NHS number already exists: choose it from the matching records"
+        try:
+            number = nhs_number.normalise(details.nhs_number or "")
+        except nhs_number.InvalidNHSNumber as problem:
+            errors["nhs_number"] = str(problem)
+        else:
+            if session.exec(select(Person.id).where(Person.nhs_number == number)).first() is not None:
+                errors["nhs_number"] = "A record with this NHS number already exists: choose it from the matching records"
     checks.text(errors, "given_name", details.given_name, "the person's given name", required=True, max_length=80)
     checks.text(errors, "family_name", details.family_name, "the person's family name", required=True, max_length=80)
     for name, value in (("given_name", details.given_name), ("family_name", details.family_name)):
@@ -192,13 +207,14 @@ def receive(session: Session, command: ReceiveReferral, by: User, now: Optional[
 
 def _create_person(session: Session, details: NewPerson, by: User) -> Optional[Person]:
     """The new record, or None if someone created one with this NHS number a moment ago (the
-    unique NHS number keeps one record, and nothing needs undoing)."""
+    unique NHS number keeps one record, and nothing needs undoing). Without a number there is
+    nothing to be unique on: a second record for the same person is for matching to prevent."""
     given_name, family_name, postcode = details.given_name or "", details.family_name or "", details.postcode or ""
     person_id = db.insert_once(
         session,
         Person,
         {
-            "nhs_number": nhs_number.normalise(details.nhs_number or ""),
+            "nhs_number": None if details.without_number else nhs_number.normalise(details.nhs_number or ""),
             "given_name": given_name,
             "family_name": family_name,
             "given_name_key": name_key(given_name),

@@ -132,10 +132,13 @@ def score(details: Details, person: Person) -> Candidate:
         elif said[:-3] and said[:-3] == recorded[:-3]:
             points += 5
             reasons.append("same postcode district")
-    if details.nhs_number and person.nhs_number != details.nhs_number:
+    if details.nhs_number and person.nhs_number and person.nhs_number != details.nhs_number:
         # A different NHS number on record is strong evidence it is someone else.
         points -= 40
         reasons.append("a different NHS number is on record")
+    elif details.nhs_number and not person.nhs_number:
+        # None on record: no evidence either way (the referral's number may be theirs).
+        reasons.append("no NHS number on record")
     return Candidate(person, max(points, 0), reasons)
 
 

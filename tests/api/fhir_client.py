@@ -72,7 +72,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "Task": ("status", "intent"),
     "CarePlan": ("status", "intent", "subject"),
     "Goal": ("lifecycleStatus", "description", "subject"),
-    "Patient": ("identifier",),
     "OperationOutcome": ("issue",),
     "Bundle": ("type",),
     "CapabilityStatement": ("status", "date", "kind", "fhirVersion", "format"),
@@ -85,6 +84,10 @@ def check_resource(body: dict[str, Any], where: str = "") -> None:
     kind = body.get("resourceType")
     assert isinstance(kind, str), f"{where}: no resourceType"
     get_fhir_model_class(kind).model_validate(body)
+    # Patient.identifier is 0..* (base and UK Core): a person whose NHS number is not known has
+    # none, and the element is then left out, never an empty list.
+    if kind == "Patient":
+        assert body.get("identifier") != [], f"{where}Patient.identifier is an empty list"
     for element in REQUIRED.get(kind, ()):
         assert body.get(element) not in (None, [], ""), f"{where}{kind}.{element} is required"
     for element, codes in BINDINGS.get(kind, {}).items():

@@ -223,3 +223,24 @@ def test_people_with_a_care_plan_have_a_timeline_of_contacts_from_their_care_tea
     moved = {m["action_id"]: c for c in contacts for m in c.moved}
     assert done and all(moved[a.id].agency_id == a.owner_agency_id for a in done if a.id in moved)
     assert len(moved) >= len(done) // 2
+
+
+def test_people_beyond_the_ranges_capacity_are_built_with_no_nhs_number(app, runner, db, monkeypatch):
+    """As a 2.4 million district would be, in small: a range of 150 numbers for 600 people. The first
+    150 get the numbers they always got; the other 450 none, and the rest of the demo builds round them."""
+    import itertools
+
+    real = district.allocate_nhs_numbers
+    monkeypatch.setattr(district, "NHS_NUMBER_CAPACITY", 150)
+    monkeypatch.setattr(
+        district, "allocate_nhs_numbers", lambda start: itertools.chain(itertools.islice(real(start), 150), itertools.repeat(None))
+    )
+    result = runner.invoke(args=["demo-data", "--people", str(PEOPLE), "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert "the first 150 people get one, and 450 are recorded with NHS number not known" in result.output
+    numbers = db.exec(select(Person.nhs_number).order_by(Person.id)).all()
+    assert len(numbers) == PEOPLE
+    assert all(n is not None and nhs_number.is_valid(n) for n in numbers[:150]) and len(set(numbers[:150])) == 150
+    assert numbers[150:] == [None] * (PEOPLE - 150)
+    assert db.exec(select(func.count()).select_from(Referral).join(Person).where(Person.nhs_number.is_(None))).one() > 0
+    assert db.exec(select(func.count()).select_from(CareTeamMember).join(Person).where(Person.nhs_number.is_(None))).one() > 0

@@ -1,10 +1,13 @@
 """The demo NHS numbers: every one a valid, distinct 10-digit number from the 999 test range, at any
-size the range can hold, and a clear refusal beyond it."""
+size the range can hold, and "not known" for everyone beyond it (never a number outside the range)."""
+
+import itertools
 
 import pytest
 
 from app.demo import district
 from app.front_door import nhs_number
+from tests import factories
 
 
 def test_the_first_numbers_start_at_the_bottom_of_the_range_skipping_prefixes_that_need_check_digit_10():
@@ -41,17 +44,31 @@ def test_a_start_outside_the_six_digit_serials_is_refused():
         next(district.nhs_numbers(1_000_000))
 
 
-def test_demo_data_accepts_west_yorkshires_size_but_refuses_more_people_than_the_range_holds_and_writes_nothing(runner, db):
-    from sqlalchemy import func
-    from sqlmodel import select
+def test_the_allocator_gives_every_number_of_the_range_then_not_known_at_the_edge():
+    """Person 909,091 gets the range's last number; person 909,092 and everyone after, none."""
+    people = list(itertools.islice(district.allocate_nhs_numbers(200_000), district.NHS_NUMBER_CAPACITY + 3))
+    numbered, unnumbered = people[: district.NHS_NUMBER_CAPACITY], people[district.NHS_NUMBER_CAPACITY :]
+    assert all(n is not None and len(n) == 10 and n.startswith("999") for n in numbered)
+    assert len(set(numbered)) == district.NHS_NUMBER_CAPACITY == 909_091
+    assert numbered == list(district.nhs_numbers(200_000))  # the same numbers, in the same order, as before
+    assert unnumbered == [None, None, None]
 
-    from models import Person, User
 
-    refused = runner.invoke(args=["demo-data", "--people", "2400000"])
-    assert refused.exit_code != 0
-    assert "909,091" in refused.output and "Nothing was written" in refused.output
-    assert "Invalid value" not in refused.output  # the option takes the number; the range is what refuses
-    assert db.exec(select(func.count()).select_from(User)).one() == 0
-    assert db.exec(select(func.count()).select_from(Person)).one() == 0
+def test_how_many_people_have_no_number():
+    assert district.without_nhs_number(0) == 0
+    assert district.without_nhs_number(909_091) == 0
+    assert district.without_nhs_number(909_092) == 1
+    assert district.without_nhs_number(2_400_000) == 1_490_909
+
+
+def test_demo_data_takes_west_yorkshires_size_saying_how_many_will_have_no_nhs_number(runner, db):
+    """Checked against a database that already holds data, so nothing is built (the message comes first)."""
+    factories.person(db)
+    said = runner.invoke(args=["demo-data", "--people", "2400000"])
+    assert "the first 909,091 people get one, and 1,490,909 are recorded with NHS number not known" in said.output
+    assert "Invalid value" not in said.output  # the option takes the number
+    assert "already holds data" in said.output
     too_many = runner.invoke(args=["demo-data", "--people", "2400001"])
     assert too_many.exit_code != 0 and "Invalid value" in too_many.output
+    at_capacity = runner.invoke(args=["demo-data", "--people", "909091"])
+    assert "not known" not in at_capacity.output

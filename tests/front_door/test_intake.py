@@ -224,3 +224,45 @@ def test_the_intakes_field_names_are_shown_by_the_forms_field_ids():
 def test_live_matching_reads_what_has_been_typed_so_far_leniently():
     details = forms.person_details(MultiDict({"nhs_number": "999 000 001", "family_name": "Hopper", "dob-day": "9", "dob-month": "12"}))
     assert (details.nhs_number, details.family_name, details.date_of_birth) == (None, "Hopper", None)
+
+
+def test_a_new_record_can_be_made_when_the_nhs_number_is_not_known(db, world):
+    unknown = grace(world, nhs_number=None, nhs_number_not_known=True)
+    result = intake.receive(db, for_person(None, new_person=unknown), world.coordinator, now=NOW)
+    assert result.ok, result.errors
+    second = grace(world, nhs_number="", given_name="Amal", family_name="Hassan", nhs_number_not_known=True)
+    assert intake.receive(db, for_person(None, new_person=second), world.coordinator, now=NOW).ok  # NULLs are distinct
+    db.commit()
+    made = db.exec(select(Person).where(Person.nhs_number.is_(None)).order_by(Person.id)).all()
+    assert [p.family_name for p in made] == ["Hopper", "Hassan"] and made[0].display_nhs_number == "Not known"
+
+
+def test_the_nhs_number_is_given_or_said_to_be_not_known_but_not_both(db, world):
+    def nhs_error(**overrides):
+        return intake.check(db, for_person(None, new_person=grace(world, **overrides)), today=NOW.date()).get("nhs_number")
+
+    assert nhs_error(nhs_number=None) == "Enter an NHS number, or select 'NHS number not known'"
+    assert nhs_error(nhs_number="  ") == "Enter an NHS number, or select 'NHS number not known'"
+    assert nhs_error(nhs_number_not_known=True) == "Enter the NHS number, or select 'NHS number not known', not both"
+    assert nhs_error(nhs_number=None, nhs_number_not_known=True) is None
+
+
+def test_the_form_reads_the_not_known_box(db, world):
+    command, _ = forms.intake_referral(intake_form(nhs_number="", nhs_number_not_known="yes"))
+    assert command.new_person.nhs_number is None and command.new_person.nhs_number_not_known
+    command, _ = forms.intake_referral(intake_form())
+    assert not command.new_person.nhs_number_not_known
+
+
+def test_the_intake_page_takes_a_referral_for_someone_whose_nhs_number_is_not_known(client, auth, db, world):
+    auth.sign_in("coordinator")
+    page = client.get("/referrals/new").get_data(as_text=True)
+    assert 'name="nhs_number_not_known"' in page and "NHS number not known" in page
+    form = intake_form(source="gp", nhs_number="", gp_practice_id=str(world.practice.id))
+    refused = auth.post("/referrals/new", dict(form))
+    assert refused.status_code == 400 and "Enter an NHS number, or select" in refused.get_data(as_text=True)
+    taken = auth.post("/referrals/new", {**dict(form), "nhs_number_not_known": "yes"})
+    assert taken.status_code == 302, taken.get_data(as_text=True)
+    person = db.exec(select(Person).where(Person.family_name == "Hopper")).one()
+    assert person.nhs_number is None
+    assert "Not known" in client.get(taken.headers["Location"]).get_data(as_text=True)
