@@ -1,6 +1,7 @@
 """One template per page; htmx requests get one block of it, so the markup exists once. And
 templates that fail loudly: a misspelt name in a OnePlan template is an error, not an empty string."""
 
+import re
 import sys
 from collections import ChainMap
 from collections.abc import Mapping
@@ -20,10 +21,15 @@ from jinja2 import (
     Template,
     UndefinedError,
     pass_context,
+    pass_eval_context,
+)
+from jinja2 import (
+    Undefined as JinjaUndefined,
 )
 from jinja2.bccache import Bucket
 from jinja2.filters import do_indent
-from jinja2.runtime import Context
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context, Macro
 from jinja2.utils import missing
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
@@ -116,7 +122,12 @@ class ImportOnceTemplate(Template):
             if ctx.globals_keys.difference(*maps):
                 return super()._get_default_module(ctx)
         if self._module is None:
-            self._module = self.make_module()
+            module = self.make_module()
+            if self.name is not None and self.name.startswith(DESIGN_SYSTEM):
+                for name, value in vars(module).items():
+                    if isinstance(value, Macro):
+                        setattr(module, name, KeptMacro(value))
+            self._module = module
         return self._module
 
 
@@ -149,6 +160,135 @@ def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = Fals
     if type(s) is Markup:
         return Markup(do_indent(str(s), width, first, blank))
     return do_indent(s, width, first, blank)
+
+
+DESIGN_SYSTEM = "nhsuk/"
+# The parameters an NHS.UK macro shows as words: their values are slots in its kept output.
+_SLOTS = frozenset({"text", "html"})
+_PROBE = re.compile("\x00aB([0-9]+) (<|&lt;)cD\x00")
+_SHAPES_KEPT = 4096
+
+
+class _NotKept(Exception):
+    """A macro argument that cannot be part of a kept output's key (a loop, a caller, an object)."""
+
+
+def _slot(key: Any, value: Any) -> bool:
+    # Words shown as they are: one line, no surrounding space (`trim` and `indent` leave them
+    # alone), no NUL (the probes' mark). Anything else is part of the key, as a value.
+    return key in _SLOTS and value != "" and "\x00" not in value and value.strip() == value and len(value.splitlines()) == 1
+
+
+def _shape(value: Any, slots: list, key: Any = None) -> Any:
+    """`value` as a hashable key, with the words in its slots left out (appended to `slots`)."""
+    kind = type(value)
+    if kind is str or kind is Markup:
+        if _slot(key, value):
+            slots.append(value)
+            return kind
+        return (kind, value)
+    if kind is dict:
+        return (dict, *[(name, _shape(item, slots, name)) for name, item in value.items()])
+    if kind is list or kind is tuple:
+        return (kind, *[_shape(item, slots) for item in value])
+    if value is None or kind is bool or kind is int or kind is float:
+        return (kind, value)
+    if isinstance(value, JinjaUndefined):
+        return kind
+    raise _NotKept
+
+
+def _probed(value: Any, probes: list, key: Any = None) -> Any:
+    """`value` with each slot's words replaced by a probe: a mark that shows where the macro puts
+    them, and whether it escapes them (`<`), changes their case or spacing (then it is not kept)."""
+    kind = type(value)
+    if (kind is str or kind is Markup) and _slot(key, value):
+        probe = f"\x00aB{len(probes)} <cD\x00"
+        probes.append(probe)
+        return kind(probe)
+    if kind is dict:
+        return {name: _probed(item, probes, name) for name, item in value.items()}
+    if kind is list or kind is tuple:
+        return kind(_probed(item, probes) for item in value)
+    return value
+
+
+_UNSEEN: list = []
+_SEEN_ONCE: list = []
+
+
+class KeptMacro:
+    """An NHS.UK macro whose output is kept for each shape of its arguments: everything but the
+    words it shows (`text` and `html`), which are put into the kept output where the macro put
+    them, escaped as it escaped them. The macro itself still makes every piece of HTML: once per
+    shape with probes in place of the words, to learn where they go, and once with the real
+    words, to check that the kept output gives the same bytes (or the shape is never kept).
+
+    A summary list or a tag costs a few dictionary lookups instead of hundreds of template
+    calls; the HTML is the design system's, byte for byte (tests/web/test_rendering_identical.py)."""
+
+    def __init__(self, macro: Macro) -> None:
+        self._macro = macro
+        self._kept: dict[Any, Optional[list]] = {}
+        self.name = macro.name
+
+    @pass_eval_context
+    def __call__(self, eval_ctx: EvalContext, *args: Any, **kwargs: Any) -> Any:
+        if "caller" in kwargs:
+            return self._macro(eval_ctx, *args, **kwargs)
+        slots: list = []
+        try:
+            key = (eval_ctx.autoescape, _shape(args, slots), _shape(kwargs, slots))
+        except _NotKept:
+            return self._macro(eval_ctx, *args, **kwargs)
+        parts = self._kept.get(key, _UNSEEN)
+        if parts is None:
+            return self._macro(eval_ctx, *args, **kwargs)
+        if parts is _UNSEEN or parts is _SEEN_ONCE:
+            return self._learn(key, eval_ctx, args, kwargs, slots, parts is _SEEN_ONCE)
+        html = _fill(parts, slots)
+        return Markup(html) if eval_ctx.autoescape else html
+
+    def _learn(self, key: Any, eval_ctx: EvalContext, args: Any, kwargs: Any, slots: list, seen: bool) -> Any:
+        """Learn a shape the second time it is asked for: most shapes a page asks for once (a form
+        field with its item's id) are never asked for again."""
+        made = self._macro(eval_ctx, *args, **kwargs)
+        if len(self._kept) >= _SHAPES_KEPT:
+            self._kept.clear()
+        if not seen:
+            self._kept[key] = _SEEN_ONCE
+            return made
+        probes: list = []
+        probed = str(self._macro(eval_ctx, *_probed(args, probes), **_probed(kwargs, probes)))
+        parts: Optional[list] = []
+        found = set()
+        for n, piece in enumerate(_PROBE.split(probed)):
+            if n % 3 == 0:
+                parts.append(piece)  # type: ignore[union-attr]
+            elif n % 3 == 1:
+                found.add(int(piece))
+                parts.append(int(piece) * 2)  # type: ignore[union-attr]
+            elif piece != "<":
+                parts[-1] += 1  # type: ignore[index]  # escaped where it is shown
+        if (
+            found != set(range(len(probes)))
+            or any("\x00" in piece for piece in parts[::2])  # type: ignore[index]
+            or _fill(parts, slots) != str(made)  # type: ignore[arg-type]
+        ):
+            parts = None
+        self._kept[key] = parts
+        return made
+
+
+def _fill(parts: list, slots: list) -> str:
+    out = []
+    for part in parts:
+        if type(part) is str:
+            out.append(part)
+        else:
+            words = slots[part >> 1]
+            out.append(str(escape(words)) if part & 1 else str(words))
+    return "".join(out)
 
 
 HEADER = "web/_header.html"
