@@ -9,9 +9,10 @@ suggested needs for the care plan after each save. The caller commits.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -114,9 +115,24 @@ class AssessmentView:
         return {**self.retired, **{s.section.key: (s.row.answers or {}) for s in self.sections if s.row is not None}}
 
 
+@lru_cache(maxsize=1)
+def _statements() -> dict[str, Any]:
+    """The assessment's statements, built once; each page runs them with its person or assessment."""
+    return {
+        "assessment": select(Assessment).where(Assessment.person_id == bindparam("person_id")),
+        "sections": select(AssessmentSection, User, Agency)
+        .outerjoin(User, col(User.id) == AssessmentSection.updated_by_id)
+        .outerjoin(Agency, col(Agency.id) == AssessmentSection.updated_agency_id)
+        .where(AssessmentSection.assessment_id == bindparam("assessment_id")),
+        "suggestions": select(SuggestedNeed)
+        .where(SuggestedNeed.assessment_id == bindparam("assessment_id"))
+        .order_by(col(SuggestedNeed.id)),
+    }
+
+
 def view(session: Session, person_id: int) -> Optional[AssessmentView]:
     """The whole assessment with each section's last writer and agency, in a fixed number of queries."""
-    assessment = session.exec(select(Assessment).where(Assessment.person_id == person_id)).first()
+    assessment = session.exec(_statements()["assessment"], params={"person_id": person_id}).first()
     if assessment is None:
         return None
     return view_of(session, assessment)
@@ -124,20 +140,14 @@ def view(session: Session, person_id: int) -> Optional[AssessmentView]:
 
 def view_of(session: Session, assessment: Assessment) -> AssessmentView:
     """The assessment's sections with their writers, scores and suggested needs (two queries)."""
-    rows = session.exec(
-        select(AssessmentSection, User, Agency)
-        .outerjoin(User, col(User.id) == AssessmentSection.updated_by_id)
-        .outerjoin(Agency, col(Agency.id) == AssessmentSection.updated_agency_id)
-        .where(AssessmentSection.assessment_id == assessment.id)
-    ).all()
+    statements, on_assessment = _statements(), {"assessment_id": assessment.id}
+    rows = session.exec(statements["sections"], params=on_assessment).all()
     by_key = {row.section_key: (row, user, agency) for row, user, agency in rows}
     sections = []
     for section in questions.template().sections:
         row, user, agency = by_key.get(section.key, (None, None, None))
         sections.append(SectionView(section, row, user, agency))
-    suggestions = list(
-        session.exec(select(SuggestedNeed).where(SuggestedNeed.assessment_id == assessment.id).order_by(col(SuggestedNeed.id)))
-    )
+    suggestions = list(session.exec(statements["suggestions"], params=on_assessment))
     completed_by = session.get(User, assessment.completed_by_id) if assessment.completed_by_id else None
     asked = {item.section.key for item in sections}
     retired = {key: row.answers or {} for key, (row, _, _) in by_key.items() if key not in asked}
