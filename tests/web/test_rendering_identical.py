@@ -218,3 +218,27 @@ def test_the_kept_nhsuk_macros_give_the_design_systems_bytes_whatever_the_words(
     before, after = _macro_pages(app, source, calls)
     assert after == before
     assert "Fish &amp; chips &lt;b&gt;" in after and "<strong>bold</strong> &amp; safe" in after
+
+
+def test_the_templates_url_for_builds_every_address_as_flask_does(app):
+    from flask import url_for as flask_url_for
+    from werkzeug.routing import AnyConverter, IntegerConverter, PathConverter
+
+    compared = 0
+    with app.test_request_context("/people/1", base_url="http://localhost/mounted"):
+        for rule in app.url_map.iter_rules():
+            values: dict = {}
+            for name, converter in rule._converters.items():
+                if isinstance(converter, IntegerConverter):
+                    values[name] = 42
+                elif isinstance(converter, AnyConverter):
+                    values[name] = sorted(converter.items)[-1]
+                elif isinstance(converter, PathConverter):
+                    values[name] = "nhsuk/a b.css"
+                else:
+                    values[name] = "some thing/é"
+            for extra in ({}, {"q": "Smith & Sons", "page": 2}, {"need_id": None}):
+                assert rendering.url_for(rule.endpoint, **values, **extra) == flask_url_for(rule.endpoint, **values, **extra), rule
+                compared += 1
+        assert rendering.url_for("care_plan.show", person_id=3, _anchor="needs") == "/mounted/people/3/care-plan#needs"
+    assert compared > 300
