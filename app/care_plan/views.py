@@ -90,7 +90,7 @@ def person(person_id: int):
     # The network at work (issue 15): who may put the person on the network meeting's agenda (the
     # key worker and the network lead: those who may read the access log) and refer them to a hub
     # (the care team), and what the network's meetings decided (for whoever may read the record).
-    record = access.decide(session, g.user, person)
+    record = guard.record_decision(person)
     return render(
         "care_plan/person.html",
         summary=summary,

@@ -652,3 +652,16 @@ def standings(session: Session, user: User, person_ids: list[int], now: Optional
 
 
 # --- end of search results' standing ------------------------------------------------------------
+
+
+# --- Performance (issue 17): the record rule's answer read off the triage rule's ------------------
+
+
+def decision_behind_triage(triage_decision: Decision) -> Optional[Decision]:
+    """`decide`'s answer for the same user and person, read off `triage_rule`'s: the same decision,
+    unless it rests on an open referral alone (then `decide` must be asked). Spares a page that
+    opened the record for triage asking the record rule again."""
+    return None if triage_decision.basis == OPEN_REFERRAL else triage_decision
+
+
+# --- end of performance (issue 17) ----------------------------------------------------------------
