@@ -94,7 +94,9 @@ def test_the_summary_page_runs_a_fixed_number_of_queries_whatever_the_team_size(
     # what the network's meetings decided (whether the reader may see the record's clinical content is
     # the decision made when the record was opened).
     assert large.count <= 14, large.statements
-    assert sum(1 for s in large.statements if s.startswith("SELECT EXISTS") and "care_team_member.agency_id" in s) == 1  # the record rule, once
+    assert (
+        sum(1 for s in large.statements if s.startswith("SELECT EXISTS") and "care_team_member.agency_id" in s) == 1
+    )  # the record rule, once
 
 
 def test_the_search_page_runs_a_fixed_number_of_queries_whatever_the_results(client, auth, db, count_queries):
