@@ -168,6 +168,15 @@ def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = Fals
 DESIGN_SYSTEM = "nhsuk/"
 # The parameters an NHS.UK macro shows as words: their values are slots in its kept output.
 _SLOTS = frozenset({"text", "html"})
+# And, for a few macros whose templates only print them (read before adding one: a parameter a
+# macro compares, like a radio's or date part's `value` and `name`, must never be a slot), the
+# names and values of form fields: a field for each item of a list is then one shape, not one each.
+_FIELD_SLOTS = _SLOTS | {"id", "name", "value"}
+_MORE_SLOTS: dict[str, Any] = {
+    "input": lambda params: _FIELD_SLOTS,
+    # A checkbox's value is compared with the checked `values` when they are given: a slot only without them.
+    "checkboxes": lambda params: _SLOTS | {"id", "idPrefix"} | (set() if "values" in params else {"value"}),
+}
 _PROBE = re.compile("\x00aB([0-9]+) (<|&lt;)cD\x00")
 _SHAPES_KEPT = 4096
 
@@ -176,24 +185,24 @@ class _NotKept(Exception):
     """A macro argument that cannot be part of a kept output's key (a loop, a caller, an object)."""
 
 
-def _slot(key: Any, value: Any) -> bool:
+def _slot(names: frozenset, key: Any, value: Any) -> bool:
     # Words shown as they are: one line, no surrounding space (`trim` and `indent` leave them
     # alone), no NUL (the probes' mark). Anything else is part of the key, as a value.
-    return key in _SLOTS and value != "" and "\x00" not in value and value.strip() == value and len(value.splitlines()) == 1
+    return key in names and value != "" and "\x00" not in value and value.strip() == value and len(value.splitlines()) == 1
 
 
-def _shape(value: Any, slots: list, key: Any = None) -> Any:
-    """`value` as a hashable key, with the words in its slots left out (appended to `slots`)."""
+def _shape(value: Any, slots: list, names: frozenset = _SLOTS, key: Any = None) -> Any:
+    """`value` as a hashable key, with the words in its slots (`names`) left out (appended to `slots`)."""
     kind = type(value)
     if kind is str or kind is Markup:
-        if _slot(key, value):
+        if _slot(names, key, value):
             slots.append(value)
             return kind
         return (kind, value)
     if kind is dict:
-        return (dict, *[(name, _shape(item, slots, name)) for name, item in value.items()])
+        return (dict, *[(name, _shape(item, slots, names, name)) for name, item in value.items()])
     if kind is list or kind is tuple:
-        return (kind, *[_shape(item, slots) for item in value])
+        return (kind, *[_shape(item, slots, names) for item in value])
     if value is None or kind is bool or kind is int or kind is float:
         return (kind, value)
     if isinstance(value, JinjaUndefined):
@@ -201,18 +210,18 @@ def _shape(value: Any, slots: list, key: Any = None) -> Any:
     raise _NotKept
 
 
-def _probed(value: Any, probes: list, key: Any = None) -> Any:
+def _probed(value: Any, probes: list, names: frozenset = _SLOTS, key: Any = None) -> Any:
     """`value` with each slot's words replaced by a probe: a mark that shows where the macro puts
     them, and whether it escapes them (`<`), changes their case or spacing (then it is not kept)."""
     kind = type(value)
-    if (kind is str or kind is Markup) and _slot(key, value):
+    if (kind is str or kind is Markup) and _slot(names, key, value):
         probe = f"\x00aB{len(probes)} <cD\x00"
         probes.append(probe)
         return kind(probe)
     if kind is dict:
-        return {name: _probed(item, probes, name) for name, item in value.items()}
+        return {name: _probed(item, probes, names, name) for name, item in value.items()}
     if kind is list or kind is tuple:
-        return kind(_probed(item, probes) for item in value)
+        return kind(_probed(item, probes, names) for item in value)
     return value
 
 
@@ -234,25 +243,27 @@ class KeptMacro:
         self._macro = macro
         self._kept: dict[Any, Optional[list]] = {}
         self.name = macro.name
+        self._slots = _MORE_SLOTS.get(macro.name)
 
     @pass_eval_context
     def __call__(self, eval_ctx: EvalContext, *args: Any, **kwargs: Any) -> Any:
         if "caller" in kwargs:
             return self._macro(eval_ctx, *args, **kwargs)
         slots: list = []
+        names = self._slots(args[0]) if self._slots is not None and args and type(args[0]) is dict else _SLOTS
         try:
-            key = (eval_ctx.autoescape, _shape(args, slots), _shape(kwargs, slots))
+            key = (eval_ctx.autoescape, _shape(args, slots, names), _shape(kwargs, slots, names))
         except _NotKept:
             return self._macro(eval_ctx, *args, **kwargs)
         parts = self._kept.get(key, _UNSEEN)
         if parts is None:
             return self._macro(eval_ctx, *args, **kwargs)
         if parts is _UNSEEN or parts is _SEEN_ONCE:
-            return self._learn(key, eval_ctx, args, kwargs, slots, parts is _SEEN_ONCE)
+            return self._learn(key, eval_ctx, args, kwargs, slots, names, parts is _SEEN_ONCE)
         html = _fill(parts, slots)
         return Markup(html) if eval_ctx.autoescape else html
 
-    def _learn(self, key: Any, eval_ctx: EvalContext, args: Any, kwargs: Any, slots: list, seen: bool) -> Any:
+    def _learn(self, key: Any, eval_ctx: EvalContext, args: Any, kwargs: Any, slots: list, names: frozenset, seen: bool) -> Any:
         """Learn a shape the second time it is asked for: most shapes a page asks for once (a form
         field with its item's id) are never asked for again."""
         made = self._macro(eval_ctx, *args, **kwargs)
@@ -262,7 +273,7 @@ class KeptMacro:
             self._kept[key] = _SEEN_ONCE
             return made
         probes: list = []
-        probed = str(self._macro(eval_ctx, *_probed(args, probes), **_probed(kwargs, probes)))
+        probed = str(self._macro(eval_ctx, *_probed(args, probes, names), **_probed(kwargs, probes, names)))
         parts: Optional[list] = []
         found = set()
         for n, piece in enumerate(_PROBE.split(probed)):

@@ -196,7 +196,7 @@ def _macro_pages(app, source: str, calls: list[str]) -> list[str]:
             for shape in getattr(environment.get_template(f"nhsuk/components/{path}/macro.jinja").module, name)._kept.values()
             if shape
         ]
-        for name, path in (("summaryList", "summary-list"), ("tag", "tag"), ("input", "input"))
+        for name, path in (("summaryList", "summary-list"), ("tag", "tag"), ("input", "input"), ("checkboxes", "checkboxes"))
     }
     assert all(kept.values()), kept  # the third time round was made from kept output
     return pages
@@ -208,16 +208,25 @@ def test_the_kept_nhsuk_macros_give_the_design_systems_bytes_whatever_the_words(
         '{% from "nhsuk/components/tag/macro.jinja" import tag %}'
         '{% from "nhsuk/components/input/macro.jinja" import input %}'
         '{% from "nhsuk/components/tables/macro.jinja" import table %}'
+        '{% from "nhsuk/components/checkboxes/macro.jinja" import checkboxes %}'
     )
     calls = [
         '{% for w in words %}{{ summaryList({"rows": [{"key": {"text": w}, "value": {"text": w ~ "!"}}, {"key": {"text": "Html"}, "value": {"html": markup}}]}) }}{% endfor %}',
         '{% for w in words %}{{ tag({"text": w, "classes": "nhsuk-tag--blue"}) }}{% endfor %}',
         '{% for w in words %}{{ input({"id": "field", "name": "field", "label": {"text": w}, "hint": {"text": w} if w else undefined, "value": w}) }}{% endfor %}',
         '{% for w in words %}{{ table({"caption": w, "captionSize": "s", "head": [{"text": w}], "rows": [[{"text": w}]]}) }}{% endfor %}',
+        # A form field for each item: its id, name and value are slots of the input (which only prints them)...
+        '{% for w in words %}{{ input({"id": "need-" ~ loop.index, "name": "need-" ~ loop.index, "label": {"text": "Need"}, "value": w}) }}{% endfor %}',
+        # ... and a checkbox's value only when no checked `values` are compared with it.
+        '{% for w in words %}{{ checkboxes({"name": "pick", "idPrefix": "pick-" ~ loop.index, "fieldset": {"legend": {"text": "Pick"}},'
+        ' "items": [{"value": w or "blank", "text": w or "blank", "id": "pick-" ~ loop.index ~ "-1"}, {"value": "b" ~ loop.index, "text": "B"}]}) }}'
+        '{{ checkboxes({"name": "pick", "idPrefix": "pick", "values": [words[1], "b3"],'
+        ' "items": [{"value": w or "blank", "text": w or "blank"}, {"value": "b" ~ loop.index, "text": "B"}]}) }}{% endfor %}',
     ]
     before, after = _macro_pages(app, source, calls)
     assert after == before
     assert "Fish &amp; chips &lt;b&gt;" in after and "<strong>bold</strong> &amp; safe" in after
+    assert after.count("checked") == before.count("checked") >= 2
 
 
 def test_the_templates_url_for_builds_every_address_as_flask_does(app):
