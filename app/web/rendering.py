@@ -177,7 +177,9 @@ _MORE_SLOTS: dict[str, Any] = {
     # A checkbox's value is compared with the checked `values` when they are given: a slot only without them.
     "checkboxes": lambda params: _SLOTS | {"id", "idPrefix"} | (set() if "values" in params else {"value"}),
 }
-_PROBE = re.compile("\x00aB([0-9]+) (<|&lt;)cD\x00")
+# A probe: its number, a `<` (escaped or not), and for words of several lines a blank line and a
+# line, to learn what indentation the macro gives the lines after the first (and blank ones).
+_PROBE = re.compile("\x00aB([0-9]+) (<|&lt;)cD\x00(?:\n([ \t]*)\n([ \t]*)\x00eF\x00)?")
 _SHAPES_KEPT = 4096
 
 
@@ -186,9 +188,10 @@ class _NotKept(Exception):
 
 
 def _slot(names: frozenset, key: Any, value: Any) -> bool:
-    # Words shown as they are: one line, no surrounding space (`trim` and `indent` leave them
-    # alone), no NUL (the probes' mark). Anything else is part of the key, as a value.
-    return key in names and value != "" and "\x00" not in value and value.strip() == value and len(value.splitlines()) == 1
+    # Words shown as they are, or indented: no surrounding space (`trim` leaves them alone), lines
+    # broken by "\n" alone (as `indent` joins them), no NUL (the probes' mark). Anything else is
+    # part of the key, as a value.
+    return key in names and value != "" and "\x00" not in value and value.strip() == value and value.splitlines() == value.split("\n")
 
 
 def _shape(value: Any, slots: list, names: frozenset = _SLOTS, key: Any = None) -> Any:
@@ -197,8 +200,8 @@ def _shape(value: Any, slots: list, names: frozenset = _SLOTS, key: Any = None) 
     if kind is str or kind is Markup:
         if _slot(names, key, value):
             slots.append(value)
-            return kind
-        return (kind, value)
+            return (kind, "\n" in value)
+        return (kind, value, None)
     if kind is dict:
         return (dict, *[(name, _shape(item, slots, names, name)) for name, item in value.items()])
     if kind is list or kind is tuple:
@@ -215,7 +218,7 @@ def _probed(value: Any, probes: list, names: frozenset = _SLOTS, key: Any = None
     them, and whether it escapes them (`<`), changes their case or spacing (then it is not kept)."""
     kind = type(value)
     if (kind is str or kind is Markup) and _slot(names, key, value):
-        probe = f"\x00aB{len(probes)} <cD\x00"
+        probe = f"\x00aB{len(probes)} <cD\x00" + ("\n\n\x00eF\x00" if "\n" in value else "")
         probes.append(probe)
         return kind(probe)
     if kind is dict:
@@ -276,18 +279,18 @@ class KeptMacro:
         probed = str(self._macro(eval_ctx, *_probed(args, probes, names), **_probed(kwargs, probes, names)))
         parts: Optional[list] = []
         found = set()
-        for n, piece in enumerate(_PROBE.split(probed)):
-            if n % 3 == 0:
-                parts.append(piece)  # type: ignore[union-attr]
-            elif n % 3 == 1:
-                found.add(int(piece))
-                parts.append(int(piece) * 2)  # type: ignore[union-attr]
-            elif piece != "<":
-                parts[-1] += 1  # type: ignore[index]  # escaped where it is shown
-        if (
-            found != set(range(len(probes)))
-            or any("\x00" in piece for piece in parts[::2])  # type: ignore[index]
-            or _fill(parts, slots) != str(made)  # type: ignore[arg-type]
+        pieces = _PROBE.split(probed)
+        for n in range(0, len(pieces), 5):
+            parts.append(pieces[n])  # type: ignore[union-attr]
+            if n + 1 < len(pieces):
+                index, sign, blank, indented = pieces[n + 1 : n + 5]
+                if int(index) >= len(probes) or (blank is None) == ("\x00eF" in probes[int(index)]):
+                    parts = None  # another macro's probe (it is learning), or one of several lines shown without them
+                    break
+                found.add(int(index))
+                parts.append((int(index), sign != "<", blank, indented))  # type: ignore[union-attr]
+        if parts is None or (
+            found != set(range(len(probes))) or any("\x00" in piece for piece in parts[::2]) or _fill(parts, slots) != str(made)
         ):
             parts = None
         self._kept[key] = parts
@@ -295,13 +298,19 @@ class KeptMacro:
 
 
 def _fill(parts: list, slots: list) -> str:
+    """The kept output with these words in its slots: each escaped, and its lines after the first
+    indented, as the macro did to its probe."""
     out = []
     for part in parts:
         if type(part) is str:
             out.append(part)
-        else:
-            words = slots[part >> 1]
-            out.append(str(escape(words)) if part & 1 else str(words))
+            continue
+        index, escaped, blank, indented = part
+        words = slots[index]
+        if indented is not None:
+            first, *more = str(words).split("\n")  # as text: Markup would escape the lines it joins
+            words = first + "".join("\n" + (indented + line if line else blank) for line in more)
+        out.append(str(escape(words)) if escaped else str(words))
     return "".join(out)
 
 

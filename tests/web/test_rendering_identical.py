@@ -173,6 +173,8 @@ WORDS = [
     "Fish & chips <b>not bold</b> \"quoted\" 'single'",
     "  spaced at the edges  ",
     "two\nlines",
+    "three\n\n  lines, one blank & one <indented>",
+    "windows\r\nlines",
     "lower case changes NOTHING",
     "",
 ]
@@ -211,7 +213,8 @@ def test_the_kept_nhsuk_macros_give_the_design_systems_bytes_whatever_the_words(
         '{% from "nhsuk/components/checkboxes/macro.jinja" import checkboxes %}'
     )
     calls = [
-        '{% for w in words %}{{ summaryList({"rows": [{"key": {"text": w}, "value": {"text": w ~ "!"}}, {"key": {"text": "Html"}, "value": {"html": markup}}]}) }}{% endfor %}',
+        '{% for w in words %}{{ summaryList({"rows": [{"key": {"text": w}, "value": {"text": w ~ "!"}}, {"key": {"text": "Html"}, "value": {"html": markup}},'
+        ' {"key": {"text": "Lines"}, "value": {"html": ("<p>" ~ w ~ "</p>\n<p>\n  more\n</p>") | safe}}]}) }}{% endfor %}',
         '{% for w in words %}{{ tag({"text": w, "classes": "nhsuk-tag--blue"}) }}{% endfor %}',
         '{% for w in words %}{{ input({"id": "field", "name": "field", "label": {"text": w}, "hint": {"text": w} if w else undefined, "value": w}) }}{% endfor %}',
         '{% for w in words %}{{ table({"caption": w, "captionSize": "s", "head": [{"text": w}], "rows": [[{"text": w}]]}) }}{% endfor %}',
@@ -219,7 +222,9 @@ def test_the_kept_nhsuk_macros_give_the_design_systems_bytes_whatever_the_words(
         '{% for w in words %}{{ input({"id": "need-" ~ loop.index, "name": "need-" ~ loop.index, "label": {"text": "Need"}, "value": w}) }}{% endfor %}',
         # ... and a checkbox's value only when no checked `values` are compared with it.
         '{% for w in words %}{{ checkboxes({"name": "pick", "idPrefix": "pick-" ~ loop.index, "fieldset": {"legend": {"text": "Pick"}},'
-        ' "items": [{"value": w or "blank", "text": w or "blank", "id": "pick-" ~ loop.index ~ "-1"}, {"value": "b" ~ loop.index, "text": "B"}]}) }}'
+        ' "items": [{"value": w or "blank", "text": w or "blank", "id": "pick-" ~ loop.index ~ "-1",'
+        ' "conditional": {"html": input({"id": "why-" ~ loop.index, "name": "why-" ~ loop.index, "label": {"text": "Why"}, "value": w})}},'
+        ' {"value": "b" ~ loop.index, "text": "B"}]}) }}'
         '{{ checkboxes({"name": "pick", "idPrefix": "pick", "values": [words[1], "b3"],'
         ' "items": [{"value": w or "blank", "text": w or "blank"}, {"value": "b" ~ loop.index, "text": "B"}]}) }}{% endfor %}',
     ]
