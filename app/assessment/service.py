@@ -9,9 +9,11 @@ suggested needs for the care plan after each save. The caller commits.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app import paging
@@ -92,6 +94,10 @@ class AssessmentView:
     sections: list[SectionView]
     suggestions: list[SuggestedNeed]
     completed_by: Optional[User] = None
+    # Suggestions whose findings no longer hold: not shown, but kept for a save to bring back.
+    withdrawn: list[SuggestedNeed] = field(default_factory=list)
+    # Answers to sections the template no longer asks: they still count towards the findings.
+    retired: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def section(self, key: str) -> SectionView:
         return next(s for s in self.sections if s.section.key == key)
@@ -104,35 +110,59 @@ class AssessmentView:
     def is_complete(self) -> bool:
         return self.assessment.status is AssessmentStatus.complete
 
+    @property
+    def answers_by_section(self) -> dict[str, dict[str, Any]]:
+        return {**self.retired, **{s.section.key: (s.row.answers or {}) for s in self.sections if s.row is not None}}
+
+
+@lru_cache(maxsize=1)
+def _statements() -> dict[str, Any]:
+    """The assessment's statements, built once; each page runs them with its person or assessment."""
+    return {
+        "assessment": select(Assessment).where(Assessment.person_id == bindparam("person_id")),
+        "sections": select(AssessmentSection, User, Agency)
+        .outerjoin(User, col(User.id) == AssessmentSection.updated_by_id)
+        .outerjoin(Agency, col(Agency.id) == AssessmentSection.updated_agency_id)
+        .where(AssessmentSection.assessment_id == bindparam("assessment_id")),
+        "suggestions": select(SuggestedNeed)
+        .where(SuggestedNeed.assessment_id == bindparam("assessment_id"))
+        .order_by(col(SuggestedNeed.id)),
+    }
+
 
 def view(session: Session, person_id: int) -> Optional[AssessmentView]:
     """The whole assessment with each section's last writer and agency, in a fixed number of queries."""
-    assessment = session.exec(select(Assessment).where(Assessment.person_id == person_id)).first()
+    assessment = session.exec(_statements()["assessment"], params={"person_id": person_id}).first()
     if assessment is None:
         return None
-    rows = session.exec(
-        select(AssessmentSection, User, Agency)
-        .outerjoin(User, col(User.id) == AssessmentSection.updated_by_id)
-        .outerjoin(Agency, col(Agency.id) == AssessmentSection.updated_agency_id)
-        .where(AssessmentSection.assessment_id == assessment.id)
-    ).all()
+    return view_of(session, assessment)
+
+
+def view_of(session: Session, assessment: Assessment) -> AssessmentView:
+    """The assessment's sections with their writers, scores and suggested needs (two queries)."""
+    statements, on_assessment = _statements(), {"assessment_id": assessment.id}
+    rows = session.exec(statements["sections"], params=on_assessment).all()
     by_key = {row.section_key: (row, user, agency) for row, user, agency in rows}
-    answers_by_section = {key: row.answers for key, (row, _, _) in by_key.items()}
-    results = scoring.score_all(answers_by_section)
     sections = []
     for section in questions.template().sections:
         row, user, agency = by_key.get(section.key, (None, None, None))
-        sections.append(SectionView(section, row, user, agency, [results[t] for t in section.tools if t in results]))
-    suggestions = list(
-        session.exec(
-            select(SuggestedNeed)
-            .where(SuggestedNeed.assessment_id == assessment.id)
-            .where(SuggestedNeed.status != SuggestionStatus.withdrawn)
-            .order_by(col(SuggestedNeed.id))
-        )
-    )
+        sections.append(SectionView(section, row, user, agency))
+    suggestions = list(session.exec(statements["suggestions"], params=on_assessment))
     completed_by = session.get(User, assessment.completed_by_id) if assessment.completed_by_id else None
-    return AssessmentView(assessment, sections, suggestions, completed_by)
+    asked = {item.section.key for item in sections}
+    retired = {key: row.answers or {} for key, (row, _, _) in by_key.items() if key not in asked}
+    record = AssessmentView(assessment, sections, [], completed_by, retired=retired)
+    _score(record, suggestions)
+    return record
+
+
+def _score(record: AssessmentView, suggestions: list[SuggestedNeed]) -> None:
+    """Each section's tool results from the answers as they stand, and the suggestions shown."""
+    results = scoring.score_all(record.answers_by_section)
+    for item in record.sections:
+        item.results = [results[t] for t in item.section.tools if t in results]
+    record.suggestions = [s for s in suggestions if s.status is not SuggestionStatus.withdrawn]
+    record.withdrawn = [s for s in suggestions if s.status is SuggestionStatus.withdrawn]
 
 
 @dataclass(frozen=True)
@@ -145,10 +175,18 @@ class SaveSection:
 
 
 def save_section(
-    session: Session, assessment: Assessment, command: SaveSection, by: User, today: Optional[date] = None
+    session: Session,
+    assessment: Assessment,
+    command: SaveSection,
+    by: User,
+    today: Optional[date] = None,
+    record: Optional[AssessmentView] = None,
 ) -> SaveResult[AssessmentRevision]:
     """Save one section's answers if they are valid and the section is still at the version the writer
-    saw; keep a revision of what changed; refresh the needs the findings suggest."""
+    saw; keep a revision of what changed; refresh the needs the findings suggest.
+
+    `record`, the assessment as the caller has just read it (`view`), spares reading it again: the
+    assessment is read once, and after a save `record` shows it as saved."""
     section = questions.template().section(command.section_key)
     errors = check_answers(section, command.answers, today=today)
     stored = clean(section, command.answers)
@@ -156,25 +194,22 @@ def save_section(
     if errors:
         return SaveResult(errors=errors, answers=stored)
     assert assessment.id is not None  # a saved assessment
-    row = _section_row(session, assessment, command.section_key)
+    record = view_of(session, assessment) if record is None else record
+    item = record.section(command.section_key)
+    if item.row is None:
+        item.row = _section_row(session, assessment, command.section_key)
+    row = item.row
     assert row.id is not None  # read from the database
     before = dict(row.answers or {})
     now = utc_now()
-    saved = save_if_unchanged(
-        session,
-        AssessmentSection,
-        row.id,
-        command.seen_version,
-        {
-            "answers": stored,
-            "updated_by_id": by.id,
-            "updated_agency_id": by.agency_id,
-            "updated_at": now,
-        },
-    )
-    if not saved:
+    written = {"answers": stored, "updated_by_id": by.id, "updated_agency_id": by.agency_id, "updated_at": now}
+    if not save_if_unchanged(session, AssessmentSection, row.id, command.seen_version, written):
         return SaveResult(conflict=conflict_with(session, row, stored, row.answers), answers=stored)
-    session.refresh(row)
+    # The row as the database now holds it (its times without a zone, like every stored time), without reading it back.
+    for name, value in {**written, "updated_at": now.replace(tzinfo=None), "version": command.seen_version + 1}.items():
+        set_committed_value(row, name, value)
+    item.writer = by
+    item.agency = session.get(Agency, by.agency_id) if by.agency_id else None
     revision = AssessmentRevision(
         assessment_id=assessment.id,
         section_key=command.section_key,
@@ -188,7 +223,8 @@ def save_section(
     session.add(revision)
     session.flush()
     session.execute(update(Assessment).where(col(Assessment.id) == assessment.id).values(updated_at=now))
-    refresh_suggestions(session, assessment, revision)
+    set_committed_value(assessment, "updated_at", now.replace(tzinfo=None))
+    _score(record, refresh_suggestions(session, record, revision))
     audit.record(
         session,
         "edit_assessment",
@@ -217,14 +253,17 @@ def _section_row(session: Session, assessment: Assessment, section_key: str) -> 
     return row
 
 
-def refresh_suggestions(session: Session, assessment: Assessment, revision: AssessmentRevision) -> None:
+def refresh_suggestions(session: Session, record: AssessmentView, revision: AssessmentRevision) -> list[SuggestedNeed]:
     """Re-run the finding -> need rules over the whole assessment; a suggestion whose finding no
-    longer holds is withdrawn unless the care plan already adopted or someone dismissed it."""
+    longer holds is withdrawn unless the care plan already adopted or someone dismissed it. Every
+    suggestion, old and new, in the order they were first made."""
+    assessment = record.assessment
     assert assessment.id is not None  # a saved assessment
-    rows = session.exec(select(AssessmentSection).where(AssessmentSection.assessment_id == assessment.id)).all()
-    answers_by_section = {row.section_key: row.answers or {} for row in rows}
+    answers_by_section = record.answers_by_section
     suggested = {s.rule_key: s for s in needs.suggest(answers_by_section, scoring.score_all(answers_by_section))}
-    existing = {s.rule_key: s for s in session.exec(select(SuggestedNeed).where(SuggestedNeed.assessment_id == assessment.id))}
+    kept = sorted([*record.suggestions, *record.withdrawn], key=lambda s: s.id or 0)
+    existing = {s.rule_key: s for s in kept}
+    made = []
     now = utc_now()
     for key, suggestion in suggested.items():
         stored = existing.get(key)
@@ -239,6 +278,7 @@ def refresh_suggestions(session: Session, assessment: Assessment, revision: Asse
                 source="",
                 answer="",
             )
+            made.append(stored)
         changed = (stored.reason, stored.answer) != (suggestion.reason[:500], suggestion.answer[:500])
         stored.need = suggestion.need[:200]
         stored.reason = suggestion.reason[:500]
@@ -256,6 +296,7 @@ def refresh_suggestions(session: Session, assessment: Assessment, revision: Asse
             stored.status = SuggestionStatus.withdrawn
             stored.updated_at = now
             session.add(stored)
+    return kept + made
 
 
 # Answers that cannot both be true, asked about before saving: (section, question, its answer, the other

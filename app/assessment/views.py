@@ -43,7 +43,7 @@ def save_section(person_id: int, section_key: str):
     command, unreadable = forms.save_section(item.section, request.form)
     if unreadable:
         return _render_section(person, record, item, editing=True, form=request.form, errors=unreadable, status=400)
-    result = service.save_section(session, record.assessment, command, g.user)
+    result = service.save_section(session, record.assessment, command, g.user, record=record)
     if result.errors:
         return _render_section(person, record, item, editing=True, form=request.form, errors=result.errors, status=400)
     if result.conflict:
@@ -51,8 +51,7 @@ def save_section(person_id: int, section_key: str):
         return _render_section(
             person, record, _section(record, section_key), editing=True, form=request.form, conflict=result.conflict, status=409
         )
-    if is_htmx():
-        record = _record(person_id)
+    if is_htmx():  # `record` shows the assessment as saved
         section, status = _render_section(person, record, _section(record, section_key), editing=False, form=None, saved=True)
         # The suggested needs follow the findings: they are swapped in too, out of band.
         return section + render("assessment/page.html", "suggestions", person=person, record=record, suggestions_oob=True), status

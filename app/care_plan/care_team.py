@@ -2,9 +2,10 @@
 join it, and the commands that add an agency to it or take one out."""
 
 from dataclasses import dataclass
-from typing import Optional
+from functools import lru_cache
+from typing import Any, Optional
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from app.trust import access, audit
@@ -58,6 +59,30 @@ class PersonHeader:
     may_read_access_log: bool
 
 
+@lru_cache(maxsize=1)
+def _statements() -> dict[str, Any]:
+    """The record's summary and header statements, built once; each page runs them with its person."""
+    return {
+        "objections": select(Agency.name)
+        .join(ConsentObjection, col(ConsentObjection.agency_id) == Agency.id)
+        .where(ConsentObjection.person_id == bindparam("person_id"), col(ConsentObjection.withdrawn_at).is_(None))
+        .order_by(Agency.name),
+        "latest_referral": select(Referral)
+        .where(Referral.person_id == bindparam("person_id"))
+        .order_by(col(Referral.received_at).desc(), col(Referral.id).desc())
+        .limit(1),
+        "members": select(CareTeamMember, Agency, User)
+        .join(Agency, col(Agency.id) == CareTeamMember.agency_id)
+        .outerjoin(User, col(User.id) == CareTeamMember.user_id)
+        .where(CareTeamMember.person_id == bindparam("person_id"))
+        .where(col(CareTeamMember.left_at).is_(None))
+        .order_by(col(CareTeamMember.is_key_worker).desc(), Agency.name),
+        "practice": select(Agency, Network)
+        .outerjoin(Network, col(Network.id) == Agency.network_id)
+        .where(Agency.id == bindparam("agency_id")),
+    }
+
+
 def header(
     session: Session, person: Person, user: User, team: Optional[list[TeamMember]] = None, objections: Optional[list[str]] = None
 ) -> PersonHeader:
@@ -66,31 +91,17 @@ def header(
     assert person.id is not None  # a saved person
     team = current_members(session, person.id) if team is None else team
     key_worker = next((m for m in team if m.is_key_worker), None)
+    statements = _statements()
+    on_person = {"person_id": person.id}
     if objections is None:
-        objections = list(
-            session.exec(
-                select(Agency.name)
-                .join(ConsentObjection, col(ConsentObjection.agency_id) == Agency.id)
-                .where(ConsentObjection.person_id == person.id, col(ConsentObjection.withdrawn_at).is_(None))
-                .order_by(Agency.name)
-            )
-        )
-    referral = session.exec(
-        select(Referral).where(Referral.person_id == person.id).order_by(col(Referral.received_at).desc(), col(Referral.id).desc()).limit(1)
-    ).first()
+        objections = list(session.exec(statements["objections"], params=on_person))
+    referral = session.exec(statements["latest_referral"], params=on_person).first()
     return PersonHeader(person, key_worker, objections, referral, access.access_log_rule(session, user, person).allowed)
 
 
 def current_members(session: Session, person_id: int) -> list[TeamMember]:
     """The current care team, key worker first, then by agency name (one query)."""
-    rows = session.exec(
-        select(CareTeamMember, Agency, User)
-        .join(Agency, col(Agency.id) == CareTeamMember.agency_id)
-        .outerjoin(User, col(User.id) == CareTeamMember.user_id)
-        .where(CareTeamMember.person_id == person_id)
-        .where(col(CareTeamMember.left_at).is_(None))
-        .order_by(col(CareTeamMember.is_key_worker).desc(), Agency.name)
-    ).all()
+    rows = session.exec(_statements()["members"], params={"person_id": person_id}).all()
     return [TeamMember(agency, user, member.role, member.is_key_worker, member.id) for member, agency, user in rows]
 
 
@@ -98,9 +109,7 @@ def summary(session: Session, person: Person) -> PersonSummary:
     assert person.id is not None  # a saved person
     practice, network = None, None
     if person.gp_practice_id is not None:
-        row = session.exec(
-            select(Agency, Network).outerjoin(Network, col(Network.id) == Agency.network_id).where(Agency.id == person.gp_practice_id)
-        ).first()
+        row = session.exec(_statements()["practice"], params={"agency_id": person.gp_practice_id}).first()
         if row:
             practice, network = row
     return PersonSummary(person, practice, network, current_members(session, person.id))

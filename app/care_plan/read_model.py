@@ -13,6 +13,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Optional, Union
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -398,84 +399,92 @@ class PlanView:
         return sorted(tally.values(), key=lambda r: (-r.overdue, -r.open, r.agency.name))
 
 
+# The plan's statements, built once: a page runs them with its own plan, person and user.
+_Writer, _WriterAgency = aliased(User), aliased(Agency)
+_Owner, _OwnerUser = aliased(Agency), aliased(User)
+
+
+def _with_writer(model: Any, *more: Any) -> Any:
+    return (
+        sa_select(model, *more, _Writer, _WriterAgency)  # sqlmodel's select is not typed for a varying number of entities
+        .outerjoin(_Writer, col(_Writer.id) == model.updated_by_id)
+        .outerjoin(_WriterAgency, col(_WriterAgency.id) == model.updated_agency_id)
+        .where(model.care_plan_id == bindparam("plan_id"))
+    )
+
+
+@lru_cache(maxsize=1)
+def _statements() -> dict[str, Any]:
+    return {
+        "plan": select(CarePlan).where(CarePlan.person_id == bindparam("person_id")),
+        "seen": select(CarePlanView.seen_version).where(
+            CarePlanView.care_plan_id == bindparam("plan_id"), CarePlanView.user_id == bindparam("user_id")
+        ),
+        "parts": _with_writer(CarePlanPart),
+        "needs": _with_writer(CarePlanNeed, SuggestedNeed)
+        .outerjoin(SuggestedNeed, SuggestedNeed.id == CarePlanNeed.suggested_need_id)
+        .order_by(CarePlanNeed.id),
+        "goals": _with_writer(CarePlanGoal).order_by(CarePlanGoal.id),
+        "actions": _with_writer(CarePlanAction, _Owner, _OwnerUser)
+        .join(_Owner, _Owner.id == CarePlanAction.owner_agency_id)
+        .outerjoin(_OwnerUser, _OwnerUser.id == CarePlanAction.owner_user_id)
+        .order_by(CarePlanAction.id),
+        "contacts": _with_writer(CarePlanContact).order_by(CarePlanContact.id),
+        "suggestions": select(SuggestedNeed)
+        .where(SuggestedNeed.person_id == bindparam("person_id"), SuggestedNeed.status == SuggestionStatus.suggested)
+        .order_by(col(SuggestedNeed.id)),
+        "words": select(PersonNote, PersonAccount, CarePlanAction.description)
+        .join(PersonAccount, col(PersonAccount.id) == PersonNote.account_id)
+        .outerjoin(CarePlanAction, col(CarePlanAction.id) == PersonNote.action_id)
+        .where(PersonNote.person_id == bindparam("person_id"), col(PersonNote.kind).in_(WORDS_KINDS))
+        .order_by(col(PersonNote.id)),
+        "findings": select(AssessmentSection.section_key, AssessmentSection.answers)
+        .join(Assessment, col(Assessment.id) == AssessmentSection.assessment_id)
+        .where(Assessment.person_id == bindparam("person_id")),
+    }
+
+
 def view(session: Session, person_id: int, user: Optional[User], today: Optional[date] = None) -> Optional[PlanView]:
     """The whole plan as this user sees it, in a fixed number of queries whatever its size. A part or
     item is marked changed when someone else changed it after the version the user last marked as seen.
     With no user (the person's own pages, app/my_record), nothing is marked: those pages mark changes themselves."""
     today = today or date.today()
-    plan = plan_for(session, person_id)
+    statements = _statements()
+    plan = session.exec(statements["plan"], params={"person_id": person_id}).first()
     if plan is None:
         return None
-    seen = (
-        session.exec(select(CarePlanView.seen_version).where(CarePlanView.care_plan_id == plan.id, CarePlanView.user_id == user.id)).first()
-        if user is not None
-        else None
-    )
+    on_plan = {"plan_id": plan.id}
+    seen = session.exec(statements["seen"], params={**on_plan, "user_id": user.id}).first() if user is not None else None
 
     def stamp(row: Any, writer: Optional[User], agency: Optional[Agency]) -> Stamp:
         changed = seen is not None and user is not None and row.changed_in > seen and row.updated_by_id not in (None, user.id)
         return Stamp(writer, agency, row.updated_at, changed)
 
-    Writer, WriterAgency = aliased(User), aliased(Agency)
-
-    def with_writer(model: Any, *more: Any) -> Any:
-        return (
-            sa_select(model, *more, Writer, WriterAgency)  # sqlmodel's select is not typed for a varying number of entities
-            .outerjoin(Writer, col(Writer.id) == model.updated_by_id)
-            .outerjoin(WriterAgency, col(WriterAgency.id) == model.updated_agency_id)
-            .where(model.care_plan_id == plan.id)
-        )
-
-    part_rows = {row.part_key: (row, w, a) for row, w, a in session.exec(with_writer(CarePlanPart))}
+    part_rows = {row.part_key: (row, w, a) for row, w, a in session.exec(statements["parts"], params=on_plan)}
     part_views = []
     for section in parts().sections:
         row, writer, agency = part_rows.get(section.key, (None, None, None))
         part_views.append(PartView(section, row, stamp(row, writer, agency) if row else Stamp(None, None, None, False)))
 
-    needs = [
-        NeedView(need, suggestion, stamp(need, w, a))
-        for need, suggestion, w, a in session.exec(
-            with_writer(CarePlanNeed, SuggestedNeed)
-            .outerjoin(SuggestedNeed, SuggestedNeed.id == CarePlanNeed.suggested_need_id)
-            .order_by(CarePlanNeed.id)
-        )
-    ]
+    needs = [NeedView(need, suggestion, stamp(need, w, a)) for need, suggestion, w, a in session.exec(statements["needs"], params=on_plan)]
     other = NeedView(None, None, None)
     by_need = {n.need.id: n for n in needs if n.need is not None}
-    for goal, w, a in session.exec(with_writer(CarePlanGoal).order_by(CarePlanGoal.id)):
+    for goal, w, a in session.exec(statements["goals"], params=on_plan):
         by_need.get(goal.need_id, other).goals.append(GoalView(goal, stamp(goal, w, a)))
-    Owner, OwnerUser = aliased(Agency), aliased(User)
-    for action, owner, owner_user, w, a in session.exec(
-        with_writer(CarePlanAction, Owner, OwnerUser)
-        .join(Owner, Owner.id == CarePlanAction.owner_agency_id)
-        .outerjoin(OwnerUser, OwnerUser.id == CarePlanAction.owner_user_id)
-        .order_by(CarePlanAction.id)
-    ):
+    for action, owner, owner_user, w, a in session.exec(statements["actions"], params=on_plan):
         overdue = action.status.is_open and action.due_on is not None and action.due_on < today
         by_need.get(action.need_id, other).actions.append(ActionView(action, owner, owner_user, stamp(action, w, a), overdue))
     for group in needs + [other]:
         # Still to do first, soonest due first; finished ones last.
         group.actions.sort(key=lambda v: (not v.action.status.is_open, v.action.due_on or date.max, v.action.id))
-    contacts = [ContactView(c, stamp(c, w, a)) for c, w, a in session.exec(with_writer(CarePlanContact).order_by(CarePlanContact.id))]
-    suggestions = list(
-        session.exec(
-            select(SuggestedNeed)
-            .where(SuggestedNeed.person_id == person_id, SuggestedNeed.status == SuggestionStatus.suggested)
-            .order_by(col(SuggestedNeed.id))
-        )
-    )
+    contacts = [ContactView(c, stamp(c, w, a)) for c, w, a in session.exec(statements["contacts"], params=on_plan)]
+    suggestions = list(session.exec(statements["suggestions"], params={"person_id": person_id}))
     adopted = [(n.suggestion.id, n.suggestion.rule_key, n.suggestion.answer) for n in needs if n.suggestion and n.suggestion.id]
     stale = needs_rules.changed_since_adopted(_findings(session, person_id), adopted) if adopted else set()
     words = (
         [
             PersonWords(note, account, description)
-            for note, account, description in session.exec(
-                select(PersonNote, PersonAccount, CarePlanAction.description)
-                .join(PersonAccount, col(PersonAccount.id) == PersonNote.account_id)
-                .outerjoin(CarePlanAction, col(CarePlanAction.id) == PersonNote.action_id)
-                .where(PersonNote.person_id == person_id, col(PersonNote.kind).in_(WORDS_KINDS))
-                .order_by(col(PersonNote.id))
-            )
+            for note, account, description in session.exec(statements["words"], params={"person_id": person_id})
         ]
         if user is not None  # staff see them on the plan; the person's own pages read them themselves
         else []
@@ -487,14 +496,7 @@ def view(session: Session, person_id: int, user: Optional[User], today: Optional
 
 def _findings(session: Session, person_id: int) -> dict[str, dict]:
     """The person's assessment answers now, by section (one query)."""
-    return {
-        key: dict(answers or {})
-        for key, answers in session.exec(
-            select(AssessmentSection.section_key, AssessmentSection.answers)
-            .join(Assessment, col(Assessment.id) == AssessmentSection.assessment_id)
-            .where(Assessment.person_id == person_id)
-        )
-    }
+    return {key: dict(answers or {}) for key, answers in session.exec(_statements()["findings"], params={"person_id": person_id})}
 
 
 # --- History ---------------------------------------------------------------------------------

@@ -53,9 +53,8 @@ NEW_ITEM_ANSWERS = {
 @bp.get(f"{PLAN}")
 def show(person_id: int):
     person = guard.person_for(person_id, "view_care_plan")
-    return render(
-        "care_plan/page.html", **_context(person, read_model.view(get_session(), person_id, g.user)), record_header=_header(person)
-    )
+    record = read_model.view(get_session(), person_id, g.user)
+    return render("care_plan/page.html", **_context(person, record), record_header=_header(person, record.team if record else None))
 
 
 @bp.post(f"{PLAN}")
@@ -90,7 +89,7 @@ def person(person_id: int):
     # The network at work (issue 15): who may put the person on the network meeting's agenda (the
     # key worker and the network lead: those who may read the access log) and refer them to a hub
     # (the care team), and what the network's meetings decided (for whoever may read the record).
-    record = access.decide(session, g.user, person)
+    record = guard.record_decision(person)
     return render(
         "care_plan/person.html",
         summary=summary,
@@ -407,9 +406,10 @@ def _context(person: Person, record: Optional[read_model.PlanView], **more: Any)
     return {**context, **more}
 
 
-def _header(person: Person) -> care_team.PersonHeader:
-    """The person's header and their record's sub-navigation, for a full page (not an htmx fragment)."""
-    return care_team.header(get_session(), person, g.user)
+def _header(person: Person, team: Optional[list[care_team.TeamMember]] = None) -> care_team.PersonHeader:
+    """The person's header and their record's sub-navigation, for a full page (not an htmx fragment);
+    `team`, the care team when the page has read it already."""
+    return care_team.header(get_session(), person, g.user, team)
 
 
 def _record(person: Person) -> read_model.PlanView:

@@ -9,9 +9,10 @@ event. Views never check roles themselves. Nothing here knows about requests.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Optional
+from functools import lru_cache
+from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, Exists, and_, exists, false, not_
+from sqlalchemy import ColumnElement, Exists, and_, bindparam, exists, false, not_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -104,15 +105,18 @@ def decide(session: Session, user: User, person: Person, now: Optional[datetime]
     if user.role is Role.administrator:
         return Decision(False, "Administrators manage accounts and agencies and cannot open care records.")
     assert person.id is not None  # a saved person
-    in_team, objected = session.exec(
-        select(
-            exists()
-            .where(col(CareTeamMember.person_id) == person.id)
-            .where(col(CareTeamMember.agency_id) == user.agency_id)
-            .where(col(CareTeamMember.left_at).is_(None)),
-            _objects_to(person.id, user.agency_id),
-        )
-    ).one()
+    if user.agency_id is not None:
+        in_team, objected = session.exec(_record_facts()["in_team"], params={"person_id": person.id, "agency_id": user.agency_id}).one()
+    else:
+        in_team, objected = session.exec(
+            select(
+                exists()
+                .where(col(CareTeamMember.person_id) == person.id)
+                .where(col(CareTeamMember.agency_id) == user.agency_id)
+                .where(col(CareTeamMember.left_at).is_(None)),
+                _objects_to(person.id, user.agency_id),
+            )
+        ).one()
     if objected:
         return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
     if in_team:
@@ -166,6 +170,11 @@ def live_grant(session: Session, user: User, person_id: int, now: Optional[datet
 def _key_worker_or_objected(session: Session, user: User, person_id: int) -> tuple[bool, bool]:
     """Whether the user is the person's current key worker, and whether the person objected to the
     user's agency (one query)."""
+    if user.agency_id is not None:
+        key_worker, objected = session.exec(
+            _record_facts()["key_worker"], params={"person_id": person_id, "user_id": user.id, "agency_id": user.agency_id}
+        ).one()
+        return bool(key_worker), bool(objected)
     key_worker, objected = session.exec(
         select(
             exists()
@@ -666,3 +675,49 @@ def may_change_contact(user: User, recording_agency_id: Optional[int]) -> bool:
 
 
 # --- end of the contacts timeline ---------------------------------------------------------------
+
+
+# --- Performance (issue 17): the record rule's answer read off the triage rule's ------------------
+
+
+def decision_behind_triage(triage_decision: Decision) -> Optional[Decision]:
+    """`decide`'s answer for the same user and person, read off `triage_rule`'s: the same decision,
+    unless it rests on an open referral alone (then `decide` must be asked). Spares a page that
+    opened the record for triage asking the record rule again."""
+    return None if triage_decision.basis == OPEN_REFERRAL else triage_decision
+
+
+@lru_cache(maxsize=1)
+def _record_facts() -> dict[str, Any]:
+    """The record rule's and the access-log rule's facts as statements built once (for a user with an
+    agency; `_objects_to` and the rules above say what they ask): a page runs them with its person
+    and user instead of building them again."""
+    person: Any = bindparam("person_id")
+    agency: Any = bindparam("agency_id")
+    user: Any = bindparam("user_id")
+    objected = (
+        exists()
+        .where(col(ConsentObjection.person_id) == person)
+        .where(col(ConsentObjection.agency_id) == agency)
+        .where(col(ConsentObjection.withdrawn_at).is_(None))
+    )
+    return {
+        "in_team": select(
+            exists()
+            .where(col(CareTeamMember.person_id) == person)
+            .where(col(CareTeamMember.agency_id) == agency)
+            .where(col(CareTeamMember.left_at).is_(None)),
+            objected,
+        ),
+        "key_worker": select(
+            exists()
+            .where(col(CareTeamMember.person_id) == person)
+            .where(col(CareTeamMember.user_id) == user)
+            .where(col(CareTeamMember.is_key_worker).is_(True))
+            .where(col(CareTeamMember.left_at).is_(None)),
+            objected,
+        ),
+    }
+
+
+# --- end of performance (issue 17) ----------------------------------------------------------------

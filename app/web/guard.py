@@ -25,20 +25,26 @@ def person_for(person_id: int, purpose: str, *, write: bool = False, rule: Recor
     if person is None:
         abort(404, "There is no person with that record number.")
     decision = access.open_record(session, g.user, person, purpose, write=write, rule=rule)
-    if rule is access.decide:
-        g.record_decision = (person.id, decision)
+    behind = decision if rule is access.decide else access.decision_behind_triage(decision) if rule is access.triage_rule else None
+    if behind is not None:
+        g.record_decision = (person.id, behind)
     if decision.grant is not None:
         g.break_glass = decision.grant
     return person
 
 
-def may_change(person: Person) -> bool:
-    """Whether the user may change this person's record: the decision this request already made
+def record_decision(person: Person) -> access.Decision:
+    """The record rule's decision for the user and this person: the one this request already made
     when it opened the record, or a fresh one."""
     remembered: Optional[tuple[int, access.Decision]] = g.get("record_decision")
     if remembered is not None and remembered[0] == person.id:
-        return access.may_change(remembered[1])
-    return access.may_change(access.decide(get_session(), g.user, person))
+        return remembered[1]
+    return access.decide(get_session(), g.user, person)
+
+
+def may_change(person: Person) -> bool:
+    """Whether the user may change this person's record (the record rule's decision, made once a request)."""
+    return access.may_change(record_decision(person))
 
 
 def require(capability: str) -> None:

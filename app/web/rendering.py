@@ -1,6 +1,7 @@
 """One template per page; htmx requests get one block of it, so the markup exists once. And
 templates that fail loudly: a misspelt name in a OnePlan template is an error, not an empty string."""
 
+import re
 import sys
 from collections import ChainMap
 from collections.abc import Mapping
@@ -9,6 +10,8 @@ from types import FrameType
 from typing import Any, Optional
 
 from flask import current_app, render_template, request
+from flask import url_for as flask_url_for
+from flask.globals import _cv_request
 from flask.templating import Environment as FlaskEnvironment
 from jinja2 import (
     BytecodeCache,
@@ -20,13 +23,19 @@ from jinja2 import (
     Template,
     UndefinedError,
     pass_context,
+    pass_eval_context,
+)
+from jinja2 import (
+    Undefined as JinjaUndefined,
 )
 from jinja2.bccache import Bucket
 from jinja2.filters import do_indent
-from jinja2.runtime import Context
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context, Macro
 from jinja2.utils import missing
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
+from werkzeug.routing import BuildError
 
 from app.config import ROOT
 
@@ -116,7 +125,12 @@ class ImportOnceTemplate(Template):
             if ctx.globals_keys.difference(*maps):
                 return super()._get_default_module(ctx)
         if self._module is None:
-            self._module = self.make_module()
+            module = self.make_module()
+            if self.name is not None and self.name.startswith(DESIGN_SYSTEM):
+                for name, value in vars(module).items():
+                    if isinstance(value, Macro):
+                        setattr(module, name, KeptMacro(value))
+            self._module = module
         return self._module
 
 
@@ -151,6 +165,155 @@ def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = Fals
     return do_indent(s, width, first, blank)
 
 
+DESIGN_SYSTEM = "nhsuk/"
+# The parameters an NHS.UK macro shows as words: their values are slots in its kept output.
+_SLOTS = frozenset({"text", "html"})
+# And, for a few macros whose templates only print them (read before adding one: a parameter a
+# macro compares, like a radio's or date part's `value` and `name`, must never be a slot), the
+# names and values of form fields: a field for each item of a list is then one shape, not one each.
+_FIELD_SLOTS = _SLOTS | {"id", "name", "value"}
+_MORE_SLOTS: dict[str, Any] = {
+    "input": lambda params: _FIELD_SLOTS,
+    # A checkbox's value is compared with the checked `values` when they are given: a slot only without them.
+    "checkboxes": lambda params: _SLOTS | {"id", "idPrefix"} | (set() if "values" in params else {"value"}),
+}
+# A probe: its number, a `<` (escaped or not), and for words of several lines a blank line and a
+# line, to learn what indentation the macro gives the lines after the first (and blank ones).
+_PROBE = re.compile("\x00aB([0-9]+) (<|&lt;)cD\x00(?:\n([ \t]*)\n([ \t]*)\x00eF\x00)?")
+_SHAPES_KEPT = 4096
+
+
+class _NotKept(Exception):
+    """A macro argument that cannot be part of a kept output's key (a loop, a caller, an object)."""
+
+
+def _slot(names: frozenset, key: Any, value: Any) -> bool:
+    # Words shown as they are, or indented: no surrounding space (`trim` leaves them alone), lines
+    # broken by "\n" alone (as `indent` joins them), no NUL (the probes' mark). Anything else is
+    # part of the key, as a value.
+    return key in names and value != "" and "\x00" not in value and value.strip() == value and value.splitlines() == value.split("\n")
+
+
+def _shape(value: Any, slots: list, names: frozenset = _SLOTS, key: Any = None) -> Any:
+    """`value` as a hashable key, with the words in its slots (`names`) left out (appended to `slots`)."""
+    kind = type(value)
+    if kind is str or kind is Markup:
+        if _slot(names, key, value):
+            slots.append(value)
+            return (kind, "\n" in value)
+        return (kind, value, None)
+    if kind is dict:
+        return (dict, *[(name, _shape(item, slots, names, name)) for name, item in value.items()])
+    if kind is list or kind is tuple:
+        return (kind, *[_shape(item, slots, names) for item in value])
+    if value is None or kind is bool or kind is int or kind is float:
+        return (kind, value)
+    if isinstance(value, JinjaUndefined):
+        return kind
+    raise _NotKept
+
+
+def _probed(value: Any, probes: list, names: frozenset = _SLOTS, key: Any = None) -> Any:
+    """`value` with each slot's words replaced by a probe: a mark that shows where the macro puts
+    them, and whether it escapes them (`<`), changes their case or spacing (then it is not kept)."""
+    kind = type(value)
+    if (kind is str or kind is Markup) and _slot(names, key, value):
+        probe = f"\x00aB{len(probes)} <cD\x00" + ("\n\n\x00eF\x00" if "\n" in value else "")
+        probes.append(probe)
+        return kind(probe)
+    if kind is dict:
+        return {name: _probed(item, probes, names, name) for name, item in value.items()}
+    if kind is list or kind is tuple:
+        return kind(_probed(item, probes, names) for item in value)
+    return value
+
+
+_UNSEEN: list = []
+_SEEN_ONCE: list = []
+
+
+class KeptMacro:
+    """An NHS.UK macro whose output is kept for each shape of its arguments: everything but the
+    words it shows (`text` and `html`), which are put into the kept output where the macro put
+    them, escaped as it escaped them. The macro itself still makes every piece of HTML: once per
+    shape with probes in place of the words, to learn where they go, and once with the real
+    words, to check that the kept output gives the same bytes (or the shape is never kept).
+
+    A summary list or a tag costs a few dictionary lookups instead of hundreds of template
+    calls; the HTML is the design system's, byte for byte (tests/web/test_rendering_identical.py)."""
+
+    def __init__(self, macro: Macro) -> None:
+        self._macro = macro
+        self._kept: dict[Any, Optional[list]] = {}
+        self.name = macro.name
+        self._slots = _MORE_SLOTS.get(macro.name)
+
+    @pass_eval_context
+    def __call__(self, eval_ctx: EvalContext, *args: Any, **kwargs: Any) -> Any:
+        if "caller" in kwargs:
+            return self._macro(eval_ctx, *args, **kwargs)
+        slots: list = []
+        names = self._slots(args[0]) if self._slots is not None and args and type(args[0]) is dict else _SLOTS
+        try:
+            key = (eval_ctx.autoescape, _shape(args, slots, names), _shape(kwargs, slots, names))
+        except _NotKept:
+            return self._macro(eval_ctx, *args, **kwargs)
+        parts = self._kept.get(key, _UNSEEN)
+        if parts is None:
+            return self._macro(eval_ctx, *args, **kwargs)
+        if parts is _UNSEEN or parts is _SEEN_ONCE:
+            return self._learn(key, eval_ctx, args, kwargs, slots, names, parts is _SEEN_ONCE)
+        html = _fill(parts, slots)
+        return Markup(html) if eval_ctx.autoescape else html
+
+    def _learn(self, key: Any, eval_ctx: EvalContext, args: Any, kwargs: Any, slots: list, names: frozenset, seen: bool) -> Any:
+        """Learn a shape the second time it is asked for: most shapes a page asks for once (a form
+        field with its item's id) are never asked for again."""
+        made = self._macro(eval_ctx, *args, **kwargs)
+        if len(self._kept) >= _SHAPES_KEPT:
+            self._kept.clear()
+        if not seen:
+            self._kept[key] = _SEEN_ONCE
+            return made
+        probes: list = []
+        probed = str(self._macro(eval_ctx, *_probed(args, probes, names), **_probed(kwargs, probes, names)))
+        parts: Optional[list] = []
+        found = set()
+        pieces = _PROBE.split(probed)
+        for n in range(0, len(pieces), 5):
+            parts.append(pieces[n])  # type: ignore[union-attr]
+            if n + 1 < len(pieces):
+                index, sign, blank, indented = pieces[n + 1 : n + 5]
+                if int(index) >= len(probes) or (blank is None) == ("\x00eF" in probes[int(index)]):
+                    parts = None  # another macro's probe (it is learning), or one of several lines shown without them
+                    break
+                found.add(int(index))
+                parts.append((int(index), sign != "<", blank, indented))  # type: ignore[union-attr]
+        if parts is None or (
+            found != set(range(len(probes))) or any("\x00" in piece for piece in parts[::2]) or _fill(parts, slots) != str(made)
+        ):
+            parts = None
+        self._kept[key] = parts
+        return made
+
+
+def _fill(parts: list, slots: list) -> str:
+    """The kept output with these words in its slots: each escaped, and its lines after the first
+    indented, as the macro did to its probe."""
+    out = []
+    for part in parts:
+        if type(part) is str:
+            out.append(part)
+            continue
+        index, escaped, blank, indented = part
+        words = slots[index]
+        if indented is not None:
+            first, *more = str(words).split("\n")  # as text: Markup would escape the lines it joins
+            words = first + "".join("\n" + (indented + line if line else blank) for line in more)
+        out.append(str(escape(words)) if escaped else str(words))
+    return "".join(out)
+
+
 HEADER = "web/_header.html"
 # Where the header's CSRF token goes while it is kept: each page puts in its own.
 _TOKEN_SLOT = "\x00csrf-token\x00"
@@ -181,12 +344,28 @@ def site_header(context: Context) -> Markup:
     return Markup(html.replace(_TOKEN_SLOT, str(escape(values["csrf_token"]()))))
 
 
+def url_for(endpoint: str, **values: Any) -> str:
+    """Flask's `url_for` for templates, the common case made directly: an address in this app for
+    the request being answered (no anchor, method, scheme or blueprint-relative name, and no
+    `url_defaults` functions to call), which is the request's URL adapter's `build` with the same
+    arguments Flask would pass. A big care plan asks for 500 addresses."""
+    context = _cv_request.get(None)
+    adapter = context.url_adapter if context is not None else None
+    if adapter is None or endpoint[:1] == "." or context.app.url_default_functions or any(name[:1] == "_" for name in values):  # type: ignore[union-attr]
+        return flask_url_for(endpoint, **values)
+    try:
+        return adapter.build(endpoint, values, method=None, url_scheme=None, force_external=False)
+    except BuildError:
+        return flask_url_for(endpoint, **values)  # Flask's own handling of what cannot be built
+
+
 def init_app(app: Any) -> None:
     # `undefined` is how a template leaves out an NHS.UK macro's parameter ("hint": ... if hint else undefined).
     app.add_template_global(ChainableUndefined(name="undefined"), "undefined")
     app.add_template_global(site_header, "site_header")
     if app.config.get("FAST_RENDERING", True):
         app.jinja_env.filters["indent"] = indent
+        app.add_template_global(url_for, "url_for")
 
 
 def _asked_by_oneplan_template() -> bool:

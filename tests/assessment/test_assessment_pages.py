@@ -123,6 +123,46 @@ def test_a_finding_that_no_longer_holds_withdraws_its_suggestion(client, auth, d
     assert falls and all(s.status == "withdrawn" for s in falls)
 
 
+def test_a_saved_section_and_its_suggestions_show_what_reading_the_assessment_afresh_shows(client, auth, db, world, started):
+    # A finding that suggests a need, then one that withdraws it and one that brings it back: the
+    # save's answer is built from what it read before saving, and must match a fresh read.
+    steps = [
+        ("physical", BARTHEL_LOW, 0),
+        ("prevention", {"falls_last_year": "yes", "falls_count": "2"}, 0),
+        ("prevention", {"falls_last_year": "no"}, 1),
+        ("prevention", {"falls_last_year": "yes", "falls_count": "4"}, 2),
+    ]
+    for key, answers, version in steps:
+        saved = save(auth, world, key, answers, version=version, htmx=True)
+        assert saved.status_code == 200
+        fresh = client.get(f"{BASE.format(world.person.id)}/sections/{key}/edit", headers=HTMX)  # reads it afresh
+        assert fresh.status_code == 200
+        page = client.get(BASE.format(world.person.id)).get_data(as_text=True)
+        section = page[page.index(f'<section class="nhsuk-card app-section" id="section-{key}"') :]
+        section = section[: section.index("</section>") + len("</section>")]
+        suggestions = page[page.index('<div id="suggestions"') :]
+        suggestions = suggestions[: suggestions.index("</details>") + len("</details>")] if "</details>" in suggestions else ""
+        body = saved.get_data(as_text=True)
+        assert section.replace("\n", "").replace(" ", "") in body.replace("\n", "").replace(" ", "").replace(
+            '<strongclass="nhsuk-tagnhsuk-tag--green">Saved</strong>', ""
+        ).replace(" open", "").replace("open", ""), key
+        assert suggestions.replace(' hx-swap-oob="true"', "") in body.replace(' hx-swap-oob="true"', "")
+
+
+def test_a_save_reads_the_assessment_once(client, auth, db, world, started, count_queries, is_postgres):
+    save(auth, world, "perspective", {"what_matters": "one"}, htmx=True)
+    data = {"csrf_token": auth.csrf_token(), "version": "1", "what_matters": "two"}
+    with count_queries() as ran:
+        assert client.post(f"{BASE.format(world.person.id)}/sections/perspective", data=data, headers=HTMX).status_code == 200
+    reads = [s for s in ran.statements if s.lstrip().upper().startswith("SELECT") and "assessment" in s.split("FROM", 1)[-1][:40]]
+    assert sum(1 for s in reads if "FROM assessment " in s or "FROM assessment\n" in s) == 1, reads
+    assert sum(1 for s in reads if "FROM assessment_section" in s) == 1, reads
+    assert sum(1 for s in ran.statements if "FROM suggested_need" in s) == 1
+    # session and user, person, access rule, assessment, sections, suggestions; the section, its
+    # revision, the assessment's time; the audit event (one statement more on PostgreSQL).
+    assert ran.count == 11 + (1 if is_postgres else 0), "\n".join(s[:120] for s in ran.statements)
+
+
 @pytest.mark.parametrize(
     "key, answers, field, words",
     [

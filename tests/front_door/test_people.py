@@ -90,10 +90,13 @@ def test_the_summary_page_runs_a_fixed_number_of_queries_whatever_the_team_size(
         assert client.get(f"/people/{world.person.id}").status_code == 200
     assert small.count == large.count
     # 7 for the page, 2 to chain its audit event (app/audit_chain.py), 2 for the sharing decisions,
-    # 1 for whether to link to the access log, 1 for the referral that brought the person in, and 2 for
-    # what the network's meetings decided (whether the reader may see the record's clinical content,
-    # and the decisions).
-    assert large.count <= 15, large.statements
+    # 1 for whether to link to the access log, 1 for the referral that brought the person in, and 1 for
+    # what the network's meetings decided (whether the reader may see the record's clinical content is
+    # the decision made when the record was opened).
+    assert large.count <= 14, large.statements
+    assert (
+        sum(1 for s in large.statements if s.startswith("SELECT EXISTS") and "care_team_member.agency_id" in s) == 1
+    )  # the record rule, once
 
 
 def test_the_search_page_runs_a_fixed_number_of_queries_whatever_the_results(client, auth, db, count_queries):

@@ -86,7 +86,10 @@ def test_every_kind_of_page_is_byte_identical_with_the_rendering_caches_on_and_o
         fast, slow = _signed_in(app, username), _signed_in(slow_app, username)
         for path in paths:
             for headers in ({}, HTMX):
-                fast.get(path, headers=headers)  # first: a first look marks things seen
+                # First a look that marks things seen; then the NHS.UK macros learn each shape
+                # they are asked for twice, so the page compared is made of kept output.
+                fast.get(path, headers=headers)
+                fast.get(path, headers=headers)
                 before = slow.get(path, headers=headers)
                 after = fast.get(path, headers=headers)
                 assert after.status_code == before.status_code, path
@@ -163,3 +166,93 @@ def test_the_fast_indent_gives_jinjas_characters_for_markup_and_for_text(text, w
     assert isinstance(fast, Markup)
     assert fast == do_indent(markup, width, first, blank)
     assert rendering.indent(text, width, first, blank) == do_indent(text, width, first, blank)
+
+
+WORDS = [
+    "Plain words",
+    "Fish & chips <b>not bold</b> \"quoted\" 'single'",
+    "  spaced at the edges  ",
+    "two\nlines",
+    "three\n\n  lines, one blank & one <indented>",
+    "windows\r\nlines",
+    "lower case changes NOTHING",
+    "",
+]
+
+
+def _macro_pages(app, source: str, calls: list[str]) -> list[str]:
+    """Each call rendered with the NHS.UK macros as they are and as kept, three times over (the
+    third is made from the kept output)."""
+    pages = []
+    for fast in (False, True):
+        environment = rendering.ImportOnceEnvironment(app, **rendering.jinja_options(True)) if fast else app.jinja_env.overlay()
+        environment.globals["undefined"] = app.jinja_env.globals["undefined"]
+        template = environment.from_string(source + "".join(calls))
+        with app.test_request_context():
+            made = [template.render(words=WORDS, markup=Markup("<strong>bold</strong> &amp; safe")) for _ in range(3)]
+        assert made[0] == made[1] == made[2]
+        pages.append(made[0])
+    kept = {
+        name: [
+            shape
+            for shape in getattr(environment.get_template(f"nhsuk/components/{path}/macro.jinja").module, name)._kept.values()
+            if shape
+        ]
+        for name, path in (("summaryList", "summary-list"), ("tag", "tag"), ("input", "input"), ("checkboxes", "checkboxes"))
+    }
+    assert all(kept.values()), kept  # the third time round was made from kept output
+    return pages
+
+
+def test_the_kept_nhsuk_macros_give_the_design_systems_bytes_whatever_the_words(app):
+    source = (
+        '{% from "nhsuk/components/summary-list/macro.jinja" import summaryList %}'
+        '{% from "nhsuk/components/tag/macro.jinja" import tag %}'
+        '{% from "nhsuk/components/input/macro.jinja" import input %}'
+        '{% from "nhsuk/components/tables/macro.jinja" import table %}'
+        '{% from "nhsuk/components/checkboxes/macro.jinja" import checkboxes %}'
+    )
+    calls = [
+        '{% for w in words %}{{ summaryList({"rows": [{"key": {"text": w}, "value": {"text": w ~ "!"}}, {"key": {"text": "Html"}, "value": {"html": markup}},'
+        ' {"key": {"text": "Lines"}, "value": {"html": ("<p>" ~ w ~ "</p>\n<p>\n  more\n</p>") | safe}}]}) }}{% endfor %}',
+        '{% for w in words %}{{ tag({"text": w, "classes": "nhsuk-tag--blue"}) }}{% endfor %}',
+        '{% for w in words %}{{ input({"id": "field", "name": "field", "label": {"text": w}, "hint": {"text": w} if w else undefined, "value": w}) }}{% endfor %}',
+        '{% for w in words %}{{ table({"caption": w, "captionSize": "s", "head": [{"text": w}], "rows": [[{"text": w}]]}) }}{% endfor %}',
+        # A form field for each item: its id, name and value are slots of the input (which only prints them)...
+        '{% for w in words %}{{ input({"id": "need-" ~ loop.index, "name": "need-" ~ loop.index, "label": {"text": "Need"}, "value": w}) }}{% endfor %}',
+        # ... and a checkbox's value only when no checked `values` are compared with it.
+        '{% for w in words %}{{ checkboxes({"name": "pick", "idPrefix": "pick-" ~ loop.index, "fieldset": {"legend": {"text": "Pick"}},'
+        ' "items": [{"value": w or "blank", "text": w or "blank", "id": "pick-" ~ loop.index ~ "-1",'
+        ' "conditional": {"html": input({"id": "why-" ~ loop.index, "name": "why-" ~ loop.index, "label": {"text": "Why"}, "value": w})}},'
+        ' {"value": "b" ~ loop.index, "text": "B"}]}) }}'
+        '{{ checkboxes({"name": "pick", "idPrefix": "pick", "values": [words[1], "b3"],'
+        ' "items": [{"value": w or "blank", "text": w or "blank"}, {"value": "b" ~ loop.index, "text": "B"}]}) }}{% endfor %}',
+    ]
+    before, after = _macro_pages(app, source, calls)
+    assert after == before
+    assert "Fish &amp; chips &lt;b&gt;" in after and "<strong>bold</strong> &amp; safe" in after
+    assert after.count("checked") == before.count("checked") >= 2
+
+
+def test_the_templates_url_for_builds_every_address_as_flask_does(app):
+    from flask import url_for as flask_url_for
+    from werkzeug.routing import AnyConverter, IntegerConverter, PathConverter
+
+    compared = 0
+    with app.test_request_context("/people/1", base_url="http://localhost/mounted"):
+        for rule in app.url_map.iter_rules():
+            values: dict = {}
+            for name, converter in rule._converters.items():
+                if isinstance(converter, IntegerConverter):
+                    values[name] = 42
+                elif isinstance(converter, AnyConverter):
+                    values[name] = sorted(converter.items)[-1]
+                elif isinstance(converter, PathConverter):
+                    values[name] = "nhsuk/a b.css"
+                else:
+                    values[name] = "some thing/é"
+            for extra in ({}, {"q": "Smith & Sons", "page": 2}, {"need_id": None}):
+                assert rendering.url_for(rule.endpoint, **values, **extra) == flask_url_for(rule.endpoint, **values, **extra), rule
+                compared += 1
+        assert rendering.url_for("care_plan.show", person_id=3, _anchor="needs") == "/mounted/people/3/care-plan#needs"
+    assert compared > 300
