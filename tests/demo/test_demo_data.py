@@ -221,3 +221,11 @@ def test_people_with_a_care_plan_have_a_timeline_of_contacts_from_their_care_tea
     moved = {m["action_id"]: c for c in contacts for m in c.moved}
     assert done and all(moved[a.id].agency_id == a.owner_agency_id for a in done if a.id in moved)
     assert len(moved) >= len(done) // 2
+
+
+def test_the_bulk_loaded_referrals_are_in_the_front_doors_daily_figures(db, built):
+    from datetime import UTC, datetime
+
+    from tests.front_door.test_daily_figures import assert_same_figures
+
+    assert_same_figures(db, datetime.now(UTC))
