@@ -8,9 +8,9 @@ summaries the database keeps as referrals change (models/daily_figures.py, migra
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
-from typing import Optional
+from typing import Any, Optional
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, Float, String, and_, case, cast, func, select, type_coerce
 from sqlmodel import Session, col
 
 from app.front_door.clocks import ENGLAND, response_standards
@@ -138,15 +138,17 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
         for urgency, standard in response_standards().items()
     ]
 
-    # Time from receipt to triage, for referrals triaged in the period (a median needs them all:
-    # read from one index, ix_referral_triaged).
-    minutes_by_urgency: dict[Urgency, list[float]] = {urgency: [] for urgency in Urgency}
-    for received_at, triaged_at, urgency in session.execute(
-        select(col(Referral.received_at), col(Referral.triaged_at), col(Referral.urgency)).where(
-            col(Referral.triaged_at) >= start, col(Referral.triaged_at) <= now
-        )
+    # Time from receipt to triage, for referrals triaged in the period: a median needs every one
+    # of them, so the minutes are worked out by the database from one index (ix_referral_triaged)
+    # and only they come back (the one figure whose cost follows the period's triaged referrals).
+    # The urgency as the text stored (turning 17,000 of them into enums, one by one, cost more than the rest).
+    stored_urgency = type_coerce(col(Referral.urgency), String)
+    minutes_by_stored: dict[str, list[float]] = {urgency.value: [] for urgency in Urgency}
+    for urgency, minutes in session.execute(
+        select(stored_urgency, _minutes_to_triage(session)).where(col(Referral.triaged_at) >= start, col(Referral.triaged_at) <= now)
     ):
-        minutes_by_urgency[urgency].append((_utc(triaged_at) - _utc(received_at)).total_seconds() / 60)
+        minutes_by_stored[urgency].append(minutes)
+    minutes_by_urgency = {urgency: minutes_by_stored[urgency.value] for urgency in Urgency}
     everything = [m for values in minutes_by_urgency.values() for m in values]
 
     return Figures(
@@ -160,6 +162,15 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
         open_by_network=_open_by_network(session),
         delayed=_delayed_discharges(session, now),
     )
+
+
+def _minutes_to_triage(session: Session) -> ColumnElement[Any]:
+    """Minutes from receipt to triage, to a millionth of a minute (SQLite's clock reads to the millisecond)."""
+    if session.get_bind().dialect.name == "postgresql":
+        minutes = func.round(func.extract("epoch", col(Referral.triaged_at) - col(Referral.received_at)) / 60, 6)
+    else:
+        minutes = func.round((func.julianday(Referral.triaged_at) - func.julianday(Referral.received_at)) * 1440, 6)
+    return cast(minutes, Float)  # a float from the driver, not a Decimal made row by row
 
 
 def _open_by_network(session: Session) -> list[tuple[str, int]]:
