@@ -19,7 +19,7 @@ class Referral(SQLModel, table=True):
         Index("ix_referral_received_at", "received_at"),
         Index("ix_referral_due_by", "due_by"),
         Index("ix_referral_triaged", "triaged_at", "received_at", "urgency"),
-        Index("ix_referral_queue", "status", "linked_to_id", "due_by"),
+        Index("ix_referral_queue", "status", "linked_to_id", "due_by", "person_id"),
         Index("ix_referral_awaiting_discharge", "status", "source", "medically_optimised_on"),
     )
 

@@ -283,6 +283,21 @@ class WorkSummary:
     reviews_due: int  # plans I lead past their review date
 
 
+def has_requested(session: Session, user: User) -> bool:
+    """Whether anything asked of the user's agency waits for its yes or no (for people whose record
+    it may open): the first one found answers, however many there are (one query)."""
+    first = session.exec(
+        select(CarePlanAction.id)
+        .where(
+            CarePlanAction.owner_agency_id == user.agency_id,
+            CarePlanAction.status == ActionStatus.requested,
+            access.open_to_care_team(user.agency_id, CarePlanAction.person_id),
+        )
+        .limit(1)
+    ).first()
+    return first is not None
+
+
 def summary(session: Session, user: User, today: date) -> WorkSummary:
     """The counts for My work: what is waiting for my agency, and for me as key worker (two queries)."""
     requested, overdue = session.exec(

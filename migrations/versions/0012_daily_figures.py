@@ -47,9 +47,10 @@ INDEXES = {
     "ix_referral_due_by": ["due_by"],
     # Time to triage over the period: the triaged referrals, read from the index alone.
     "ix_referral_triaged": ["triaged_at", "received_at", "urgency"],
-    # The referral queue: those awaiting a decision (or open), not joined to another, by due time;
-    # without it the queue read every referral not joined to another (ix_referral_linked_to_id).
-    "ix_referral_queue": ["status", "linked_to_id", "due_by"],
+    # The referral queue: those awaiting a decision (or open), not joined to another, by due time,
+    # with their person (read from the index alone); without it the queue read every referral not
+    # joined to another (ix_referral_linked_to_id).
+    "ix_referral_queue": ["status", "linked_to_id", "due_by", "person_id"],
     # Delayed discharges: hospital referrals awaiting a decision, by the day medically optimised.
     "ix_referral_awaiting_discharge": ["status", "source", "medically_optimised_on"],
 }
