@@ -12,6 +12,9 @@ October), checked hour by hour against zoneinfo by tests/front_door/test_daily_f
 Referrals are never deleted: no trigger takes a deleted referral off (and emptying the tables
 between tests leaves the counts to be emptied with them).
 
+On PostgreSQL, also the pairs of name keys people hold, for name search at the size of West
+Yorkshire (app/front_door/search.py, NAME_PAIRS).
+
 Revision ID: 0012_daily_figures
 Revises: 0011_name_search
 Create Date: 2026-11-30 15:00:00
@@ -164,6 +167,52 @@ BEGIN
 END $$"""
 
 
+# Name search on PostgreSQL (app/front_door/search.py, NAME_PAIRS): the pairs of name keys people
+# hold, with how many hold each, found by trigram (or start) and ranked pair by pair; then only the
+# people of the pairs that make the page are read, in order, from ix_person_names_born. Not a model
+# (SQLite has its FTS5 table instead): the schema comparison leaves these out (NAME_SEARCH_OBJECTS).
+NAME_PAIRS_SQL = [
+    """CREATE TABLE person_name_pair (
+        given_name_key VARCHAR(80) NOT NULL,
+        family_name_key VARCHAR(80) NOT NULL,
+        people INTEGER NOT NULL,
+        PRIMARY KEY (family_name_key, given_name_key)
+    )""",
+    """INSERT INTO person_name_pair (given_name_key, family_name_key, people)
+        SELECT given_name_key, family_name_key, count(*) FROM person GROUP BY given_name_key, family_name_key""",
+    "CREATE INDEX ix_person_name_pair_given ON person_name_pair (given_name_key)",
+    "CREATE INDEX ix_person_name_pair_given_trgm ON person_name_pair USING gin (given_name_key gin_trgm_ops)",
+    "CREATE INDEX ix_person_name_pair_family_trgm ON person_name_pair USING gin (family_name_key gin_trgm_ops)",
+    "CREATE INDEX ix_person_names_born ON person (given_name_key, family_name_key, date_of_birth, id)",
+    """CREATE FUNCTION person_name_pair_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM person_name_pair;
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE person_name_pair SET people = people - 1
+            WHERE given_name_key = OLD.given_name_key AND family_name_key = OLD.family_name_key;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO person_name_pair (given_name_key, family_name_key, people) VALUES (NEW.given_name_key, NEW.family_name_key, 1)
+            ON CONFLICT (family_name_key, given_name_key) DO UPDATE SET people = person_name_pair.people + 1;
+    END IF;
+    RETURN NULL;
+END $$""",
+    "CREATE TRIGGER person_name_pair_change AFTER INSERT OR DELETE OR UPDATE OF given_name_key, family_name_key ON person "
+    "FOR EACH ROW EXECUTE FUNCTION person_name_pair_count()",
+    "CREATE TRIGGER person_name_pair_truncate AFTER TRUNCATE ON person FOR EACH STATEMENT EXECUTE FUNCTION person_name_pair_count()",
+]
+NAME_PAIRS_DROP = [
+    "DROP TRIGGER IF EXISTS person_name_pair_truncate ON person",
+    "DROP TRIGGER IF EXISTS person_name_pair_change ON person",
+    "DROP FUNCTION IF EXISTS person_name_pair_count()",
+    "DROP INDEX IF EXISTS ix_person_names_born",
+    "DROP TABLE IF EXISTS person_name_pair",
+]
+
+
 def backfill(connection, postgres: bool) -> None:
     """Both summaries from the referrals as they stand (in one statement each)."""
     r = "referral"
@@ -218,6 +267,8 @@ def upgrade() -> None:
             op.execute(_postgres_function(name, statements))
         for name, (when, function) in POSTGRES_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {when} FOR EACH ROW EXECUTE FUNCTION {function}()")
+        for statement in NAME_PAIRS_SQL:
+            op.execute(statement)
     else:
         for name, (when, statements) in SQLITE_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {when} BEGIN\n" + ";\n".join(statements) + ";\nEND")
@@ -227,6 +278,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     if postgres:
+        for statement in NAME_PAIRS_DROP:
+            op.execute(statement)
         for name, (when, _function) in POSTGRES_TRIGGERS.items():
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {when.split(' ON ')[1]}")
         for name in POSTGRES_FUNCTIONS:
