@@ -19,6 +19,7 @@ from models.care_plan import (
 from models.care_team import CareTeamMember
 from models.consent import Consent, ConsentObjection
 from models.contact_record import ContactHow, ContactRecord
+from models.daily_figures import NO_NETWORK, DailyFigures, OpenReferralCount
 from models.discharge import DelayReason, DischargeGate, DischargeWait
 from models.enums import (
     AWAITING_DECISION,
@@ -84,6 +85,9 @@ __all__ = [
     "ReferralStatus",
     "Urgency",
     "Referral",
+    "DailyFigures",
+    "OpenReferralCount",
+    "NO_NETWORK",
     "Notification",
     "Assessment",
     "AssessmentSection",

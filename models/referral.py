@@ -15,6 +15,12 @@ class Referral(SQLModel, table=True):
     __table_args__ = (
         Index("ix_referral_status_due", "status", "due_by"),
         Index("ix_referral_person_status", "person_id", "status"),
+        # Today's front-door figures so far, and time to triage (migration 0012_daily_figures).
+        Index("ix_referral_received_at", "received_at"),
+        Index("ix_referral_due_by", "due_by"),
+        Index("ix_referral_triaged", "triaged_at", "received_at", "urgency"),
+        Index("ix_referral_queue", "status", "linked_to_id", "due_by", "person_id"),
+        Index("ix_referral_awaiting_discharge", "status", "source", "medically_optimised_on"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

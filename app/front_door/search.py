@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, and_, case, column, func, or_, text
+from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, and_, case, column, func, or_, text, true
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.db import trigrams
@@ -44,7 +45,23 @@ NAME_SEARCH_OBJECTS = frozenset(
         "person_name_trigram_docsize",
         "person_name_trigram_config",
         "person_name_trigram_content",
+        # PostgreSQL: each pair of name keys held, with how many people hold it (migration 0012).
+        "person_name_pair",
+        "ix_person_name_pair_given",
+        "ix_person_name_pair_given_trgm",
+        "ix_person_name_pair_family_trgm",
+        "ix_person_names_born",
     }
+)
+# PostgreSQL's table of the pairs of name keys people hold (given, family; kept by a trigger on
+# `person`): names are matched and ranked pair by pair, and only the people of the pairs that make
+# the page are read, by ix_person_names_born (given, family, date of birth, id), already in order.
+NAME_PAIRS = Table(
+    "person_name_pair",
+    MetaData(),
+    Column("given_name_key", String(80), primary_key=True),
+    Column("family_name_key", String(80), primary_key=True),
+    Column("people", Integer, nullable=False),
 )
 
 _POSTCODE_FULL = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
@@ -157,17 +174,23 @@ def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMI
     if query.is_empty or query.problems:
         return [], False
     conditions = _other_conditions(query)
-    names = [or_(_prefix(Person.family_name_key, term), _prefix(Person.given_name_key, term)) for term in query.names]
-    # Whether every typed name is one of the person's names in full: those come first.
-    exact = [or_(col(Person.family_name_key) == term, col(Person.given_name_key) == term) for term in query.names]
-    order: list[Any] = [case((and_(*exact), 0), else_=1)] if exact else []
-    statement = (
-        select(Person)
-        .where(and_(*conditions, *names))
-        .order_by(*order, col(Person.family_name_key), col(Person.given_name_key), col(Person.date_of_birth), col(Person.id))
-        .limit(limit + 1)
-    )
-    people = list(session.exec(statement))
+    if _by_pairs(session, conditions):
+        pair = NAME_PAIRS.c
+        starts = [or_(_prefix(pair.family_name_key, term), _prefix(pair.given_name_key, term)) for term in query.names]
+        in_full = [or_(pair.family_name_key == term, pair.given_name_key == term) for term in query.names]
+        people = _people_of_pairs(session, starts, case((and_(*in_full), 0), else_=1), [], limit + 1)
+    else:
+        names = [or_(_prefix(Person.family_name_key, term), _prefix(Person.given_name_key, term)) for term in query.names]
+        # Whether every typed name is one of the person's names in full: those come first.
+        exact = [or_(col(Person.family_name_key) == term, col(Person.given_name_key) == term) for term in query.names]
+        order: list[Any] = [case((and_(*exact), 0), else_=1)] if exact else []
+        statement = (
+            select(Person)
+            .where(and_(*conditions, *names))
+            .order_by(*order, col(Person.family_name_key), col(Person.given_name_key), col(Person.date_of_birth), col(Person.id))
+            .limit(limit + 1)
+        )
+        people = list(session.exec(statement))
     if len(people) > limit:
         return people[:limit], True
     if not any(len(term) >= FUZZY_MIN_LENGTH for term in query.names):
@@ -213,6 +236,18 @@ def _alike(session: Session, query: PersonQuery, conditions: list[ColumnElement[
         scores.append(likeness)
     if postgres:
         session.execute(text(f"SET LOCAL pg_trgm.similarity_threshold = {SIMILARITY_THRESHOLD}"))
+        if _by_pairs(session, conditions):
+            pair = NAME_PAIRS.c
+            pair_matches, pair_scores = [], []
+            for term in query.names:
+                starts = or_(_prefix(pair.family_name_key, term), _prefix(pair.given_name_key, term))
+                if len(term) < FUZZY_MIN_LENGTH:
+                    pair_matches.append(starts)
+                    continue
+                pair_matches.append(or_(starts, pair.family_name_key.op("%")(term), pair.given_name_key.op("%")(term)))
+                pair_scores.append(func.greatest(func.similarity(pair.family_name_key, term), func.similarity(pair.given_name_key, term)))
+            score = sum(pair_scores[1:], pair_scores[0])
+            return _people_of_pairs(session, pair_matches, -score, exclude, limit)
     else:
         conditions = [*conditions, col(Person.id).in_(_sqlite_candidates(query, narrowed=bool(conditions)))]
     if exclude:
@@ -227,6 +262,42 @@ def _alike(session: Session, query: PersonQuery, conditions: list[ColumnElement[
             col(Person.date_of_birth),
             col(Person.id),
         )
+        .limit(limit)
+    )
+    return list(session.exec(statement))
+
+
+def _by_pairs(session: Session, conditions: list[ColumnElement[bool]]) -> bool:
+    """Names alone, on PostgreSQL: found pair by pair (NAME_PAIRS). A date of birth, postcode or NHS
+    number narrows the people enough to read them directly."""
+    return not conditions and session.get_bind().dialect.name == "postgresql"
+
+
+def _people_of_pairs(session: Session, matches: list[Any], rank: Any, exclude: list[int], limit: int) -> list[Person]:
+    """The people holding the name pairs that meet `matches`, ranked by `rank` (lowest first), then
+    by family name, given name, date of birth and id: the order the person-by-person statements
+    give. Every pair held is held by someone, so `limit` pairs (and one more for each person to leave
+    out) always hold the page; each gives its people from the index, in order, `limit` at most."""
+    pair = NAME_PAIRS.c
+    pairs = (
+        select(pair.given_name_key, pair.family_name_key, rank.label("rank"))
+        .where(pair.people > 0, *matches)
+        .order_by(rank, pair.family_name_key, pair.given_name_key)
+        .limit(limit + len(exclude))
+        .cte("pairs")
+    )
+    held = select(Person).where(
+        col(Person.given_name_key) == pairs.c.given_name_key, col(Person.family_name_key) == pairs.c.family_name_key
+    )
+    if exclude:
+        held = held.where(col(Person.id).not_in(exclude))
+    people = held.order_by(col(Person.date_of_birth), col(Person.id)).limit(limit).lateral("people")
+    person = aliased(Person, people)
+    statement = (
+        select(person)
+        .select_from(pairs)
+        .join(people, true())
+        .order_by(pairs.c.rank, pairs.c.family_name_key, pairs.c.given_name_key, col(person.date_of_birth), col(person.id))
         .limit(limit)
     )
     return list(session.exec(statement))

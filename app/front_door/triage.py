@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Optional
 
 from sqlalchemy import ColumnElement, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app import checks
@@ -320,8 +321,18 @@ class QueueRow:
 
 def queue(session: Session, viewer: User, filters: QueueFilters, now: datetime, limit: int = QUEUE_LIMIT) -> tuple[list[QueueRow], int]:
     """The referrals the viewer may list (app/trust/access.py), narrowed by the filters, by due-by,
-    soonest (or most overdue) first; returns the rows and how many match."""
-    network_of_person = select(Agency.network_id).where(Agency.id == Person.gp_practice_id).correlate(Person).scalar_subquery()
+    soonest (or most overdue) first; returns the rows and how many match.
+
+    Both statements find the referrals from one index (ix_referral_queue: status, not joined,
+    due-by, person), reading the person's practice only where a network is asked about; the page's
+    referrals are picked by id first, and only those are read in full with their person."""
+    practice = aliased(Agency)
+    network_of_person = (
+        select(practice.network_id)
+        .join(Person, col(Person.gp_practice_id) == practice.id)
+        .where(col(Person.id) == Referral.person_id)
+        .scalar_subquery()
+    )
     network_of_referral = func.coalesce(Referral.network_id, network_of_person)
     conditions: list[ColumnElement[bool]] = [
         col(Referral.linked_to_id).is_(None),
@@ -339,14 +350,14 @@ def queue(session: Session, viewer: User, filters: QueueFilters, now: datetime, 
         conditions.append(col(Referral.source) == filters.source)
     if filters.network_id:
         conditions.append(network_of_referral == filters.network_id)
-    total = session.exec(select(func.count(col(Referral.id))).join(Person, col(Person.id) == Referral.person_id).where(*conditions)).one()
+    total = session.exec(select(func.count(col(Referral.id))).where(*conditions)).one()
+    page = select(Referral.id).where(*conditions).order_by(col(Referral.due_by), col(Referral.id)).limit(limit).correlate(None)
     rows = session.exec(
         select(Referral, Person, Network)
         .join(Person, col(Person.id) == Referral.person_id)
         .outerjoin(Network, col(Network.id) == network_of_referral)
-        .where(*conditions)
+        .where(col(Referral.id).in_(page))
         .order_by(col(Referral.due_by), col(Referral.id))
-        .limit(limit)
     ).all()
     return [QueueRow(r, p, n, clocks.clock_for(r.due_by, now, r.decided_at)) for r, p, n in rows], total
 

@@ -49,7 +49,7 @@ def worklist():
     session = get_session()
     today = date.today()
     filters = forms.worklist_filters(request.args)
-    if "status" not in request.args and workload.summary(session, g.user, today).requested:
+    if "status" not in request.args and workload.has_requested(session, g.user):
         # Opened without a choice: what waits for the agency's yes or no comes first.
         filters = dataclasses.replace(filters, status="requested")
     items, total = workload.worklist(session, g.user, filters, today)

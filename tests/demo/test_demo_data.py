@@ -244,3 +244,11 @@ def test_people_beyond_the_ranges_capacity_are_built_with_no_nhs_number(app, run
     assert numbers[150:] == [None] * (PEOPLE - 150)
     assert db.exec(select(func.count()).select_from(Referral).join(Person).where(Person.nhs_number.is_(None))).one() > 0
     assert db.exec(select(func.count()).select_from(CareTeamMember).join(Person).where(Person.nhs_number.is_(None))).one() > 0
+
+
+def test_the_bulk_loaded_referrals_are_in_the_front_doors_daily_figures(db, built):
+    from datetime import UTC, datetime
+
+    from tests.front_door.test_daily_figures import assert_same_figures
+
+    assert_same_figures(db, datetime.now(UTC))

@@ -1,0 +1,46 @@
+"""The front door's figures kept as they change, so the figures page never counts referrals.
+
+Both tables are written only by database triggers on `referral` (and on `person` and `agency`,
+whose GP practice and network decide an unallocated referral's network), made by migration
+0012_daily_figures: every way a referral is written (intake, the FHIR API, triage, joining an
+open referral, closing, the demo data's bulk load, a fix by hand) keeps them in step, in the same
+transaction. Referrals are never deleted, so nothing is taken off for a deleted one.
+"""
+
+from datetime import date
+
+from sqlalchemy import Column
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from models.enums import ReferralSource, Urgency
+
+NO_NETWORK = 0  # `OpenReferralCount.network_id` of open referrals with no network known
+
+
+class DailyFigures(SQLModel, table=True):
+    """Per day in England (local date) and per source and urgency: referrals received that day,
+    referrals whose response fell due that day (and of those, triaged by then), and referrals
+    triaged that day."""
+
+    __tablename__ = "daily_figures"
+
+    day: date = Field(primary_key=True)
+    source: ReferralSource = Field(
+        sa_column=Column(SAEnum(ReferralSource, name="referral_source", native_enum=False, length=32), primary_key=True)
+    )
+    urgency: Urgency = Field(sa_column=Column(SAEnum(Urgency, name="urgency", native_enum=False, length=32), primary_key=True))
+    received: int = 0
+    due: int = 0
+    due_in_time: int = 0
+    triaged: int = 0
+
+
+class OpenReferralCount(SQLModel, table=True):
+    """Open referrals (not closed, not joined to another) per network: the one allocated or
+    redirected to, else the network of the person's GP practice; `NO_NETWORK` when neither."""
+
+    __tablename__ = "open_referral_count"
+
+    network_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    count: int = 0
