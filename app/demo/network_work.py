@@ -291,7 +291,8 @@ def _discharges(session, rng, today: date, now: datetime, lead) -> int:
         gates = []
         for action_id, person_id in session.exec(
             select(CarePlanAction.id, CarePlanAction.person_id)
-            .where(col(CarePlanAction.person_id).in_(list(waiting)), col(CarePlanAction.status).in_(OPEN_ACTION_STATUSES))
+            .join(DischargeWait, col(DischargeWait.person_id) == CarePlanAction.person_id)
+            .where(col(DischargeWait.home_on).is_(None), col(CarePlanAction.status).in_(OPEN_ACTION_STATUSES))
             .order_by(col(CarePlanAction.id))
         ).all():
             if rng.random() < 0.5:
