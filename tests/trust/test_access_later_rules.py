@@ -118,6 +118,16 @@ def test_a_rule_whose_basis_is_break_glass_opens_nothing_through_the_api(db, wor
     assert access.for_api(grants)(db, world.nurse, world.person) == access.Decision(False, API_NO_BREAK_GLASS)
 
 
+def test_a_rule_made_for_the_api_passes_its_decision_on_without_break_glass(db, world):
+    api = access.for_api(access.decide)  # built here: the module's own api_decide was built before any test ran
+    assert api(db, world.nurse, world.person) == access.Decision(True, "care team")
+    assert api(db, world.lead, world.person) == access.Decision(True, "network lead")
+    refused = api(db, world.outsider, world.person)
+    assert refused == access.Decision(False, NOT_IN_TEAM) and refused.may_break_glass is False
+    grant(db, world.outsider, world.person, datetime.now(UTC) + timedelta(minutes=10))
+    assert api(db, world.outsider, world.person) == access.Decision(False, API_NO_BREAK_GLASS)
+
+
 def test_the_api_applies_triage_to_the_spa_while_a_referral_is_open(db, world):
     referral(db, world.person)
     assert access.api_triage_rule(db, world.coordinator, world.person) == access.Decision(True, "open referral")
@@ -308,6 +318,9 @@ def test_a_hub_reads_its_own_referrals_unless_the_person_objected_to_it(db, worl
     with pytest.raises(access.AccessRefused) as outsider:
         access.hub_of(db, world.nurse, "view_hub")
     assert (outsider.value.action, outsider.value.reason) == ("view_hub", "Only the staff of a specialist hub see its caseload.")
+    with pytest.raises(access.AccessRefused) as not_hub:
+        access.hub_referral_for(db, world.nurse, own.id, "view_hub_referral")
+    assert (not_hub.value.action, not_hub.value.reason) == ("view_hub_referral", "Only the staff of a specialist hub see its caseload.")
 
 
 # --- What search results say about each person -----------------------------------------------
