@@ -67,3 +67,57 @@ def test_a_hubs_pages_are_for_its_own_staff(db, world):
     db.add(referral)
     db.commit()
     assert access.hub_referral_for(db, staff, referral.id, "x") == (hub, None)  # another hub's referral
+
+
+# --- Each decision in full (kind and words), not just whether it opens ------------------------
+
+NOT_IN_TEAM = "Your agency is not in this person's care team, so you cannot open their record."
+OBJECTED = "This person has objected to sharing their record with your agency, so you cannot open it."
+AGENDA_REFUSED = "Only the person's key worker and their network lead can put them on the network's meeting agenda."
+OUTCOME_REFUSED = "Only the lead of the person's network records the outcome of its meeting."
+NOT_AGREED = "This person has not agreed to share their record with their care team, so their crisis summary is not shared out of hours."
+
+
+def test_the_agenda_refusal_says_who_may_put_a_person_on_it(db, world):
+    for user in (world.outsider, world.other_lead, world.coordinator, world.admin, world.ooh):
+        assert access.mdt_agenda_rule(db, user, world.person) == access.Decision(False, AGENDA_REFUSED), user.username
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.nursing.id))
+    db.commit()
+    assert access.mdt_agenda_rule(db, world.nurse, world.person) == access.Decision(False, OBJECTED)
+
+
+def test_the_outcome_refusals_say_why(db, world):
+    assert access.mdt_outcome_rule(db, world.nurse, world.person) == access.Decision(False, OUTCOME_REFUSED)
+    assert access.mdt_outcome_rule(db, world.other_lead, world.person) == access.Decision(False, NOT_IN_TEAM)
+    assert access.mdt_outcome_rule(db, world.outsider, world.person) == access.Decision(False, NOT_IN_TEAM)
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.practice.id))
+    db.commit()
+    assert access.mdt_outcome_rule(db, world.lead, world.person) == access.Decision(False, OBJECTED)
+
+
+def test_the_crisis_summary_refusals_say_why(db, world):
+    rule = access.crisis_summary_rule("Visiting the person now")
+    assert rule(db, world.nurse, world.person) == access.Decision(False, "Only out-of-hours clinicians read crisis summaries this way.")
+    assert rule(db, world.ooh, world.person) == access.Decision(False, NOT_AGREED)
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.ooh_service.id))
+    db.commit()
+    assert rule(db, world.ooh, world.person) == access.Decision(False, OBJECTED)
+
+
+def test_only_the_persons_own_agreement_to_share_opens_their_crisis_summary(db, world):
+    rule = access.crisis_summary_rule("Visiting the person now")
+    other = factories.person(db, world.practice)
+    db.add(Consent(person_id=other.id, shares_with_care_team=True))  # someone else agreed
+    db.add(Consent(person_id=world.person.id, shares_with_care_team=False))  # the person said no
+    db.commit()
+    assert rule(db, world.ooh, world.person) == access.Decision(False, NOT_AGREED)
+    assert rule(db, world.ooh, other) == access.Decision(True, "out of hours: Visiting the person now")
+
+
+def test_the_refusal_of_a_crisis_summary_page_names_the_page_and_says_who_may(world):
+    with pytest.raises(access.AccessRefused) as refused:
+        access.require_out_of_hours(world.nurse, "view_crisis_summaries")
+    assert (refused.value.action, refused.value.reason) == (
+        "view_crisis_summaries",
+        "Only out-of-hours clinicians read crisis summaries this way.",
+    )

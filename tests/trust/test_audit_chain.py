@@ -439,6 +439,43 @@ def test_sealing_after_a_missing_last_event_is_refused(trail, app):
         connection.rollback()
 
 
+class _AsOnPostgres:
+    """A real connection that says it is PostgreSQL's, so `seal` takes PostgreSQL's way (the head moved
+    first, then the hash before read in a statement of its own) on any database, SQLite included."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.dialect = SimpleNamespace(name="postgresql")
+        self.statements: list[str] = []
+
+    def execute(self, statement, *args):
+        self.statements.append(str(statement))
+        return self.connection.execute(statement, *args)
+
+
+def test_sealing_as_on_postgresql_moves_the_head_then_reads_the_hash_before_in_a_statement_of_its_own(trail, app, db):
+    last = db.exec(select(AuditEvent).where(AuditEvent.seq == 6)).one()
+    new = [_event(0), _event(0)]
+    with app.extensions["oneplan_engine"].connect() as connection:
+        postgres = _AsOnPostgres(connection)
+        audit_chain.seal(postgres, new)
+        head = connection.execute(text("SELECT id, seq FROM audit_chain_head")).all()
+        connection.rollback()
+    assert [e.seq for e in new] == [7, 8] and head == [(1, 8)]
+    assert new[0].prev_hash == last.hash and new[1].prev_hash == new[0].hash
+    assert new[1].hash == audit_chain.chain_hash(new[1], new[0].hash)
+    assert [s.split()[0].upper() for s in postgres.statements] == ["UPDATE", "SELECT"]
+    assert "audit_chain_head" in postgres.statements[0] and "audit_event" in postgres.statements[1]
+
+
+def test_sealing_as_on_postgresql_after_a_missing_last_event_is_refused(trail, app):
+    with app.extensions["oneplan_engine"].connect() as connection:
+        connection.execute(text("UPDATE audit_chain_head SET seq = 9"))
+        with pytest.raises(RuntimeError, match="Audit event seq 9 is missing"):
+            audit_chain.seal(_AsOnPostgres(connection), [_event(0)])
+        connection.rollback()
+
+
 class _Recording:
     """A connection to a database of the given dialect that records the statements sent to it."""
 

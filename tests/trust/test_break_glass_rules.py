@@ -257,3 +257,70 @@ def test_the_review_list_names_the_agency_the_user_broke_glass_from(db, world):
     db.commit()
     (review,) = break_glass.reviews(db, world.lead)
     assert review.agency.id == world.social_care.id
+
+
+# --- Whether the access was appropriate ---------------------------------------------------------
+
+
+def test_a_review_outcome_is_said_in_these_words():
+    assert break_glass.APPROPRIATE_LABELS == {True: "Appropriate", False: "Not appropriate"}
+    assert [break_glass.outcome_label(a) for a in (True, False, None)] == ["Appropriate", "Not appropriate", "Not recorded"]
+
+
+@pytest.mark.parametrize(
+    "appropriate, note, errors",
+    [
+        (None, None, {"appropriate": "Select whether the access was appropriate"}),
+        (None, "A note", {"appropriate": "Select whether the access was appropriate"}),
+        (True, None, {}),
+        (True, "", {}),
+        (False, None, {"note": "Enter why the access was not appropriate"}),
+        (False, "", {"note": "Enter why the access was not appropriate"}),
+        (False, "Read more than the visit needed.", {}),
+        (False, "x" * 500, {}),
+        (False, "x" * 501, {"note": "The review note must be 500 characters or fewer"}),
+        (
+            None,
+            "x" * 501,
+            {"appropriate": "Select whether the access was appropriate", "note": "The review note must be 500 characters or fewer"},
+        ),
+    ],
+)
+def test_a_review_needs_a_finding_and_a_note_saying_why_when_the_access_was_not_appropriate(appropriate, note, errors):
+    assert break_glass.check_review(break_glass.ReviewBreakGlass(1, appropriate, note)) == errors
+
+
+@pytest.mark.parametrize("appropriate, reason", [(True, "Reviewed: appropriate"), (False, "Reviewed: not appropriate")])
+def test_the_finding_is_stored_and_audited_in_words(db, world, appropriate, reason):
+    grant = break_glass.grant(db, world.outsider, world.person, break_glass.BreakGlass(**REASON), 60).item
+    result = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, appropriate, "Checked with the team."), world.lead)
+    db.commit()
+    assert result.ok
+    assert db.get(AccessGrant, grant.id).review_appropriate is appropriate
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "review_break_glass")).one()
+    assert (event.reason, event.detail) == (reason, "Checked with the team.")
+
+
+def test_a_review_without_a_finding_is_refused_and_changes_nothing(db, world):
+    grant = break_glass.grant(db, world.outsider, world.person, break_glass.BreakGlass(**REASON), 60).item
+    result = break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, None, None), world.lead)
+    assert result.errors == {"appropriate": "Select whether the access was appropriate"}
+    db.commit()
+    assert db.get(AccessGrant, grant.id).reviewed_at is None
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "review_break_glass")).all() == []
+
+
+def test_a_lead_whose_agency_the_person_objected_to_neither_lists_nor_reviews_their_grants(db, world):
+    from models import ConsentObjection
+
+    grant = break_glass.grant(db, world.outsider, world.person, break_glass.BreakGlass(**REASON), 60).item
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.nursing.id))  # another agency: no difference
+    db.commit()
+    assert break_glass.grant_for_review(db, world.lead, grant.id).id == grant.id
+    db.add(ConsentObjection(person_id=world.person.id, agency_id=world.lead.agency_id))
+    db.commit()
+    assert break_glass.grant_for_review(db, world.lead, grant.id) is None
+    assert break_glass.reviews(db, world.lead) == []
+    assert (
+        break_glass.review(db, break_glass.ReviewBreakGlass(grant.id, True, None), world.lead).forbidden == break_glass.NOT_IN_YOUR_NETWORK
+    )

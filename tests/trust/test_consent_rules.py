@@ -277,3 +277,33 @@ def test_a_conflict_with_decisions_whose_recorder_is_unknown_names_nobody(db, wo
     db.commit()
     late = consent.record(db, world.person, _sharing(), world.nurse).conflict
     assert (late.writer, late.agency, late.version) == (None, None, 1)
+
+
+def test_the_person_records_their_own_decisions_audited_as_the_person_under_their_accounts_name(db, world):
+    result = consent.record(db, world.person, _sharing(object_to_agency_id=world.nursing.id), None, by_person="ada.lovelace")
+    db.commit()
+    assert result.ok
+    saved = db.get(Consent, result.item.id)
+    assert (saved.recorded_by_id, saved.shares_with_care_team) == (None, True)
+    objection = db.exec(select(ConsentObjection)).one()  # the person may object to any agency, their key worker's included
+    assert (objection.agency_id, objection.recorded_by_id) == (world.nursing.id, None)
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "record_consent")).one()
+    assert (event.user_id, event.username, event.agency_id, event.role, event.person_id) == (
+        None,
+        "ada.lovelace",
+        None,
+        "person",
+        world.person.id,
+    )
+    withdrawn = consent.record(db, world.person, _sharing(seen_version=1), None, by_person="ada.lovelace")
+    db.commit()
+    assert withdrawn.ok
+    objection = db.exec(select(ConsentObjection)).one()
+    assert objection.withdrawn_at is not None and objection.withdrawn_by_id is None
+
+
+def test_staff_recording_the_decisions_are_audited_in_their_own_name_and_role(db, world):
+    consent.record(db, world.person, _sharing(), world.nurse, by_person="ada.lovelace")
+    db.commit()
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "record_consent")).one()
+    assert (event.user_id, event.username, event.role) == (world.nurse.id, "nurse", "practitioner")
