@@ -59,9 +59,7 @@ def add_contacts(session: Session, seed: int, now: datetime, echo=lambda message
     }
     rows: list[dict[str, Any]] = []
     # Each done action: its agency's visit that marked it done.
-    for action in session.execute(
-        select(CarePlanAction).where(col(CarePlanAction.status) == ActionStatus.done)
-    ).scalars():
+    for action in session.execute(select(CarePlanAction).where(col(CarePlanAction.status) == ActionStatus.done)).scalars():
         members = [m for m in team.get(action.person_id, []) if m[0] == action.owner_agency_id]
         if not members or action.completed_at is None:
             continue
