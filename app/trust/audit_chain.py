@@ -189,7 +189,9 @@ def append(connection: Connection, events: list) -> None:
     seal(connection, events)
     table = AuditEvent.metadata.tables[AuditEvent.__tablename__]
     columns = [column.name for column in table.columns if column.name != "id"]
-    connection.execute(table.insert().values([{name: getattr(event, name) for name in columns} for event in events]))
+    # One statement whatever the number of events: the driver's executemany, with an INSERT that
+    # SQLAlchemy compiles once and keeps (a multi-row VALUES was compiled afresh for every request).
+    connection.execute(table.insert(), [{name: getattr(event, name) for name in columns} for event in events])
 
 
 # --- Append-only ----------------------------------------------------------------------------
