@@ -6,6 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlencode
 
@@ -68,13 +69,30 @@ class Client:
         self.connection.close()
 
 
-def run(clients: list, paths: list[tuple[str, bool]], requests: int, call: Callable) -> Summary:
+@dataclass
+class Drive:
+    """What one or more runs of a side measured: every latency, the errors, the time they took."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    wall_s: float = 0.0
+
+    def add(self, other: "Drive") -> None:
+        self.latencies.extend(other.latencies)
+        self.errors += other.errors
+        self.wall_s += other.wall_s
+
+    def summary(self) -> Summary:
+        return summarise(self.latencies, self.errors, self.wall_s)
+
+
+def drive(clients: list, paths: list[tuple[str, bool]], requests: int, call: Callable, start: int = 0) -> Drive:
     """Send `requests` requests, spread over the clients (one thread each), each taking the next
-    path in turn; `call(client, path, htmx)` returns True when the answer is right."""
+    path in turn from the `start`th; `call(client, path, htmx)` returns True when the answer is right."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    counter = iter(range(requests))
+    counter = iter(range(start, start + requests))
     counter_lock = threading.Lock()
 
     def worker(client) -> None:
@@ -99,4 +117,35 @@ def run(clients: list, paths: list[tuple[str, bool]], requests: int, call: Calla
         thread.start()
     for thread in threads:
         thread.join()
-    return summarise(latencies, errors[0], time.perf_counter() - started)
+    return Drive(latencies, errors[0], time.perf_counter() - started)
+
+
+def run(clients: list, paths: list[tuple[str, bool]], requests: int, call: Callable) -> Summary:
+    """`requests` requests over the clients, summarised."""
+    return drive(clients, paths, requests, call).summary()
+
+
+@dataclass
+class Side:
+    """One of the things measured side by side: its clients, the paths they ask for, how to ask."""
+
+    clients: list
+    paths: list[tuple[str, bool]]
+    call: Callable
+
+
+def interleaved(sides: list[Side], requests: int, rounds: int) -> list[Drive]:
+    """Each side sends `requests` requests in `rounds` rounds, taking turns (the first side first in
+    even rounds, the last side first in odd ones), so that all of them see the same load from the
+    rest of the machine; each side's paths carry on where its last round stopped."""
+    rounds = max(1, min(rounds, requests))
+    totals = [Drive() for _ in sides]
+    sent = 0
+    for r in range(rounds):
+        count = requests // rounds + (1 if r < requests % rounds else 0)
+        order = list(range(len(sides))) if r % 2 == 0 else list(reversed(range(len(sides))))
+        for index in order:
+            side = sides[index]
+            totals[index].add(drive(side.clients, side.paths, count, side.call, start=sent))
+        sent += count
+    return totals
