@@ -63,6 +63,7 @@ def _report(people: int, cpu_ms: float, p50: float) -> dict:
                 "app": figures,
                 "floor": {**figures, "p50_ms": 0.5},
                 "in_process": {"cpu_ms": cpu_ms, "statements": 11},
+                "ratio_rps": 0.25,
                 "ratio_p50": 2.0,
                 "ratio_p95": 2.0,
             },
@@ -100,6 +101,9 @@ def test_the_chart_is_an_svg_with_a_row_per_page_and_the_growth_that_grows_in_re
     texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "person_summary" in texts and "healthz" in texts
     assert any("person_summary: CPU ms x1.50" in t for t in texts)
+    assert "req/s 1/4.0, p95 x2.0" in texts  # the app against the HTTP floor
+    bars = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title") if t.text and t.text.startswith("person_summary floor")]
+    assert bars == ["person_summary floor p50: 0.50 ms", "person_summary floor p95: 11.00 ms"]
     red = [t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("fill") == "#d5281b"]
     assert len(red) == 1
 
@@ -114,3 +118,22 @@ def test_growth_prefers_make_benchs_pair_of_sizes(tmp_path, monkeypatch):
         (tmp_path / f"results-sqlite-{people}.json").write_text(json.dumps(_report(people, 4.0, 5.0)))
     growth = bench_main.growth("sqlite", 400_000, _report(400_000, 6.0, 5.5)["results"])
     assert growth is not None and growth["small"] == 20_000
+
+
+def test_the_app_and_its_floor_take_turns_in_rounds_each_carrying_on_through_its_paths():
+    from bench import load
+
+    asked: list[tuple[str, str]] = []
+
+    def call(client, path, _htmx):
+        asked.append((client, path))
+        return path != "floor/3"  # one wrong answer: an error, not a crash
+
+    app = load.Side(["app client"], [(f"app/{n}", False) for n in range(10)], call)
+    bare = load.Side(["floor client"], [(f"floor/{n}", False) for n in range(10)], call)
+    app_drive, floor_drive = load.interleaved([app, bare], requests=6, rounds=3)
+    sides = [client.split()[0] for client, _ in asked]
+    assert sides == ["app"] * 2 + ["floor"] * 4 + ["app"] * 4 + ["floor"] * 2  # app, floor; floor, app; app, floor
+    assert [path for client, path in asked if client == "floor client"] == [f"floor/{n}" for n in range(6)]
+    assert (len(app_drive.latencies), app_drive.errors, len(floor_drive.latencies), floor_drive.errors) == (6, 0, 6, 1)
+    assert floor_drive.summary().requests == 6
