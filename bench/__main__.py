@@ -78,7 +78,8 @@ def main(argv=None) -> int:
         try:
             floor_server = start_gunicorn(database_url, floor_port, args.workers, FLOOR_APP)
             try:
-                for name, measured in measure(engine, scenarios, port, floor_port, args).items():
+                cpu = load.server_cpu(server.pid), load.server_cpu(floor_server.pid)
+                for name, measured in measure(engine, scenarios, port, floor_port, args, cpu).items():
                     results[name] = {**measured, **results.get(name, {})}
             finally:
                 floor_server.terminate()
@@ -446,9 +447,10 @@ def _second_factors(engine, usernames: set[str], each: int) -> dict[str, list[st
     return codes
 
 
-def measure(engine, scenarios: dict, port: int, floor_port: int, args) -> dict:
+def measure(engine, scenarios: dict, port: int, floor_port: int, args, cpu=(None, None)) -> dict:
     """Each scenario over HTTP, the app and the floor app taking turns in rounds with the same
-    number of clients, each with its own keep-alive connection; then the in-process floor."""
+    number of clients, each with its own keep-alive connection; then the in-process floor.
+    `cpu`: for the app's server and the floor's, a function giving the CPU seconds it has spent."""
     clients = {}
     usernames = {who for who, _ in scenarios.values()}
     codes = _second_factors(engine, usernames, args.concurrency)
@@ -468,7 +470,10 @@ def measure(engine, scenarios: dict, port: int, floor_port: int, args) -> dict:
     # healthz: a round trip that only asks the database if it is there, on each server.
     health = [load.Client(port) for _ in range(args.concurrency)]
     app, bare = side_by_side(
-        load.Side(health, [("/healthz", False)], call), load.Side(floor_clients, [("/healthz", False)], call), args, warm_up=50
+        load.Side(health, [("/healthz", False)], call, cpu[0]),
+        load.Side(floor_clients, [("/healthz", False)], call, cpu[1]),
+        args,
+        warm_up=50,
     )
     results["healthz"] = compared(app, bare)
     print_line("healthz", results["healthz"])
@@ -481,13 +486,13 @@ def measure(engine, scenarios: dict, port: int, floor_port: int, args) -> dict:
             continue
         paths = [(path, htmx) for path, htmx, _ in entries]
         floor_paths = [(floor.address(name, params), htmx) for _, htmx, params in entries]
-        app, bare = side_by_side(load.Side(clients[who], paths, call), load.Side(floor_clients, floor_paths, call), args)
+        app, bare = side_by_side(load.Side(clients[who], paths, call, cpu[0]), load.Side(floor_clients, floor_paths, call, cpu[1]), args)
         in_process = run_floor(engine, name, [params for _, _, params in entries], args)
         results[name] = {**compared(app, bare, in_process), "user": who, "example": paths[0][0] + (" (htmx)" if paths[0][1] else "")}
         print_line(name, results[name])
     caseload = [params["person_id"] for _, _, params in scenarios["assessment"][1]]
     if caseload:
-        results["assessment_section_save"] = measure_saves(engine, clients["nurse"], floor_clients, caseload, args)
+        results["assessment_section_save"] = measure_saves(engine, clients["nurse"], floor_clients, caseload, args, cpu)
     for group in [*clients.values(), floor_clients]:
         for client in group:
             client.close()
@@ -501,17 +506,20 @@ def side_by_side(app: "load.Side", bare: "load.Side", args, warm_up: int = 0):
     for side in (app, bare):
         load.run(side.clients, side.paths, warm_up, side.call)
     app_drive, floor_drive = load.interleaved([app, bare], args.requests, args.rounds)
-    return app_drive.summary(), floor_drive.summary()
+    return app_drive, floor_drive
 
 
-def compared(app, bare, in_process=None) -> dict:
-    """A page's figures: the app's and the HTTP floor's, their ratios, and the in-process floor."""
+def compared(app_drive, floor_drive, in_process=None, app=None, bare=None) -> dict:
+    """A page's figures: the app's and the HTTP floor's (their latencies, or `app` and `bare` when
+    they are not the whole drives'), their ratios, and the in-process floor."""
+    app, bare = app or app_drive.summary(), bare or floor_drive.summary()
     result = {
-        "app": app.as_dict(),
-        "floor": bare.as_dict(),
+        "app": {**app.as_dict(), "server_cpu_ms": app_drive.server_cpu_ms()},
+        "floor": {**bare.as_dict(), "server_cpu_ms": floor_drive.server_cpu_ms()},
         "ratio_rps": round(ratio(app.throughput, bare.throughput), 3),
         "ratio_p50": round(ratio(app.p50_ms, bare.p50_ms), 2),
         "ratio_p95": round(ratio(app.p95_ms, bare.p95_ms), 2),
+        "ratio_server_cpu": round(ratio(app_drive.server_cpu_ms(), floor_drive.server_cpu_ms()), 2),
     }
     if in_process is not None:
         result["floor_in_process"] = in_process.as_dict()
@@ -524,7 +532,8 @@ def print_line(name: str, result: dict) -> None:
     print(
         f"{name:<32} p50 {app['p50_ms']:7.2f} ms  p95 {app['p95_ms']:7.2f} ms  {app['throughput']:7.1f} req/s  errors {app['errors']}  "
         f"| floor p50 {bare['p50_ms']:6.2f} ms  p95 {bare['p95_ms']:6.2f} ms  {bare['throughput']:7.1f} req/s  errors {bare['errors']}  "
-        f"| req/s x{result['ratio_rps']:.3f} (1/{1 / result['ratio_rps'] if result['ratio_rps'] else math.inf:.1f})  p95 x{result['ratio_p95']:.1f}",
+        f"| req/s x{result['ratio_rps']:.3f} (1/{1 / result['ratio_rps'] if result['ratio_rps'] else math.inf:.1f})  p95 x{result['ratio_p95']:.1f}  "
+        f"server CPU {app['server_cpu_ms']:.2f} ms against {bare['server_cpu_ms']:.2f} ms",
         flush=True,
     )
 
@@ -532,7 +541,7 @@ def print_line(name: str, result: dict) -> None:
 _HIDDEN = re.compile(r'name="(csrf_token|version)" value="([^"]*)"')
 
 
-def measure_saves(engine, clients: list, floor_clients: list, caseload: list[int], args) -> dict:
+def measure_saves(engine, clients: list, floor_clients: list, caseload: list[int], args, cpu=(None, None)) -> dict:
     """Saving one section as the key worker: the edit form is fetched first (not timed) for its
     CSRF token and the version seen, then the save is timed. Each client has its own people,
     so a refused save (409) would be a real fault, and counts as an error. The floor does the
@@ -567,7 +576,7 @@ def measure_saves(engine, clients: list, floor_clients: list, caseload: list[int
         timings["floor"].append(time.perf_counter() - started)
         return status == 200
 
-    app_side, floor_side = load.Side(clients, [("", True)], call), load.Side(floor_clients, [("", True)], floor_call)
+    app_side, floor_side = load.Side(clients, [("", True)], call, cpu[0]), load.Side(floor_clients, [("", True)], floor_call, cpu[1])
     for side in (app_side, floor_side):
         load.run(side.clients, side.paths, 20, side.call)
     timings["app"].clear()
@@ -577,7 +586,7 @@ def measure_saves(engine, clients: list, floor_clients: list, caseload: list[int
     app = summarise(timings["app"], app_drive.errors, app_drive.wall_s)
     bare = summarise(timings["floor"], floor_drive.errors, floor_drive.wall_s)
     result = {
-        **compared(app, bare, run_floor_saves(engine, caseload, args)),
+        **compared(app_drive, floor_drive, run_floor_saves(engine, caseload, args), app, bare),
         "user": "nurse",
         "example": "POST /people/<id>/assessment/sections/perspective (htmx)",
     }
@@ -694,11 +703,12 @@ def print_table(report: dict) -> None:
         f"{report['machine']['cores']} cores"
     )
     print(
-        "app: over HTTP; floor: the bare floor app over HTTP, interleaved with it; in-proc: the floor without HTTP; CPU ms: the app in process"
+        "app: over HTTP; floor: the bare floor app over HTTP, interleaved with it; srv ms: the server's CPU ms a request (app / floor); "
+        "in-proc: the floor without HTTP; CPU ms: the app in process"
     )
     print(
         f"{'scenario':<32}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}{'floor p50':>10}{'floor p95':>10}"
-        f"{'floor r/s':>10}{'r/s a/f':>8}{'x p95':>7}{'in-proc':>8}{'CPU ms':>8}{'stmts':>6}"
+        f"{'floor r/s':>10}{'r/s a/f':>8}{'x p95':>7}{'srv ms':>8}{'floor':>7}{'in-proc':>8}{'CPU ms':>8}{'stmts':>6}"
     )
     for name, result in report["results"].items():
         app = result.get("app")
@@ -712,8 +722,9 @@ def print_table(report: dict) -> None:
         )
         extra = (
             f"{fl['p50_ms']:>10.2f}{fl['p95_ms']:>10.2f}{fl['throughput']:>10.1f}{result['ratio_rps']:>8.3f}{result['ratio_p95']:>7.1f}"
-            if fl
-            else " " * 45
+            f"{app.get('server_cpu_ms', math.nan):>8.2f}{fl.get('server_cpu_ms', math.nan):>7.2f}"
+            if fl and app
+            else " " * 60
         )
         extra += f"{inproc['p50_ms']:>8.2f}" if inproc else " " * 8
         in_process = f"{cpu['cpu_ms']:>8.2f}{cpu['statements']:>6}" if cpu else ""

@@ -2,6 +2,7 @@
 keep-alive connection; every request is timed end to end and any non-200 is an error."""
 
 import http.client
+import os
 import re
 import threading
 import time
@@ -76,11 +77,17 @@ class Drive:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     wall_s: float = 0.0
+    server_cpu_s: float = 0.0  # the CPU time the server's processes spent meanwhile, when known
 
     def add(self, other: "Drive") -> None:
         self.latencies.extend(other.latencies)
         self.errors += other.errors
         self.wall_s += other.wall_s
+        self.server_cpu_s += other.server_cpu_s
+
+    def server_cpu_ms(self) -> float:
+        """The server's CPU time a request: what a request costs whatever else the machine is doing."""
+        return round(self.server_cpu_s * 1000 / len(self.latencies), 3) if self.latencies else float("nan")
 
     def summary(self) -> Summary:
         return summarise(self.latencies, self.errors, self.wall_s)
@@ -132,6 +139,7 @@ class Side:
     clients: list
     paths: list[tuple[str, bool]]
     call: Callable
+    server_cpu: Optional[Callable[[], float]] = None  # the server's CPU seconds so far
 
 
 def interleaved(sides: list[Side], requests: int, rounds: int) -> list[Drive]:
@@ -146,6 +154,38 @@ def interleaved(sides: list[Side], requests: int, rounds: int) -> list[Drive]:
         order = list(range(len(sides))) if r % 2 == 0 else list(reversed(range(len(sides))))
         for index in order:
             side = sides[index]
-            totals[index].add(drive(side.clients, side.paths, count, side.call, start=sent))
+            before = side.server_cpu() if side.server_cpu else 0.0
+            measured = drive(side.clients, side.paths, count, side.call, start=sent)
+            measured.server_cpu_s = side.server_cpu() - before if side.server_cpu else 0.0
+            totals[index].add(measured)
         sent += count
     return totals
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_and_parent(pid: int) -> tuple[float, int]:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK, int(fields[1])  # utime + stime; the parent's pid
+
+
+def server_cpu(master: int) -> Callable[[], float]:
+    """The CPU seconds a gunicorn master and its workers have spent so far (Linux's /proc), so that a
+    round can say what it cost the server a request, however busy the rest of the machine was."""
+
+    def spent() -> float:
+        total = 0.0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                cpu, parent = _cpu_and_parent(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+            if int(entry) == master or parent == master:
+                total += cpu
+        return total
+
+    return spent

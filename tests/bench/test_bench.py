@@ -129,7 +129,8 @@ def test_the_app_and_its_floor_take_turns_in_rounds_each_carrying_on_through_its
         asked.append((client, path))
         return path != "floor/3"  # one wrong answer: an error, not a crash
 
-    app = load.Side(["app client"], [(f"app/{n}", False) for n in range(10)], call)
+    clock = iter(range(0, 100, 3))  # the app's server: 3 CPU seconds a round
+    app = load.Side(["app client"], [(f"app/{n}", False) for n in range(10)], call, lambda: float(next(clock)))
     bare = load.Side(["floor client"], [(f"floor/{n}", False) for n in range(10)], call)
     app_drive, floor_drive = load.interleaved([app, bare], requests=6, rounds=3)
     sides = [client.split()[0] for client, _ in asked]
@@ -137,3 +138,20 @@ def test_the_app_and_its_floor_take_turns_in_rounds_each_carrying_on_through_its
     assert [path for client, path in asked if client == "floor client"] == [f"floor/{n}" for n in range(6)]
     assert (len(app_drive.latencies), app_drive.errors, len(floor_drive.latencies), floor_drive.errors) == (6, 0, 6, 1)
     assert floor_drive.summary().requests == 6
+    assert app_drive.server_cpu_ms() == 3 * 3 * 1000 / 6 and floor_drive.server_cpu_s == 0
+
+
+def test_the_server_cpu_of_a_process_and_its_children_is_read_from_proc():
+    import os
+    import subprocess
+    import sys
+
+    from bench import load
+
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        spent = load.server_cpu(os.getpid())
+        assert spent() >= load._cpu_and_parent(os.getpid())[0] > 0
+        assert load._cpu_and_parent(child.pid)[1] == os.getpid()
+    finally:
+        child.communicate(b"")
