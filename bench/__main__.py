@@ -1,5 +1,5 @@
-"""`make bench` (python -m bench): build or reuse a demo district, serve it with gunicorn, drive
-bounded concurrent load as signed-in users, measure a floor in the same run, report ratios.
+"""`make bench` (python -m bench): build or reuse a demo district, serve it with gunicorn beside a
+bare floor app, drive both with the same clients in interleaved rounds, report ratios.
 
     python -m bench                          # 400,000 people on SQLite
     python -m bench --people 20000           # a quick run
@@ -46,7 +46,8 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--requests", type=int, default=400, help="requests per scenario, after warm-up")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads (signed-in users)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (the app's, and the floor app's)")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds per scenario, app and floor taking turns")
     parser.add_argument("--rebuild", action="store_true", help="build the district again even if one exists")
     parser.add_argument("--in-process-requests", type=int, default=200, help="requests per page in the in-process mode (0: skip it)")
     parser.add_argument("--skip-http", action="store_true", help="only the in-process figures (CPU ms, statements): no gunicorn")
@@ -72,11 +73,17 @@ def main(argv=None) -> int:
             )
             results[name] = {"in_process": figures}
     if not args.skip_http:
-        port = free_port()
+        port, floor_port = free_port(), free_port()
         server = start_gunicorn(database_url, port, args.workers)
         try:
-            for name, measured in measure(engine, scenarios, port, args).items():
-                results[name] = {**measured, **results.get(name, {})}
+            floor_server = start_gunicorn(database_url, floor_port, args.workers, FLOOR_APP)
+            try:
+                cpu = load.server_cpu(server.pid), load.server_cpu(floor_server.pid)
+                for name, measured in measure(engine, scenarios, port, floor_port, args, cpu).items():
+                    results[name] = {**measured, **results.get(name, {})}
+            finally:
+                floor_server.terminate()
+                floor_server.wait(timeout=20)
         finally:
             server.terminate()
             server.wait(timeout=20)
@@ -90,6 +97,7 @@ def main(argv=None) -> int:
         "gunicorn_workers": args.workers,
         "client_threads": args.concurrency,
         "requests_per_scenario": args.requests,
+        "rounds": args.rounds,
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "results": results,
     }
@@ -100,7 +108,7 @@ def main(argv=None) -> int:
     picture.write_text(chart.render(report, report["growth"]))
     print_table(report)
     print(f"\nwritten to {path.relative_to(ROOT)} and {picture.relative_to(ROOT)}")
-    failures = sum(r["app"]["errors"] for r in results.values() if "app" in r)
+    failures = sum(r[side]["errors"] for r in results.values() for side in ("app", "floor") if side in r)
     missing = unmeasured(results)
     if missing:
         print("not measured (nan): " + ", ".join(missing), file=sys.stderr)
@@ -364,7 +372,7 @@ def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
         "front_door_figures": ("spa", [p("/referrals/metrics", since=since)]),
         "care_plan": ("nurse", [p(f"/people/{pid}/care-plan", person_id=pid) for pid in plans]),
         "care_plan_30_needs_100_actions": ("nurse", [p(f"/people/{big_person}/care-plan", person_id=big_person)]),
-        "worklist_busy_agency": (busy_user, [p("/worklist", agency_id=busy_agency)]) if busy_user else ("nurse", []),
+        "worklist_busy_agency": (busy_user, [p("/worklist?status=open", agency_id=busy_agency)]) if busy_user else ("nurse", []),
         "discharge_board": (
             "lead",
             [p(f"/networks/{lead_network}/discharges", network_id=lead_network, since=date.today() - timedelta(days=28))],
@@ -382,7 +390,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Popen:
+FLOOR_APP = "bench.floor_app:create_app()"
+
+
+def start_gunicorn(database_url: str, port: int, workers: int, target: str = "app:create_app()") -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "ONEPLAN_ENV": "production", "SECRET_KEY": secrets.token_hex(32)}
     for limit in ("SIGN_IN_RATE_LIMIT", "API_RATE_LIMIT"):
         env.setdefault(limit, "10000 per minute")  # every simulated user comes from 127.0.0.1
@@ -399,7 +410,7 @@ def start_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Pop
             "30",
             "--log-level",
             "warning",
-            "app:create_app()",
+            target,
         ],
         cwd=ROOT,
         env=env,
@@ -411,7 +422,7 @@ def start_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Pop
                 return server
         except OSError as refused:
             if server.poll() is not None:
-                raise RuntimeError("gunicorn exited while starting") from refused
+                raise RuntimeError(f"gunicorn ({target}) exited while starting") from refused
             time.sleep(0.2)
     server.terminate()
     raise RuntimeError("gunicorn did not start within 60 s")
@@ -438,7 +449,10 @@ def _second_factors(engine, usernames: set[str], each: int) -> dict[str, list[st
     return codes
 
 
-def measure(engine, scenarios: dict, port: int, args) -> dict:
+def measure(engine, scenarios: dict, port: int, floor_port: int, args, cpu=(None, None)) -> dict:
+    """Each scenario over HTTP, the app and the floor app taking turns in rounds with the same
+    number of clients, each with its own keep-alive connection; then the in-process floor.
+    `cpu`: for the app's server and the floor's, a function giving the CPU seconds it has spent."""
     clients = {}
     usernames = {who for who, _ in scenarios.values()}
     codes = _second_factors(engine, usernames, args.concurrency)
@@ -448,111 +462,143 @@ def measure(engine, scenarios: dict, port: int, args) -> dict:
             client = load.Client(port)
             client.sign_in(username, DEMO_PASSWORD, codes[username].pop())
             clients[username].append(client)
+    floor_clients = [load.Client(floor_port) for _ in range(args.concurrency)]
 
     def call(client, path, htmx):
         status, _ = client.get(path, htmx)
         return status == 200
 
     results = {}
-    # The HTTP floor: a round trip to the same gunicorn that only asks the database if it is there.
+    # healthz: a round trip that only asks the database if it is there, on each server.
     health = [load.Client(port) for _ in range(args.concurrency)]
-    load.run(health, [("/healthz", False)], 50, call)
-    http_floor = load.run(health, [("/healthz", False)], args.requests, call)
-    print(f"{'healthz (HTTP floor)':<24} p50 {http_floor.p50_ms:7.2f} ms  p95 {http_floor.p95_ms:7.2f} ms", flush=True)
-    results["healthz"] = {"app": http_floor.as_dict()}
+    app, bare = side_by_side(
+        load.Side(health, [("/healthz", False)], call, cpu[0]),
+        load.Side(floor_clients, [("/healthz", False)], call, cpu[1]),
+        args,
+        warm_up=50,
+    )
+    results["healthz"] = compared(app, bare)
+    print_line("healthz", results["healthz"])
+    for client in health:
+        client.close()
 
     for name, (who, entries) in scenarios.items():
         if not entries:
             print(f"{name}: no data to ask for; skipped")
             continue
         paths = [(path, htmx) for path, htmx, _ in entries]
-        load.run(clients[who], paths, min(50, args.requests), call)  # warm-up: caches, connections, code paths
-        app = load.run(clients[who], paths, args.requests, call)
-        bare = run_floor(engine, name, [params for _, _, params in entries], args)
-        results[name] = {
-            "user": who,
-            "app": app.as_dict(),
-            "floor": bare.as_dict(),
-            "ratio_p50": round(ratio(app.p50_ms, bare.p50_ms), 2),
-            "ratio_p95": round(ratio(app.p95_ms, bare.p95_ms), 2),
-            "example": paths[0][0] + (" (htmx)" if paths[0][1] else ""),
-        }
-        print(
-            f"{name:<24} p50 {app.p50_ms:7.2f} ms  p95 {app.p95_ms:7.2f} ms  {app.throughput:7.1f} req/s  "
-            f"errors {app.errors}  floor p50 {bare.p50_ms:6.2f} ms  x{results[name]['ratio_p50']}",
-            flush=True,
-        )
+        floor_paths = [(floor.address(name, params), htmx) for _, htmx, params in entries]
+        app, bare = side_by_side(load.Side(clients[who], paths, call, cpu[0]), load.Side(floor_clients, floor_paths, call, cpu[1]), args)
+        in_process = run_floor(engine, name, [params for _, _, params in entries], args)
+        results[name] = {**compared(app, bare, in_process), "user": who, "example": paths[0][0] + (" (htmx)" if paths[0][1] else "")}
+        print_line(name, results[name])
     caseload = [params["person_id"] for _, _, params in scenarios["assessment"][1]]
     if caseload:
-        results["assessment_section_save"] = measure_saves(engine, clients["nurse"], caseload, args)
-    for group in clients.values():
+        results["assessment_section_save"] = measure_saves(engine, clients["nurse"], floor_clients, caseload, args, cpu)
+    for group in [*clients.values(), floor_clients]:
         for client in group:
             client.close()
     return results
 
 
+def side_by_side(app: "load.Side", bare: "load.Side", args, warm_up: int = 0):
+    """A warm-up for each (caches, connections, code paths), then `--requests` each in `--rounds`
+    interleaved rounds."""
+    warm_up = warm_up or min(50, args.requests)
+    for side in (app, bare):
+        load.run(side.clients, side.paths, warm_up, side.call)
+    app_drive, floor_drive = load.interleaved([app, bare], args.requests, args.rounds)
+    return app_drive, floor_drive
+
+
+def compared(app_drive, floor_drive, in_process=None, app=None, bare=None) -> dict:
+    """A page's figures: the app's and the HTTP floor's (their latencies, or `app` and `bare` when
+    they are not the whole drives'), their ratios, and the in-process floor."""
+    app, bare = app or app_drive.summary(), bare or floor_drive.summary()
+    result = {
+        "app": {**app.as_dict(), "server_cpu_ms": app_drive.server_cpu_ms()},
+        "floor": {**bare.as_dict(), "server_cpu_ms": floor_drive.server_cpu_ms()},
+        "ratio_rps": round(ratio(app.throughput, bare.throughput), 3),
+        "ratio_p50": round(ratio(app.p50_ms, bare.p50_ms), 2),
+        "ratio_p95": round(ratio(app.p95_ms, bare.p95_ms), 2),
+        "ratio_server_cpu": round(ratio(app_drive.server_cpu_ms(), floor_drive.server_cpu_ms()), 2),
+    }
+    if in_process is not None:
+        result["floor_in_process"] = in_process.as_dict()
+        result["ratio_p50_in_process"] = round(ratio(app.p50_ms, in_process.p50_ms), 2)
+    return result
+
+
+def print_line(name: str, result: dict) -> None:
+    app, bare = result["app"], result["floor"]
+    print(
+        f"{name:<32} p50 {app['p50_ms']:7.2f} ms  p95 {app['p95_ms']:7.2f} ms  {app['throughput']:7.1f} req/s  errors {app['errors']}  "
+        f"| floor p50 {bare['p50_ms']:6.2f} ms  p95 {bare['p95_ms']:6.2f} ms  {bare['throughput']:7.1f} req/s  errors {bare['errors']}  "
+        f"| req/s x{result['ratio_rps']:.3f} (1/{1 / result['ratio_rps'] if result['ratio_rps'] else math.inf:.1f})  p95 x{result['ratio_p95']:.1f}  "
+        f"server CPU {app['server_cpu_ms']:.2f} ms against {bare['server_cpu_ms']:.2f} ms",
+        flush=True,
+    )
+
+
 _HIDDEN = re.compile(r'name="(csrf_token|version)" value="([^"]*)"')
 
 
-def measure_saves(engine, clients: list, caseload: list[int], args) -> dict:
+def measure_saves(engine, clients: list, floor_clients: list, caseload: list[int], args, cpu=(None, None)) -> dict:
     """Saving one section as the key worker: the edit form is fetched first (not timed) for its
     CSRF token and the version seen, then the save is timed. Each client has its own people,
-    so a refused save (409) would be a real fault, and counts as an error."""
+    so a refused save (409) would be a real fault, and counts as an error. The floor does the
+    same over HTTP: a page of the same person's assessment fetched first (not timed), then its
+    save (one versioned update and one revision, committed)."""
     shares = [caseload[i :: len(clients)] for i in range(len(clients))]
-    turn = {id(client): 0 for client in clients}
+    turns: dict[int, int] = {}
+    timings: dict[str, list[float]] = {"app": [], "floor": []}
+
+    def next_person(client, index: int) -> int:
+        mine = shares[index % len(shares)]
+        turn = turns.get(id(client), 0)
+        turns[id(client)] = turn + 1
+        return mine[turn % len(mine)]
 
     def call(client, _path, _htmx):
-        mine = shares[clients.index(client)]
-        person_id = mine[turn[id(client)] % len(mine)]
-        turn[id(client)] += 1
+        person_id = next_person(client, clients.index(client))
         base = f"/people/{person_id}/assessment/sections/perspective"
         status, form = client.get(base + "/edit", htmx=True)
         hidden = dict(_HIDDEN.findall(form))
         body = urlencode({**hidden, "what_matters": f"Bench save {time.time_ns()}", "perspective_given_by": "person"})
         started = time.perf_counter()
         status, _ = client.request("POST", base, body, headers={"HX-Request": "true"})
-        timings.append(time.perf_counter() - started)
+        timings["app"].append(time.perf_counter() - started)
         return status == 200
 
-    timings: list[float] = []
-    load.run(clients, [("", True)], 20, call)
-    timings.clear()
-    whole = load.run(clients, [("", True)], args.requests, call)
+    def floor_call(client, _path, _htmx):
+        person_id = next_person(client, floor_clients.index(client))
+        client.get(floor.address("assessment", {"person_id": person_id}))
+        started = time.perf_counter()
+        status, _ = client.request("POST", "/floor/assessment_section_save", urlencode({"person_id": person_id, "label": time.time_ns()}))
+        timings["floor"].append(time.perf_counter() - started)
+        return status == 200
+
+    app_side, floor_side = load.Side(clients, [("", True)], call, cpu[0]), load.Side(floor_clients, [("", True)], floor_call, cpu[1])
+    for side in (app_side, floor_side):
+        load.run(side.clients, side.paths, 20, side.call)
+    timings["app"].clear()
+    timings["floor"].clear()
+    app_drive, floor_drive = load.interleaved([app_side, floor_side], args.requests, args.rounds)
     # Throughput here is whole edit-and-save cycles a second; the latencies are the saves alone.
-    app = summarise(timings, whole.errors, whole.requests / whole.throughput if whole.throughput else 0)
-    bare = run_floor_saves(engine, caseload, args)
-    print(
-        f"{'assessment_section_save':<24} p50 {app.p50_ms:7.2f} ms  p95 {app.p95_ms:7.2f} ms  errors {app.errors}  "
-        f"floor p50 {bare.p50_ms:6.2f} ms  x{ratio(app.p50_ms, bare.p50_ms):.2f}",
-        flush=True,
-    )
-    return {
+    app = summarise(timings["app"], app_drive.errors, app_drive.wall_s)
+    bare = summarise(timings["floor"], floor_drive.errors, floor_drive.wall_s)
+    result = {
+        **compared(app_drive, floor_drive, run_floor_saves(engine, caseload, args), app, bare),
         "user": "nurse",
-        "app": app.as_dict(),
-        "floor": bare.as_dict(),
-        "ratio_p50": round(ratio(app.p50_ms, bare.p50_ms), 2),
-        "ratio_p95": round(ratio(app.p95_ms, bare.p95_ms), 2),
         "example": "POST /people/<id>/assessment/sections/perspective (htmx)",
     }
-
-
-CHANGED = """'["what_matters"]'"""
+    print_line("assessment_section_save", result)
+    return result
 
 
 def run_floor_saves(engine, caseload: list[int], args):
-    """The least a save must do: a versioned update of the section and an inserted revision, committed."""
-    # SQLite keeps JSON as text (CAST ... AS JSON there would make it the number 0); PostgreSQL needs the cast.
-    as_json = "CAST({} AS JSON)" if engine.dialect.name == "postgresql" else "{}"
-    section = (
-        "(SELECT s.id FROM assessment_section s JOIN assessment a ON a.id = s.assessment_id "
-        "WHERE a.person_id = :p AND s.section_key = 'perspective')"
-    )
-    update = text(f"UPDATE assessment_section SET answers = {as_json.format(':answers')}, version = version + 1 WHERE id = {section}")
-    insert = text(
-        "INSERT INTO assessment_revision (assessment_id, section_key, section_version, answers, changed, saved_at) "
-        f"SELECT assessment_id, 'perspective', version, {as_json.format(':answers')}, {as_json.format(CHANGED)}, :now "
-        f"FROM assessment_section WHERE id = {section}"
-    )
+    """The save's floor in process: a versioned update of the section and an inserted revision, committed."""
+    statements = floor.save_statements(engine.dialect.name)
     latencies, lock, counter, counter_lock = [], threading.Lock(), iter(range(args.requests)), threading.Lock()
 
     def worker(offset: int):
@@ -563,15 +609,8 @@ def run_floor_saves(engine, caseload: list[int], args):
                     n = next(counter, None)
                 if n is None:
                     break
-                values = {
-                    "answers": json.dumps({"what_matters": f"floor {n}"}),
-                    "p": caseload[(n + offset) % len(caseload)],
-                    "now": datetime.now(UTC).replace(tzinfo=None),
-                }
                 started = time.perf_counter()
-                connection.execute(update, values)
-                connection.execute(insert, values)
-                connection.commit()
+                floor.save(connection, statements, caseload[(n + offset) % len(caseload)], str(n))
                 mine.append(time.perf_counter() - started)
         with lock:
             latencies.extend(mine)
@@ -596,7 +635,7 @@ def run_floor_saves(engine, caseload: list[int], args):
 
 
 def run_floor(engine, scenario: str, parameters: list[dict], args):
-    """The same concurrency, in-process, with one connection per thread."""
+    """The in-process floor: the same concurrency, in the bench's process, one connection per thread."""
     connections = [engine.connect() for _ in range(args.concurrency)]
     floors = [floor.make(connection, scenario) for connection in connections]
     latencies, lock, counter, counter_lock = [], threading.Lock(), iter(range(args.requests + 50)), threading.Lock()
@@ -646,7 +685,7 @@ def unmeasured(results: dict) -> list[str]:
     ratio to a floor that printed nan says nothing."""
     bad = []
     for name, result in results.items():
-        for side in ("app", "floor"):
+        for side in ("app", "floor", "floor_in_process"):
             figures = result.get(side)
             if figures is None:
                 continue
@@ -661,23 +700,35 @@ def print_table(report: dict) -> None:
     sizes = report["sizes"]
     print(
         f"\nOnePlan bench, {report['when']}: {report['database']}, {sizes['person']:,} people, {sizes['referral']:,} referrals, "
-        f"{sizes['assessment']:,} assessments; gunicorn x{report['gunicorn_workers']}, {report['client_threads']} clients, "
-        f"{report['requests_per_scenario']} requests each, {report['machine']['cores']} cores"
+        f"{sizes['assessment']:,} assessments; gunicorn x{report['gunicorn_workers']} (app and floor app), "
+        f"{report['client_threads']} clients, {report['requests_per_scenario']} requests each in {report.get('rounds', 1)} rounds, "
+        f"{report['machine']['cores']} cores"
+    )
+    print(
+        "app: over HTTP; floor: the bare floor app over HTTP, interleaved with it; srv ms: the server's CPU ms a request (app / floor); "
+        "in-proc: the floor without HTTP; CPU ms: the app in process"
     )
     print(
         f"{'scenario':<32}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>7}{'floor p50':>10}{'floor p95':>10}"
-        f"{'x p50':>7}{'x p95':>7}{'CPU ms':>8}{'stmts':>6}"
+        f"{'floor r/s':>10}{'r/s a/f':>8}{'x p95':>7}{'srv ms':>8}{'floor':>7}{'in-proc':>8}{'CPU ms':>8}{'stmts':>6}"
     )
     for name, result in report["results"].items():
         app = result.get("app")
         fl = result.get("floor")
+        inproc = result.get("floor_in_process")
         cpu = result.get("in_process")
-        extra = f"{fl['p50_ms']:>10.2f}{fl['p95_ms']:>10.2f}{result['ratio_p50']:>7.1f}{result['ratio_p95']:>7.1f}" if fl else " " * 34
         served = (
             f"{app['p50_ms']:>9.2f}{app['p95_ms']:>9.2f}{app['p99_ms']:>9.2f}{app['throughput']:>8.1f}{app['errors']:>7}"
             if app
             else " " * 42
         )
+        extra = (
+            f"{fl['p50_ms']:>10.2f}{fl['p95_ms']:>10.2f}{fl['throughput']:>10.1f}{result['ratio_rps']:>8.3f}{result['ratio_p95']:>7.1f}"
+            f"{app.get('server_cpu_ms', math.nan):>8.2f}{fl.get('server_cpu_ms', math.nan):>7.2f}"
+            if fl and app
+            else " " * 60
+        )
+        extra += f"{inproc['p50_ms']:>8.2f}" if inproc else " " * 8
         in_process = f"{cpu['cpu_ms']:>8.2f}{cpu['statements']:>6}" if cpu else ""
         print(f"{name:<32}{served}{extra}{in_process}")
 

@@ -1,9 +1,16 @@
 """The floor: what each page costs at the least, measured in the same run.
 
 For every scenario, the same rows fetched with hand-written SQL through the same database
-driver, rendered by a bare Jinja template with no Flask, no ORM, no access rules, no audit
-and no HTTP. The app's figure divided by this one says what OnePlan adds on top of the work
-the database and templating must do anyway."""
+driver, rendered by a bare Jinja template with no ORM, no access rules and no audit. It is
+measured twice: over HTTP, served by a bare Flask app under gunicorn like the app
+(`bench/floor_app.py`), and in the bench's own process with no Flask and no HTTP (`make`).
+The app's figure divided by the floor's says what OnePlan adds on top of the work the
+database and templating must do anyway."""
+
+import json
+import re
+from datetime import UTC, date, datetime
+from urllib.parse import urlencode
 
 from jinja2 import Environment
 
@@ -98,17 +105,91 @@ QUERIES = {
 }
 
 
-def make(connection, scenario: str):
-    """A function(parameters) that runs the scenario's floor queries and renders the rows."""
+# How a scenario's parameters travel in the floor app's query string.
+INTEGERS = {"person_id", "agency_id", "network_id", "meeting_id"}
+WHEN = {"dob", "since"}
+_NAMES = re.compile(r"(?<!:):([a-z_]+)")
+
+
+def _compiled(sql: str):
     from sqlalchemy import text
 
-    statements = [text(sql) for sql in QUERIES[scenario]]
+    return text(sql), set(_NAMES.findall(sql))
+
+
+STATEMENTS = {scenario: [_compiled(sql) for sql in queries] for scenario, queries in QUERIES.items()}
+
+
+def rows(connection, scenario: str, parameters: dict) -> list:
+    """The rows of a scenario's page: its floor queries, each with the parameters it names."""
+    found = []
+    for statement, names in STATEMENTS[scenario]:
+        found.extend(connection.execute(statement, {k: v for k, v in parameters.items() if k in names}).all())
+    return found
+
+
+def page(connection, scenario: str, parameters: dict) -> str:
+    return TABLE.render(rows=rows(connection, scenario, parameters))
+
+
+def make(connection, scenario: str):
+    """A function(parameters) that runs the scenario's floor queries and renders the rows."""
 
     def floor(parameters: dict) -> bool:
-        rows = []
-        for statement in statements:
-            wanted = {k: v for k, v in parameters.items() if f":{k}" in str(statement)}
-            rows.extend(connection.execute(statement, wanted).all())
-        return len(TABLE.render(rows=rows)) > 0
+        return len(page(connection, scenario, parameters)) > 0
 
     return floor
+
+
+def address(scenario: str, parameters: dict) -> str:
+    """The floor app's address for one request of a scenario."""
+    encoded = {k: v.isoformat() if isinstance(v, date) else v for k, v in parameters.items()}
+    return f"/floor/{scenario}?{urlencode(encoded)}" if encoded else f"/floor/{scenario}"
+
+
+def parameters_from(query: dict) -> dict:
+    """address()'s parameters back, with their types."""
+    decoded: dict = {}
+    for key, value in query.items():
+        if key in INTEGERS:
+            decoded[key] = int(value)
+        elif key in WHEN:
+            decoded[key] = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        else:
+            decoded[key] = value
+    return decoded
+
+
+# The least a section save must do: a versioned update of the section and an inserted revision, committed.
+CHANGED = """'["what_matters"]'"""
+_SECTION = (
+    "(SELECT s.id FROM assessment_section s JOIN assessment a ON a.id = s.assessment_id "
+    "WHERE a.person_id = :p AND s.section_key = 'perspective')"
+)
+
+
+def save_statements(dialect: str) -> list:
+    """The save's floor statements, with :answers, :p and :now to bind."""
+    from sqlalchemy import text
+
+    # SQLite keeps JSON as text (CAST ... AS JSON there would make it the number 0); PostgreSQL needs the cast.
+    as_json = "CAST({} AS JSON)" if dialect == "postgresql" else "{}"
+    return [
+        text(f"UPDATE assessment_section SET answers = {as_json.format(':answers')}, version = version + 1 WHERE id = {_SECTION}"),
+        text(
+            "INSERT INTO assessment_revision (assessment_id, section_key, section_version, answers, changed, saved_at) "
+            f"SELECT assessment_id, 'perspective', version, {as_json.format(':answers')}, {as_json.format(CHANGED)}, :now "
+            f"FROM assessment_section WHERE id = {_SECTION}"
+        ),
+    ]
+
+
+def save(connection, statements: list, person_id: int, label: str) -> None:
+    values = {
+        "answers": json.dumps({"what_matters": f"floor {label}"}),
+        "p": person_id,
+        "now": datetime.now(UTC).replace(tzinfo=None),
+    }
+    for statement in statements:
+        connection.execute(statement, values)
+    connection.commit()

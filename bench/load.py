@@ -2,10 +2,12 @@
 keep-alive connection; every request is timed end to end and any non-200 is an error."""
 
 import http.client
+import os
 import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlencode
 
@@ -68,13 +70,36 @@ class Client:
         self.connection.close()
 
 
-def run(clients: list, paths: list[tuple[str, bool]], requests: int, call: Callable) -> Summary:
+@dataclass
+class Drive:
+    """What one or more runs of a side measured: every latency, the errors, the time they took."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    wall_s: float = 0.0
+    server_cpu_s: float = 0.0  # the CPU time the server's processes spent meanwhile, when known
+
+    def add(self, other: "Drive") -> None:
+        self.latencies.extend(other.latencies)
+        self.errors += other.errors
+        self.wall_s += other.wall_s
+        self.server_cpu_s += other.server_cpu_s
+
+    def server_cpu_ms(self) -> float:
+        """The server's CPU time a request: what a request costs whatever else the machine is doing."""
+        return round(self.server_cpu_s * 1000 / len(self.latencies), 3) if self.latencies else float("nan")
+
+    def summary(self) -> Summary:
+        return summarise(self.latencies, self.errors, self.wall_s)
+
+
+def drive(clients: list, paths: list[tuple[str, bool]], requests: int, call: Callable, start: int = 0) -> Drive:
     """Send `requests` requests, spread over the clients (one thread each), each taking the next
-    path in turn; `call(client, path, htmx)` returns True when the answer is right."""
+    path in turn from the `start`th; `call(client, path, htmx)` returns True when the answer is right."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    counter = iter(range(requests))
+    counter = iter(range(start, start + requests))
     counter_lock = threading.Lock()
 
     def worker(client) -> None:
@@ -99,4 +124,68 @@ def run(clients: list, paths: list[tuple[str, bool]], requests: int, call: Calla
         thread.start()
     for thread in threads:
         thread.join()
-    return summarise(latencies, errors[0], time.perf_counter() - started)
+    return Drive(latencies, errors[0], time.perf_counter() - started)
+
+
+def run(clients: list, paths: list[tuple[str, bool]], requests: int, call: Callable) -> Summary:
+    """`requests` requests over the clients, summarised."""
+    return drive(clients, paths, requests, call).summary()
+
+
+@dataclass
+class Side:
+    """One of the things measured side by side: its clients, the paths they ask for, how to ask."""
+
+    clients: list
+    paths: list[tuple[str, bool]]
+    call: Callable
+    server_cpu: Optional[Callable[[], float]] = None  # the server's CPU seconds so far
+
+
+def interleaved(sides: list[Side], requests: int, rounds: int) -> list[Drive]:
+    """Each side sends `requests` requests in `rounds` rounds, taking turns (the first side first in
+    even rounds, the last side first in odd ones), so that all of them see the same load from the
+    rest of the machine; each side's paths carry on where its last round stopped."""
+    rounds = max(1, min(rounds, requests))
+    totals = [Drive() for _ in sides]
+    sent = 0
+    for r in range(rounds):
+        count = requests // rounds + (1 if r < requests % rounds else 0)
+        order = list(range(len(sides))) if r % 2 == 0 else list(reversed(range(len(sides))))
+        for index in order:
+            side = sides[index]
+            before = side.server_cpu() if side.server_cpu else 0.0
+            measured = drive(side.clients, side.paths, count, side.call, start=sent)
+            measured.server_cpu_s = side.server_cpu() - before if side.server_cpu else 0.0
+            totals[index].add(measured)
+        sent += count
+    return totals
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_and_parent(pid: int) -> tuple[float, int]:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK, int(fields[1])  # utime + stime; the parent's pid
+
+
+def server_cpu(master: int) -> Callable[[], float]:
+    """The CPU seconds a gunicorn master and its workers have spent so far (Linux's /proc), so that a
+    round can say what it cost the server a request, however busy the rest of the machine was."""
+
+    def spent() -> float:
+        total = 0.0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                cpu, parent = _cpu_and_parent(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+            if int(entry) == master or parent == master:
+                total += cpu
+        return total
+
+    return spent

@@ -63,6 +63,7 @@ def _report(people: int, cpu_ms: float, p50: float) -> dict:
                 "app": figures,
                 "floor": {**figures, "p50_ms": 0.5},
                 "in_process": {"cpu_ms": cpu_ms, "statements": 11},
+                "ratio_rps": 0.25,
                 "ratio_p50": 2.0,
                 "ratio_p95": 2.0,
             },
@@ -100,6 +101,9 @@ def test_the_chart_is_an_svg_with_a_row_per_page_and_the_growth_that_grows_in_re
     texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "person_summary" in texts and "healthz" in texts
     assert any("person_summary: CPU ms x1.50" in t for t in texts)
+    assert "req/s 1/4.0, p95 x2.0" in texts  # the app against the HTTP floor
+    bars = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title") if t.text and t.text.startswith("person_summary floor")]
+    assert bars == ["person_summary floor p50: 0.50 ms", "person_summary floor p95: 11.00 ms"]
     red = [t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("fill") == "#d5281b"]
     assert len(red) == 1
 
@@ -114,3 +118,40 @@ def test_growth_prefers_make_benchs_pair_of_sizes(tmp_path, monkeypatch):
         (tmp_path / f"results-sqlite-{people}.json").write_text(json.dumps(_report(people, 4.0, 5.0)))
     growth = bench_main.growth("sqlite", 400_000, _report(400_000, 6.0, 5.5)["results"])
     assert growth is not None and growth["small"] == 20_000
+
+
+def test_the_app_and_its_floor_take_turns_in_rounds_each_carrying_on_through_its_paths():
+    from bench import load
+
+    asked: list[tuple[str, str]] = []
+
+    def call(client, path, _htmx):
+        asked.append((client, path))
+        return path != "floor/3"  # one wrong answer: an error, not a crash
+
+    clock = iter(range(0, 100, 3))  # the app's server: 3 CPU seconds a round
+    app = load.Side(["app client"], [(f"app/{n}", False) for n in range(10)], call, lambda: float(next(clock)))
+    bare = load.Side(["floor client"], [(f"floor/{n}", False) for n in range(10)], call)
+    app_drive, floor_drive = load.interleaved([app, bare], requests=6, rounds=3)
+    sides = [client.split()[0] for client, _ in asked]
+    assert sides == ["app"] * 2 + ["floor"] * 4 + ["app"] * 4 + ["floor"] * 2  # app, floor; floor, app; app, floor
+    assert [path for client, path in asked if client == "floor client"] == [f"floor/{n}" for n in range(6)]
+    assert (len(app_drive.latencies), app_drive.errors, len(floor_drive.latencies), floor_drive.errors) == (6, 0, 6, 1)
+    assert floor_drive.summary().requests == 6
+    assert app_drive.server_cpu_ms() == 3 * 3 * 1000 / 6 and floor_drive.server_cpu_s == 0
+
+
+def test_the_server_cpu_of_a_process_and_its_children_is_read_from_proc():
+    import os
+    import subprocess
+    import sys
+
+    from bench import load
+
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        spent = load.server_cpu(os.getpid())
+        assert spent() >= load._cpu_and_parent(os.getpid())[0] > 0
+        assert load._cpu_and_parent(child.pid)[1] == os.getpid()
+    finally:
+        child.communicate(b"")
