@@ -721,3 +721,27 @@ def _record_facts() -> dict[str, Any]:
 
 
 # --- end of performance (issue 17) ----------------------------------------------------------------
+
+
+# --- Recording a traced NHS number (issue: NHS number not known) --------------------------------
+# Once a trace (a PDS lookup by the GP practice or the single point of access) finds the NHS number
+# of a person who has none, it is recorded on their record: by the care team (who change the record)
+# or by the single point of access while triage opens the record to it. Never under break-glass, by a
+# network lead (who reads), or by an agency the person has objected to.
+
+RECORD_NHS_NUMBER_REFUSED = "Only the person's care team, or the single point of access, can record their NHS number."
+
+
+def nhs_number_rule(session: Session, user: User, person: Person) -> Decision:
+    """Who may record a person's NHS number: whoever may change the record (the care team), or a
+    single point of access coordinator while the triage rule opens the record to them (not under
+    break-glass). The same refusal as the record rule otherwise, and never to an objected-to agency."""
+    decision = triage_rule(session, user, person) if user.role is Role.spa_coordinator else decide(session, user, person)
+    if may_change(decision) or (user.role is Role.spa_coordinator and decision.allowed and decision.grant is None):
+        return Decision(True, decision.basis)
+    if not decision.allowed:
+        return Decision(False, decision.basis, may_break_glass=False)
+    return Decision(False, RECORD_NHS_NUMBER_REFUSED)
+
+
+# --- end of recording a traced NHS number ---------------------------------------------------------
