@@ -734,13 +734,20 @@ RECORD_NHS_NUMBER_REFUSED = "Only the person's care team, or the single point of
 
 def nhs_number_rule(session: Session, user: User, person: Person) -> Decision:
     """Who may record a person's NHS number: whoever may change the record (the care team), or a
-    single point of access coordinator while the triage rule opens the record to them (not under
-    break-glass). The same refusal as the record rule otherwise, and never to an objected-to agency."""
-    decision = triage_rule(session, user, person) if user.role is Role.spa_coordinator else decide(session, user, person)
-    if may_change(decision) or (user.role is Role.spa_coordinator and decision.allowed and decision.grant is None):
+    single point of access coordinator while a referral for the person is open (as `triage_rule`
+    has it, and whether or not they also broke glass). Never to an agency the person objected to."""
+    decision = decide(session, user, person)
+    if may_change(decision):
         return Decision(True, decision.basis)
+    assert person.id is not None  # a saved person
+    if (
+        user.role is Role.spa_coordinator
+        and user.agency_id not in objected_agency_ids(session, person.id)
+        and _has_open_referral(session, person.id)
+    ):
+        return Decision(True, OPEN_REFERRAL)
     if not decision.allowed:
-        return Decision(False, decision.basis, may_break_glass=False)
+        return Decision(False, decision.basis)
     return Decision(False, RECORD_NHS_NUMBER_REFUSED)
 
 

@@ -4,14 +4,15 @@ referral form checks it, never a number on another record, once only, audited an
 worker."""
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from app.care_plan import identity
 from app.front_door import clocks
-from models import AuditEvent, AuditOutcome, Notification, Person, Referral, ReferralStatus, Urgency
+from app.trust import access
+from models import AccessGrant, AuditEvent, AuditOutcome, ConsentObjection, Notification, Person, Referral, ReferralStatus, Urgency
 from tests import factories
 from tests.api.fhir_client import FhirClient, body
 from tests.api.test_fhir import token_for
@@ -30,6 +31,57 @@ def world(db):
     factories.team_member(db, world.unknown, world.nursing, world.nurse, key_worker=True)
     db.commit()
     return world
+
+
+def _open_referral(db, person: Person) -> None:
+    now = datetime.now(UTC)
+    db.add(
+        Referral(
+            person_id=person.id,
+            source="gp",
+            referrer_name="Dr Rao",
+            reason="Falls",
+            requested_urgency=Urgency.urgent,
+            urgency=Urgency.urgent,
+            status=ReferralStatus.received,
+            received_at=now,
+            due_by=clocks.due_by(now, Urgency.urgent),
+        )
+    )
+    db.commit()
+
+
+def _broke_glass(db, user, person: Person) -> None:
+    now = datetime.now(UTC)
+    db.add(
+        AccessGrant(
+            user_id=user.id,
+            agency_id=user.agency_id,
+            person_id=person.id,
+            reason_code="urgent_care",
+            reason_text="Seen at night",
+            granted_at=now,
+            expires_at=now + timedelta(minutes=30),
+        )
+    )
+    db.commit()
+
+
+def test_the_rule_opens_it_to_the_care_team_and_the_spa_at_triage_only(db, world):
+    def allowed(user) -> bool:
+        return access.nhs_number_rule(db, user, world.unknown).allowed
+
+    assert allowed(world.nurse) and allowed(world.colleague)
+    assert not allowed(world.lead) and not allowed(world.admin) and not allowed(world.outsider) and not allowed(world.coordinator)
+    _broke_glass(db, world.outsider, world.unknown)
+    _broke_glass(db, world.coordinator, world.unknown)
+    assert access.decide(db, world.outsider, world.unknown).allowed and not allowed(world.outsider)  # reads, never records
+    assert not allowed(world.coordinator)
+    _open_referral(db, world.unknown)
+    assert allowed(world.coordinator)
+    db.add(ConsentObjection(person_id=world.unknown.id, agency_id=world.spa.id))
+    db.commit()
+    assert not allowed(world.coordinator)
 
 
 def _number(db, person: Person):
@@ -126,21 +178,7 @@ def test_the_network_lead_reads_the_record_without_the_link(client, auth, world)
 def test_the_single_point_of_access_records_it_while_a_referral_is_open(client, auth, db, world):
     auth.sign_in("coordinator")
     assert client.get(f"/people/{world.unknown.id}/nhs-number").status_code == 403
-    now = datetime.now(UTC)
-    db.add(
-        Referral(
-            person_id=world.unknown.id,
-            source="gp",
-            referrer_name="Dr Rao",
-            reason="Falls",
-            requested_urgency=Urgency.urgent,
-            urgency=Urgency.urgent,
-            status=ReferralStatus.received,
-            received_at=now,
-            due_by=clocks.due_by(now, Urgency.urgent),
-        )
-    )
-    db.commit()
+    _open_referral(db, world.unknown)
     assert LINK in client.get(f"/people/{world.unknown.id}").get_data(as_text=True)
     number = factories.valid_nhs_number(4246)
     assert auth.post(f"/people/{world.unknown.id}/nhs-number", {"nhs_number": number}).status_code == 302
