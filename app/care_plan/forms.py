@@ -24,6 +24,7 @@ from app.care_plan.commands import (
     RemoveContact,
     SavePart,
 )
+from app.care_plan.identity import RecordNHSNumber
 from app.forms.answers import read_section
 from app.web import fields
 from models import PlanItemType
@@ -100,6 +101,10 @@ def mark_seen(form: Any) -> MarkSeen:
 
 def add_to_team(form: Any) -> AddToTeam:
     return AddToTeam(fields.record_id(form.get("agency_id")), form.get("role"))
+
+
+def record_nhs_number(form: Any) -> RecordNHSNumber:
+    return RecordNHSNumber(form.get("nhs_number"))
 
 
 def need_asked(args: Mapping[str, Any]) -> Optional[int]:

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 
-from app.care_plan import care_team, commands, forms, handshake, read_model
+from app.care_plan import care_team, commands, forms, handshake, identity, read_model
 from app.care_plan import timeline as contact_timeline
 from app.config import DATA
 from app.front_door import clocks
@@ -100,6 +100,9 @@ def person(person_id: int):
         mdt_discussed=mdt.discussed(session, person_id) if record.allowed else [],
         may_add_to_agenda=record_header.may_read_access_log,
         may_refer_to_hub=access.may_change(record),
+        # Only for a person whose NHS number is not known: who may record the one a trace found.
+        may_record_nhs_number=not person.nhs_number and access.nhs_number_rule(session, g.user, person).allowed,
+        recorded=request.args.get("recorded"),
     )
 
 
@@ -144,6 +147,39 @@ def _team_page(person: Person, *, form: Any = None, errors: Optional[dict] = Non
         problem=problem,
         added=request.args.get("added"),
         removed=request.args.get("removed"),
+    ), status
+
+
+# --- The person's NHS number, once a trace finds it ---------------------------------------------
+
+NHS_NUMBER = "/people/<int:person_id>/nhs-number"
+
+
+@bp.get(NHS_NUMBER)
+def nhs_number_form(person_id: int):
+    person = guard.person_for(person_id, "record_nhs_number", rule=access.nhs_number_rule)
+    return _nhs_number_page(person, problem=identity.ALREADY_RECORDED if person.nhs_number else None)
+
+
+@bp.post(NHS_NUMBER)
+def record_nhs_number(person_id: int):
+    person = guard.person_for(person_id, "record_nhs_number", rule=access.nhs_number_rule)
+    result = identity.record_nhs_number(get_session(), person, forms.record_nhs_number(request.form), g.user)
+    if result.refused:
+        return _nhs_number_page(person, problem=result.refused, status=409)
+    if not result.ok:
+        return _nhs_number_page(person, form=request.form, errors=result.errors, status=400)
+    return redirect(url_for("care_plan.person", person_id=person.id, recorded="nhs-number"))
+
+
+def _nhs_number_page(person: Person, *, form: Any = None, errors: Optional[dict] = None, problem: Optional[str] = None, status: int = 200):
+    return render(
+        "care_plan/nhs_number.html",
+        person=person,
+        record_header=care_team.header(get_session(), person, g.user),
+        form=form or {},
+        errors=errors or {},
+        problem=problem,
     ), status
 
 

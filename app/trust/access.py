@@ -721,3 +721,34 @@ def _record_facts() -> dict[str, Any]:
 
 
 # --- end of performance (issue 17) ----------------------------------------------------------------
+
+
+# --- Recording a traced NHS number (issue: NHS number not known) --------------------------------
+# Once a trace (a PDS lookup by the GP practice or the single point of access) finds the NHS number
+# of a person who has none, it is recorded on their record: by the care team (who change the record)
+# or by the single point of access while triage opens the record to it. Never under break-glass, by a
+# network lead (who reads), or by an agency the person has objected to.
+
+RECORD_NHS_NUMBER_REFUSED = "Only the person's care team, or the single point of access, can record their NHS number."
+
+
+def nhs_number_rule(session: Session, user: User, person: Person) -> Decision:
+    """Who may record a person's NHS number: whoever may change the record (the care team), or a
+    single point of access coordinator while a referral for the person is open (as `triage_rule`
+    has it, and whether or not they also broke glass). Never to an agency the person objected to."""
+    decision = decide(session, user, person)
+    if may_change(decision):
+        return Decision(True, decision.basis)
+    assert person.id is not None  # a saved person
+    if (
+        user.role is Role.spa_coordinator
+        and user.agency_id not in objected_agency_ids(session, person.id)
+        and _has_open_referral(session, person.id)
+    ):
+        return Decision(True, OPEN_REFERRAL)
+    if not decision.allowed:
+        return Decision(False, decision.basis)
+    return Decision(False, RECORD_NHS_NUMBER_REFUSED)
+
+
+# --- end of recording a traced NHS number ---------------------------------------------------------

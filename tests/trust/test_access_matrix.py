@@ -95,6 +95,11 @@ RULES = {
     "care_plan.record_contact": {"POST": CHANGE},
     "care_plan.edit_contact": {"GET": CHANGE},
     "care_plan.change_contact": {"POST": CHANGE},
+    # Recording the NHS number a trace found: the care team, or the SPA while triage opens the record
+    # (its form is served for a change, so a GET follows the same rule; the world's person has a
+    # number, so the page says so: 200, or 409 for a POST).
+    "care_plan.nhs_number_form": {"GET": CHANGE},
+    "care_plan.record_nhs_number": {"POST": CHANGE},
 }
 
 
@@ -276,6 +281,8 @@ def test_the_matrix_covers_the_routes_it_should(app):
         "care_plan.record_contact",
         "care_plan.edit_contact",
         "care_plan.change_contact",
+        "care_plan.nhs_number_form",
+        "care_plan.record_nhs_number",
     ):
         assert endpoint in endpoints, endpoint
     assert len(routes) * len(ROLES) >= 18 * 7
@@ -337,6 +344,9 @@ TRIAGE_ROUTES = {
     # Inviting the person to their own pages can start at the front door (issue 14).
     ("person_invitations.invitations_page", "GET"),
     ("person_invitations.invite", "POST"),
+    # Recording the NHS number a trace found can happen at the front door too.
+    ("care_plan.nhs_number_form", "GET"),
+    ("care_plan.record_nhs_number", "POST"),
 }
 
 

@@ -238,6 +238,11 @@ def world(db):
     db.commit()
     # The network at work: a meeting with the person on its agenda, and the person on the discharge board.
     network_work(db, world, now)
+    # A person whose NHS number is not known, in the nurse's care team: the crawl reaches the form
+    # that records the number a trace found.
+    world.unknown = factories.person(db, world.practice, given_name="Grace", family_name="Okafor", nhs_known=False)
+    factories.team_member(db, world.unknown, world.nursing, world.nurse, key_worker=True)
+    db.commit()
     return world
 
 
@@ -300,6 +305,7 @@ def _crawl_as(app, world, role: str):
     """`role`'s client, signed in, with the pages and forms it reaches."""
     seeds = _seeds(app, world)
     seeds.append(f"/people/{world.person.id}/assessment/sections/safety/edit")
+    seeds.append(f"/people/{world.unknown.id}/nhs-number")
     client = app.test_client()
     if role in PEOPLE:
         factories.person_account(world.db, world.person, "ada", kind="person")
@@ -534,6 +540,21 @@ def test_the_crawl_reaches_the_timeline_of_contacts_and_its_form(crawled, world)
     assert any(form.method == "GET" and form.action == timeline for form in crawled["lead"][2])
     # The nurse recorded the world's contact, so the crawl reaches the form that changes it too.
     assert any(form.method == "POST" and form.action.startswith(timeline + "/") for form in forms)
+
+
+def test_the_crawl_reaches_the_form_that_records_a_traced_nhs_number(crawled, db, world):
+    """Only the care team (the nurse) and the single point of access (while a referral is open: not
+    for this person) are offered it; the hostile input above left the number unrecorded."""
+    from models import Person
+
+    action = f"/people/{world.unknown.id}/nhs-number"
+    for role, (_client, _pages, forms) in crawled.items():
+        reached = [form for form in forms if form.method == "POST" and form.action == action]
+        assert bool(reached) == (role == "nurse"), role
+        if reached:
+            assert {f.name for f in reached[0].fields} == {"csrf_token", "nhs_number"}
+    db.expire_all()
+    assert db.get(Person, world.unknown.id).nhs_number is None
 
 
 def test_the_second_factor_form_survives_hostile_input(app, db):
