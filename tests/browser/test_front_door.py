@@ -25,7 +25,7 @@ def test_a_referral_goes_from_the_front_door_to_a_key_worker(db, live_server, pa
     assert_accessible(page)
 
     # Typing the NHS number brings the existing record up, as the strongest match, without a click.
-    page.get_by_label("NHS number").press_sequentially(grace.nhs_number, delay=20)
+    page.get_by_label("NHS number", exact=True).press_sequentially(grace.nhs_number, delay=20)
     candidates = page.locator("#candidates")
     expect(candidates.get_by_label("HOPPER, Grace")).to_be_visible()
     candidates.get_by_label("HOPPER, Grace").check()
@@ -33,7 +33,7 @@ def test_a_referral_goes_from_the_front_door_to_a_key_worker(db, live_server, pa
     # Saving with the referral details missing keeps everything typed and says what is missing.
     page.get_by_role("button", name="Save referral").click()
     expect(page.locator(".nhsuk-error-summary")).to_be_visible()
-    expect(page.get_by_label("NHS number")).to_have_value(grace.nhs_number)
+    expect(page.get_by_label("NHS number", exact=True)).to_have_value(grace.nhs_number)
     assert_accessible(page)
     assert db.exec(select(Referral)).first() is None
 
@@ -97,7 +97,7 @@ def test_two_coordinators_triaging_at_once_the_second_is_told_and_nothing_is_ove
     user(db, world.spa, Role.spa_coordinator, Profession.care_coordinator, username="coordinator2")
     sign_in(page, live_server, "coordinator")
     page.goto(f"{live_server}/referrals/new")
-    page.get_by_label("NHS number").press_sequentially(world.person.nhs_number, delay=20)
+    page.get_by_label("NHS number", exact=True).press_sequentially(world.person.nhs_number, delay=20)
     page.locator("#candidates").get_by_label("LOVELACE, Ada").check()
     page.get_by_label("Where the referral came from").select_option(label="Social care")
     page.get_by_label("Referrer's name").fill("Pat Moss")

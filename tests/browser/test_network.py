@@ -94,7 +94,7 @@ def test_a_ward_referral_reaches_the_discharge_board_and_the_person_goes_home(db
     # The ward's referral for supported discharge, through the front door.
     sign_in(page, live_server, "coordinator")
     page.goto(f"{live_server}/referrals/new")
-    page.get_by_label("NHS number").press_sequentially(world.person.nhs_number, delay=10)
+    page.get_by_label("NHS number", exact=True).press_sequentially(world.person.nhs_number, delay=10)
     page.locator("#candidates").get_by_label("LOVELACE, Ada").check()
     page.get_by_label("Where the referral came from").select_option(label="Hospital discharge team")
     page.get_by_label("Referrer's name").fill("Ward 7 discharge coordinator")
@@ -228,7 +228,7 @@ def test_an_out_of_hours_clinician_opens_a_crisis_summary_and_it_is_in_the_acces
         sign_in(ooh, live_server, "ooh")
         ooh.goto(f"{live_server}/out-of-hours")
         assert_accessible(ooh)
-        ooh.get_by_label("NHS number").fill(world.person.nhs_number)
+        ooh.get_by_label("NHS number", exact=True).fill(world.person.nhs_number)
         ooh.get_by_role("button", name="Show the crisis summary").click()
         expect(ooh.locator(".nhsuk-error-summary")).to_contain_text("Select why you are reading the crisis summary")
         assert_accessible(ooh)
