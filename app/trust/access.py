@@ -105,18 +105,8 @@ def decide(session: Session, user: User, person: Person, now: Optional[datetime]
     if user.role is Role.administrator:
         return Decision(False, "Administrators manage accounts and agencies and cannot open care records.")
     assert person.id is not None  # a saved person
-    if user.agency_id is not None:
-        in_team, objected = session.exec(_record_facts()["in_team"], params={"person_id": person.id, "agency_id": user.agency_id}).one()
-    else:
-        in_team, objected = session.exec(
-            select(
-                exists()
-                .where(col(CareTeamMember.person_id) == person.id)
-                .where(col(CareTeamMember.agency_id) == user.agency_id)
-                .where(col(CareTeamMember.left_at).is_(None)),
-                _objects_to(person.id, user.agency_id),
-            )
-        ).one()
+    # A user with no agency (agency_id NULL) is in no care team and objected to by nobody: `= NULL` holds for no row.
+    in_team, objected = session.exec(_record_facts()["in_team"], params={"person_id": person.id, "agency_id": user.agency_id}).one()
     if objected:
         return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
     if in_team:
@@ -170,20 +160,8 @@ def live_grant(session: Session, user: User, person_id: int, now: Optional[datet
 def _key_worker_or_objected(session: Session, user: User, person_id: int) -> tuple[bool, bool]:
     """Whether the user is the person's current key worker, and whether the person objected to the
     user's agency (one query)."""
-    if user.agency_id is not None:
-        key_worker, objected = session.exec(
-            _record_facts()["key_worker"], params={"person_id": person_id, "user_id": user.id, "agency_id": user.agency_id}
-        ).one()
-        return bool(key_worker), bool(objected)
     key_worker, objected = session.exec(
-        select(
-            exists()
-            .where(col(CareTeamMember.person_id) == person_id)
-            .where(col(CareTeamMember.user_id) == user.id)
-            .where(col(CareTeamMember.is_key_worker).is_(True))
-            .where(col(CareTeamMember.left_at).is_(None)),
-            _objects_to(person_id, user.agency_id),
-        )
+        _record_facts()["key_worker"], params={"person_id": person_id, "user_id": user.id, "agency_id": user.agency_id}
     ).one()
     return bool(key_worker), bool(objected)
 
@@ -689,8 +667,8 @@ def decision_behind_triage(triage_decision: Decision) -> Optional[Decision]:
 
 @lru_cache(maxsize=1)
 def _record_facts() -> dict[str, Any]:
-    """The record rule's and the access-log rule's facts as statements built once (for a user with an
-    agency; `_objects_to` and the rules above say what they ask): a page runs them with its person
+    """The record rule's and the access-log rule's facts as statements built once (`_objects_to` and
+    the rules above say what they ask): a page runs them with its person
     and user instead of building them again."""
     person: Any = bindparam("person_id")
     agency: Any = bindparam("agency_id")

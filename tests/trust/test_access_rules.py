@@ -462,3 +462,14 @@ def test_only_the_lead_of_a_network_sees_its_caseload(world):
 def test_a_refusal_offers_break_glass_only_when_asked_to():
     assert access.AccessRefused("view_person", "No", person_id=5).break_glass_person_id is None
     assert access.AccessRefused("view_person", "No", person_id=5, offer_break_glass=True).break_glass_person_id == 5
+
+
+def test_staff_with_no_agency_are_in_no_care_team_and_objected_to_by_nobody(db, world):
+    """The record rule's one query, asked for a user whose agency is not known (the schema requires
+    one; a user built in memory can lack it): no team holds them, and no objection speaks for them."""
+    nobody = User(id=10_000, username="noagency", password_hash="x", full_name="No Agency", role=Role.practitioner, agency_id=None)
+    objection(db, world.person, world.nursing)
+    decision = access.decide(db, nobody, world.person)
+    assert not decision.allowed and decision.basis == NOT_IN_TEAM
+    assert access._key_worker_or_objected(db, nobody, world.person.id) == (False, False)
+    assert access._key_worker_or_objected(db, world.nurse, world.person.id) == (True, True)
