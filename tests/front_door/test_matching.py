@@ -125,6 +125,23 @@ def test_a_different_nhs_number_takes_forty_points_off_but_never_below_zero():
     assert alone.score == 0
 
 
+def test_a_record_without_an_nhs_number_loses_nothing_and_says_so():
+    """A referral's number against a record with none: no evidence either way, so the same points as
+    the rest earns, and the reason says there is no number on record."""
+    said = matching.score(_details(nhs_number="9990000018"), _record(nhs=None))
+    assert (said.score, said.same_nhs_number) == (100, False)
+    assert said.reasons == ["family name same", "given name same", "date of birth the same", "postcode the same", "no NHS number on record"]
+    partial = matching.score(_details(nhs_number="9990000018", postcode=""), _record(nhs=None))
+    assert partial.score == 80 and partial.reasons[-1] == "no NHS number on record"
+
+
+def test_no_number_on_either_side_says_nothing_of_numbers():
+    neither = matching.score(_details(), _record(nhs=None))
+    assert neither.score == 100 and not any("NHS number" in reason for reason in neither.reasons)
+    unsaid = matching.score(_details(), _record())
+    assert unsaid.score == 100 and not any("NHS number" in reason for reason in unsaid.reasons)
+
+
 def test_the_same_nhs_number_is_decisive_whatever_else_differs():
     same = matching.score(matching.Details(nhs_number="9990000050", family_name="Smith"), _record())
     assert (same.score, same.reasons, same.same_nhs_number) == (100, ["NHS number is the same"], True)
