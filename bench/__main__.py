@@ -51,6 +51,11 @@ def main(argv=None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="build the district again even if one exists")
     parser.add_argument("--in-process-requests", type=int, default=200, help="requests per page in the in-process mode (0: skip it)")
     parser.add_argument("--skip-http", action="store_true", help="only the in-process figures (CPU ms, statements): no gunicorn")
+    parser.add_argument(
+        "--scenarios",
+        default="",
+        help="only these scenarios, comma-separated (default: all); e.g. to leave out one whose floor is too slow at this size",
+    )
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -59,7 +64,7 @@ def main(argv=None) -> int:
     big_person = big_plan.ensure(database_url)
     sizes = data_sizes(engine)
     print(f"data: {sizes}")
-    scenarios = build_scenarios(engine, random.Random(args.seed), big_person)
+    scenarios = only(build_scenarios(engine, random.Random(args.seed), big_person), args.scenarios)
 
     results: dict = {}
     if args.in_process_requests:
@@ -113,6 +118,15 @@ def main(argv=None) -> int:
     if missing:
         print("not measured (nan): " + ", ".join(missing), file=sys.stderr)
     return 1 if failures or missing else 0
+
+
+def only(scenarios: dict, wanted: str) -> dict:
+    """The scenarios named in `wanted` (comma-separated; all when empty). An unknown name is an error."""
+    names = [name.strip() for name in wanted.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(scenarios))
+    if unknown:
+        raise SystemExit(f"no such scenario: {', '.join(unknown)} (there are: {', '.join(scenarios)})")
+    return {name: entry for name, entry in scenarios.items() if not names or name in names}
 
 
 GROWTH_LIMIT = 1.3

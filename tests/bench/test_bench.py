@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bench import floor
-from bench.__main__ import database_on_server, unmeasured
+from bench.__main__ import database_on_server, only, unmeasured
 
 
 @pytest.mark.parametrize(
@@ -155,3 +155,11 @@ def test_the_server_cpu_of_a_process_and_its_children_is_read_from_proc():
         assert load._cpu_and_parent(child.pid)[1] == os.getpid()
     finally:
         child.communicate(b"")
+
+
+def test_a_run_can_be_narrowed_to_named_scenarios_and_an_unknown_name_is_refused():
+    scenarios = {"person_summary": ("nurse", []), "search_name": ("nurse", []), "care_plan": ("nurse", [])}
+    assert only(scenarios, "") == scenarios
+    assert list(only(scenarios, "care_plan, person_summary")) == ["person_summary", "care_plan"]
+    with pytest.raises(SystemExit, match="no such scenario: serch_name"):
+        only(scenarios, "person_summary,serch_name")
