@@ -473,3 +473,33 @@ def test_staff_with_no_agency_are_in_no_care_team_and_objected_to_by_nobody(db, 
     assert not decision.allowed and decision.basis == NOT_IN_TEAM
     assert access._key_worker_or_objected(db, nobody, world.person.id) == (False, False)
     assert access._key_worker_or_objected(db, world.nurse, world.person.id) == (True, True)
+
+
+# --- Recording a traced NHS number, and the record decision read off triage's -------------------
+
+RECORD_NHS_NUMBER_REFUSED = "Only the person's care team, or the single point of access, can record their NHS number."
+
+
+def test_who_may_record_an_nhs_number_and_in_what_words(db, world):
+    """The whole decision, not only yes or no: the care team on its own basis, the SPA on the open
+    referral, a reader under break-glass refused in the rule's words, anyone else in the record
+    rule's words (without the offer to break glass: that opens no writing)."""
+    assert access.nhs_number_rule(db, world.nurse, world.person) == access.Decision(True, "care team")
+    assert access.nhs_number_rule(db, world.coordinator, world.person) == access.Decision(False, NOT_IN_TEAM)
+    assert access.nhs_number_rule(db, world.outsider, world.person) == access.Decision(False, NOT_IN_TEAM)
+    referral(db, world.person, ReferralStatus.received)
+    assert access.nhs_number_rule(db, world.coordinator, world.person) == access.Decision(True, access.OPEN_REFERRAL)
+    grant(db, world.outsider, world.person, utc_now() + timedelta(minutes=20))
+    assert access.decide(db, world.outsider, world.person).allowed  # reads under break-glass...
+    assert access.nhs_number_rule(db, world.outsider, world.person) == access.Decision(False, RECORD_NHS_NUMBER_REFUSED)
+    assert access.RECORD_NHS_NUMBER_REFUSED == RECORD_NHS_NUMBER_REFUSED
+
+
+def test_the_record_decision_is_read_off_triages_unless_it_rests_on_an_open_referral_alone():
+    for decision in (
+        access.Decision(True, "care team"),
+        access.Decision(True, "network lead"),
+        access.Decision(False, NOT_IN_TEAM, may_break_glass=True),
+    ):
+        assert access.decision_behind_triage(decision) is decision
+    assert access.decision_behind_triage(access.Decision(True, access.OPEN_REFERRAL)) is None
