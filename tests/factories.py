@@ -128,6 +128,31 @@ class World:
         team_member(session, self.person, self.nursing, self.nurse, key_worker=True)
 
 
+def open_referral(session: Session, person: Person, urgency=None):
+    """A referral for the person from their GP, received now and not yet triaged (committed)."""
+    from datetime import UTC, datetime
+
+    from app.front_door import clocks
+    from models import Referral, ReferralStatus, Urgency
+
+    urgency = urgency or Urgency.urgent
+    now = datetime.now(UTC)
+    row = Referral(
+        person_id=person.id,
+        source="gp",
+        referrer_name="Dr Rao",
+        reason="Falls",
+        requested_urgency=urgency,
+        urgency=urgency,
+        status=ReferralStatus.received,
+        received_at=now,
+        due_by=clocks.due_by(now, urgency),
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
 def care_plan(session: Session, person: Person, by: User):
     """The person's care plan, opened (with its empty parts) by `by`."""
     from app.care_plan import commands

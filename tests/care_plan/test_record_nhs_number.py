@@ -10,9 +10,8 @@ import pytest
 from sqlmodel import Session, select
 
 from app.care_plan import identity
-from app.front_door import clocks
 from app.trust import access
-from models import AccessGrant, AuditEvent, AuditOutcome, ConsentObjection, Notification, Person, Referral, ReferralStatus, Urgency
+from models import AccessGrant, AuditEvent, AuditOutcome, ConsentObjection, Notification, Person
 from tests import factories
 from tests.api.fhir_client import FhirClient, body
 from tests.api.test_fhir import token_for
@@ -34,21 +33,7 @@ def world(db):
 
 
 def _open_referral(db, person: Person) -> None:
-    now = datetime.now(UTC)
-    db.add(
-        Referral(
-            person_id=person.id,
-            source="gp",
-            referrer_name="Dr Rao",
-            reason="Falls",
-            requested_urgency=Urgency.urgent,
-            urgency=Urgency.urgent,
-            status=ReferralStatus.received,
-            received_at=now,
-            due_by=clocks.due_by(now, Urgency.urgent),
-        )
-    )
-    db.commit()
+    factories.open_referral(db, person)
 
 
 def _broke_glass(db, user, person: Person) -> None:

@@ -7,10 +7,9 @@ import pytest
 from flask import g
 from werkzeug.exceptions import NotFound
 
-from app.front_door import clocks
 from app.trust import access
 from app.web import guard
-from models import AccessGrant, Referral, ReferralSource, ReferralStatus, Urgency
+from models import AccessGrant
 from tests import factories
 from tests.factories import World
 
@@ -61,21 +60,7 @@ def test_a_record_opened_for_triage_leaves_its_decision_unless_it_rests_on_the_o
     request_as(world.nurse)
     guard.person_for(world.person.id, "view_person", rule=access.triage_rule)
     assert g.record_decision == (world.person.id, access.Decision(True, "care team"))
-    now = datetime.now(UTC)
-    db.add(
-        Referral(
-            person_id=world.person.id,
-            source=ReferralSource.gp,
-            referrer_name="Dr Rao",
-            reason="Falls",
-            requested_urgency=Urgency.routine,
-            urgency=Urgency.routine,
-            status=ReferralStatus.received,
-            received_at=now,
-            due_by=clocks.due_by(now, Urgency.routine),
-        )
-    )
-    db.commit()
+    factories.open_referral(db, world.person)
     request_as(world.coordinator)
     guard.person_for(world.person.id, "view_person", rule=access.triage_rule)
     assert g.get("record_decision") is None  # the open referral opens triage, not the record: ask the record rule
