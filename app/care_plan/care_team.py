@@ -105,6 +105,19 @@ def current_members(session: Session, person_id: int) -> list[TeamMember]:
     return [TeamMember(agency, user, member.role, member.is_key_worker, member.id) for member, agency, user in rows]
 
 
+def key_worker_inbox(session: Session, person_id: int, besides: User) -> Optional[access.Recipient]:
+    """Where to tell the person's key worker of something: their own inbox, or their agency's when
+    no one is named. None when there is no key worker, or when it is `besides` (or, unnamed, their
+    agency): nobody is told of their own doing."""
+    key_worker = next((m for m in current_members(session, person_id) if m.is_key_worker), None)
+    if key_worker is None:
+        return None
+    recipient: access.Recipient = (key_worker.user.id, None) if key_worker.user is not None else (None, key_worker.agency.id)
+    if recipient[0] == besides.id or (recipient[0] is None and recipient[1] == besides.agency_id):
+        return None
+    return recipient
+
+
 def summary(session: Session, person: Person) -> PersonSummary:
     assert person.id is not None  # a saved person
     practice, network = None, None

@@ -11,11 +11,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app import db
+from app.care_plan import care_team
 from app.front_door import nhs_number
 from app.trust import audit
 from app.versioned import SaveResult
 from app.work import notifications
-from models import CareTeamMember, Person, User
+from models import Person, User
 
 ALREADY_RECORDED = "An NHS number is already recorded for this person. Changing an NHS number is not done here."
 ON_ANOTHER_RECORD = "This NHS number is already on another record: ask the single point of access to check for a duplicate"
@@ -73,20 +74,17 @@ def record_nhs_number(session: Session, person: Person, command: RecordNHSNumber
 
 def _tell_key_worker(session: Session, person: Person, by: User) -> None:
     """The key worker (or their agency, when no one is named) hears of it, unless they recorded it."""
-    key_worker = session.exec(
-        select(CareTeamMember).where(
-            CareTeamMember.person_id == person.id, col(CareTeamMember.is_key_worker).is_(True), col(CareTeamMember.left_at).is_(None)
-        )
-    ).first()
-    if key_worker is None or key_worker.user_id == by.id:
-        return
     assert person.id is not None  # a saved person
+    recipient = care_team.key_worker_inbox(session, person.id, besides=by)
+    if recipient is None:
+        return
+    user_id, agency_id = recipient
     notifications.notify(
         session,
         "nhs_number_recorded",
         f"{by.full_name} recorded the NHS number of {person.full_name}, found by a trace.",
-        user_id=key_worker.user_id,
-        agency_id=None if key_worker.user_id is not None else key_worker.agency_id,
+        user_id=user_id,
+        agency_id=agency_id,
         person_id=person.id,
         link=notifications.to_record(person.id),
     )

@@ -212,12 +212,9 @@ def _tell_key_worker(session: Session, person: Person, user: User, said: str) ->
     """The key worker hears of the contact once: in the plan's unread "changed" item for them, if
     the contact moved an action (app/care_plan/commands.tell_team made it), or in a new one."""
     assert person.id is not None  # a saved person
-    key_worker = next((m for m in care_team.current_members(session, person.id) if m.is_key_worker), None)
-    if key_worker is None:
+    recipient = care_team.key_worker_inbox(session, person.id, besides=user)
+    if recipient is None:
         return
-    recipient = (key_worker.user.id, None) if key_worker.user is not None else (None, key_worker.agency.id)
-    if recipient[0] == user.id or (recipient[0] is None and recipient[1] == user.agency_id):
-        return  # never to yourself
     notifications.notify_once(
         session,
         commands.PLAN_CHANGED,
