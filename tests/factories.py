@@ -128,15 +128,16 @@ class World:
         team_member(session, self.person, self.nursing, self.nurse, key_worker=True)
 
 
-def open_referral(session: Session, person: Person, urgency=None):
-    """A referral for the person from their GP, received now and not yet triaged (committed)."""
+def open_referral(session: Session, person: Person, urgency=None, received_at=None, **fields):
+    """A referral for the person from their GP, received now (or `received_at`) and not yet triaged
+    (committed)."""
     from datetime import UTC, datetime
 
     from app.front_door import clocks
     from models import Referral, ReferralStatus, Urgency
 
     urgency = urgency or Urgency.urgent
-    now = datetime.now(UTC)
+    received_at = received_at or datetime.now(UTC)
     row = Referral(
         person_id=person.id,
         source="gp",
@@ -145,8 +146,9 @@ def open_referral(session: Session, person: Person, urgency=None):
         requested_urgency=urgency,
         urgency=urgency,
         status=ReferralStatus.received,
-        received_at=now,
-        due_by=clocks.due_by(now, urgency),
+        received_at=received_at,
+        due_by=clocks.due_by(received_at, urgency),
+        **fields,
     )
     session.add(row)
     session.commit()

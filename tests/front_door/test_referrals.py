@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from app.front_door import clocks
 from models import (
     AgencyKind,
     Assessment,
@@ -69,22 +68,7 @@ def count(db, model):
 
 
 def make_referral(db, world, person=None, urgency=Urgency.urgent, received_at=None, **fields):
-    received_at = received_at or datetime.now(UTC)
-    referral = Referral(
-        person_id=(person or world.person).id,
-        source="gp",
-        referrer_name="Dr Rao",
-        reason="Falls",
-        requested_urgency=urgency,
-        urgency=urgency,
-        status=ReferralStatus.received,
-        received_at=received_at,
-        due_by=clocks.due_by(received_at, urgency),
-        **fields,
-    )
-    db.add(referral)
-    db.commit()
-    return referral
+    return factories.open_referral(db, person or world.person, urgency, received_at, **fields)
 
 
 # --- Intake -----------------------------------------------------------------------------
