@@ -20,7 +20,7 @@ from models.care_team import CareTeamMember
 from models.consent import Consent, ConsentObjection
 from models.contact_record import ContactHow, ContactRecord
 from models.daily_figures import NO_NETWORK, DailyFigures, OpenReferralCount
-from models.discharge import DelayReason, DischargeGate, DischargeWait
+from models.discharge import DelayReason, DischargeBoardEntry, DischargeGate, DischargeWait
 from models.enums import (
     AWAITING_DECISION,
     OPEN_ACTION_STATUSES,
@@ -115,6 +115,7 @@ __all__ = [
     "StaffSession",
     # The network at work (issue 15).
     "DelayReason",
+    "DischargeBoardEntry",
     "DischargeGate",
     "DischargeWait",
     "HubNetwork",

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
@@ -47,3 +47,26 @@ class DischargeGate(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     wait_id: int = Field(foreign_key="discharge_wait.id", index=True)
     action_id: int = Field(foreign_key="care_plan_action.id", index=True)
+
+
+class DischargeBoardEntry(SQLModel, table=True):
+    """A referral on a network's discharge board, as the board reads it: its network (the one triage
+    allocated, else that of the person's GP practice), the day the person was ready to leave, the
+    day they got home and what holds them. Written only by database triggers on `referral`,
+    `discharge_wait`, `person` and `agency` (migration 0013_growth), so the board reads one page of
+    one network's waits from an index, whatever the size of the district."""
+
+    __tablename__ = "discharge_board_entry"
+    __table_args__ = (
+        # A network's waits (home_on null), longest since ready first; those home, latest first.
+        Index("ix_discharge_board_entry_network", "network_id", "home_on", "ready_on", "referral_id", "delay_reason"),
+        # The figures across networks over their twelve weeks: those waiting, and those home since.
+        Index("ix_discharge_board_entry_home_on", "home_on", "ready_on", "network_id", "delay_reason"),
+    )
+
+    # No foreign key: a referral's entry goes with it (a trigger), and emptying the tables in any order works.
+    referral_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    network_id: Optional[int] = Field(default=None)
+    ready_on: date
+    home_on: Optional[date] = Field(default=None)
+    delay_reason: Optional[DelayReason] = Field(default=None, sa_column=enum_column(DelayReason, "delay_reason", nullable=True))

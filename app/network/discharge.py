@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from statistics import median
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -25,6 +25,7 @@ from models import (
     Agency,
     CarePlanAction,
     DelayReason,
+    DischargeBoardEntry,
     DischargeGate,
     DischargeWait,
     Network,
@@ -38,6 +39,8 @@ from models.clock import utc_now
 
 NOTE_MAX = 500
 RECENTLY_HOME = timedelta(days=28)  # people home this recently stay on the board, marked home
+BOARD_PAGE = 20  # people waiting, a page
+HOME_PAGE = 10  # people home, a page
 NOT_RECORDED = "Not recorded"
 WEEKS = 12
 # A referral that was declined or signposted elsewhere brings nobody home through the network.
@@ -106,27 +109,61 @@ class BoardRow:
 
 @dataclass
 class Board:
+    """One page of the people waiting (longest since ready first) and one of those home in the last
+    four weeks (latest home first), with whether there are more after each."""
+
     waiting: list[BoardRow]
     home: list[BoardRow]
+    page: int = 1
+    more_waiting: bool = False
+    home_page: int = 1
+    more_home: bool = False
 
     @property
     def delayed_days(self) -> int:
         return sum(row.days_since_ready for row in self.waiting)
 
 
-def board(session: Session, network_id: int, today: date, viewer_agency_id: Optional[int] = None) -> Board:
-    """Who is waiting to come home (longest since ready first) and who got home in the last four
-    weeks, none who objected to the viewer's agency: two queries whatever the number."""
-    practice = _practice()
-    statement = _discharge_referrals(practice)
+def board(
+    session: Session, network_id: int, today: date, viewer_agency_id: Optional[int] = None, page: int = 1, home_page: int = 1
+) -> Board:
+    """A page of who is waiting to come home (longest since ready first) and a page of who got home
+    in the last four weeks (latest first), none who objected to the viewer's agency: each page read
+    from the network's board entries in order (ix_discharge_board_entry_network, kept by triggers),
+    so a page costs the same whatever the size of the district; three queries."""
+    page, home_page = max(page, 1), max(home_page, 1)
+    entry = DischargeBoardEntry
+    statement = (
+        select(Referral, Person, DischargeWait)
+        .select_from(entry)
+        .join(Referral, col(Referral.id) == entry.referral_id)
+        .join(Person, col(Person.id) == Referral.person_id)
+        .outerjoin(DischargeWait, col(DischargeWait.referral_id) == Referral.id)
+        .where(col(entry.network_id) == network_id)
+    )
     if viewer_agency_id is not None:
         statement = statement.where(access.not_objected(viewer_agency_id, Person.id))
-    rows = session.exec(
-        statement.where(network_of_referral(practice) == network_id)
-        .where(or_(col(DischargeWait.home_on).is_(None), col(DischargeWait.home_on) >= today - RECENTLY_HOME))
-        .order_by(col(Referral.medically_optimised_on), col(Referral.id))
+    waiting = session.exec(
+        statement.where(col(entry.home_on).is_(None))
+        .order_by(col(entry.ready_on), col(entry.referral_id))
+        .limit(BOARD_PAGE + 1)
+        .offset((page - 1) * BOARD_PAGE)
     ).all()
-    found = [BoardRow(referral, person, wait, _days(referral, wait, today)) for referral, person, wait in rows]
+    home = session.exec(
+        statement.where(col(entry.home_on) >= today - RECENTLY_HOME)
+        .order_by(col(entry.home_on).desc(), col(entry.ready_on).desc(), col(entry.referral_id).desc())
+        .limit(HOME_PAGE + 1)
+        .offset((home_page - 1) * HOME_PAGE)
+    ).all()
+    rows = [
+        [BoardRow(referral, person, wait, _days(referral, wait, today)) for referral, person, wait in found] for found in (waiting, home)
+    ]
+    _add_gates(session, [row for found in rows for row in found])
+    return Board(rows[0][:BOARD_PAGE], rows[1][:HOME_PAGE], page, len(rows[0]) > BOARD_PAGE, home_page, len(rows[1]) > HOME_PAGE)
+
+
+def _add_gates(session: Session, found: list[BoardRow]) -> None:
+    """The plan actions gating each row's discharge, with their owners: one query."""
     wait_rows = {row.wait.id: row for row in found if row.wait is not None}
     if wait_rows:
         for wait_id, action, agency, user in session.exec(
@@ -138,7 +175,6 @@ def board(session: Session, network_id: int, today: date, viewer_agency_id: Opti
             .order_by(col(CarePlanAction.due_on), col(CarePlanAction.id))
         ).all():
             wait_rows[wait_id].gates.append(Gate(action, agency, user))
-    return Board([r for r in found if r.home_on is None], [r for r in found if r.home_on is not None])
 
 
 def _days(referral: Referral, wait: Optional[DischargeWait], today: date) -> int:
@@ -248,6 +284,8 @@ class Figures:
     median_by_network: dict[str, Optional[float]]
     home: int
     waiting: int
+    waiting_days: int = 0  # delayed days of those still waiting
+    since: Optional[date] = None  # those home on or after this day are counted
 
     @property
     def networks(self) -> list[str]:
@@ -270,44 +308,38 @@ def _spread(by_week: list[int], first_week: date, start: date, end: date) -> Non
             by_week[index] += overlap
 
 
-def figures(session: Session, today: date, network_id: Optional[int] = None) -> Figures:
+def figures(session: Session, today: date, network_id: Optional[int] = None, since: Optional[date] = None) -> Figures:
     """Delayed days (from ready to home, or to today) by network and by delay reason, by week over the
-    last twelve weeks, and the median days from ready to home: two queries."""
-    practice = _practice()
-    network = network_of_referral(practice)
-    statement = (
-        select(col(Referral.medically_optimised_on), col(DischargeWait.home_on), col(DischargeWait.delay_reason), network)
-        .select_from(Referral)
-        .join(Person, col(Person.id) == Referral.person_id)
-        .outerjoin(practice, col(practice.id) == Person.gp_practice_id)
-        .outerjoin(DischargeWait, col(DischargeWait.referral_id) == Referral.id)
-        .where(
-            col(Referral.source) == ReferralSource.hospital_discharge,
-            col(Referral.linked_to_id).is_(None),
-            col(Referral.medically_optimised_on).is_not(None),
-            col(Referral.medically_optimised_on) <= today,
-            col(Referral.status).not_in(NOT_ON_THE_BOARD),
-        )
+    last twelve weeks, and the median days from ready to home, for the people waiting and those home
+    since `since` (the start of the twelve weeks unless given): read from the board entries
+    (ix_discharge_board_entry_home_on, or _network for one network), so nobody home before the
+    period is read; two queries."""
+    first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=WEEKS - 1)
+    since = first_week if since is None else since
+    entry = DischargeBoardEntry
+    found = select(col(entry.ready_on), col(entry.home_on), col(entry.delay_reason), col(entry.network_id)).where(
+        col(entry.ready_on) <= today
     )
     if network_id is not None:
-        statement = statement.where(network == network_id)
-    rows = session.exec(statement).all()
+        found = found.where(col(entry.network_id) == network_id)
+    # Two ranges of the index, so that those home before the period are not read.
+    waiting_rows = session.exec(found.where(col(entry.home_on).is_(None))).all()
+    home_rows = session.exec(found.where(col(entry.home_on) >= since)).all()
     names = dict(session.exec(select(Network.id, Network.name)).all())
-    first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=WEEKS - 1)
     weeks = [first_week + timedelta(weeks=i) for i in range(WEEKS)]
     by_week = [0] * WEEKS
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     home_days: list[int] = []
     home_by_network: dict[str, list[int]] = defaultdict(list)
-    waiting = 0
-    for ready, home_on, reason, nid in rows:
-        assert ready is not None  # the query asks only for people with a ready date
+    waiting = waiting_days = 0
+    for ready, home_on, reason, nid in [*waiting_rows, *home_rows]:
         name = names.get(nid, "No network known")
         end = home_on or today
         days = max((end - ready).days, 0)
         table[name][reason.label if reason else NOT_RECORDED] += days
         if home_on is None:
             waiting += 1
+            waiting_days += days
         else:
             home_days.append(days)
             home_by_network[name].append(days)
@@ -325,4 +357,6 @@ def figures(session: Session, today: date, network_id: Optional[int] = None) -> 
         {n: (median(home_by_network[n]) if home_by_network.get(n) else None) for n in table},
         len(home_days),
         waiting,
+        waiting_days,
+        since,
     )

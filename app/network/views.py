@@ -11,7 +11,7 @@ from app.front_door.figures import bar_chart
 from app.network import crisis, dashboard, discharge, forms, hubs, mdt, palliative
 from app.transaction import get_session
 from app.trust import access, audit
-from app.web import guard
+from app.web import fields, guard
 from app.web.rendering import render
 from app.work import workload
 from models import Agency, AnticipatoryMedicines, DelayReason, MdtAgendaItem, MdtMeeting, Network, PalliativeStage, Person
@@ -187,12 +187,22 @@ def discharges(network_id: int):
     network = guard.network_for(network_id, "view_discharge_board")
     session = get_session()
     today = date.today()
-    found = discharge.board(session, network_id, today, g.user.agency_id)
-    numbers = discharge.figures(session, today, network_id)
+    page, home_page = fields.page_number(request.args), fields.page_number({"page": request.args.get("home_page")})
+    found = discharge.board(session, network_id, today, g.user.agency_id, page, home_page)
+    numbers = discharge.figures(session, today, network_id, since=today - discharge.RECENTLY_HOME)
     audit.record(
-        session, "view_discharge_board", user=g.user, record_type="network", record_id=network_id, detail=f"{len(found.waiting)} waiting"
+        session, "view_discharge_board", user=g.user, record_type="network", record_id=network_id, detail=f"{numbers.waiting} waiting"
     )
-    return render("network/discharges.html", network=network, board=found, figures=numbers, today=today, bar_chart=bar_chart)
+    return render(
+        "network/discharges.html",
+        network=network,
+        board=found,
+        figures=numbers,
+        today=today,
+        bar_chart=bar_chart,
+        board_page_size=discharge.BOARD_PAGE,
+        home_page_size=discharge.HOME_PAGE,
+    )
 
 
 @bp.route("/networks/<int:network_id>/discharges/<int:referral_id>", methods=["GET", "POST"])

@@ -101,3 +101,65 @@ def test_a_stale_save_is_a_conflict(db, world):
     assert stale.conflict is not None
     fresh_again = discharge.record(db, referral, world.person, None, discharge.RecordDischarge(None, None, None, (), 1), world.lead, TODAY)
     assert fresh_again.refused
+
+
+def test_the_board_is_read_a_page_at_a_time_longest_wait_first(db, world):
+    people = [factories.person(db, world.practice, given_name=f"P{n:02}") for n in range(discharge.BOARD_PAGE + 3)]
+    for n, person in enumerate(people):
+        _ward_referral(db, person, TODAY - timedelta(days=40 - n))
+    first = discharge.board(db, world.network.id, TODAY)
+    second = discharge.board(db, world.network.id, TODAY, page=2)
+    assert [row.person.given_name for row in first.waiting + second.waiting] == [p.given_name for p in people]
+    assert (len(first.waiting), first.more_waiting, len(second.waiting), second.more_waiting) == (discharge.BOARD_PAGE, True, 3, False)
+    figures = discharge.figures(db, TODAY, world.network.id, since=TODAY - discharge.RECENTLY_HOME)
+    assert figures.waiting == len(people) and figures.waiting_days == sum(40 - n for n in range(len(people)))
+
+
+def test_those_home_are_paged_latest_home_first(db, world):
+    for n in range(discharge.HOME_PAGE + 1):
+        person = factories.person(db, world.practice, given_name=f"H{n:02}")
+        referral = _ward_referral(db, person, TODAY - timedelta(days=30))
+        assert _record(db, world, referral, person, home_on=TODAY - timedelta(days=n)).ok
+    first = discharge.board(db, world.network.id, TODAY)
+    assert [row.home_on for row in first.home] == [TODAY - timedelta(days=n) for n in range(discharge.HOME_PAGE)] and first.more_home
+    assert [row.person.given_name for row in discharge.board(db, world.network.id, TODAY, home_page=2).home] == [
+        f"H{discharge.HOME_PAGE:02}"
+    ]
+
+
+def test_the_board_follows_the_network_the_referral_or_the_practice_moves_to(db, world):
+    referral = _ward_referral(db, world.person, TODAY - timedelta(days=3))
+    assert [row.referral.id for row in discharge.board(db, world.network.id, TODAY).waiting] == [referral.id]
+    world.practice.network_id = world.other_network.id
+    db.add(world.practice)
+    db.commit()
+    assert discharge.board(db, world.network.id, TODAY).waiting == []
+    assert [row.referral.id for row in discharge.board(db, world.other_network.id, TODAY).waiting] == [referral.id]
+    referral.network_id = world.network.id
+    db.add(referral)
+    db.commit()
+    assert [row.referral.id for row in discharge.board(db, world.network.id, TODAY).waiting] == [referral.id]
+    referral.status = ReferralStatus.declined
+    db.add(referral)
+    db.commit()
+    assert discharge.board(db, world.network.id, TODAY).waiting == []
+
+
+def test_the_figures_leave_out_those_home_before_their_period(db, world):
+    long_ago = _ward_referral(db, world.person, TODAY - timedelta(days=200))
+    assert _record(db, world, long_ago, world.person, reason=DelayReason.housing, home_on=TODAY - timedelta(days=190)).ok
+    other = factories.person(db, world.practice, given_name="Bea")
+    _ward_referral(db, other, TODAY - timedelta(days=3))
+    figures = discharge.figures(db, TODAY)
+    assert (figures.waiting, figures.home, figures.by_network_and_reason) == (1, 0, {"Wakefield North": {"Not recorded": 3}})
+
+
+def test_the_board_page_links_to_the_next_page_of_those_waiting(client, auth, db, world):
+    for n in range(discharge.BOARD_PAGE + 1):
+        _ward_referral(db, factories.person(db, world.practice, given_name=f"W{n:02}"), TODAY - timedelta(days=30 - n))
+    auth.sign_in(world.lead.username)
+    page = client.get(f"/networks/{world.network.id}/discharges").get_data(as_text=True)
+    assert f"{discharge.BOARD_PAGE + 1} people are waiting" in page and "W00" in page and f"W{discharge.BOARD_PAGE:02}" not in page
+    assert f"/networks/{world.network.id}/discharges?page=2" in page
+    second = client.get(f"/networks/{world.network.id}/discharges?page=2").get_data(as_text=True)
+    assert f"W{discharge.BOARD_PAGE:02}" in second and "W00" not in second
