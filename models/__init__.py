@@ -19,7 +19,7 @@ from models.care_plan import (
 from models.care_team import CareTeamMember
 from models.consent import Consent, ConsentObjection
 from models.contact_record import ContactHow, ContactRecord
-from models.daily_figures import NO_NETWORK, DailyFigures, OpenReferralCount
+from models.daily_figures import NO_NETWORK, DailyFigures, OpenReferralCount, TriageTime
 from models.discharge import DelayReason, DischargeBoardEntry, DischargeGate, DischargeWait
 from models.enums import (
     AWAITING_DECISION,
@@ -87,6 +87,7 @@ __all__ = [
     "Referral",
     "DailyFigures",
     "OpenReferralCount",
+    "TriageTime",
     "NO_NETWORK",
     "Notification",
     "Assessment",

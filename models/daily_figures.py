@@ -44,3 +44,19 @@ class OpenReferralCount(SQLModel, table=True):
 
     network_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     count: int = 0
+
+
+class TriageTime(SQLModel, table=True):
+    """How many referrals triaged on a day in England (local date), by urgency, took each time from
+    receipt to triage, in whole minutes (rounded down), counted at three levels: by whole days of
+    it (level 0, bucket = minutes // 1440), by whole hours (level 1, minutes // 60) and by minutes
+    (level 2). The median is found level by level, reading only the buckets it falls in, so it
+    costs the same whatever the number of referrals (app/front_door/figures.py)."""
+
+    __tablename__ = "triage_time"
+
+    level: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    day: date = Field(primary_key=True)
+    urgency: Urgency = Field(sa_column=Column(SAEnum(Urgency, name="urgency", native_enum=False, length=32), primary_key=True))
+    bucket: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    referrals: int = 0

@@ -5,16 +5,16 @@ summaries the database keeps as referrals change (models/daily_figures.py, migra
 0012_daily_figures), so the page costs the same whatever the size of the district.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from statistics import median
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, Float, String, and_, case, cast, func, select, type_coerce
+from sqlalchemy import ColumnElement, Integer, String, and_, case, cast, func, literal, select, type_coerce, union_all
 from sqlmodel import Session, col
 
 from app.front_door.clocks import ENGLAND, response_standards
-from models import DailyFigures, Network, OpenReferralCount, Referral, ReferralSource, ReferralStatus, Urgency
+from models import DailyFigures, Network, OpenReferralCount, Referral, ReferralSource, ReferralStatus, TriageTime, Urgency
 from models.enums import AWAITING_DECISION
 
 PERIODS = (7, 28, 90)
@@ -138,39 +138,114 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
         for urgency, standard in response_standards().items()
     ]
 
-    # Time from receipt to triage, for referrals triaged in the period: a median needs every one
-    # of them, so the minutes are worked out by the database from one index (ix_referral_triaged)
-    # and only they come back (the one figure whose cost follows the period's triaged referrals).
-    # The urgency as the text stored (turning 17,000 of them into enums, one by one, cost more than the rest).
-    stored_urgency = type_coerce(col(Referral.urgency), String)
-    minutes_by_stored: dict[str, list[float]] = {urgency.value: [] for urgency in Urgency}
+    # Time from receipt to triage, in whole minutes, for referrals triaged in the period: the days
+    # before today from the counts the database keeps (TriageTime), today's from today's referrals.
+    today_minutes: dict[Urgency, list[int]] = {urgency: [] for urgency in Urgency}
     for urgency, minutes in session.execute(
-        select(stored_urgency, _minutes_to_triage(session)).where(col(Referral.triaged_at) >= start, col(Referral.triaged_at) <= now)
+        select(type_coerce(col(Referral.urgency), String), _whole_minutes(session)).where(
+            col(Referral.triaged_at) >= today_start, col(Referral.triaged_at) <= now
+        )
     ):
-        minutes_by_stored[urgency].append(minutes)
-    minutes_by_urgency = {urgency: minutes_by_stored[urgency.value] for urgency in Urgency}
-    everything = [m for values in minutes_by_urgency.values() for m in values]
+        today_minutes[Urgency(urgency)].append(int(minutes))
+    groups = [tuple(Urgency), *((urgency,) for urgency in Urgency)]
+    medians, triaged = TriageMedians(session, day_list[:-1], today_minutes).medians(groups)
 
     return Figures(
         now=now,
         days=day_list,
         by_source=by_source,
         standards=standards,
-        median_minutes_to_triage=median(everything) if everything else None,
-        median_minutes_by_urgency={u: (median(v) if v else None) for u, v in minutes_by_urgency.items()},
-        triaged=len(everything),
+        median_minutes_to_triage=medians[0],
+        median_minutes_by_urgency=dict(zip(Urgency, medians[1:], strict=True)),
+        triaged=triaged[0],
         open_by_network=_open_by_network(session),
         delayed=_delayed_discharges(session, now),
     )
 
 
-def _minutes_to_triage(session: Session) -> ColumnElement[Any]:
-    """Minutes from receipt to triage, to a millionth of a minute (SQLite's clock reads to the millisecond)."""
+def _whole_minutes(session: Session) -> ColumnElement[Any]:
+    """Whole minutes (rounded down, none below 0) from receipt to triage, worked out by the database
+    exactly as the triggers that keep TriageTime do (migration 0013_growth, whole_minutes)."""
     if session.get_bind().dialect.name == "postgresql":
-        minutes = func.round(func.extract("epoch", col(Referral.triaged_at) - col(Referral.received_at)) / 60, 6)
-    else:
-        minutes = func.round((func.julianday(Referral.triaged_at) - func.julianday(Referral.received_at)) * 1440, 6)
-    return cast(minutes, Float)  # a float from the driver, not a Decimal made row by row
+        seconds = func.extract("epoch", col(Referral.triaged_at) - col(Referral.received_at))
+        return cast(func.greatest(func.floor(seconds / 60), 0), Integer)
+    triaged, received = col(Referral.triaged_at), col(Referral.received_at)
+    micro = (func.strftime("%s", func.substr(triaged, 1, 19)) - func.strftime("%s", func.substr(received, 1, 19))) * 1000000 + (
+        cast(func.substr(triaged, 21, 6), Integer) - cast(func.substr(received, 21, 6), Integer)
+    )
+    return case((micro < 0, 0), else_=micro / 60000000)
+
+
+# TriageTime's levels: minutes a bucket at each, coarsest first.
+LEVEL_WIDTHS = (1440, 60, 1)
+
+
+class TriageMedians:
+    """The median time to triage, in whole minutes, of referrals triaged on `days` (from TriageTime)
+    and today (`today`, worked out from today's referrals), for sets of urgencies: the exact median
+    of the whole minutes, as statistics.median gives it (the mean of the two middle ones when their
+    number is even). Found level by level: the whole days of the period's counts (a few dozen
+    buckets a day), then the hours of the days the middles fall in, then the minutes of those hours,
+    so it reads a bounded number of counts whatever the number of referrals: three queries."""
+
+    def __init__(self, session: Session, days: list[date], today: dict[Urgency, list[int]]):
+        self.session = session
+        self.days = days
+        self.today = today
+
+    def medians(self, groups: list[tuple[Urgency, ...]]) -> tuple[list[Optional[float]], list[int]]:
+        """The median of each group of urgencies, and how many were triaged in each."""
+        counts = self._counts(0, [None])[None]
+        totals = [sum(n for (urgency, _), n in counts.items() if urgency in group) for group in groups]
+        # (group, rank from 1) -> [the bucket found so far, the rank left inside it]
+        wanted = {(g, rank): [0, rank] for g, total in enumerate(totals) if total for rank in {(total + 1) // 2, total // 2 + 1}}
+        for level in range(len(LEVEL_WIDTHS)):
+            if level:
+                by_parent = self._counts(level, sorted({found[0] for found in wanted.values()}))
+            else:
+                by_parent = {0: counts}
+            for (g, _), found in wanted.items():
+                merged: dict[int, int] = {}
+                for (urgency, key), n in by_parent[found[0] if level else 0].items():
+                    if urgency in groups[g] and n:
+                        merged[key] = merged.get(key, 0) + n
+                for key in sorted(merged):
+                    if found[1] <= merged[key]:
+                        found[0] = key
+                        break
+                    found[1] -= merged[key]
+        medians: list[Optional[float]] = []
+        for g, total in enumerate(totals):
+            middle = [wanted[(g, rank)][0] for rank in sorted({(total + 1) // 2, total // 2 + 1})] if total else []
+            medians.append(sum(middle) / len(middle) if middle else None)
+        return medians, totals
+
+    def _counts(self, level: int, parents: Sequence[Optional[int]]) -> dict[Optional[int], dict[tuple[Urgency, int], int]]:
+        """The counts at `level` inside each of `parents` (buckets of the level above; None: all),
+        summed over the days, by urgency and bucket: TriageTime's (each parent an index range of its
+        primary key, by day and urgency; one query) and today's."""
+        ratio = LEVEL_WIDTHS[level - 1] // LEVEL_WIDTHS[level] if level else 1
+        found: dict[Optional[int], dict[tuple[Urgency, int], int]] = {parent: {} for parent in parents}
+        parts = []
+        for n, parent in enumerate(parents):
+            conditions = [col(TriageTime.level) == level, col(TriageTime.day).in_(self.days), col(TriageTime.urgency).in_(list(Urgency))]
+            if parent is not None:
+                conditions.append(col(TriageTime.bucket).between(parent * ratio, parent * ratio + ratio - 1))
+            parts.append(
+                select(literal(n).label("part"), col(TriageTime.urgency), col(TriageTime.bucket), func.sum(TriageTime.referrals))
+                .where(*conditions)
+                .group_by(col(TriageTime.urgency), col(TriageTime.bucket))
+            )
+        if self.days and parts:
+            for part, urgency, bucket, referrals in self.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+                found[parents[part]][(Urgency(urgency), bucket)] = int(referrals)
+        for urgency, values in self.today.items():
+            for minutes in values:
+                key = minutes // LEVEL_WIDTHS[level]
+                parent_key = key // ratio if level else None
+                if parent_key in found:
+                    found[parent_key][(urgency, key)] = found[parent_key].get((urgency, key), 0) + 1
+        return found
 
 
 def _open_by_network(session: Session) -> list[tuple[str, int]]:

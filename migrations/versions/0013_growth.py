@@ -8,6 +8,12 @@ transaction that changes a referral, its discharge wait, a person's GP practice 
 network, and backfilled here. So the board reads one page of one network's waits, longest first,
 from ix_discharge_board_entry_network, whatever the size of the district.
 
+`triage_time`: for the front door's median time from receipt to triage, how many referrals triaged
+on each day in England, by urgency, took each time, in whole minutes rounded down, counted by
+whole days of it (level 0), whole hours (level 1) and minutes (level 2); kept by triggers on
+`referral` as `daily_figures` is, and backfilled here. England's date of a UTC time on SQLite is
+0012_daily_figures' rule (repeated here: a migration does not change once written).
+
 SQLite caution (as for 0012_daily_figures): `batch_alter_table` on referral, person, agency or
 discharge_wait drops these triggers (SQLITE_TRIGGERS): a migration that does so must make them again.
 
@@ -31,6 +37,46 @@ BOARD_INDEXES = {
     "ix_discharge_board_entry_network": ["network_id", "home_on", "ready_on", "referral_id", "delay_reason"],
     "ix_discharge_board_entry_home_on": ["home_on", "ready_on", "network_id", "delay_reason"],
 }
+
+
+URGENCIES = ("urgent", "two_day", "routine")
+TRIAGE_COLUMNS = "received_at, triaged_at, urgency"
+LEVELS = ((0, 1440), (1, 60), (2, 1))  # level, minutes a bucket
+
+
+def sqlite_local_date(moment: str) -> str:
+    """England's date of a stored UTC time, in SQLite (as in 0012_daily_figures)."""
+    seconds = f"substr({moment}, 1, 19)"
+    march = f"date({seconds}, 'start of year', '+3 months', 'weekday 0', '-7 days') || ' 01:00:00'"
+    october = f"date({seconds}, 'start of year', '+10 months', 'weekday 0', '-7 days') || ' 01:00:00'"
+    return f"(CASE WHEN {moment} >= {march} AND {moment} < {october} THEN date({seconds}, '+1 hour') ELSE date({seconds}) END)"
+
+
+def whole_minutes(received: str, triaged: str, postgres: bool) -> str:
+    """Whole minutes (rounded down, none below 0) from `received` to `triaged`. SQLite's date
+    functions round to the millisecond and its julianday() is a float, so the stored text
+    ('YYYY-MM-DD HH:MM:SS.ffffff') is read as whole seconds and microseconds: exact."""
+    if postgres:
+        return f"GREATEST(floor(extract(epoch FROM ({triaged}) - ({received})) / 60), 0)::integer"
+    micro = (
+        f"((strftime('%s', substr({triaged}, 1, 19)) - strftime('%s', substr({received}, 1, 19))) * 1000000"
+        f" + CAST(substr({triaged}, 21, 6) AS INTEGER) - CAST(substr({received}, 21, 6) AS INTEGER))"
+    )
+    return f"(CASE WHEN {micro} < 0 THEN 0 ELSE {micro} / 60000000 END)"
+
+
+def _levels(postgres: bool) -> str:
+    return " UNION ALL ".join(f"SELECT {level} AS level, {width} AS width" for level, width in LEVELS)
+
+
+def _triage_time(r: str, delta: str, postgres: bool) -> str:
+    """The statement that adds referral `r`'s time to triage to `triage_time`, `delta` times (1 or -1)."""
+    day = f"(({r}.triaged_at) AT TIME ZONE 'Europe/London')::date" if postgres else sqlite_local_date(f"{r}.triaged_at")
+    minutes = whole_minutes(f"{r}.received_at", f"{r}.triaged_at", postgres)
+    return f"""INSERT INTO triage_time (level, day, urgency, bucket, referrals)
+        SELECT levels.level, {day}, {r}.urgency, {minutes} / levels.width, {delta} FROM ({_levels(postgres)}) AS levels
+        WHERE {r}.triaged_at IS NOT NULL
+        ON CONFLICT (level, day, urgency, bucket) DO UPDATE SET referrals = triage_time.referrals + excluded.referrals"""
 
 
 def _board(where: str) -> list[str]:
@@ -69,6 +115,11 @@ SQLITE_TRIGGERS = {
     ),
     "person_discharge_board_update": ("AFTER UPDATE OF gp_practice_id ON person", _statements("new", "old")["person"]),
     "agency_discharge_board_update": ("AFTER UPDATE OF network_id ON agency", _statements("new", "old")["agency"]),
+    "referral_triage_time_insert": ("AFTER INSERT ON referral", [_triage_time("new", "1", False)]),
+    "referral_triage_time_update": (
+        f"AFTER UPDATE OF {TRIAGE_COLUMNS} ON referral",
+        [_triage_time("old", "-1", False), _triage_time("new", "1", False)],
+    ),
 }
 
 POSTGRES_TRIGGERS = {
@@ -81,6 +132,8 @@ POSTGRES_TRIGGERS = {
     ),
     "person_discharge_board_update": ("AFTER UPDATE OF gp_practice_id ON person", "person_discharge_board"),
     "agency_discharge_board_update": ("AFTER UPDATE OF network_id ON agency", "agency_discharge_board"),
+    "referral_triage_time_insert": ("AFTER INSERT ON referral", "referral_triage_time"),
+    "referral_triage_time_update": (f"AFTER UPDATE OF {TRIAGE_COLUMNS} ON referral", "referral_triage_time"),
 }
 
 
@@ -104,6 +157,11 @@ def _postgres_functions() -> dict[str, str]:
         ),
         "person_discharge_board": function("person_discharge_board", changed["person"]),
         "agency_discharge_board": function("agency_discharge_board", changed["agency"]),
+        "referral_triage_time": (
+            "CREATE FUNCTION referral_triage_time() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+            f"    IF TG_OP = 'UPDATE' THEN\n        {_triage_time('OLD', '-1', True)};\n    END IF;\n"
+            f"    {_triage_time('NEW', '1', True)};\n    RETURN NULL;\nEND $$"
+        ),
     }
 
 
@@ -118,6 +176,15 @@ def upgrade() -> None:
         sa.Column("delay_reason", sa.Enum(*DELAY_REASONS, name="delay_reason", native_enum=False, length=32), nullable=True),
         sa.PrimaryKeyConstraint("referral_id"),
     )
+    op.create_table(
+        "triage_time",
+        sa.Column("level", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("urgency", sa.Enum(*URGENCIES, name="urgency", native_enum=False, length=32), nullable=False),
+        sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("referrals", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("level", "day", "urgency", "bucket"),
+    )
     for name, columns in BOARD_INDEXES.items():
         op.create_index(name, "discharge_board_entry", columns, unique=False)
     if postgres:
@@ -130,6 +197,22 @@ def upgrade() -> None:
             op.execute(f"CREATE TRIGGER {name} {when} BEGIN\n" + ";\n".join(statements) + ";\nEND")
     for statement in _board("TRUE" if postgres else "1"):
         op.execute(statement)
+    backfill_triage_time(op.get_bind(), postgres)
+
+
+def backfill_triage_time(connection, postgres: bool) -> None:
+    """`triage_time` from the referrals as they stand, in one statement."""
+    day = "(r.triaged_at AT TIME ZONE 'Europe/London')::date" if postgres else sqlite_local_date("r.triaged_at")
+    minutes = whole_minutes("r.received_at", "r.triaged_at", postgres)
+    connection.execute(sa.text("DELETE FROM triage_time"))
+    connection.execute(
+        sa.text(
+            "INSERT INTO triage_time (level, day, urgency, bucket, referrals) "
+            f"SELECT levels.level, t.day, t.urgency, t.minutes / levels.width, count(*) "
+            f"FROM (SELECT {day} AS day, r.urgency AS urgency, {minutes} AS minutes FROM referral r WHERE r.triaged_at IS NOT NULL) AS t "
+            f"CROSS JOIN ({_levels(postgres)}) AS levels GROUP BY levels.level, t.day, t.urgency, t.minutes / levels.width"
+        )
+    )
 
 
 def downgrade() -> None:
@@ -145,3 +228,4 @@ def downgrade() -> None:
     for name in BOARD_INDEXES:
         op.drop_index(name, table_name="discharge_board_entry")
     op.drop_table("discharge_board_entry")
+    op.drop_table("triage_time")
