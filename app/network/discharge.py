@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from statistics import median
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, Date, Integer, cast, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -301,7 +301,11 @@ class Figures:
 
 def _spread(by_week: list[int], first_week: date, start: date, end: date) -> None:
     """Add the days from `start` up to (not including) `end` to the weeks they fall in."""
-    for index in range(len(by_week)):
+    if end <= start:
+        return
+    first = max((start - first_week).days // 7, 0)
+    last = min((end - first_week).days // 7, len(by_week) - 1)  # only the weeks it touches
+    for index in range(first, last + 1):
         week_start = first_week + timedelta(weeks=index)
         overlap = (min(end, week_start + timedelta(weeks=1)) - max(start, week_start)).days
         if overlap > 0:
@@ -360,3 +364,74 @@ def figures(session: Session, today: date, network_id: Optional[int] = None, sin
         waiting_days,
         since,
     )
+
+
+def _day_number(session: Session, column: Any) -> ColumnElement[Any]:
+    """A date as a whole number of days, so the database can subtract and add them up."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column - literal(date(2000, 1, 1), Date)
+    return cast(func.julianday(column), Integer)
+
+
+def _days_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return end - start  # a whole number of days
+    return cast(func.julianday(end) - func.julianday(start), Integer)
+
+
+def board_figures(session: Session, today: date, network_id: int) -> Figures:
+    """The board's figures for one network: delayed days by reason of those waiting (to today) and of
+    those home in the last four weeks (to the day home), how many of each, and the median days from
+    ready to home of those home. Added up by the database over the network's board entries
+    (ix_discharge_board_entry_network, two ranges of it), so only a few dozen counts come back: two
+    queries."""
+    entry = DischargeBoardEntry
+    since = today - RECENTLY_HOME
+    ready = _day_number(session, col(entry.ready_on))
+    mine = (col(entry.network_id) == network_id, col(entry.ready_on) <= today)
+    table: dict[str, int] = defaultdict(int)
+    waiting = waiting_days = 0
+    for reason, people, ready_days in session.execute(
+        select(col(entry.delay_reason), func.count(), func.sum(ready))
+        .where(*mine, col(entry.home_on).is_(None))
+        .group_by(col(entry.delay_reason))
+    ):
+        days = people * _day_number_of(session, today) - int(ready_days)
+        table[reason.label if reason else NOT_RECORDED] += days
+        waiting += people
+        waiting_days += days
+    took = _days_between(session, col(entry.ready_on), col(entry.home_on))
+    home_days: dict[int, int] = defaultdict(int)  # days from ready to home -> people
+    for reason, days, people in session.execute(
+        select(col(entry.delay_reason), took, func.count())
+        .where(*mine, col(entry.home_on) >= since)
+        .group_by(col(entry.delay_reason), took)
+    ):
+        table[reason.label if reason else NOT_RECORDED] += int(days) * people
+        home_days[int(days)] += people
+    name = session.exec(select(Network.name).where(Network.id == network_id)).first() or "No network known"
+    reasons = [r.label for r in DelayReason if r.label in table]
+    if NOT_RECORDED in table:
+        reasons.append(NOT_RECORDED)
+    home = sum(home_days.values())
+    middle = _median_of_counts(home_days)
+    return Figures(today, {name: dict(table)} if table else {}, reasons, [], [], middle, {name: middle}, home, waiting, waiting_days, since)
+
+
+def _day_number_of(session: Session, day: date) -> int:
+    """`day` as _day_number counts it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return (day - date(2000, 1, 1)).days
+    return day.toordinal() + 1721424  # the Julian day number of noon that day, as julianday() counts
+
+
+def _median_of_counts(counts: dict[int, int]) -> Optional[float]:
+    """statistics.median of a list given as value -> how many times it occurs."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    middle, seen, found = sorted({(total + 1) // 2, total // 2 + 1}), 0, []
+    for value in sorted(counts):
+        seen += counts[value]
+        found += [value for rank in middle if seen - counts[value] < rank <= seen]
+    return sum(found) / len(found)

@@ -163,3 +163,33 @@ def test_the_board_page_links_to_the_next_page_of_those_waiting(client, auth, db
     assert f"/networks/{world.network.id}/discharges?page=2" in page
     second = client.get(f"/networks/{world.network.id}/discharges?page=2").get_data(as_text=True)
     assert f"W{discharge.BOARD_PAGE:02}" in second and "W00" not in second
+
+
+def test_the_boards_figures_added_up_by_the_database_are_those_counted_one_by_one(db, world):
+    reasons = [None, DelayReason.equipment, DelayReason.housing]
+    for n in range(14):
+        person = factories.person(db, world.practice, given_name=f"F{n:02}")
+        referral = _ward_referral(db, person, TODAY - timedelta(days=3 + 3 * n) if n != 13 else TODAY + timedelta(days=2))
+        home_on = TODAY - timedelta(days=n) if n % 3 == 0 and n < 12 else (TODAY - timedelta(days=35) if n == 12 else None)
+        if reasons[n % 3] or home_on:
+            assert _record(db, world, referral, person, reason=reasons[n % 3], home_on=home_on).ok
+    _ward_referral(
+        db, factories.person(db, world.practice, given_name="Other"), TODAY - timedelta(days=4), network_id=world.other_network.id
+    )
+    added = discharge.board_figures(db, TODAY, world.network.id)
+    counted = discharge.figures(db, TODAY, world.network.id, since=TODAY - discharge.RECENTLY_HOME)
+    assert (added.waiting, added.waiting_days, added.home, added.median_days_home) == (
+        counted.waiting,
+        counted.waiting_days,
+        counted.home,
+        counted.median_days_home,
+    )
+    assert added.by_network_and_reason == counted.by_network_and_reason and added.reasons == counted.reasons
+    assert (added.waiting, added.home) == (8, 4)  # one ready only from the day after tomorrow, one home five weeks ago
+
+
+def test_a_median_of_counts_is_statistics_median():
+    assert discharge._median_of_counts({}) is None
+    assert discharge._median_of_counts({3: 1}) == 3
+    assert discharge._median_of_counts({1: 2, 5: 2}) == 3
+    assert discharge._median_of_counts({1: 1, 2: 1, 9: 1}) == 2
