@@ -5,7 +5,7 @@ summaries the database keeps as referrals change (models/daily_figures.py, migra
 0012_daily_figures), so the page costs the same whatever the size of the district.
 """
 
-from collections.abc import Sequence
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Optional
@@ -59,7 +59,9 @@ class Figures:
     median_minutes_by_urgency: dict[Urgency, Optional[float]]
     triaged: int
     open_by_network: list[tuple[str, int]]
-    delayed: list[DelayedDischarge] = field(default_factory=list)
+    delayed: list[DelayedDischarge] = field(default_factory=list)  # the longest DELAYED_LISTED
+    delayed_count: int = 0
+    delayed_by_band: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def received(self) -> int:
@@ -75,9 +77,7 @@ class Figures:
 
     @property
     def delay_bands(self) -> list[tuple[str, int]]:
-        return [
-            (label, sum(1 for d in self.delayed if d.days >= low and (high is None or d.days <= high))) for low, high, label in DELAY_BANDS
-        ]
+        return self.delayed_by_band
 
 
 def _utc(moment: datetime) -> datetime:
@@ -138,18 +138,21 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
         for urgency, standard in response_standards().items()
     ]
 
-    # Time from receipt to triage, in whole minutes, for referrals triaged in the period: the days
-    # before today from the counts the database keeps (TriageTime), today's from today's referrals.
-    today_minutes: dict[Urgency, list[int]] = {urgency: [] for urgency in Urgency}
+    # Time from receipt to triage, in whole minutes, for referrals triaged in the period up to now:
+    # every day's from the counts the database keeps (TriageTime), today's included, less any
+    # triaged later today than `now` (none, unless `now` is not the present: an empty index range).
+    later: dict[Urgency, list[int]] = {urgency: [] for urgency in Urgency}
+    tomorrow_start = datetime.combine(today + timedelta(days=1), time.min, tzinfo=ENGLAND).astimezone(UTC)
     for urgency, minutes in session.execute(
         select(type_coerce(col(Referral.urgency), String), _whole_minutes(session)).where(
-            col(Referral.triaged_at) >= today_start, col(Referral.triaged_at) <= now
+            col(Referral.triaged_at) > now, col(Referral.triaged_at) < tomorrow_start
         )
     ):
-        today_minutes[Urgency(urgency)].append(int(minutes))
+        later[Urgency(urgency)].append(int(minutes))
     groups = [tuple(Urgency), *((urgency,) for urgency in Urgency)]
-    medians, triaged = TriageMedians(session, day_list[:-1], today_minutes).medians(groups)
+    medians, triaged = TriageMedians(session, day_list, later).medians(groups)
 
+    delayed, delayed_count, delayed_by_band = _delayed_discharges(session, now)
     return Figures(
         now=now,
         days=day_list,
@@ -159,7 +162,9 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
         median_minutes_by_urgency=dict(zip(Urgency, medians[1:], strict=True)),
         triaged=triaged[0],
         open_by_network=_open_by_network(session),
-        delayed=_delayed_discharges(session, now),
+        delayed=delayed,
+        delayed_count=delayed_count,
+        delayed_by_band=delayed_by_band,
     )
 
 
@@ -181,27 +186,30 @@ LEVEL_WIDTHS = (1440, 60, 1)
 
 
 class TriageMedians:
-    """The median time to triage, in whole minutes, of referrals triaged on `days` (from TriageTime)
-    and today (`today`, worked out from today's referrals), for sets of urgencies: the exact median
+    """The median time to triage, in whole minutes, of referrals triaged on `days` (from TriageTime),
+    less those of `later` (whole minutes of referrals counted there to leave out), for sets of urgencies: the exact median
     of the whole minutes, as statistics.median gives it (the mean of the two middle ones when their
     number is even). Found level by level: the whole days of the period's counts (a few dozen
     buckets a day), then the hours of the days the middles fall in, then the minutes of those hours,
     so it reads a bounded number of counts whatever the number of referrals: three queries."""
 
-    def __init__(self, session: Session, days: list[date], today: dict[Urgency, list[int]]):
+    def __init__(self, session: Session, days: list[date], later: dict[Urgency, list[int]]):
         self.session = session
         self.days = days
-        self.today = today
+        self.later = later
 
     def medians(self, groups: list[tuple[Urgency, ...]]) -> tuple[list[Optional[float]], list[int]]:
         """The median of each group of urgencies, and how many were triaged in each."""
-        counts = self._counts(0, [None])[None]
+        counts = self._counts(0, {None: set(Urgency)})[None]
         totals = [sum(n for (urgency, _), n in counts.items() if urgency in group) for group in groups]
         # (group, rank from 1) -> [the bucket found so far, the rank left inside it]
         wanted = {(g, rank): [0, rank] for g, total in enumerate(totals) if total for rank in {(total + 1) // 2, total // 2 + 1}}
         for level in range(len(LEVEL_WIDTHS)):
             if level:
-                by_parent = self._counts(level, sorted({found[0] for found in wanted.values()}))
+                needed: dict[Optional[int], set[Urgency]] = defaultdict(set)
+                for (g, _), found in wanted.items():
+                    needed[found[0]] |= set(groups[g])
+                by_parent = self._counts(level, needed)
             else:
                 by_parent = {0: counts}
             for (g, _), found in wanted.items():
@@ -220,15 +228,17 @@ class TriageMedians:
             medians.append(sum(middle) / len(middle) if middle else None)
         return medians, totals
 
-    def _counts(self, level: int, parents: Sequence[Optional[int]]) -> dict[Optional[int], dict[tuple[Urgency, int], int]]:
-        """The counts at `level` inside each of `parents` (buckets of the level above; None: all),
-        summed over the days, by urgency and bucket: TriageTime's (each parent an index range of its
-        primary key, by day and urgency; one query) and today's."""
+    def _counts(self, level: int, wanted: dict[Optional[int], set[Urgency]]) -> dict[Optional[int], dict[tuple[Urgency, int], int]]:
+        """The counts at `level` of the urgencies wanted inside each parent (a bucket of the level
+        above; None: all), summed over the days, by urgency and bucket: TriageTime's (each parent an
+        index range of its primary key, by day and urgency; one query), less those of `later`."""
         ratio = LEVEL_WIDTHS[level - 1] // LEVEL_WIDTHS[level] if level else 1
+        parents = sorted(wanted, key=lambda parent: -1 if parent is None else parent)
         found: dict[Optional[int], dict[tuple[Urgency, int], int]] = {parent: {} for parent in parents}
         parts = []
         for n, parent in enumerate(parents):
-            conditions = [col(TriageTime.level) == level, col(TriageTime.day).in_(self.days), col(TriageTime.urgency).in_(list(Urgency))]
+            urgencies = [urgency for urgency in Urgency if urgency in wanted[parent]]
+            conditions = [col(TriageTime.level) == level, col(TriageTime.day).in_(self.days), col(TriageTime.urgency).in_(urgencies)]
             if parent is not None:
                 conditions.append(col(TriageTime.bucket).between(parent * ratio, parent * ratio + ratio - 1))
             parts.append(
@@ -239,12 +249,12 @@ class TriageMedians:
         if self.days and parts:
             for part, urgency, bucket, referrals in self.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
                 found[parents[part]][(Urgency(urgency), bucket)] = int(referrals)
-        for urgency, values in self.today.items():
+        for urgency, values in self.later.items():
             for minutes in values:
                 key = minutes // LEVEL_WIDTHS[level]
                 parent_key = key // ratio if level else None
-                if parent_key in found:
-                    found[parent_key][(urgency, key)] = found[parent_key].get((urgency, key), 0) + 1
+                if parent_key in found and urgency in wanted[parent_key]:
+                    found[parent_key][(urgency, key)] = found[parent_key].get((urgency, key), 0) - 1
         return found
 
 
@@ -261,21 +271,41 @@ def _open_by_network(session: Session) -> list[tuple[str, int]]:
     return sorted(result, key=lambda item: (item[0] == "No network known", item[0]))
 
 
-def _delayed_discharges(session: Session, now: datetime) -> list[DelayedDischarge]:
-    """People medically optimised for discharge whose referral still awaits a decision:
-    each day since then is a day in a hospital bed they no longer need."""
+DELAYED_LISTED = 50  # the longest delays listed
+
+
+def _delayed_discharges(session: Session, now: datetime) -> tuple[list[DelayedDischarge], int, list[tuple[str, int]]]:
+    """People medically optimised for discharge whose referral still awaits a decision (each day
+    since then is a day in a hospital bed they no longer need): the DELAYED_LISTED longest, how many
+    in all, and how many in each band of days, the counting done by the database over
+    ix_referral_awaiting_discharge: two queries."""
     today = now.astimezone(ENGLAND).date()
+    waiting = (
+        col(Referral.status).in_(AWAITING_DECISION),
+        col(Referral.source) == ReferralSource.hospital_discharge,
+        col(Referral.medically_optimised_on).is_not(None),
+        col(Referral.medically_optimised_on) <= today,
+    )
     rows = session.execute(
         select(col(Referral.id), col(Referral.ward), col(Referral.medically_optimised_on), col(Referral.status))
-        .where(
-            col(Referral.source) == ReferralSource.hospital_discharge,
-            col(Referral.medically_optimised_on).is_not(None),
-            col(Referral.medically_optimised_on) <= today,
-            col(Referral.status).in_(AWAITING_DECISION),
-        )
+        .where(*waiting)
         .order_by(col(Referral.medically_optimised_on), col(Referral.id))
+        .limit(DELAYED_LISTED)
     ).all()
-    return [DelayedDischarge(rid, ward, optimised, (today - optimised).days, status) for rid, ward, optimised, status in rows]
+    # Days since ready of `low` or more is ready on or before today - low.
+    in_band = [func.sum(case((and_(*_ready_between(today, low, high)), 1), else_=0)) for low, high, _label in DELAY_BANDS]
+    counts = session.execute(select(func.count(), *in_band).where(*waiting)).one()
+    listed = [DelayedDischarge(rid, ward, optimised, (today - optimised).days, status) for rid, ward, optimised, status in rows]
+    return listed, int(counts[0]), [(label, int(n or 0)) for (_low, _high, label), n in zip(DELAY_BANDS, counts[1:], strict=True)]
+
+
+def _ready_between(today: date, low: int, high: Optional[int]) -> list[ColumnElement[bool]]:
+    """Ready to leave between `low` and `high` days ago (no limit if None)."""
+    ready = col(Referral.medically_optimised_on)
+    conditions = [ready <= today - timedelta(days=low)]
+    if high is not None:
+        conditions.append(ready >= today - timedelta(days=high))
+    return conditions
 
 
 def bar_chart(values: list[tuple[str, int]], *, width: int = 640, bar: int = 22, gap: int = 8) -> dict:

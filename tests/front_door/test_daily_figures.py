@@ -92,6 +92,7 @@ def counted_from_referrals(session, now: datetime, days: int) -> front_door_figu
     open_by_network = sorted(
         [(names.get(nid, "No network known"), count) for nid, count in open_rows], key=lambda item: (item[0] == "No network known", item[0])
     )
+    delayed, delayed_count, delayed_by_band = front_door_figures._delayed_discharges(session, now)
     return front_door_figures.Figures(
         now=now,
         days=[first_day + timedelta(days=i) for i in range(days)],
@@ -101,7 +102,9 @@ def counted_from_referrals(session, now: datetime, days: int) -> front_door_figu
         median_minutes_by_urgency={u: (median(v) if v else None) for u, v in minutes.items()},
         triaged=len(everything),
         open_by_network=open_by_network,
-        delayed=front_door_figures._delayed_discharges(session, now),
+        delayed=delayed,
+        delayed_count=delayed_count,
+        delayed_by_band=delayed_by_band,
     )
 
 
@@ -280,4 +283,5 @@ def test_postgresqls_summaries_use_englands_date(db, world, is_postgres):
     days = db.scalars(select(DailyFigures.day).where(DailyFigures.received > 0)).all()
     assert days == [date(2026, 7, 5)]
     if is_postgres:
-        assert db.execute(text("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'referral_%'")).scalar() == 4
+        summaries = "tgname LIKE 'referral_daily_figures_%' OR tgname LIKE 'referral_open_count_%'"
+        assert db.execute(text(f"SELECT count(*) FROM pg_trigger WHERE {summaries}")).scalar() == 4
