@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, Integer, String, and_, case, cast, func, literal, select, type_coerce, union_all
+from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, case, cast, func, literal, select, type_coerce, union_all
 from sqlmodel import Session, col
 
 from app.front_door.clocks import ENGLAND, response_standards
@@ -235,19 +235,29 @@ class TriageMedians:
         ratio = LEVEL_WIDTHS[level - 1] // LEVEL_WIDTHS[level] if level else 1
         parents = sorted(wanted, key=lambda parent: -1 if parent is None else parent)
         found: dict[Optional[int], dict[tuple[Urgency, int], int]] = {parent: {} for parent in parents}
+        # Bound parameters (the days one list for every part), so building the statement costs the
+        # same however many days; the days as a list, so each part is index ranges by day and urgency.
         parts = []
+        bound: dict[str, Any] = {"level": level, "days": self.days}
         for n, parent in enumerate(parents):
-            urgencies = [urgency for urgency in Urgency if urgency in wanted[parent]]
-            conditions = [col(TriageTime.level) == level, col(TriageTime.day).in_(self.days), col(TriageTime.urgency).in_(urgencies)]
+            bound[f"urgencies_{n}"] = [urgency.value for urgency in Urgency if urgency in wanted[parent]]
+            conditions = [
+                col(TriageTime.level) == bindparam("level"),
+                col(TriageTime.day).in_(bindparam("days", expanding=True)),
+                type_coerce(col(TriageTime.urgency), String).in_(bindparam(f"urgencies_{n}", expanding=True)),
+            ]
             if parent is not None:
-                conditions.append(col(TriageTime.bucket).between(parent * ratio, parent * ratio + ratio - 1))
+                bound[f"low_{n}"], bound[f"high_{n}"] = parent * ratio, parent * ratio + ratio - 1
+                conditions.append(col(TriageTime.bucket).between(bindparam(f"low_{n}"), bindparam(f"high_{n}")))
             parts.append(
-                select(literal(n).label("part"), col(TriageTime.urgency), col(TriageTime.bucket), func.sum(TriageTime.referrals))
+                select(literal(n).label("part"), type_coerce(col(TriageTime.urgency), String), col(TriageTime.bucket))
+                .add_columns(func.sum(TriageTime.referrals))
                 .where(*conditions)
                 .group_by(col(TriageTime.urgency), col(TriageTime.bucket))
             )
         if self.days and parts:
-            for part, urgency, bucket, referrals in self.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+            statement = union_all(*parts) if len(parts) > 1 else parts[0]
+            for part, urgency, bucket, referrals in self.session.execute(statement, bound):
                 found[parents[part]][(Urgency(urgency), bucket)] = int(referrals)
         for urgency, values in self.later.items():
             for minutes in values:
