@@ -14,6 +14,10 @@ whole days of it (level 0), whole hours (level 1) and minutes (level 2); kept by
 `referral` as `daily_figures` is, and backfilled here. England's date of a UTC time on SQLite is
 0012_daily_figures' rule (repeated here: a migration does not change once written).
 
+On SQLite, the person's names in order, family name first and given name first (as PostgreSQL's
+ix_person_names_born), so a name search reads the first page of each kind of match in order
+instead of sorting every person whose name starts with what was typed (app/front_door/search.py).
+
 SQLite caution (as for 0012_daily_figures): `batch_alter_table` on referral, person, agency or
 discharge_wait drops these triggers (SQLITE_TRIGGERS): a migration that does so must make them again.
 
@@ -42,6 +46,11 @@ BOARD_INDEXES = {
 URGENCIES = ("urgent", "two_day", "routine")
 TRIAGE_COLUMNS = "received_at, triaged_at, urgency"
 LEVELS = ((0, 1440), (1, 60), (2, 1))  # level, minutes a bucket
+# SQLite's name search (PostgreSQL has ix_person_names_born already, from 0012_daily_figures).
+SQLITE_NAME_INDEXES = {
+    "ix_person_names_born": ["given_name_key", "family_name_key", "date_of_birth", "id"],
+    "ix_person_family_names_born": ["family_name_key", "given_name_key", "date_of_birth", "id"],
+}
 
 
 def sqlite_local_date(moment: str) -> str:
@@ -195,6 +204,8 @@ def upgrade() -> None:
     else:
         for name, (when, statements) in SQLITE_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {when} BEGIN\n" + ";\n".join(statements) + ";\nEND")
+        for name, columns in SQLITE_NAME_INDEXES.items():
+            op.create_index(name, "person", columns, unique=False)
     for statement in _board("TRUE" if postgres else "1"):
         op.execute(statement)
     backfill_triage_time(op.get_bind(), postgres)
@@ -225,6 +236,8 @@ def downgrade() -> None:
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for name in SQLITE_NAME_INDEXES:
+            op.drop_index(name, table_name="person")
     for name in BOARD_INDEXES:
         op.drop_index(name, table_name="discharge_board_entry")
     op.drop_table("discharge_board_entry")

@@ -190,3 +190,23 @@ def test_name_search_runs_the_same_statements_whatever_the_number_of_close_match
         found, _ = search.search_people(db, search.parse("smyth ann"))
     # 10 Smythe (a start), 10 Smith (alike); the 10 Smithe are too unlike (2/11).
     assert len(found) == 21 and few.count == many.count <= 3, many.statements
+
+
+def test_one_name_pages_in_the_same_order_as_sorting_everyone_it_starts(db):
+    world = World(db)
+    names = [("Mark", "Marks"), ("Mar", "Smith"), ("Bob", "Mar"), ("Maria", "Lee"), ("Mar", "Martin"), ("Marta", "Adams")]
+    names += [("Ann", "Marsh"), ("Mary", "Mar"), ("Zed", "Marr"), ("Maryam", "Marr"), ("Mo", "Moss"), ("Ann", "Martin")]
+    for n, (given_name, family_name) in enumerate(names * 2):
+        factories.person(db, world.practice, given_name=given_name, family_name=family_name, date_of_birth=date(1940 + n % 3, 1, 1 + n))
+    everyone = db.exec(select(search.Person)).all()
+    for term in ("m", "ma", "mar", "mark", "mary", "marr", "marta", "z"):
+
+        def rank(person, term=term):
+            in_full = term in (person.family_name_key, person.given_name_key)
+            return (not in_full, person.family_name_key, person.given_name_key, person.date_of_birth, person.id)
+
+        starting = sorted((p for p in everyone if p.family_name_key.startswith(term) or p.given_name_key.startswith(term)), key=rank)
+        for limit in (1, 3, 7, 50):
+            found, more = search.search_people(db, search.parse(term), limit=limit)
+            assert [p.id for p in found][: len(starting[:limit])] == [p.id for p in starting[:limit]], (term, limit)
+            assert more or len(starting) <= limit, (term, limit)
