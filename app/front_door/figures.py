@@ -8,13 +8,14 @@ summaries the database keeps as referrals change (models/daily_figures.py, migra
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, case, cast, func, literal, select, type_coerce, union_all
+from sqlalchemy import ColumnElement, Date, Integer, String, TextClause, and_, bindparam, case, cast, func, select, text, type_coerce
 from sqlmodel import Session, col
 
 from app.front_door.clocks import ENGLAND, response_standards
-from models import DailyFigures, Network, OpenReferralCount, Referral, ReferralSource, ReferralStatus, TriageTime, Urgency
+from models import DailyFigures, Network, OpenReferralCount, Referral, ReferralSource, ReferralStatus, Urgency
 from models.enums import AWAITING_DECISION
 
 PERIODS = (7, 28, 90)
@@ -235,28 +236,13 @@ class TriageMedians:
         ratio = LEVEL_WIDTHS[level - 1] // LEVEL_WIDTHS[level] if level else 1
         parents = sorted(wanted, key=lambda parent: -1 if parent is None else parent)
         found: dict[Optional[int], dict[tuple[Urgency, int], int]] = {parent: {} for parent in parents}
-        # Bound parameters (the days one list for every part), so building the statement costs the
-        # same however many days; the days as a list, so each part is index ranges by day and urgency.
-        parts = []
         bound: dict[str, Any] = {"level": level, "days": self.days}
         for n, parent in enumerate(parents):
             bound[f"urgencies_{n}"] = [urgency.value for urgency in Urgency if urgency in wanted[parent]]
-            conditions = [
-                col(TriageTime.level) == bindparam("level"),
-                col(TriageTime.day).in_(bindparam("days", expanding=True)),
-                type_coerce(col(TriageTime.urgency), String).in_(bindparam(f"urgencies_{n}", expanding=True)),
-            ]
             if parent is not None:
                 bound[f"low_{n}"], bound[f"high_{n}"] = parent * ratio, parent * ratio + ratio - 1
-                conditions.append(col(TriageTime.bucket).between(bindparam(f"low_{n}"), bindparam(f"high_{n}")))
-            parts.append(
-                select(literal(n).label("part"), type_coerce(col(TriageTime.urgency), String), col(TriageTime.bucket))
-                .add_columns(func.sum(TriageTime.referrals))
-                .where(*conditions)
-                .group_by(col(TriageTime.urgency), col(TriageTime.bucket))
-            )
-        if self.days and parts:
-            statement = union_all(*parts) if len(parts) > 1 else parts[0]
+        if self.days and parents:
+            statement = _counts_statement(tuple(parent is not None for parent in parents))
             for part, urgency, bucket, referrals in self.session.execute(statement, bound):
                 found[parents[part]][(Urgency(urgency), bucket)] = int(referrals)
         for urgency, values in self.later.items():
@@ -266,6 +252,22 @@ class TriageMedians:
                 if parent_key in found and urgency in wanted[parent_key]:
                     found[parent_key][(urgency, key)] = found[parent_key].get((urgency, key), 0) - 1
         return found
+
+
+@lru_cache(maxsize=64)
+def _counts_statement(within: tuple[bool, ...]) -> TextClause:
+    """TriageTime's counts by urgency and bucket, summed over the days, one part for each of `within`
+    (True: inside a parent bucket, between its lowest and highest), the days and urgencies lists
+    (so each part is index ranges of the primary key by day and urgency). Made once for each shape."""
+    parts = []
+    for n, inside in enumerate(within):
+        between = f" AND bucket BETWEEN :low_{n} AND :high_{n}" if inside else ""
+        parts.append(
+            f"SELECT {n} AS part, urgency, bucket, sum(referrals) AS referrals FROM triage_time "
+            f"WHERE level = :level AND day IN :days AND urgency IN :urgencies_{n}{between} GROUP BY urgency, bucket"
+        )
+    expanding = [bindparam("days", expanding=True, type_=Date), *(bindparam(f"urgencies_{n}", expanding=True) for n in range(len(within)))]
+    return text(" UNION ALL ".join(parts)).bindparams(*expanding)
 
 
 def _open_by_network(session: Session) -> list[tuple[str, int]]:
