@@ -252,3 +252,17 @@ def test_the_bulk_loaded_referrals_are_in_the_front_doors_daily_figures(db, buil
     from tests.front_door.test_daily_figures import assert_same_figures
 
     assert_same_figures(db, datetime.now(UTC))
+
+
+def test_the_bulk_loaded_discharges_are_on_the_board_the_triggers_keep(db, built):
+    from sqlalchemy import text
+
+    board = text(
+        "SELECT r.id, COALESCE(r.network_id, a.network_id), r.medically_optimised_on, w.home_on, w.delay_reason FROM referral r "
+        "JOIN person p ON p.id = r.person_id LEFT JOIN agency a ON a.id = p.gp_practice_id "
+        "LEFT JOIN discharge_wait w ON w.referral_id = r.id WHERE r.source = 'hospital_discharge' AND r.linked_to_id IS NULL "
+        "AND r.medically_optimised_on IS NOT NULL AND r.status NOT IN ('declined', 'signposted') ORDER BY r.id"
+    )
+    kept = text("SELECT referral_id, network_id, ready_on, home_on, delay_reason FROM discharge_board_entry ORDER BY referral_id")
+    expected = [tuple(row) for row in db.execute(board)]
+    assert expected and [tuple(row) for row in db.execute(kept)] == expected
