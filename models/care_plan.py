@@ -12,6 +12,8 @@ class CarePlan(SQLModel, table=True):
     """The one care plan for a person, shared by every agency in the care team."""
 
     __tablename__ = "care_plan"
+    # Whether each plan a key worker leads is due for review, from the index alone (migration 0013_worklist).
+    __table_args__ = (Index("ix_care_plan_review", "person_id", "review_due_on", "id"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True)

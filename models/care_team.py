@@ -30,6 +30,8 @@ class CareTeamMember(SQLModel, table=True):
             sqlite_where=text("left_at IS NULL"),
             postgresql_where=text("left_at IS NULL"),
         ),
+        # The people a member of staff is key worker for now, from the index alone (their reviews).
+        Index("ix_care_team_key_worker", "user_id", "is_key_worker", "left_at", "person_id"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
