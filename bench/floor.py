@@ -21,9 +21,27 @@ TABLE = _env.from_string(
 )
 
 PERSON_COLUMNS = "id, given_name, family_name, date_of_birth, nhs_number, postcode"
-ORDER = "ORDER BY family_name_key, given_name_key, date_of_birth, id LIMIT 26"
-# A name prefix as the range the app's search uses, so both can use the name indexes.
+# A page of people as the app's search gives it (app/front_door/search.py: RESULT_LIMIT 50, and one
+# more to know there are more): those whose names are exactly the typed name first, then by name,
+# date of birth and id.
+LIMIT = 51
+ORDER = f"ORDER BY family_name_key, given_name_key, date_of_birth, id LIMIT {LIMIT}"
+# A name prefix as the range the app's search uses, so both can use the name indexes; :low is the typed name.
 NAME = "(family_name_key >= :low AND family_name_key < :high) OR (given_name_key >= :low AND given_name_key < :high)"
+EXACT_FIRST = "CASE WHEN family_name_key = :low OR given_name_key = :low THEN 0 ELSE 1 END"
+BY_NAME = f"SELECT {PERSON_COLUMNS} FROM person WHERE {NAME} ORDER BY {EXACT_FIRST}, {ORDER.removeprefix('ORDER BY ')}"
+# PostgreSQL, names alone, as the app finds them there (search._people_of_pairs): the pairs of name
+# keys held (person_name_pair, migration 0012) that match, exactly-typed first, a page of them at
+# most; then each pair's people from ix_person_names_born (given, family, date of birth, id), in
+# order. The same people as BY_NAME, without reading every person whose name starts so.
+BY_NAME_PAIRS = (
+    f"WITH pairs AS (SELECT given_name_key, family_name_key, {EXACT_FIRST} AS exact FROM person_name_pair "
+    f"WHERE people > 0 AND ({NAME}) ORDER BY exact, family_name_key, given_name_key LIMIT {LIMIT}) "
+    "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.postcode FROM pairs CROSS JOIN LATERAL "
+    f"(SELECT {PERSON_COLUMNS} FROM person WHERE given_name_key = pairs.given_name_key AND family_name_key = pairs.family_name_key "
+    f"ORDER BY date_of_birth, id LIMIT {LIMIT}) AS p "
+    f"ORDER BY pairs.exact, pairs.family_name_key, pairs.given_name_key, p.date_of_birth, p.id LIMIT {LIMIT}"
+)
 
 # The whole plan: its parts, needs, goals, actions with their owners, and contacts, with who wrote each.
 PLAN = [
@@ -48,10 +66,13 @@ OPEN_FOR_AGENCY = (
 
 QUERIES = {
     "search_nhs_number": [f"SELECT {PERSON_COLUMNS} FROM person WHERE nhs_number = :nhs {ORDER}"],
-    "search_name": [f"SELECT {PERSON_COLUMNS} FROM person WHERE {NAME} {ORDER}"],
-    "search_name_htmx": [f"SELECT {PERSON_COLUMNS} FROM person WHERE {NAME} {ORDER}"],
+    "search_name": [BY_NAME],
+    "search_name_htmx": [BY_NAME],
     "search_postcode": [f"SELECT {PERSON_COLUMNS} FROM person WHERE postcode_key = :postcode {ORDER}"],
-    "search_name_and_dob": [f"SELECT {PERSON_COLUMNS} FROM person WHERE date_of_birth = :dob AND ({NAME}) {ORDER}"],
+    # With a date of birth the app reads the people directly on both databases.
+    "search_name_and_dob": [
+        f"SELECT {PERSON_COLUMNS} FROM person WHERE date_of_birth = :dob AND ({NAME}) ORDER BY {EXACT_FIRST}, {ORDER.removeprefix('ORDER BY ')}"
+    ],
     "person_summary": [
         "SELECT p.*, a.name, n.name FROM person p LEFT JOIN agency a ON a.id = p.gp_practice_id "
         "LEFT JOIN network n ON n.id = a.network_id WHERE p.id = :person_id",
@@ -117,13 +138,24 @@ def _compiled(sql: str):
     return text(sql), set(_NAMES.findall(sql))
 
 
+# Where PostgreSQL's floor differs, as the app's queries do there.
+POSTGRESQL = {"search_name": [BY_NAME_PAIRS], "search_name_htmx": [BY_NAME_PAIRS]}
+
 STATEMENTS = {scenario: [_compiled(sql) for sql in queries] for scenario, queries in QUERIES.items()}
+POSTGRESQL_STATEMENTS = {scenario: [_compiled(sql) for sql in queries] for scenario, queries in POSTGRESQL.items()}
+
+
+def statements(dialect: str, scenario: str) -> list:
+    """A scenario's floor statements on this database (compiled, with the parameters each names)."""
+    if dialect == "postgresql" and scenario in POSTGRESQL_STATEMENTS:
+        return POSTGRESQL_STATEMENTS[scenario]
+    return STATEMENTS[scenario]
 
 
 def rows(connection, scenario: str, parameters: dict) -> list:
     """The rows of a scenario's page: its floor queries, each with the parameters it names."""
     found = []
-    for statement, names in STATEMENTS[scenario]:
+    for statement, names in statements(connection.dialect.name, scenario):
         found.extend(connection.execute(statement, {k: v for k, v in parameters.items() if k in names}).all())
     return found
 

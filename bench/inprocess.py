@@ -138,7 +138,7 @@ def measure(database_url: str, scenarios: dict, requests: int, codes: dict[str, 
     for name, (who, entries) in scenarios.items():
         if entries:
             results[name] = measure_page(app, clients[who], [(path, htmx) for path, htmx, _ in entries], requests)
-    caseload = [params["person_id"] for _, _, params in scenarios["assessment"][1]]
+    caseload = [params["person_id"] for _, _, params in scenarios.get("assessment", ("nurse", []))[1]]  # none when left out
     if caseload:
         results["assessment_section_save"] = measure_saves(app, clients["nurse"], caseload, max(requests // 2, 20))
     app.extensions["oneplan_engine"].dispose()

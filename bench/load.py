@@ -2,6 +2,8 @@
 keep-alive connection; every request is timed end to end and any non-200 is an error."""
 
 import http.client
+import itertools
+import math
 import os
 import re
 import threading
@@ -93,20 +95,26 @@ class Drive:
         return summarise(self.latencies, self.errors, self.wall_s)
 
 
-def drive(clients: list, paths: list[tuple[str, bool]], requests: int, call: Callable, start: int = 0) -> Drive:
+def drive(
+    clients: list, paths: list[tuple[str, bool]], requests: int, call: Callable, start: int = 0, seconds: Optional[float] = None
+) -> Drive:
     """Send `requests` requests, spread over the clients (one thread each), each taking the next
-    path in turn from the `start`th; `call(client, path, htmx)` returns True when the answer is right."""
+    path in turn from the `start`th; `call(client, path, htmx)` returns True when the answer is right.
+    With `seconds`, send for that long instead, however many that makes: every client keeps asking
+    until the time is up and finishes the request it is in (and sends at least one, however slow)."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    counter = iter(range(start, start + requests))
+    counter = iter(range(start, start + requests)) if seconds is None else itertools.count(start)
     counter_lock = threading.Lock()
+    deadline = [math.inf]
 
     def worker(client) -> None:
-        mine, bad = [], 0
+        mine: list[float] = []
+        bad = 0
         while True:
             with counter_lock:
-                n = next(counter, None)
+                n = next(counter, None) if time.perf_counter() < deadline[0] or not mine else None
             if n is None:
                 break
             path, htmx = paths[n % len(paths)]
@@ -120,6 +128,8 @@ def drive(clients: list, paths: list[tuple[str, bool]], requests: int, call: Cal
 
     threads = [threading.Thread(target=worker, args=(client,)) for client in clients]
     started = time.perf_counter()
+    if seconds is not None:
+        deadline[0] = started + seconds
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -142,23 +152,24 @@ class Side:
     server_cpu: Optional[Callable[[], float]] = None  # the server's CPU seconds so far
 
 
-def interleaved(sides: list[Side], requests: int, rounds: int) -> list[Drive]:
+def interleaved(sides: list[Side], requests: int, rounds: int, seconds: Optional[float] = None) -> list[Drive]:
     """Each side sends `requests` requests in `rounds` rounds, taking turns (the first side first in
     even rounds, the last side first in odd ones), so that all of them see the same load from the
-    rest of the machine; each side's paths carry on where its last round stopped."""
-    rounds = max(1, min(rounds, requests))
+    rest of the machine; each side's paths carry on where its last round stopped. With `seconds`,
+    each side sends for that long in each of the `rounds` rounds instead: both are then measured over
+    the same stretches of the machine's time, however fast each is, and requests a second is what
+    each managed in its own time (`requests` is not used)."""
+    rounds = max(1, rounds if seconds is not None else min(rounds, requests))
     totals = [Drive() for _ in sides]
-    sent = 0
     for r in range(rounds):
         count = requests // rounds + (1 if r < requests % rounds else 0)
         order = list(range(len(sides))) if r % 2 == 0 else list(reversed(range(len(sides))))
         for index in order:
             side = sides[index]
             before = side.server_cpu() if side.server_cpu else 0.0
-            measured = drive(side.clients, side.paths, count, side.call, start=sent)
+            measured = drive(side.clients, side.paths, count, side.call, start=len(totals[index].latencies), seconds=seconds)
             measured.server_cpu_s = side.server_cpu() - before if side.server_cpu else 0.0
             totals[index].add(measured)
-        sent += count
     return totals
 
 

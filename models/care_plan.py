@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
@@ -12,6 +12,8 @@ class CarePlan(SQLModel, table=True):
     """The one care plan for a person, shared by every agency in the care team."""
 
     __tablename__ = "care_plan"
+    # Whether each plan a key worker leads is due for review, from the index alone (migration 0013_worklist).
+    __table_args__ = (Index("ix_care_plan_review", "person_id", "review_due_on", "id"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True)
@@ -91,6 +93,17 @@ class CarePlanAction(PlanItem, table=True):
         # A worklist in due-date order: read in index order and stopped at the page's end.
         Index("ix_care_plan_action_owner_due", "owner_agency_id", "due_on"),
         Index("ix_care_plan_action_owner_user", "owner_user_id", "status"),
+        # The worklist's page and count from the index alone, in due-date order, with the person the
+        # record rule checks; on PostgreSQL only the actions still to do (migration 0013_worklist).
+        Index(
+            "ix_care_plan_action_worklist",
+            "owner_agency_id",
+            "due_on",
+            "id",
+            "status",
+            "person_id",
+            postgresql_where=text("status IN ('requested', 'accepted', 'in_progress')"),
+        ),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -21,6 +21,17 @@ class CareTeamMember(SQLModel, table=True):
             postgresql_where=text("is_key_worker AND left_at IS NULL"),
         ),
         Index("ix_care_team_agency_person", "agency_id", "person_id"),
+        # Whether an agency is in a person's care team now, from the index alone (a worklist asks it of
+        # every action it counts; migration 0013_worklist).
+        Index(
+            "ix_care_team_agency_current",
+            "agency_id",
+            "person_id",
+            sqlite_where=text("left_at IS NULL"),
+            postgresql_where=text("left_at IS NULL"),
+        ),
+        # The people a member of staff is key worker for now, from the index alone (their reviews).
+        Index("ix_care_team_key_worker", "user_id", "is_key_worker", "left_at", "person_id"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

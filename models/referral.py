@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.clock import utc_now
@@ -21,6 +21,18 @@ class Referral(SQLModel, table=True):
         Index("ix_referral_triaged", "triaged_at", "received_at", "urgency"),
         Index("ix_referral_queue", "status", "linked_to_id", "due_by", "person_id"),
         Index("ix_referral_awaiting_discharge", "status", "source", "medically_optimised_on"),
+        # The queue's page and count from the index alone, in due-by order; on PostgreSQL only the
+        # referrals awaiting a decision and not joined to another (migration 0013_worklist).
+        Index(
+            "ix_referral_awaiting",
+            "due_by",
+            "id",
+            "status",
+            "linked_to_id",
+            "person_id",
+            "network_id",
+            postgresql_where=text("status IN ('received', 'triaged') AND linked_to_id IS NULL"),
+        ),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -323,9 +323,11 @@ def queue(session: Session, viewer: User, filters: QueueFilters, now: datetime, 
     """The referrals the viewer may list (app/trust/access.py), narrowed by the filters, by due-by,
     soonest (or most overdue) first; returns the rows and how many match.
 
-    Both statements find the referrals from one index (ix_referral_queue: status, not joined,
-    due-by, person), reading the person's practice only where a network is asked about; the page's
-    referrals are picked by id first, and only those are read in full with their person."""
+    The count and the page's ids come from an index alone, reading the person's practice only
+    where a network is asked about: awaiting a decision (the default), from ix_referral_awaiting
+    (PostgreSQL: only the referrals awaiting a decision and not joined, in due-by order, so the page
+    reads its own hundred and the count no other referral), else ix_referral_queue (status, not
+    joined, due-by, person). Only the page's referrals are read in full, with their person."""
     practice = aliased(Agency)
     network_of_person = (
         select(practice.network_id)
@@ -352,10 +354,13 @@ def queue(session: Session, viewer: User, filters: QueueFilters, now: datetime, 
         conditions.append(network_of_referral == filters.network_id)
     total = session.exec(select(func.count(col(Referral.id))).where(*conditions)).one()
     page = select(Referral.id).where(*conditions).order_by(col(Referral.due_by), col(Referral.id)).limit(limit).correlate(None)
+    # The page's network: the referral's own, else its person's practice's (joined, not asked row by row).
+    page_practice = aliased(Agency)
     rows = session.exec(
         select(Referral, Person, Network)
         .join(Person, col(Person.id) == Referral.person_id)
-        .outerjoin(Network, col(Network.id) == network_of_referral)
+        .outerjoin(page_practice, col(page_practice.id) == Person.gp_practice_id)
+        .outerjoin(Network, col(Network.id) == func.coalesce(Referral.network_id, page_practice.network_id))
         .where(col(Referral.id).in_(page))
         .order_by(col(Referral.due_by), col(Referral.id))
     ).all()

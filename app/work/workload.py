@@ -155,14 +155,28 @@ class ReviewDue:
 
 
 def reviews_for_key_worker(session: Session, user: User, today: date, limit: int = 100) -> list[ReviewDue]:
-    """Plans this user leads as key worker that are past their review date or due within two weeks."""
+    """Plans this user leads as key worker that are past their review date or due within two weeks,
+    the soonest first (one query).
+
+    Only the plans the list reaches have their person read (for the family name that orders plans
+    due on the same day): the review date of the `limit`th plan, found from the indexes alone
+    (ix_care_team_key_worker, ix_care_plan_review), bounds the plans read in full, however many
+    the key worker leads."""
+    conditions = [
+        CareTeamMember.user_id == user.id,
+        col(CareTeamMember.is_key_worker).is_(True),
+        col(CareTeamMember.left_at).is_(None),
+        col(CarePlan.review_due_on) <= today + timedelta(days=REVIEW_NOTICE_DAYS),
+        access.not_objected(user.agency_id, CarePlan.person_id),
+    ]
+    led = select(col(CarePlan.review_due_on)).join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id).where(*conditions)
+    last_on_list = led.order_by(col(CarePlan.review_due_on)).offset(limit - 1).limit(1).scalar_subquery()
     rows = session.exec(
         select(CarePlan, Person)
         .join(Person, col(Person.id) == CarePlan.person_id)
         .join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id)
-        .where(CareTeamMember.user_id == user.id, col(CareTeamMember.is_key_worker).is_(True), col(CareTeamMember.left_at).is_(None))
-        .where(col(CarePlan.review_due_on) <= today + timedelta(days=REVIEW_NOTICE_DAYS))
-        .where(access.not_objected(user.agency_id, CarePlan.person_id))
+        .where(*conditions)
+        .where(col(CarePlan.review_due_on) <= func.coalesce(last_on_list, today + timedelta(days=REVIEW_NOTICE_DAYS)))
         .order_by(col(CarePlan.review_due_on), Person.family_name_key)
         .limit(limit)
     ).all()

@@ -1,6 +1,7 @@
 """The bench's own plumbing: the PostgreSQL server URL, floors that run on both databases, and a
 run that fails when a figure is not a number."""
 
+import argparse
 from datetime import UTC, date, datetime
 
 import pytest
@@ -163,3 +164,52 @@ def test_a_run_can_be_narrowed_to_named_scenarios_and_an_unknown_name_is_refused
     assert list(only(scenarios, "care_plan, person_summary")) == ["person_summary", "care_plan"]
     with pytest.raises(SystemExit, match="no such scenario: serch_name"):
         only(scenarios, "person_summary,serch_name")
+
+
+def test_rounds_by_time_give_each_side_its_seconds_in_turn_and_count_what_each_managed():
+    import time
+
+    from bench import load
+
+    asked: list[str] = []
+
+    def slow(client, path, _htmx):
+        asked.append(path)
+        time.sleep(0.01)
+        return True
+
+    def fast(client, path, _htmx):
+        asked.append(path)
+        time.sleep(0.001)
+        return True
+
+    app = load.Side(["app"], [(f"app/{n}", False) for n in range(3)], slow)
+    bare = load.Side(["floor"], [(f"floor/{n}", False) for n in range(3)], fast)
+    app_drive, floor_drive = load.interleaved([app, bare], requests=1, rounds=2, seconds=0.1)
+    sides = [path.split("/")[0] for path in asked]
+    turns = [side for n, side in enumerate(sides) if n == 0 or sides[n - 1] != side]
+    assert turns == ["app", "floor", "app"]  # app, floor; floor, app: the floor's two rounds run back to back
+    assert len(app_drive.latencies) > 2 and len(floor_drive.latencies) > 2  # each sent for its time, not `requests` (1)
+    assert app_drive.wall_s >= 0.2 and floor_drive.wall_s >= 0.2  # two rounds of at least 0.1 s each
+    assert [path for path in asked if path.startswith("floor")][:4] == ["floor/0", "floor/1", "floor/2", "floor/0"]
+    assert app_drive.summary().throughput > 0
+
+
+def test_a_round_is_sized_by_time_unless_a_count_is_asked_for_and_never_by_both():
+    from bench.__main__ import REQUESTS, ROUND_SECONDS, timed
+
+    def settled(*argv):
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--round-seconds", type=float, default=None)
+        parser.add_argument("--requests", type=int, default=None)
+        args = parser.parse_args(argv)
+        timed(parser, args)
+        return args.round_seconds, args.requests
+
+    assert settled() == (ROUND_SECONDS, REQUESTS)
+    assert settled("--round-seconds", "20") == (20, REQUESTS)
+    assert settled("--requests", "50") == (None, 50)
+    with pytest.raises(SystemExit):
+        settled("--requests", "50", "--round-seconds", "20")
+    with pytest.raises(SystemExit):
+        settled("--round-seconds", "0")

@@ -46,7 +46,7 @@ def _text(page: str) -> str:
 def _per_query(connection, scenario: str, parameters: dict) -> list[list[list[str]]]:
     """Each of the scenario's floor queries' rows, as the floor's page shows them."""
     found = []
-    for statement, names in floor.STATEMENTS[scenario]:
+    for statement, names in floor.statements(connection.dialect.name, scenario):
         rows = connection.execute(statement, {k: v for k, v in parameters.items() if k in names}).all()
         found.append([[str(value) for value in row] for row in rows])
     return found
@@ -139,3 +139,23 @@ def test_the_floor_apps_save_writes_a_revision(app, db, district_built, floor_cl
     assert floor_client.get("/floor/no_such_page").status_code == 404
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM assessment_revision")).scalar() == before + 1
+
+
+def test_on_postgresql_the_floors_name_search_by_pairs_finds_the_people_reading_person_by_person_would(app, db, district_built):
+    """The app finds names pair by pair on PostgreSQL (person_name_pair); so does its floor there,
+    and a page of the pairs gives the same people, in the same order, as reading person by person."""
+    from sqlalchemy import text
+
+    engine = app.extensions["oneplan_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("person_name_pair is PostgreSQL's")
+    with engine.connect() as connection:
+        keys = connection.execute(text("SELECT family_name_key, given_name_key FROM person ORDER BY id LIMIT 40")).all()
+        terms = {key[:n] for pair in keys for key in pair for n in (1, 2, 4) if key[:n]} | {pair[0] for pair in keys}
+        compared = 0
+        for term in sorted(terms):
+            parameters = {"low": term, "high": term[:-1] + chr(ord(term[-1]) + 1)}
+            by_person = connection.execute(text(floor.BY_NAME), parameters).all()
+            assert connection.execute(text(floor.BY_NAME_PAIRS), parameters).all() == by_person, term
+            compared += len(by_person) == floor.LIMIT
+    assert compared, "some names fill the page, so which pairs make it matters"

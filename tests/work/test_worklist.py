@@ -213,3 +213,25 @@ def test_a_very_long_worklist_counts_to_its_limit_and_asks_to_be_narrowed(client
     assert "More than 100 actions" in first and "page 1 of 2" in first and "Visit number 000" in first
     last = client.get("/worklist?page=7").get_data(as_text=True)  # past the limit: the last page there is
     assert "Visit number 099" in last and "Visit number 100" not in last
+
+
+def test_a_key_workers_reviews_are_the_soonest_due_however_many_plans_they_lead(db, world):
+    """The list reads in full only the plans it reaches (the limit-th plan's review date bounds them):
+    the same plans, in the same order, as sorting every plan the key worker leads."""
+    from app.work import workload
+
+    today = date.today()
+    dates = {"Ash": -9, "Birch": 3, "Cedar": 3, "Damson": -1, "Elm": 3, "Fir": 30, "Gorse": 14}
+    for family, days in dates.items():
+        someone = person(db, world.practice, family_name=family)
+        team_member(db, someone, world.nursing, world.nurse, key_worker=True)
+        plan = care_plan(db, someone, world.nurse)
+        plan.review_due_on = today + timedelta(days=days)
+        db.add(plan)
+    db.commit()
+    everything = workload.reviews_for_key_worker(db, world.nurse, today)
+    assert [due.person.family_name for due in everything] == ["Ash", "Damson", "Birch", "Cedar", "Elm", "Gorse"]  # Fir: not yet
+    for limit in range(1, 8):
+        assert [due.plan.id for due in workload.reviews_for_key_worker(db, world.nurse, today, limit=limit)] == [
+            due.plan.id for due in everything[:limit]
+        ], limit
