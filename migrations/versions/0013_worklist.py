@@ -19,7 +19,7 @@ Five indexes, each holding what its list reads, so a page and its count come fro
 CREATE INDEX only: no table is rebuilt, so no trigger is lost (0011_name_search, 0012_daily_figures).
 
 Revision ID: 0013_worklist
-Revises: 0012_daily_figures
+Revises: 0013_growth
 Create Date: 2026-11-30 18:00:00
 """
 
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_worklist"
-down_revision = "0012_daily_figures"
+down_revision = "0013_growth"
 branch_labels = None
 depends_on = None
 
