@@ -10,7 +10,8 @@ converter writes an id as its digits). Anything it cannot keep that way is `url_
 
 from typing import Any, Optional
 
-from flask import current_app, request, url_for
+from flask import url_for
+from flask.globals import _cv_request
 
 # Stand-in ids: numbers no address of this app holds otherwise (the pattern is checked for them).
 _STAND_IN = 987_654_321_000
@@ -19,22 +20,29 @@ _KEPT = 2048
 
 def address(endpoint: str, **values: Any) -> str:
     """`url_for(endpoint, **values)` for an address in this app, from its kept pattern."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not app.config.get("FAST_RENDERING", True) or app.url_default_functions:
+    context = _cv_request.get(None)
+    app = context.app if context is not None else None
+    if app is None or not app.config.get("FAST_RENDERING", True) or app.url_default_functions:
         return url_for(endpoint, **values)
+    ids = []
+    key: list[Any] = [context.request.script_root, endpoint]  # type: ignore[union-attr]
+    for name, value in values.items():
+        if type(value) is int and value >= 0:
+            ids.append(value)
+            key.append(name)
+        else:
+            key.append((name, value))
+    patterns: dict = app.extensions.setdefault("oneplan_plan_addresses", {})
     try:
-        key = (request.script_root, endpoint, *[(name, int if _is_id(value) else value) for name, value in values.items()])
-        patterns: dict = app.extensions.setdefault("oneplan_plan_addresses", {})
-        pattern = patterns.get(key, _UNSEEN)
+        pattern = patterns.get(tuple(key), _UNSEEN)
     except TypeError:  # a value that cannot be part of a key
         return url_for(endpoint, **values)
     if pattern is _UNSEEN:
         if len(patterns) >= _KEPT:
             patterns.clear()
-        pattern = patterns[key] = _pattern(endpoint, values)
+        pattern = patterns[tuple(key)] = _pattern(endpoint, values)
     if pattern is None:
         return url_for(endpoint, **values)
-    ids = [value for value in values.values() if _is_id(value)]
     out = [pattern[0]]
     for slot, text in pattern[1]:
         out.append(str(ids[slot]))
