@@ -15,7 +15,7 @@ from typing import Any, Optional, Union
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, col, select
 
 from app import paging
@@ -404,12 +404,22 @@ _Writer, _WriterAgency = aliased(User), aliased(Agency)
 _Owner, _OwnerUser = aliased(Agency), aliased(User)
 
 
+# Who changed an item, and who it is assigned to, are shown by name: only their names are read (every
+# column of a user, on every row of a plan of 100 actions, cost more than the rest of the plan). A
+# user or agency read in full elsewhere in the request is the same object, with all it holds.
+_NAMES_ONLY = (
+    load_only(_Writer.full_name),
+    load_only(_WriterAgency.name),
+)
+
+
 def _with_writer(model: Any, *more: Any) -> Any:
     return (
         sa_select(model, *more, _Writer, _WriterAgency)  # sqlmodel's select is not typed for a varying number of entities
         .outerjoin(_Writer, col(_Writer.id) == model.updated_by_id)
         .outerjoin(_WriterAgency, col(_WriterAgency.id) == model.updated_agency_id)
         .where(model.care_plan_id == bindparam("plan_id"))
+        .options(*_NAMES_ONLY)
     )
 
 
@@ -428,6 +438,7 @@ def _statements() -> dict[str, Any]:
         "actions": _with_writer(CarePlanAction, _Owner, _OwnerUser)
         .join(_Owner, _Owner.id == CarePlanAction.owner_agency_id)
         .outerjoin(_OwnerUser, _OwnerUser.id == CarePlanAction.owner_user_id)
+        .options(load_only(_Owner.name), load_only(_OwnerUser.full_name))
         .order_by(CarePlanAction.id),
         "contacts": _with_writer(CarePlanContact).order_by(CarePlanContact.id),
         "suggestions": select(SuggestedNeed)
