@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Optional, Union
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, col, select
@@ -426,10 +426,13 @@ def _with_writer(model: Any, *more: Any) -> Any:
 @lru_cache(maxsize=1)
 def _statements() -> dict[str, Any]:
     return {
-        "plan": select(CarePlan).where(CarePlan.person_id == bindparam("person_id")),
-        "seen": select(CarePlanView.seen_version).where(
-            CarePlanView.care_plan_id == bindparam("plan_id"), CarePlanView.user_id == bindparam("user_id")
-        ),
+        # The plan, with the version this user last marked as seen (none for no user: user_id is NULL).
+        "plan": select(CarePlan, CarePlanView.seen_version)
+        .outerjoin(
+            CarePlanView,
+            and_(col(CarePlanView.care_plan_id) == CarePlan.id, col(CarePlanView.user_id) == bindparam("user_id")),
+        )
+        .where(CarePlan.person_id == bindparam("person_id")),
         "parts": _with_writer(CarePlanPart),
         "needs": _with_writer(CarePlanNeed, SuggestedNeed)
         .outerjoin(SuggestedNeed, SuggestedNeed.id == CarePlanNeed.suggested_need_id)
@@ -461,11 +464,11 @@ def view(session: Session, person_id: int, user: Optional[User], today: Optional
     With no user (the person's own pages, app/my_record), nothing is marked: those pages mark changes themselves."""
     today = today or date.today()
     statements = _statements()
-    plan = session.exec(statements["plan"], params={"person_id": person_id}).first()
-    if plan is None:
+    found = session.exec(statements["plan"], params={"person_id": person_id, "user_id": user.id if user is not None else None}).first()
+    if found is None:
         return None
+    plan, seen = found
     on_plan = {"plan_id": plan.id}
-    seen = session.exec(statements["seen"], params={**on_plan, "user_id": user.id}).first() if user is not None else None
 
     def stamp(row: Any, writer: Optional[User], agency: Optional[Agency]) -> Stamp:
         changed = seen is not None and user is not None and row.changed_in > seen and row.updated_by_id not in (None, user.id)
