@@ -280,11 +280,16 @@ def refresh_suggestions(session: Session, record: AssessmentView, revision: Asse
             )
             made.append(stored)
         changed = (stored.reason, stored.answer) != (suggestion.reason[:500], suggestion.answer[:500])
-        stored.need = suggestion.need[:200]
-        stored.reason = suggestion.reason[:500]
-        stored.section_key = suggestion.section_key
-        stored.source = suggestion.source[:80]
-        stored.answer = suggestion.answer[:500]
+        # Only what differs is set: a save leaves most suggestions as they were, and each attribute
+        # set on a row is bookkeeping for the flush to undo.
+        _set_changed(
+            stored,
+            need=suggestion.need[:200],
+            reason=suggestion.reason[:500],
+            section_key=suggestion.section_key,
+            source=suggestion.source[:80],
+            answer=suggestion.answer[:500],
+        )
         if stored.id is None or changed or stored.status is SuggestionStatus.withdrawn:
             stored.revision_id = revision.id
             stored.updated_at = now
@@ -297,6 +302,12 @@ def refresh_suggestions(session: Session, record: AssessmentView, revision: Asse
             stored.updated_at = now
             session.add(stored)
     return kept + made
+
+
+def _set_changed(row: Any, **values: Any) -> None:
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 # Answers that cannot both be true, asked about before saving: (section, question, its answer, the other
