@@ -404,12 +404,17 @@ _Writer, _WriterAgency = aliased(User), aliased(Agency)
 _Owner, _OwnerUser = aliased(Agency), aliased(User)
 
 
+def _only(attribute: Any) -> Any:
+    """`load_only` for one column of an aliased SQLModel table (typed as its value, not as a column)."""
+    return load_only(attribute)
+
+
 # Who changed an item, and who it is assigned to, are shown by name: only their names are read (every
 # column of a user, on every row of a plan of 100 actions, cost more than the rest of the plan). A
 # user or agency read in full elsewhere in the request is the same object, with all it holds.
 _NAMES_ONLY = (
-    load_only(col(_Writer.full_name)),
-    load_only(col(_WriterAgency.name)),
+    _only(_Writer.full_name),
+    _only(_WriterAgency.name),
 )
 
 
@@ -441,7 +446,7 @@ def _statements() -> dict[str, Any]:
         "actions": _with_writer(CarePlanAction, _Owner, _OwnerUser)
         .join(_Owner, _Owner.id == CarePlanAction.owner_agency_id)
         .outerjoin(_OwnerUser, _OwnerUser.id == CarePlanAction.owner_user_id)
-        .options(load_only(col(_Owner.name)), load_only(col(_OwnerUser.full_name)))
+        .options(_only(_Owner.name), _only(_OwnerUser.full_name))
         .order_by(CarePlanAction.id),
         "contacts": _with_writer(CarePlanContact).order_by(CarePlanContact.id),
         "suggestions": select(SuggestedNeed)
