@@ -10,7 +10,7 @@ app/data/care_plan_items.json.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Optional, Union
 
 from sqlalchemy import and_, bindparam
@@ -220,33 +220,35 @@ class NeedView:
     goals: list[GoalView] = field(default_factory=list)
     actions: list[ActionView] = field(default_factory=list)
 
-    @property
+    # Each is asked for several times as the need is shown, and the need's goals and actions are all
+    # in place before it is shown (view() builds them): worked out once.
+    @cached_property
     def current_goals(self) -> list[GoalView]:
         """Goals still being worked towards; achieved and no longer wanted ones are folded away."""
         return [g for g in self.goals if g.goal.status not in FINISHED_GOALS]
 
-    @property
+    @cached_property
     def finished_goals(self) -> list[GoalView]:
         return [g for g in self.goals if g.goal.status in FINISHED_GOALS]
 
-    @property
+    @cached_property
     def current_actions(self) -> list[ActionView]:
         """Actions not yet done or cancelled (declined ones stay in view: someone must act on them)."""
         return [a for a in self.actions if not a.closed]
 
-    @property
+    @cached_property
     def closed_actions(self) -> list[ActionView]:
         return [a for a in self.actions if a.closed]
 
-    @property
+    @cached_property
     def overdue_count(self) -> int:
         return sum(1 for a in self.actions if a.overdue)
 
-    @property
+    @cached_property
     def open_count(self) -> int:
         return sum(1 for a in self.actions if a.action.status.is_open)
 
-    @property
+    @cached_property
     def changed(self) -> bool:
         """It, or one of its goals or actions, changed since the user last marked the plan seen."""
         stamps = ([self.stamp] if self.stamp else []) + [g.stamp for g in self.goals] + [a.stamp for a in self.actions]
