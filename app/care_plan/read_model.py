@@ -313,7 +313,9 @@ class PlanView:
     stale_findings: set[int] = field(default_factory=set)  # suggestions whose finding changed after the need was taken
     words: list["PersonWords"] = field(default_factory=list)  # the person's and their carer's notes, oldest first (staff only)
 
-    @property
+    # What the page asks for several times is worked out once (the view is complete when it is shown).
+    # What the page asks for several times is worked out once: the view is complete when it is shown.
+    @cached_property
     def from_carer(self) -> bool:
         return any(w.by_carer for w in self.words)
 
@@ -332,31 +334,31 @@ class PlanView:
     def contact_view(self, contact_id: int) -> Optional[ContactView]:
         return next((c for c in self.contacts if c.contact.id == contact_id), None)
 
-    @property
+    @cached_property
     def plan_needs(self) -> list[NeedView]:
         return [n for n in self.needs if n.need is not None]
 
-    @property
+    @cached_property
     def other(self) -> NeedView:
         """Goals and actions that belong to no need (always present, perhaps empty)."""
         return next(n for n in self.needs if n.need is None)
 
-    @property
+    @cached_property
     def changed_count(self) -> int:
         stamps = [p.stamp for p in self.parts] + [c.stamp for c in self.contacts]
         for need in self.needs:
             stamps += ([need.stamp] if need.stamp else []) + [g.stamp for g in need.goals] + [a.stamp for a in need.actions]
         return sum(1 for s in stamps if s.changed)
 
-    @property
+    @cached_property
     def key_worker(self) -> Optional[TeamMember]:
         return next((m for m in self.team if m.is_key_worker), None)
 
-    @property
+    @cached_property
     def active_contacts(self) -> list[ContactView]:
         return [c for c in self.contacts if c.contact.active]
 
-    @property
+    @cached_property
     def out_of_hours_contacts(self) -> list[ContactView]:
         return [c for c in self.active_contacts if c.contact.out_of_hours]
 
@@ -373,11 +375,11 @@ class PlanView:
         """The handshake moves this user can make on this action now."""
         return handshake.available(action.status, actor(user, action, self.team))
 
-    @property
+    @cached_property
     def open_actions(self) -> list[ActionView]:
         return [a for n in self.needs for a in n.actions if a.action.status.is_open]
 
-    @property
+    @cached_property
     def changes(self) -> list[Change]:
         """What changed since the user last looked, in the order the page shows it, each with its anchor."""
         found = [Change(f"part-{p.section.key}", "Part", p.section.title, p.stamp) for p in self.parts if p.stamp.changed]
@@ -389,7 +391,7 @@ class PlanView:
         found += [Change(f"contact-{c.contact.id}", "Contact", c.contact.name, c.stamp) for c in self.contacts if c.stamp.changed]
         return found
 
-    @property
+    @cached_property
     def actions_by_agency(self) -> list[AgencyActions]:
         """Open and overdue actions for each agency that owns any, most overdue first."""
         tally: dict[int, AgencyActions] = {}
