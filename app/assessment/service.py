@@ -156,9 +156,10 @@ def view_of(session: Session, assessment: Assessment) -> AssessmentView:
     return record
 
 
-def _score(record: AssessmentView, suggestions: list[SuggestedNeed]) -> None:
-    """Each section's tool results from the answers as they stand, and the suggestions shown."""
-    results = scoring.score_all(record.answers_by_section)
+def _score(record: AssessmentView, suggestions: list[SuggestedNeed], results: Optional[dict[str, scoring.ToolResult]] = None) -> None:
+    """Each section's tool results from the answers as they stand (`results`, when already scored),
+    and the suggestions shown."""
+    results = scoring.score_all(record.answers_by_section) if results is None else results
     for item in record.sections:
         item.results = [results[t] for t in item.section.tools if t in results]
     record.suggestions = [s for s in suggestions if s.status is not SuggestionStatus.withdrawn]
@@ -224,7 +225,8 @@ def save_section(
     session.flush()
     session.execute(update(Assessment).where(col(Assessment.id) == assessment.id).values(updated_at=now))
     set_committed_value(assessment, "updated_at", now.replace(tzinfo=None))
-    _score(record, refresh_suggestions(session, record, revision))
+    results = scoring.score_all(record.answers_by_section)  # scored once, for the suggestions and the page
+    _score(record, refresh_suggestions(session, record, revision, results), results)
     audit.record(
         session,
         "edit_assessment",
@@ -253,14 +255,17 @@ def _section_row(session: Session, assessment: Assessment, section_key: str) -> 
     return row
 
 
-def refresh_suggestions(session: Session, record: AssessmentView, revision: AssessmentRevision) -> list[SuggestedNeed]:
+def refresh_suggestions(
+    session: Session, record: AssessmentView, revision: AssessmentRevision, results: Optional[dict[str, scoring.ToolResult]] = None
+) -> list[SuggestedNeed]:
     """Re-run the finding -> need rules over the whole assessment; a suggestion whose finding no
     longer holds is withdrawn unless the care plan already adopted or someone dismissed it. Every
     suggestion, old and new, in the order they were first made."""
     assessment = record.assessment
     assert assessment.id is not None  # a saved assessment
     answers_by_section = record.answers_by_section
-    suggested = {s.rule_key: s for s in needs.suggest(answers_by_section, scoring.score_all(answers_by_section))}
+    results = scoring.score_all(answers_by_section) if results is None else results
+    suggested = {s.rule_key: s for s in needs.suggest(answers_by_section, results)}
     kept = sorted([*record.suggestions, *record.withdrawn], key=lambda s: s.id or 0)
     existing = {s.rule_key: s for s in kept}
     made = []
@@ -280,11 +285,16 @@ def refresh_suggestions(session: Session, record: AssessmentView, revision: Asse
             )
             made.append(stored)
         changed = (stored.reason, stored.answer) != (suggestion.reason[:500], suggestion.answer[:500])
-        stored.need = suggestion.need[:200]
-        stored.reason = suggestion.reason[:500]
-        stored.section_key = suggestion.section_key
-        stored.source = suggestion.source[:80]
-        stored.answer = suggestion.answer[:500]
+        # Only what differs is set: a save leaves most suggestions as they were, and each attribute
+        # set on a row is bookkeeping for the flush to undo.
+        _set_changed(
+            stored,
+            need=suggestion.need[:200],
+            reason=suggestion.reason[:500],
+            section_key=suggestion.section_key,
+            source=suggestion.source[:80],
+            answer=suggestion.answer[:500],
+        )
         if stored.id is None or changed or stored.status is SuggestionStatus.withdrawn:
             stored.revision_id = revision.id
             stored.updated_at = now
@@ -297,6 +307,12 @@ def refresh_suggestions(session: Session, record: AssessmentView, revision: Asse
             stored.updated_at = now
             session.add(stored)
     return kept + made
+
+
+def _set_changed(row: Any, **values: Any) -> None:
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 # Answers that cannot both be true, asked about before saving: (section, question, its answer, the other

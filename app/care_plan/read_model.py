@@ -10,12 +10,12 @@ app/data/care_plan_items.json.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Optional, Union
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, col, select
 
 from app import paging
@@ -220,33 +220,35 @@ class NeedView:
     goals: list[GoalView] = field(default_factory=list)
     actions: list[ActionView] = field(default_factory=list)
 
-    @property
+    # Each is asked for several times as the need is shown, and the need's goals and actions are all
+    # in place before it is shown (view() builds them): worked out once.
+    @cached_property
     def current_goals(self) -> list[GoalView]:
         """Goals still being worked towards; achieved and no longer wanted ones are folded away."""
         return [g for g in self.goals if g.goal.status not in FINISHED_GOALS]
 
-    @property
+    @cached_property
     def finished_goals(self) -> list[GoalView]:
         return [g for g in self.goals if g.goal.status in FINISHED_GOALS]
 
-    @property
+    @cached_property
     def current_actions(self) -> list[ActionView]:
         """Actions not yet done or cancelled (declined ones stay in view: someone must act on them)."""
         return [a for a in self.actions if not a.closed]
 
-    @property
+    @cached_property
     def closed_actions(self) -> list[ActionView]:
         return [a for a in self.actions if a.closed]
 
-    @property
+    @cached_property
     def overdue_count(self) -> int:
         return sum(1 for a in self.actions if a.overdue)
 
-    @property
+    @cached_property
     def open_count(self) -> int:
         return sum(1 for a in self.actions if a.action.status.is_open)
 
-    @property
+    @cached_property
     def changed(self) -> bool:
         """It, or one of its goals or actions, changed since the user last marked the plan seen."""
         stamps = ([self.stamp] if self.stamp else []) + [g.stamp for g in self.goals] + [a.stamp for a in self.actions]
@@ -311,7 +313,9 @@ class PlanView:
     stale_findings: set[int] = field(default_factory=set)  # suggestions whose finding changed after the need was taken
     words: list["PersonWords"] = field(default_factory=list)  # the person's and their carer's notes, oldest first (staff only)
 
-    @property
+    # What the page asks for several times is worked out once (the view is complete when it is shown).
+    # What the page asks for several times is worked out once: the view is complete when it is shown.
+    @cached_property
     def from_carer(self) -> bool:
         return any(w.by_carer for w in self.words)
 
@@ -330,31 +334,31 @@ class PlanView:
     def contact_view(self, contact_id: int) -> Optional[ContactView]:
         return next((c for c in self.contacts if c.contact.id == contact_id), None)
 
-    @property
+    @cached_property
     def plan_needs(self) -> list[NeedView]:
         return [n for n in self.needs if n.need is not None]
 
-    @property
+    @cached_property
     def other(self) -> NeedView:
         """Goals and actions that belong to no need (always present, perhaps empty)."""
         return next(n for n in self.needs if n.need is None)
 
-    @property
+    @cached_property
     def changed_count(self) -> int:
         stamps = [p.stamp for p in self.parts] + [c.stamp for c in self.contacts]
         for need in self.needs:
             stamps += ([need.stamp] if need.stamp else []) + [g.stamp for g in need.goals] + [a.stamp for a in need.actions]
         return sum(1 for s in stamps if s.changed)
 
-    @property
+    @cached_property
     def key_worker(self) -> Optional[TeamMember]:
         return next((m for m in self.team if m.is_key_worker), None)
 
-    @property
+    @cached_property
     def active_contacts(self) -> list[ContactView]:
         return [c for c in self.contacts if c.contact.active]
 
-    @property
+    @cached_property
     def out_of_hours_contacts(self) -> list[ContactView]:
         return [c for c in self.active_contacts if c.contact.out_of_hours]
 
@@ -371,11 +375,11 @@ class PlanView:
         """The handshake moves this user can make on this action now."""
         return handshake.available(action.status, actor(user, action, self.team))
 
-    @property
+    @cached_property
     def open_actions(self) -> list[ActionView]:
         return [a for n in self.needs for a in n.actions if a.action.status.is_open]
 
-    @property
+    @cached_property
     def changes(self) -> list[Change]:
         """What changed since the user last looked, in the order the page shows it, each with its anchor."""
         found = [Change(f"part-{p.section.key}", "Part", p.section.title, p.stamp) for p in self.parts if p.stamp.changed]
@@ -387,7 +391,7 @@ class PlanView:
         found += [Change(f"contact-{c.contact.id}", "Contact", c.contact.name, c.stamp) for c in self.contacts if c.stamp.changed]
         return found
 
-    @property
+    @cached_property
     def actions_by_agency(self) -> list[AgencyActions]:
         """Open and overdue actions for each agency that owns any, most overdue first."""
         tally: dict[int, AgencyActions] = {}
@@ -404,22 +408,40 @@ _Writer, _WriterAgency = aliased(User), aliased(Agency)
 _Owner, _OwnerUser = aliased(Agency), aliased(User)
 
 
+def _only(attribute: Any) -> Any:
+    """`load_only` for one column of an aliased SQLModel table (typed as its value, not as a column)."""
+    return load_only(attribute)
+
+
+# Who changed an item, and who it is assigned to, are shown by name: only their names are read (every
+# column of a user, on every row of a plan of 100 actions, cost more than the rest of the plan). A
+# user or agency read in full elsewhere in the request is the same object, with all it holds.
+_NAMES_ONLY = (
+    _only(_Writer.full_name),
+    _only(_WriterAgency.name),
+)
+
+
 def _with_writer(model: Any, *more: Any) -> Any:
     return (
         sa_select(model, *more, _Writer, _WriterAgency)  # sqlmodel's select is not typed for a varying number of entities
         .outerjoin(_Writer, col(_Writer.id) == model.updated_by_id)
         .outerjoin(_WriterAgency, col(_WriterAgency.id) == model.updated_agency_id)
         .where(model.care_plan_id == bindparam("plan_id"))
+        .options(*_NAMES_ONLY)
     )
 
 
 @lru_cache(maxsize=1)
 def _statements() -> dict[str, Any]:
     return {
-        "plan": select(CarePlan).where(CarePlan.person_id == bindparam("person_id")),
-        "seen": select(CarePlanView.seen_version).where(
-            CarePlanView.care_plan_id == bindparam("plan_id"), CarePlanView.user_id == bindparam("user_id")
-        ),
+        # The plan, with the version this user last marked as seen (none for no user: user_id is NULL).
+        "plan": select(CarePlan, CarePlanView.seen_version)
+        .outerjoin(
+            CarePlanView,
+            and_(col(CarePlanView.care_plan_id) == CarePlan.id, col(CarePlanView.user_id) == bindparam("user_id")),
+        )
+        .where(CarePlan.person_id == bindparam("person_id")),
         "parts": _with_writer(CarePlanPart),
         "needs": _with_writer(CarePlanNeed, SuggestedNeed)
         .outerjoin(SuggestedNeed, SuggestedNeed.id == CarePlanNeed.suggested_need_id)
@@ -428,6 +450,7 @@ def _statements() -> dict[str, Any]:
         "actions": _with_writer(CarePlanAction, _Owner, _OwnerUser)
         .join(_Owner, _Owner.id == CarePlanAction.owner_agency_id)
         .outerjoin(_OwnerUser, _OwnerUser.id == CarePlanAction.owner_user_id)
+        .options(_only(_Owner.name), _only(_OwnerUser.full_name))
         .order_by(CarePlanAction.id),
         "contacts": _with_writer(CarePlanContact).order_by(CarePlanContact.id),
         "suggestions": select(SuggestedNeed)
@@ -450,11 +473,11 @@ def view(session: Session, person_id: int, user: Optional[User], today: Optional
     With no user (the person's own pages, app/my_record), nothing is marked: those pages mark changes themselves."""
     today = today or date.today()
     statements = _statements()
-    plan = session.exec(statements["plan"], params={"person_id": person_id}).first()
-    if plan is None:
+    found = session.exec(statements["plan"], params={"person_id": person_id, "user_id": user.id if user is not None else None}).first()
+    if found is None:
         return None
+    plan, seen = found
     on_plan = {"plan_id": plan.id}
-    seen = session.exec(statements["seen"], params={**on_plan, "user_id": user.id}).first() if user is not None else None
 
     def stamp(row: Any, writer: Optional[User], agency: Optional[Agency]) -> Stamp:
         changed = seen is not None and user is not None and row.changed_in > seen and row.updated_by_id not in (None, user.id)
