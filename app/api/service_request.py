@@ -2,8 +2,8 @@
 
 The resource is checked with the `fhir.resources` models (R4B, wire-compatible with R4 for these
 resources), then turned into the same `ReceiveReferral` command the intake form makes, so the
-intake's rules (required fields, lengths, a valid and unused NHS number, a real postcode, a GP
-practice that is one...) hold for both ways in. What cannot be turned into a command at all is a
+intake's rules (required fields, lengths, a valid and unused NHS number or none when it is not
+known, a real postcode, a GP practice that is one...) hold for both ways in. What cannot be turned into a command at all is a
 `Problem`; what the command breaks comes back from the intake by field name, and `EXPRESSIONS`
 says where that field is in the resource.
 """
@@ -193,7 +193,8 @@ def _text(value: Optional[str]) -> Optional[str]:
 
 def command(session: Session, resource: ServiceRequest, sender: User) -> intake.ReceiveReferral:
     """The intake's command from the resource: the person by NHS number (an existing record, or a
-    new one from a contained Patient), the reasons and notes, the referrer and their organisation
+    new one from a contained Patient), or without one by the contained Patient's details (matched),
+    the reasons and notes, the referrer and their organisation
     (the sender's agency), and the source (a category coding, else the kind of the sender's agency)."""
     if resource.status != "active":
         raise Problem(422, "value", f"Only an active referral can be taken (status was {resource.status!r}).", "ServiceRequest.status")
