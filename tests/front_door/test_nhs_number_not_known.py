@@ -81,7 +81,7 @@ def test_the_search_page_and_the_summary_show_not_known(client, auth, world, unk
     assert "OKAFOR" in page and "Not known" in page
     summary = client.get(f"/people/{unknown.id}")
     assert summary.status_code == 200 and "Not known" in summary.get_data(as_text=True)  # the summary list's value
-    assert "NHS number <span class=\"app-nowrap\">not known</span>" in summary.get_data(as_text=True)  # the header
+    assert 'NHS number <span class="app-nowrap">not known</span>' in summary.get_data(as_text=True)  # the header
     assert client.get("/").status_code == 200  # the nurse's caseload lists her
 
 
@@ -92,9 +92,9 @@ def test_assessed_and_given_a_plan_with_its_pages_and_print_view(client, auth, d
     assert assessment_page.status_code == 200 and "not known</span>" in assessment_page.get_data(as_text=True)
     factories.care_plan(db, unknown, world.nurse)
     for path, words in (
-        ("care-plan", "NHS number <span class=\"app-nowrap\">not known</span>"),
+        ("care-plan", 'NHS number <span class="app-nowrap">not known</span>'),
         ("care-plan/print", "NHS number not known."),
-        ("care-plan/history", "NHS number <span class=\"app-nowrap\">not known</span>"),
+        ("care-plan/history", 'NHS number <span class="app-nowrap">not known</span>'),
     ):
         page = client.get(f"/people/{unknown.id}/{path}").get_data(as_text=True)
         assert words in page and "Not known" not in page, path
