@@ -209,3 +209,16 @@ def test_the_number_given_on_the_subject_names_a_contained_patient_without_one(c
     sent = nurse.post("/fhir/ServiceRequest", referral_for(described(world.practice), subject=subject))
     assert sent.status_code == 201, sent.get_data(as_text=True)
     assert db.exec(select(Referral)).one().person_id == world.person.id
+
+
+def test_its_referral_reads_by_the_same_rules_as_any_other(client, db, world):
+    nurse = FhirClient(client, token_for(db, world.nurse))
+    sent = nurse.post("/fhir/ServiceRequest", referral_for(described(world.practice)))
+    assert sent.status_code == 201, sent.get_data(as_text=True)
+    path = f"/fhir/ServiceRequest/{body(sent)['id']}"
+    coordinator = FhirClient(client, token_for(db, world.coordinator)).get(path)  # the SPA, while it is open
+    assert coordinator.status_code == 200 and "identifier" not in body(coordinator)["subject"]
+    outsider = FhirClient(client, token_for(db, world.outsider)).get(path)  # neither sender nor in the team
+    assert outsider.status_code == 403
+    refusal = db.exec(select(AuditEvent).where(AuditEvent.outcome == AuditOutcome.refused)).one()
+    assert refusal.user_id == world.outsider.id and refusal.action == "fhir_read_service_request"
