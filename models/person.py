@@ -9,10 +9,12 @@ from models.clock import utc_now
 NHS_NUMBER_NOT_KNOWN = "Not known"
 
 
-def format_nhs_number(nhs_number: Optional[str]) -> str:
-    """Show a stored 10-digit NHS number the way people read it: 999 123 4567 (or "Not known")."""
+def format_nhs_number(nhs_number: Optional[str], *, in_sentence: bool = False) -> str:
+    """Show a stored 10-digit NHS number the way people read it: 999 123 4567, or "Not known" where
+    it stands alone as a value (a summary list, a table cell) and "not known" after words such as
+    "NHS number" in a caption or sentence."""
     if not nhs_number:
-        return NHS_NUMBER_NOT_KNOWN
+        return NHS_NUMBER_NOT_KNOWN.lower() if in_sentence else NHS_NUMBER_NOT_KNOWN
     return f"{nhs_number[:3]} {nhs_number[3:6]} {nhs_number[6:]}"
 
 
@@ -50,7 +52,13 @@ class Person(SQLModel, table=True):
 
     @property
     def display_nhs_number(self) -> str:
+        """The NHS number as a value standing alone: "999 123 4567" or "Not known"."""
         return format_nhs_number(self.nhs_number)
+
+    @property
+    def nhs_number_in_sentence(self) -> str:
+        """The NHS number after "NHS number" in a caption or sentence: "999 123 4567" or "not known"."""
+        return format_nhs_number(self.nhs_number, in_sentence=True)
 
     @property
     def full_name(self) -> str:

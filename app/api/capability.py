@@ -18,6 +18,7 @@ class Served:
     conditional_create: bool = False
     versioning: str = "versioned"
     operations: tuple[str, ...] = ()
+    documentation: str = ""
 
 
 SERVED: dict[str, Served] = {
@@ -59,7 +60,18 @@ SERVED: dict[str, Served] = {
             ),
         ),
     ),
-    "ServiceRequest": Served(("create", "read"), conditional_create=True),
+    "ServiceRequest": Served(
+        ("create", "read"),
+        conditional_create=True,
+        documentation=(
+            "A referral into the single point of access. subject names the person by NHS number "
+            "(identifier https://fhir.nhs.uk/Id/nhs-number), or refers to a contained Patient (#id) with name, "
+            "birthDate, address and generalPractitioner: one with an NHS number the server has no record of makes "
+            "a new record; one without an NHS-number identifier (the number is not known) is matched by name, "
+            "birth date and postcode to the one record likely theirs, else makes a new record without a number "
+            "(two likely records: 422 multiple-matches, send the number)."
+        ),
+    ),
     "Observation": Served(
         ("read", "search-type"),
         (
@@ -104,6 +116,8 @@ def statement(base_url: str) -> dict[str, Any]:
             entry["conditionalCreate"] = served.conditional_create
         if name in OPERATIONS:
             entry["operation"] = [{"name": n, "definition": d} for n, d in OPERATIONS[name]]
+        if served.documentation:
+            entry["documentation"] = served.documentation
         if served.search:
             entry["searchParam"] = [{"name": n, "type": t, "documentation": d} for n, t, d in served.search]
         resources.append(entry)

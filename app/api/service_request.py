@@ -2,13 +2,14 @@
 
 The resource is checked with the `fhir.resources` models (R4B, wire-compatible with R4 for these
 resources), then turned into the same `ReceiveReferral` command the intake form makes, so the
-intake's rules (required fields, lengths, a valid and unused NHS number, a real postcode, a GP
-practice that is one...) hold for both ways in. What cannot be turned into a command at all is a
+intake's rules (required fields, lengths, a valid and unused NHS number or none when it is not
+known, a real postcode, a GP practice that is one...) hold for both ways in. What cannot be turned into a command at all is a
 `Problem`; what the command breaks comes back from the intake by field name, and `EXPRESSIONS`
 says where that field is in the resource.
 """
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, Optional
 from urllib.parse import parse_qs
@@ -20,7 +21,8 @@ from sqlmodel import Session, col, select
 from app import db
 from app.api import resources
 from app.api.responses import FHIR_JSON, issue
-from app.front_door import intake, nhs_number
+from app.front_door import intake, matching, nhs_number
+from app.trust import audit
 from models import Agency, AgencyKind, Person, Referral, ReferralIdentifier, ReferralSource, ReferralStatus, Urgency, User
 from models.person import format_nhs_number
 
@@ -191,7 +193,8 @@ def _text(value: Optional[str]) -> Optional[str]:
 
 def command(session: Session, resource: ServiceRequest, sender: User) -> intake.ReceiveReferral:
     """The intake's command from the resource: the person by NHS number (an existing record, or a
-    new one from a contained Patient), the reasons and notes, the referrer and their organisation
+    new one from a contained Patient), or without one by the contained Patient's details (matched),
+    the reasons and notes, the referrer and their organisation
     (the sender's agency), and the source (a category coding, else the kind of the sender's agency)."""
     if resource.status != "active":
         raise Problem(422, "value", f"Only an active referral can be taken (status was {resource.status!r}).", "ServiceRequest.status")
@@ -203,9 +206,12 @@ def command(session: Session, resource: ServiceRequest, sender: User) -> intake.
             "ServiceRequest.priority",
         ) from None
     number, patient = _subject(resource)
-    person_id = session.exec(select(Person.id).where(Person.nhs_number == number)).first()
-    new_person = None
-    if person_id is None:
+    person_id, new_person = None, None
+    if number is None:  # not known: the contained Patient's details, matched as the intake form matches them
+        new_person = _new_person(session, patient, None)
+    else:
+        person_id = session.exec(select(Person.id).where(Person.nhs_number == number)).first()
+    if person_id is None and new_person is None:
         if patient is None:
             raise Problem(
                 422,
@@ -223,7 +229,7 @@ def command(session: Session, resource: ServiceRequest, sender: User) -> intake.
     agency = session.get(Agency, sender.agency_id)
     source = _source(resource, agency)
     from_hospital = source is ReferralSource.hospital_discharge
-    return intake.ReceiveReferral(
+    taken = intake.ReceiveReferral(
         source=source,
         referrer_name=_text(resource.requester.display if resource.requester else None),
         referrer_agency=_text(agency.name if agency else None),
@@ -237,6 +243,42 @@ def command(session: Session, resource: ServiceRequest, sender: User) -> intake.
         new_person=new_person,
         received_via=intake.BY_FHIR,
     )
+    if new_person is not None and new_person.without_number:
+        return _matched(session, taken, sender)
+    return taken
+
+
+def _matched(session: Session, taken: intake.ReceiveReferral, sender: User) -> intake.ReceiveReferral:
+    """A referral for someone whose NHS number is not known: for the one record that is likely
+    theirs, else for a new record without a number. Its details are checked first, as for a new
+    record, so what is wrong with them is refused whether or not a record matches; two or more
+    likely records are a 422 (which one is the sender's to say, by NHS number), changing nothing."""
+    errors = intake.check(session, taken)
+    if errors:
+        raise refused(errors)
+    details = taken.new_person
+    assert details is not None  # a referral for someone without a number names them
+    wanted = matching.Details(
+        given_name=details.given_name or "",
+        family_name=details.family_name or "",
+        date_of_birth=details.date_of_birth,
+        postcode=details.postcode or "",
+    )
+    found = matching.candidates(session, wanted)
+    audit.record(session, "match_people", user=sender, detail=f"{len(found)} candidates")
+    likely = [candidate for candidate in found if matching.is_likely(candidate, wanted)]
+    if len(likely) > 1:
+        raise Problem(
+            422,
+            "multiple-matches",
+            f"{len(likely)} records match the contained Patient's name, birth date and postcode, and without "
+            "an NHS number OnePlan cannot tell which one this referral is for: give the NHS number "
+            f"(an identifier with system {NHS_NUMBER_SYSTEM}).",
+            "ServiceRequest.subject",
+        )
+    if likely:
+        return replace(taken, person_id=likely[0].person_id, new_person=None)
+    return taken
 
 
 def _date_extension(resource: ServiceRequest, url: str) -> Optional[date]:
@@ -254,32 +296,63 @@ def _date_extension(resource: ServiceRequest, url: str) -> Optional[date]:
     return value
 
 
-def _subject(resource: ServiceRequest) -> tuple[str, Any]:
-    """The NHS number from subject.identifier, or from the contained Patient the subject refers to."""
+def _subject(resource: ServiceRequest) -> tuple[Optional[str], Any]:
+    """The NHS number from subject.identifier or from the contained Patient the subject refers to,
+    and that Patient. A contained Patient without an NHS-number identifier is someone whose number
+    is not known (UK Core: the identifier is left out, never sent empty): (None, the Patient)."""
     subject = resource.subject
     patient: Any = None  # a contained Patient: fhir.resources types `contained` as plain Resources
-    identifier = subject.identifier
+    identifier = subject.identifier if subject.identifier and subject.identifier.system == NHS_NUMBER_SYSTEM else None
+    where = "ServiceRequest.subject.identifier"
     if subject.reference and subject.reference.startswith("#"):
         wanted = subject.reference[1:]
         patient = next((c for c in (resource.contained or []) if c.get_resource_type() == "Patient" and c.id == wanted), None)
         if patient is None:
             raise Problem(422, "invalid", f"subject refers to #{wanted}, which is not a contained Patient.", "ServiceRequest.subject")
-        identifier = next((i for i in (patient.identifier or []) if i.system == NHS_NUMBER_SYSTEM), None)
-    if identifier is None or identifier.system != NHS_NUMBER_SYSTEM or not identifier.value:
+        numbers = [i for i in (patient.identifier or []) if i.system == NHS_NUMBER_SYSTEM]
+        if len(numbers) > 1:
+            raise Problem(422, "value", "Give the Patient one NHS number (one identifier with its system).", "Patient.identifier")
+        if numbers:
+            identifier, where = numbers[0], "Patient.identifier"
+        elif identifier is None:
+            return None, patient
+    elif identifier is None:
         raise Problem(
             422,
             "required",
-            f"Name the person by NHS number: subject.identifier with system {NHS_NUMBER_SYSTEM}.",
-            "ServiceRequest.subject.identifier",
+            f"Name the person by NHS number (subject.identifier with system {NHS_NUMBER_SYSTEM}) or, when "
+            "it is not known, by a contained Patient (subject.reference #<id>) with name, birthDate, "
+            "address and generalPractitioner and no NHS-number identifier.",
+            where,
         ) from None
+    if not identifier.value:
+        raise Problem(
+            422,
+            "required",
+            "An NHS-number identifier needs its value; when the number is not known, leave the identifier out.",
+            f"{where}.value",
+        )
+    said = subject.identifier.value if subject.identifier and subject.identifier.system == NHS_NUMBER_SYSTEM else None
+    if said and _digits(said) != _digits(identifier.value):
+        raise Problem(
+            422,
+            "invalid",
+            "subject.identifier and the contained Patient give different NHS numbers.",
+            "ServiceRequest.subject.identifier",
+        )
     try:
         return nhs_number.normalise(identifier.value), patient
     except nhs_number.InvalidNHSNumber as problem:
-        raise Problem(422, "value", f"NHS number {identifier.value!r}: {problem}", "ServiceRequest.subject.identifier.value") from None
+        raise Problem(422, "value", f"NHS number {identifier.value!r}: {problem}", f"{where}.value") from None
 
 
-def _new_person(session: Session, patient: Any, number: str) -> intake.NewPerson:
-    """A new record's details from the contained Patient; its GP practice is named by `display`."""
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def _new_person(session: Session, patient: Any, number: Optional[str]) -> intake.NewPerson:
+    """A new record's details from the contained Patient (its NHS number None when not known); its
+    GP practice is named by ODS code, `Organization/<id>` or `display`."""
     name = (patient.name or [None])[0]
     address = (patient.address or [None])[0]
     born = patient.birthDate
@@ -297,6 +370,7 @@ def _new_person(session: Session, patient: Any, number: str) -> intake.NewPerson
         town=_text(address.city if address else None),
         postcode=_text(address.postalCode if address else None),
         gp_practice_id=practice.id if practice else None,
+        nhs_number_not_known=number is None,
     )
 
 

@@ -166,3 +166,15 @@ def candidates(session: Session, details: Details) -> list[Candidate]:
                 found[candidate.person_id] = candidate
     ranked = sorted(found.values(), key=lambda c: (not c.same_nhs_number, -c.score, c.person.family_name_key, c.person.id))
     return [c for c in ranked if c.score >= POSSIBLE][:CANDIDATE_LIMIT]
+
+
+def is_likely(candidate: Candidate, details: Details) -> bool:
+    """Likely enough to be the person to take a referral for them with no one to choose (the FHIR
+    API, without an NHS number): the same NHS number, or a strong match whose given and family names
+    both agree (the same or alike), so twins at one address are never taken for each other."""
+    if candidate.same_nhs_number:
+        return True
+    if candidate.score < STRONG:
+        return False
+    pairs = ((details.given_name, candidate.person.given_name_key), (details.family_name, candidate.person.family_name_key))
+    return all(name_agreement(name_key(said), recorded)[0] >= 60 for said, recorded in pairs)

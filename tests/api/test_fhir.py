@@ -232,6 +232,7 @@ def test_the_capability_statement_lists_service_request(client, db, world):
     assert body["resourceType"] == "CapabilityStatement"
     service_request = next(r for r in body["rest"][0]["resource"] if r["type"] == "ServiceRequest")
     assert [i["code"] for i in service_request["interaction"]] == ["create", "read"]
+    assert "without an NHS-number identifier (the number is not known)" in service_request["documentation"]
 
 
 def test_issue_token_prints_a_token_that_works(app, runner, client, db, world):

@@ -316,3 +316,24 @@ def test_a_family_name_without_a_postcode_finds_nobody_recorded_without_one(db):
     world = World(db)
     factories.person(db, world.practice, postcode="", date_of_birth=date(1950, 1, 1))
     assert matching.candidates(db, _details(postcode="", date_of_birth=date(1960, 6, 6))) == []
+
+
+@pytest.mark.parametrize(
+    "record, said, likely",
+    [
+        (_record(), _details(), True),
+        (_record(given="Adah", family="Lovelase"), _details(), True),  # both names alike: 12 + 18 + 30 + 20
+        (_record(given="Augusta"), _details(), False),  # a twin: 80 points, but the given name disagrees
+        (_record(family="Byron"), _details(), False),  # 70: the family name disagrees
+        (_record(given="A"), _details(), False),  # an initial is not enough
+        (_record(postcode="LS1 1AA"), _details(), True),  # moved house: 80 on both names and the birth date
+        (_record(given="Adah", postcode="LS1 1AA"), _details(), False),  # 72: only possible
+    ],
+)
+def test_a_likely_record_is_a_strong_match_on_both_names(record, said, likely):
+    assert matching.is_likely(matching.score(said, record), said) is likely
+
+
+def test_the_same_nhs_number_is_always_likely():
+    said = _details(nhs_number="9990000050", given_name="Someone", family_name="Else")
+    assert matching.is_likely(matching.score(said, _record()), said)

@@ -32,6 +32,12 @@ def test_not_known_is_shown_for_a_missing_number():
     assert Person(nhs_number=None).display_nhs_number == "Not known"
 
 
+def test_in_a_sentence_a_missing_number_reads_not_known_in_lower_case():
+    assert format_nhs_number(None, in_sentence=True) == "not known"
+    assert Person(nhs_number=None).nhs_number_in_sentence == "not known"
+    assert Person(nhs_number="9990000018").nhs_number_in_sentence == "999 000 0018" == format_nhs_number("9990000018")
+
+
 def test_two_people_without_a_number_coexist_and_a_number_is_still_unique(db, world, unknown):
     second = factories.person(db, world.practice, given_name="Amal", family_name="Hassan", nhs_known=False)
     assert second.id != unknown.id
@@ -74,7 +80,8 @@ def test_the_search_page_and_the_summary_show_not_known(client, auth, world, unk
     page = client.get("/people?q=okafor").get_data(as_text=True)
     assert "OKAFOR" in page and "Not known" in page
     summary = client.get(f"/people/{unknown.id}")
-    assert summary.status_code == 200 and "Not known" in summary.get_data(as_text=True)
+    assert summary.status_code == 200 and "Not known" in summary.get_data(as_text=True)  # the summary list's value
+    assert 'NHS number <span class="app-nowrap">not known</span>' in summary.get_data(as_text=True)  # the header
     assert client.get("/").status_code == 200  # the nurse's caseload lists her
 
 
@@ -82,9 +89,12 @@ def test_assessed_and_given_a_plan_with_its_pages_and_print_view(client, auth, d
     auth.sign_in("nurse")
     assert auth.post(f"/people/{unknown.id}/assessment").status_code == 302
     assessment_page = client.get(f"/people/{unknown.id}/assessment")
-    assert assessment_page.status_code == 200 and "Not known" in assessment_page.get_data(as_text=True)
+    assert assessment_page.status_code == 200 and "not known</span>" in assessment_page.get_data(as_text=True)
     factories.care_plan(db, unknown, world.nurse)
-    for path in ("care-plan", "care-plan/print", "care-plan/history"):
-        page = client.get(f"/people/{unknown.id}/{path}")
-        assert page.status_code == 200, path
-        assert "Not known" in page.get_data(as_text=True), path
+    for path, words in (
+        ("care-plan", 'NHS number <span class="app-nowrap">not known</span>'),
+        ("care-plan/print", "NHS number not known."),
+        ("care-plan/history", 'NHS number <span class="app-nowrap">not known</span>'),
+    ):
+        page = client.get(f"/people/{unknown.id}/{path}").get_data(as_text=True)
+        assert words in page and "Not known" not in page, path
