@@ -6,9 +6,10 @@ also leaves out items about someone who objected after they were sent."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Optional, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, update
+from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.trust import access
@@ -109,14 +110,29 @@ def notify_once(
 
 def _mine(user: User) -> ColumnElement[bool]:
     """Items for me or my whole agency, except any about a person who has objected to my agency."""
+    return _for(user.id, user.agency_id)
+
+
+def _for(user_id: Any, agency_id: Any) -> ColumnElement[bool]:
+    """`_mine` for a user's id and their agency's: values, or parameters of a statement built once."""
     return and_(
-        or_(col(Notification.user_id) == user.id, (col(Notification.user_id).is_(None)) & (col(Notification.agency_id) == user.agency_id)),
-        access.not_objected(user.agency_id, Notification.person_id),
+        or_(col(Notification.user_id) == user_id, (col(Notification.user_id).is_(None)) & (col(Notification.agency_id) == agency_id)),
+        access.not_objected(agency_id, Notification.person_id),
+    )
+
+
+@lru_cache(maxsize=1)
+def _unread_statement() -> Any:
+    """The unread count's statement, built once: the header asks for it on every page."""
+    return (
+        select(func.count(col(Notification.id)))
+        .where(_for(bindparam("user_id"), bindparam("agency_id")))
+        .where(col(Notification.read_at).is_(None))
     )
 
 
 def unread_count(session: Session, user: User) -> int:
-    return session.exec(select(func.count(col(Notification.id))).where(_mine(user)).where(col(Notification.read_at).is_(None))).one()
+    return session.exec(_unread_statement(), params={"user_id": user.id, "agency_id": user.agency_id}).one()
 
 
 def inbox(session: Session, user: User, limit: int = 100) -> list[Notification]:
