@@ -231,13 +231,17 @@ def may_be_told(session: Session, person_id: Optional[int], recipients: set[Reci
 def not_objected(agency_id: int, person_id_column):
     """The record rule's objection, as a filter for lists of people (and of things about them, such
     as inbox items): the person has not objected to sharing their record with this agency. A row
-    about nobody in particular (a null person) passes."""
+    about nobody in particular (a null person) passes. Every table but consent_objection is the
+    enclosing statement's, however deep (the header's unread count is read inside the signed-in
+    session's statement, app/work/notifications.py)."""
     return not_(
-        exists().where(
+        exists()
+        .where(
             col(ConsentObjection.person_id) == person_id_column,
             col(ConsentObjection.agency_id) == agency_id,
             col(ConsentObjection.withdrawn_at).is_(None),
         )
+        .correlate_except(ConsentObjection)
     )
 
 
