@@ -594,46 +594,62 @@ def standings(session: Session, user: User, person_ids: list[int], now: Optional
     """`decide` for each of these people (one query whatever their number), as a Standing by person id."""
     if not person_ids:
         return {}
-    now = now or datetime.now(UTC)
+    rows = session.execute(_standings_statement(), {"person_ids": person_ids, **standing_params(user, now)}).all()
+    return {person_id: standing_of(user, *facts) for person_id, *facts in rows}
+
+
+@lru_cache(maxsize=1)
+def standing_facts() -> tuple[Any, ...]:
+    """What `standing_of` needs of a person, as four columns correlated to `person` (built once; its
+    parameters are `standing_params`): in the user's agency's care team, objected to that agency,
+    a live break-glass grant of the user's, and the network of the person's GP practice."""
+    agency_id: Any = bindparam("standing_agency_id")
     in_team = (
         exists()
         .where(col(CareTeamMember.person_id) == Person.id)
-        .where(col(CareTeamMember.agency_id) == user.agency_id)
+        .where(col(CareTeamMember.agency_id) == agency_id)
         .where(col(CareTeamMember.left_at).is_(None))
     )
     objected = (
         exists()
         .where(col(ConsentObjection.person_id) == Person.id)
-        .where(col(ConsentObjection.agency_id) == user.agency_id)
+        .where(col(ConsentObjection.agency_id) == agency_id)
         .where(col(ConsentObjection.withdrawn_at).is_(None))
     )
     granted = (
         exists()
-        .where(col(AccessGrant.user_id) == user.id)
+        .where(col(AccessGrant.user_id) == bindparam("standing_user_id"))
         .where(col(AccessGrant.person_id) == Person.id)
-        .where(col(AccessGrant.expires_at) > now)
+        .where(col(AccessGrant.expires_at) > bindparam("standing_now"))
     )
     network = select(Agency.network_id).where(col(Agency.id) == Person.gp_practice_id).correlate(Person).scalar_subquery()
-    statement = sa_select(col(Person.id), in_team, objected, granted, network).where(col(Person.id).in_(person_ids))  # five columns
-    rows = session.execute(statement).all()
-    result: dict[int, Standing] = {}
-    for person_id, is_in_team, has_objected, has_grant, network_id in rows:
-        if user.role is Role.administrator:
-            standing = Standing(NOT_IN_TEAM, False)
-        elif has_objected:
-            standing = Standing(OBJECTED_TO_YOUR_AGENCY, False)
-        elif is_in_team:
-            standing = Standing(IN_YOUR_CARE_TEAM, True)
-        elif user.role is Role.network_lead and user.network_id is not None and network_id == user.network_id:
-            standing = Standing(IN_YOUR_NETWORK, True)
-        elif user.role in BREAK_GLASS_ROLES and has_grant:
-            standing = Standing(BREAK_GLASS_OPEN, True)
-        elif user.role in BREAK_GLASS_ROLES:
-            standing = Standing(NOT_IN_TEAM_BREAK_GLASS, False)
-        else:
-            standing = Standing(NOT_IN_TEAM, False)
-        result[person_id] = standing
-    return result
+    return in_team, objected, granted, network
+
+
+def standing_params(user: User, now: Optional[datetime] = None) -> dict[str, Any]:
+    return {"standing_agency_id": user.agency_id, "standing_user_id": user.id, "standing_now": now or datetime.now(UTC)}
+
+
+@lru_cache(maxsize=1)
+def _standings_statement() -> Any:
+    return sa_select(col(Person.id), *standing_facts()).where(col(Person.id).in_(bindparam("person_ids", expanding=True)))
+
+
+def standing_of(user: User, is_in_team: Any, has_objected: Any, has_grant: Any, network_id: Optional[int]) -> Standing:
+    """`decide` in words, on `standing_facts`."""
+    if user.role is Role.administrator:
+        return Standing(NOT_IN_TEAM, False)
+    if has_objected:
+        return Standing(OBJECTED_TO_YOUR_AGENCY, False)
+    if is_in_team:
+        return Standing(IN_YOUR_CARE_TEAM, True)
+    if user.role is Role.network_lead and user.network_id is not None and network_id == user.network_id:
+        return Standing(IN_YOUR_NETWORK, True)
+    if user.role in BREAK_GLASS_ROLES and has_grant:
+        return Standing(BREAK_GLASS_OPEN, True)
+    if user.role in BREAK_GLASS_ROLES:
+        return Standing(NOT_IN_TEAM_BREAK_GLASS, False)
+    return Standing(NOT_IN_TEAM, False)
 
 
 # --- end of search results' standing ------------------------------------------------------------
