@@ -88,7 +88,7 @@ def header(
     person: Person,
     user: User,
     team: Optional[list[TeamMember]] = None,
-    objections: Optional[list[tuple[int, str]]] = None,
+    objections: Optional[list[tuple[Optional[int], str]]] = None,
 ) -> PersonHeader:
     """The shared header of a person's pages (three queries; fewer when the page has already read the
     care team or the objections, as (agency id, name) by name). The access-log rule's facts come from

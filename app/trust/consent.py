@@ -60,7 +60,7 @@ def view(session: Session, person_id: int) -> SharingView:
 @lru_cache(maxsize=1)
 def _objections_statement() -> Any:
     """The standing objections, by agency name, each with whether that agency is in the care team: built once."""
-    person_id = bindparam("person_id")
+    person_id: Any = bindparam("person_id")
     in_team = (
         select(CareTeamMember.id)
         .where(CareTeamMember.person_id == person_id)
