@@ -106,7 +106,7 @@ def decide(session: Session, user: User, person: Person, now: Optional[datetime]
         return Decision(False, "Administrators manage accounts and agencies and cannot open care records.")
     assert person.id is not None  # a saved person
     # A user with no agency (agency_id NULL) is in no care team and objected to by nobody: `= NULL` holds for no row.
-    in_team, objected = session.exec(_record_facts()["in_team"], params={"person_id": person.id, "agency_id": user.agency_id}).one()
+    in_team, objected = _in_team_or_objected(session, user, person.id)
     if objected:
         return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
     if in_team:
@@ -760,6 +760,50 @@ def access_log_decision(user: User, *, key_worker: bool, objected: bool, network
     if user.role is Role.network_lead and user.network_id is not None and network_id() == user.network_id:
         return Decision(True, "network lead")
     return Decision(False, "Only the person's key worker and their network lead can see who has looked at this record.")
+
+
+RECORD_FACTS = "oneplan_record_facts"  # session.info: (person id, agency id, in the team, objected), read with the person
+
+
+@lru_cache(maxsize=1)
+def _person_statement() -> Any:
+    """The person and the record rule's facts for an agency (`_record_facts`'s "in_team"), built once."""
+    agency: Any = bindparam("agency_id")
+    in_team = (
+        exists()
+        .where(col(CareTeamMember.person_id) == Person.id)
+        .where(col(CareTeamMember.agency_id) == agency)
+        .where(col(CareTeamMember.left_at).is_(None))
+    )
+    objected = (
+        exists()
+        .where(col(ConsentObjection.person_id) == Person.id)
+        .where(col(ConsentObjection.agency_id) == agency)
+        .where(col(ConsentObjection.withdrawn_at).is_(None))
+    )
+    return select(Person, in_team, objected).where(col(Person.id) == bindparam("person_id"))
+
+
+def person_with_facts(session: Session, user: User, person_id: int) -> Optional[Person]:
+    """The person (None if there is none), read with the record rule's facts for the user's agency,
+    which the next `decide` for them takes instead of asking again: opening a record costs one
+    statement. Whoever calls this decides at once (and clears RECORD_FACTS after)."""
+    row = session.exec(_person_statement(), params={"person_id": person_id, "agency_id": user.agency_id}).first()
+    if row is None:
+        return None
+    person, in_team, objected = row
+    session.info[RECORD_FACTS] = (person_id, user.agency_id, bool(in_team), bool(objected))
+    return person
+
+
+def _in_team_or_objected(session: Session, user: User, person_id: int) -> tuple[bool, bool]:
+    """Whether the user's agency is in the person's care team, and whether the person objected to it:
+    as read with the person just now (`person_with_facts`, used once), or asked."""
+    known = session.info.pop(RECORD_FACTS, None)
+    if known is not None and known[0] == person_id and known[1] == user.agency_id:
+        return known[2], known[3]
+    in_team, objected = session.exec(_record_facts()["in_team"], params={"person_id": person_id, "agency_id": user.agency_id}).one()
+    return bool(in_team), bool(objected)
 
 
 # --- end of S ---------------------------------------------------------------------------------------
