@@ -79,7 +79,12 @@ def load_signed_in_user():
         else:
             # The server's record decides: a session ended at sign-out or by a lock stays ended.
             # A full page shows the unread count in its header: read with the session (a GET changes no inbox).
-            full_page = request.method == "GET" and not is_htmx() and request.blueprint not in ("fhir", "my_record", "assets")
+            full_page = (
+                request.method == "GET"
+                and not is_htmx()
+                and request.endpoint not in PUBLIC_ENDPOINTS
+                and request.blueprint not in ("fhir", "my_record")
+            )
             db = get_session()
             user = staff_sessions.user_for(
                 db,
