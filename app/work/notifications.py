@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Optional, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, func, or_, update
+from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, case, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.trust import access
-from models import Notification, User
+from models import ConsentObjection, Notification, User
 
 
 @dataclass(frozen=True)
@@ -134,13 +134,24 @@ def _unread_statement() -> Any:
 @lru_cache(maxsize=1)
 def signed_in_unread_count() -> Any:
     """The unread count of the user of the statement it is put in (a scalar subquery on user_account):
-    read with the signed-in session (app/trust/staff_sessions.py), a full page's header costs no query of its own."""
-    return (
-        select(func.count(col(Notification.id)))
-        .where(_for(col(User.id), col(User.agency_id)))
-        .where(col(Notification.read_at).is_(None))
+    read with the signed-in session (app/trust/staff_sessions.py), a full page's header costs no query
+    of its own. An agency that no person has objected to (most, at any time) needs no check of each
+    item's person: its count is the user's items and the agency's, each a range of its index
+    (ix_notification_user_unread, ix_notification_agency_unread); otherwise `_mine` item by item."""
+    user_id, agency_id = col(User.id), col(User.agency_id)
+    unread = col(Notification.read_at).is_(None)
+    any_objection = (
+        exists().where(col(ConsentObjection.agency_id) == agency_id, col(ConsentObjection.withdrawn_at).is_(None)).correlate(User)
+    )
+    item_by_item = select(func.count(col(Notification.id))).where(_for(user_id, agency_id)).where(unread).scalar_subquery()
+    users = select(func.count()).select_from(Notification).where(col(Notification.user_id) == user_id, unread).scalar_subquery()
+    agencys = (
+        select(func.count())
+        .select_from(Notification)
+        .where(col(Notification.user_id).is_(None), col(Notification.agency_id) == agency_id, unread)
         .scalar_subquery()
     )
+    return case((any_objection, item_by_item), else_=users + agencys)
 
 
 def unread_count(session: Session, user: User) -> int:
