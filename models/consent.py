@@ -39,6 +39,13 @@ class ConsentObjection(SQLModel, table=True):
             sqlite_where=text("withdrawn_at IS NULL"),
             postgresql_where=text("withdrawn_at IS NULL"),
         ),
+        # Whether an agency has any standing objection (the header's unread count asks it first).
+        Index(
+            "ix_consent_objection_agency_standing",
+            "agency_id",
+            sqlite_where=text("withdrawn_at IS NULL"),
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -63,7 +63,7 @@ class PersonHeader:
 def _statements() -> dict[str, Any]:
     """The record's summary and header statements, built once; each page runs them with its person."""
     return {
-        "objections": select(Agency.name)
+        "objections": select(Agency.id, Agency.name)
         .join(ConsentObjection, col(ConsentObjection.agency_id) == Agency.id)
         .where(ConsentObjection.person_id == bindparam("person_id"), col(ConsentObjection.withdrawn_at).is_(None))
         .order_by(Agency.name),
@@ -84,19 +84,30 @@ def _statements() -> dict[str, Any]:
 
 
 def header(
-    session: Session, person: Person, user: User, team: Optional[list[TeamMember]] = None, objections: Optional[list[str]] = None
+    session: Session,
+    person: Person,
+    user: User,
+    team: Optional[list[TeamMember]] = None,
+    objections: Optional[list[tuple[Optional[int], str]]] = None,
 ) -> PersonHeader:
-    """The shared header of a person's pages (three queries, and the access-log rule's; fewer when the
-    page has already read the care team or the objections)."""
+    """The shared header of a person's pages (three queries; fewer when the page has already read the
+    care team or the objections, as (agency id, name) by name). The access-log rule's facts come from
+    these: whether the user is the key worker, and whether the person objected to their agency."""
     assert person.id is not None  # a saved person
     team = current_members(session, person.id) if team is None else team
     key_worker = next((m for m in team if m.is_key_worker), None)
     statements = _statements()
     on_person = {"person_id": person.id}
     if objections is None:
-        objections = list(session.exec(statements["objections"], params=on_person))
+        objections = [(agency_id, name) for agency_id, name in session.exec(statements["objections"], params=on_person)]
     referral = session.exec(statements["latest_referral"], params=on_person).first()
-    return PersonHeader(person, key_worker, objections, referral, access.access_log_rule(session, user, person).allowed)
+    may_read_access_log = access.access_log_decision(
+        user,
+        key_worker=any(m.is_key_worker and m.user is not None and m.user.id == user.id for m in team),
+        objected=any(agency_id == user.agency_id for agency_id, _ in objections),
+        network_id=lambda: access.person_network_id(session, person),
+    ).allowed
+    return PersonHeader(person, key_worker, [name for _, name in objections], referral, may_read_access_log)
 
 
 def current_members(session: Session, person_id: int) -> list[TeamMember]:

@@ -86,9 +86,8 @@ def person(person_id: int):
     person = guard.person_for(person_id, "view_person", rule=access.triage_rule)
     session = get_session()
     summary = care_team.summary(session, person)
-    sharing = consent.view(session, person_id)
-    objections = [item.agency.name for item in sharing.objections]
-    record_header = care_team.header(session, person, g.user, summary.team, objections)
+    objections = consent.standing_objections(session, person_id)
+    record_header = care_team.header(session, person, g.user, summary.team, [(item.agency.id, item.agency.name) for item in objections])
     # The network at work (issue 15): who may put the person on the network meeting's agenda (the
     # key worker and the network lead: those who may read the access log) and refer them to a hub
     # (the care team), and what the network's meetings decided (for whoever may read the record).
@@ -96,7 +95,7 @@ def person(person_id: int):
     return render(
         "care_plan/person.html",
         summary=summary,
-        sharing=sharing,
+        objections=objections,
         record_header=record_header,
         standards=clocks.response_standards(),
         may_read_access_log=record_header.may_read_access_log,

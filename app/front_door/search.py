@@ -13,15 +13,17 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, and_, case, column, func, or_, text, true
+from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, and_, bindparam, case, column, func, or_, text, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.db import trigrams
 from app.front_door import nhs_number
-from models import Person
+from app.trust import access
+from models import Person, User
 
 QUERY_MAX = 100
 RESULT_LIMIT = 50
@@ -165,6 +167,20 @@ def _parse_date(token: str) -> Optional[date]:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+@lru_cache(maxsize=1)
+def _nhs_number_statement() -> Any:
+    """The person with an NHS number (it is unique), and where the user stands with their record: built once."""
+    return select(Person, *access.standing_facts()).where(col(Person.nhs_number) == bindparam("nhs_number"))
+
+
+def by_nhs_number(session: Session, user: User, number: str) -> tuple[list[Person], dict[int, access.Standing]]:
+    """The person whose NHS number this is (none or one), with the user's standing (`access.standings`),
+    in one statement: the commonest search, and the one a clinician makes with the person in front of them."""
+    rows = session.exec(_nhs_number_statement(), params={"nhs_number": number, **access.standing_params(user)}).all()
+    people = [row[0] for row in rows]
+    return people, {row[0].id: access.standing_of(user, *row[1:]) for row in rows}
 
 
 def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMIT) -> tuple[list[Person], bool]:

@@ -239,7 +239,10 @@ def search_people():
     standings: dict[int, access.Standing] = {}
     if not query.is_empty or query.problems:
         session = get_session()
-        people, more = person_search.search_people(session, query)
-        standings = access.standings(session, g.user, [p.id for p in people if p.id is not None])
+        if query.nhs_number:  # the person and where the user stands with them, in one statement
+            people, standings = person_search.by_nhs_number(session, g.user, query.nhs_number)
+        else:
+            people, more = person_search.search_people(session, query)
+            standings = access.standings(session, g.user, [p.id for p in people if p.id is not None])
         audit.record(session, "search_people", user=g.user, detail=query.text, reason=f"{len(people)} shown")
     return render("front_door/search.html", "results", query=query, people=people, more=more, standings=standings)

@@ -8,9 +8,10 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import case, func, true
+from sqlalchemy import bindparam, case, func, true
 from sqlmodel import Session, col, select
 
 from app import checks, versioned
@@ -389,16 +390,22 @@ class Discussed:
     item: MdtAgendaItem
 
 
-def discussed(session: Session, person_id: int, limit: int = 5) -> list[Discussed]:
-    """The meetings that discussed the person and what they decided, latest first (the mark on their record)."""
-    rows = session.exec(
+@lru_cache(maxsize=1)
+def _discussed_statement() -> Any:
+    """`discussed`'s statement, built once: the record's summary asks it on every view."""
+    return (
         select(MdtAgendaItem, MdtMeeting, Network)
         .join(MdtMeeting, col(MdtMeeting.id) == MdtAgendaItem.meeting_id)
         .join(Network, col(Network.id) == MdtMeeting.network_id)
-        .where(MdtAgendaItem.person_id == person_id, col(MdtAgendaItem.decided_at).is_not(None))
+        .where(MdtAgendaItem.person_id == bindparam("person_id"), col(MdtAgendaItem.decided_at).is_not(None))
         .order_by(col(MdtMeeting.held_on).desc(), col(MdtAgendaItem.id).desc())
-        .limit(limit)
-    ).all()
+        .limit(bindparam("limit"))
+    )
+
+
+def discussed(session: Session, person_id: int, limit: int = 5) -> list[Discussed]:
+    """The meetings that discussed the person and what they decided, latest first (the mark on their record)."""
+    rows = session.exec(_discussed_statement(), params={"person_id": person_id, "limit": limit}).all()
     return [Discussed(meeting, network, item) for item, meeting, network in rows]
 
 

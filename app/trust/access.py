@@ -106,7 +106,7 @@ def decide(session: Session, user: User, person: Person, now: Optional[datetime]
         return Decision(False, "Administrators manage accounts and agencies and cannot open care records.")
     assert person.id is not None  # a saved person
     # A user with no agency (agency_id NULL) is in no care team and objected to by nobody: `= NULL` holds for no row.
-    in_team, objected = session.exec(_record_facts()["in_team"], params={"person_id": person.id, "agency_id": user.agency_id}).one()
+    in_team, objected = _in_team_or_objected(session, user, person.id)
     if objected:
         return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
     if in_team:
@@ -172,13 +172,7 @@ def access_log_rule(session: Session, user: User, person: Person) -> Decision:
     nobody in an agency the person has objected to."""
     assert person.id is not None  # a saved person
     key_worker, objected = _key_worker_or_objected(session, user, person.id)
-    if objected:
-        return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
-    if key_worker:
-        return Decision(True, "key worker")
-    if user.role is Role.network_lead and user.network_id is not None and person_network_id(session, person) == user.network_id:
-        return Decision(True, "network lead")
-    return Decision(False, "Only the person's key worker and their network lead can see who has looked at this record.")
+    return access_log_decision(user, key_worker=key_worker, objected=objected, network_id=lambda: person_network_id(session, person))
 
 
 def _has_open_referral(session: Session, person_id: int) -> bool:
@@ -237,13 +231,17 @@ def may_be_told(session: Session, person_id: Optional[int], recipients: set[Reci
 def not_objected(agency_id: int, person_id_column):
     """The record rule's objection, as a filter for lists of people (and of things about them, such
     as inbox items): the person has not objected to sharing their record with this agency. A row
-    about nobody in particular (a null person) passes."""
+    about nobody in particular (a null person) passes. Every table but consent_objection is the
+    enclosing statement's, however deep (the header's unread count is read inside the signed-in
+    session's statement, app/work/notifications.py)."""
     return not_(
-        exists().where(
+        exists()
+        .where(
             col(ConsentObjection.person_id) == person_id_column,
             col(ConsentObjection.agency_id) == agency_id,
             col(ConsentObjection.withdrawn_at).is_(None),
         )
+        .correlate_except(ConsentObjection)
     )
 
 
@@ -596,46 +594,62 @@ def standings(session: Session, user: User, person_ids: list[int], now: Optional
     """`decide` for each of these people (one query whatever their number), as a Standing by person id."""
     if not person_ids:
         return {}
-    now = now or datetime.now(UTC)
+    rows = session.execute(_standings_statement(), {"person_ids": person_ids, **standing_params(user, now)}).all()
+    return {person_id: standing_of(user, *facts) for person_id, *facts in rows}
+
+
+@lru_cache(maxsize=1)
+def standing_facts() -> tuple[Any, ...]:
+    """What `standing_of` needs of a person, as four columns correlated to `person` (built once; its
+    parameters are `standing_params`): in the user's agency's care team, objected to that agency,
+    a live break-glass grant of the user's, and the network of the person's GP practice."""
+    agency_id: Any = bindparam("standing_agency_id")
     in_team = (
         exists()
         .where(col(CareTeamMember.person_id) == Person.id)
-        .where(col(CareTeamMember.agency_id) == user.agency_id)
+        .where(col(CareTeamMember.agency_id) == agency_id)
         .where(col(CareTeamMember.left_at).is_(None))
     )
     objected = (
         exists()
         .where(col(ConsentObjection.person_id) == Person.id)
-        .where(col(ConsentObjection.agency_id) == user.agency_id)
+        .where(col(ConsentObjection.agency_id) == agency_id)
         .where(col(ConsentObjection.withdrawn_at).is_(None))
     )
     granted = (
         exists()
-        .where(col(AccessGrant.user_id) == user.id)
+        .where(col(AccessGrant.user_id) == bindparam("standing_user_id"))
         .where(col(AccessGrant.person_id) == Person.id)
-        .where(col(AccessGrant.expires_at) > now)
+        .where(col(AccessGrant.expires_at) > bindparam("standing_now"))
     )
     network = select(Agency.network_id).where(col(Agency.id) == Person.gp_practice_id).correlate(Person).scalar_subquery()
-    statement = sa_select(col(Person.id), in_team, objected, granted, network).where(col(Person.id).in_(person_ids))  # five columns
-    rows = session.execute(statement).all()
-    result: dict[int, Standing] = {}
-    for person_id, is_in_team, has_objected, has_grant, network_id in rows:
-        if user.role is Role.administrator:
-            standing = Standing(NOT_IN_TEAM, False)
-        elif has_objected:
-            standing = Standing(OBJECTED_TO_YOUR_AGENCY, False)
-        elif is_in_team:
-            standing = Standing(IN_YOUR_CARE_TEAM, True)
-        elif user.role is Role.network_lead and user.network_id is not None and network_id == user.network_id:
-            standing = Standing(IN_YOUR_NETWORK, True)
-        elif user.role in BREAK_GLASS_ROLES and has_grant:
-            standing = Standing(BREAK_GLASS_OPEN, True)
-        elif user.role in BREAK_GLASS_ROLES:
-            standing = Standing(NOT_IN_TEAM_BREAK_GLASS, False)
-        else:
-            standing = Standing(NOT_IN_TEAM, False)
-        result[person_id] = standing
-    return result
+    return in_team, objected, granted, network
+
+
+def standing_params(user: User, now: Optional[datetime] = None) -> dict[str, Any]:
+    return {"standing_agency_id": user.agency_id, "standing_user_id": user.id, "standing_now": now or datetime.now(UTC)}
+
+
+@lru_cache(maxsize=1)
+def _standings_statement() -> Any:
+    return sa_select(col(Person.id), *standing_facts()).where(col(Person.id).in_(bindparam("person_ids", expanding=True)))
+
+
+def standing_of(user: User, is_in_team: Any, has_objected: Any, has_grant: Any, network_id: Optional[int]) -> Standing:
+    """`decide` in words, on `standing_facts`."""
+    if user.role is Role.administrator:
+        return Standing(NOT_IN_TEAM, False)
+    if has_objected:
+        return Standing(OBJECTED_TO_YOUR_AGENCY, False)
+    if is_in_team:
+        return Standing(IN_YOUR_CARE_TEAM, True)
+    if user.role is Role.network_lead and user.network_id is not None and network_id == user.network_id:
+        return Standing(IN_YOUR_NETWORK, True)
+    if user.role in BREAK_GLASS_ROLES and has_grant:
+        return Standing(BREAK_GLASS_OPEN, True)
+    if user.role in BREAK_GLASS_ROLES:
+        return Standing(NOT_IN_TEAM_BREAK_GLASS, False)
+    return Standing(NOT_IN_TEAM, False)
 
 
 # --- end of search results' standing ------------------------------------------------------------
@@ -730,3 +744,66 @@ def nhs_number_rule(session: Session, user: User, person: Person) -> Decision:
 
 
 # --- end of recording a traced NHS number ---------------------------------------------------------
+
+
+# --- S: speed at scale (issue 17): the access-log rule from facts a page has already read ----------
+
+
+def access_log_decision(user: User, *, key_worker: bool, objected: bool, network_id: Callable[[], Optional[int]]) -> Decision:
+    """`access_log_rule` on its facts: whether the user is the person's current key worker, whether
+    the person objected to the user's agency, and (asked only of a network lead) the person's
+    network. The header of a person's pages has read the care team and the objections already."""
+    if objected:
+        return Decision(False, "This person has objected to sharing their record with your agency, so you cannot open it.")
+    if key_worker:
+        return Decision(True, "key worker")
+    if user.role is Role.network_lead and user.network_id is not None and network_id() == user.network_id:
+        return Decision(True, "network lead")
+    return Decision(False, "Only the person's key worker and their network lead can see who has looked at this record.")
+
+
+RECORD_FACTS = "oneplan_record_facts"  # session.info: (person id, agency id, in the team, objected), read with the person
+
+
+@lru_cache(maxsize=1)
+def _person_statement() -> Any:
+    """The person and the record rule's facts for an agency (`_record_facts`'s "in_team"), built once."""
+    agency: Any = bindparam("agency_id")
+    in_team = (
+        exists()
+        .where(col(CareTeamMember.person_id) == Person.id)
+        .where(col(CareTeamMember.agency_id) == agency)
+        .where(col(CareTeamMember.left_at).is_(None))
+    )
+    objected = (
+        exists()
+        .where(col(ConsentObjection.person_id) == Person.id)
+        .where(col(ConsentObjection.agency_id) == agency)
+        .where(col(ConsentObjection.withdrawn_at).is_(None))
+    )
+    return select(Person, in_team, objected).where(col(Person.id) == bindparam("person_id"))
+
+
+def person_with_facts(session: Session, user: User, person_id: int) -> Optional[Person]:
+    """The person (None if there is none), read with the record rule's facts for the user's agency,
+    which the next `decide` for them takes instead of asking again: opening a record costs one
+    statement. Whoever calls this decides at once (and clears RECORD_FACTS after)."""
+    row = session.exec(_person_statement(), params={"person_id": person_id, "agency_id": user.agency_id}).first()
+    if row is None:
+        return None
+    person, in_team, objected = row
+    session.info[RECORD_FACTS] = (person_id, user.agency_id, bool(in_team), bool(objected))
+    return person
+
+
+def _in_team_or_objected(session: Session, user: User, person_id: int) -> tuple[bool, bool]:
+    """Whether the user's agency is in the person's care team, and whether the person objected to it:
+    as read with the person just now (`person_with_facts`, used once), or asked."""
+    known = session.info.pop(RECORD_FACTS, None)
+    if known is not None and known[0] == person_id and known[1] == user.agency_id:
+        return known[2], known[3]
+    in_team, objected = session.exec(_record_facts()["in_team"], params={"person_id": person_id, "agency_id": user.agency_id}).one()
+    return bool(in_team), bool(objected)
+
+
+# --- end of S ---------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ so an event exists exactly when the change it describes does: a rolled-back tran
 rolled-back part of one (a savepoint), leaves none of the events recorded in it.
 """
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import event as sa_event
@@ -15,10 +17,35 @@ from sqlmodel import Session
 
 from app.db import CLIENT_ADDRESS
 from app.trust import audit_chain
-from models import AuditEvent, AuditOutcome, User
+from models import AuditOutcome, User
+from models.clock import utc_now
 
 _PENDING = "oneplan_audit_pending"
 _MARKS = "oneplan_audit_marks"  # savepoint -> how many events were pending when it began
+
+
+@dataclass
+class PendingEvent:
+    """An audit event waiting for its transaction's commit, when audit_chain seals it and writes its
+    row (audit_event, models/audit.py AuditEvent: the same fields). A plain object: the row is
+    written by one INSERT of the commit's events, never through the ORM, and every page records one."""
+
+    action: str
+    outcome: AuditOutcome
+    user_id: Optional[int] = None
+    username: Optional[str] = None
+    agency_id: Optional[int] = None
+    role: Optional[str] = None
+    record_type: Optional[str] = None
+    record_id: Optional[str] = None
+    person_id: Optional[int] = None
+    reason: Optional[str] = None
+    detail: Optional[str] = None
+    client_address: Optional[str] = None
+    at: datetime = field(default_factory=utc_now)
+    seq: Optional[int] = None
+    prev_hash: Optional[str] = None
+    hash: Optional[str] = None
 
 
 def record(
@@ -34,13 +61,13 @@ def record(
     record_id: object = None,
     reason: Optional[str] = None,
     detail: Optional[str] = None,
-) -> AuditEvent:
+) -> "PendingEvent":
     """Add an audit event to the session's transaction (the caller commits it with the change).
 
     `reason` is OnePlan's own words (why access was allowed or refused); anything a person
     typed (search terms, a break-glass explanation) goes in `detail`, which the
     administrators' audit page never shows."""
-    event = AuditEvent(
+    event = PendingEvent(
         user_id=user.id if user else None,
         username=(user.username if user else username),
         agency_id=user.agency_id if user else None,

@@ -6,8 +6,10 @@ refuses that agency); a withdrawn objection is kept, dated, so nothing is lost.
 """
 
 from dataclasses import dataclass, field
-from typing import Optional
+from functools import lru_cache
+from typing import Any, Optional
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app import checks
@@ -52,6 +54,13 @@ class SharingView:
 def view(session: Session, person_id: int) -> SharingView:
     """The decisions and the standing objections, each with whether that agency is in the care team (two queries)."""
     consent = session.exec(select(Consent).where(Consent.person_id == person_id)).first()
+    return SharingView(consent, standing_objections(session, person_id))
+
+
+@lru_cache(maxsize=1)
+def _objections_statement() -> Any:
+    """The standing objections, by agency name, each with whether that agency is in the care team: built once."""
+    person_id: Any = bindparam("person_id")
     in_team = (
         select(CareTeamMember.id)
         .where(CareTeamMember.person_id == person_id)
@@ -59,14 +68,20 @@ def view(session: Session, person_id: int) -> SharingView:
         .where(col(CareTeamMember.left_at).is_(None))
         .exists()
     )
-    rows = session.exec(
+    return (
         select(ConsentObjection, Agency, in_team)
         .join(Agency, col(Agency.id) == ConsentObjection.agency_id)
         .where(ConsentObjection.person_id == person_id)
         .where(col(ConsentObjection.withdrawn_at).is_(None))
         .order_by(Agency.name)
-    ).all()
-    return SharingView(consent, [Objection(o, a, bool(t)) for o, a, t in rows])
+    )
+
+
+def standing_objections(session: Session, person_id: int) -> list[Objection]:
+    """The agencies the person objects to sharing their record with, by name, each with whether it is
+    in the care team (one query): what the record's summary shows of the sharing decisions."""
+    rows = session.exec(_objections_statement(), params={"person_id": person_id}).all()
+    return [Objection(o, a, bool(t)) for o, a, t in rows]
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ at every sign-in."""
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Optional
+from functools import lru_cache
+from typing import Any, Optional
 
+from sqlalchemy import bindparam, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -39,27 +40,46 @@ def start(session: Session, user: User, now: Optional[datetime] = None) -> str:
 AGENCY_IS_HUB = "oneplan_agency_is_hub"  # session.info: (user id, whether their agency is a hub), this request
 
 
+ALSO_READ = "oneplan_staff_session_also"  # session.info: (user id, the value of `also`), this request
+
+
+@lru_cache(maxsize=4)
+def _session_statement(also: Any = None) -> Any:
+    """The signed-in session and its user, built once (every request asks it). With them, whether the
+    user's agency serves networks as a specialist hub, so the header's "Hub caseload" link costs no
+    query of its own (app/trust/access.py works_for_hub), and `also`, a value about the user (a
+    scalar subquery on user_account) the caller wants read in the same statement."""
+    serves_as_hub = select(HubNetwork.id).where(HubNetwork.hub_agency_id == User.agency_id).exists()
+    return (
+        select(StaffSession, User, serves_as_hub, *([also] if also is not None else []))
+        .join(User, col(User.id) == StaffSession.user_id)
+        .where(StaffSession.token_hash == bindparam("token_hash"))
+    )
+
+
 def user_for(
-    session: Session, token: Optional[str], idle_minutes: int, now: Optional[datetime] = None, *, absolute_hours: int = ABSOLUTE_HOURS
+    session: Session,
+    token: Optional[str],
+    idle_minutes: int,
+    now: Optional[datetime] = None,
+    *,
+    absolute_hours: int = ABSOLUTE_HOURS,
+    also: Any = None,
 ) -> Optional[User]:
     """The active user whose live session this is, or None (unknown, ended, idle, older than
     `absolute_hours`, or inactive account). An idle or expired session is ended; a live one is
-    marked seen (at most once a minute), by the caller's commit."""
+    marked seen (at most once a minute), by the caller's commit. `also` (a scalar subquery on
+    user_account, the same object every time) is read with them, into session.info[ALSO_READ]."""
     if not token or len(token) > 100:
         return None
     now = now or datetime.now(UTC)
-    # Whether the user's agency serves networks as a specialist hub, read with the session so the
-    # header's "Hub caseload" link costs no query of its own (app/trust/access.py works_for_hub).
-    serves_as_hub = select(HubNetwork.id).where(HubNetwork.hub_agency_id == User.agency_id).exists()
-    row = session.exec(
-        select(StaffSession, User, serves_as_hub)
-        .join(User, col(User.id) == StaffSession.user_id)
-        .where(StaffSession.token_hash == _digest(token))
-    ).first()
+    row = session.exec(_session_statement(also), params={"token_hash": _digest(token)}).first()
     if row is None:
         return None
-    staff_session, user, hub = row
+    staff_session, user, hub = row[:3]
     session.info[AGENCY_IS_HUB] = (user.id, bool(hub))
+    if also is not None:
+        session.info[ALSO_READ] = (user.id, row[3])
     if staff_session.ended_at is not None:
         return None
     seen = _aware(staff_session.last_seen_at)

@@ -105,5 +105,8 @@ def init_app(app: Flask, api: Blueprint) -> Limiter:
         headers_enabled=True,
     )
     limiter.limit(lambda: app.config["API_RATE_LIMIT"], error_message=API_REFUSED)(api)
+    # The limits above are the only ones: sign-in's counts POSTs, the API's every request. Any other
+    # request (every page read) skips the limiter's own work of finding that no limit applies.
+    limiter.request_filter(lambda: request.method != "POST" and request.blueprint != api.name)
     limiter.init_app(app)
     return limiter

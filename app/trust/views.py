@@ -14,7 +14,7 @@ from app.trust import access, accounts, audit, audit_log, break_glass, consent, 
 from app.trust import second_factor as second_factor_rules
 from app.versioned import SaveResult
 from app.web import fields, guard
-from app.web.rendering import render
+from app.web.rendering import is_htmx, render
 from app.work import notifications
 from models import Agency, AuditOutcome, Consent, Role
 
@@ -78,10 +78,30 @@ def load_signed_in_user():
             session["signed_out_reason"] = f"You were signed out because you were inactive for {idle_minutes} minutes."
         else:
             # The server's record decides: a session ended at sign-out or by a lock stays ended.
-            user = staff_sessions.user_for(get_session(), token, idle_minutes, absolute_hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+            # A full page shows the unread count in its header: read with the session (a GET changes no inbox).
+            full_page = (
+                request.method == "GET"
+                and not is_htmx()
+                and request.endpoint not in PUBLIC_ENDPOINTS
+                and request.blueprint not in ("fhir", "my_record")
+            )
+            db = get_session()
+            user = staff_sessions.user_for(
+                db,
+                token,
+                idle_minutes,
+                absolute_hours=current_app.config["SESSION_ABSOLUTE_HOURS"],
+                also=notifications.signed_in_unread_count() if full_page else None,
+            )
+            counted = db.info.pop(staff_sessions.ALSO_READ, None)
+            if user is not None and counted is not None and counted[0] == user.id:
+                g.unread_count = counted[1] if access.allowed(user, "read_inbox") else 0
             if user is not None:
                 g.user = user
-                session["last_seen"] = int(time.time())
+                # Moved at most once a minute, like the server's record (staff_sessions.TOUCH_EVERY): a page
+                # read that leaves the cookie as it was sends no new one (signing it costs every request).
+                if time.time() - last_seen >= staff_sessions.TOUCH_EVERY.total_seconds():
+                    session["last_seen"] = int(time.time())
             else:
                 session.clear()
     if request.blueprint == "fhir":

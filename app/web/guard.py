@@ -21,10 +21,13 @@ def person_for(person_id: int, purpose: str, *, write: bool = False, rule: Recor
     audited; a 404 if there is no such person, a 403 if the rules say no. Pages viewed under
     break-glass are marked (`g.break_glass`)."""
     session = get_session()
-    person = session.get(Person, person_id)
+    person = access.person_with_facts(session, g.user, person_id)
     if person is None:
         abort(404, "There is no person with that record number.")
-    decision = access.open_record(session, g.user, person, purpose, write=write, rule=rule)
+    try:
+        decision = access.open_record(session, g.user, person, purpose, write=write, rule=rule)
+    finally:
+        session.info.pop(access.RECORD_FACTS, None)  # read for this decision only
     behind = decision if rule is access.decide else access.decision_behind_triage(decision) if rule is access.triage_rule else None
     if behind is not None:
         g.record_decision = (person.id, behind)

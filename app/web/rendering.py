@@ -344,19 +344,40 @@ def site_header(context: Context) -> Markup:
     return Markup(html.replace(_TOKEN_SLOT, str(escape(values["csrf_token"]()))))
 
 
+_ADDRESSES_KEPT = 20_000
+
+
 def url_for(endpoint: str, **values: Any) -> str:
     """Flask's `url_for` for templates, the common case made directly: an address in this app for
     the request being answered (no anchor, method, scheme or blueprint-relative name, and no
     `url_defaults` functions to call), which is the request's URL adapter's `build` with the same
-    arguments Flask would pass. A big care plan asks for 500 addresses."""
+    arguments Flask would pass. A big care plan asks for 500 addresses; every page asks for the
+    same few (its stylesheets and scripts, the record's pages), so each is kept once built, by
+    everything the adapter builds it from."""
     context = _cv_request.get(None)
     adapter = context.url_adapter if context is not None else None
     if adapter is None or endpoint[:1] == "." or context.app.url_default_functions or any(name[:1] == "_" for name in values):  # type: ignore[union-attr]
         return flask_url_for(endpoint, **values)
+    kept: dict = context.app.extensions.setdefault("oneplan_addresses", {})  # type: ignore[union-attr]
     try:
-        return adapter.build(endpoint, values, method=None, url_scheme=None, force_external=False)
+        # The value's type too: True and 1 are equal keys, and build different addresses.
+        key: Any = (adapter.script_name, adapter.server_name, adapter.subdomain, adapter.url_scheme, endpoint) + tuple(
+            (name, type(value), value) for name, value in values.items()
+        )
+        address = kept.get(key)
+    except TypeError:  # a value that cannot be a key (a list of values for a query parameter)
+        key, address = None, None
+    if address is not None:
+        return address
+    try:
+        address = adapter.build(endpoint, values, method=None, url_scheme=None, force_external=False)
     except BuildError:
         return flask_url_for(endpoint, **values)  # Flask's own handling of what cannot be built
+    if key is not None:
+        if len(kept) >= _ADDRESSES_KEPT:
+            kept.clear()
+        kept[key] = address
+    return address
 
 
 def init_app(app: Any) -> None:

@@ -6,13 +6,14 @@ also leaves out items about someone who objected after they were sent."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Optional, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, update
+from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, case, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.trust import access
-from models import Notification, User
+from models import ConsentObjection, Notification, User
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,52 @@ def notify_once(
 
 def _mine(user: User) -> ColumnElement[bool]:
     """Items for me or my whole agency, except any about a person who has objected to my agency."""
+    return _for(user.id, user.agency_id)
+
+
+def _for(user_id: Any, agency_id: Any) -> ColumnElement[bool]:
+    """`_mine` for a user's id and their agency's: values, or parameters of a statement built once."""
     return and_(
-        or_(col(Notification.user_id) == user.id, (col(Notification.user_id).is_(None)) & (col(Notification.agency_id) == user.agency_id)),
-        access.not_objected(user.agency_id, Notification.person_id),
+        or_(col(Notification.user_id) == user_id, (col(Notification.user_id).is_(None)) & (col(Notification.agency_id) == agency_id)),
+        access.not_objected(agency_id, Notification.person_id),
     )
 
 
+@lru_cache(maxsize=1)
+def _unread_statement() -> Any:
+    """The unread count's statement, built once: the header asks for it on every page."""
+    return (
+        select(func.count(col(Notification.id)))
+        .where(_for(bindparam("user_id"), bindparam("agency_id")))
+        .where(col(Notification.read_at).is_(None))
+    )
+
+
+@lru_cache(maxsize=1)
+def signed_in_unread_count() -> Any:
+    """The unread count of the user of the statement it is put in (a scalar subquery on user_account):
+    read with the signed-in session (app/trust/staff_sessions.py), a full page's header costs no query
+    of its own. An agency that no person has objected to (most, at any time) needs no check of each
+    item's person: its count is the user's items and the agency's, each a range of its index
+    (ix_notification_user_unread, ix_notification_agency_unread); otherwise `_mine` item by item."""
+    user_id, agency_id = col(User.id), col(User.agency_id)
+    unread = col(Notification.read_at).is_(None)
+    any_objection = (
+        exists().where(col(ConsentObjection.agency_id) == agency_id, col(ConsentObjection.withdrawn_at).is_(None)).correlate(User)
+    )
+    item_by_item = select(func.count(col(Notification.id))).where(_for(user_id, agency_id)).where(unread).scalar_subquery()
+    users = select(func.count()).select_from(Notification).where(col(Notification.user_id) == user_id, unread).scalar_subquery()
+    agencys = (
+        select(func.count())
+        .select_from(Notification)
+        .where(col(Notification.user_id).is_(None), col(Notification.agency_id) == agency_id, unread)
+        .scalar_subquery()
+    )
+    return case((any_objection, item_by_item), else_=users + agencys)
+
+
 def unread_count(session: Session, user: User) -> int:
-    return session.exec(select(func.count(col(Notification.id))).where(_mine(user)).where(col(Notification.read_at).is_(None))).one()
+    return session.exec(_unread_statement(), params={"user_id": user.id, "agency_id": user.agency_id}).one()
 
 
 def inbox(session: Session, user: User, limit: int = 100) -> list[Notification]:

@@ -96,3 +96,27 @@ def test_an_agency_the_person_objected_to_cannot_join_or_be_given_actions(client
         db, world.plan, world.person, item("action", description="Visit", owner_agency_id=world.social_care.id), world.nurse
     )
     assert "owner_agency_id" in result.errors  # in the team still, but objected to: no actions for it
+
+
+def test_the_header_links_to_the_access_log_exactly_when_the_access_log_rule_lets_the_user_read_it(db, world):
+    from app.care_plan import care_team
+    from app.trust import access, consent
+    from models import ConsentObjection
+    from tests import factories
+
+    colleague = factories.user(db, world.nursing, username="colleague")  # in the care team, not the key worker
+    users = [world.nurse, colleague, world.outsider, world.coordinator, world.lead, world.other_lead, world.admin]
+    seen = []
+    for objected in (False, True):
+        if objected:
+            db.add(ConsentObjection(person_id=world.person.id, agency_id=world.nursing.id))
+            db.commit()
+        team = care_team.current_members(db, world.person.id)
+        objections = [(item.agency.id, item.agency.name) for item in consent.standing_objections(db, world.person.id)]
+        for user in users:
+            expected = access.access_log_rule(db, user, world.person).allowed
+            assert care_team.header(db, world.person, user).may_read_access_log == expected, (user.username, objected)
+            assert care_team.header(db, world.person, user, team, objections).may_read_access_log == expected, (user.username, objected)
+            seen.append((user.username, objected, expected))
+    assert ("nurse", False, True) in seen and ("nurse", True, False) in seen and ("lead", True, True) in seen
+    assert ("colleague", False, False) in seen

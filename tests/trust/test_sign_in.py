@@ -173,3 +173,15 @@ def test_an_unlock_is_written_by_the_callers_commit(db):
     db.refresh(world.nurse)
     assert world.nurse.locked_at is None and world.nurse.failed_sign_ins == 0
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "unlock_account")).one().user_id == world.admin.id
+
+
+def test_a_page_read_within_a_minute_of_the_last_sends_no_new_session_cookie(client, auth, db, app):
+    World(db)
+    auth.sign_in("nurse")
+    client.get("/")
+    assert "Set-Cookie" not in client.get("/").headers  # last_seen moves at most once a minute, like the server's record
+    with client.session_transaction() as session:
+        session["last_seen"] = int(time.time()) - 61
+    assert "Set-Cookie" in client.get("/").headers
+    with client.session_transaction() as session:
+        assert int(time.time()) - session["last_seen"] < 5
