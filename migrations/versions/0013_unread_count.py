@@ -2,7 +2,7 @@
 count asks whether the reader's agency has any before checking each item's person against them
 
 Revision ID: 0013_unread_count
-Revises: 0012_daily_figures
+Revises: 0013_worklist
 Create Date: 2026-11-30 18:30:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_unread_count"
-down_revision = "0012_daily_figures"
+down_revision = "0013_worklist"
 branch_labels = None
 depends_on = None
 
