@@ -3,9 +3,10 @@ care plans, and care plans due for review (for their key worker, and for their n
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import case, exists, func
+from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, col, select
 
@@ -133,11 +134,16 @@ def _work_items():
         .outerjoin(CarePlanNeed, col(CarePlanNeed.id) == CarePlanAction.need_id)
         .outerjoin(OwnerUser, col(OwnerUser.id) == CarePlanAction.owner_user_id)
         .options(
-            load_only(col(Person.id), col(Person.given_name), col(Person.family_name), col(Person.nhs_number)),
-            load_only(col(CarePlanNeed.id), col(CarePlanNeed.need)),
-            load_only(col(OwnerUser.id), col(OwnerUser.full_name)),
+            _only(col(Person.id), col(Person.given_name), col(Person.family_name), col(Person.nhs_number)),
+            _only(col(CarePlanNeed.id), col(CarePlanNeed.need)),
+            _only(col(OwnerUser.id), col(OwnerUser.full_name)),
         )
     )
+
+
+def _only(*attributes: Any) -> Any:
+    """`load_only` for columns of SQLModel tables (typed as their values, not as columns)."""
+    return load_only(*attributes)
 
 
 def _work_item(row, today: date) -> WorkItem:
@@ -147,8 +153,8 @@ def _work_item(row, today: date) -> WorkItem:
 
 @dataclass
 class ReviewDue:
-    plan: CarePlan
-    person: Person
+    plan: "CarePlan | PlanDue"  # a key worker's list reads only what it shows (PlanDue, PersonName)
+    person: "Person | PersonName"
     key_worker: Optional[User]
     agency: Optional[Agency]
     overdue: bool
@@ -177,20 +183,44 @@ def reviews_for_key_worker(session: Session, user: User, today: date, limit: int
     ]
     led = select(col(CarePlan.review_due_on)).join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id).where(*conditions)
     last_on_list = led.order_by(col(CarePlan.review_due_on)).offset(limit - 1).limit(1).scalar_subquery()
-    rows = session.exec(
-        select(CarePlan, Person)
+    rows = session.execute(
+        select_columns(
+            col(CarePlan.id), col(CarePlan.person_id), col(CarePlan.review_due_on), col(Person.given_name), col(Person.family_name)
+        )
         .join(Person, col(Person.id) == CarePlan.person_id)
         .join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id)
-        .options(  # only what a list of reviews and its reminders show
-            load_only(col(CarePlan.id), col(CarePlan.person_id), col(CarePlan.review_due_on)),
-            load_only(col(Person.id), col(Person.given_name), col(Person.family_name)),
-        )
         .where(*conditions)
         .where(col(CarePlan.review_due_on) <= func.coalesce(last_on_list, today + timedelta(days=REVIEW_NOTICE_DAYS)))
         .order_by(col(CarePlan.review_due_on), Person.family_name_key)
         .limit(limit)
     ).all()
-    return [ReviewDue(plan, person, user, None, plan.review_due_on is not None and plan.review_due_on < today) for plan, person in rows]
+    # Plain rows, not entities: the list and its reminders show a name and a date (up to 100 rows a page).
+    return [
+        ReviewDue(PlanDue(plan_id, person_id, due_on), PersonName(person_id, given_name, family_name), user, None, due_on < today)
+        for plan_id, person_id, due_on, given_name, family_name in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PlanDue:
+    """What a list of reviews shows of a care plan."""
+
+    id: int
+    person_id: int
+    review_due_on: date
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """What a list of reviews shows of a person."""
+
+    id: int
+    given_name: str
+    family_name: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
 
 
 def reviews_for_network(session: Session, network_id: int, lead: User, today: date, limit: int = 200) -> tuple[list[ReviewDue], int]:
