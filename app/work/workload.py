@@ -183,14 +183,20 @@ def reviews_for_key_worker(session: Session, user: User, today: date, limit: int
     ]
     led = select(col(CarePlan.review_due_on)).join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id).where(*conditions)
     last_on_list = led.order_by(col(CarePlan.review_due_on)).offset(limit - 1).limit(1).scalar_subquery()
+    # The plans the list reaches, from the indexes alone; only they are joined to their person (joined
+    # in the same statement as the caseload, the person of every plan the key worker leads was read).
+    reached = (
+        select(col(CarePlan.id))
+        .join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id)
+        .where(*conditions)
+        .where(col(CarePlan.review_due_on) <= func.coalesce(last_on_list, today + timedelta(days=REVIEW_NOTICE_DAYS)))
+    )
     rows = session.execute(
         select_columns(
             col(CarePlan.id), col(CarePlan.person_id), col(CarePlan.review_due_on), col(Person.given_name), col(Person.family_name)
         )
         .join(Person, col(Person.id) == CarePlan.person_id)
-        .join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id)
-        .where(*conditions)
-        .where(col(CarePlan.review_due_on) <= func.coalesce(last_on_list, today + timedelta(days=REVIEW_NOTICE_DAYS)))
+        .where(col(CarePlan.id).in_(reached))
         .order_by(col(CarePlan.review_due_on), Person.family_name_key)
         .limit(limit)
     ).all()
