@@ -3,11 +3,11 @@ care plans, and care plans due for review (for their key worker, and for their n
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Optional
+from typing import Optional
 
 from sqlalchemy import case, exists, func
 from sqlalchemy import select as select_columns
-from sqlalchemy.orm import aliased, load_only
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.front_door import clocks
@@ -28,6 +28,7 @@ from models import (
     Urgency,
     User,
 )
+from models.person import format_nhs_number
 
 WORKLIST_PAGE = 50
 WORKLIST_MOST = 1000  # a worklist pages through this many at most; past that, filters narrow it
@@ -55,12 +56,40 @@ class WorklistFilters:
         return {"status": self.status, **({"mine": "yes"} if self.mine else {}), "page": page}
 
 
+@dataclass(frozen=True)
+class ActionRow:
+    """What a worklist item shows of an action, and what its moves need."""
+
+    id: int
+    person_id: int
+    version: int
+    description: str
+    status: ActionStatus
+    frequency: Optional[str]
+    due_on: Optional[date]
+    status_reason: Optional[str]
+
+
+@dataclass(frozen=True)
+class NeedRow:
+    id: int
+    need: str
+
+
+@dataclass(frozen=True)
+class UserName:
+    id: int
+    full_name: str
+
+
 @dataclass
 class WorkItem:
-    action: CarePlanAction
-    person: Person
-    need: Optional[CarePlanNeed]
-    owner_user: Optional[User]
+    """One action on a worklist: plain rows of what it shows (a page has 50), not entities."""
+
+    action: ActionRow
+    person: "PersonName"
+    need: Optional[NeedRow]
+    owner_user: Optional[UserName]
     overdue: bool
 
 
@@ -97,7 +126,7 @@ def worklist(session: Session, user: User, filters: WorklistFilters, today: date
         .correlate(None)
     )
     rows = list(
-        session.exec(
+        session.execute(
             _work_items().where(col(CarePlanAction.id).in_(dated_page)).order_by(col(CarePlanAction.due_on), col(CarePlanAction.id))
         ).all()
     )
@@ -109,7 +138,7 @@ def worklist(session: Session, user: User, filters: WorklistFilters, today: date
         .limit(max(0, min(limit - len(rows), undated)))
         .correlate(None)
     )
-    rows += session.exec(_work_items().where(col(CarePlanAction.id).in_(undated_page)).order_by(col(CarePlanAction.id))).all()
+    rows += session.execute(_work_items().where(col(CarePlanAction.id).in_(undated_page)).order_by(col(CarePlanAction.id))).all()
     return [_work_item(row, today) for row in rows], dated + undated
 
 
@@ -120,35 +149,67 @@ def _count_up_to(session: Session, conditions: list, most: int) -> int:
 
 
 def work_item(session: Session, action_id: int, today: date) -> Optional[WorkItem]:
-    row = session.exec(_work_items().where(CarePlanAction.id == action_id)).first()
+    row = session.execute(_work_items().where(CarePlanAction.id == action_id)).first()
     return _work_item(row, today) if row is not None else None
 
 
-def _work_items():
-    """An action with its person, its need and its named practitioner (one query): of those three,
-    only the columns a worklist item shows are read (a page reads 50 of each)."""
-    OwnerUser = aliased(User)
-    return (
-        select(CarePlanAction, Person, CarePlanNeed, OwnerUser)
-        .join(Person, col(Person.id) == CarePlanAction.person_id)
-        .outerjoin(CarePlanNeed, col(CarePlanNeed.id) == CarePlanAction.need_id)
-        .outerjoin(OwnerUser, col(OwnerUser.id) == CarePlanAction.owner_user_id)
-        .options(
-            _only(col(Person.id), col(Person.given_name), col(Person.family_name), col(Person.nhs_number)),
-            _only(col(CarePlanNeed.id), col(CarePlanNeed.need)),
-            _only(col(OwnerUser.id), col(OwnerUser.full_name)),
-        )
+_OwnerUser = aliased(User)
+# An action with its person, its need and its named practitioner (one query): the columns a worklist
+# item shows, read as plain rows (a page reads 50 of each). Built once.
+_WORK_ITEMS = (
+    select_columns(
+        col(CarePlanAction.id),
+        col(CarePlanAction.person_id),
+        col(CarePlanAction.version),
+        col(CarePlanAction.description),
+        col(CarePlanAction.status),
+        col(CarePlanAction.frequency),
+        col(CarePlanAction.due_on),
+        col(CarePlanAction.status_reason),
+        col(Person.given_name),
+        col(Person.family_name),
+        col(Person.nhs_number),
+        col(CarePlanNeed.id),
+        col(CarePlanNeed.need),
+        col(_OwnerUser.id),
+        col(_OwnerUser.full_name),
     )
+    .join(Person, col(Person.id) == CarePlanAction.person_id)
+    .outerjoin(CarePlanNeed, col(CarePlanNeed.id) == CarePlanAction.need_id)
+    .outerjoin(_OwnerUser, col(_OwnerUser.id) == CarePlanAction.owner_user_id)
+)
 
 
-def _only(*attributes: Any) -> Any:
-    """`load_only` for columns of SQLModel tables (typed as their values, not as columns)."""
-    return load_only(*attributes)
+def _work_items():
+    return _WORK_ITEMS
 
 
 def _work_item(row, today: date) -> WorkItem:
-    action, person, need, owner_user = row
-    return WorkItem(action, person, need, owner_user, action.status.is_open and action.due_on is not None and action.due_on < today)
+    (
+        id_,
+        person_id,
+        version,
+        description,
+        status,
+        frequency,
+        due_on,
+        reason,
+        given,
+        family,
+        nhs_number,
+        need_id,
+        need,
+        user_id,
+        user_name,
+    ) = row
+    action = ActionRow(id_, person_id, version, description, status, frequency, due_on, reason)
+    return WorkItem(
+        action,
+        PersonRow(person_id, given, family, nhs_number),
+        NeedRow(need_id, need) if need_id is not None else None,
+        UserName(user_id, user_name) if user_id is not None else None,
+        status.is_open and due_on is not None and due_on < today,
+    )
 
 
 @dataclass
@@ -446,3 +507,14 @@ def queue_figures(session: Session, user: User, now: datetime) -> QueueFigures:
         .where(access.referrals_listed_for(user, Referral.network_id, Referral.person_id))
     ).one()
     return QueueFigures(int(waiting), int(triaged), int(overdue), int(urgent))
+
+
+@dataclass(frozen=True)
+class PersonRow(PersonName):
+    """What a worklist item shows of a person."""
+
+    nhs_number: Optional[str]
+
+    @property
+    def nhs_number_in_sentence(self) -> str:
+        return format_nhs_number(self.nhs_number, in_sentence=True)
