@@ -234,7 +234,11 @@ def reviews_for_key_worker(session: Session, user: User, today: date, limit: int
     Only the plans the list reaches have their person read (for the family name that orders plans
     due on the same day): the review date of the `limit`th plan, found from the indexes alone
     (ix_care_team_key_worker, ix_care_plan_review), bounds the plans read in full, however many
-    the key worker leads."""
+    the key worker leads. The rows are plain (PlanDue, PersonName): a date and a name each.
+
+    The worklist shows them all, up to `limit`: each is a review the key worker owes, the most
+    overdue first, and the grouped reminder ("15 care plans you lead are due for review") links
+    there for the lot. A caseload with 100 reviews due at once is rare, and its cost is bounded."""
     conditions = [
         CareTeamMember.user_id == user.id,
         col(CareTeamMember.is_key_worker).is_(True),
