@@ -15,7 +15,6 @@ from app.front_door import clocks
 from app.trust import access, audit
 from app.versioned import Conflict, SaveResult, save_if_unchanged
 from app.work import notifications
-from models.person import format_nhs_number
 from models import (
     AWAITING_DECISION,
     OPEN_REFERRAL_STATUSES,
@@ -31,6 +30,7 @@ from models import (
     Urgency,
     User,
 )
+from models.person import format_nhs_number
 
 OUTCOME_STATUS = {
     TriageDecision.accept: ReferralStatus.accepted,

@@ -32,7 +32,9 @@ def test_a_queue_row_shows_the_clock_and_tags_the_macros_make(app, status, urgen
     with app.test_request_context("/referrals"):
         macros = app.jinja_env.get_template("front_door/_macros.html").module
         template = app.jinja_env.get_template("front_door/queue.html")
-        context = template.new_context({"rows": [row], "total": 1, "now": datetime(2026, 3, 4, 9, 0, tzinfo=UTC), "filters": QueueFilters()})
+        context = template.new_context(
+            {"rows": [row], "total": 1, "now": datetime(2026, 3, 4, 9, 0, tzinfo=UTC), "filters": QueueFilters()}
+        )
         html = "".join(template.blocks["queue"](context))
         clock_text = str(macros.clock_text(clock))
         urgency_tag = str(macros.urgency_tag(urgency, standards))
