@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Optional
 
 from sqlalchemy import ColumnElement, func
+from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -368,7 +369,7 @@ def queue(session: Session, viewer: User, filters: QueueFilters, now: datetime, 
     # The page's network: the referral's own, else its person's practice's (joined, not asked row by row).
     page_practice = aliased(Agency)
     rows = session.execute(
-        select(
+        select_columns(
             col(Referral.id),
             col(Referral.due_by),
             col(Referral.decided_at),
