@@ -8,7 +8,7 @@ summaries the database keeps as referrals change (models/daily_figures.py, migra
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Optional
 
 from sqlalchemy import ColumnElement, Date, Integer, String, TextClause, and_, bindparam, case, cast, func, select, text, type_coerce
@@ -64,17 +64,26 @@ class Figures:
     delayed_count: int = 0
     delayed_by_band: list[tuple[str, int]] = field(default_factory=list)
 
-    @property
+    # Worked out once a page (the page asks for them once a day and once a chart column).
+    @cached_property
     def received(self) -> int:
-        return sum(sum(counts) for counts in self.by_source.values())
+        return sum(self.daily_totals)
 
-    @property
+    @cached_property
     def daily_totals(self) -> list[int]:
-        return [sum(counts[i] for counts in self.by_source.values()) for i in range(len(self.days))]
+        return [sum(day) for day in zip(*self.by_source.values(), strict=True)] if self.by_source else [0] * len(self.days)
 
-    @property
+    @cached_property
     def sources_seen(self) -> list[ReferralSource]:
         return [source for source, counts in self.by_source.items() if any(counts)]
+
+    @cached_property
+    def daily_rows(self) -> list[tuple[date, list[int], int]]:
+        """Each day, its counts for the sources seen (in sources_seen's order), and its total."""
+        seen = [self.by_source[source] for source in self.sources_seen]
+        return [
+            (day, [counts[i] for counts in seen], total) for i, (day, total) in enumerate(zip(self.days, self.daily_totals, strict=True))
+        ]
 
     @property
     def delay_bands(self) -> list[tuple[str, int]]:
@@ -341,6 +350,9 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
     column_space = (width - axis) / max(len(figures.days), 1)
     column = max(column_space * 0.75, 2)
     columns = []
+    labels = [source.label for source in sources]
+    # The positions as the template shows them (to one decimal place, as Jinja's round filter gives),
+    # worked out here once rather than by a filter call each.
     for i, day in enumerate(figures.days):
         y: float = height
         parts = []
@@ -350,8 +362,21 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
                 continue
             h = count / top * (height - 10)
             y -= h
-            parts.append({"series": n, "y": y, "height": h, "count": count, "source": source.label})
-        columns.append({"x": axis + i * column_space, "width": column, "parts": parts, "day": day, "total": totals[i]})
+            parts.append(
+                {"series": n, "y": y, "height": h, "count": count, "source": labels[n], "y_shown": round(y, 1), "height_shown": round(h, 1)}
+            )
+        x = axis + i * column_space
+        columns.append(
+            {
+                "x": x,
+                "width": column,
+                "parts": parts,
+                "day": day,
+                "total": totals[i],
+                "x_shown": round(x, 1),
+                "width_shown": round(column, 1),
+            }
+        )
     ticks = sorted({0, top // 2, top})
     return {
         "width": width,
@@ -359,6 +384,6 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
         "plot_height": height,
         "axis": axis,
         "columns": columns,
-        "sources": [(n, source.label) for n, source in enumerate(sources)],
+        "sources": list(enumerate(labels)),
         "ticks": [{"value": t, "y": height - t / top * (height - 10)} for t in ticks],
     }
