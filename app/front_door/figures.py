@@ -8,10 +8,25 @@ summaries the database keeps as referrals change (models/daily_figures.py, migra
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, Date, Integer, String, TextClause, and_, bindparam, case, cast, func, select, text, type_coerce
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    TextClause,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    text,
+    type_coerce,
+)
 from sqlmodel import Session, col
 
 from app.front_door.clocks import ENGLAND, response_standards
@@ -64,17 +79,26 @@ class Figures:
     delayed_count: int = 0
     delayed_by_band: list[tuple[str, int]] = field(default_factory=list)
 
-    @property
+    # Worked out once a page (the page asks for them once a day and once a chart column).
+    @cached_property
     def received(self) -> int:
-        return sum(sum(counts) for counts in self.by_source.values())
+        return sum(self.daily_totals)
 
-    @property
+    @cached_property
     def daily_totals(self) -> list[int]:
-        return [sum(counts[i] for counts in self.by_source.values()) for i in range(len(self.days))]
+        return [sum(day) for day in zip(*self.by_source.values(), strict=True)] if self.by_source else [0] * len(self.days)
 
-    @property
+    @cached_property
     def sources_seen(self) -> list[ReferralSource]:
         return [source for source, counts in self.by_source.items() if any(counts)]
+
+    @cached_property
+    def daily_rows(self) -> list[tuple[date, list[int], int]]:
+        """Each day, its counts for the sources seen (in sources_seen's order), and its total."""
+        seen = [self.by_source[source] for source in self.sources_seen]
+        return [
+            (day, [counts[i] for counts in seen], total) for i, (day, total) in enumerate(zip(self.days, self.daily_totals, strict=True))
+        ]
 
     @property
     def delay_bands(self) -> list[tuple[str, int]]:
@@ -102,36 +126,21 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
     day_list = [first_day + timedelta(days=i) for i in range(days)]
     today = day_list[-1]
     today_start = period_start(now, 1)
-    before_today = (col(DailyFigures.day) >= first_day, col(DailyFigures.day) < today)
+    bound = {"first_day": first_day, "today": today, "today_start": today_start, "now": now, "tomorrow_start": None}
 
     # Referrals a day by source: whole days from the summary, today's from the referrals.
+    statements = _statements(session.get_bind().dialect.name)
     by_source = {source: [0] * days for source in ReferralSource}
-    for day, source, received in session.execute(
-        select(col(DailyFigures.day), col(DailyFigures.source), func.sum(DailyFigures.received))
-        .where(*before_today)
-        .group_by(col(DailyFigures.day), col(DailyFigures.source))
-    ):
+    for day, source, received in session.execute(statements.received_by_day, bound):
         by_source[source][(day - first_day).days] += received
-    for source, received in session.execute(
-        select(col(Referral.source), func.count())
-        .where(col(Referral.received_at) >= today_start, col(Referral.received_at) <= now)
-        .group_by(col(Referral.source))
-    ):
+    for source, received in session.execute(statements.received_today, bound):
         by_source[source][days - 1] += received
 
     # Share responded (triaged) within each standard, over referrals whose clock finished in the
     # period: whole days from the summary, and those that fell due today up to now.
     counts: dict[Urgency, tuple[int, int]] = {}
-    in_time = case((and_(col(Referral.triaged_at).is_not(None), col(Referral.triaged_at) <= Referral.due_by), 1), else_=0)
-    for rows in (
-        select(col(DailyFigures.urgency), func.sum(DailyFigures.due), func.sum(DailyFigures.due_in_time))
-        .where(*before_today)
-        .group_by(col(DailyFigures.urgency)),
-        select(col(Referral.urgency), func.count(), func.sum(in_time))
-        .where(col(Referral.due_by) >= today_start, col(Referral.due_by) <= now)
-        .group_by(col(Referral.urgency)),
-    ):
-        for urgency, total, ok in session.execute(rows):
+    for rows in (statements.due_by_urgency, statements.due_today):
+        for urgency, total, ok in session.execute(rows, bound):
             before = counts.get(urgency, (0, 0))
             counts[urgency] = (before[0] + int(total or 0), before[1] + int(ok or 0))
     standards = [
@@ -143,12 +152,8 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
     # every day's from the counts the database keeps (TriageTime), today's included, less any
     # triaged later today than `now` (none, unless `now` is not the present: an empty index range).
     later: dict[Urgency, list[int]] = {urgency: [] for urgency in Urgency}
-    tomorrow_start = datetime.combine(today + timedelta(days=1), time.min, tzinfo=ENGLAND).astimezone(UTC)
-    for urgency, minutes in session.execute(
-        select(type_coerce(col(Referral.urgency), String), _whole_minutes(session)).where(
-            col(Referral.triaged_at) > now, col(Referral.triaged_at) < tomorrow_start
-        )
-    ):
+    bound["tomorrow_start"] = datetime.combine(today + timedelta(days=1), time.min, tzinfo=ENGLAND).astimezone(UTC)
+    for urgency, minutes in session.execute(statements.triaged_later_today, bound):
         later[Urgency(urgency)].append(int(minutes))
     groups = [tuple(Urgency), *((urgency,) for urgency in Urgency)]
     medians, triaged = TriageMedians(session, day_list, later).medians(groups)
@@ -169,10 +174,50 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
     )
 
 
-def _whole_minutes(session: Session) -> ColumnElement[Any]:
+@dataclass(frozen=True)
+class _Statements:
+    """compute's statements, made once for each database (their values bound as they run)."""
+
+    received_by_day: Any
+    received_today: Any
+    due_by_urgency: Any
+    due_today: Any
+    triaged_later_today: Any
+
+
+@lru_cache(maxsize=4)
+def _statements(dialect: str) -> _Statements:
+    # Each value takes its column's type from the comparison it is in, as a literal value would.
+    first_day: BindParameter[Any] = bindparam("first_day")
+    today: BindParameter[Any] = bindparam("today")
+    today_start: BindParameter[Any] = bindparam("today_start")
+    now: BindParameter[Any] = bindparam("now")
+    tomorrow_start: BindParameter[Any] = bindparam("tomorrow_start")
+    before_today = (col(DailyFigures.day) >= first_day, col(DailyFigures.day) < today)
+    in_time = case((and_(col(Referral.triaged_at).is_not(None), col(Referral.triaged_at) <= Referral.due_by), 1), else_=0)
+    return _Statements(
+        received_by_day=select(col(DailyFigures.day), col(DailyFigures.source), func.sum(DailyFigures.received))
+        .where(*before_today)
+        .group_by(col(DailyFigures.day), col(DailyFigures.source)),
+        received_today=select(col(Referral.source), func.count())
+        .where(col(Referral.received_at) >= today_start, col(Referral.received_at) <= now)
+        .group_by(col(Referral.source)),
+        due_by_urgency=select(col(DailyFigures.urgency), func.sum(DailyFigures.due), func.sum(DailyFigures.due_in_time))
+        .where(*before_today)
+        .group_by(col(DailyFigures.urgency)),
+        due_today=select(col(Referral.urgency), func.count(), func.sum(in_time))
+        .where(col(Referral.due_by) >= today_start, col(Referral.due_by) <= now)
+        .group_by(col(Referral.urgency)),
+        triaged_later_today=select(type_coerce(col(Referral.urgency), String), _whole_minutes(dialect)).where(
+            col(Referral.triaged_at) > now, col(Referral.triaged_at) < tomorrow_start
+        ),
+    )
+
+
+def _whole_minutes(dialect: str) -> ColumnElement[Any]:
     """Whole minutes (rounded down, none below 0) from receipt to triage, worked out by the database
     exactly as the triggers that keep TriageTime do (migration 0013_growth, whole_minutes)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         seconds = func.extract("epoch", col(Referral.triaged_at) - col(Referral.received_at))
         return cast(func.greatest(func.floor(seconds / 60), 0), Integer)
     triaged, received = col(Referral.triaged_at), col(Referral.received_at)
@@ -341,6 +386,9 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
     column_space = (width - axis) / max(len(figures.days), 1)
     column = max(column_space * 0.75, 2)
     columns = []
+    labels = [source.label for source in sources]
+    # The positions as the template shows them (to one decimal place, as Jinja's round filter gives),
+    # worked out here once rather than by a filter call each.
     for i, day in enumerate(figures.days):
         y: float = height
         parts = []
@@ -350,8 +398,21 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
                 continue
             h = count / top * (height - 10)
             y -= h
-            parts.append({"series": n, "y": y, "height": h, "count": count, "source": source.label})
-        columns.append({"x": axis + i * column_space, "width": column, "parts": parts, "day": day, "total": totals[i]})
+            parts.append(
+                {"series": n, "y": y, "height": h, "count": count, "source": labels[n], "y_shown": round(y, 1), "height_shown": round(h, 1)}
+            )
+        x = axis + i * column_space
+        columns.append(
+            {
+                "x": x,
+                "width": column,
+                "parts": parts,
+                "day": day,
+                "total": totals[i],
+                "x_shown": round(x, 1),
+                "width_shown": round(column, 1),
+            }
+        )
     ticks = sorted({0, top // 2, top})
     return {
         "width": width,
@@ -359,6 +420,6 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
         "plot_height": height,
         "axis": axis,
         "columns": columns,
-        "sources": [(n, source.label) for n, source in enumerate(sources)],
+        "sources": list(enumerate(labels)),
         "ticks": [{"value": t, "y": height - t / top * (height - 10)} for t in ticks],
     }

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Optional
 
 from sqlalchemy import ColumnElement, func
+from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -30,6 +31,7 @@ from models import (
     Urgency,
     User,
 )
+from models.person import format_nhs_number
 
 OUTCOME_STATUS = {
     TriageDecision.accept: ReferralStatus.accepted,
@@ -311,11 +313,21 @@ class QueueFilters:
     network_id: Optional[int] = None
 
 
-@dataclass
+@dataclass(slots=True)
 class QueueRow:
-    referral: Referral
-    person: Person
-    network: Optional[Network]
+    """A row of the queue: the few columns it shows, not the referral and person in full."""
+
+    referral_id: int
+    due_by: datetime
+    family_name: str
+    given_name: str
+    nhs_number: str  # as shown: "999 123 4567" or "Not known"
+    urgency: str  # Urgency's value, for the tag's colour
+    urgency_label: str
+    source_label: str
+    network_name: Optional[str]
+    status: str  # ReferralStatus's value, for the tag's colour
+    status_label: str
     clock: clocks.Clock
 
 
@@ -356,15 +368,44 @@ def queue(session: Session, viewer: User, filters: QueueFilters, now: datetime, 
     page = select(Referral.id).where(*conditions).order_by(col(Referral.due_by), col(Referral.id)).limit(limit).correlate(None)
     # The page's network: the referral's own, else its person's practice's (joined, not asked row by row).
     page_practice = aliased(Agency)
-    rows = session.exec(
-        select(Referral, Person, Network)
+    rows = session.execute(
+        select_columns(
+            col(Referral.id),
+            col(Referral.due_by),
+            col(Referral.decided_at),
+            col(Person.family_name),
+            col(Person.given_name),
+            col(Person.nhs_number),
+            col(Referral.urgency),
+            col(Referral.source),
+            col(Network.name),
+            col(Referral.status),
+        )
         .join(Person, col(Person.id) == Referral.person_id)
         .outerjoin(page_practice, col(page_practice.id) == Person.gp_practice_id)
         .outerjoin(Network, col(Network.id) == func.coalesce(Referral.network_id, page_practice.network_id))
         .where(col(Referral.id).in_(page))
         .order_by(col(Referral.due_by), col(Referral.id))
     ).all()
-    return [QueueRow(r, p, n, clocks.clock_for(r.due_by, now, r.decided_at)) for r, p, n in rows], total
+    # Labels once for each kind, not once a row (an enum's label is a property).
+    urgencies = {urgency: (urgency.value, standard.label) for urgency, standard in clocks.response_standards().items()}
+    sources = {source: source.label for source in ReferralSource}
+    statuses = {status: (status.value, status.label) for status in ReferralStatus}
+    return [
+        QueueRow(
+            referral_id,
+            due_by,
+            family_name,
+            given_name,
+            format_nhs_number(nhs_number),
+            *urgencies[urgency],
+            sources[source],
+            network_name,
+            *statuses[status],
+            clocks.clock_for(due_by, now, decided_at),
+        )
+        for referral_id, due_by, decided_at, family_name, given_name, nhs_number, urgency, source, network_name, status in rows
+    ], total
 
 
 def open_referrals_by_person(session: Session, person_ids: list[int]) -> dict[int, Referral]:
