@@ -9,9 +9,13 @@ in one statement, so two people saving at once cannot both win. The one who lose
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Generic, Optional, TypeVar, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, bindparam, inspect, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.base import instance_state
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from models import Agency, User
@@ -21,12 +25,47 @@ Row = TypeVar("Row")
 
 def save_if_unchanged(session: Session, model: Any, row_id: int, seen_version: int, values: dict[str, Any], *conditions: Any) -> bool:
     """Write `values` (and the next version) to the row only if it is still at `seen_version` and meets
-    `conditions`; True if it did. Nothing is written otherwise, so there is nothing to undo."""
-    statement = (
-        update(model).where(model.id == row_id, model.version == seen_version, *conditions).values(**values, version=model.version + 1)
+    `conditions`; True if it did. Nothing is written otherwise, so there is nothing to undo.
+
+    The session's copy of the row, when it holds one at `seen_version`, then shows the row as written
+    (`values` and the next version), without reading it back; a copy at another version was stale, and
+    is expired, to be read afresh when next used."""
+    if session.autoflush:
+        session.flush()  # what the session holds reaches the database first, as an ORM update would
+    statement = _update_statement(model, tuple(values))
+    if conditions:
+        statement = statement.where(*conditions)
+    parameters = {"_row_id": row_id, "_seen_version": seen_version, **{f"_new_{name}": value for name, value in values.items()}}
+    result = cast(CursorResult[Any], session.connection().execute(statement, parameters))
+    if result.rowcount != 1:
+        return False
+    row = session.identity_map.get(identity_key(model, row_id))
+    if row is not None:
+        if instance_state(row).dict.get("version") == seen_version:
+            for name, value in values.items():
+                set_committed_value(row, name, value)
+            set_committed_value(row, "version", seen_version + 1)
+        else:
+            session.expire(row)
+    return True
+
+
+@lru_cache(maxsize=256)
+def _update_statement(model: Any, names: tuple[str, ...]) -> Any:
+    """The UPDATE of `names` on `model`'s row at a version, built once for each model and set of
+    columns (every save builds the same one): its values, the row and the version are parameters."""
+    columns = inspect(model).columns
+    table = columns["id"].table
+    return (
+        update(table)
+        .where(table.c.id == bindparam("_row_id"), table.c.version == bindparam("_seen_version"))
+        .values(
+            {
+                **{columns[name].name: bindparam(f"_new_{name}", type_=columns[name].type) for name in names},
+                "version": table.c.version + 1,
+            }
+        )
     )
-    result = cast(CursorResult[Any], session.execute(statement))  # an UPDATE's result is a CursorResult
-    return result.rowcount == 1
 
 
 @dataclass
