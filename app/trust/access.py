@@ -187,14 +187,24 @@ def _has_open_referral(session: Session, person_id: int) -> bool:
     )
 
 
-def _objects_to(person_id: int, agency_id: Optional[int]) -> Exists:
+def _objects_to(person_id: Any, agency_id: Any) -> Exists:
     """Whether the person has a standing objection to the agency: an EXISTS, asked in the same query
-    as a rule's other facts."""
+    as a rule's other facts (the person and agency as values, columns or bound parameters)."""
     return (
         exists()
         .where(col(ConsentObjection.person_id) == person_id)
         .where(col(ConsentObjection.agency_id) == agency_id)
         .where(col(ConsentObjection.withdrawn_at).is_(None))
+    )
+
+
+def _in_care_team(person_id: Any, agency_id: Any) -> Exists:
+    """Whether the agency is in the person's current care team: an EXISTS, like `_objects_to`."""
+    return (
+        exists()
+        .where(col(CareTeamMember.person_id) == person_id)
+        .where(col(CareTeamMember.agency_id) == agency_id)
+        .where(col(CareTeamMember.left_at).is_(None))
     )
 
 
@@ -604,18 +614,8 @@ def standing_facts() -> tuple[Any, ...]:
     parameters are `standing_params`): in the user's agency's care team, objected to that agency,
     a live break-glass grant of the user's, and the network of the person's GP practice."""
     agency_id: Any = bindparam("standing_agency_id")
-    in_team = (
-        exists()
-        .where(col(CareTeamMember.person_id) == Person.id)
-        .where(col(CareTeamMember.agency_id) == agency_id)
-        .where(col(CareTeamMember.left_at).is_(None))
-    )
-    objected = (
-        exists()
-        .where(col(ConsentObjection.person_id) == Person.id)
-        .where(col(ConsentObjection.agency_id) == agency_id)
-        .where(col(ConsentObjection.withdrawn_at).is_(None))
-    )
+    in_team = _in_care_team(Person.id, agency_id)
+    objected = _objects_to(Person.id, agency_id)
     granted = (
         exists()
         .where(col(AccessGrant.user_id) == bindparam("standing_user_id"))
@@ -687,20 +687,9 @@ def _record_facts() -> dict[str, Any]:
     person: Any = bindparam("person_id")
     agency: Any = bindparam("agency_id")
     user: Any = bindparam("user_id")
-    objected = (
-        exists()
-        .where(col(ConsentObjection.person_id) == person)
-        .where(col(ConsentObjection.agency_id) == agency)
-        .where(col(ConsentObjection.withdrawn_at).is_(None))
-    )
+    objected = _objects_to(person, agency)
     return {
-        "in_team": select(
-            exists()
-            .where(col(CareTeamMember.person_id) == person)
-            .where(col(CareTeamMember.agency_id) == agency)
-            .where(col(CareTeamMember.left_at).is_(None)),
-            objected,
-        ),
+        "in_team": select(_in_care_team(person, agency), objected),
         "key_worker": select(
             exists()
             .where(col(CareTeamMember.person_id) == person)
@@ -769,19 +758,7 @@ RECORD_FACTS = "oneplan_record_facts"  # session.info: (person id, agency id, in
 def _person_statement() -> Any:
     """The person and the record rule's facts for an agency (`_record_facts`'s "in_team"), built once."""
     agency: Any = bindparam("agency_id")
-    in_team = (
-        exists()
-        .where(col(CareTeamMember.person_id) == Person.id)
-        .where(col(CareTeamMember.agency_id) == agency)
-        .where(col(CareTeamMember.left_at).is_(None))
-    )
-    objected = (
-        exists()
-        .where(col(ConsentObjection.person_id) == Person.id)
-        .where(col(ConsentObjection.agency_id) == agency)
-        .where(col(ConsentObjection.withdrawn_at).is_(None))
-    )
-    return select(Person, in_team, objected).where(col(Person.id) == bindparam("person_id"))
+    return select(Person, _in_care_team(Person.id, agency), _objects_to(Person.id, agency)).where(col(Person.id) == bindparam("person_id"))
 
 
 def person_with_facts(session: Session, user: User, person_id: int) -> Optional[Person]:
