@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 
-from app.care_plan import addresses, care_team, commands, forms, handshake, identity, read_model
+from app.care_plan import care_team, commands, forms, handshake, identity, read_model
 from app.care_plan import timeline as contact_timeline
 from app.config import DATA
 from app.front_door import clocks
@@ -37,9 +37,6 @@ def plain_need(need: str) -> str:
     a need with no plain words listed is printed as written."""
     return _plain_needs().get(need, need)
 
-
-# The addresses each of a plan's items repeats, made from a kept pattern (app/care_plan/addresses.py).
-bp.add_app_template_global(addresses.address, "address")
 
 PLAN = "/people/<int:person_id>/care-plan"
 

@@ -38,6 +38,7 @@ from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from app.config import ROOT
+from app.web.addresses import address
 
 TEMPLATES = str(ROOT / "templates")
 
@@ -384,6 +385,8 @@ def init_app(app: Any) -> None:
     # `undefined` is how a template leaves out an NHS.UK macro's parameter ("hint": ... if hint else undefined).
     app.add_template_global(ChainableUndefined(name="undefined"), "undefined")
     app.add_template_global(site_header, "site_header")
+    # The addresses a list or plan repeats for each row, made from a kept pattern (app/web/addresses.py).
+    app.add_template_global(address, "address")
     if app.config.get("FAST_RENDERING", True):
         app.jinja_env.filters["indent"] = indent
         app.add_template_global(url_for, "url_for")

@@ -3,7 +3,7 @@
 import pytest
 from flask import url_for
 
-from app.care_plan.addresses import address
+from app.web.addresses import address
 
 ASKED = [
     ("care_plan.edit_item", {"person_id": 12, "kind": "actions", "item_id": 3456}),
