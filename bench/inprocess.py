@@ -140,7 +140,7 @@ def measure(database_url: str, scenarios: dict, requests: int, codes: dict[str, 
             results[name] = measure_page(app, clients[who], [(path, htmx) for path, htmx, _ in entries], requests)
     caseload = [params["person_id"] for _, _, params in scenarios.get("assessment", ("nurse", []))[1]]  # none when left out
     if caseload:
-        results["assessment_section_save"] = measure_saves(app, clients["nurse"], caseload, max(requests // 2, 20))
+        results[SAVE] = measure_saves(app, clients["nurse"], caseload, max(requests // 2, 20))
     app.extensions["oneplan_engine"].dispose()
     return results
 
@@ -172,18 +172,34 @@ def main(argv=None) -> int:
     return 0
 
 
+SAVE = "assessment_section_save"  # measured by measure_saves, not a page of build_scenarios
+
+
 def profile(args, scenarios: dict, codes: dict) -> int:
     import cProfile
     import pstats
 
+    saving = args.profile == SAVE
+    if not saving and not scenarios.get(args.profile, (None, []))[1]:
+        known = ", ".join(sorted([name for name, (_, entries) in scenarios.items() if entries] + [SAVE]))
+        print(f"no scenario {args.profile!r} to profile; one of: {known}", file=sys.stderr)
+        return 2
     app = make_app(args.database_url, fast=not args.slow)
-    who, entries = scenarios[args.profile]
+    who, entries = scenarios["assessment" if saving else args.profile]
     client = sign_in(app, who, codes[who].pop())
+    caseload = [params["person_id"] for _, _, params in entries]  # the key worker's, as the measured save uses
     paths = [(path, htmx) for path, htmx, _ in entries]
-    measure_page(app, client, paths, 20)
+
+    def run(requests: int) -> None:
+        if saving:
+            measure_saves(app, client, caseload, requests)
+        else:
+            measure_page(app, client, paths, requests)
+
+    run(20)
     profiler = cProfile.Profile()
     profiler.enable()
-    measure_page(app, client, paths, args.requests)
+    run(args.requests)
     profiler.disable()
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     pstats.Stats(profiler).sort_stats("tottime").print_stats(30)

@@ -213,3 +213,12 @@ def test_a_round_is_sized_by_time_unless_a_count_is_asked_for_and_never_by_both(
         settled("--requests", "50", "--round-seconds", "20")
     with pytest.raises(SystemExit):
         settled("--round-seconds", "0")
+
+
+def test_profiling_names_the_scenarios_it_knows_when_asked_for_one_it_does_not(capsys):
+    from bench import inprocess
+
+    scenarios = {"person_summary": ("nurse", [("/people/1", False, {})]), "assessment": ("nurse", []), "mdt_meeting": ("gp", [])}
+    answer = inprocess.profile(argparse.Namespace(profile="worklist", database_url="sqlite://", slow=False, requests=1), scenarios, {})
+    assert answer == 2
+    assert "one of: assessment_section_save, person_summary" in capsys.readouterr().err
