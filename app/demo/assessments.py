@@ -331,7 +331,7 @@ def _flush(session: Session, rows: dict[str, list]) -> None:
         if rows[key]:
             bulk.insert_rows(session, model, rows[key])
             rows[key].clear()
-    session.commit()
+    bulk.commit(session)
 
 
 def _reset_sequences(session: Session) -> None:

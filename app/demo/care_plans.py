@@ -548,7 +548,7 @@ def _flush(session: Session, rows: dict[str, list], adopted: list[int]) -> None:
             .execution_options(synchronize_session=False)
         )  # nothing of these is loaded: no need to look
     adopted.clear()
-    session.commit()
+    bulk.commit(session)
 
 
 def _reset_sequences(session: Session) -> None:

@@ -596,7 +596,7 @@ def _flush(session: Session, person_rows: list, team_rows: list) -> None:
         bulk.insert_rows(session, Person, person_rows)
     if team_rows:
         bulk.insert_rows(session, CareTeamMember, team_rows)
-    session.commit()
+    bulk.commit(session)
     person_rows.clear()
     team_rows.clear()
 

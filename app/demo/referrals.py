@@ -156,12 +156,12 @@ def add_referrals(session: Session, count: int, seed: int, now: datetime, echo=l
         rows.append(row)
         if len(rows) == 5000:
             bulk.insert_rows(session, Referral, rows)
-            session.commit()
+            bulk.commit(session)
             echo(f"referrals: {n + 1:,} / {count:,}")
             rows = []
     if rows:
         bulk.insert_rows(session, Referral, rows)
-        session.commit()
+        bulk.commit(session)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(func.setval(func.pg_get_serial_sequence("referral", "id"), select(func.max(Referral.id)).scalar_subquery()))
         session.commit()
