@@ -4,7 +4,7 @@ front-door figures, and finding a person."""
 from datetime import UTC, datetime
 from typing import Optional
 
-from flask import Blueprint, abort, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from sqlmodel import select
 
 from app.care_plan import care_team, read_model
@@ -216,12 +216,17 @@ def figures():
     computed = front_door_figures.compute(session, datetime.now(UTC), days)
     # No person's details are shown, but who looked at the service's figures is still recorded.
     audit.record(session, "view_front_door_figures", user=g.user, outcome=AuditOutcome.allowed)
+    chart = front_door_figures.stacked_columns(computed)
+    macros = current_app.jinja_env.get_template("front_door/_daily.html").module
+    daily_columns, daily_rows = front_door_figures.daily_markup(macros, chart, computed)
     return render(
         "front_door/figures.html",
         figures=computed,
         days=days,
         periods=front_door_figures.PERIODS,
-        daily_chart=front_door_figures.stacked_columns(computed),
+        daily_chart=chart,
+        daily_columns=daily_columns,
+        daily_rows=daily_rows,
         network_chart=front_door_figures.bar_chart(computed.open_by_network),
         delay_chart=front_door_figures.bar_chart(computed.delay_bands),
     )
