@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple, Optional
 
+from markupsafe import Markup
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -27,7 +28,6 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
-from markupsafe import Markup
 from sqlmodel import Session, col
 
 from app.front_door.clocks import ENGLAND, response_standards
