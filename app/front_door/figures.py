@@ -435,13 +435,14 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
     }
 
 
-def daily_markup(macros: Any, chart: dict, figures: Figures) -> tuple[Markup, Markup]:
+def daily_markup(macros: Any, chart: dict, figures: Figures, kept: bool = True) -> tuple[Markup, Markup]:
     """The chart's columns and the table's rows, as templates/front_door/_daily.html (`macros`, its
     module) renders them: each column and row rendered once for what it shows and kept, so a page
     renders only what changed since (today's column and row, as a rule; every column when the
-    busiest day changes the scale)."""
-    columns = Markup("").join(_rendered(macros.column, column, chart["plot_height"]) for column in chart["columns"])
-    rows = Markup("").join(_rendered(macros.row, day, tuple(counts), total) for day, counts, total in figures.daily_rows)
+    busiest day changes the scale). Not `kept`: each rendered afresh (the FAST_RENDERING setting off)."""
+    rendered = _rendered if kept else _rendered.__wrapped__
+    columns = Markup("").join(rendered(macros.column, column, chart["plot_height"]) for column in chart["columns"])
+    rows = Markup("").join(rendered(macros.row, day, tuple(counts), total) for day, counts, total in figures.daily_rows)
     return columns, rows
 
 
