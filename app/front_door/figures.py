@@ -386,7 +386,7 @@ class ChartPart(NamedTuple):
     series: int
     y_shown: float
     height_shown: float
-    count: int
+    referrals: int
     source: str
 
 

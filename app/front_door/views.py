@@ -41,7 +41,8 @@ def queue_row(row: triage.QueueRow) -> Markup:
     """A row of the queue as templates/front_door/_queue_row.html renders it, kept for what it shows
     (a row shows the same until its clock's words change, by the minute): a queue of 100 rows
     renders only the rows that changed since it was last asked for."""
-    macro = current_app.jinja_env.get_template("front_door/_queue_row.html").module.row
+    module: Any = current_app.jinja_env.get_template("front_door/_queue_row.html").module
+    macro = module.row
     rendered = _rendered_row if current_app.config.get("FAST_RENDERING", True) else _rendered_row.__wrapped__
     return rendered(
         macro,
