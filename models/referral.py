@@ -18,6 +18,8 @@ class Referral(SQLModel, table=True):
         # Today's front-door figures so far, and time to triage (migration 0012_daily_figures).
         Index("ix_referral_received_at", "received_at"),
         Index("ix_referral_due_by", "due_by"),
+        # Those due today so far, by urgency and whether triaged in time (migration 0014_f_due_today).
+        Index("ix_referral_due_today", "due_by", "urgency", "triaged_at"),
         Index("ix_referral_triaged", "triaged_at", "received_at", "urgency"),
         Index("ix_referral_queue", "status", "linked_to_id", "due_by", "person_id"),
         Index("ix_referral_awaiting_discharge", "status", "source", "medically_optimised_on"),

@@ -9,8 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
+from markupsafe import Markup
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -117,24 +118,26 @@ def period_start(now: datetime, days: int) -> datetime:
 
 
 def compute(session: Session, now: datetime, days: int = 28) -> Figures:
-    """The figures for the `days` whole days in England up to `now`: the days before today from the
-    daily summaries the database keeps (models/daily_figures.py), today so far from today's
-    referrals (an index range), so nothing counts the whole period's referrals."""
+    """The figures for the `days` whole days in England up to `now`: from the daily summaries the
+    database keeps (models/daily_figures.py), with today's referrals only where `now` cuts today
+    (index ranges), so nothing counts the whole period's referrals."""
     now = _utc(now)
     start = period_start(now, days)
     first_day = start.astimezone(ENGLAND).date()
     day_list = [first_day + timedelta(days=i) for i in range(days)]
     today = day_list[-1]
     today_start = period_start(now, 1)
-    bound = {"first_day": first_day, "today": today, "today_start": today_start, "now": now, "tomorrow_start": None}
+    tomorrow_start = datetime.combine(today + timedelta(days=1), time.min, tzinfo=ENGLAND).astimezone(UTC)
+    bound = {"first_day": first_day, "today": today, "today_start": today_start, "now": now, "tomorrow_start": tomorrow_start}
 
-    # Referrals a day by source: whole days from the summary, today's from the referrals.
+    # Referrals a day by source, from the summary (today's too), less any received later today than
+    # `now` (none, unless `now` is not the present: an empty index range).
     statements = _statements(session.get_bind().dialect.name)
     by_source = {source: [0] * days for source in ReferralSource}
     for day, source, received in session.execute(statements.received_by_day, bound):
         by_source[source][(day - first_day).days] += received
-    for source, received in session.execute(statements.received_today, bound):
-        by_source[source][days - 1] += received
+    for source, received in session.execute(statements.received_later_today, bound):
+        by_source[source][days - 1] -= received
 
     # Share responded (triaged) within each standard, over referrals whose clock finished in the
     # period: whole days from the summary, and those that fell due today up to now.
@@ -152,7 +155,6 @@ def compute(session: Session, now: datetime, days: int = 28) -> Figures:
     # every day's from the counts the database keeps (TriageTime), today's included, less any
     # triaged later today than `now` (none, unless `now` is not the present: an empty index range).
     later: dict[Urgency, list[int]] = {urgency: [] for urgency in Urgency}
-    bound["tomorrow_start"] = datetime.combine(today + timedelta(days=1), time.min, tzinfo=ENGLAND).astimezone(UTC)
     for urgency, minutes in session.execute(statements.triaged_later_today, bound):
         later[Urgency(urgency)].append(int(minutes))
     groups = [tuple(Urgency), *((urgency,) for urgency in Urgency)]
@@ -179,7 +181,7 @@ class _Statements:
     """compute's statements, made once for each database (their values bound as they run)."""
 
     received_by_day: Any
-    received_today: Any
+    received_later_today: Any
     due_by_urgency: Any
     due_today: Any
     triaged_later_today: Any
@@ -197,10 +199,10 @@ def _statements(dialect: str) -> _Statements:
     in_time = case((and_(col(Referral.triaged_at).is_not(None), col(Referral.triaged_at) <= Referral.due_by), 1), else_=0)
     return _Statements(
         received_by_day=select(col(DailyFigures.day), col(DailyFigures.source), func.sum(DailyFigures.received))
-        .where(*before_today)
+        .where(col(DailyFigures.day) >= first_day, col(DailyFigures.day) <= today)
         .group_by(col(DailyFigures.day), col(DailyFigures.source)),
-        received_today=select(col(Referral.source), func.count())
-        .where(col(Referral.received_at) >= today_start, col(Referral.received_at) <= now)
+        received_later_today=select(col(Referral.source), func.count())
+        .where(col(Referral.received_at) > now, col(Referral.received_at) < tomorrow_start)
         .group_by(col(Referral.source)),
         due_by_urgency=select(col(DailyFigures.urgency), func.sum(DailyFigures.due), func.sum(DailyFigures.due_in_time))
         .where(*before_today)
@@ -377,6 +379,25 @@ def bar_chart(values: list[tuple[str, int]], *, width: int = 640, bar: int = 22,
     return {"width": width, "height": max(len(values) * (bar + gap), bar), "bars": bars, "label_width": label_width}
 
 
+class ChartPart(NamedTuple):
+    """One source's part of a day's column, its position as the template shows it (to one decimal
+    place, as Jinja's round filter gives)."""
+
+    series: int
+    y_shown: float
+    height_shown: float
+    referrals: int
+    source: str
+
+
+class ChartColumn(NamedTuple):
+    day: date
+    x_shown: float
+    width_shown: float
+    labelled: bool  # the day is written under it (the first, the last and every seventh)
+    parts: tuple[ChartPart, ...]
+
+
 def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) -> dict:
     """Geometry for the referrals-a-day chart: one column a day, stacked by source."""
     sources = figures.sources_seen
@@ -385,34 +406,23 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
     axis = 40
     column_space = (width - axis) / max(len(figures.days), 1)
     column = max(column_space * 0.75, 2)
-    columns = []
+    width_shown = round(column, 1)
     labels = [source.label for source in sources]
-    # The positions as the template shows them (to one decimal place, as Jinja's round filter gives),
-    # worked out here once rather than by a filter call each.
+    series = [figures.by_source[source] for source in sources]
+    last = len(figures.days) - 1
+    columns = []
     for i, day in enumerate(figures.days):
         y: float = height
         parts = []
-        for n, source in enumerate(sources):
-            count = figures.by_source[source][i]
+        for n, counts in enumerate(series):
+            count = counts[i]
             if not count:
                 continue
             h = count / top * (height - 10)
             y -= h
-            parts.append(
-                {"series": n, "y": y, "height": h, "count": count, "source": labels[n], "y_shown": round(y, 1), "height_shown": round(h, 1)}
-            )
+            parts.append(ChartPart(n, round(y, 1), round(h, 1), count, labels[n]))
         x = axis + i * column_space
-        columns.append(
-            {
-                "x": x,
-                "width": column,
-                "parts": parts,
-                "day": day,
-                "total": totals[i],
-                "x_shown": round(x, 1),
-                "width_shown": round(column, 1),
-            }
-        )
+        columns.append(ChartColumn(day, round(x, 1), width_shown, i in (0, last) or i % 7 == 0, tuple(parts)))
     ticks = sorted({0, top // 2, top})
     return {
         "width": width,
@@ -423,3 +433,20 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
         "sources": list(enumerate(labels)),
         "ticks": [{"value": t, "y": height - t / top * (height - 10)} for t in ticks],
     }
+
+
+def daily_markup(macros: Any, chart: dict, figures: Figures, kept: bool = True) -> tuple[Markup, Markup]:
+    """The chart's columns and the table's rows, as templates/front_door/_daily.html (`macros`, its
+    module) renders them: each column and row rendered once for what it shows and kept, so a page
+    renders only what changed since (today's column and row, as a rule; every column when the
+    busiest day changes the scale). Not `kept`: each rendered afresh (the FAST_RENDERING setting off)."""
+    rendered = _rendered if kept else _rendered.__wrapped__
+    columns = Markup("").join(rendered(macros.column, column, chart["plot_height"]) for column in chart["columns"])
+    rows = Markup("").join(rendered(macros.row, day, tuple(counts), total) for day, counts, total in figures.daily_rows)
+    return columns, rows
+
+
+@lru_cache(maxsize=2048)
+def _rendered(macro: Any, *arguments: Any) -> Markup:
+    """A macro's markup for these arguments (all values, so the same arguments give the same markup)."""
+    return Markup(macro(*arguments))

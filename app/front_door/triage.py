@@ -340,6 +340,46 @@ def queue(session: Session, viewer: User, filters: QueueFilters, now: datetime, 
     (PostgreSQL: only the referrals awaiting a decision and not joined, in due-by order, so the page
     reads its own hundred and the count no other referral), else ix_referral_queue (status, not
     joined, due-by, person). Only the page's referrals are read in full, with their person."""
+    count_statement, page_statement = _queue_statements(viewer, filters, limit)
+    total = session.exec(count_statement).one()
+    rows = session.execute(page_statement).all()
+    # Labels once for each kind, not once a row (an enum's label is a property).
+    urgencies = {urgency: (urgency.value, standard.label) for urgency, standard in clocks.response_standards().items()}
+    sources = {source: source.label for source in ReferralSource}
+    statuses = {status: (status.value, status.label) for status in ReferralStatus}
+    return [
+        QueueRow(
+            referral_id,
+            due_by,
+            family_name,
+            given_name,
+            format_nhs_number(nhs_number),
+            *urgencies[urgency],
+            sources[source],
+            network_name,
+            *statuses[status],
+            clocks.clock_for(due_by, now, decided_at),
+        )
+        for referral_id, due_by, decided_at, family_name, given_name, nhs_number, urgency, source, network_name, status in rows
+    ], total
+
+
+# The queue's two statements for each kind of viewer and filters, made once: they depend on the
+# viewer only through its role, agency and network, and on nothing else but the filters.
+_QUEUE_STATEMENTS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+def _queue_statements(viewer: User, filters: QueueFilters, limit: int) -> tuple[Any, Any]:
+    key = (viewer.role, viewer.agency_id, viewer.network_id, filters.status, filters.urgency, filters.source, filters.network_id, limit)
+    found = _QUEUE_STATEMENTS.get(key)
+    if found is None:
+        if len(_QUEUE_STATEMENTS) > 1024:
+            _QUEUE_STATEMENTS.clear()
+        found = _QUEUE_STATEMENTS[key] = _make_queue_statements(viewer, filters, limit)
+    return found
+
+
+def _make_queue_statements(viewer: User, filters: QueueFilters, limit: int) -> tuple[Any, Any]:
     practice = aliased(Agency)
     network_of_person = (
         select(practice.network_id)
@@ -364,11 +404,11 @@ def queue(session: Session, viewer: User, filters: QueueFilters, now: datetime, 
         conditions.append(col(Referral.source) == filters.source)
     if filters.network_id:
         conditions.append(network_of_referral == filters.network_id)
-    total = session.exec(select(func.count(col(Referral.id))).where(*conditions)).one()
+    count_statement = select(func.count(col(Referral.id))).where(*conditions)
     page = select(Referral.id).where(*conditions).order_by(col(Referral.due_by), col(Referral.id)).limit(limit).correlate(None)
     # The page's network: the referral's own, else its person's practice's (joined, not asked row by row).
     page_practice = aliased(Agency)
-    rows = session.execute(
+    page_statement = (
         select_columns(
             col(Referral.id),
             col(Referral.due_by),
@@ -386,26 +426,8 @@ def queue(session: Session, viewer: User, filters: QueueFilters, now: datetime, 
         .outerjoin(Network, col(Network.id) == func.coalesce(Referral.network_id, page_practice.network_id))
         .where(col(Referral.id).in_(page))
         .order_by(col(Referral.due_by), col(Referral.id))
-    ).all()
-    # Labels once for each kind, not once a row (an enum's label is a property).
-    urgencies = {urgency: (urgency.value, standard.label) for urgency, standard in clocks.response_standards().items()}
-    sources = {source: source.label for source in ReferralSource}
-    statuses = {status: (status.value, status.label) for status in ReferralStatus}
-    return [
-        QueueRow(
-            referral_id,
-            due_by,
-            family_name,
-            given_name,
-            format_nhs_number(nhs_number),
-            *urgencies[urgency],
-            sources[source],
-            network_name,
-            *statuses[status],
-            clocks.clock_for(due_by, now, decided_at),
-        )
-        for referral_id, due_by, decided_at, family_name, given_name, nhs_number, urgency, source, network_name, status in rows
-    ], total
+    )
+    return count_statement, page_statement
 
 
 def open_referrals_by_person(session: Session, person_ids: list[int]) -> dict[int, Referral]:

@@ -2,9 +2,11 @@
 front-door figures, and finding a person."""
 
 from datetime import UTC, datetime
-from typing import Optional
+from functools import lru_cache
+from typing import Any, Optional
 
-from flask import Blueprint, abort, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from markupsafe import Markup
 from sqlmodel import select
 
 from app.care_plan import care_team, read_model
@@ -35,6 +37,37 @@ def _choices(session) -> dict:
 # --- The queue and intake ----------------------------------------------------------------
 
 
+def queue_row(row: triage.QueueRow) -> Markup:
+    """A row of the queue as templates/front_door/_queue_row.html renders it, kept for what it shows
+    (a row shows the same until its clock's words change, by the minute): a queue of 100 rows
+    renders only the rows that changed since it was last asked for."""
+    module: Any = current_app.jinja_env.get_template("front_door/_queue_row.html").module
+    macro = module.row
+    rendered = _rendered_row if current_app.config.get("FAST_RENDERING", True) else _rendered_row.__wrapped__
+    return rendered(
+        macro,
+        row.referral_id,
+        row.due_by,
+        row.family_name,
+        row.given_name,
+        row.nhs_number,
+        row.urgency,
+        row.urgency_label,
+        row.source_label,
+        row.network_name,
+        row.status,
+        row.status_label,
+        row.clock.band,
+        row.clock.text,
+        request.script_root,  # the row's address starts with it
+    )
+
+
+@lru_cache(maxsize=4096)
+def _rendered_row(macro: Any, *arguments: Any) -> Markup:
+    return Markup(macro(*arguments))
+
+
 @bp.get("/referrals")
 def queue():
     guard.require("view_referral_queue")
@@ -48,6 +81,7 @@ def queue():
         "front_door/queue.html",
         "queue",
         rows=rows,
+        queue_row=queue_row,
         total=total,
         filters=filters,
         statuses=list(ReferralStatus),
@@ -216,12 +250,19 @@ def figures():
     computed = front_door_figures.compute(session, datetime.now(UTC), days)
     # No person's details are shown, but who looked at the service's figures is still recorded.
     audit.record(session, "view_front_door_figures", user=g.user, outcome=AuditOutcome.allowed)
+    chart = front_door_figures.stacked_columns(computed)
+    macros = current_app.jinja_env.get_template("front_door/_daily.html").module
+    daily_columns, daily_rows = front_door_figures.daily_markup(
+        macros, chart, computed, kept=current_app.config.get("FAST_RENDERING", True)
+    )
     return render(
         "front_door/figures.html",
         figures=computed,
         days=days,
         periods=front_door_figures.PERIODS,
-        daily_chart=front_door_figures.stacked_columns(computed),
+        daily_chart=chart,
+        daily_columns=daily_columns,
+        daily_rows=daily_rows,
         network_chart=front_door_figures.bar_chart(computed.open_by_network),
         delay_chart=front_door_figures.bar_chart(computed.delay_bands),
     )

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from statistics import median
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, Date, Integer, cast, func, literal
+from sqlalchemy import ColumnElement, Date, Integer, cast, func, literal, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,7 @@ from models import (
     OPEN_ACTION_STATUSES,
     Agency,
     CarePlanAction,
+    ConsentObjection,
     DelayReason,
     DischargeBoardEntry,
     DischargeGate,
@@ -379,17 +380,19 @@ def _days_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
     return cast(func.julianday(end) - func.julianday(start), Integer)
 
 
-def board_figures(session: Session, today: date, network_id: int) -> Figures:
+def board_figures(session: Session, today: date, network_id: int, viewer_agency_id: Optional[int] = None) -> Figures:
     """The board's figures for one network: delayed days by reason of those waiting (to today) and of
     those home in the last four weeks (to the day home), how many of each, and the median days from
-    ready to home of those home. Added up by the database over the network's board entries
-    (ix_discharge_board_entry_network, two ranges of it), so only a few dozen counts come back: two
-    queries."""
+    ready to home of those home; with a viewer's agency, none who objected to it (as `board` lists
+    them). Added up by the database over the network's board entries (ix_discharge_board_entry_network,
+    two ranges of it), so only a few dozen counts come back, less the entries of those who objected
+    to the agency (read from its standing objections, so however big the board): three queries."""
     entry = DischargeBoardEntry
     since = today - RECENTLY_HOME
     ready = _day_number(session, col(entry.ready_on))
     mine = (col(entry.network_id) == network_id, col(entry.ready_on) <= today)
     table: dict[str, int] = defaultdict(int)
+    people_by_reason: dict[str, int] = defaultdict(int)
     waiting = waiting_days = 0
     for reason, people, ready_days in session.execute(
         select(col(entry.delay_reason), func.count(), func.sum(ready))
@@ -398,6 +401,7 @@ def board_figures(session: Session, today: date, network_id: int) -> Figures:
     ):
         days = people * _day_number_of(session, today) - int(ready_days)
         table[reason.label if reason else NOT_RECORDED] += days
+        people_by_reason[reason.label if reason else NOT_RECORDED] += people
         waiting += people
         waiting_days += days
     took = _days_between(session, col(entry.ready_on), col(entry.home_on))
@@ -408,7 +412,22 @@ def board_figures(session: Session, today: date, network_id: int) -> Figures:
         .group_by(col(entry.delay_reason), took)
     ):
         table[reason.label if reason else NOT_RECORDED] += int(days) * people
+        people_by_reason[reason.label if reason else NOT_RECORDED] += people
         home_days[int(days)] += people
+    if viewer_agency_id is not None:
+        # Those the board leaves out, taken off again (and a reason only they had with them).
+        for ready_on, home_on, reason in _objected_entries(session, viewer_agency_id, mine, since):
+            label = reason.label if reason else NOT_RECORDED
+            days = ((home_on or today) - ready_on).days
+            table[label] -= days
+            people_by_reason[label] -= 1
+            if home_on is None:
+                waiting -= 1
+                waiting_days -= days
+            else:
+                home_days[days] -= 1
+        table = defaultdict(int, {label: days for label, days in table.items() if people_by_reason[label] > 0})
+        home_days = defaultdict(int, {days: people for days, people in home_days.items() if people > 0})
     name = session.exec(select(Network.name).where(Network.id == network_id)).first() or "No network known"
     reasons = [r.label for r in DelayReason if r.label in table]
     if NOT_RECORDED in table:
@@ -416,6 +435,29 @@ def board_figures(session: Session, today: date, network_id: int) -> Figures:
     home = sum(home_days.values())
     middle = _median_of_counts(home_days)
     return Figures(today, {name: dict(table)} if table else {}, reasons, [], [], middle, {name: middle}, home, waiting, waiting_days, since)
+
+
+def _objected_entries(session: Session, agency_id: int, mine: tuple[Any, ...], since: date) -> list[tuple[date, Optional[date], Any]]:
+    """The network's board entries (waiting, or home since `since`) of people with a standing
+    objection to the agency: read from its objections (ix_consent_objection_agency_standing), then each
+    person's referrals and their entries, so it reads a few rows however big the board."""
+    entry = DischargeBoardEntry
+    objected = (
+        select(col(ConsentObjection.person_id))
+        .where(col(ConsentObjection.agency_id) == agency_id, col(ConsentObjection.withdrawn_at).is_(None))
+        .distinct()
+        .subquery()
+    )
+    return [
+        (ready_on, home_on, reason)
+        for ready_on, home_on, reason in session.execute(
+            select(col(entry.ready_on), col(entry.home_on), col(entry.delay_reason))
+            .select_from(objected)
+            .join(Referral, col(Referral.person_id) == objected.c.person_id)
+            .join(entry, col(entry.referral_id) == Referral.id)
+            .where(*mine, or_(col(entry.home_on).is_(None), col(entry.home_on) >= since))
+        )
+    ]
 
 
 def _day_number_of(session: Session, day: date) -> int:

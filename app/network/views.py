@@ -189,7 +189,7 @@ def discharges(network_id: int):
     today = date.today()
     page, home_page = fields.page_number(request.args), fields.page_number({"page": request.args.get("home_page")})
     found = discharge.board(session, network_id, today, g.user.agency_id, page, home_page)
-    numbers = discharge.board_figures(session, today, network_id)
+    numbers = discharge.board_figures(session, today, network_id, g.user.agency_id)
     audit.record(
         session, "view_discharge_board", user=g.user, record_type="network", record_id=network_id, detail=f"{numbers.waiting} waiting"
     )

@@ -160,3 +160,30 @@ def test_practitioners_and_administrators_are_refused_and_audited(client, auth, 
         auth.sign_out()
     refusals = db.exec(select(AuditEvent).where(AuditEvent.outcome == AuditOutcome.refused)).all()
     assert len(refusals) == 2
+
+
+def test_todays_referrals_come_from_the_summary_less_those_received_after_now(db):
+    world = World(db)
+    add(db, world, received=NOW - timedelta(hours=3), source=ReferralSource.gp)
+    add(db, world, received=NOW + timedelta(hours=2), source=ReferralSource.gp)  # later today than `now`
+    add(db, world, received=NOW + timedelta(hours=3), source=ReferralSource.ambulance)
+    add(db, world, received=NOW + timedelta(hours=10), source=ReferralSource.gp)  # tomorrow
+    figures = front_door_figures.compute(db, NOW, days=7)
+    assert figures.by_source[ReferralSource.gp][-1] == 1 and figures.by_source[ReferralSource.ambulance][-1] == 0
+    assert figures.received == 1 and figures.sources_seen == [ReferralSource.gp]
+    later = front_door_figures.compute(db, NOW + timedelta(hours=4), days=7)
+    assert later.by_source[ReferralSource.gp][-1] == 2 and later.by_source[ReferralSource.ambulance][-1] == 1
+
+
+def test_the_kept_columns_and_rows_are_those_rendered_afresh(app, db):
+    world = World(db)
+    for hours in (1, 30, 50, 75):
+        add(db, world, received=NOW - timedelta(hours=hours), source=ReferralSource.gp if hours % 2 else ReferralSource.ambulance)
+    figures = front_door_figures.compute(db, NOW, days=7)
+    chart = front_door_figures.stacked_columns(figures)
+    with app.test_request_context("/referrals/metrics"):
+        macros = app.jinja_env.get_template("front_door/_daily.html").module
+        kept = [front_door_figures.daily_markup(macros, chart, figures) for _ in range(2)]
+        fresh = front_door_figures.daily_markup(macros, chart, figures, kept=False)
+    assert kept[0] == kept[1] == fresh
+    assert "18 November 2026: 1 from GP" in fresh[0] and "<strong>4</strong>" not in fresh[1]

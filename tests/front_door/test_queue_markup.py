@@ -7,6 +7,7 @@ import pytest
 
 from app.front_door.clocks import Clock, response_standards
 from app.front_door.triage import QueueFilters, QueueRow
+from app.front_door.views import queue_row
 from models import ReferralStatus, Urgency
 
 
@@ -33,7 +34,7 @@ def test_a_queue_row_shows_the_clock_and_tags_the_macros_make(app, status, urgen
         macros = app.jinja_env.get_template("front_door/_macros.html").module
         template = app.jinja_env.get_template("front_door/queue.html")
         context = template.new_context(
-            {"rows": [row], "total": 1, "now": datetime(2026, 3, 4, 9, 0, tzinfo=UTC), "filters": QueueFilters()}
+            {"rows": [row], "total": 1, "now": datetime(2026, 3, 4, 9, 0, tzinfo=UTC), "filters": QueueFilters(), "queue_row": queue_row}
         )
         html = "".join(template.blocks["queue"](context))
         clock_text = str(macros.clock_text(clock))

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.front_door import clocks
 from app.network import discharge
-from models import DelayReason, DischargeWait, Referral, ReferralStatus, Urgency
+from models import ConsentObjection, DelayReason, DischargeWait, Referral, ReferralStatus, Urgency
 from tests import factories
 from tests.factories import PlanWorld
 
@@ -193,3 +193,29 @@ def test_a_median_of_counts_is_statistics_median():
     assert discharge._median_of_counts({3: 1}) == 3
     assert discharge._median_of_counts({1: 2, 5: 2}) == 3
     assert discharge._median_of_counts({1: 1, 2: 1, 9: 1}) == 2
+
+
+def test_the_boards_figures_leave_out_those_who_objected_to_the_viewers_agency_as_its_rows_do(db, world, client, auth):
+    agency = world.lead.agency_id
+    objector = factories.person(db, world.practice, given_name="Obi")
+    kept = _ward_referral(db, world.person, TODAY - timedelta(days=6))
+    assert _record(db, world, kept, world.person, reason=DelayReason.equipment).ok
+    waiting = _ward_referral(db, objector, TODAY - timedelta(days=9))
+    assert _record(db, world, waiting, objector, reason=DelayReason.housing).ok
+    home = _ward_referral(db, objector, TODAY - timedelta(days=20))
+    assert _record(db, world, home, objector, reason=DelayReason.equipment, home_on=TODAY - timedelta(days=3)).ok
+    everyone = discharge.board_figures(db, TODAY, world.network.id)
+    assert (everyone.waiting, everyone.waiting_days, everyone.home) == (2, 15, 1)
+    db.add(ConsentObjection(person_id=objector.id, agency_id=agency, recorded_by_id=world.lead.id))
+    db.add(ConsentObjection(person_id=objector.id, agency_id=world.social_care.id, recorded_by_id=world.lead.id))
+    db.commit()
+    board = discharge.board(db, world.network.id, TODAY, agency)
+    seen = discharge.board_figures(db, TODAY, world.network.id, agency)
+    assert [row.person.given_name for row in board.waiting] == ["Ada"] and board.home == []
+    assert (seen.waiting, seen.waiting_days, seen.home, seen.median_days_home) == (1, 6, 0, None)
+    assert seen.by_network_and_reason == {"Wakefield North": {"Equipment": 6}} and seen.reasons == ["Equipment"]
+    # A viewer of another agency still sees everyone.
+    assert discharge.board_figures(db, TODAY, world.network.id, world.nursing.id).waiting == 2
+    auth.sign_in(world.lead.username)
+    page = client.get(f"/networks/{world.network.id}/discharges").get_data(as_text=True)
+    assert "1 person is waiting to come home from hospital: 6 delayed days" in page
