@@ -312,8 +312,9 @@ class PlanView:
     today: date
     stale_findings: set[int] = field(default_factory=set)  # suggestions whose finding changed after the need was taken
     words: list["PersonWords"] = field(default_factory=list)  # the person's and their carer's notes, oldest first (staff only)
+    _moves: dict[tuple, list[handshake.Transition]] = field(default_factory=dict, repr=False)
+    _key_workers: dict[Optional[int], bool] = field(default_factory=dict, repr=False)
 
-    # What the page asks for several times is worked out once (the view is complete when it is shown).
     # What the page asks for several times is worked out once: the view is complete when it is shown.
     @cached_property
     def from_carer(self) -> bool:
@@ -372,8 +373,19 @@ class PlanView:
         return bool(agreement.answers.get("agreed_on")) and agreement.row is not None and agreement.row.changed_in < self.plan.version
 
     def moves(self, user: User, action: CarePlanAction) -> list[handshake.Transition]:
-        """The handshake moves this user can make on this action now."""
-        return handshake.available(action.status, actor(user, action, self.team))
+        """The handshake moves this user can make on this action now: `actor`'s facts, with the moves
+        worked out once for each status and facts a page meets (a plan of 100 actions meets a few)."""
+        facts = (action.status, user.agency_id == action.owner_agency_id, self._key_worker_is(user), action.requested_by_id == user.id)
+        found = self._moves.get(facts)
+        if found is None:
+            found = self._moves[facts] = handshake.available(action.status, handshake.Actor(*facts[1:]))
+        return found
+
+    def _key_worker_is(self, user: User) -> bool:
+        known = self._key_workers.get(user.id)
+        if known is None:
+            known = self._key_workers[user.id] = any(m.is_key_worker and m.user is not None and m.user.id == user.id for m in self.team)
+        return known
 
     @cached_property
     def open_actions(self) -> list[ActionView]:
