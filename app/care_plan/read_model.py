@@ -16,7 +16,6 @@ from typing import Any, Optional, Union
 
 from sqlalchemy import and_, bindparam
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, col, select
 
 from app import paging
@@ -178,8 +177,8 @@ AgencyName = namedtuple("AgencyName", "id name")
 class Stamp:
     """Who last changed a part or item, and whether that was since this user last marked the plan seen."""
 
-    writer: Any  # a UserName (or the part's User); None when nobody is recorded
-    agency: Any  # an AgencyName (or the part's Agency)
+    writer: Optional[UserName]  # None when nobody is recorded
+    agency: Optional[AgencyName]
     at: Optional[datetime]
     changed: bool
 
@@ -187,7 +186,7 @@ class Stamp:
 @dataclass
 class PartView:
     section: Section
-    row: Optional[CarePlanPart]
+    row: Optional[CarePlanPart]  # a plain row of its columns (ROW_TYPES), by the same names
     stamp: Stamp
 
     @property
@@ -423,22 +422,7 @@ class PlanView:
 
 
 # The plan's statements, built once: a page runs them with its own plan, person and user.
-_Writer, _WriterAgency = aliased(User), aliased(Agency)
-
-
-def _only(attribute: Any) -> Any:
-    """`load_only` for one column of an aliased SQLModel table (typed as its value, not as a column)."""
-    return load_only(attribute)
-
-
-# A part's writer: only the names are read (a user or agency read in full elsewhere in the request is
-# the same object, with all it holds).
-_NAMES_ONLY = (
-    _only(_Writer.full_name),
-    _only(_WriterAgency.name),
-)
-
-# Needs, goals, actions and contacts are read as plain rows of their columns, each a named tuple with
+# Parts, needs, goals, actions and contacts are read as plain rows of their columns, each a named tuple with
 # the model's names (a plan of 100 actions made 600 ORM objects a page, and the page only shows
 # them), followed by the names of who changed the item (and, for an action, who it is assigned to).
 _USERS, _AGENCIES = User.__table__, Agency.__table__  # type: ignore[attr-defined]
@@ -452,7 +436,9 @@ def _row_type(model: Any) -> Any:
     return namedtuple(f"{model.__name__}Row", [column.key for column in model.__table__.c])
 
 
-ROW_TYPES: dict[type, Any] = {model: _row_type(model) for model in (CarePlanNeed, CarePlanGoal, CarePlanAction, CarePlanContact)}
+ROW_TYPES: dict[type, Any] = {
+    model: _row_type(model) for model in (CarePlanPart, CarePlanNeed, CarePlanGoal, CarePlanAction, CarePlanContact)
+}
 SuggestionRow = _row_type(SuggestedNeed)
 
 
@@ -480,11 +466,7 @@ def _statements() -> dict[str, Any]:
             and_(col(CarePlanView.care_plan_id) == CarePlan.id, col(CarePlanView.user_id) == bindparam("user_id")),
         )
         .where(CarePlan.person_id == bindparam("person_id")),
-        "parts": sa_select(CarePlanPart, _Writer, _WriterAgency)  # sqlmodel's select is not typed for a varying number of entities
-        .outerjoin(_Writer, col(_Writer.id) == CarePlanPart.updated_by_id)
-        .outerjoin(_WriterAgency, col(_WriterAgency.id) == CarePlanPart.updated_agency_id)
-        .where(col(CarePlanPart.care_plan_id) == bindparam("plan_id"))
-        .options(*_NAMES_ONLY),
+        "parts": _rows_with_writer(CarePlanPart),
         # A need, and the suggestion it was taken from (its columns; all NULL for a need written by hand).
         "needs": _rows_with_writer(CarePlanNeed, *_SUGGESTION_T.c).outerjoin(
             _SUGGESTION_T, _SUGGESTION_T.c.id == need_t.c.suggested_need_id
@@ -513,7 +495,7 @@ def view(session: Session, person_id: int, user: Optional[User], today: Optional
     item is marked changed when someone else changed it after the version the user last marked as seen.
     With no user (the person's own pages, app/my_record), nothing is marked: those pages mark changes themselves.
 
-    Needs, goals, actions and contacts are plain rows (named tuples of their columns, ROW_TYPES), read
+    Parts, needs, goals, actions and contacts are plain rows (named tuples of their columns, ROW_TYPES), read
     in the session's transaction after the plan's ORM read has flushed whatever it holds."""
     today = today or date.today()
     statements = _statements()
@@ -555,13 +537,13 @@ def view(session: Session, person_id: int, user: Optional[User], today: Optional
             writer, agency = row[width : width + 2]
             yield item, stamp(item, user_name(item.updated_by_id, writer), agency_name(item.updated_agency_id, agency)), row[width + 2 :]
 
-    part_rows = {row.part_key: (row, w, a) for row, w, a in session.exec(statements["parts"], params=on_plan)}
+    connection = session.connection()
+    part_rows = {part.part_key: (part, part_stamp) for part, part_stamp, _ in rows(CarePlanPart, "parts")}
     part_views = []
     for section in parts().sections:
-        row, writer, agency = part_rows.get(section.key, (None, None, None))
-        part_views.append(PartView(section, row, stamp(row, writer, agency) if row else Stamp(None, None, None, False)))
+        row, part_stamp = part_rows.get(section.key, (None, Stamp(None, None, None, False)))
+        part_views.append(PartView(section, row, part_stamp))
 
-    connection = session.connection()
     needs = []
     for need, need_stamp, suggestion in rows(CarePlanNeed, "needs"):
         needs.append(NeedView(need, SuggestionRow._make(suggestion) if suggestion[0] is not None else None, need_stamp))

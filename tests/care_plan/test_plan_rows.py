@@ -1,11 +1,11 @@
-"""The plan's needs, goals, actions and contacts are read as plain rows (named tuples of their columns)
+"""The plan's parts, needs, goals, actions and contacts are read as plain rows (named tuples of their columns)
 with who changed and owns them as names: each row holds what the item's ORM object holds, by the same
 names, and a user or agency named on many items is one name for the page."""
 
 import pytest
 
 from app.care_plan import handshake, read_model
-from models import CarePlanAction, CarePlanContact, CarePlanGoal, CarePlanNeed, PlanItemType
+from models import CarePlanAction, CarePlanContact, CarePlanGoal, CarePlanNeed, CarePlanPart, PlanItemType
 from tests.care_plan.test_plan_commands import add, look, move
 from tests.factories import PlanWorld
 
@@ -41,6 +41,8 @@ def test_each_item_row_holds_what_its_orm_object_holds(db, world):
     items += [(CarePlanAction, a.action) for n in record.needs for a in n.actions]
     items += [(CarePlanContact, c.contact) for c in record.contacts]
     assert len(items) == 5
+    items += [(CarePlanPart, p.row) for p in record.parts if p.row is not None]
+    assert len(items) > 5
     db.expire_all()
     for model, row in items:
         assert isinstance(row, read_model.ROW_TYPES[model])
