@@ -8,6 +8,7 @@ app/data/care_plan_parts.json; needs, goals, actions and contacts are rows whose
 app/data/care_plan_items.json.
 """
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property, lru_cache
@@ -15,7 +16,6 @@ from typing import Any, Optional, Union
 
 from sqlalchemy import and_, bindparam
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, col, select
 
 from app import paging
@@ -167,12 +167,18 @@ def from_assessment(session: Session, person_id: int, part: "PartView") -> dict:
 # --- The plan as a user sees it ----------------------------------------------------------------
 
 
+# Who changed or owns an item is shown by name: a user's id and name, an agency's id and name (the
+# page shows nothing else of them). One of each for a page, however many items name them.
+UserName = namedtuple("UserName", "id full_name")
+AgencyName = namedtuple("AgencyName", "id name")
+
+
 @dataclass
 class Stamp:
     """Who last changed a part or item, and whether that was since this user last marked the plan seen."""
 
-    writer: Optional[User]
-    agency: Optional[Agency]
+    writer: Optional[UserName]  # None when nobody is recorded
+    agency: Optional[AgencyName]
     at: Optional[datetime]
     changed: bool
 
@@ -180,7 +186,7 @@ class Stamp:
 @dataclass
 class PartView:
     section: Section
-    row: Optional[CarePlanPart]
+    row: Optional[CarePlanPart]  # a plain row of its columns (ROW_TYPES), by the same names
     stamp: Stamp
 
     @property
@@ -200,9 +206,9 @@ class GoalView:
 
 @dataclass
 class ActionView:
-    action: CarePlanAction
-    owner: Agency
-    owner_user: Optional[User]
+    action: CarePlanAction  # read_model.view gives a plain row of its columns (ROW_TYPES), by the same names
+    owner: Any  # an AgencyName
+    owner_user: Any  # a UserName, or None
     stamp: Stamp
     overdue: bool
 
@@ -312,8 +318,9 @@ class PlanView:
     today: date
     stale_findings: set[int] = field(default_factory=set)  # suggestions whose finding changed after the need was taken
     words: list["PersonWords"] = field(default_factory=list)  # the person's and their carer's notes, oldest first (staff only)
+    _moves: dict[tuple, list[handshake.Transition]] = field(default_factory=dict, repr=False)
+    _key_workers: dict[Optional[int], bool] = field(default_factory=dict, repr=False)
 
-    # What the page asks for several times is worked out once (the view is complete when it is shown).
     # What the page asks for several times is worked out once: the view is complete when it is shown.
     @cached_property
     def from_carer(self) -> bool:
@@ -372,8 +379,19 @@ class PlanView:
         return bool(agreement.answers.get("agreed_on")) and agreement.row is not None and agreement.row.changed_in < self.plan.version
 
     def moves(self, user: User, action: CarePlanAction) -> list[handshake.Transition]:
-        """The handshake moves this user can make on this action now."""
-        return handshake.available(action.status, actor(user, action, self.team))
+        """The handshake moves this user can make on this action now: `actor`'s facts, with the moves
+        worked out once for each status and facts a page meets (a plan of 100 actions meets a few)."""
+        facts = (action.status, user.agency_id == action.owner_agency_id, self._key_worker_is(user), action.requested_by_id == user.id)
+        found = self._moves.get(facts)
+        if found is None:
+            found = self._moves[facts] = handshake.available(action.status, handshake.Actor(*facts[1:]))
+        return found
+
+    def _key_worker_is(self, user: User) -> bool:
+        known = self._key_workers.get(user.id)
+        if known is None:
+            known = self._key_workers[user.id] = any(m.is_key_worker and m.user is not None and m.user.id == user.id for m in self.team)
+        return known
 
     @cached_property
     def open_actions(self) -> list[ActionView]:
@@ -404,36 +422,42 @@ class PlanView:
 
 
 # The plan's statements, built once: a page runs them with its own plan, person and user.
-_Writer, _WriterAgency = aliased(User), aliased(Agency)
-_Owner, _OwnerUser = aliased(Agency), aliased(User)
+# Parts, needs, goals, actions and contacts are read as plain rows of their columns, each a named tuple with
+# the model's names (a plan of 100 actions made 600 ORM objects a page, and the page only shows
+# them), followed by the names of who changed the item (and, for an action, who it is assigned to).
+_USERS, _AGENCIES = User.__table__, Agency.__table__  # type: ignore[attr-defined]
+_WRITER_T, _WRITER_AGENCY_T = _USERS.alias("writer"), _AGENCIES.alias("writer_agency")
+_OWNER_T, _OWNER_USER_T = _AGENCIES.alias("owner"), _USERS.alias("owner_user")
+_SUGGESTION_T = SuggestedNeed.__table__  # type: ignore[attr-defined]
 
 
-def _only(attribute: Any) -> Any:
-    """`load_only` for one column of an aliased SQLModel table (typed as its value, not as a column)."""
-    return load_only(attribute)
+def _row_type(model: Any) -> Any:
+    """A named tuple of the model's columns, by the model's names (a table's rows, read plainly)."""
+    return namedtuple(f"{model.__name__}Row", [column.key for column in model.__table__.c])
 
 
-# Who changed an item, and who it is assigned to, are shown by name: only their names are read (every
-# column of a user, on every row of a plan of 100 actions, cost more than the rest of the plan). A
-# user or agency read in full elsewhere in the request is the same object, with all it holds.
-_NAMES_ONLY = (
-    _only(_Writer.full_name),
-    _only(_WriterAgency.name),
-)
+ROW_TYPES: dict[type, Any] = {
+    model: _row_type(model) for model in (CarePlanPart, CarePlanNeed, CarePlanGoal, CarePlanAction, CarePlanContact)
+}
+SuggestionRow = _row_type(SuggestedNeed)
 
 
-def _with_writer(model: Any, *more: Any) -> Any:
+def _rows_with_writer(model: Any, *more: Any) -> Any:
+    """The item's columns, then its writer's id and name and their agency's, then `more`."""
+    table = model.__table__
     return (
-        sa_select(model, *more, _Writer, _WriterAgency)  # sqlmodel's select is not typed for a varying number of entities
-        .outerjoin(_Writer, col(_Writer.id) == model.updated_by_id)
-        .outerjoin(_WriterAgency, col(_WriterAgency.id) == model.updated_agency_id)
-        .where(model.care_plan_id == bindparam("plan_id"))
-        .options(*_NAMES_ONLY)
+        sa_select(*table.c, _WRITER_T.c.full_name, _WRITER_AGENCY_T.c.name, *more)
+        .select_from(table)
+        .outerjoin(_WRITER_T, _WRITER_T.c.id == table.c.updated_by_id)
+        .outerjoin(_WRITER_AGENCY_T, _WRITER_AGENCY_T.c.id == table.c.updated_agency_id)
+        .where(table.c.care_plan_id == bindparam("plan_id"))
+        .order_by(table.c.id)
     )
 
 
 @lru_cache(maxsize=1)
 def _statements() -> dict[str, Any]:
+    need_t, action_t = CarePlanNeed.__table__, CarePlanAction.__table__  # type: ignore[attr-defined]
     return {
         # The plan, with the version this user last marked as seen (none for no user: user_id is NULL).
         "plan": select(CarePlan, CarePlanView.seen_version)
@@ -442,17 +466,16 @@ def _statements() -> dict[str, Any]:
             and_(col(CarePlanView.care_plan_id) == CarePlan.id, col(CarePlanView.user_id) == bindparam("user_id")),
         )
         .where(CarePlan.person_id == bindparam("person_id")),
-        "parts": _with_writer(CarePlanPart),
-        "needs": _with_writer(CarePlanNeed, SuggestedNeed)
-        .outerjoin(SuggestedNeed, SuggestedNeed.id == CarePlanNeed.suggested_need_id)
-        .order_by(CarePlanNeed.id),
-        "goals": _with_writer(CarePlanGoal).order_by(CarePlanGoal.id),
-        "actions": _with_writer(CarePlanAction, _Owner, _OwnerUser)
-        .join(_Owner, _Owner.id == CarePlanAction.owner_agency_id)
-        .outerjoin(_OwnerUser, _OwnerUser.id == CarePlanAction.owner_user_id)
-        .options(_only(_Owner.name), _only(_OwnerUser.full_name))
-        .order_by(CarePlanAction.id),
-        "contacts": _with_writer(CarePlanContact).order_by(CarePlanContact.id),
+        "parts": _rows_with_writer(CarePlanPart),
+        # A need, and the suggestion it was taken from (its columns; all NULL for a need written by hand).
+        "needs": _rows_with_writer(CarePlanNeed, *_SUGGESTION_T.c).outerjoin(
+            _SUGGESTION_T, _SUGGESTION_T.c.id == need_t.c.suggested_need_id
+        ),
+        "goals": _rows_with_writer(CarePlanGoal),
+        "actions": _rows_with_writer(CarePlanAction, _OWNER_T.c.name, _OWNER_USER_T.c.full_name)
+        .join(_OWNER_T, _OWNER_T.c.id == action_t.c.owner_agency_id)
+        .outerjoin(_OWNER_USER_T, _OWNER_USER_T.c.id == action_t.c.owner_user_id),
+        "contacts": _rows_with_writer(CarePlanContact),
         "suggestions": select(SuggestedNeed)
         .where(SuggestedNeed.person_id == bindparam("person_id"), SuggestedNeed.status == SuggestionStatus.suggested)
         .order_by(col(SuggestedNeed.id)),
@@ -470,7 +493,10 @@ def _statements() -> dict[str, Any]:
 def view(session: Session, person_id: int, user: Optional[User], today: Optional[date] = None) -> Optional[PlanView]:
     """The whole plan as this user sees it, in a fixed number of queries whatever its size. A part or
     item is marked changed when someone else changed it after the version the user last marked as seen.
-    With no user (the person's own pages, app/my_record), nothing is marked: those pages mark changes themselves."""
+    With no user (the person's own pages, app/my_record), nothing is marked: those pages mark changes themselves.
+
+    Parts, needs, goals, actions and contacts are plain rows (named tuples of their columns, ROW_TYPES), read
+    in the session's transaction after the plan's ORM read has flushed whatever it holds."""
     today = today or date.today()
     statements = _statements()
     found = session.exec(statements["plan"], params={"person_id": person_id, "user_id": user.id if user is not None else None}).first()
@@ -478,29 +504,68 @@ def view(session: Session, person_id: int, user: Optional[User], today: Optional
         return None
     plan, seen = found
     on_plan = {"plan_id": plan.id}
+    me = user.id if user is not None else None
+    users: dict[int, UserName] = {}
+    agencies: dict[int, AgencyName] = {}
 
-    def stamp(row: Any, writer: Optional[User], agency: Optional[Agency]) -> Stamp:
-        changed = seen is not None and user is not None and row.changed_in > seen and row.updated_by_id not in (None, user.id)
+    def stamp(row: Any, writer: Any, agency: Any) -> Stamp:
+        changed = seen is not None and me is not None and row.changed_in > seen and row.updated_by_id not in (None, me)
         return Stamp(writer, agency, row.updated_at, changed)
 
-    part_rows = {row.part_key: (row, w, a) for row, w, a in session.exec(statements["parts"], params=on_plan)}
+    def user_name(user_id: Optional[int], name: Optional[str]) -> Optional[UserName]:
+        if user_id is None or name is None:
+            return None
+        known = users.get(user_id)
+        if known is None:
+            known = users[user_id] = UserName(user_id, name)
+        return known
+
+    def agency_name(agency_id: Optional[int], name: Optional[str]) -> Optional[AgencyName]:
+        if agency_id is None or name is None:
+            return None
+        known = agencies.get(agency_id)
+        if known is None:
+            known = agencies[agency_id] = AgencyName(agency_id, name)
+        return known
+
+    def rows(model: Any, name: str) -> Any:
+        """Each row of the statement as (the item, its stamp, the columns after its writer's)."""
+        row_type = ROW_TYPES[model]
+        width = len(row_type._fields)
+        for row in connection.execute(statements[name], on_plan):
+            item = row_type._make(row[:width])
+            writer, agency = row[width : width + 2]
+            yield item, stamp(item, user_name(item.updated_by_id, writer), agency_name(item.updated_agency_id, agency)), row[width + 2 :]
+
+    connection = session.connection()
+    part_rows = {part.part_key: (part, part_stamp) for part, part_stamp, _ in rows(CarePlanPart, "parts")}
     part_views = []
     for section in parts().sections:
-        row, writer, agency = part_rows.get(section.key, (None, None, None))
-        part_views.append(PartView(section, row, stamp(row, writer, agency) if row else Stamp(None, None, None, False)))
+        row, part_stamp = part_rows.get(section.key, (None, Stamp(None, None, None, False)))
+        part_views.append(PartView(section, row, part_stamp))
 
-    needs = [NeedView(need, suggestion, stamp(need, w, a)) for need, suggestion, w, a in session.exec(statements["needs"], params=on_plan)]
+    needs = []
+    for need, need_stamp, suggestion in rows(CarePlanNeed, "needs"):
+        needs.append(NeedView(need, SuggestionRow._make(suggestion) if suggestion[0] is not None else None, need_stamp))
     other = NeedView(None, None, None)
     by_need = {n.need.id: n for n in needs if n.need is not None}
-    for goal, w, a in session.exec(statements["goals"], params=on_plan):
-        by_need.get(goal.need_id, other).goals.append(GoalView(goal, stamp(goal, w, a)))
-    for action, owner, owner_user, w, a in session.exec(statements["actions"], params=on_plan):
+    for goal, goal_stamp, _ in rows(CarePlanGoal, "goals"):
+        by_need.get(goal.need_id, other).goals.append(GoalView(goal, goal_stamp))
+    for action, action_stamp, (owner, owner_user) in rows(CarePlanAction, "actions"):
         overdue = action.status.is_open and action.due_on is not None and action.due_on < today
-        by_need.get(action.need_id, other).actions.append(ActionView(action, owner, owner_user, stamp(action, w, a), overdue))
+        by_need.get(action.need_id, other).actions.append(
+            ActionView(
+                action,
+                agency_name(action.owner_agency_id, owner),
+                user_name(action.owner_user_id, owner_user),
+                action_stamp,
+                overdue,
+            )
+        )
     for group in needs + [other]:
         # Still to do first, soonest due first; finished ones last.
         group.actions.sort(key=lambda v: (not v.action.status.is_open, v.action.due_on or date.max, v.action.id))
-    contacts = [ContactView(c, stamp(c, w, a)) for c, w, a in session.exec(statements["contacts"], params=on_plan)]
+    contacts = [ContactView(c, contact_stamp) for c, contact_stamp, _ in rows(CarePlanContact, "contacts")]
     suggestions = list(session.exec(statements["suggestions"], params={"person_id": person_id}))
     adopted = [(n.suggestion.id, n.suggestion.rule_key, n.suggestion.answer) for n in needs if n.suggestion and n.suggestion.id]
     stale = needs_rules.changed_since_adopted(_findings(session, person_id), adopted) if adopted else set()
