@@ -9,10 +9,11 @@ app/data/care_plan_items.json.
 """
 
 from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property, lru_cache
-from typing import Any, Optional, Union
+from typing import Any, Optional, TypeVar, Union
 
 from sqlalchemy import and_, bindparam
 from sqlalchemy import select as sa_select
@@ -50,6 +51,8 @@ from models import (
     User,
 )
 from models.person_account import CARER
+
+T = TypeVar("T")
 
 PARTS_FILE = DATA / "care_plan_parts.json"
 ITEMS_FILE = DATA / "care_plan_items.json"
@@ -505,28 +508,20 @@ def view(session: Session, person_id: int, user: Optional[User], today: Optional
     plan, seen = found
     on_plan = {"plan_id": plan.id}
     me = user.id if user is not None else None
-    users: dict[int, UserName] = {}
-    agencies: dict[int, AgencyName] = {}
+    names: dict[tuple[Any, int], Any] = {}
+
+    def one_of(kind: Callable[[int, str], T], row_id: Optional[int], name: Optional[str]) -> Optional[T]:
+        """A writer's or an agency's name, one object for each on the page."""
+        if row_id is None or name is None:
+            return None
+        known = names.get((kind, row_id))
+        if known is None:
+            known = names[kind, row_id] = kind(row_id, name)
+        return known
 
     def stamp(row: Any, writer: Any, agency: Any) -> Stamp:
         changed = seen is not None and me is not None and row.changed_in > seen and row.updated_by_id not in (None, me)
         return Stamp(writer, agency, row.updated_at, changed)
-
-    def user_name(user_id: Optional[int], name: Optional[str]) -> Optional[UserName]:
-        if user_id is None or name is None:
-            return None
-        known = users.get(user_id)
-        if known is None:
-            known = users[user_id] = UserName(user_id, name)
-        return known
-
-    def agency_name(agency_id: Optional[int], name: Optional[str]) -> Optional[AgencyName]:
-        if agency_id is None or name is None:
-            return None
-        known = agencies.get(agency_id)
-        if known is None:
-            known = agencies[agency_id] = AgencyName(agency_id, name)
-        return known
 
     def rows(model: Any, name: str) -> Any:
         """Each row of the statement as (the item, its stamp, the columns after its writer's)."""
@@ -535,7 +530,11 @@ def view(session: Session, person_id: int, user: Optional[User], today: Optional
         for row in connection.execute(statements[name], on_plan):
             item = row_type._make(row[:width])
             writer, agency = row[width : width + 2]
-            yield item, stamp(item, user_name(item.updated_by_id, writer), agency_name(item.updated_agency_id, agency)), row[width + 2 :]
+            yield (
+                item,
+                stamp(item, one_of(UserName, item.updated_by_id, writer), one_of(AgencyName, item.updated_agency_id, agency)),
+                row[width + 2 :],
+            )
 
     connection = session.connection()
     part_rows = {part.part_key: (part, part_stamp) for part, part_stamp, _ in rows(CarePlanPart, "parts")}
@@ -556,8 +555,8 @@ def view(session: Session, person_id: int, user: Optional[User], today: Optional
         by_need.get(action.need_id, other).actions.append(
             ActionView(
                 action,
-                agency_name(action.owner_agency_id, owner),
-                user_name(action.owner_user_id, owner_user),
+                one_of(AgencyName, action.owner_agency_id, owner),
+                one_of(UserName, action.owner_user_id, owner_user),
                 action_stamp,
                 overdue,
             )
