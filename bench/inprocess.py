@@ -187,7 +187,7 @@ def profile(args, scenarios: dict, codes: dict) -> int:
     app = make_app(args.database_url, fast=not args.slow)
     who, entries = scenarios["assessment" if saving else args.profile]
     client = sign_in(app, who, codes[who].pop())
-    caseload = [params["person_id"] for _, _, params in entries]  # the key worker's, as the measured save uses
+    caseload = [params["person_id"] for _, _, params in entries] if saving else []  # the key worker's, as the measured save uses
     paths = [(path, htmx) for path, htmx, _ in entries]
 
     def run(requests: int) -> None:

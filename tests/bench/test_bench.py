@@ -222,3 +222,23 @@ def test_profiling_names_the_scenarios_it_knows_when_asked_for_one_it_does_not(c
     answer = inprocess.profile(argparse.Namespace(profile="worklist", database_url="sqlite://", slow=False, requests=1), scenarios, {})
     assert answer == 2
     assert "one of: assessment_section_save, person_summary" in capsys.readouterr().err
+
+
+def test_profiling_a_page_reads_only_its_paths_where_the_save_reads_the_caseload(monkeypatch, capsys):
+    from bench import inprocess
+
+    asked = []
+    monkeypatch.setattr(inprocess, "make_app", lambda url, fast: "app")
+    monkeypatch.setattr(inprocess, "sign_in", lambda app, who, code: f"{who} client")
+    monkeypatch.setattr(inprocess, "measure_page", lambda app, client, paths, requests: asked.append(("page", client, paths)))
+    monkeypatch.setattr(inprocess, "measure_saves", lambda app, client, caseload, requests: asked.append(("save", client, caseload)))
+    scenarios = {
+        "referral_queue": ("coordinator", [("/referrals", False, {})]),  # a page whose paths name no person
+        "assessment": ("nurse", [("/people/7/assessment", False, {"person_id": 7})]),
+    }
+    codes = {"coordinator": ["1"], "nurse": ["2"]}
+    namespace = argparse.Namespace(database_url="sqlite://", slow=False, requests=1)
+    assert inprocess.profile(argparse.Namespace(profile="referral_queue", **vars(namespace)), scenarios, codes) == 0
+    assert inprocess.profile(argparse.Namespace(profile="assessment_section_save", **vars(namespace)), scenarios, codes) == 0
+    assert asked == [("page", "coordinator client", [("/referrals", False)])] * 2 + [("save", "nurse client", [7])] * 2
+    capsys.readouterr()
