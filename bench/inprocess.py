@@ -5,6 +5,7 @@ the SQL statements it ran. The figures that do not depend on how many cores are 
     python -m bench.inprocess --database-url sqlite:///bench/out/district-20000-s1.db
     python -m bench.inprocess ... --slow     # with the rendering caches off (how it was before)
     python -m bench.inprocess ... --profile person_summary   # where one page's time goes
+    python -m bench.inprocess ... --statements referral_queue  # each of its statements' time
 """
 
 import argparse
@@ -69,6 +70,37 @@ def counting(engine):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+@contextmanager
+def timing(engine):
+    """Each statement run, with its wall time in ms (the database's work, on a server or in process)."""
+    timed: list[tuple[str, float]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        timed.append((statement, (time.perf_counter() - conn.info.pop("bench_started")) * 1000))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield timed
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
+def by_statement(timed: list[tuple[str, float]], requests: int) -> list[tuple[float, float, float, str]]:
+    """Per distinct statement, slowest first: runs a request, median and total ms a request, its SQL."""
+    runs: dict[str, list[float]] = {}
+    for statement, ms in timed:
+        runs.setdefault(statement, []).append(ms)
+    return sorted(
+        ((len(ms) / requests, statistics.median(ms), sum(ms) / requests, statement) for statement, ms in runs.items()),
+        key=lambda row: -row[2],
+    )
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -156,13 +188,14 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--slow", action="store_true", help="the rendering caches off, as before they were made")
     parser.add_argument("--profile", help="profile one scenario with cProfile and print where its time goes")
+    parser.add_argument("--statements", help="time each SQL statement of one scenario (the save's with its edit form)")
     args = parser.parse_args(argv)
     engine = create_engine(args.database_url)
     from bench import big_plan
 
     scenarios = build_scenarios(engine, random.Random(args.seed), big_plan.ensure(args.database_url))
     codes = _second_factors(engine, {who for who, entries in scenarios.values() if entries}, 2)
-    if args.profile:
+    if args.profile or args.statements:
         return profile(args, scenarios, codes)
     results = measure(args.database_url, scenarios, args.requests, codes, fast=not args.slow)
     print(f"{'page':<32}{'CPU ms':>9}{'CPU p95':>9}{'statements':>12}")
@@ -179,13 +212,14 @@ def profile(args, scenarios: dict, codes: dict) -> int:
     import cProfile
     import pstats
 
-    saving = args.profile == SAVE
-    if not saving and not scenarios.get(args.profile, (None, []))[1]:
+    asked = getattr(args, "statements", None) or args.profile
+    saving = asked == SAVE
+    if not saving and not scenarios.get(asked, (None, []))[1]:
         known = ", ".join(sorted([name for name, (_, entries) in scenarios.items() if entries] + [SAVE]))
-        print(f"no scenario {args.profile!r} to profile; one of: {known}", file=sys.stderr)
+        print(f"no scenario {asked!r} to profile; one of: {known}", file=sys.stderr)
         return 2
     app = make_app(args.database_url, fast=not args.slow)
-    who, entries = scenarios["assessment" if saving else args.profile]
+    who, entries = scenarios["assessment" if saving else asked]
     client = sign_in(app, who, codes[who].pop())
     caseload = [params["person_id"] for _, _, params in entries] if saving else []  # the key worker's, as the measured save uses
     paths = [(path, htmx) for path, htmx, _ in entries]
@@ -197,6 +231,15 @@ def profile(args, scenarios: dict, codes: dict) -> int:
             measure_page(app, client, paths, requests)
 
     run(20)
+    if getattr(args, "statements", None):
+        with timing(app.extensions["oneplan_engine"]) as timed:
+            run(args.requests)
+        # Each measure_ function warms up too; for the save, a request is an edit form and its save.
+        served = args.requests + (10 if saving else min(20, args.requests))
+        print(f"{'a request':>9}{'median ms':>10}{'ms a request':>13}  statement")
+        for runs, median, total, statement in by_statement(timed, served):
+            print(f"{runs:>9.2f}{median:>10.3f}{total:>13.3f}  {' '.join(statement.split())[:400]}")
+        return 0
     profiler = cProfile.Profile()
     profiler.enable()
     run(args.requests)

@@ -242,3 +242,10 @@ def test_profiling_a_page_reads_only_its_paths_where_the_save_reads_the_caseload
     assert inprocess.profile(argparse.Namespace(profile="assessment_section_save", **vars(namespace)), scenarios, codes) == 0
     assert asked == [("page", "coordinator client", [("/referrals", False)])] * 2 + [("save", "nurse client", [7])] * 2
     capsys.readouterr()
+
+
+def test_statement_times_are_grouped_by_statement_slowest_first_per_request():
+    from bench import inprocess
+
+    timed = [("SELECT a", 1.0), ("SELECT b", 5.0), ("SELECT a", 3.0), ("SELECT a", 2.0)]
+    assert inprocess.by_statement(timed, requests=2) == [(1.5, 2.0, 3.0, "SELECT a"), (0.5, 5.0, 2.5, "SELECT b")]
