@@ -11,11 +11,22 @@ from typing import Any, Optional
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, create_engine
 
 CLIENT_ADDRESS = "client_address"  # session.info key: where the request came from, for the audit trail
+
+
+def _sqlite_table_hint(compiler: SQLiteCompiler, table: Any, text: Optional[str]) -> Optional[str]:
+    """A table hint for SQLite (`select.with_hint(Model, "INDEXED BY ix_...", "sqlite")`) written
+    after the table's name, as SQLite reads it. SQLAlchemy writes other dialects' hints but drops
+    SQLite's; hints for other dialects never reach this compiler."""
+    return text
+
+
+SQLiteCompiler.get_from_hint_text = _sqlite_table_hint  # type: ignore[method-assign,assignment]
 
 
 def trigrams(key: str) -> set[str]:

@@ -7,6 +7,11 @@ from sqlmodel import Field, SQLModel
 from models.clock import utc_now
 from models.enums import ReferralSource, ReferralStatus, Urgency, enum_column
 
+# A referral awaiting a decision (models.enums.AWAITING_DECISION) and not joined to another: the
+# condition of the queue's partial index, which the queue's statement repeats word for word (SQLite
+# uses a partial index only for a query whose WHERE holds its condition's terms as written).
+AWAITING_REFERRALS = "status IN ('received', 'triaged') AND linked_to_id IS NULL"
+
 
 class Referral(SQLModel, table=True):
     """A referral into the single point of access, and its triage."""
@@ -23,8 +28,8 @@ class Referral(SQLModel, table=True):
         Index("ix_referral_triaged", "triaged_at", "received_at", "urgency"),
         Index("ix_referral_queue", "status", "linked_to_id", "due_by", "person_id"),
         Index("ix_referral_awaiting_discharge", "status", "source", "medically_optimised_on"),
-        # The queue's page and count from the index alone, in due-by order; on PostgreSQL only the
-        # referrals awaiting a decision and not joined to another (migration 0013_worklist).
+        # The queue's page and count from the index alone, in due-by order: only the referrals
+        # awaiting a decision and not joined to another (migrations 0013_worklist, 0014_queue_awaiting).
         Index(
             "ix_referral_awaiting",
             "due_by",
@@ -33,7 +38,8 @@ class Referral(SQLModel, table=True):
             "linked_to_id",
             "person_id",
             "network_id",
-            postgresql_where=text("status IN ('received', 'triaged') AND linked_to_id IS NULL"),
+            postgresql_where=text(AWAITING_REFERRALS),
+            sqlite_where=text(AWAITING_REFERRALS),
         ),
     )
 

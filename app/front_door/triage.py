@@ -4,9 +4,9 @@ joined to the person's open one, the key worker allocated, and the queue ordered
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, text
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -32,6 +32,7 @@ from models import (
     User,
 )
 from models.person import format_nhs_number
+from models.referral import AWAITING_REFERRALS
 
 OUTCOME_STATUS = {
     TriageDecision.accept: ReferralStatus.accepted,
@@ -337,9 +338,10 @@ def queue(session: Session, viewer: User, filters: QueueFilters, now: datetime, 
 
     The count and the page's ids come from an index alone, reading the person's practice only
     where a network is asked about: awaiting a decision (the default), from ix_referral_awaiting
-    (PostgreSQL: only the referrals awaiting a decision and not joined, in due-by order, so the page
-    reads its own hundred and the count no other referral), else ix_referral_queue (status, not
-    joined, due-by, person). Only the page's referrals are read in full, with their person."""
+    (only the referrals awaiting a decision and not joined, in due-by order, so the page reads its
+    own hundred and the count no other referral), else ix_referral_queue (status, not joined,
+    due-by, person). The count asks about objections only of the few people who made one. Only the
+    page's referrals are read in full, with their person."""
     count_statement, page_statement = _queue_statements(viewer, filters, limit)
     total = session.exec(count_statement).one()
     rows = session.execute(page_statement).all()
@@ -388,24 +390,40 @@ def _make_queue_statements(viewer: User, filters: QueueFilters, limit: int) -> t
         .scalar_subquery()
     )
     network_of_referral = func.coalesce(Referral.network_id, network_of_person)
-    conditions: list[ColumnElement[bool]] = [
-        col(Referral.linked_to_id).is_(None),
-        access.referrals_listed_for(viewer, network_of_referral, Referral.person_id),
-    ]
+    conditions: list[ColumnElement[bool]] = [access.referrals_in_scope_of(viewer, network_of_referral)]
     if filters.status == "awaiting":
-        conditions.append(col(Referral.status).in_(list(AWAITING_DECISION)))
-    elif filters.status == "open":
-        conditions.append(col(Referral.status).in_(list(OPEN_REFERRAL_STATUSES)))
-    elif filters.status != "all":
-        conditions.append(col(Referral.status) == ReferralStatus(filters.status))
+        # Word for word the partial index's condition, so SQLite may read it (models/referral.py).
+        conditions.append(cast(ColumnElement[bool], text(f"referral.{AWAITING_REFERRALS.replace(' AND ', ' AND referral.')}")))
+    else:
+        conditions.append(col(Referral.linked_to_id).is_(None))
+        if filters.status == "open":
+            conditions.append(col(Referral.status).in_(list(OPEN_REFERRAL_STATUSES)))
+        elif filters.status != "all":
+            conditions.append(col(Referral.status) == ReferralStatus(filters.status))
     if filters.urgency:
         conditions.append(col(Referral.urgency) == filters.urgency)
     if filters.source:
         conditions.append(col(Referral.source) == filters.source)
     if filters.network_id:
         conditions.append(network_of_referral == filters.network_id)
-    count_statement = select(func.count(col(Referral.id))).where(*conditions)
-    page = select(Referral.id).where(*conditions).order_by(col(Referral.due_by), col(Referral.id)).limit(limit).correlate(None)
+    # The count: those in scope less those of the people who objected to the viewer's agency, counted
+    # from each objection (a few), not an objection looked up for every referral in scope.
+    objected = access.objected_to(viewer.agency_id)
+    in_scope = select(func.count(col(Referral.id))).where(*conditions).scalar_subquery()
+    each_objectors = select(func.count(col(Referral.id))).where(col(Referral.person_id) == objected.c.person_id, *conditions)
+    objected_in_scope = select(func.coalesce(func.sum(each_objectors.scalar_subquery()), 0)).select_from(objected).scalar_subquery()
+    count_statement = select(in_scope - objected_in_scope)
+    page = (
+        select(Referral.id)
+        .where(*conditions, access.not_objected(viewer.agency_id, Referral.person_id))
+        .order_by(col(Referral.due_by), col(Referral.id))
+        .limit(limit)
+        .correlate(None)
+    )
+    if filters.status == "awaiting":
+        # SQLite's planner would read ix_referral_queue and sort every referral awaiting; the partial
+        # index is already in due-by order, so the page stops at its hundredth (PostgreSQL finds it alone).
+        page = page.with_hint(Referral, "INDEXED BY ix_referral_awaiting", "sqlite")
     # The page's network: the referral's own, else its person's practice's (joined, not asked row by row).
     page_practice = aliased(Agency)
     page_statement = (

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, Exists, and_, bindparam, exists, false, not_
+from sqlalchemy import ColumnElement, Exists, and_, bindparam, exists, false, not_, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -260,11 +260,28 @@ def referrals_listed_for(user: User, network_column, person_id_column) -> Column
     referrals, a network lead only those of their own network (`network_column`: the network a
     referral is for), and nobody those of a person who has objected to their agency. The queue's
     own filters only ever narrow this."""
+    return and_(referrals_in_scope_of(user, network_column), not_objected(user.agency_id, person_id_column))
+
+
+def referrals_in_scope_of(user: User, network_column) -> ColumnElement[bool]:
+    """The referral queue's rule but the objections: which networks' referrals the user's role lists.
+    A count subtracts those of the people who objected to the user's agency (`objected_to`) rather
+    than asking of each referral (app/front_door/triage.py)."""
     if user.role is Role.spa_coordinator:
-        return not_objected(user.agency_id, person_id_column)
+        return true()
     if user.role is Role.network_lead and user.network_id is not None:
-        return and_(network_column == user.network_id, not_objected(user.agency_id, person_id_column))
+        return network_column == user.network_id
     return false()
+
+
+def objected_to(agency_id: int):
+    """The standing objections to an agency, a row each (at most one a person: uq_consent_objection_standing),
+    to join a list's rows to when counting those the agency may not see."""
+    return (
+        sa_select(col(ConsentObjection.person_id))
+        .where(col(ConsentObjection.agency_id) == agency_id, col(ConsentObjection.withdrawn_at).is_(None))
+        .subquery("objected")
+    )
 
 
 def open_to_care_team(agency_id: int, person_id_column):
