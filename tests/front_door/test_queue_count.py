@@ -83,9 +83,9 @@ def test_the_count_is_of_every_match_not_of_the_page(db, world, queue_world):
 
 
 def test_the_partial_indexs_condition_is_the_queues_awaiting_statuses():
-    assert AWAITING_REFERRALS == (
+    assert (
         f"status IN ({', '.join(repr(s.value) for s in sorted(AWAITING_DECISION, key=list(ReferralStatus).index))}) AND linked_to_id IS NULL"
-    )
+    ) == AWAITING_REFERRALS
 
 
 def test_on_sqlite_the_page_of_awaiting_referrals_is_read_in_due_by_order_from_the_partial_index(db, world):
