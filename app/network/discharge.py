@@ -10,10 +10,10 @@ queries, however many people are waiting. Nothing here commits."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from statistics import median
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, Date, Integer, cast, func, literal, or_
+from sqlalchemy import ColumnElement, Date, Integer, cast, func, literal, literal_column, or_, union_all
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -301,7 +301,8 @@ class Figures:
 
 
 def _spread(by_week: list[int], first_week: date, start: date, end: date) -> None:
-    """Add the days from `start` up to (not including) `end` to the weeks they fall in."""
+    """Add the days from `start` up to (not including) `end` to the weeks they fall in (what figures'
+    weekly sums add up in the database, stated in Python: tests compare the two)."""
     if end <= start:
         return
     first = max((start - first_week).days // 7, 0)
@@ -316,9 +317,11 @@ def _spread(by_week: list[int], first_week: date, start: date, end: date) -> Non
 def figures(session: Session, today: date, network_id: Optional[int] = None, since: Optional[date] = None) -> Figures:
     """Delayed days (from ready to home, or to today) by network and by delay reason, by week over the
     last twelve weeks, and the median days from ready to home, for the people waiting and those home
-    since `since` (the start of the twelve weeks unless given): read from the board entries
-    (ix_discharge_board_entry_home_on, or _network for one network), so nobody home before the
-    period is read; two queries."""
+    since `since` (the start of the twelve weeks unless given): added up by the database over the
+    board entries (two ranges of ix_discharge_board_entry_home_on, or _network for one network, so
+    nobody home before the period is read), so only counts come back: people by network, reason,
+    waiting or home and days delayed (a few hundred at most, however many people), and the delayed
+    days of each week; three queries."""
     first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=WEEKS - 1)
     since = first_week if since is None else since
     entry = DischargeBoardEntry
@@ -328,27 +331,47 @@ def figures(session: Session, today: date, network_id: Optional[int] = None, sin
     if network_id is not None:
         found = found.where(col(entry.network_id) == network_id)
     # Two ranges of the index, so that those home before the period are not read.
-    waiting_rows = session.exec(found.where(col(entry.home_on).is_(None))).all()
-    home_rows = session.exec(found.where(col(entry.home_on) >= since)).all()
+    entries = union_all(found.where(col(entry.home_on).is_(None)), found.where(col(entry.home_on) >= since)).subquery()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    greatest, least = (func.greatest, func.least) if postgres else (func.max, func.min)
+    # Days as whole numbers (constants written into the statement, so that PostgreSQL sees the same
+    # expression in GROUP BY as in the select list).
+    ready = _day_number(session, entries.c.ready_on, written=True)
+    end = greatest(
+        func.coalesce(_day_number(session, entries.c.home_on, written=True), literal_column(str(_day_number_of(session, today)))), ready
+    )
+    days = (end - ready).label("days")
+    waiting_now = entries.c.home_on.is_(None).label("waiting")
+    groups = session.execute(
+        core_select(entries.c.network_id, entries.c.delay_reason, waiting_now, days, func.count())
+        .group_by(entries.c.network_id, entries.c.delay_reason, waiting_now, days)
+        .order_by(entries.c.network_id, days)
+    ).all()
+    first = _day_number_of(session, first_week)
+    week_sums = [
+        func.coalesce(
+            func.sum(greatest(least(end, literal_column(str(first + 7 * i + 7))) - greatest(ready, literal_column(str(first + 7 * i))), 0)),
+            0,
+        )
+        for i in range(WEEKS)
+    ]
+    by_week = [int(n) for n in session.execute(core_select(*week_sums).select_from(entries)).one()]
     names = dict(session.exec(select(Network.id, Network.name)).all())
     weeks = [first_week + timedelta(weeks=i) for i in range(WEEKS)]
-    by_week = [0] * WEEKS
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    home_days: list[int] = []
-    home_by_network: dict[str, list[int]] = defaultdict(list)
+    home_days: dict[int, int] = defaultdict(int)  # days from ready to home -> people
+    home_by_network: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     waiting = waiting_days = 0
-    for ready, home_on, reason, nid in [*waiting_rows, *home_rows]:
+    for nid, reason, is_waiting, delayed, people in groups:
         name = names.get(nid, "No network known")
-        end = home_on or today
-        days = max((end - ready).days, 0)
-        table[name][reason.label if reason else NOT_RECORDED] += days
-        if home_on is None:
-            waiting += 1
-            waiting_days += days
+        delayed = int(delayed)
+        table[name][reason.label if reason else NOT_RECORDED] += delayed * people
+        if is_waiting:
+            waiting += people
+            waiting_days += delayed * people
         else:
-            home_days.append(days)
-            home_by_network[name].append(days)
-        _spread(by_week, first_week, ready, ready + timedelta(days=days))
+            home_days[delayed] += people
+            home_by_network[name][delayed] += people
     reasons = [r.label for r in DelayReason if any(r.label in t for t in table.values())]
     if any(NOT_RECORDED in t for t in table.values()):
         reasons.append(NOT_RECORDED)
@@ -358,19 +381,33 @@ def figures(session: Session, today: date, network_id: Optional[int] = None, sin
         reasons,
         weeks,
         by_week,
-        median(home_days) if home_days else None,
-        {n: (median(home_by_network[n]) if home_by_network.get(n) else None) for n in table},
-        len(home_days),
+        _median_as_listed(home_days),
+        {n: _median_as_listed(home_by_network[n]) if home_by_network.get(n) else None for n in table},
+        sum(home_days.values()),
         waiting,
         waiting_days,
         since,
     )
 
 
-def _day_number(session: Session, column: Any) -> ColumnElement[Any]:
-    """A date as a whole number of days, so the database can subtract and add them up."""
+def _median_as_listed(counts: dict[int, int]) -> Optional[float]:
+    """statistics.median of the list of days that `counts` (days -> how many) stands for, of the same
+    type (the middle one itself when the count is odd), so the page shows it exactly as before."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    wanted, seen, found = sorted({(total + 1) // 2, total // 2 + 1}), 0, []
+    for value in sorted(counts):
+        found += [value for rank in wanted if seen < rank <= seen + counts[value]]
+        seen += counts[value]
+    return found[0] if len(found) == 1 else (found[0] + found[1]) / 2
+
+
+def _day_number(session: Session, column: Any, written: bool = False) -> ColumnElement[Any]:
+    """A date as a whole number of days, so the database can subtract and add them up (`written`:
+    its constant written into the statement, not bound, for expressions repeated in GROUP BY)."""
     if session.get_bind().dialect.name == "postgresql":
-        return column - literal(date(2000, 1, 1), Date)
+        return column - (literal_column("DATE '2000-01-01'", Date) if written else literal(date(2000, 1, 1), Date))
     return cast(func.julianday(column), Integer)
 
 
