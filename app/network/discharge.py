@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, Date, Integer, cast, func, literal, literal_column, or_, union_all
+from sqlalchemy import ColumnElement, Date, Integer, bindparam, cast, func, literal, literal_column, or_, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -332,30 +332,39 @@ def figures(session: Session, today: date, network_id: Optional[int] = None, sin
         found = found.where(col(entry.network_id) == network_id)
     # Two ranges of the index, so that those home before the period are not read.
     entries = union_all(found.where(col(entry.home_on).is_(None)), found.where(col(entry.home_on) >= since)).subquery()
-    postgres = session.get_bind().dialect.name == "postgresql"
-    greatest, least = (func.greatest, func.least) if postgres else (func.max, func.min)
-    # Days as whole numbers (constants written into the statement, so that PostgreSQL sees the same
-    # expression in GROUP BY as in the select list).
-    ready = _day_number(session, entries.c.ready_on, written=True)
-    end = greatest(
-        func.coalesce(_day_number(session, entries.c.home_on, written=True), literal_column(str(_day_number_of(session, today)))), ready
-    )
-    days = (end - ready).label("days")
-    waiting_now = entries.c.home_on.is_(None).label("waiting")
-    groups = session.execute(
-        core_select(entries.c.network_id, entries.c.delay_reason, waiting_now, days, func.count())
-        .group_by(entries.c.network_id, entries.c.delay_reason, waiting_now, days)
-        .order_by(entries.c.network_id, days)
-    ).all()
+    greatest, least = (func.greatest, func.least) if session.get_bind().dialect.name == "postgresql" else (func.max, func.min)
     first = _day_number_of(session, first_week)
-    week_sums = [
-        func.coalesce(
-            func.sum(greatest(least(end, literal_column(str(first + 7 * i + 7))) - greatest(ready, literal_column(str(first + 7 * i))), 0)),
-            0,
+    ready = _day_number(session, entries.c.ready_on)
+    end = greatest(func.coalesce(_day_number(session, entries.c.home_on), bindparam("today", _day_number_of(session, today))), ready)
+    # Grouped by the names of the columns made (the same expression, its values bound, would not be
+    # the same expression to PostgreSQL), so the statements are made once and cached.
+    by: list[ColumnElement[Any]] = [literal_column(name) for name in ("network_id", "delay_reason", "waiting", "days")]
+    groups = session.execute(
+        core_select(
+            entries.c.network_id,
+            entries.c.delay_reason,
+            entries.c.home_on.is_(None).label("waiting"),
+            (end - ready).label("days"),
+            func.count(),
+        ).group_by(*by)
+    ).all()
+    # Delayed days by week: each day of the twelve weeks, the people delayed that day (ready by then,
+    # not yet home), from how many became ready and how many stopped being delayed each day (those
+    # before the weeks counted on their first day, those after left out): two counts a day at most.
+    start_day = greatest(ready, bindparam("first", first)).label("day")
+    end_day = least(greatest(end, bindparam("first", first)), bindparam("last", first + 7 * WEEKS)).label("day")
+    changes = [0] * (7 * WEEKS + 1)
+    for sign, day, people in session.execute(
+        union_all(
+            core_select(literal(1).label("sign"), start_day, func.count()).group_by(literal_column("day")),
+            core_select(literal(-1).label("sign"), end_day, func.count()).group_by(literal_column("day")),
         )
-        for i in range(WEEKS)
-    ]
-    by_week = [int(n) for n in session.execute(core_select(*week_sums).select_from(entries)).one()]
+    ):
+        changes[int(day) - first] += sign * people
+    by_week, delayed_today = [0] * WEEKS, 0
+    for offset in range(7 * WEEKS):
+        delayed_today += changes[offset]
+        by_week[offset // 7] += delayed_today
     names = dict(session.exec(select(Network.id, Network.name)).all())
     weeks = [first_week + timedelta(weeks=i) for i in range(WEEKS)]
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -403,11 +412,10 @@ def _median_as_listed(counts: dict[int, int]) -> Optional[float]:
     return found[0] if len(found) == 1 else (found[0] + found[1]) / 2
 
 
-def _day_number(session: Session, column: Any, written: bool = False) -> ColumnElement[Any]:
-    """A date as a whole number of days, so the database can subtract and add them up (`written`:
-    its constant written into the statement, not bound, for expressions repeated in GROUP BY)."""
+def _day_number(session: Session, column: Any) -> ColumnElement[Any]:
+    """A date as a whole number of days, so the database can subtract and add them up."""
     if session.get_bind().dialect.name == "postgresql":
-        return column - (literal_column("DATE '2000-01-01'", Date) if written else literal(date(2000, 1, 1), Date))
+        return column - literal(date(2000, 1, 1), Date)
     return cast(func.julianday(column), Integer)
 
 
