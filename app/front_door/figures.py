@@ -407,22 +407,22 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
     column_space = (width - axis) / max(len(figures.days), 1)
     column = max(column_space * 0.75, 2)
     width_shown = round(column, 1)
-    labels = [source.label for source in sources]
+    labels = tuple(source.label for source in sources)
     series = [figures.by_source[source] for source in sources]
     last = len(figures.days) - 1
-    columns = []
-    for i, day in enumerate(figures.days):
-        y: float = height
-        parts = []
-        for n, counts in enumerate(series):
-            count = counts[i]
-            if not count:
-                continue
-            h = count / top * (height - 10)
-            y -= h
-            parts.append(ChartPart(n, round(y, 1), round(h, 1), count, labels[n]))
-        x = axis + i * column_space
-        columns.append(ChartColumn(day, round(x, 1), width_shown, i in (0, last) or i % 7 == 0, tuple(parts)))
+    columns = [
+        _column(
+            day,
+            tuple(counts[i] for counts in series),
+            labels,
+            top,
+            axis + i * column_space,
+            width_shown,
+            height,
+            i in (0, last) or i % 7 == 0,
+        )
+        for i, day in enumerate(figures.days)
+    ]
     ticks = sorted({0, top // 2, top})
     return {
         "width": width,
@@ -433,6 +433,23 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
         "sources": list(enumerate(labels)),
         "ticks": [{"value": t, "y": height - t / top * (height - 10)} for t in ticks],
     }
+
+
+@lru_cache(maxsize=1024)
+def _column(
+    day: date, counts: tuple[int, ...], labels: tuple[str, ...], top: int, x: float, width_shown: float, height: int, labelled: bool
+) -> ChartColumn:
+    """One day's column of the referrals-a-day chart: made once for what it shows and kept, so a page
+    makes only today's (and every one when the busiest day changes the scale)."""
+    y: float = height
+    parts = []
+    for n, count in enumerate(counts):
+        if not count:
+            continue
+        h = count / top * (height - 10)
+        y -= h
+        parts.append(ChartPart(n, round(y, 1), round(h, 1), count, labels[n]))
+    return ChartColumn(day, round(x, 1), width_shown, labelled, tuple(parts))
 
 
 def daily_markup(macros: Any, chart: dict, figures: Figures, kept: bool = True) -> tuple[Markup, Markup]:
