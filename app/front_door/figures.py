@@ -336,35 +336,41 @@ DELAYED_LISTED = 50  # the longest delays listed
 def _delayed_discharges(session: Session, now: datetime) -> tuple[list[DelayedDischarge], int, list[tuple[str, int]]]:
     """People medically optimised for discharge whose referral still awaits a decision (each day
     since then is a day in a hospital bed they no longer need): the DELAYED_LISTED longest, how many
-    in all, and how many in each band of days, the counting done by the database over
-    ix_referral_awaiting_discharge: two queries."""
+    in all, and how many in each band of days, from how many became ready each day (counted by the
+    database over ix_referral_awaiting_discharge, a count a day): two queries, made once."""
     today = now.astimezone(ENGLAND).date()
+    listed_statement, by_day_statement = _delayed_statements()
+    rows = session.execute(listed_statement, {"today": today}).all()
+    bands = [0] * len(DELAY_BANDS)
+    count = 0
+    for ready_on, people in session.execute(by_day_statement, {"today": today}):
+        days = (today - ready_on).days
+        count += people
+        for n, (low, high, _label) in enumerate(DELAY_BANDS):
+            if days >= low and (high is None or days <= high):
+                bands[n] += people
+    listed = [DelayedDischarge(rid, ward, optimised, (today - optimised).days, status) for rid, ward, optimised, status in rows]
+    return listed, count, [(label, n) for (_low, _high, label), n in zip(DELAY_BANDS, bands, strict=True)]
+
+
+@lru_cache(maxsize=1)
+def _delayed_statements() -> tuple[Any, Any]:
+    """_delayed_discharges' statements: the longest waits, and how many became ready each day."""
+    today: BindParameter[Any] = bindparam("today")
+    ready = col(Referral.medically_optimised_on)
     waiting = (
         col(Referral.status).in_(AWAITING_DECISION),
         col(Referral.source) == ReferralSource.hospital_discharge,
-        col(Referral.medically_optimised_on).is_not(None),
-        col(Referral.medically_optimised_on) <= today,
+        ready.is_not(None),
+        ready <= today,
     )
-    rows = session.execute(
-        select(col(Referral.id), col(Referral.ward), col(Referral.medically_optimised_on), col(Referral.status))
+    listed = (
+        select(col(Referral.id), col(Referral.ward), ready, col(Referral.status))
         .where(*waiting)
-        .order_by(col(Referral.medically_optimised_on), col(Referral.id))
+        .order_by(ready, col(Referral.id))
         .limit(DELAYED_LISTED)
-    ).all()
-    # Days since ready of `low` or more is ready on or before today - low.
-    in_band = [func.sum(case((and_(*_ready_between(today, low, high)), 1), else_=0)) for low, high, _label in DELAY_BANDS]
-    counts = session.execute(select(func.count(), *in_band).where(*waiting)).one()
-    listed = [DelayedDischarge(rid, ward, optimised, (today - optimised).days, status) for rid, ward, optimised, status in rows]
-    return listed, int(counts[0]), [(label, int(n or 0)) for (_low, _high, label), n in zip(DELAY_BANDS, counts[1:], strict=True)]
-
-
-def _ready_between(today: date, low: int, high: Optional[int]) -> list[ColumnElement[bool]]:
-    """Ready to leave between `low` and `high` days ago (no limit if None)."""
-    ready = col(Referral.medically_optimised_on)
-    conditions = [ready <= today - timedelta(days=low)]
-    if high is not None:
-        conditions.append(ready >= today - timedelta(days=high))
-    return conditions
+    )
+    return listed, select(ready, func.count()).where(*waiting).group_by(ready)
 
 
 def bar_chart(values: list[tuple[str, int]], *, width: int = 640, bar: int = 22, gap: int = 8) -> dict:
