@@ -9,7 +9,7 @@ transaction. Referrals are never deleted, so nothing is taken off for a deleted 
 
 from datetime import date
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Index
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -24,6 +24,8 @@ class DailyFigures(SQLModel, table=True):
     triaged that day."""
 
     __tablename__ = "daily_figures"
+    # The period's due counts by day and urgency read from the index alone (migration 0017_g_figures_cover).
+    __table_args__ = (Index("ix_daily_figures_due", "day", "urgency", "due", "due_in_time"),)
 
     day: date = Field(primary_key=True)
     source: ReferralSource = Field(
@@ -54,6 +56,8 @@ class TriageTime(SQLModel, table=True):
     costs the same whatever the number of referrals (app/front_door/figures.py)."""
 
     __tablename__ = "triage_time"
+    # Each level's counts read from the index alone (migration 0017_g_figures_cover).
+    __table_args__ = (Index("ix_triage_time_counts", "level", "day", "urgency", "bucket", "referrals"),)
 
     level: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     day: date = Field(primary_key=True)

@@ -336,35 +336,41 @@ DELAYED_LISTED = 50  # the longest delays listed
 def _delayed_discharges(session: Session, now: datetime) -> tuple[list[DelayedDischarge], int, list[tuple[str, int]]]:
     """People medically optimised for discharge whose referral still awaits a decision (each day
     since then is a day in a hospital bed they no longer need): the DELAYED_LISTED longest, how many
-    in all, and how many in each band of days, the counting done by the database over
-    ix_referral_awaiting_discharge: two queries."""
+    in all, and how many in each band of days, from how many became ready each day (counted by the
+    database over ix_referral_awaiting_discharge, a count a day): two queries, made once."""
     today = now.astimezone(ENGLAND).date()
+    listed_statement, by_day_statement = _delayed_statements()
+    rows = session.execute(listed_statement, {"today": today}).all()
+    bands = [0] * len(DELAY_BANDS)
+    count = 0
+    for ready_on, people in session.execute(by_day_statement, {"today": today}):
+        days = (today - ready_on).days
+        count += people
+        for n, (low, high, _label) in enumerate(DELAY_BANDS):
+            if days >= low and (high is None or days <= high):
+                bands[n] += people
+    listed = [DelayedDischarge(rid, ward, optimised, (today - optimised).days, status) for rid, ward, optimised, status in rows]
+    return listed, count, [(label, n) for (_low, _high, label), n in zip(DELAY_BANDS, bands, strict=True)]
+
+
+@lru_cache(maxsize=1)
+def _delayed_statements() -> tuple[Any, Any]:
+    """_delayed_discharges' statements: the longest waits, and how many became ready each day."""
+    today: BindParameter[Any] = bindparam("today")
+    ready = col(Referral.medically_optimised_on)
     waiting = (
         col(Referral.status).in_(AWAITING_DECISION),
         col(Referral.source) == ReferralSource.hospital_discharge,
-        col(Referral.medically_optimised_on).is_not(None),
-        col(Referral.medically_optimised_on) <= today,
+        ready.is_not(None),
+        ready <= today,
     )
-    rows = session.execute(
-        select(col(Referral.id), col(Referral.ward), col(Referral.medically_optimised_on), col(Referral.status))
+    listed = (
+        select(col(Referral.id), col(Referral.ward), ready, col(Referral.status))
         .where(*waiting)
-        .order_by(col(Referral.medically_optimised_on), col(Referral.id))
+        .order_by(ready, col(Referral.id))
         .limit(DELAYED_LISTED)
-    ).all()
-    # Days since ready of `low` or more is ready on or before today - low.
-    in_band = [func.sum(case((and_(*_ready_between(today, low, high)), 1), else_=0)) for low, high, _label in DELAY_BANDS]
-    counts = session.execute(select(func.count(), *in_band).where(*waiting)).one()
-    listed = [DelayedDischarge(rid, ward, optimised, (today - optimised).days, status) for rid, ward, optimised, status in rows]
-    return listed, int(counts[0]), [(label, int(n or 0)) for (_low, _high, label), n in zip(DELAY_BANDS, counts[1:], strict=True)]
-
-
-def _ready_between(today: date, low: int, high: Optional[int]) -> list[ColumnElement[bool]]:
-    """Ready to leave between `low` and `high` days ago (no limit if None)."""
-    ready = col(Referral.medically_optimised_on)
-    conditions = [ready <= today - timedelta(days=low)]
-    if high is not None:
-        conditions.append(ready >= today - timedelta(days=high))
-    return conditions
+    )
+    return listed, select(ready, func.count()).where(*waiting).group_by(ready)
 
 
 def bar_chart(values: list[tuple[str, int]], *, width: int = 640, bar: int = 22, gap: int = 8) -> dict:
@@ -407,22 +413,22 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
     column_space = (width - axis) / max(len(figures.days), 1)
     column = max(column_space * 0.75, 2)
     width_shown = round(column, 1)
-    labels = [source.label for source in sources]
+    labels = tuple(source.label for source in sources)
     series = [figures.by_source[source] for source in sources]
     last = len(figures.days) - 1
-    columns = []
-    for i, day in enumerate(figures.days):
-        y: float = height
-        parts = []
-        for n, counts in enumerate(series):
-            count = counts[i]
-            if not count:
-                continue
-            h = count / top * (height - 10)
-            y -= h
-            parts.append(ChartPart(n, round(y, 1), round(h, 1), count, labels[n]))
-        x = axis + i * column_space
-        columns.append(ChartColumn(day, round(x, 1), width_shown, i in (0, last) or i % 7 == 0, tuple(parts)))
+    columns = [
+        _column(
+            day,
+            tuple(counts[i] for counts in series),
+            labels,
+            top,
+            axis + i * column_space,
+            width_shown,
+            height,
+            i in (0, last) or i % 7 == 0,
+        )
+        for i, day in enumerate(figures.days)
+    ]
     ticks = sorted({0, top // 2, top})
     return {
         "width": width,
@@ -433,6 +439,23 @@ def stacked_columns(figures: Figures, *, width: int = 720, height: int = 220) ->
         "sources": list(enumerate(labels)),
         "ticks": [{"value": t, "y": height - t / top * (height - 10)} for t in ticks],
     }
+
+
+@lru_cache(maxsize=1024)
+def _column(
+    day: date, counts: tuple[int, ...], labels: tuple[str, ...], top: int, x: float, width_shown: float, height: int, labelled: bool
+) -> ChartColumn:
+    """One day's column of the referrals-a-day chart: made once for what it shows and kept, so a page
+    makes only today's (and every one when the busiest day changes the scale)."""
+    y: float = height
+    parts = []
+    for n, count in enumerate(counts):
+        if not count:
+            continue
+        h = count / top * (height - 10)
+        y -= h
+        parts.append(ChartPart(n, round(y, 1), round(h, 1), count, labels[n]))
+    return ChartColumn(day, round(x, 1), width_shown, labelled, tuple(parts))
 
 
 def daily_markup(macros: Any, chart: dict, figures: Figures, kept: bool = True) -> tuple[Markup, Markup]:

@@ -10,10 +10,10 @@ queries, however many people are waiting. Nothing here commits."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from statistics import median
 from typing import Any, Optional
 
-from sqlalchemy import ColumnElement, Date, Integer, cast, func, literal, or_
+from sqlalchemy import ColumnElement, Date, Integer, bindparam, cast, func, literal, literal_column, or_, union_all
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -301,7 +301,8 @@ class Figures:
 
 
 def _spread(by_week: list[int], first_week: date, start: date, end: date) -> None:
-    """Add the days from `start` up to (not including) `end` to the weeks they fall in."""
+    """Add the days from `start` up to (not including) `end` to the weeks they fall in (what figures'
+    weekly sums add up in the database, stated in Python: tests compare the two)."""
     if end <= start:
         return
     first = max((start - first_week).days // 7, 0)
@@ -316,9 +317,11 @@ def _spread(by_week: list[int], first_week: date, start: date, end: date) -> Non
 def figures(session: Session, today: date, network_id: Optional[int] = None, since: Optional[date] = None) -> Figures:
     """Delayed days (from ready to home, or to today) by network and by delay reason, by week over the
     last twelve weeks, and the median days from ready to home, for the people waiting and those home
-    since `since` (the start of the twelve weeks unless given): read from the board entries
-    (ix_discharge_board_entry_home_on, or _network for one network), so nobody home before the
-    period is read; two queries."""
+    since `since` (the start of the twelve weeks unless given): added up by the database over the
+    board entries (two ranges of ix_discharge_board_entry_home_on, or _network for one network, so
+    nobody home before the period is read), so only counts come back: people by network, reason,
+    waiting or home and days delayed (a few hundred at most, however many people), and the delayed
+    days of each week; three queries."""
     first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=WEEKS - 1)
     since = first_week if since is None else since
     entry = DischargeBoardEntry
@@ -328,27 +331,56 @@ def figures(session: Session, today: date, network_id: Optional[int] = None, sin
     if network_id is not None:
         found = found.where(col(entry.network_id) == network_id)
     # Two ranges of the index, so that those home before the period are not read.
-    waiting_rows = session.exec(found.where(col(entry.home_on).is_(None))).all()
-    home_rows = session.exec(found.where(col(entry.home_on) >= since)).all()
+    entries = union_all(found.where(col(entry.home_on).is_(None)), found.where(col(entry.home_on) >= since)).subquery()
+    greatest, least = (func.greatest, func.least) if session.get_bind().dialect.name == "postgresql" else (func.max, func.min)
+    first = _day_number_of(session, first_week)
+    ready = _day_number(session, entries.c.ready_on)
+    end = greatest(func.coalesce(_day_number(session, entries.c.home_on), bindparam("today", _day_number_of(session, today))), ready)
+    # Grouped by the names of the columns made (the same expression, its values bound, would not be
+    # the same expression to PostgreSQL), so the statements are made once and cached.
+    by: list[ColumnElement[Any]] = [literal_column(name) for name in ("network_id", "delay_reason", "waiting", "days")]
+    groups = session.execute(
+        core_select(
+            entries.c.network_id,
+            entries.c.delay_reason,
+            entries.c.home_on.is_(None).label("waiting"),
+            (end - ready).label("days"),
+            func.count(),
+        ).group_by(*by)
+    ).all()
+    # Delayed days by week: each day of the twelve weeks, the people delayed that day (ready by then,
+    # not yet home), from how many became ready and how many stopped being delayed each day (those
+    # before the weeks counted on their first day, those after left out): two counts a day at most.
+    start_day = greatest(ready, bindparam("first", first)).label("day")
+    end_day = least(greatest(end, bindparam("first", first)), bindparam("last", first + 7 * WEEKS)).label("day")
+    changes = [0] * (7 * WEEKS + 1)
+    for sign, day, people in session.execute(
+        union_all(
+            core_select(literal(1).label("sign"), start_day, func.count()).group_by(literal_column("day")),
+            core_select(literal(-1).label("sign"), end_day, func.count()).group_by(literal_column("day")),
+        )
+    ):
+        changes[int(day) - first] += sign * people
+    by_week, delayed_today = [0] * WEEKS, 0
+    for offset in range(7 * WEEKS):
+        delayed_today += changes[offset]
+        by_week[offset // 7] += delayed_today
     names = dict(session.exec(select(Network.id, Network.name)).all())
     weeks = [first_week + timedelta(weeks=i) for i in range(WEEKS)]
-    by_week = [0] * WEEKS
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    home_days: list[int] = []
-    home_by_network: dict[str, list[int]] = defaultdict(list)
+    home_days: dict[int, int] = defaultdict(int)  # days from ready to home -> people
+    home_by_network: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     waiting = waiting_days = 0
-    for ready, home_on, reason, nid in [*waiting_rows, *home_rows]:
+    for nid, reason, is_waiting, delayed, people in groups:
         name = names.get(nid, "No network known")
-        end = home_on or today
-        days = max((end - ready).days, 0)
-        table[name][reason.label if reason else NOT_RECORDED] += days
-        if home_on is None:
-            waiting += 1
-            waiting_days += days
+        delayed = int(delayed)
+        table[name][reason.label if reason else NOT_RECORDED] += delayed * people
+        if is_waiting:
+            waiting += people
+            waiting_days += delayed * people
         else:
-            home_days.append(days)
-            home_by_network[name].append(days)
-        _spread(by_week, first_week, ready, ready + timedelta(days=days))
+            home_days[delayed] += people
+            home_by_network[name][delayed] += people
     reasons = [r.label for r in DelayReason if any(r.label in t for t in table.values())]
     if any(NOT_RECORDED in t for t in table.values()):
         reasons.append(NOT_RECORDED)
@@ -358,13 +390,26 @@ def figures(session: Session, today: date, network_id: Optional[int] = None, sin
         reasons,
         weeks,
         by_week,
-        median(home_days) if home_days else None,
-        {n: (median(home_by_network[n]) if home_by_network.get(n) else None) for n in table},
-        len(home_days),
+        _median_as_listed(home_days),
+        {n: _median_as_listed(home_by_network[n]) if home_by_network.get(n) else None for n in table},
+        sum(home_days.values()),
         waiting,
         waiting_days,
         since,
     )
+
+
+def _median_as_listed(counts: dict[int, int]) -> Optional[float]:
+    """statistics.median of the list of days that `counts` (days -> how many) stands for, of the same
+    type (the middle one itself when the count is odd), so the page shows it exactly as before."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    wanted, seen, found = sorted({(total + 1) // 2, total // 2 + 1}), 0, []
+    for value in sorted(counts):
+        found += [value for rank in wanted if seen < rank <= seen + counts[value]]
+        seen += counts[value]
+    return found[0] if len(found) == 1 else (found[0] + found[1]) / 2
 
 
 def _day_number(session: Session, column: Any) -> ColumnElement[Any]:

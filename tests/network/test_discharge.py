@@ -219,3 +219,41 @@ def test_the_boards_figures_leave_out_those_who_objected_to_the_viewers_agency_a
     auth.sign_in(world.lead.username)
     page = client.get(f"/networks/{world.network.id}/discharges").get_data(as_text=True)
     assert "1 person is waiting to come home from hospital: 6 delayed days" in page
+
+
+def test_the_all_networks_figures_added_up_by_the_database_are_those_counted_one_by_one(db, world):
+    from statistics import median
+
+    from models import DischargeBoardEntry
+
+    reasons = [None, DelayReason.equipment, DelayReason.housing, DelayReason.package_of_care]
+    for n in range(16):
+        person = factories.person(db, world.practice, given_name=f"A{n:02}")
+        ready = TODAY - timedelta(days=2 + 7 * n) if n != 15 else TODAY + timedelta(days=1)  # some before the twelve weeks
+        referral = _ward_referral(db, person, ready, network_id=world.other_network.id if n % 5 == 4 else None)
+        home_on = ready + timedelta(days=n) if n % 2 == 0 and ready + timedelta(days=n) <= TODAY else None
+        if reasons[n % 4] or home_on:
+            assert _record(db, world, referral, person, reason=reasons[n % 4], home_on=home_on).ok
+    for network_id in (None, world.network.id):
+        figures = discharge.figures(db, TODAY, network_id)
+        first_week = figures.weeks[0]
+        by_week = [0] * discharge.WEEKS
+        home: list[int] = []
+        home_by_network: dict[int, list[int]] = {}
+        for row in db.exec(select(DischargeBoardEntry)).all():
+            if row.ready_on > TODAY or (network_id is not None and row.network_id != network_id):
+                continue
+            if row.home_on is not None and row.home_on < first_week:
+                continue
+            days = max(((row.home_on or TODAY) - row.ready_on).days, 0)
+            discharge._spread(by_week, first_week, row.ready_on, row.ready_on + timedelta(days=days))
+            if row.home_on is not None:
+                home.append(days)
+                home_by_network.setdefault(row.network_id, []).append(days)
+        assert figures.by_week == by_week and any(by_week)
+        assert figures.home == len(home) and figures.median_days_home == median(home)
+        assert type(figures.median_days_home) is type(median(home))  # shown as the page showed it ("3", not "3.0")
+        names = {world.network.id: world.network.name, world.other_network.id: world.other_network.name}
+        assert {names[n]: median(days) for n, days in home_by_network.items()} == {
+            name: value for name, value in figures.median_by_network.items() if value is not None
+        }
