@@ -6,14 +6,14 @@ table, one page read a row at worst (at 400,000 people, the rows of a day are sc
 file as the triggers wrote them). With the count in the index, each read is index ranges alone.
 
 Revision ID: 0017_g_figures_cover
-Revises: 0014_f_due_today
+Revises: 0014_queue_awaiting
 Create Date: 2026-12-01 01:20:00
 """
 
 from alembic import op
 
 revision = "0017_g_figures_cover"
-down_revision = "0014_f_due_today"
+down_revision = "0014_queue_awaiting"
 branch_labels = None
 depends_on = None
 
