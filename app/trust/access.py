@@ -276,7 +276,7 @@ def referrals_in_scope_of(user: User, network_column) -> ColumnElement[bool]:
 
 def objected_to(agency_id: int):
     """The standing objections to an agency, a row each (at most one a person: uq_consent_objection_standing),
-    to join a list's rows to when counting those the agency may not see."""
+    from which a count takes, person by person, the rows the agency may not see."""
     return (
         sa_select(col(ConsentObjection.person_id))
         .where(col(ConsentObjection.agency_id) == agency_id, col(ConsentObjection.withdrawn_at).is_(None))
