@@ -109,6 +109,11 @@ QUERIES = {
         "FROM care_plan_action a JOIN person p ON p.id = a.person_id LEFT JOIN care_plan_need n ON n.id = a.need_id "
         f"WHERE {OPEN_FOR_AGENCY} AND a.due_on IS NOT NULL ORDER BY a.due_on, a.id LIMIT 50",
     ],
+    # My work for the busiest agency's practitioner: what waits for the agency, and how many people it holds.
+    "my_work_busy_agency": [
+        f"SELECT a.status, count(*) FROM care_plan_action a WHERE {OPEN_FOR_AGENCY} GROUP BY a.status",
+        "SELECT count(DISTINCT m.person_id) FROM care_team_member m WHERE m.agency_id = :agency_id AND m.left_at IS NULL",
+    ],
     # The network at work: who is waiting to come home (and who got home lately), with what holds them.
     "discharge_board": [
         "SELECT r.id, r.ward, r.medically_optimised_on, p.given_name, p.family_name, w.delay_reason, w.home_on FROM referral r "

@@ -12,7 +12,7 @@ from app.trust import audit, break_glass
 from app.web import guard
 from app.web.rendering import is_htmx, render
 from app.work import forms, notifications, workload
-from models import Agency, Role
+from models import Role
 from models.clock import utc_now
 
 bp = Blueprint("work", __name__)
@@ -21,7 +21,7 @@ bp = Blueprint("work", __name__)
 @bp.get("/")
 def home():
     session = get_session()
-    agency = session.get(Agency, g.user.agency_id)
+    mine = workload.my_work(session, g.user, date.today(), with_work=guard.allowed("read_worklist"))
     caseload = care_team.caseload(session, g.user)
     now, role = utc_now(), g.user.role
     allocations = workload.new_allocations(session, g.user, now) if role is Role.practitioner else []
@@ -29,10 +29,10 @@ def home():
     lead = role is Role.network_lead and g.user.network_id is not None
     return render(
         "work/home.html",
-        agency=agency,
+        agency_name=mine.agency_name,
         caseload=caseload,
         agency_count=care_team.agency_caseload_count(session, g.user.agency_id),
-        work=workload.summary(session, g.user, date.today()) if guard.allowed("read_worklist") else None,
+        work=mine.work,
         allocations=allocations,
         queue=workload.queue_figures(session, g.user, now) if role in (Role.spa_coordinator, Role.network_lead) else None,
         overdue_plans=workload.reviews_for_network(session, g.user.network_id, g.user, date.today(), limit=1)[1] if lead else None,

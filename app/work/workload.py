@@ -3,9 +3,9 @@ care plans, and care plans due for review (for their key worker, and for their n
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Optional
+from typing import Any, Optional, cast
 
-from sqlalchemy import case, exists, func
+from sqlalchemy import Integer, ScalarSelect, bindparam, case, exists, func, union_all
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -99,53 +99,76 @@ def worklist(session: Session, user: User, filters: WorklistFilters, today: date
     the page's rows and how many match, counted up to WORKLIST_MOST + 1 (a list longer than that is
     for filtering, not paging through).
 
-    Dated and undated actions are counted and read separately so that each follows the index on
-    (agency, due date) and stops early, however many actions a busy agency holds."""
-    statuses = list(STATUS_FILTERS[filters.status][1])
-    conditions = [
-        col(CarePlanAction.owner_agency_id) == user.agency_id,
-        col(CarePlanAction.status).in_(statuses),
-        access.open_to_care_team(user.agency_id, CarePlanAction.person_id),
-    ]  # only people whose record the agency may open
-    if filters.mine:
-        conditions.append(col(CarePlanAction.owner_user_id) == user.id)
-    dated_only, undated_only = col(CarePlanAction.due_on).is_not(None), col(CarePlanAction.due_on).is_(None)
-    dated = _count_up_to(session, conditions + [dated_only], WORKLIST_MOST + 1)
-    undated = _count_up_to(session, conditions + [undated_only], max(0, WORKLIST_MOST + 1 - dated))
+    Dated and undated actions are counted and picked separately so that each follows the index on
+    (agency, due date) and stops early, however many actions a busy agency holds: both counts in one
+    statement, then the page (both parts of it) in another."""
+    counting, reading = _WORKLIST_STATEMENTS[filters.mine]
+    given = {"agency_id": user.agency_id, "user_id": user.id, "statuses": list(STATUS_FILTERS[filters.status][1])}
+    dated, undated = session.execute(counting, {**given, "most": WORKLIST_MOST + 1}).one()
+    undated = min(undated, max(0, WORKLIST_MOST + 1 - dated))
     start = min(filters.page - 1, WORKLIST_MOST // limit - 1) * limit
-    # Every read always runs (one may ask for nothing), so the page costs the same statements every time.
-    # The page's actions are picked by id first (from the index alone), and only they are read in
-    # full with their person, need and practitioner: joining every match before sorting cost
-    # PostgreSQL a read of each one's person.
-    dated_page = (
-        select(CarePlanAction.id)
-        .where(*conditions, dated_only)
-        .order_by(col(CarePlanAction.due_on), col(CarePlanAction.id))
-        .offset(start)
-        .limit(max(0, min(limit, dated - start)))
-        .correlate(None)
-    )
-    rows = list(
-        session.execute(
-            _work_items().where(col(CarePlanAction.id).in_(dated_page)).order_by(col(CarePlanAction.due_on), col(CarePlanAction.id))
-        ).all()
-    )
-    undated_page = (
-        select(CarePlanAction.id)
-        .where(*conditions, undated_only)
-        .order_by(col(CarePlanAction.id))
-        .offset(max(0, start - dated))
-        .limit(max(0, min(limit - len(rows), undated)))
-        .correlate(None)
-    )
-    rows += session.execute(_work_items().where(col(CarePlanAction.id).in_(undated_page)).order_by(col(CarePlanAction.id))).all()
+    dated_limit = max(0, min(limit, dated - start))
+    # The statement always runs (it may ask for nothing), so the page costs the same statements every time.
+    # The page's actions are picked by id first (from the index alone), and only they are read in full
+    # with their person, need and practitioner: joining every match before sorting cost PostgreSQL a
+    # read of each one's person.
+    rows = session.execute(
+        reading,
+        {
+            **given,
+            "dated_offset": start,
+            "dated_limit": dated_limit,
+            "undated_offset": max(0, start - dated),
+            "undated_limit": max(0, min(limit - dated_limit, undated)),
+        },
+    ).all()
     return [_work_item(row, today) for row in rows], dated + undated
 
 
-def _count_up_to(session: Session, conditions: list, most: int) -> int:
-    """How many actions meet the conditions, counting no further than `most`."""
-    matching = select(CarePlanAction.id).where(*conditions).limit(most).subquery()
-    return session.exec(select(func.count()).select_from(matching)).one()
+# The user's agency in a statement built once: a value bound per request where the record rule's
+# filters (app/trust/access.py) take the agency's id.
+_AGENCY_ID = cast(int, bindparam("agency_id", type_=Integer))
+
+
+def _worklist_statements(mine: bool) -> tuple[Any, Any]:
+    """The worklist's two statements, its counts and its page, with every value bound: built once for
+    the agency's list and once for the actions naming the user."""
+    agency_id = _AGENCY_ID
+    conditions = [
+        col(CarePlanAction.owner_agency_id) == agency_id,
+        col(CarePlanAction.status).in_(bindparam("statuses", expanding=True)),
+        access.open_to_care_team(agency_id, CarePlanAction.person_id),
+    ]  # only people whose record the agency may open
+    if mine:
+        conditions.append(col(CarePlanAction.owner_user_id) == bindparam("user_id"))
+    dated_only, undated_only = col(CarePlanAction.due_on).is_not(None), col(CarePlanAction.due_on).is_(None)
+
+    def count_up_to_most(*only) -> ScalarSelect:
+        matching = select_columns(col(CarePlanAction.id)).where(*conditions, *only).limit(bindparam("most", type_=Integer)).subquery()
+        return select_columns(func.count()).select_from(matching).scalar_subquery()
+
+    counting = select_columns(count_up_to_most(dated_only), count_up_to_most(undated_only))
+    dated_page = (
+        select_columns(col(CarePlanAction.id))
+        .where(*conditions, dated_only)
+        .order_by(col(CarePlanAction.due_on), col(CarePlanAction.id))
+        .offset(bindparam("dated_offset", type_=Integer))
+        .limit(bindparam("dated_limit", type_=Integer))
+        .subquery()
+    )
+    undated_page = (
+        select_columns(col(CarePlanAction.id))
+        .where(*conditions, undated_only)
+        .order_by(col(CarePlanAction.id))
+        .offset(bindparam("undated_offset", type_=Integer))
+        .limit(bindparam("undated_limit", type_=Integer))
+        .subquery()
+    )
+    page = union_all(select_columns(dated_page.c.id), select_columns(undated_page.c.id))
+    reading = _WORK_ITEMS.where(col(CarePlanAction.id).in_(page)).order_by(
+        case((col(CarePlanAction.due_on).is_(None), 1), else_=0), col(CarePlanAction.due_on), col(CarePlanAction.id)
+    )
+    return counting, reading
 
 
 def work_item(session: Session, action_id: int, today: date) -> Optional[WorkItem]:
@@ -182,6 +205,9 @@ _WORK_ITEMS = (
 
 def _work_items():
     return _WORK_ITEMS
+
+
+_WORKLIST_STATEMENTS = {mine: _worklist_statements(mine) for mine in (False, True)}
 
 
 def _work_item(row, today: date) -> WorkItem:
@@ -433,25 +459,54 @@ def has_requested(session: Session, user: User) -> bool:
 
 
 def summary(session: Session, user: User, today: date) -> WorkSummary:
-    """The counts for My work: what is waiting for my agency, and for me as key worker (two queries)."""
-    requested, overdue = session.exec(
-        select(
-            func.coalesce(func.sum(case((col(CarePlanAction.status) == ActionStatus.requested, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((col(CarePlanAction.due_on) < today, 1), else_=0)), 0),
-        ).where(
-            CarePlanAction.owner_agency_id == user.agency_id,
-            col(CarePlanAction.status).in_(list(OPEN_ACTION_STATUSES)),
-            access.open_to_care_team(user.agency_id, CarePlanAction.person_id),
-        )
-    ).one()
-    reviews = session.exec(
-        select(func.count(col(CarePlan.id)))
+    """The counts for My work: what is waiting for my agency, and for me as key worker (one query)."""
+    return my_work(session, user, today).work or WorkSummary(0, 0, 0)
+
+
+@dataclass
+class MyWork:
+    agency_name: str
+    work: Optional[WorkSummary]  # None for those without a worklist
+
+
+def my_work(session: Session, user: User, today: date, with_work: bool = True) -> MyWork:
+    """The user's agency's name and, with `with_work`, what is waiting for it and for the user as key
+    worker (one query, built once). Each count follows its own index: what is asked of the agency
+    (ix_care_plan_action_asked), what is overdue ((agency, due date): ix_care_plan_action_worklist),
+    so neither reads every action still to do."""
+    name, *counts = session.execute(_MY_WORK[with_work], {"agency_id": user.agency_id, "user_id": user.id, "today": today}).one()
+    return MyWork(name, WorkSummary(*(int(count) for count in counts)) if with_work else None)
+
+
+def _my_work_statements() -> dict[bool, Any]:
+    """My work's statement, with the agency's name alone (False) or with its counts (True)."""
+    agency_id = _AGENCY_ID
+    open_to_agency = access.open_to_care_team(agency_id, CarePlanAction.person_id)
+    requested = select_columns(func.count()).where(
+        col(CarePlanAction.owner_agency_id) == agency_id, col(CarePlanAction.status) == ActionStatus.requested, open_to_agency
+    )
+    overdue = select_columns(func.count()).where(
+        col(CarePlanAction.owner_agency_id) == agency_id,
+        col(CarePlanAction.due_on) < bindparam("today"),
+        col(CarePlanAction.status).in_(list(OPEN_ACTION_STATUSES)),
+        open_to_agency,
+    )
+    reviews = (
+        select_columns(func.count(col(CarePlan.id)))
         .join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id)
-        .where(CareTeamMember.user_id == user.id, col(CareTeamMember.is_key_worker).is_(True), col(CareTeamMember.left_at).is_(None))
-        .where(col(CarePlan.review_due_on) < today)
-        .where(access.not_objected(user.agency_id, CarePlan.person_id))
-    ).one()
-    return WorkSummary(int(requested), int(overdue), reviews)
+        .where(
+            col(CareTeamMember.user_id) == bindparam("user_id", type_=Integer),
+            col(CareTeamMember.is_key_worker).is_(True),
+            col(CareTeamMember.left_at).is_(None),
+        )
+        .where(col(CarePlan.review_due_on) < bindparam("today"))
+        .where(access.not_objected(agency_id, CarePlan.person_id))
+    )
+    agency = select_columns(col(Agency.name)).where(col(Agency.id) == agency_id)
+    return {False: agency, True: agency.add_columns(requested.scalar_subquery(), overdue.scalar_subquery(), reviews.scalar_subquery())}
+
+
+_MY_WORK = _my_work_statements()
 
 
 # --- What My work puts first (issue 16) ---------------------------------------------------------
@@ -464,28 +519,56 @@ URGENCY_ORDER = case(
 )
 
 
+@dataclass(frozen=True)
+class AllocatedReferral:
+    """What My work shows of a referral allocated to the user."""
+
+    id: int
+    urgency: Urgency
+    due_by: datetime
+    reason: str
+
+
 @dataclass
 class Allocation:
     """A referral allocated to this user as key worker, with the clock it was triaged against."""
 
-    referral: Referral
-    person: Person
+    referral: AllocatedReferral
+    person: PersonName
     clock: clocks.Clock
 
 
 def new_allocations(session: Session, user: User, now: datetime, limit: int = 20) -> list[Allocation]:
-    """People allocated to me as key worker in the last fortnight, urgent first, then soonest due (one query)."""
-    rows = session.exec(
-        select(Referral, Person)
-        .join(Person, col(Person.id) == Referral.person_id)
-        .where(Referral.key_worker_id == user.id)
-        .where(col(Referral.status).in_([ReferralStatus.triaged, ReferralStatus.accepted]))
-        .where(col(Referral.received_at) >= now - timedelta(days=NEW_ALLOCATION_DAYS))
-        .where(access.not_objected(user.agency_id, Person.id))
-        .order_by(URGENCY_ORDER, col(Referral.due_by), col(Referral.id))
-        .limit(limit)
+    """People allocated to me as key worker in the last fortnight, urgent first, then soonest due (one
+    query, built once, reading what the page shows; ix_referral_key_worker finds my fortnight's)."""
+    rows = session.execute(
+        _NEW_ALLOCATIONS,
+        {"user_id": user.id, "agency_id": user.agency_id, "since": now - timedelta(days=NEW_ALLOCATION_DAYS), "limit": limit},
     ).all()
-    return [Allocation(referral, person, clocks.clock_for(referral.due_by, now)) for referral, person in rows]
+    return [
+        Allocation(AllocatedReferral(id_, urgency, due_by, reason), PersonName(person_id, given, family), clocks.clock_for(due_by, now))
+        for id_, urgency, due_by, reason, person_id, given, family in rows
+    ]
+
+
+_NEW_ALLOCATIONS = (
+    select_columns(
+        col(Referral.id),
+        col(Referral.urgency),
+        col(Referral.due_by),
+        col(Referral.reason),
+        col(Person.id),
+        col(Person.given_name),
+        col(Person.family_name),
+    )
+    .join(Person, col(Person.id) == Referral.person_id)
+    .where(col(Referral.key_worker_id) == bindparam("user_id", type_=Integer))
+    .where(col(Referral.received_at) >= bindparam("since"))
+    .where(col(Referral.status).in_([ReferralStatus.triaged, ReferralStatus.accepted]))
+    .where(access.not_objected(_AGENCY_ID, Person.id))
+    .order_by(URGENCY_ORDER, col(Referral.due_by), col(Referral.id))
+    .limit(bindparam("limit", type_=Integer))
+)
 
 
 @dataclass
