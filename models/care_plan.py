@@ -93,6 +93,9 @@ class CarePlanAction(PlanItem, table=True):
         # A worklist in due-date order: read in index order and stopped at the page's end.
         Index("ix_care_plan_action_owner_due", "owner_agency_id", "due_on"),
         Index("ix_care_plan_action_owner_user", "owner_user_id", "status"),
+        # What is asked of an agency (My work's count, the worklist's first choice), with the person
+        # the record rule checks, from the index alone (migration 0018_w_my_work).
+        Index("ix_care_plan_action_asked", "owner_agency_id", "status", "person_id"),
         # The worklist's page and count from the index alone, in due-date order, with the person the
         # record rule checks; on PostgreSQL only the actions still to do (migration 0013_worklist).
         Index(

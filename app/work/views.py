@@ -11,7 +11,7 @@ from app.transaction import get_session
 from app.trust import audit, break_glass
 from app.web import guard
 from app.web.rendering import is_htmx, render
-from app.work import forms, notifications, workload
+from app.work import forms, markup, notifications, workload
 from models import Role
 from models.clock import utc_now
 
@@ -60,6 +60,7 @@ def worklist():
         "work/worklist.html",
         "items",
         items=items,
+        rows=markup.rows(items),
         total=total,
         most=workload.WORKLIST_MOST,
         filters=filters,

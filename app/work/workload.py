@@ -87,7 +87,7 @@ class WorkItem:
     """One action on a worklist: plain rows of what it shows (a page has 50), not entities."""
 
     action: ActionRow
-    person: "PersonName"
+    person: "PersonRow"
     need: Optional[NeedRow]
     owner_user: Optional[UserName]
     overdue: bool
