@@ -1,6 +1,7 @@
 """My work for a busy agency: what it counts and lists is what reading every row and applying the
 rules by hand gives (what is asked of the agency, what is overdue, the plans the user leads past their
-review date, the people newly allocated to them), in a fixed number of statements however busy."""
+review date, the people newly allocated to them), in a fixed number of statements however busy (7 on SQLite: the session, the agency's name and
+counts, the caseload and its count, the allocations, and the audit's two)."""
 
 import random
 import re
@@ -142,4 +143,4 @@ def test_my_work_runs_a_fixed_number_of_statements_however_busy_the_agency(clien
     busy(db, world, random.Random(3), 25)
     with count_queries() as busier:
         page = client.get("/").get_data(as_text=True)
-    assert "New allocations" in page and busier.count == quiet.count == 7
+    assert "New allocations" in page and busier.count == quiet.count
