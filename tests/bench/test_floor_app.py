@@ -66,6 +66,7 @@ SHOWN = {
     "care_plan": [(2, 1), (4, 1)],  # the needs, the actions
     "care_plan_30_needs_100_actions": [(2, 1), (4, 1)],
     "worklist_busy_agency": [(1, 1), (1, 7)],  # the actions, the people's NHS numbers
+    "my_work_busy_agency": [(1, 0)],  # how many people the agency holds
     "discharge_board": [(0, 4)],  # the people's family names
     "mdt_meeting": [(0, 0), (0, 4)],  # the questions, the people's NHS numbers
 }
@@ -113,7 +114,9 @@ def test_the_floor_app_serves_every_page_scenario_with_the_rows_the_app_shows(ap
             missing = {value for value in expected if value not in text and value.upper() not in text} - _nhs_numbers(page)
             assert not missing, (name, missing)
         compared.append(name)
-    assert {"search_nhs_number", "person_summary", "assessment", "care_plan", "worklist_busy_agency"} <= set(compared)
+    assert {"search_nhs_number", "person_summary", "assessment", "care_plan", "worklist_busy_agency", "my_work_busy_agency"} <= set(
+        compared
+    )
 
 
 def test_the_floor_apps_parameters_travel_with_their_types():
