@@ -275,7 +275,7 @@ def _walk(events, head: int) -> audit_chain.Verdict:
 
 
 def _chain(count: int) -> list[SimpleNamespace]:
-    """Events sealed as `seal` seals them: each with the hash of the one before."""
+    """Events chained as the database chains them (`append`): each with the hash of the one before."""
     events, previous = [], audit_chain.GENESIS
     for seq in range(1, count + 1):
         event = _event(seq, detail=f"event {seq}")
