@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, create_engine
 
+from app.trust import audit_chain
+
 CLIENT_ADDRESS = "client_address"  # session.info key: where the request came from, for the audit trail
 
 
@@ -62,6 +64,8 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
             cursor.close()
             # PostgreSQL's pg_trgm similarity(), for name search (app/front_door/search.py).
             dbapi_connection.create_function("similarity", 2, similarity, deterministic=True)
+            # The audit chain's hash, for the statement that appends an event (app/trust/audit_chain.py).
+            dbapi_connection.create_function("oneplan_chain_hash", -1, audit_chain.sql_chain_hash, deterministic=True)
 
         return engine
     # Times are stored as UTC in columns without a zone: make every session's zone UTC, whatever

@@ -26,9 +26,10 @@ _MARKS = "oneplan_audit_marks"  # savepoint -> how many events were pending when
 
 @dataclass
 class PendingEvent:
-    """An audit event waiting for its transaction's commit, when audit_chain seals it and writes its
-    row (audit_event, models/audit.py AuditEvent: the same fields). A plain object: the row is
-    written by one INSERT of the commit's events, never through the ORM, and every page records one."""
+    """An audit event waiting for its transaction's commit, when audit_chain writes its row
+    (audit_event, models/audit.py AuditEvent: the same fields, but for its place in the chain and
+    its hashes, which the database gives it). A plain object: the row is written by one statement
+    for the commit's events, never through the ORM, and every page records one."""
 
     action: str
     outcome: AuditOutcome
@@ -43,9 +44,6 @@ class PendingEvent:
     detail: Optional[str] = None
     client_address: Optional[str] = None
     at: datetime = field(default_factory=utc_now)
-    seq: Optional[int] = None
-    prev_hash: Optional[str] = None
-    hash: Optional[str] = None
 
 
 def record(

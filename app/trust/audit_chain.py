@@ -9,6 +9,11 @@ row counts the events, so deleting the last ones is found too, and it only moves
 the triggers, cut off the last events and move the head back leaves a shorter chain that is
 whole. So `audit anchor` gives the head hash to keep somewhere the database cannot reach, and
 `audit verify --expect-head` checks that the chain still reaches it.
+
+An event is sealed by the database, in the one statement that appends it (`append`): the hash is
+written twice, here for checking and in the database for writing (SQLite's oneplan_chain_hash() is
+`sql_chain_hash` below; PostgreSQL's audit_event_append() is in migration 0019_r_audit_one_statement),
+and tests/trust/test_audit_chain.py checks that what the database writes, `verify` finds whole.
 """
 
 import hashlib
@@ -18,10 +23,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from functools import cache
+from types import SimpleNamespace
 from typing import Optional
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.expression import Executable
 
 GENESIS = "0" * 64
 # Every field of an event but its surrogate id and the hashes themselves.
@@ -133,71 +142,95 @@ def _walk(rows, head: int, expect_head: Optional[str]) -> tuple[Verdict, bool]:
     return Verdict(checked, None, previous), reached
 
 
-_SEAL_SQLITE = text(
-    "UPDATE audit_chain_head SET seq = seq + :count WHERE id = 1 "
-    "RETURNING seq, (SELECT audit_event.hash FROM audit_event WHERE audit_event.seq = audit_chain_head.seq - :count)"
-)
+def sql_chain_hash(prev_hash: Optional[str], *values: object) -> Optional[str]:
+    """`chain_hash` as SQLite's oneplan_chain_hash() (registered on every connection, app/db.py):
+    the previous hash, then the FIELDS as stored, the time as SQLite's text (UTC, no zone). None
+    when there is no previous hash, so the event's NOT NULL prev_hash refuses the row."""
+    if prev_hash is None:
+        return None
+    event = dict(zip(FIELDS, values, strict=True))
+    if isinstance(event["at"], str):
+        event["at"] = datetime.fromisoformat(event["at"])
+    return chain_hash(SimpleNamespace(**event), prev_hash)
 
 
-def seal(connection: Connection, events: list) -> None:
-    """Give `events` (new, unsaved, in order) the next places in the chain and their hashes.
+# The columns the application gives an event; the database gives it its place (seq) and hashes.
+_GIVEN = FIELDS[1:]
 
-    The head is updated first, so this transaction holds the chain until it commits: a row
-    lock on PostgreSQL, the database's write lock on SQLite. Concurrent writers queue here
-    rather than fork the chain.
 
-    On SQLite the same statement also returns the hash of the event before (a subquery in its
-    RETURNING): SQLite has one writer at a time, and a writer whose view is out of date is refused
-    (SQLITE_BUSY_SNAPSHOT) rather than shown old rows. On PostgreSQL a statement that waited for
-    another writer's lock on the head still reads other tables as they were when it began, so it
-    would miss that writer's events: the hash is read in a statement of its own, after the wait."""
+@cache
+def _append_statement(dialect: str) -> Executable:
+    """One statement that appends an event to the chain, reading the head and sealing it in the
+    database, so concurrent writers queue on the head (a row lock on PostgreSQL, SQLite's write
+    lock) and never fork the chain.
+
+    SQLite: an INSERT ... SELECT that reads the head and the hash before it, and hashes the event
+    with oneplan_chain_hash(); the trigger audit_event_moves_head moves the head. PostgreSQL: the
+    function audit_event_append() (migration 0019_r_audit_one_statement) moves the head first, which
+    locks it, then reads the hash before in a statement of its own (so after any wait, it sees the
+    event the writer it waited for added), hashes the event with sha256() and inserts it."""
     from models import AuditChainHead, AuditEvent
 
-    head_table = AuditChainHead.metadata.tables[AuditChainHead.__tablename__]
     table = AuditEvent.metadata.tables[AuditEvent.__tablename__]
-    count = len(events)
-    one_statement = connection.dialect.name == "sqlite"
-    if one_statement:
-        # Written out: SQLAlchemy leaves RETURNING's columns unqualified, which in the subquery would mean audit_event.seq.
-        row = connection.execute(_SEAL_SQLITE, {"count": count}).first()
-    else:
-        update = head_table.update().where(head_table.c.id == 1).values(seq=head_table.c.seq + count)
-        row = connection.execute(update.returning(head_table.c.seq)).first()
-    if row is None:
-        raise RuntimeError("The audit chain head is missing: run `flask --app app db upgrade`.")
-    last = row[0]
-    first = last - count + 1
-    previous = GENESIS
-    if first > 1:
-        before = row[1] if one_statement else connection.execute(select(table.c.hash).where(table.c.seq == first - 1)).scalar()
-        if before is None:
-            raise RuntimeError(f"Audit event seq {first - 1} is missing: run `flask --app app audit verify`.")
-        previous = before
-    for seq, event in enumerate(events, start=first):
-        event.seq = seq
-        event.prev_hash = previous
-        event.hash = previous = chain_hash(event, previous)
+    values = [bindparam(name, type_=table.c[name].type) for name in _GIVEN]
+    if dialect == "postgresql":
+        return select(func.audit_event_append(*values))
+    head = AuditChainHead.metadata.tables[AuditChainHead.__tablename__]
+    before = table.alias("before")
+    place = (
+        select(
+            (head.c.seq + 1).label("seq"),
+            case((head.c.seq == 0, GENESIS), else_=select(before.c.hash).where(before.c.seq == head.c.seq).scalar_subquery()).label(
+                "prev_hash"
+            ),
+        )
+        .where(head.c.id == 1)
+        .subquery("place")
+    )
+    sealed = select(place.c.seq, *values, place.c.prev_hash, func.oneplan_chain_hash(place.c.prev_hash, place.c.seq, *values))
+    return table.insert().from_select(["seq", *_GIVEN, "prev_hash", "hash"], sealed)
 
 
 def append(connection: Connection, events: list) -> None:
-    """Seal `events` and write them, all in one INSERT: a request's audit trail costs two
-    statements on SQLite (three on PostgreSQL, see `seal`), however many events it records."""
-    from models import AuditEvent
-
+    """Write `events` (in order) at the end of the chain: one statement, however many events (the
+    driver's executemany of the statement above, each event reading the head the one before moved)."""
     if not events:
         return
-    seal(connection, events)
-    table = AuditEvent.metadata.tables[AuditEvent.__tablename__]
-    columns = [column.name for column in table.columns if column.name != "id"]
-    # One statement whatever the number of events: the driver's executemany, with an INSERT that
-    # SQLAlchemy compiles once and keeps (a multi-row VALUES was compiled afresh for every request).
-    connection.execute(table.insert(), [{name: getattr(event, name) for name in columns} for event in events])
+    rows = [{name: getattr(event, name) for name in _GIVEN} for event in events]
+    try:
+        result = connection.execute(_append_statement(connection.dialect.name), rows if len(rows) > 1 else rows[0])
+    except DBAPIError as error:
+        problem = _chain_problem(connection, error)
+        if problem is None:
+            raise
+        raise RuntimeError(problem) from error
+    if connection.dialect.name != "postgresql" and result.rowcount != len(rows):
+        # The INSERT ... SELECT found no head to read.
+        raise RuntimeError(_NO_HEAD)
+
+
+_NO_HEAD = "The audit chain head is missing: run `flask --app app db upgrade`."
+
+
+def _chain_problem(connection: Connection, error: DBAPIError) -> Optional[str]:
+    """What a refused append says about the chain, or None when the refusal is about something else:
+    PostgreSQL's audit_event_append() raises its own words; on SQLite, an event with no hash before
+    it (its NOT NULL prev_hash) means the event the head counts last is missing."""
+    message = str(error.orig)
+    if connection.dialect.name == "postgresql":
+        first = message.split("\n", 1)[0]
+        return first if first.startswith((_NO_HEAD, "Audit event seq ")) else None
+    if "audit_event.prev_hash" not in message:
+        return None
+    last = connection.execute(text("SELECT seq FROM audit_chain_head WHERE id = 1")).scalar()
+    return f"Audit event seq {last} is missing: run `flask --app app audit verify`."
 
 
 # --- Append-only ----------------------------------------------------------------------------
 # name -> (table, statement). The events refuse UPDATE and DELETE; the chain head only moves
 # forward (an UPDATE that lowers its count is refused, and so is deleting it). PostgreSQL refuses
-# TRUNCATE of either. Migrations 0005 and 0009_audit_anchor create the same triggers.
+# TRUNCATE of either. Migrations 0005, 0009_audit_anchor and 0019_r_audit_one_statement create the
+# same triggers (the last, SQLite's audit_event_moves_head).
 
 _SQLITE_TRIGGERS = {
     "audit_event_no_update": (
@@ -220,6 +253,13 @@ _SQLITE_TRIGGERS = {
         "audit_chain_head",
         "CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head "
         "BEGIN SELECT RAISE(ABORT, 'audit_chain_head only moves forward: DELETE is not allowed'); END",
+    ),
+    # Not a refusal: the appending INSERT's other half (see `_append_statement`). Lifted with the
+    # others, so an event written by hand during maintenance (or a tamper test) does not move the head.
+    "audit_event_moves_head": (
+        "audit_event",
+        "CREATE TRIGGER audit_event_moves_head AFTER INSERT ON audit_event "
+        "BEGIN UPDATE audit_chain_head SET seq = NEW.seq WHERE id = 1; END",
     ),
 }
 _POSTGRES_FUNCTIONS = (

@@ -1,9 +1,13 @@
-"""Security headers on every response, including a Content-Security-Policy with no inline script."""
+"""Security headers on every response, including a Content-Security-Policy with no inline script; the
+checks every request passes before its view; CSRF protection, with its signers and the session
+cookie's kept (app/web/signing.py)."""
 
 import secrets
 
 from flask import abort, g, request
 from flask_wtf.csrf import CSRFProtect
+
+from app.web import signing
 
 csrf = CSRFProtect()
 
@@ -25,20 +29,20 @@ def csp_nonce() -> str:
 
 
 def init_app(app) -> None:
+    signing.init_app(app)
     csrf.init_app(app)
     app.add_template_global(csp_nonce, "csp_nonce")
 
     @app.before_request
-    def ids_in_range():
-        """Record ids are 32-bit: a larger number in an address names nothing (and would
-        overflow the database driver rather than miss)."""
+    def addresses_and_input_oneplan_can_take():
+        """One hook for the checks every request passes before its view (one call rather than one each):
+
+        - Record ids are 32-bit: a larger number in an address names nothing (and would overflow the
+          database driver rather than miss).
+        - A NUL character cannot be stored (PostgreSQL refuses it in text) and no person types one."""
         for value in (request.view_args or {}).values():
             if isinstance(value, int) and not 0 <= value < 2**31:
                 abort(404, "There is nothing at this address.")
-
-    @app.before_request
-    def no_nul_characters():
-        """A NUL character cannot be stored (PostgreSQL refuses it in text) and no person types one."""
         sources = [request.args] + ([request.form] if request.method == "POST" else [])
         if any("\x00" in value for source in sources for _, values in source.lists() for value in values):
             abort(400, "What you entered contains a character OnePlan cannot store. Remove it and try again.")

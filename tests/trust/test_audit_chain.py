@@ -275,7 +275,7 @@ def _walk(events, head: int) -> audit_chain.Verdict:
 
 
 def _chain(count: int) -> list[SimpleNamespace]:
-    """Events sealed as `seal` seals them: each with the hash of the one before."""
+    """Events chained as the database chains them (`append`): each with the hash of the one before."""
     events, previous = [], audit_chain.GENESIS
     for seq in range(1, count + 1):
         event = _event(seq, detail=f"event {seq}")
@@ -396,7 +396,7 @@ def test_a_missing_chain_head_is_reported_not_verified_whole(app):
         with app.extensions["oneplan_engine"].connect() as connection:
             verdict = audit_chain.verify(connection)
             with pytest.raises(RuntimeError, match=r"^The audit chain head is missing: run `flask --app app db upgrade`\.$"):
-                audit_chain.seal(connection, [_event(1)])
+                audit_chain.append(connection, [_event(0)])
             connection.rollback()
     finally:
         _tamper(app, "INSERT INTO audit_chain_head (id, seq) VALUES (1, 0)")
@@ -411,69 +411,73 @@ def test_verify_reads_the_chain_in_batches_and_returns_the_head_hash(trail, app,
     assert verdict == audit_chain.Verdict(6, None, last.hash)
 
 
-def test_sealing_gives_new_events_the_next_places_and_chains_them(trail, app, db):
+def _appended(connection, seqs) -> list:
+    table = AuditEvent.metadata.tables["audit_event"]
+    return list(connection.execute(select(table).where(table.c.seq.in_(seqs)).order_by(table.c.seq)).all())
+
+
+def test_appending_gives_new_events_the_next_places_chains_them_and_moves_the_head(trail, app, db):
     last = db.exec(select(AuditEvent).where(AuditEvent.seq == 6)).one()
-    new = [_event(0), _event(0)]
     with app.extensions["oneplan_engine"].connect() as connection:
-        audit_chain.seal(connection, new)
+        audit_chain.append(connection, [_event(0, detail="first"), _event(0, detail="second")])
         head = connection.execute(text("SELECT seq FROM audit_chain_head WHERE id = 1")).scalar()
+        new = _appended(connection, [7, 8])
         connection.rollback()
-    assert [e.seq for e in new] == [7, 8] and head == 8
+    assert [e.detail for e in new] == ["first", "second"] and head == 8
     assert new[0].prev_hash == last.hash and new[1].prev_hash == new[0].hash
-    assert new[1].hash == audit_chain.chain_hash(new[1], new[0].hash)
+    assert [e.hash for e in new] == [audit_chain.chain_hash(new[0], last.hash), audit_chain.chain_hash(new[1], new[0].hash)]
 
 
-def test_sealing_the_first_events_starts_from_genesis(app):
-    new = [_event(0)]
+def test_appending_the_first_event_starts_from_genesis(app):
     with app.extensions["oneplan_engine"].connect() as connection:
-        audit_chain.seal(connection, new)
+        audit_chain.append(connection, [_event(0)])
+        (new,) = _appended(connection, [1])
         connection.rollback()
-    assert new[0].seq == 1 and new[0].prev_hash == audit_chain.GENESIS
+    assert new.prev_hash == audit_chain.GENESIS and new.hash == audit_chain.chain_hash(new, audit_chain.GENESIS)
 
 
-def test_sealing_after_a_missing_last_event_is_refused(trail, app):
+def test_appending_after_a_missing_last_event_is_refused(trail, app):
     with app.extensions["oneplan_engine"].connect() as connection:
         connection.execute(text("UPDATE audit_chain_head SET seq = 9"))
-        with pytest.raises(RuntimeError, match="Audit event seq 9 is missing"):
-            audit_chain.seal(connection, [_event(0)])
+        with pytest.raises(RuntimeError, match=r"^Audit event seq 9 is missing: run `flask --app app audit verify`\.$"):
+            audit_chain.append(connection, [_event(0)])
         connection.rollback()
 
 
-class _AsOnPostgres:
-    """A real connection that says it is PostgreSQL's, so `seal` takes PostgreSQL's way (the head moved
-    first, then the hash before read in a statement of its own) on any database, SQLite included."""
-
-    def __init__(self, connection):
-        self.connection = connection
-        self.dialect = SimpleNamespace(name="postgresql")
-        self.statements: list[str] = []
-
-    def execute(self, statement, *args):
-        self.statements.append(str(statement))
-        return self.connection.execute(statement, *args)
+AWKWARD = [
+    'a "quoted" name',
+    "back\\slash and / slash",
+    "new\nline, tab\t, return\r, bell\x07, escape\x1b, delete\x7f, form\x0c, backspace\x08",
+    "zoë, Ærø, 東京, emoji 🩺, line separator \u2028, no-break\u00a0space",
+    "",
+]
 
 
-def test_sealing_as_on_postgresql_moves_the_head_then_reads_the_hash_before_in_a_statement_of_its_own(trail, app, db):
-    last = db.exec(select(AuditEvent).where(AuditEvent.seq == 6)).one()
-    new = [_event(0), _event(0)]
+def test_the_database_hashes_an_event_exactly_as_the_application_checks_it(app, db):
+    """The hash is computed in the database (SQLite's oneplan_chain_hash(), PostgreSQL's
+    audit_event_append()): whatever the text and the empty fields, `verify` finds each one whole."""
+    world = World(db)
+    for n, words in enumerate(AWKWARD):
+        audit.record(
+            db, "view_person", user=world.nurse if n % 2 else None, username=words[:64], reason=words, detail=words, record_id=words
+        )
+        audit.record(db, "sign_in", outcome=AuditOutcome.refused)  # nobody, no record: the fields null
+        db.commit()
     with app.extensions["oneplan_engine"].connect() as connection:
-        postgres = _AsOnPostgres(connection)
-        audit_chain.seal(postgres, new)
-        head = connection.execute(text("SELECT id, seq FROM audit_chain_head")).all()
-        connection.rollback()
-    assert [e.seq for e in new] == [7, 8] and head == [(1, 8)]
-    assert new[0].prev_hash == last.hash and new[1].prev_hash == new[0].hash
-    assert new[1].hash == audit_chain.chain_hash(new[1], new[0].hash)
-    assert [s.split()[0].upper() for s in postgres.statements] == ["UPDATE", "SELECT"]
-    assert "audit_chain_head" in postgres.statements[0] and "audit_event" in postgres.statements[1]
+        verdict = audit_chain.verify(connection)
+    assert verdict.ok, verdict.problem
+    assert verdict.checked == 2 * len(AWKWARD)
+    stored = db.exec(select(AuditEvent.detail).where(AuditEvent.action == "view_person").order_by(AuditEvent.seq)).all()
+    assert stored == [w or None for w in AWKWARD]
 
 
-def test_sealing_as_on_postgresql_after_a_missing_last_event_is_refused(trail, app):
+def test_an_event_at_a_whole_second_is_hashed_with_its_microseconds_written_out(app, db):
+    event = _event(0, at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
+    with app.extensions["oneplan_engine"].begin() as connection:
+        audit_chain.append(connection, [event])
     with app.extensions["oneplan_engine"].connect() as connection:
-        connection.execute(text("UPDATE audit_chain_head SET seq = 9"))
-        with pytest.raises(RuntimeError, match="Audit event seq 9 is missing"):
-            audit_chain.seal(_AsOnPostgres(connection), [_event(0)])
-        connection.rollback()
+        verdict = audit_chain.verify(connection)
+    assert verdict.ok and verdict.checked == 1
 
 
 class _Recording:
@@ -513,7 +517,7 @@ def test_on_postgresql_the_functions_come_first_then_triggers_on_update_delete_a
     ]
 
 
-def test_on_sqlite_triggers_refuse_update_and_delete_and_the_head_only_moves_forward():
+def test_on_sqlite_triggers_refuse_update_and_delete_the_head_only_moves_forward_and_an_insert_moves_it():
     connection = _Recording("sqlite")
     audit_chain.make_append_only(connection)
     assert [s.split(" BEGIN")[0] for s in connection.statements] == [
@@ -521,6 +525,7 @@ def test_on_sqlite_triggers_refuse_update_and_delete_and_the_head_only_moves_for
         "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event",
         "CREATE TRIGGER audit_chain_head_forward_only BEFORE UPDATE ON audit_chain_head WHEN NEW.seq < OLD.seq OR NEW.id <> OLD.id",
         "CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head",
+        "CREATE TRIGGER audit_event_moves_head AFTER INSERT ON audit_event",
     ]
     connection = _Recording("sqlite")
     audit_chain.drop_append_only(connection)
@@ -529,14 +534,15 @@ def test_on_sqlite_triggers_refuse_update_and_delete_and_the_head_only_moves_for
         "DROP TRIGGER IF EXISTS audit_event_no_delete",
         "DROP TRIGGER IF EXISTS audit_chain_head_forward_only",
         "DROP TRIGGER IF EXISTS audit_chain_head_no_delete",
+        "DROP TRIGGER IF EXISTS audit_event_moves_head",
     ]
 
 
 def test_lifting_the_triggers_drops_them_and_puts_them_back():
     connection = _Recording("sqlite")
     with audit_chain.append_only_lifted(connection):
-        assert len(connection.statements) == 4 and all(s.startswith("DROP TRIGGER") for s in connection.statements)
-    assert len(connection.statements) == 8 and all(s.startswith("CREATE TRIGGER") for s in connection.statements[4:])
+        assert len(connection.statements) == 5 and all(s.startswith("DROP TRIGGER") for s in connection.statements)
+    assert len(connection.statements) == 10 and all(s.startswith("CREATE TRIGGER") for s in connection.statements[5:])
 
 
 def test_the_chain_is_read_in_seq_order_not_the_order_rows_are_stored(trail, app, runner):
