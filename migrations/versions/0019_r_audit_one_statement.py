@@ -10,7 +10,7 @@ sha256() over the same canonical JSON as app/trust/audit_chain.py, and inserts i
 same, byte for byte: `flask --app app audit verify` checks it as before.
 
 Revision ID: 0019_r_audit_one_statement
-Revises: 0017_g_figures_cover
+Revises: 0018_w_my_work
 Create Date: 2026-12-01 04:30:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_r_audit_one_statement"
-down_revision = "0017_g_figures_cover"
+down_revision = "0018_w_my_work"
 branch_labels = None
 depends_on = None
 
