@@ -1,7 +1,7 @@
 """My work for a busy agency: what it counts and lists is what reading every row and applying the
 rules by hand gives (what is asked of the agency, what is overdue, the plans the user leads past their
-review date, the people newly allocated to them), in a fixed number of statements however busy (7 on SQLite: the session, the agency's name and
-counts, the caseload and its count, the allocations, and the audit's two)."""
+review date, the people newly allocated to them), in a fixed number of statements however busy (the session, the agency's name and counts, the
+caseload and its count, the allocations, and the audit)."""
 
 import random
 import re
