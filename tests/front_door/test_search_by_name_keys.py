@@ -54,16 +54,19 @@ def _brute_force(everyone: list[Person], query: search.PersonQuery) -> list[int]
         return p.family_name_key.startswith(term) or p.given_name_key.startswith(term)
 
     def alike(p: Person, term: str) -> bool:
-        return len(term) >= search.FUZZY_MIN_LENGTH and max(
-            similarity(p.family_name_key, term), similarity(p.given_name_key, term)
-        ) >= search.SIMILARITY_THRESHOLD
+        return (
+            len(term) >= search.FUZZY_MIN_LENGTH
+            and max(similarity(p.family_name_key, term), similarity(p.given_name_key, term)) >= search.SIMILARITY_THRESHOLD
+        )
 
     def narrowed(p: Person) -> bool:
         outward = query.postcode_outward
         return not outward or (p.postcode_key.startswith(outward) and len(p.postcode_key) == len(outward) + 3)
 
     def score(p: Person) -> float:
-        scores = [max(similarity(p.family_name_key, t), similarity(p.given_name_key, t)) for t in terms if len(t) >= search.FUZZY_MIN_LENGTH]
+        scores = [
+            max(similarity(p.family_name_key, t), similarity(p.given_name_key, t)) for t in terms if len(t) >= search.FUZZY_MIN_LENGTH
+        ]
         return sum(scores[1:], scores[0])
 
     people = [p for p in everyone if narrowed(p)]
