@@ -67,6 +67,7 @@ NAME_SEARCH_OBJECTS = frozenset(
         "person_name_key_trigram_idx",
         "person_name_key_trigram_docsize",
         "person_name_key_trigram_config",
+        "ix_person_names_postcode",
     }
 )
 # PostgreSQL's table of the pairs of name keys people hold (given, family; kept by a trigger on
@@ -304,12 +305,7 @@ def _other_conditions(query: PersonQuery) -> list[ColumnElement[bool]]:
         conditions.append(col(Person.postcode_key) == query.postcode)
     if query.postcode_outward:
         outward = query.postcode_outward
-        # The range lets the postcode index find them (a LIKE does not, on either database).
-        upper = _postcode_upper_bound(outward)
-        in_range = [col(Person.postcode_key) >= outward] + ([col(Person.postcode_key) < upper] if upper else [])
-        conditions.append(
-            and_(*in_range, col(Person.postcode_key).like(f"{outward}%"), func.length(Person.postcode_key) == len(outward) + 3)
-        )
+        conditions.append(and_(col(Person.postcode_key).like(f"{outward}%"), func.length(Person.postcode_key) == len(outward) + 3))
     return conditions
 
 
@@ -337,8 +333,8 @@ def _alike(session: Session, query: PersonQuery, conditions: list[ColumnElement[
         keys = _NameKeys.find(session, query.names)
         if not all(keys.found):
             return []  # a typed name that neither starts nor is like any name held
-        if not conditions:
-            return keys.people_alone(session, exclude, limit)
+        if not (query.nhs_number or query.date_of_birth or query.postcode):
+            return keys.people_alone(session, exclude, limit, query.postcode_outward)
         # The same people as `matches` finds, by the keys: a name index, not a likeness for everyone.
         matches = keys.matches()
     if postgres:
@@ -431,7 +427,9 @@ def _postcode_upper_bound(prefix: str) -> Optional[str]:
 # typed name finds, with whatever other name its holders have (read from the name index a name at
 # a time, never a person at a time: `:free_given`, `:free_family`), and those of two keys that
 # between them do (`:listed`, if anyone holds both). Only as many pairs as hold the page are read
-# person by person: each pair's people are counted (up to `:n`, from the index alone) first.
+# person by person: each pair's people are counted (up to `:n`, from the index alone) first. With the
+# first half of a postcode, each pair's holders there (`{within}`, ix_person_names_postcode):
+# every pair is counted, as a pair may have nobody there.
 _PAIRS_SQL = """
 WITH RECURSIVE
 by_given(g, f) AS (
@@ -454,11 +452,11 @@ pairs(g, f) AS (
     UNION
     SELECT g, f FROM listed WHERE EXISTS (SELECT 1 FROM person WHERE given_name_key = listed.g AND family_name_key = listed.f)
 ),
-ranked AS MATERIALIZED (SELECT g, f, {score} AS score FROM pairs ORDER BY score DESC, f, g LIMIT :pairs),
+ranked AS MATERIALIZED (SELECT g, f, {score} AS score FROM pairs ORDER BY score DESC, f, g {pairs}),
 counted AS (
     SELECT g, f, score, (
         SELECT count(*) FROM (
-            SELECT 1 FROM person AS r WHERE r.given_name_key = ranked.g AND r.family_name_key = ranked.f {excluded} LIMIT :n
+            SELECT 1 FROM person AS r WHERE r.given_name_key = ranked.g AND r.family_name_key = ranked.f {within} {excluded} LIMIT :n
         )
     ) AS people
     FROM ranked
@@ -470,7 +468,7 @@ needed AS (
     WHERE before < :n
 )
 SELECT person.* FROM needed JOIN person ON person.id IN (
-    SELECT r.id FROM person AS r WHERE r.given_name_key = needed.g AND r.family_name_key = needed.f {excluded}
+    SELECT r.id FROM person AS r WHERE r.given_name_key = needed.g AND r.family_name_key = needed.f {within} {excluded}
     ORDER BY r.date_of_birth, r.id LIMIT :n
 )
 ORDER BY needed.score DESC, needed.f, needed.g, person.date_of_birth, person.id
@@ -522,10 +520,11 @@ class _NameKeys:
             for keys in self.found
         ]
 
-    def people_alone(self, session: Session, exclude: list[int], limit: int) -> list[Person]:
-        """Names alone: the first `limit` people (not among `exclude`) every typed name finds, the
-        most alike first, then by family name, given name, date of birth and id, in one statement
-        (_PAIRS_SQL) that reads pairs of names and a page of people, whatever the number of people."""
+    def people_alone(self, session: Session, exclude: list[int], limit: int, outward: Optional[str] = None) -> list[Person]:
+        """Names alone (or with the first half of a postcode, `outward`): the first `limit` people
+        (not among `exclude`) every typed name finds, the most alike first, then by family name,
+        given name, date of birth and id, in one statement (_PAIRS_SQL) that reads pairs of names
+        and a page of people, whatever the number of people."""
         everywhere = set.intersection(*self.found)
         listed = [
             [given, family]
@@ -536,11 +535,22 @@ class _NameKeys:
         close = [term for term in self.terms if len(term) >= FUZZY_MIN_LENGTH]
         score = " + ".join(f"max(similarity(f, :t{n}), similarity(g, :t{n}))" for n in range(len(close)))
         excluded = "AND r.id NOT IN (SELECT value FROM json_each(:exclude))" if exclude else ""
-        statement = text(_PAIRS_SQL.format(score=score, excluded=excluded)).bindparams(
+        within, postcode = "", {}
+        if outward:
+            # Keys of the outward code's postcodes: starting with it (a range, read from the index),
+            # three characters longer ("WF1" + "2AB", not "WF10" + "2AB").
+            upper = _postcode_upper_bound(outward)
+            within = "AND r.postcode_key >= :outward AND length(r.postcode_key) = :length" + (
+                " AND r.postcode_key < :upper" if upper else ""
+            )
+            postcode = {"outward": outward, "length": len(outward) + 3, **({"upper": upper} if upper else {})}
+        pairs = "" if outward else "LIMIT :pairs"
+        statement = text(_PAIRS_SQL.format(score=score, excluded=excluded, within=within, pairs=pairs)).bindparams(
             free_given=json.dumps(sorted(everywhere & self.given)),
             free_family=json.dumps(sorted(everywhere & self.family)),
             listed=json.dumps(listed),
-            pairs=limit + len(exclude),
+            **({} if outward else {"pairs": limit + len(exclude)}),
+            **postcode,
             n=limit,
             **{f"t{n}": term for n, term in enumerate(close)},
             **({"exclude": json.dumps(exclude)} if exclude else {}),

@@ -5,7 +5,8 @@ search.name_key does), with how many people hold it as a given name and as a fam
 `person_name_key_trigram` is a contentless FTS5 trigram table of those keys padded as pg_trgm
 pads them, its rowid the key's id. A typed name's close keys are found there (a few hundred at
 most, whatever the number of people), then the people holding them by the name indexes
-(app/front_door/search.py, `_NameKeys`). Triggers on `person` count the holders (a key goes when
+(app/front_door/search.py, `_NameKeys`); with the first half of a postcode, by an index of the
+names and the postcode. Triggers on `person` count the holders (a key goes when
 nobody holds it), triggers on `person_name_key` keep the trigram table in step.
 
 SQLite only: PostgreSQL has pg_trgm and `person_name_pair` (0012_daily_figures). Like
@@ -73,6 +74,11 @@ SQLITE_TABLES = (
     )""",
     "CREATE VIRTUAL TABLE person_name_key_trigram USING fts5(name_key, content='', tokenize='trigram')",
 )
+# A name with the first half of a postcode: each pair of names' holders in that outward code alone,
+# read as a range of postcodes (with those of "WF10" too: the length of the postcode tells them apart).
+SQLITE_INDEXES = {
+    "ix_person_names_postcode": "CREATE INDEX ix_person_names_postcode ON person (given_name_key, family_name_key, postcode_key)",
+}
 
 BACKFILL = """INSERT INTO person_name_key (name_key, given, family)
     SELECT name_key, sum(given), sum(family) FROM (
@@ -85,7 +91,7 @@ BACKFILL = """INSERT INTO person_name_key (name_key, given, family)
 def install_sqlite(connection) -> None:
     """The tables, their triggers, and the keys of the people already held (the trigram table
     filled by its trigger as each key goes in)."""
-    for statement in (*SQLITE_TABLES, *SQLITE_TRIGGERS.values(), BACKFILL):
+    for statement in (*SQLITE_TABLES, *SQLITE_TRIGGERS.values(), BACKFILL, *SQLITE_INDEXES.values()):
         connection.exec_driver_sql(statement)
 
 
@@ -98,6 +104,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
+    for name in SQLITE_INDEXES:
+        op.execute(f"DROP INDEX IF EXISTS {name}")
     for name in SQLITE_TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.execute("DROP TABLE IF EXISTS person_name_key_trigram")
