@@ -213,10 +213,12 @@ def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMI
 
     Names match by their start, those whose names are exactly what was typed first; then, if
     there is room, people whose names are only alike, the most alike first. Two statements at
-    most (three on PostgreSQL, which sets the likeness threshold for its index first)."""
+    most (three on PostgreSQL, which sets the likeness threshold for its index first, and on SQLite
+    for names alone or with half a postcode, which first finds the name keys they start or are like)."""
     if query.is_empty or query.problems:
         return [], False
     conditions = _other_conditions(query)
+    keys: Optional[_NameKeys] = None
     if _by_pairs(session, conditions):
         pair = NAME_PAIRS.c
         starts = [or_(_prefix(pair.family_name_key, term), _prefix(pair.given_name_key, term)) for term in query.names]
@@ -224,6 +226,9 @@ def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMI
         people = _people_of_pairs(session, starts, case((and_(*in_full), 0), else_=1), [], limit + 1)
     elif not conditions and len(query.names) == 1 and session.get_bind().dialect.name == "sqlite":
         people = _first_by_one_name(session, query.names[0], limit + 1)
+    elif _by_name_keys(session, query):
+        keys = _NameKeys.find(session, query.names)
+        people = keys.people_starting(session, limit + 1, query.postcode_outward)
     else:
         names = [or_(_prefix(Person.family_name_key, term), _prefix(Person.given_name_key, term)) for term in query.names]
         # Whether every typed name is one of the person's names in full: those come first.
@@ -240,7 +245,7 @@ def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMI
         return people[:limit], True
     if not any(len(term) >= FUZZY_MIN_LENGTH for term in query.names):
         return people, False
-    alike = _alike(session, query, conditions, exclude=[p.id for p in people if p.id is not None], limit=limit - len(people) + 1)
+    alike = _alike(session, query, conditions, exclude=[p.id for p in people if p.id is not None], limit=limit - len(people) + 1, keys=keys)
     room = limit - len(people)
     return people + alike[:room], len(alike) > room
 
@@ -309,9 +314,17 @@ def _other_conditions(query: PersonQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _alike(session: Session, query: PersonQuery, conditions: list[ColumnElement[bool]], exclude: list[int], limit: int) -> list[Person]:
+def _alike(
+    session: Session,
+    query: PersonQuery,
+    conditions: list[ColumnElement[bool]],
+    exclude: list[int],
+    limit: int,
+    keys: "Optional[_NameKeys]" = None,
+) -> list[Person]:
     """People whose every typed name is the start of one of theirs or like one of theirs (short
-    names by their start only), not among `exclude`, the most alike first."""
+    names by their start only), not among `exclude`, the most alike first. On SQLite, by the name
+    keys (`keys`, if the first statement found them already)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     bigger = func.greatest if postgres else func.max  # SQLite's max() of two values is its greatest()
     matches: list[ColumnElement[bool]] = []
@@ -330,10 +343,10 @@ def _alike(session: Session, query: PersonQuery, conditions: list[ColumnElement[
         matches.append(or_(starts, alike))
         scores.append(likeness)
     if not postgres:
-        keys = _NameKeys.find(session, query.names)
+        keys = keys or _NameKeys.find(session, query.names)
         if not all(keys.found):
             return []  # a typed name that neither starts nor is like any name held
-        if not (query.nhs_number or query.date_of_birth or query.postcode):
+        if _by_name_keys(session, query):
             return keys.people_alone(session, exclude, limit, query.postcode_outward)
         # The same people as `matches` finds, by the keys: a name index, not a likeness for everyone.
         matches = keys.matches()
@@ -366,6 +379,14 @@ def _alike(session: Session, query: PersonQuery, conditions: list[ColumnElement[
         .limit(limit)
     )
     return list(session.exec(statement))
+
+
+def _by_name_keys(session: Session, query: PersonQuery) -> bool:
+    """Names, alone or with the first half of a postcode, on SQLite: found pair of names by pair
+    (`_NameKeys`). A date of birth, full postcode or NHS number narrows the people enough to read
+    them directly."""
+    narrowed = query.nhs_number or query.date_of_birth or query.postcode
+    return bool(query.names) and not narrowed and session.get_bind().dialect.name == "sqlite"
 
 
 def _by_pairs(session: Session, conditions: list[ColumnElement[bool]]) -> bool:
@@ -484,7 +505,8 @@ class _NameKeys:
     person, decided once for each distinct name instead."""
 
     terms: list[str]
-    found: list[set[str]]  # for each typed name, the keys it finds
+    starting: list[set[str]]  # for each typed name, the keys it starts
+    found: list[set[str]]  # for each typed name, the keys it finds: those it starts, and those alike
     given: set[str]  # of all those, the keys someone holds as a given name
     family: set[str]  # and as a family name
 
@@ -508,10 +530,11 @@ class _NameKeys:
             }
             for term in terms
         ]
+        starting = [{name for name, _, _ in rows if name.startswith(term)} for term in terms]
         wanted = set().union(*found)
         given = {name for name, held, _ in rows if held > 0 and name in wanted}
         family = {name for name, _, held in rows if held > 0 and name in wanted}
-        return cls(terms, found, given, family)
+        return cls(terms, starting, found, given, family)
 
     def matches(self) -> list[ColumnElement[bool]]:
         """For each typed name: one of the person's names is among its keys."""
@@ -520,20 +543,38 @@ class _NameKeys:
             for keys in self.found
         ]
 
+    def people_starting(self, session: Session, limit: int, outward: Optional[str] = None) -> list[Person]:
+        """Names alone (or with the first half of a postcode, `outward`): the first `limit` people
+        whose names every typed name starts, those with each typed name in full first, then by
+        family name, given name, date of birth and id."""
+        if not all(self.starting):
+            return []
+        in_full = " AND ".join(f"(g = :t{n} OR f = :t{n})" for n in range(len(self.terms)))
+        return self._people(session, self.starting, f"CASE WHEN {in_full} THEN 1 ELSE 0 END", self.terms, [], limit, outward)
+
     def people_alone(self, session: Session, exclude: list[int], limit: int, outward: Optional[str] = None) -> list[Person]:
         """Names alone (or with the first half of a postcode, `outward`): the first `limit` people
         (not among `exclude`) every typed name finds, the most alike first, then by family name,
-        given name, date of birth and id, in one statement (_PAIRS_SQL) that reads pairs of names
-        and a page of people, whatever the number of people."""
-        everywhere = set.intersection(*self.found)
+        given name, date of birth and id."""
+        close = [term for term in self.terms if len(term) >= FUZZY_MIN_LENGTH]
+        score = " + ".join(f"max(similarity(f, :t{n}), similarity(g, :t{n}))" for n in range(len(close)))
+        return self._people(session, self.found, score, close, exclude, limit, outward)
+
+    def _people(
+        self, session: Session, found: list[set[str]], score: str, terms: list[str], exclude: list[int], limit: int, outward: Optional[str]
+    ) -> list[Person]:
+        """The first `limit` people (not among `exclude`) one of whose names is among each of
+        `found`'s keys, by `score` (highest first, an SQL expression of a pair's names `g` and `f`
+        and of `terms`, bound as :t0, :t1...), family name, given name, date of birth and id: one
+        statement (_PAIRS_SQL) that reads pairs of names and a page of people, whatever the number
+        of people."""
+        everywhere = set.intersection(*found)
         listed = [
             [given, family]
             for given in sorted(self.given - everywhere)
             for family in sorted(self.family - everywhere)
-            if all(given in keys or family in keys for keys in self.found)
+            if all(given in keys or family in keys for keys in found)
         ]
-        close = [term for term in self.terms if len(term) >= FUZZY_MIN_LENGTH]
-        score = " + ".join(f"max(similarity(f, :t{n}), similarity(g, :t{n}))" for n in range(len(close)))
         excluded = "AND r.id NOT IN (SELECT value FROM json_each(:exclude))" if exclude else ""
         within, postcode = "", {}
         if outward:
@@ -552,7 +593,7 @@ class _NameKeys:
             **({} if outward else {"pairs": limit + len(exclude)}),
             **postcode,
             n=limit,
-            **{f"t{n}": term for n, term in enumerate(close)},
+            **{f"t{n}": term for n, term in enumerate(terms)},
             **({"exclude": json.dumps(exclude)} if exclude else {}),
         )
         return list(session.scalars(select(Person).from_statement(statement)))
