@@ -342,14 +342,13 @@ def _alike(
             alike = likeness >= SIMILARITY_THRESHOLD
         matches.append(or_(starts, alike))
         scores.append(likeness)
-    if not postgres:
+    if _by_name_keys(session, query):
         keys = keys or _NameKeys.find(session, query.names)
         if not all(keys.found):
             return []  # a typed name that neither starts nor is like any name held
-        if _by_name_keys(session, query):
-            return keys.people_alone(session, exclude, limit, query.postcode_outward)
-        # The same people as `matches` finds, by the keys: a name index, not a likeness for everyone.
-        matches = keys.matches()
+        return keys.people_alone(session, exclude, limit, query.postcode_outward)
+    # SQLite with a date of birth, full postcode or NHS number: the handful of people they find by
+    # their own index, each one's likeness worked out directly.
     if postgres:
         session.execute(text(f"SET LOCAL pg_trgm.similarity_threshold = {SIMILARITY_THRESHOLD}"))
         if _by_pairs(session, conditions):
@@ -535,13 +534,6 @@ class _NameKeys:
         given = {name for name, held, _ in rows if held > 0 and name in wanted}
         family = {name for name, _, held in rows if held > 0 and name in wanted}
         return cls(terms, starting, found, given, family)
-
-    def matches(self) -> list[ColumnElement[bool]]:
-        """For each typed name: one of the person's names is among its keys."""
-        return [
-            or_(col(Person.given_name_key).in_(sorted(keys & self.given)), col(Person.family_name_key).in_(sorted(keys & self.family)))
-            for keys in self.found
-        ]
 
     def people_starting(self, session: Session, limit: int, outward: Optional[str] = None) -> list[Person]:
         """Names alone (or with the first half of a postcode, `outward`): the first `limit` people
