@@ -371,12 +371,29 @@ def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
     def p(path: str, htmx: bool = False, **floor_params):
         return (path, htmx, floor_params)
 
+    def typo(name: str) -> str:
+        """The name with its first two different letters after the first swapped ("Smith" -> "Simth")."""
+        n = next((n for n in range(1, len(name) - 1) if name[n] != name[n + 1]), 0)
+        return name[:n] + name[n + 1] + name[n] + name[n + 2 :] if n else name
+
     return {
         "search_nhs_number": ("nurse", [p("/people?" + urlencode({"q": r.nhs_number}), nhs=r.nhs_number) for r in numbered]),
         "search_name": ("nurse", [p("/people?" + urlencode({"q": r.family_name[:4]}), **prefix(r.family_name_key[:4])) for r in sample]),
         "search_name_htmx": (
             "nurse",
             [p("/people?" + urlencode({"q": r.family_name[:5]}), True, **prefix(r.family_name_key[:5])) for r in sample],
+        ),
+        # A typo: names alone, then with the first half of the postcode (found by likeness, not by their start).
+        "search_name_typo": (
+            "nurse",
+            [p("/people?" + urlencode({"q": f"{r.given_name} {typo(r.family_name)}"}), **prefix(r.family_name_key)) for r in sample],
+        ),
+        "search_name_typo_outward": (
+            "nurse",
+            [
+                p("/people?" + urlencode({"q": f"{typo(r.family_name)} {r.postcode.split()[0]}"}), **prefix(r.family_name_key))
+                for r in sample
+            ],
         ),
         "search_postcode": ("nurse", [p("/people?" + urlencode({"q": r.postcode}), postcode=r.postcode_key) for r in sample]),
         "search_name_and_dob": (

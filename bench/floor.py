@@ -68,6 +68,9 @@ QUERIES = {
     "search_nhs_number": [f"SELECT {PERSON_COLUMNS} FROM person WHERE nhs_number = :nhs {ORDER}"],
     "search_name": [BY_NAME],
     "search_name_htmx": [BY_NAME],
+    # A typo's floor: the people it means, found by their name typed right.
+    "search_name_typo": [BY_NAME],
+    "search_name_typo_outward": [BY_NAME],
     "search_postcode": [f"SELECT {PERSON_COLUMNS} FROM person WHERE postcode_key = :postcode {ORDER}"],
     # With a date of birth the app reads the people directly on both databases.
     "search_name_and_dob": [

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from sqlmodel import Session, col
 
 from app.demo import bulk
+from app.demo.postcodes import postcode_pools
 from app.front_door import nhs_number
 from app.front_door.search import format_postcode, name_key, postcode_key
 from models import Agency, AgencyKind, CareTeamMember, Network, Person, Profession, Role, User
@@ -494,14 +495,19 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
     team_rows, member_id, person_rows = [], 0, []
     caseload_share = 0.12
     demo_nurse_quota = 40
+    weights = [16, 16, 14, 14, 14, 13, 13]
+    pools = postcode_pools(
+        {network["id"]: people * weight // sum(weights) for network, weight in zip(networks, weights, strict=True)},
+        {network["id"]: NETWORKS[network["id"] - 1][2] for network in networks},
+    )
     for person_id in range(1, people + 1):
-        network = rng.choices(networks, weights=[16, 16, 14, 14, 14, 13, 13])[0]
-        _, town, outward = NETWORKS[network["id"] - 1]
+        network = rng.choices(networks, weights=weights)[0]
+        town = NETWORKS[network["id"] - 1][1]
         practice = rng.choice(practices_by_network[network["id"]])
         given, family = rng.choice(GIVEN_NAMES), rng.choice(FAMILY_NAMES)
         age = int(rng.triangular(18, 100, 82))
         born = today - timedelta(days=age * 365 + rng.randint(0, 364))
-        postcode = f"{outward} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+        postcode = rng.choice(pools[network["id"]])
         has_kin = rng.random() < 0.7
         person_rows.append(
             dict(

@@ -7,8 +7,16 @@ into three-letter pieces; shared pieces over all pieces). On PostgreSQL pg_trgm'
 the close names; on SQLite a contentless FTS5 trigram table of the padded name keys
 (`person_name_trigram`, kept in step with `person` by triggers) finds candidates, and the same
 similarity, computed by a function the engine registers (app/db.py), ranks them. Both made by
-migration 0011_name_search."""
+migration 0011_name_search.
 
+At the size of a district, SQLite looks for close names among the distinct name keys
+(`person_name_key`, each with how many people hold it, and its FTS5 trigram table; migration
+0020_n_name_keys), never among the people: `_NameKeys` finds each typed name's keys (by their
+start, or alike by trigram), then the people holding them by the name indexes, pair of names by
+pair of names as PostgreSQL does, so a search reads what one page needs whatever the number of
+people."""
+
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,7 +28,7 @@ from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, 
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from app.db import trigrams
+from app.db import similarity, trigrams
 from app.front_door import nhs_number
 from app.trust import access
 from models import Person, User
@@ -32,9 +40,6 @@ RESULT_LIMIT = 50
 SIMILARITY_THRESHOLD = 0.2
 # Shorter typed names are matched by their start only: two letters say too little to be alike.
 FUZZY_MIN_LENGTH = 3
-# On SQLite, the candidates (people sharing the most trigrams with the typed names) whose likeness
-# is worked out when nothing but names narrows the search.
-SQLITE_CANDIDATES = 2000
 # What the database holds for typo-tolerant search beyond what the models describe (migration
 # 0011_name_search): the schema comparison leaves these out.
 NAME_SEARCH_OBJECTS = frozenset(
@@ -55,6 +60,14 @@ NAME_SEARCH_OBJECTS = frozenset(
         "ix_person_names_born",
         # SQLite: the names in order, family name first (migration 0013_growth; given first is the above).
         "ix_person_family_names_born",
+        # SQLite: the distinct name keys and their trigrams (migration 0020_n_name_keys).
+        "person_name_key",
+        "person_name_key_trigram",
+        "person_name_key_trigram_data",
+        "person_name_key_trigram_idx",
+        "person_name_key_trigram_docsize",
+        "person_name_key_trigram_config",
+        "ix_person_names_postcode",
     }
 )
 # PostgreSQL's table of the pairs of name keys people hold (given, family; kept by a trigger on
@@ -66,6 +79,18 @@ NAME_PAIRS = Table(
     Column("given_name_key", String(80), primary_key=True),
     Column("family_name_key", String(80), primary_key=True),
     Column("people", Integer, nullable=False),
+)
+
+# SQLite's table of the distinct name keys people hold (kept by triggers on `person`, migration
+# 0020_n_name_keys): how many hold each as a given name and as a family name. Its trigram table,
+# `person_name_key_trigram`, has the key's id as rowid.
+NAME_KEYS = Table(
+    "person_name_key",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("name_key", String(80), nullable=False, unique=True),
+    Column("given", Integer, nullable=False),
+    Column("family", Integer, nullable=False),
 )
 
 _POSTCODE_FULL = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
@@ -188,10 +213,12 @@ def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMI
 
     Names match by their start, those whose names are exactly what was typed first; then, if
     there is room, people whose names are only alike, the most alike first. Two statements at
-    most (three on PostgreSQL, which sets the likeness threshold for its index first)."""
+    most (three on PostgreSQL, which sets the likeness threshold for its index first, and on SQLite
+    for names alone or with half a postcode, which first finds the name keys they start or are like)."""
     if query.is_empty or query.problems:
         return [], False
     conditions = _other_conditions(query)
+    keys: Optional[_NameKeys] = None
     if _by_pairs(session, conditions):
         pair = NAME_PAIRS.c
         starts = [or_(_prefix(pair.family_name_key, term), _prefix(pair.given_name_key, term)) for term in query.names]
@@ -199,6 +226,9 @@ def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMI
         people = _people_of_pairs(session, starts, case((and_(*in_full), 0), else_=1), [], limit + 1)
     elif not conditions and len(query.names) == 1 and session.get_bind().dialect.name == "sqlite":
         people = _first_by_one_name(session, query.names[0], limit + 1)
+    elif _by_name_keys(session, query):
+        keys = _NameKeys.find(session, query.names)
+        people = keys.people_starting(session, limit + 1, query.postcode_outward)
     else:
         names = [or_(_prefix(Person.family_name_key, term), _prefix(Person.given_name_key, term)) for term in query.names]
         # Whether every typed name is one of the person's names in full: those come first.
@@ -215,7 +245,7 @@ def search_people(session: Session, query: PersonQuery, limit: int = RESULT_LIMI
         return people[:limit], True
     if not any(len(term) >= FUZZY_MIN_LENGTH for term in query.names):
         return people, False
-    alike = _alike(session, query, conditions, exclude=[p.id for p in people if p.id is not None], limit=limit - len(people) + 1)
+    alike = _alike(session, query, conditions, exclude=[p.id for p in people if p.id is not None], limit=limit - len(people) + 1, keys=keys)
     room = limit - len(people)
     return people + alike[:room], len(alike) > room
 
@@ -284,9 +314,17 @@ def _other_conditions(query: PersonQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _alike(session: Session, query: PersonQuery, conditions: list[ColumnElement[bool]], exclude: list[int], limit: int) -> list[Person]:
+def _alike(
+    session: Session,
+    query: PersonQuery,
+    conditions: list[ColumnElement[bool]],
+    exclude: list[int],
+    limit: int,
+    keys: "Optional[_NameKeys]" = None,
+) -> list[Person]:
     """People whose every typed name is the start of one of theirs or like one of theirs (short
-    names by their start only), not among `exclude`, the most alike first."""
+    names by their start only), not among `exclude`, the most alike first. On SQLite, by the name
+    keys (`keys`, if the first statement found them already)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     bigger = func.greatest if postgres else func.max  # SQLite's max() of two values is its greatest()
     matches: list[ColumnElement[bool]] = []
@@ -304,6 +342,13 @@ def _alike(session: Session, query: PersonQuery, conditions: list[ColumnElement[
             alike = likeness >= SIMILARITY_THRESHOLD
         matches.append(or_(starts, alike))
         scores.append(likeness)
+    if _by_name_keys(session, query):
+        keys = keys or _NameKeys.find(session, query.names)
+        if not all(keys.found):
+            return []  # a typed name that neither starts nor is like any name held
+        return keys.people_alone(session, exclude, limit, query.postcode_outward)
+    # SQLite with a date of birth, full postcode or NHS number: the handful of people they find by
+    # their own index, each one's likeness worked out directly.
     if postgres:
         session.execute(text(f"SET LOCAL pg_trgm.similarity_threshold = {SIMILARITY_THRESHOLD}"))
         if _by_pairs(session, conditions):
@@ -318,11 +363,6 @@ def _alike(session: Session, query: PersonQuery, conditions: list[ColumnElement[
                 pair_scores.append(func.greatest(func.similarity(pair.family_name_key, term), func.similarity(pair.given_name_key, term)))
             score = sum(pair_scores[1:], pair_scores[0])
             return _people_of_pairs(session, pair_matches, -score, exclude, limit)
-    elif not (query.nhs_number or query.date_of_birth or query.postcode):
-        # A date of birth, full postcode or NHS number finds a handful of people by its own index,
-        # whose likeness is worked out directly: every person sharing a trigram with the name (the
-        # candidates) would be a list that grows with the district (85,000 for "jackson" at 400,000).
-        conditions = [*conditions, col(Person.id).in_(_sqlite_candidates(query, narrowed=bool(conditions)))]
     if exclude:
         conditions = [*conditions, col(Person.id).not_in(exclude)]
     statement = (
@@ -338,6 +378,14 @@ def _alike(session: Session, query: PersonQuery, conditions: list[ColumnElement[
         .limit(limit)
     )
     return list(session.exec(statement))
+
+
+def _by_name_keys(session: Session, query: PersonQuery) -> bool:
+    """Names, alone or with the first half of a postcode, on SQLite: found pair of names by pair
+    (`_NameKeys`). A date of birth, full postcode or NHS number narrows the people enough to read
+    them directly."""
+    narrowed = query.nhs_number or query.date_of_birth or query.postcode
+    return bool(query.names) and not narrowed and session.get_bind().dialect.name == "sqlite"
 
 
 def _by_pairs(session: Session, conditions: list[ColumnElement[bool]]) -> bool:
@@ -376,23 +424,168 @@ def _people_of_pairs(session: Session, matches: list[Any], rank: Any, exclude: l
     return list(session.exec(statement))
 
 
-def _sqlite_candidates(query: PersonQuery, narrowed: bool) -> Any:
-    """The ids of people sharing a trigram with each typed name (SQLite's FTS5 trigram table),
-    those sharing the most and rarest first; all of them when the first half of a postcode narrows
-    the search, else the first SQLITE_CANDIDATES."""
-    groups = []
-    for term in query.names:
-        if len(term) < FUZZY_MIN_LENGTH:
-            continue  # matched by its start, in the main statement
-        groups.append("(" + " OR ".join(f'"{piece}"' for piece in sorted(trigrams(term))) + ")")
-    sql = "SELECT rowid FROM person_name_trigram WHERE person_name_trigram MATCH :pattern"
-    if not narrowed:
-        sql += f" ORDER BY rank LIMIT {SQLITE_CANDIDATES}"
-    return text(sql).bindparams(pattern=" AND ".join(groups)).columns(column("rowid"))
-
-
 def _prefix(column, term: str):
     upper = _prefix_upper_bound(term)
     if upper is None:
         return column >= term
     return and_(column >= term, column < upper)
+
+
+def _postcode_upper_bound(prefix: str) -> Optional[str]:
+    """The first postcode key (digits and capitals) after every key that starts with `prefix`."""
+    for n in reversed(range(len(prefix))):
+        if prefix[n] == "9":
+            return prefix[:n] + "A"
+        if prefix[n] < "Z":
+            return prefix[:n] + chr(ord(prefix[n]) + 1)
+    return None
+
+
+# SQLite, names alone: the pairs of names (given, family) people hold that every typed name finds,
+# ranked as the person-by-person statement ranks their people, then the people of the first of
+# them, each pair's from ix_person_names_born in order. The pairs are those of a key that every
+# typed name finds, with whatever other name its holders have (read from the name index a name at
+# a time, never a person at a time: `:free_given`, `:free_family`), and those of two keys that
+# between them do (`:listed`, if anyone holds both). Only as many pairs as hold the page are read
+# person by person: each pair's people are counted (up to `:n`, from the index alone) first. With the
+# first half of a postcode, each pair's holders there (`{within}`, ix_person_names_postcode):
+# every pair is counted, as a pair may have nobody there.
+_PAIRS_SQL = """
+WITH RECURSIVE
+by_given(g, f) AS (
+    SELECT k.value, (SELECT min(family_name_key) FROM person WHERE given_name_key = k.value) FROM json_each(:free_given) AS k
+    UNION ALL
+    SELECT g, (SELECT min(family_name_key) FROM person WHERE given_name_key = by_given.g AND family_name_key > by_given.f)
+    FROM by_given WHERE f IS NOT NULL
+),
+by_family(g, f) AS (
+    SELECT (SELECT min(given_name_key) FROM person WHERE family_name_key = k.value), k.value FROM json_each(:free_family) AS k
+    UNION ALL
+    SELECT (SELECT min(given_name_key) FROM person WHERE family_name_key = by_family.f AND given_name_key > by_family.g), f
+    FROM by_family WHERE g IS NOT NULL
+),
+listed(g, f) AS (SELECT json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]') FROM json_each(:listed) AS k),
+pairs(g, f) AS (
+    SELECT g, f FROM by_given WHERE f IS NOT NULL
+    UNION
+    SELECT g, f FROM by_family WHERE g IS NOT NULL
+    UNION
+    SELECT g, f FROM listed WHERE EXISTS (SELECT 1 FROM person WHERE given_name_key = listed.g AND family_name_key = listed.f)
+),
+ranked AS MATERIALIZED (SELECT g, f, {score} AS score FROM pairs ORDER BY score DESC, f, g {pairs}),
+counted AS (
+    SELECT g, f, score, (
+        SELECT count(*) FROM (
+            SELECT 1 FROM person AS r WHERE r.given_name_key = ranked.g AND r.family_name_key = ranked.f {within} {excluded} LIMIT :n
+        )
+    ) AS people
+    FROM ranked
+),
+needed AS (
+    SELECT g, f, score FROM (
+        SELECT g, f, score, sum(people) OVER (ORDER BY score DESC, f, g ROWS UNBOUNDED PRECEDING) - people AS before FROM counted
+    )
+    WHERE before < :n
+)
+SELECT person.* FROM needed JOIN person ON person.id IN (
+    SELECT r.id FROM person AS r WHERE r.given_name_key = needed.g AND r.family_name_key = needed.f {within} {excluded}
+    ORDER BY r.date_of_birth, r.id LIMIT :n
+)
+ORDER BY needed.score DESC, needed.f, needed.g, person.date_of_birth, person.id
+LIMIT :n
+"""
+
+
+@dataclass
+class _NameKeys:
+    """SQLite: the name keys each typed name finds (migration 0020_n_name_keys): those it starts,
+    and, for a name of FUZZY_MIN_LENGTH letters or more, those alike enough. A person matches a
+    typed name when one of their two names is among its keys: the rule `_alike` states person by
+    person, decided once for each distinct name instead."""
+
+    terms: list[str]
+    starting: list[set[str]]  # for each typed name, the keys it starts
+    found: list[set[str]]  # for each typed name, the keys it finds: those it starts, and those alike
+    given: set[str]  # of all those, the keys someone holds as a given name
+    family: set[str]  # and as a family name
+
+    @classmethod
+    def find(cls, session: Session, terms: list[str]) -> "_NameKeys":
+        """One statement: the keys starting with a typed name, or sharing a trigram with one of
+        FUZZY_MIN_LENGTH letters or more; each kept for the names it starts or is alike enough to."""
+        key = NAME_KEYS.c
+        where: list[ColumnElement[bool]] = [_prefix(key.name_key, term) for term in terms]
+        pieces = sorted({piece for term in terms if len(term) >= FUZZY_MIN_LENGTH for piece in trigrams(term)})
+        if pieces:
+            sharing = text("SELECT rowid FROM person_name_key_trigram WHERE person_name_key_trigram MATCH :pattern")
+            pattern = " OR ".join(f'"{piece}"' for piece in pieces)
+            where.append(key.id.in_(sharing.bindparams(pattern=pattern).columns(column("rowid"))))
+        rows = session.execute(select(key.name_key, key.given, key.family).where(or_(*where))).all()
+        found = [
+            {
+                name
+                for name, _, _ in rows
+                if name.startswith(term) or (len(term) >= FUZZY_MIN_LENGTH and similarity(name, term) >= SIMILARITY_THRESHOLD)
+            }
+            for term in terms
+        ]
+        starting = [{name for name, _, _ in rows if name.startswith(term)} for term in terms]
+        wanted = set().union(*found)
+        given = {name for name, held, _ in rows if held > 0 and name in wanted}
+        family = {name for name, _, held in rows if held > 0 and name in wanted}
+        return cls(terms, starting, found, given, family)
+
+    def people_starting(self, session: Session, limit: int, outward: Optional[str] = None) -> list[Person]:
+        """Names alone (or with the first half of a postcode, `outward`): the first `limit` people
+        whose names every typed name starts, those with each typed name in full first, then by
+        family name, given name, date of birth and id."""
+        if not all(self.starting):
+            return []
+        in_full = " AND ".join(f"(g = :t{n} OR f = :t{n})" for n in range(len(self.terms)))
+        return self._people(session, self.starting, f"CASE WHEN {in_full} THEN 1 ELSE 0 END", self.terms, [], limit, outward)
+
+    def people_alone(self, session: Session, exclude: list[int], limit: int, outward: Optional[str] = None) -> list[Person]:
+        """Names alone (or with the first half of a postcode, `outward`): the first `limit` people
+        (not among `exclude`) every typed name finds, the most alike first, then by family name,
+        given name, date of birth and id."""
+        close = [term for term in self.terms if len(term) >= FUZZY_MIN_LENGTH]
+        score = " + ".join(f"max(similarity(f, :t{n}), similarity(g, :t{n}))" for n in range(len(close)))
+        return self._people(session, self.found, score, close, exclude, limit, outward)
+
+    def _people(
+        self, session: Session, found: list[set[str]], score: str, terms: list[str], exclude: list[int], limit: int, outward: Optional[str]
+    ) -> list[Person]:
+        """The first `limit` people (not among `exclude`) one of whose names is among each of
+        `found`'s keys, by `score` (highest first, an SQL expression of a pair's names `g` and `f`
+        and of `terms`, bound as :t0, :t1...), family name, given name, date of birth and id: one
+        statement (_PAIRS_SQL) that reads pairs of names and a page of people, whatever the number
+        of people."""
+        everywhere = set.intersection(*found)
+        listed = [
+            [given, family]
+            for given in sorted(self.given - everywhere)
+            for family in sorted(self.family - everywhere)
+            if all(given in keys or family in keys for keys in found)
+        ]
+        excluded = "AND r.id NOT IN (SELECT value FROM json_each(:exclude))" if exclude else ""
+        within, postcode = "", {}
+        if outward:
+            # Keys of the outward code's postcodes: starting with it (a range, read from the index),
+            # three characters longer ("WF1" + "2AB", not "WF10" + "2AB").
+            upper = _postcode_upper_bound(outward)
+            within = "AND r.postcode_key >= :outward AND length(r.postcode_key) = :length" + (
+                " AND r.postcode_key < :upper" if upper else ""
+            )
+            postcode = {"outward": outward, "length": len(outward) + 3, **({"upper": upper} if upper else {})}
+        pairs = "" if outward else "LIMIT :pairs"
+        statement = text(_PAIRS_SQL.format(score=score, excluded=excluded, within=within, pairs=pairs)).bindparams(
+            free_given=json.dumps(sorted(everywhere & self.given)),
+            free_family=json.dumps(sorted(everywhere & self.family)),
+            listed=json.dumps(listed),
+            **({} if outward else {"pairs": limit + len(exclude)}),
+            **postcode,
+            n=limit,
+            **{f"t{n}": term for n, term in enumerate(terms)},
+            **({"exclude": json.dumps(exclude)} if exclude else {}),
+        )
+        return list(session.scalars(select(Person).from_statement(statement)))
