@@ -14,14 +14,14 @@ SQLite only: PostgreSQL has pg_trgm and `person_name_pair` (0012_daily_figures).
 such a migration must put them back (SQLITE_TRIGGERS below).
 
 Revision ID: 0020_n_name_keys
-Revises: 0017_g_figures_cover
+Revises: 0019_r_audit_one_statement
 Create Date: 2026-12-01 04:30:00
 """
 
 from alembic import op
 
 revision = "0020_n_name_keys"
-down_revision = "0017_g_figures_cover"
+down_revision = "0019_r_audit_one_statement"
 branch_labels = None
 depends_on = None
 
