@@ -42,9 +42,11 @@ class AuditEvent(SQLModel, table=True):
 class AuditChainHead(SQLModel, table=True):
     """The one row that says where the audit chain ends: the last event's `seq`.
 
-    Every append updates it first, in the same transaction, so appends are serialised (a
-    row lock on PostgreSQL, the write lock on SQLite) and the chain never forks; and a
-    deleted last event is found because the head still counts it.
+    Every append moves it in the same statement that writes the event (migration
+    0019_r_audit_one_statement: on SQLite the trigger audit_event_moves_head after the
+    INSERT ... SELECT, under the write lock; on PostgreSQL audit_event_append(), which moves
+    it first and so holds its row lock), so appends are serialised and the chain never
+    forks; and a deleted last event is found because the head still counts it.
     """
 
     __tablename__ = "audit_chain_head"
