@@ -441,7 +441,7 @@ def build_scenarios(engine, rng: random.Random, big_person: int) -> dict:
         "care_plan_30_needs_100_actions": ("nurse", [p(f"/people/{big_person}/care-plan", person_id=big_person)]),
         "worklist_busy_agency": (busy_user, [p("/worklist?status=open", agency_id=busy_agency)]) if busy_user else ("nurse", []),
         # My work for the same practitioner: their agency's counts, their caseload, their new allocations.
-        "my_work_busy_agency": (busy_user, [p("/", agency_id=busy_agency)]) if busy_user else ("nurse", []),
+        "my_work_busy_agency": (busy_user, [p("/", agency_id=busy_agency, today=date.today())]) if busy_user else ("nurse", []),
         "discharge_board": (
             "lead",
             [p(f"/networks/{lead_network}/discharges", network_id=lead_network, since=date.today() - timedelta(days=28))],

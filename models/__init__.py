@@ -16,7 +16,7 @@ from models.care_plan import (
     CarePlanRevision,
     CarePlanView,
 )
-from models.care_team import CareTeamMember
+from models.care_team import AgencyCaseload, CareTeamMember
 from models.consent import Consent, ConsentObjection
 from models.contact_record import ContactHow, ContactRecord
 from models.daily_figures import NO_NETWORK, DailyFigures, OpenReferralCount, TriageTime
@@ -77,6 +77,7 @@ __all__ = [
     "PersonInvitation",
     "PersonNote",
     "PersonSession",
+    "AgencyCaseload",
     "CareTeamMember",
     "AuditEvent",
     "AWAITING_DECISION",

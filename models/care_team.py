@@ -42,3 +42,17 @@ class CareTeamMember(SQLModel, table=True):
     is_key_worker: bool = Field(default=False)
     joined_at: datetime = Field(default_factory=utc_now)
     left_at: Optional[datetime] = Field(default=None)
+
+
+class AgencyCaseload(SQLModel, table=True):
+    """How many people an agency has on its caseload now: the distinct people in whose care team it
+    is (a row of care_team_member with left_at null), so My work says it without counting them.
+    Written only by database triggers on care_team_member (migration 0021_caseload_count), in the
+    transaction that changes a care team, whatever writes it (the pages, the API, the demo data's
+    bulk load, a fix by hand)."""
+
+    __tablename__ = "agency_caseload"
+
+    # No foreign key: emptying the tables in any order works, as for discharge_board_entry.
+    agency_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    people: int = 0

@@ -154,14 +154,6 @@ def caseload(session: Session, user: User, limit: int = 50) -> list[tuple[Person
     return [(person, member) for person, member in rows]
 
 
-def agency_caseload_count(session: Session, agency_id: int) -> int:
-    return session.exec(
-        select(func.count(func.distinct(CareTeamMember.person_id)))
-        .where(CareTeamMember.agency_id == agency_id)
-        .where(col(CareTeamMember.left_at).is_(None))
-    ).one()
-
-
 ROLE_MAX = 80
 
 

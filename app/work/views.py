@@ -31,7 +31,7 @@ def home():
         "work/home.html",
         agency_name=mine.agency_name,
         caseload=caseload,
-        agency_count=care_team.agency_caseload_count(session, g.user.agency_id),
+        agency_count=mine.caseload,
         work=mine.work,
         allocations=allocations,
         queue=workload.queue_figures(session, g.user, now) if role in (Role.spa_coordinator, Role.network_lead) else None,

@@ -17,6 +17,7 @@ from models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
     Agency,
+    AgencyCaseload,
     CarePlan,
     CarePlanAction,
     CarePlanNeed,
@@ -130,6 +131,12 @@ def worklist(session: Session, user: User, filters: WorklistFilters, today: date
 _AGENCY_ID = cast(int, bindparam("agency_id", type_=Integer))
 
 
+def _up_to_most(statement: Any) -> ScalarSelect:
+    """How many rows `statement` (of ids) gives, counted up to the bound `most` at most."""
+    found = statement.limit(bindparam("most", type_=Integer)).subquery()
+    return select_columns(func.count()).select_from(found).scalar_subquery()
+
+
 def _worklist_statements(mine: bool) -> tuple[Any, Any]:
     """The worklist's two statements, its counts and its page, with every value bound: built once for
     the agency's list and once for the actions naming the user."""
@@ -143,11 +150,8 @@ def _worklist_statements(mine: bool) -> tuple[Any, Any]:
         conditions.append(col(CarePlanAction.owner_user_id) == bindparam("user_id"))
     dated_only, undated_only = col(CarePlanAction.due_on).is_not(None), col(CarePlanAction.due_on).is_(None)
 
-    def count_up_to_most(*only) -> ScalarSelect:
-        matching = select_columns(col(CarePlanAction.id)).where(*conditions, *only).limit(bindparam("most", type_=Integer)).subquery()
-        return select_columns(func.count()).select_from(matching).scalar_subquery()
-
-    counting = select_columns(count_up_to_most(dated_only), count_up_to_most(undated_only))
+    matching = select_columns(col(CarePlanAction.id)).where(*conditions)
+    counting = select_columns(_up_to_most(matching.where(dated_only)), _up_to_most(matching.where(undated_only)))
     dated_page = (
         select_columns(col(CarePlanAction.id))
         .where(*conditions, dated_only)
@@ -438,9 +442,10 @@ def _remind_reviews_grouped(session: Session, user: User, overdue: list[ReviewDu
 
 @dataclass
 class WorkSummary:
-    requested: int  # asked of my agency, not yet accepted or declined
-    overdue: int  # still to do and past its due date
+    requested: int  # asked of my agency, not yet accepted or declined (counted up to WORKLIST_MOST + 1)
+    overdue: int  # still to do and past its due date (counted up to WORKLIST_MOST + 1)
     reviews_due: int  # plans I lead past their review date
+    most: int = WORKLIST_MOST  # a count past this says "more than" it, as the worklist does
 
 
 def has_requested(session: Session, user: User) -> bool:
@@ -466,26 +471,34 @@ def summary(session: Session, user: User, today: date) -> WorkSummary:
 @dataclass
 class MyWork:
     agency_name: str
+    caseload: int  # the people in whose care team the agency is now
     work: Optional[WorkSummary]  # None for those without a worklist
 
 
 def my_work(session: Session, user: User, today: date, with_work: bool = True) -> MyWork:
-    """The user's agency's name and, with `with_work`, what is waiting for it and for the user as key
-    worker (one query, built once). Each count follows its own index: what is asked of the agency
-    (ix_care_plan_action_asked), what is overdue ((agency, due date): ix_care_plan_action_worklist),
-    so neither reads every action still to do."""
-    name, *counts = session.execute(_MY_WORK[with_work], {"agency_id": user.agency_id, "user_id": user.id, "today": today}).one()
-    return MyWork(name, WorkSummary(*(int(count) for count in counts)) if with_work else None)
+    """The user's agency's name and caseload and, with `with_work`, what is waiting for it and for
+    the user as key worker (one query, built once). Nothing in it grows with the district: the
+    caseload is kept as care teams change (`agency_caseload`, migration 0021_caseload_count); what
+    is asked of the agency and what is overdue are counted up to WORKLIST_MOST + 1 as the worklist
+    counts them, each from its own index (ix_care_plan_action_asked; (agency, due date):
+    ix_care_plan_action_worklist), and a busier agency is told "more than" that."""
+    name, caseload, *counts = session.execute(
+        _MY_WORK[with_work], {"agency_id": user.agency_id, "user_id": user.id, "today": today, "most": WORKLIST_MOST + 1}
+    ).one()
+    if not with_work:
+        return MyWork(name, int(caseload), None)
+    requested, overdue, reviews = (int(count) for count in counts)
+    return MyWork(name, int(caseload), WorkSummary(requested, overdue, reviews, most=WORKLIST_MOST))
 
 
 def _my_work_statements() -> dict[bool, Any]:
-    """My work's statement, with the agency's name alone (False) or with its counts (True)."""
+    """My work's statement, with the agency's name and caseload alone (False) or with its counts (True)."""
     agency_id = _AGENCY_ID
     open_to_agency = access.open_to_care_team(agency_id, CarePlanAction.person_id)
-    requested = select_columns(func.count()).where(
+    requested = select_columns(col(CarePlanAction.id)).where(
         col(CarePlanAction.owner_agency_id) == agency_id, col(CarePlanAction.status) == ActionStatus.requested, open_to_agency
     )
-    overdue = select_columns(func.count()).where(
+    overdue = select_columns(col(CarePlanAction.id)).where(
         col(CarePlanAction.owner_agency_id) == agency_id,
         col(CarePlanAction.due_on) < bindparam("today"),
         col(CarePlanAction.status).in_(list(OPEN_ACTION_STATUSES)),
@@ -502,8 +515,12 @@ def _my_work_statements() -> dict[bool, Any]:
         .where(col(CarePlan.review_due_on) < bindparam("today"))
         .where(access.not_objected(agency_id, CarePlan.person_id))
     )
-    agency = select_columns(col(Agency.name)).where(col(Agency.id) == agency_id)
-    return {False: agency, True: agency.add_columns(requested.scalar_subquery(), overdue.scalar_subquery(), reviews.scalar_subquery())}
+    caseload = select_columns(col(AgencyCaseload.people)).where(col(AgencyCaseload.agency_id) == agency_id).scalar_subquery()
+    agency = select_columns(col(Agency.name), func.coalesce(caseload, 0)).where(col(Agency.id) == agency_id)
+    return {
+        False: agency,
+        True: agency.add_columns(_up_to_most(requested), _up_to_most(overdue), reviews.scalar_subquery()),
+    }
 
 
 _MY_WORK = _my_work_statements()

@@ -47,6 +47,7 @@ def test_every_floor_query_runs_on_this_database(app, db):
         "agency_id": 1,
         "network_id": 1,
         "meeting_id": 1,
+        "today": date.today(),
     }
     with engine.connect() as connection:
         for scenario in floor.QUERIES:

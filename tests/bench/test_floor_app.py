@@ -66,7 +66,7 @@ SHOWN = {
     "care_plan": [(2, 1), (4, 1)],  # the needs, the actions
     "care_plan_30_needs_100_actions": [(2, 1), (4, 1)],
     "worklist_busy_agency": [(1, 1), (1, 7)],  # the actions, the people's NHS numbers
-    "my_work_busy_agency": [(1, 0)],  # how many people the agency holds
+    "my_work_busy_agency": [(2, 0)],  # how many people the agency holds
     "discharge_board": [(0, 4)],  # the people's family names
     "mdt_meeting": [(0, 0), (0, 4)],  # the questions, the people's NHS numbers
 }

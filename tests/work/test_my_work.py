@@ -1,7 +1,8 @@
 """My work for a busy agency: what it counts and lists is what reading every row and applying the
 rules by hand gives (what is asked of the agency, what is overdue, the plans the user leads past their
-review date, the people newly allocated to them), in a fixed number of statements however busy (the session, the agency's name and counts, the
-caseload and its count, the allocations, and the audit)."""
+review date, the people newly allocated to them), in a fixed number of statements however busy (the
+session, the agency's name, caseload count and counts, the caseload, the allocations, and the
+audit); a busier agency than the worklist pages through is told "more than" that."""
 
 import random
 import re
@@ -144,3 +145,20 @@ def test_my_work_runs_a_fixed_number_of_statements_however_busy_the_agency(clien
     with count_queries() as busier:
         page = client.get("/").get_data(as_text=True)
     assert "New allocations" in page and busier.count == quiet.count
+
+
+def test_my_work_counts_what_waits_up_to_the_worklists_most_and_says_more_than_that(client, auth, db, monkeypatch):
+    from app.work import workload
+
+    world = PlanWorld(db)
+    busy(db, world, random.Random(5), 40)
+    expected = by_hand(db, world)
+    most = min(expected["overdue"], expected["requested"]) - 1
+    assert most >= 1
+    monkeypatch.setattr(workload, "WORKLIST_MOST", most)
+    auth.sign_in("socialworker")
+    page = client.get("/").get_data(as_text=True)
+    assert f"More than {most} overdue actions for your agency" in page
+    assert f"More than {most} actions asked of your agency" in page
+    monkeypatch.setattr(workload, "WORKLIST_MOST", max(expected["overdue"], expected["requested"]))
+    assert shown(client.get("/").get_data(as_text=True)) == expected  # at the most exactly, the count itself
