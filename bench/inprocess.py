@@ -6,6 +6,7 @@ the SQL statements it ran. The figures that do not depend on how many cores are 
     python -m bench.inprocess ... --slow     # with the rendering caches off (how it was before)
     python -m bench.inprocess ... --profile person_summary   # where one page's time goes
     python -m bench.inprocess ... --statements referral_queue  # each of its statements' time
+    python -m bench.inprocess ... --statements worklist_busy_agency --explain 5  # and the plans of those over 5 ms
 """
 
 import argparse
@@ -73,8 +74,9 @@ def counting(engine):
 
 
 @contextmanager
-def timing(engine):
-    """Each statement run, with its wall time in ms (the database's work, on a server or in process)."""
+def timing(engine, asked: Any = None):
+    """Each statement run, with its wall time in ms (the database's work, on a server or in process);
+    and in `asked` (a dict), if given, each statement's last parameters, to explain it with."""
     timed: list[tuple[str, float]] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
@@ -82,6 +84,8 @@ def timing(engine):
 
     def after(conn, cursor, statement, parameters, context, executemany):
         timed.append((statement, (time.perf_counter() - conn.info.pop("bench_started")) * 1000))
+        if asked is not None:
+            asked[statement] = parameters
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
@@ -189,6 +193,9 @@ def main(argv=None) -> int:
     parser.add_argument("--slow", action="store_true", help="the rendering caches off, as before they were made")
     parser.add_argument("--profile", help="profile one scenario with cProfile and print where its time goes")
     parser.add_argument("--statements", help="time each SQL statement of one scenario (the save's with its edit form)")
+    parser.add_argument(
+        "--explain", type=float, metavar="MS", help="with --statements: the plan (EXPLAIN ANALYZE) of each query taking MS or more"
+    )
     args = parser.parse_args(argv)
     engine = create_engine(args.database_url)
     from bench import big_plan
@@ -232,13 +239,18 @@ def profile(args, scenarios: dict, codes: dict) -> int:
 
     run(20)
     if getattr(args, "statements", None):
-        with timing(app.extensions["oneplan_engine"]) as timed:
+        engine = app.extensions["oneplan_engine"]
+        asked: dict = {}
+        with timing(engine, asked) as timed:
             run(args.requests)
         # Each measure_ function warms up too; for the save, a request is an edit form and its save.
         served = args.requests + (10 if saving else min(20, args.requests))
         print(f"{'a request':>9}{'median ms':>10}{'ms a request':>13}  statement")
-        for runs, median, total, statement in by_statement(timed, served):
+        rows = by_statement(timed, served)
+        for runs, median, total, statement in rows:
             print(f"{runs:>9.2f}{median:>10.3f}{total:>13.3f}  {' '.join(statement.split())[:400]}")
+        if args.explain is not None:
+            explain(engine, [(statement, asked[statement]) for _, median, _, statement in rows if median >= args.explain])
         return 0
     profiler = cProfile.Profile()
     profiler.enable()
@@ -247,6 +259,20 @@ def profile(args, scenarios: dict, codes: dict) -> int:
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
     return 0
+
+
+def explain(engine, statements: list[tuple[str, Any]]) -> None:
+    """Each query's plan as the database runs it with the parameters it last had (EXPLAIN ANALYZE:
+    it runs again, so only SELECT and WITH statements, which change nothing)."""
+    words = "EXPLAIN (ANALYZE, BUFFERS) " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    with engine.connect() as connection:
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            print(f"\n{' '.join(statement.split())[:2000]}\n{parameters}")
+            for row in connection.exec_driver_sql(words + statement, parameters).all():
+                print("    " + " | ".join(str(value) for value in row))
+            connection.rollback()
 
 
 if __name__ == "__main__":

@@ -146,7 +146,9 @@ def board(
         statement = statement.where(access.not_objected(viewer_agency_id, Person.id))
     waiting = session.exec(
         statement.where(col(entry.home_on).is_(None))
-        .order_by(col(entry.ready_on), col(entry.referral_id))
+        # home_on (null in every row) leads the order as it leads the index: PostgreSQL does not take
+        # IS NULL as one value, and without it sorted every wait on the board to find the first page.
+        .order_by(col(entry.home_on), col(entry.ready_on), col(entry.referral_id))
         .limit(BOARD_PAGE + 1)
         .offset((page - 1) * BOARD_PAGE)
     ).all()

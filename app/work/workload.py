@@ -163,7 +163,9 @@ def _worklist_statements(mine: bool) -> tuple[Any, Any]:
     undated_page = (
         select_columns(col(CarePlanAction.id))
         .where(*conditions, undated_only)
-        .order_by(col(CarePlanAction.id))
+        # due_on (null in every row) leads the order as it does the index (agency, due date, id):
+        # PostgreSQL does not take IS NULL as one value, and would sort every undated action instead.
+        .order_by(col(CarePlanAction.due_on), col(CarePlanAction.id))
         .offset(bindparam("undated_offset", type_=Integer))
         .limit(bindparam("undated_limit", type_=Integer))
         .subquery()

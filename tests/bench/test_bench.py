@@ -5,6 +5,7 @@ import argparse
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import text
 
 from bench import floor
 from bench.__main__ import database_on_server, only, unmeasured
@@ -250,3 +251,18 @@ def test_statement_times_are_grouped_by_statement_slowest_first_per_request():
 
     timed = [("SELECT a", 1.0), ("SELECT b", 5.0), ("SELECT a", 3.0), ("SELECT a", 2.0)]
     assert inprocess.by_statement(timed, requests=2) == [(1.5, 2.0, 3.0, "SELECT a"), (0.5, 5.0, 2.5, "SELECT b")]
+
+
+def test_explaining_prints_each_querys_plan_with_its_parameters_and_runs_no_change(app, db, capsys):
+    from bench import inprocess
+
+    engine = app.extensions["oneplan_engine"]
+    asked: dict = {}
+    with inprocess.timing(engine, asked), engine.connect() as connection:
+        connection.execute(text("SELECT id FROM person WHERE id = :id"), {"id": 7})
+    [(statement, parameters)] = asked.items()
+    inprocess.explain(engine, [(statement, parameters), ("DELETE FROM person", {})])
+    printed = capsys.readouterr().out
+    assert "SELECT id FROM person WHERE id" in printed and "7" in printed
+    assert ("Index" in printed) or ("SEARCH" in printed)  # PostgreSQL's plan, or SQLite's
+    assert "DELETE" not in printed

@@ -45,6 +45,18 @@ def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(app):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == app.config["SQLITE_BUSY_TIMEOUT_MS"]
 
 
+def test_postgresql_plans_each_statement_for_the_values_it_is_given(app):
+    """A statement prepared by the driver (psycopg prepares one run five times) is planned for its
+    own values every time: a plan made once for any agency read all 78,000 care-team rows of the
+    busiest one to count its overdue actions (app/db.py)."""
+    engine = app.extensions["oneplan_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+        assert connection.exec_driver_sql("SHOW random_page_cost").scalar() == "1.1"
+
+
 def test_every_page_has_the_prototype_banner_and_loads_htmx(client, auth, db):
     World(db)
     for page in (client.get("/sign-in"), (auth.sign_in("nurse"), client.get("/"))[1], client.get("/people")):
