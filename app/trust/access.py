@@ -284,17 +284,23 @@ def objected_to(agency_id: int):
     )
 
 
-def open_to_care_team(agency_id: int, person_id_column):
+def open_to_care_team(agency_id: int, person_id_column, row_by_row: bool = False):
     """The record rule for a care-team agency, as a filter for lists of people (a worklist): the
-    agency is in the person's care team now, and the person has not objected to it."""
-    return and_(
-        exists().where(
-            col(CareTeamMember.person_id) == person_id_column,
-            col(CareTeamMember.agency_id) == agency_id,
-            col(CareTeamMember.left_at).is_(None),
-        ),
-        not_objected(agency_id, person_id_column),
+    agency is in the person's care team now, and the person has not objected to it.
+
+    `row_by_row` for a statement that stops early (a page, a count up to a most): each row's care
+    team is looked up as it is read. PostgreSQL otherwise plans the check as a join, and to find the
+    first thousand of a busy agency's actions hashed every person in its care first (37,000 at 2.4
+    million: 13 ms, against 2.6 looking up the thousand); OFFSET 0 keeps the check a lookup (the
+    planner does not turn such a subquery into a join), and changes nothing of what it finds."""
+    in_team = select(CareTeamMember.id).where(
+        col(CareTeamMember.person_id) == person_id_column,
+        col(CareTeamMember.agency_id) == agency_id,
+        col(CareTeamMember.left_at).is_(None),
     )
+    if row_by_row:
+        in_team = in_team.offset(0)
+    return and_(exists(in_team.correlate_except(CareTeamMember)), not_objected(agency_id, person_id_column))
 
 
 def may_change(decision: Decision) -> bool:

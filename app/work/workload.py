@@ -144,7 +144,7 @@ def _worklist_statements(mine: bool) -> tuple[Any, Any]:
     conditions = [
         col(CarePlanAction.owner_agency_id) == agency_id,
         col(CarePlanAction.status).in_(bindparam("statuses", expanding=True)),
-        access.open_to_care_team(agency_id, CarePlanAction.person_id),
+        access.open_to_care_team(agency_id, CarePlanAction.person_id, row_by_row=True),
     ]  # only people whose record the agency may open
     if mine:
         conditions.append(col(CarePlanAction.owner_user_id) == bindparam("user_id"))
@@ -278,23 +278,22 @@ def reviews_for_key_worker(session: Session, user: User, today: date, limit: int
         col(CarePlan.review_due_on) <= today + timedelta(days=REVIEW_NOTICE_DAYS),
         access.not_objected(user.agency_id, CarePlan.person_id),
     ]
-    led = select(col(CarePlan.review_due_on)).join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id).where(*conditions)
-    last_on_list = led.order_by(col(CarePlan.review_due_on)).offset(limit - 1).limit(1).scalar_subquery()
-    # The plans the list reaches, from the indexes alone; only they are joined to their person (joined
-    # in the same statement as the caseload, the person of every plan the key worker leads was read).
-    reached = (
-        select(col(CarePlan.id))
+    # The plans the key worker leads that are due, read once from the indexes alone (a CTE read
+    # twice, for the review date of the last plan on the list and for the plans up to it: PostgreSQL
+    # makes it once); only those the list reaches are joined to their person (joined in the same
+    # statement as the caseload, the person of every plan the key worker leads was read).
+    due = (
+        select_columns(col(CarePlan.id), col(CarePlan.person_id), col(CarePlan.review_due_on))
         .join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id)
         .where(*conditions)
-        .where(col(CarePlan.review_due_on) <= func.coalesce(last_on_list, today + timedelta(days=REVIEW_NOTICE_DAYS)))
+        .cte("due")
     )
+    last_on_list = select_columns(due.c.review_due_on).order_by(due.c.review_due_on).offset(limit - 1).limit(1).scalar_subquery()
     rows = session.execute(
-        select_columns(
-            col(CarePlan.id), col(CarePlan.person_id), col(CarePlan.review_due_on), col(Person.given_name), col(Person.family_name)
-        )
-        .join(Person, col(Person.id) == CarePlan.person_id)
-        .where(col(CarePlan.id).in_(reached))
-        .order_by(col(CarePlan.review_due_on), Person.family_name_key)
+        select_columns(due.c.id, due.c.person_id, due.c.review_due_on, col(Person.given_name), col(Person.family_name))
+        .join(Person, col(Person.id) == due.c.person_id)
+        .where(due.c.review_due_on <= func.coalesce(last_on_list, today + timedelta(days=REVIEW_NOTICE_DAYS)))
+        .order_by(due.c.review_due_on, Person.family_name_key)
         .limit(limit)
     ).all()
     # Plain rows, not entities: the list and its reminders show a name and a date (up to 100 rows a page).
@@ -458,7 +457,7 @@ def has_requested(session: Session, user: User) -> bool:
         .where(
             CarePlanAction.owner_agency_id == user.agency_id,
             CarePlanAction.status == ActionStatus.requested,
-            access.open_to_care_team(user.agency_id, CarePlanAction.person_id),
+            access.open_to_care_team(user.agency_id, CarePlanAction.person_id, row_by_row=True),
         )
         .limit(1)
     ).first()
@@ -496,7 +495,7 @@ def my_work(session: Session, user: User, today: date, with_work: bool = True) -
 def _my_work_statements() -> dict[bool, Any]:
     """My work's statement, with the agency's name and caseload alone (False) or with its counts (True)."""
     agency_id = _AGENCY_ID
-    open_to_agency = access.open_to_care_team(agency_id, CarePlanAction.person_id)
+    open_to_agency = access.open_to_care_team(agency_id, CarePlanAction.person_id, row_by_row=True)
     requested = select_columns(col(CarePlanAction.id)).where(
         col(CarePlanAction.owner_agency_id) == agency_id, col(CarePlanAction.status) == ActionStatus.requested, open_to_agency
     )
