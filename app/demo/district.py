@@ -295,6 +295,11 @@ class DistrictNotEmpty(Exception):
     pass
 
 
+# The demo social worker's caseload stops here, as a real one's would: a 15% share of the social care
+# cases was 16,000 people at 2.4 million, which no practitioner holds (and My work sorted them all).
+DEMO_SOCIAL_WORKER_CASES = 300
+
+
 def holds_data(session: Session) -> bool:
     """True if any of the directory or people tables has a row."""
     return any(session.execute(select(col(model.id)).limit(1)).first() is not None for model in (Network, Agency, User, Person))
@@ -495,6 +500,9 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
     team_rows, member_id, person_rows = [], 0, []
     caseload_share = 0.12
     demo_nurse_quota = 40
+    demo_social_worker_quota = DEMO_SOCIAL_WORKER_CASES
+    # Social care's other cases go to the demo social worker's colleagues, never to them.
+    colleagues = {district["social_care"]: [u for u in staff_by_agency[district["social_care"]] if u != demo_ids["socialworker"]]}
     weights = [16, 16, 14, 14, 14, 13, 13]
     pools = postcode_pools(
         {network["id"]: people * weight // sum(weights) for network, weight in zip(networks, weights, strict=True)},
@@ -566,9 +574,11 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
                 }[other]
                 user = None
                 if named and staff_by_agency.get(agency):
-                    user = (
-                        demo_ids["socialworker"] if other == "social_care" and rng.random() < 0.15 else rng.choice(staff_by_agency[agency])
-                    )
+                    if other == "social_care" and demo_social_worker_quota > 0 and rng.random() < 0.15:
+                        user = demo_ids["socialworker"]
+                        demo_social_worker_quota -= 1
+                    else:
+                        user = rng.choice(colleagues.get(agency, staff_by_agency[agency]))
                 member_id += 1
                 team_rows.append(
                     dict(

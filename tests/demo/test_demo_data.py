@@ -266,3 +266,15 @@ def test_the_bulk_loaded_discharges_are_on_the_board_the_triggers_keep(db, built
     kept = text("SELECT referral_id, network_id, ready_on, home_on, delay_reason FROM discharge_board_entry ORDER BY referral_id")
     expected = [tuple(row) for row in db.execute(board)]
     assert expected and [tuple(row) for row in db.execute(kept)] == expected
+
+
+def test_the_demo_social_workers_caseload_stops_at_its_quota_and_the_rest_go_to_colleagues(app, runner, db, monkeypatch):
+    """At 2.4 million people a share of every social care case gave the demo social worker 16,000
+    people; the quota (DEMO_SOCIAL_WORKER_CASES, 300) holds at any size: here, in small, 5."""
+    monkeypatch.setattr(district, "DEMO_SOCIAL_WORKER_CASES", 5)
+    result = runner.invoke(args=["demo-data", "--people", str(PEOPLE), "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    social_worker = db.exec(select(User).where(User.username == "socialworker")).one()
+    members = db.exec(select(CareTeamMember).where(CareTeamMember.role == "Social work")).all()
+    assert sum(m.user_id == social_worker.id for m in members) == 5
+    assert len({m.user_id for m in members}) > 2  # the other cases named other social workers
