@@ -4,17 +4,16 @@ Names are found by their start (exact matches first), then, while there is room 
 by likeness, so a typo still finds the person ("Jonh Smith", "Smyth"): trigram similarity, as
 PostgreSQL's pg_trgm measures it (each name key padded with two spaces before and one after, cut
 into three-letter pieces; shared pieces over all pieces). On PostgreSQL pg_trgm's GIN indexes find
-the close names; on SQLite a contentless FTS5 trigram table of the padded name keys
-(`person_name_trigram`, kept in step with `person` by triggers) finds candidates, and the same
-similarity, computed by a function the engine registers (app/db.py), ranks them. Both made by
-migration 0011_name_search.
+the close names (migration 0011_name_search) among the pairs of names people hold
+(`person_name_pair`, 0012_daily_figures); on SQLite the same similarity, computed by a function the
+engine registers (app/db.py), ranks them.
 
-At the size of a district, SQLite looks for close names among the distinct name keys
-(`person_name_key`, each with how many people hold it, and its FTS5 trigram table; migration
-0020_n_name_keys), never among the people: `_NameKeys` finds each typed name's keys (by their
-start, or alike by trigram), then the people holding them by the name indexes, pair of names by
-pair of names as PostgreSQL does, so a search reads what one page needs whatever the number of
-people."""
+SQLite looks for close names among the distinct name keys (`person_name_key`, each with how many
+people hold it, and its FTS5 trigram table; migration 0020_n_name_keys), never among the people:
+`_NameKeys` finds each typed name's keys (by their start, or alike by trigram), then the people
+holding them by the name indexes, pair of names by pair of names as PostgreSQL does, so a search
+reads what one page needs whatever the number of people. (0011's FTS5 table of every person's
+names, `person_name_trigram`, went in 0023_drop_person_trigram.)"""
 
 import json
 import re
@@ -41,7 +40,8 @@ SIMILARITY_THRESHOLD = 0.2
 # Shorter typed names are matched by their start only: two letters say too little to be alike.
 FUZZY_MIN_LENGTH = 3
 # What the database holds for typo-tolerant search beyond what the models describe (migration
-# 0011_name_search): the schema comparison leaves these out.
+# 0011_name_search; its person_name_trigram objects until 0023_drop_person_trigram): the schema
+# comparison leaves these out.
 NAME_SEARCH_OBJECTS = frozenset(
     {
         "ix_person_given_name_key_trgm",

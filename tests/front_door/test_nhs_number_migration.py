@@ -62,7 +62,17 @@ def test_the_upgrade_keeps_the_name_search_index_and_its_triggers(tmp_path, is_p
         _add(connection, None, "No", "Number")
     assert _trigram_index(connection) == {1: True, 2: True, 3: True}
 
-    migrate.upgrade(url)  # and the later migrations keep them too
+    migrate.upgrade(url, "0022_outward_names")  # and the later migrations keep them too
     triggers = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'person'")}
     assert {"person_name_trigram_insert", "person_name_trigram_delete", "person_name_trigram_update"} <= triggers
+    # until 0023_drop_person_trigram drops them with their table, which nothing reads since 0020_n_name_keys
+    migrate.upgrade(url, "0023_drop_person_trigram")
+    triggers = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'person'")}
+    assert not any(name.startswith("person_name_trigram") for name in triggers)
+    assert {"person_name_key_insert", "person_name_key_update", "person_name_key_delete"} <= triggers
+    assert connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'person_name_trigram'").fetchone() == (0,)
+    _add(connection, "9990000042", "Alan", "Turing")  # a person still goes in, with nothing to keep
+    # and back: the table and its triggers as 0011 made them, holding everyone
+    command.downgrade(migrate.alembic_config(url), "0022_outward_names")
+    assert _trigram_index(connection) == {1: True, 2: True, 3: True, 4: True}
     connection.close()
