@@ -70,20 +70,19 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
         return engine
     # Times are stored as UTC in columns without a zone: make every session's zone UTC, whatever
     # the server's own setting, so comparisons with timezone-aware values mean the same instant.
-    # Each statement is planned for its own values (plan_cache_mode): psycopg prepares a statement
-    # once it has run five times, and PostgreSQL may then keep one plan for any value, made for an
-    # average agency; for the busiest (78,000 people in its care at 2.4 million) that plan hashed
-    # every one of them to count its first thousand overdue actions (21 ms, against 8 planned for
-    # it). random_page_cost as for data in memory or on SSD: at the default 4 an index lookup looks
+    # random_page_cost as for data in memory or on SSD: at the default 4 an index lookup looks
     # dearer than it is, and the planner hashed 37,000 care-team rows rather than look up 1,000.
+    # (Statements psycopg prepares get PostgreSQL's generic plan after a few runs; one made for an
+    # average agency once hashed all 78,000 people in the busiest one's care to count its first
+    # thousand overdue actions. The counts now look each row up, `access.open_to_care_team`'s
+    # row_by_row, whatever the plan: planning every statement afresh, plan_cache_mode=
+    # force_custom_plan, cost 1-3 ms of planning on every complex statement of every page.)
     return create_engine(
         url,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
-        connect_args={
-            "options": f"-c timezone=UTC -c lock_timeout={int(busy_timeout_ms)} -c plan_cache_mode=force_custom_plan -c random_page_cost=1.1"
-        },
+        connect_args={"options": f"-c timezone=UTC -c lock_timeout={int(busy_timeout_ms)} -c random_page_cost=1.1"},
     )
 
 

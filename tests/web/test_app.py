@@ -45,16 +45,36 @@ def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(app):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == app.config["SQLITE_BUSY_TIMEOUT_MS"]
 
 
-def test_postgresql_plans_each_statement_for_the_values_it_is_given(app):
-    """A statement prepared by the driver (psycopg prepares one run five times) is planned for its
-    own values every time: a plan made once for any agency read all 78,000 care-team rows of the
-    busiest one to count its overdue actions (app/db.py)."""
+def test_postgresql_prices_an_index_lookup_as_for_data_in_memory(app):
+    """At the default random_page_cost of 4 the planner hashed 37,000 care-team rows rather than
+    look up 1,000 (app/db.py)."""
     engine = app.extensions["oneplan_engine"]
     if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's plan cache")
+        pytest.skip("PostgreSQL's planner settings")
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
         assert connection.exec_driver_sql("SHOW random_page_cost").scalar() == "1.1"
+
+
+def test_a_count_up_to_the_most_looks_each_care_team_up_whatever_the_plan(app, db):
+    """The worklist's and My work's counts stop at the worklist's most: the care-team check stays a
+    lookup per action (OFFSET 0 keeps PostgreSQL from making it a join that hashes everyone in the
+    agency's care first, in a plan made for the values or in one kept for any)."""
+    from sqlalchemy import select as select_columns
+
+    from app.trust import access
+    from models import CarePlanAction
+
+    engine = app.extensions["oneplan_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner")
+    counted = select_columns(CarePlanAction.id).where(access.open_to_care_team(1, CarePlanAction.person_id, row_by_row=True)).limit(1001)
+    sql = str(counted.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as connection:
+        for mode in ("force_custom_plan", "force_generic_plan"):
+            connection.exec_driver_sql(f"SET plan_cache_mode = {mode}")
+            connection.exec_driver_sql(f"PREPARE counted_{mode} AS {sql}")
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN EXECUTE counted_{mode}"))
+            assert "SubPlan" in plan and "Semi Join" not in plan, plan
 
 
 def test_every_page_has_the_prototype_banner_and_loads_htmx(client, auth, db):
