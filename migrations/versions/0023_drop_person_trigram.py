@@ -11,6 +11,9 @@ Revises: 0022_outward_names
 Create Date: 2026-12-01 12:00:00
 """
 
+import importlib.util
+from pathlib import Path
+
 from alembic import op
 
 revision = "0023_drop_person_trigram"
@@ -18,35 +21,20 @@ down_revision = "0022_outward_names"
 branch_labels = None
 depends_on = None
 
-_KEYS = ("given_name_key", "family_name_key")
 
-
-def _padded(row: str) -> str:
-    return ", ".join(f"'  ' || {row}.{key} || ' '" for key in _KEYS)
-
-
-# As 0011_name_search made them (repeated: a migration does not change once written), for the downgrade.
-_SQLITE_TRIGGERS = {
-    "person_name_trigram_insert": f"""
-        CREATE TRIGGER person_name_trigram_insert AFTER INSERT ON person BEGIN
-            INSERT INTO person_name_trigram (rowid, given, family) VALUES (new.id, {_padded("new")});
-        END""",
-    "person_name_trigram_delete": f"""
-        CREATE TRIGGER person_name_trigram_delete AFTER DELETE ON person BEGIN
-            INSERT INTO person_name_trigram (person_name_trigram, rowid, given, family) VALUES ('delete', old.id, {_padded("old")});
-        END""",
-    "person_name_trigram_update": f"""
-        CREATE TRIGGER person_name_trigram_update AFTER UPDATE OF id, given_name_key, family_name_key ON person BEGIN
-            INSERT INTO person_name_trigram (person_name_trigram, rowid, given, family) VALUES ('delete', old.id, {_padded("old")});
-            INSERT INTO person_name_trigram (rowid, given, family) VALUES (new.id, {_padded("new")});
-        END""",
-}
+def _name_search():
+    """0011_name_search's module, whose table and triggers the downgrade makes again as it made them."""
+    spec = importlib.util.spec_from_file_location("migration_0011_name_search", Path(__file__).with_name("0011_name_search.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    for name in _SQLITE_TRIGGERS:
+    for name in _name_search()._SQLITE_TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.execute("DROP TABLE IF EXISTS person_name_trigram")
 
@@ -54,7 +42,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
+    name_search = _name_search()
     op.execute("CREATE VIRTUAL TABLE person_name_trigram USING fts5(given, family, content='', tokenize='trigram')")
-    op.execute(f"INSERT INTO person_name_trigram (rowid, given, family) SELECT id, {_padded('person')} FROM person")
-    for statement in _SQLITE_TRIGGERS.values():
+    op.execute(f"INSERT INTO person_name_trigram (rowid, given, family) SELECT id, {name_search._padded('person')} FROM person")
+    for statement in name_search._SQLITE_TRIGGERS.values():
         op.execute(statement)
