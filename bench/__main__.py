@@ -120,7 +120,22 @@ def main(argv=None) -> int:
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "results": results,
     }
-    report["growth"] = growth(kind, args.people, results)
+    side_by_side = None
+    pair = paired_district(args, kind)
+    if pair is not None and args.in_process_requests:
+        pair_url, pair_people = pair
+        print(f"growth: each page in process on this district and the {pair_people:,}-person one, taking turns", flush=True)
+        sides = [(database_url, scenarios), (pair_url, _scenarios_of(pair_url, args))]
+        if pair_people < args.people:
+            sides.reverse()
+        side_by_side = inprocess.compare(
+            [
+                (url, found, _second_factors(create_engine(url), {who for who, entries in found.values() if entries}, 2))
+                for url, found in sides
+            ],
+            args.in_process_requests,
+        )
+    report["growth"] = growth(kind, args.people, results, side_by_side)
     path = OUT / f"results-{kind}-{args.people}.json"
     path.write_text(json.dumps(report, indent=2))
     picture = path.with_suffix(".svg")
@@ -163,12 +178,41 @@ def only(scenarios: dict, wanted: str) -> dict:
 
 
 GROWTH_LIMIT = 1.3
+PAIR = (20_000, 400_000)  # make bench's two sizes
 
 
-def growth(kind: str, people: int, results: dict) -> Optional[dict]:
+def paired_district(args, kind: str) -> Optional[tuple[str, int]]:
+    """make bench's other district (20,000 for 400,000 and the other way), if it is built complete
+    on this database: its URL and size."""
+    if args.people not in PAIR:
+        return None
+    people = PAIR[1] if args.people == PAIR[0] else PAIR[0]
+    if kind == "postgresql":
+        url = database_on_server(args.database_url, f"oneplan_bench_{people}_s{args.seed}")
+    else:
+        url = f"sqlite:///{OUT / f'district-{people}-s{args.seed}.db'}"
+    return (url, people) if _built_marker(url).exists() and _complete(url, people) else None
+
+
+def _scenarios_of(url: str, args) -> dict:
+    return only(build_scenarios(create_engine(url), random.Random(args.seed), big_plan.ensure(url)), args.scenarios)
+
+
+def growth(kind: str, people: int, results: dict, side_by_side: Optional[dict] = None) -> Optional[dict]:
     """Each page's figures at this size against the other size measured on this database (the
     smaller against the larger; 20,000 and 400,000 in `make bench`): nothing a page does should
-    grow with the district, so every ratio should be within GROWTH_LIMIT."""
+    grow with the district, so every ratio should be within GROWTH_LIMIT. CPU ms and statements
+    come from `side_by_side` (inprocess.compare: the two districts taking turns in one process)
+    when it was measured, else from the two runs' results; p50 from the two runs."""
+    if side_by_side:
+        pages = {}
+        for name, measured in side_by_side.items():
+            pages[name] = {
+                label: measured[key] for label, key in (("CPU ms", "cpu_ms"), ("statements", "statements")) if measured[key] is not None
+            }
+        sizes = sorted((people, PAIR[1] if people == PAIR[0] else PAIR[0]))
+        _print_growth(sizes, pages, "side by side in one process")
+        return {"small": sizes[0], "large": sizes[1], "limit": GROWTH_LIMIT, "pages": pages, "method": "side by side"}
     others = []
     for path in OUT.glob(f"results-{kind}-*.json"):
         try:
@@ -193,11 +237,15 @@ def growth(kind: str, people: int, results: dict) -> Optional[dict]:
         if ratios:
             pages[name] = ratios
     sizes = sorted((people, other["people"]))
-    print(f"\ngrowth from {sizes[0]:,} to {sizes[1]:,} people (each within {GROWTH_LIMIT}x?):")
+    _print_growth(sizes, pages, "from two runs")
+    return {"small": sizes[0], "large": sizes[1], "limit": GROWTH_LIMIT, "pages": pages, "method": "two runs"}
+
+
+def _print_growth(sizes: list[int], pages: dict, how: str) -> None:
+    print(f"\ngrowth from {sizes[0]:,} to {sizes[1]:,} people, {how} (each within {GROWTH_LIMIT}x?):")
     for name, ratios in pages.items():
         over = any(value > GROWTH_LIMIT for value in ratios.values())
         print(f"  {name:<32} " + "  ".join(f"{k} x{v:.2f}" for k, v in ratios.items()) + ("  <- grows" if over else ""))
-    return {"small": sizes[0], "large": sizes[1], "limit": GROWTH_LIMIT, "pages": pages}
 
 
 # --- The database ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ the SQL statements it ran. The figures that do not depend on how many cores are 
     python -m bench.inprocess ... --profile person_summary   # where one page's time goes
     python -m bench.inprocess ... --statements referral_queue  # each of its statements' time
     python -m bench.inprocess ... --statements worklist_busy_agency --explain 5  # and the plans of those over 5 ms
+    python -m bench.inprocess ... --against sqlite:///bench/out/district-400000-s1.db  # growth, side by side
 """
 
 import argparse
@@ -16,6 +17,7 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
@@ -112,23 +114,75 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[max(int(round(share * len(ordered) + 0.5)) - 1, 0)] if ordered else float("nan")
 
 
-def measure_page(app, client, paths: list[tuple[str, bool]], requests: int) -> dict[str, Any]:
+# One measured request: the CPU seconds and wall seconds it took, and the statements it ran.
+Sample = tuple[float, float, int]
+
+
+def page_probe(app, client, paths: list[tuple[str, bool]]) -> Callable[[int], Sample]:
+    """Asks for the nth of `paths` (round and round) and measures it."""
     engine = app.extensions["oneplan_engine"]
-    for n in range(min(20, requests)):  # warm-up: compiled templates, caches, connections
-        path, htmx = paths[n % len(paths)]
-        client.get(path, headers={"HX-Request": "true"} if htmx else {})
-    cpu, wall, statements = [], [], []
-    for n in range(requests):
+
+    def one(n: int) -> Sample:
         path, htmx = paths[n % len(paths)]
         with counting(engine) as ran:
             started_cpu, started = time.process_time(), time.perf_counter()
             answer = client.get(path, headers={"HX-Request": "true"} if htmx else {})
-            cpu.append(time.process_time() - started_cpu)
-            wall.append(time.perf_counter() - started)
+            spent_cpu, spent = time.process_time() - started_cpu, time.perf_counter() - started
         if answer.status_code != 200:
             raise RuntimeError(f"{path} answered {answer.status_code}")
-        statements.append(len(ran))
-    return _figures(cpu, wall, statements)
+        return spent_cpu, spent, len(ran)
+
+    return one
+
+
+def save_probe(app, client, caseload: list[int]) -> Callable[[int], Sample]:
+    """Saving an assessment section of the nth of `caseload` as its key worker: the edit form first
+    (not measured) for its CSRF token and version, then the save."""
+    engine = app.extensions["oneplan_engine"]
+
+    def one(n: int) -> Sample:
+        base = f"/people/{caseload[n % len(caseload)]}/assessment/sections/perspective"
+        form = client.get(base + "/edit", headers={"HX-Request": "true"}).get_data(as_text=True)
+        body = {**dict(_HIDDEN.findall(form)), "what_matters": f"In-process save {time.time_ns()}", "perspective_given_by": "person"}
+        with counting(engine) as ran:
+            started_cpu, started = time.process_time(), time.perf_counter()
+            answer = client.post(
+                base, data=urlencode(body), content_type="application/x-www-form-urlencoded", headers={"HX-Request": "true"}
+            )
+            spent_cpu, spent = time.process_time() - started_cpu, time.perf_counter() - started
+        if answer.status_code != 200:
+            raise RuntimeError(f"saving {base} answered {answer.status_code}")
+        return spent_cpu, spent, len(ran)
+
+    return one
+
+
+PAGE_WARM_UP = 20  # compiled templates, caches, connections
+SAVE_WARM_UP = 10
+
+
+def measure_page(app, client, paths: list[tuple[str, bool]], requests: int) -> dict[str, Any]:
+    return interleaved([page_probe(app, client, paths)], requests, min(PAGE_WARM_UP, requests))[0]
+
+
+def measure_saves(app, client, caseload: list[int], requests: int) -> dict[str, Any]:
+    return interleaved([save_probe(app, client, caseload)], requests, SAVE_WARM_UP)[0]
+
+
+def interleaved(probes: list[Callable[[int], Sample]], requests: int, warm_up: int) -> list[dict[str, Any]]:
+    """Each probe's figures over `requests` measured requests after `warm_up` unmeasured ones. With
+    more than one probe they take turns request by request, the first first on even turns and last
+    on odd ones: a burst of other work on the shared machine lands on them all alike, so their
+    ratio holds where figures from two runs minutes apart do not."""
+    for n in range(warm_up):
+        for probe in probes:
+            probe(n)
+    samples: list[list[Sample]] = [[] for _ in probes]
+    for n in range(warm_up, warm_up + requests):
+        order = range(len(probes)) if n % 2 == 0 else range(len(probes) - 1, -1, -1)
+        for side in order:
+            samples[side].append(probes[side](n))
+    return [_figures([s[0] for s in taken], [s[1] for s in taken], [s[2] for s in taken]) for taken in samples]
 
 
 def _figures(cpu: list[float], wall: list[float], statements: list[int]) -> dict[str, Any]:
@@ -142,43 +196,62 @@ def _figures(cpu: list[float], wall: list[float], statements: list[int]) -> dict
     }
 
 
-def measure_saves(app, client, caseload: list[int], requests: int) -> dict[str, Any]:
-    """Saving an assessment section as the key worker: the edit form first (not measured) for its
-    CSRF token and version, then the save."""
-    engine = app.extensions["oneplan_engine"]
-    cpu, wall, statements = [], [], []
-    for n in range(requests + 10):
-        base = f"/people/{caseload[n % len(caseload)]}/assessment/sections/perspective"
-        form = client.get(base + "/edit", headers={"HX-Request": "true"}).get_data(as_text=True)
-        body = {**dict(_HIDDEN.findall(form)), "what_matters": f"In-process save {time.time_ns()}", "perspective_given_by": "person"}
-        with counting(engine) as ran:
-            started_cpu, started = time.process_time(), time.perf_counter()
-            answer = client.post(
-                base, data=urlencode(body), content_type="application/x-www-form-urlencoded", headers={"HX-Request": "true"}
-            )
-            spent_cpu, spent = time.process_time() - started_cpu, time.perf_counter() - started
-        if answer.status_code != 200:
-            raise RuntimeError(f"saving {base} answered {answer.status_code}")
-        if n >= 10:
-            cpu.append(spent_cpu)
-            wall.append(spent)
-            statements.append(len(ran))
-    return _figures(cpu, wall, statements)
+def _signed_in(app, scenarios: dict, codes: dict[str, list[str]]) -> dict:
+    return {who: sign_in(app, who, codes[who].pop()) for who in {who for who, entries in scenarios.values() if entries}}
+
+
+def _caseload(scenarios: dict) -> list[int]:
+    """The key worker's people the assessment scenario reads: the save saves theirs (none when left out)."""
+    return [params["person_id"] for _, _, params in scenarios.get("assessment", ("nurse", []))[1]]
 
 
 def measure(database_url: str, scenarios: dict, requests: int, codes: dict[str, list[str]], fast: bool = True) -> dict[str, dict]:
     """CPU ms and statements for each scenario (who, [(path, htmx, floor parameters)]), and the save."""
     app = make_app(database_url, fast)
-    clients = {who: sign_in(app, who, codes[who].pop()) for who in {who for who, entries in scenarios.values() if entries}}
+    clients = _signed_in(app, scenarios, codes)
     results = {}
     for name, (who, entries) in scenarios.items():
         if entries:
             results[name] = measure_page(app, clients[who], [(path, htmx) for path, htmx, _ in entries], requests)
-    caseload = [params["person_id"] for _, _, params in scenarios.get("assessment", ("nurse", []))[1]]  # none when left out
+    caseload = _caseload(scenarios)
     if caseload:
         results[SAVE] = measure_saves(app, clients["nurse"], caseload, max(requests // 2, 20))
     app.extensions["oneplan_engine"].dispose()
     return results
+
+
+def compare(sides: list[tuple[str, dict, dict[str, list[str]]]], requests: int) -> dict[str, dict]:
+    """Growth measured side by side: for each (database URL, scenarios, codes) in `sides` (the
+    small district, then the large), each page's figures, the districts taking turns request by
+    request in this one process (`interleaved`); and the large's CPU ms over the small's."""
+    apps = [make_app(url) for url, _, _ in sides]
+    clients = [_signed_in(app, scenarios, codes) for app, (_, scenarios, codes) in zip(apps, sides, strict=True)]
+    every = [scenarios for _, scenarios, _ in sides]
+    names = [name for name, (_, entries) in every[0].items() if entries and all(s.get(name, (None, []))[1] for s in every[1:])]
+    results: dict[str, dict] = {}
+    for name in names:
+        probes = [
+            page_probe(app, signed[scenarios[name][0]], [(path, htmx) for path, htmx, _ in scenarios[name][1]])
+            for app, signed, scenarios in zip(apps, clients, every, strict=True)
+        ]
+        results[name] = _side_by_side(interleaved(probes, requests, min(PAGE_WARM_UP, requests)))
+    caseloads = [_caseload(scenarios) for scenarios in every]
+    if all(caseloads):
+        probes = [save_probe(app, signed["nurse"], caseload) for app, signed, caseload in zip(apps, clients, caseloads, strict=True)]
+        results[SAVE] = _side_by_side(interleaved(probes, max(requests // 2, 20), SAVE_WARM_UP))
+    for app in apps:
+        app.extensions["oneplan_engine"].dispose()
+    return results
+
+
+def _side_by_side(figures: list[dict[str, Any]]) -> dict[str, Any]:
+    small, large = figures[0], figures[-1]
+    return {
+        "small": small,
+        "large": large,
+        "cpu_ms": round(large["cpu_ms"] / small["cpu_ms"], 2) if small["cpu_ms"] > 0 else None,
+        "statements": round(large["statements"] / small["statements"], 2) if small["statements"] > 0 else None,
+    }
 
 
 def main(argv=None) -> int:
@@ -196,6 +269,11 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--explain", type=float, metavar="MS", help="with --statements: the plan (EXPLAIN ANALYZE) of each query taking MS or more"
     )
+    parser.add_argument(
+        "--against",
+        metavar="DATABASE_URL",
+        help="a larger district: each page measured on both, taking turns, and the growth from this one to it",
+    )
     args = parser.parse_args(argv)
     engine = create_engine(args.database_url)
     from bench import big_plan
@@ -204,6 +282,14 @@ def main(argv=None) -> int:
     codes = _second_factors(engine, {who for who, entries in scenarios.values() if entries}, 2)
     if args.profile or args.statements:
         return profile(args, scenarios, codes)
+    if args.against:
+        other = create_engine(args.against)
+        other_scenarios = build_scenarios(other, random.Random(args.seed), big_plan.ensure(args.against))
+        other_codes = _second_factors(other, {who for who, entries in other_scenarios.values() if entries}, 2)
+        side_by_side = compare([(args.database_url, scenarios, codes), (args.against, other_scenarios, other_codes)], args.requests)
+        print_growth(side_by_side)
+        print(json.dumps(side_by_side))
+        return 0
     results = measure(args.database_url, scenarios, args.requests, codes, fast=not args.slow)
     print(f"{'page':<32}{'CPU ms':>9}{'CPU p95':>9}{'statements':>12}")
     for name, figures in results.items():
@@ -213,6 +299,13 @@ def main(argv=None) -> int:
 
 
 SAVE = "assessment_section_save"  # measured by measure_saves, not a page of build_scenarios
+
+
+def print_growth(side_by_side: dict[str, dict]) -> None:
+    print(f"{'page':<32}{'CPU ms small':>13}{'CPU ms large':>13}{'growth':>8}{'statements':>12}")
+    for name, figures in side_by_side.items():
+        statements = f"{figures['small']['statements']} / {figures['large']['statements']}"
+        print(f"{name:<32}{figures['small']['cpu_ms']:>13.2f}{figures['large']['cpu_ms']:>13.2f}{figures['cpu_ms']:>7.2f}x{statements:>12}")
 
 
 def profile(args, scenarios: dict, codes: dict) -> int:

@@ -89,6 +89,7 @@ def test_growth_compares_each_page_from_the_smaller_district_to_the_larger(tmp_p
         "large": 400_000,
         "limit": 1.3,
         "pages": {"person_summary": {"CPU ms": 1.5, "statements": 1.0, "p50": 1.1}, "healthz": {"p50": 1.1}},
+        "method": "two runs",
     }
     assert bench_main.growth("postgresql", 400_000, large["results"]) is None  # nothing measured on PostgreSQL yet
 
@@ -266,3 +267,68 @@ def test_explaining_prints_each_querys_plan_with_its_parameters_and_runs_no_chan
     assert "SELECT id FROM person WHERE id" in printed and "7" in printed
     assert ("Index" in printed) or ("SEARCH" in printed)  # PostgreSQL's plan, or SQLite's
     assert "DELETE" not in printed
+
+
+def test_two_districts_take_turns_request_by_request_and_the_warm_up_is_not_counted():
+    from bench import inprocess
+
+    asked: list[tuple[str, int]] = []
+
+    def probe(side: str, cpu: float):
+        def one(n: int):
+            asked.append((side, n))
+            return cpu, cpu * 2, 3 if side == "small" else 4
+
+        return one
+
+    small, large = inprocess.interleaved([probe("small", 0.002), probe("large", 0.005)], requests=4, warm_up=2)
+    assert asked == [
+        ("small", 0),
+        ("large", 0),
+        ("small", 1),
+        ("large", 1),  # warm-up
+        ("small", 2),
+        ("large", 2),
+        ("large", 3),
+        ("small", 3),  # the first goes first on even turns, last on odd ones
+        ("small", 4),
+        ("large", 4),
+        ("large", 5),
+        ("small", 5),
+    ]
+    assert small["requests"] == large["requests"] == 4
+    assert (small["cpu_ms"], small["wall_ms"], small["statements"]) == (2.0, 4.0, 3)
+    assert (large["cpu_ms"], large["statements"]) == (5.0, 4)
+    assert inprocess._side_by_side([small, large])["cpu_ms"] == 2.5
+
+
+def test_growth_measured_side_by_side_is_preferred_to_two_runs(tmp_path, monkeypatch):
+    import json
+
+    import bench.__main__ as bench_main
+
+    monkeypatch.setattr(bench_main, "OUT", tmp_path)
+    (tmp_path / "results-sqlite-20000.json").write_text(json.dumps(_report(20_000, 4.0, 5.0)))
+    side_by_side = {"person_summary": {"small": {}, "large": {}, "cpu_ms": 1.05, "statements": 1.0}}
+    growth = bench_main.growth("sqlite", 400_000, _report(400_000, 6.0, 5.5)["results"], side_by_side)
+    assert growth == {
+        "small": 20_000,
+        "large": 400_000,
+        "limit": 1.3,
+        "pages": {"person_summary": {"CPU ms": 1.05, "statements": 1.0}},
+        "method": "side by side",
+    }
+
+
+def test_the_paired_district_is_used_only_when_built_to_the_end(tmp_path, monkeypatch):
+    import argparse
+
+    import bench.__main__ as bench_main
+
+    monkeypatch.setattr(bench_main, "OUT", tmp_path)
+    args = argparse.Namespace(people=400_000, seed=1, database_url="")
+    assert bench_main.paired_district(args, "sqlite") is None  # not built
+    monkeypatch.setattr(bench_main, "_complete", lambda url, people: True)
+    (tmp_path / "district-20000-s1.db.built").write_text("")
+    assert bench_main.paired_district(args, "sqlite") == (f"sqlite:///{tmp_path / 'district-20000-s1.db'}", 20_000)
+    assert bench_main.paired_district(argparse.Namespace(people=50_000, seed=1, database_url=""), "sqlite") is None
