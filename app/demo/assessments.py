@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from app.assessment import needs, scoring
 from app.demo import bulk
+from app.demo.district import duty_workers, key_worker_of
 from app.forms import questions, revisions
 from models import Agency, AgencyKind, Assessment, AssessmentRevision, AssessmentSection, CareTeamMember, SuggestedNeed, User
 
@@ -172,6 +173,7 @@ def add_assessments(session: Session, seed: int, now: datetime, echo=lambda mess
     today = now.date()
     kinds = dict(session.execute(select(col(Agency.id), col(Agency.kind))).all())
     agency_of = dict(session.execute(select(col(User.id), col(User.agency_id))).all())
+    duty = duty_workers(session)
     teams: dict[int, list[tuple[int, Optional[int], bool]]] = {}
     for person_id, agency_id, user_id, key in session.execute(
         select(col(CareTeamMember.person_id), col(CareTeamMember.agency_id), col(CareTeamMember.user_id), col(CareTeamMember.is_key_worker))
@@ -187,7 +189,7 @@ def add_assessments(session: Session, seed: int, now: datetime, echo=lambda mess
     made = 0
     for person_id in sorted(teams):
         team = teams[person_id]
-        key_worker = next((user for _, user, key in team if key and user), None)
+        key_worker = key_worker_of(team, duty, person_id)
         if key_worker is None or rng.random() < 0.15:
             continue  # not assessed yet
         frailty = min(max(rng.betavariate(2.2, 2.0), 0.0), 1.0)

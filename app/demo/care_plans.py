@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from app.care_plan import read_model
 from app.demo import bulk
+from app.demo.district import duty_workers, key_worker_of
 from models import (
     ActionStatus,
     Agency,
@@ -128,6 +129,7 @@ def add_care_plans(session: Session, seed: int, now: datetime, echo=lambda messa
     today = now.date()
     agencies = {a.id: a for a in session.execute(select(Agency)).scalars()}
     users = {u.id: u for u in session.execute(select(User)).scalars()}
+    duty = duty_workers(session)
     teams: dict[int, list[tuple[int, Optional[int], bool, str]]] = {}
     for person_id, agency_id, user_id, key, role in session.execute(
         select(
@@ -183,7 +185,7 @@ def add_care_plans(session: Session, seed: int, now: datetime, echo=lambda messa
     made = 0
     for person_id in sorted(opened):
         team = teams.get(person_id)
-        key_worker = next((user for _, user, key, _ in (team or []) if key and user), None)
+        key_worker = key_worker_of(team or [], duty, person_id)
         if key_worker is None or person_id in have_plan:
             continue
         person = details[person_id]

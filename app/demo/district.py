@@ -7,7 +7,7 @@ people), phone numbers from Ofcom's drama ranges. No real person is described.
 
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Optional
@@ -295,9 +295,37 @@ class DistrictNotEmpty(Exception):
     pass
 
 
-# The demo social worker's caseload stops here, as a real one's would: a 15% share of the social care
-# cases was 16,000 people at 2.4 million, which no practitioner holds (and My work sorted them all).
-DEMO_SOCIAL_WORKER_CASES = 300
+# No practitioner is named on more current care teams than this, as no real one is: past it, the
+# case is held by the agency with no one named yet (an unallocated case, which the agency's duty
+# worker sees to). The demo's staff is the same at every size, so with no limit a district nurse held
+# 5,000 people at 2.4 million and My work sorted them all. A district of 20,000 is as it was: nobody
+# there reaches it.
+CASELOAD_MOST = 120
+
+
+def duty_workers(session: Session) -> dict[int, list[int]]:
+    """Each agency's practitioners, by id: who sees to the cases it holds with no one named."""
+    staff: dict[int, list[int]] = {}
+    for user_id, agency_id in session.execute(
+        select(col(User.id), col(User.agency_id))
+        .where(col(User.role) == Role.practitioner, col(User.is_active).is_(True))
+        .order_by(col(User.id))
+    ):
+        staff.setdefault(agency_id, []).append(user_id)
+    return staff
+
+
+def key_worker_of(team: Iterable[tuple], duty: dict[int, list[int]], person_id: int) -> Optional[int]:
+    """Who writes for the person's key worker: the named one, else (an unallocated case, past
+    CASELOAD_MOST) the key agency's duty worker, one of its staff by the person's id. `team` holds
+    (agency id, user id or None, is key worker, ...) rows. None when there is no key worker."""
+    for agency_id, user_id, is_key, *_ in team:
+        if is_key:
+            if user_id is not None:
+                return user_id
+            staff = duty.get(agency_id)
+            return staff[person_id % len(staff)] if staff else None
+    return None
 
 
 def holds_data(session: Session) -> bool:
@@ -500,7 +528,18 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
     team_rows, member_id, person_rows = [], 0, []
     caseload_share = 0.12
     demo_nurse_quota = 40
-    demo_social_worker_quota = DEMO_SOCIAL_WORKER_CASES
+    held: dict[int, int] = {}  # named cases a practitioner holds, up to CASELOAD_MOST
+
+    def has_room(user: int) -> bool:
+        return held.get(user, 0) < CASELOAD_MOST
+
+    def allocated(user: Optional[int]) -> Optional[int]:
+        """`user`, counted against their caseload; None (no one named) when it is full."""
+        if user is None or not has_room(user):
+            return None
+        held[user] = held.get(user, 0) + 1
+        return user
+
     # Social care's other cases go to the demo social worker's colleagues, never to them.
     colleagues = {district["social_care"]: [u for u in staff_by_agency[district["social_care"]] if u != demo_ids["socialworker"]]}
     weights = [16, 16, 14, 14, 14, 13, 13]
@@ -555,7 +594,7 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
                     id=member_id,
                     person_id=person_id,
                     agency_id=nursing[network["id"]],
-                    user_id=key_worker,
+                    user_id=allocated(key_worker),
                     role="District nursing",
                     is_key_worker=True,
                     joined_at=created,
@@ -574,11 +613,10 @@ def build(session: Session, people: int, seed: int, password_hash: str, today: d
                 }[other]
                 user = None
                 if named and staff_by_agency.get(agency):
-                    if other == "social_care" and demo_social_worker_quota > 0 and rng.random() < 0.15:
-                        user = demo_ids["socialworker"]
-                        demo_social_worker_quota -= 1
+                    if other == "social_care" and has_room(demo_ids["socialworker"]) and rng.random() < 0.15:
+                        user = allocated(demo_ids["socialworker"])
                     else:
-                        user = rng.choice(colleagues.get(agency, staff_by_agency[agency]))
+                        user = allocated(rng.choice(colleagues.get(agency, staff_by_agency[agency])))
                 member_id += 1
                 team_rows.append(
                     dict(

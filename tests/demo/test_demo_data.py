@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.demo import district
 from app.front_door import nhs_number
@@ -268,13 +268,28 @@ def test_the_bulk_loaded_discharges_are_on_the_board_the_triggers_keep(db, built
     assert expected and [tuple(row) for row in db.execute(kept)] == expected
 
 
-def test_the_demo_social_workers_caseload_stops_at_its_quota_and_the_rest_go_to_colleagues(app, runner, db, monkeypatch):
-    """At 2.4 million people a share of every social care case gave the demo social worker 16,000
-    people; the quota (DEMO_SOCIAL_WORKER_CASES, 300) holds at any size: here, in small, 5."""
-    monkeypatch.setattr(district, "DEMO_SOCIAL_WORKER_CASES", 5)
+def test_no_practitioner_holds_more_than_a_caseload_and_the_rest_are_held_by_their_agency(app, runner, db, monkeypatch):
+    """The demo's staff is the same at every size, so a share of every case gave a district nurse
+    5,000 people at 2.4 million. No one is named on more than CASELOAD_MOST (120) current care teams;
+    past it the agency holds the case unallocated, and its duty worker assesses and plans it. Here,
+    in small, the most is 5."""
+    from models import Assessment
+
+    monkeypatch.setattr(district, "CASELOAD_MOST", 5)
     result = runner.invoke(args=["demo-data", "--people", str(PEOPLE), "--seed", "7"])
     assert result.exit_code == 0, result.output
+    held = db.exec(
+        select(CareTeamMember.user_id, func.count()).where(col(CareTeamMember.user_id).is_not(None)).group_by(CareTeamMember.user_id)
+    ).all()
+    assert held and max(count for _, count in held) == 5
     social_worker = db.exec(select(User).where(User.username == "socialworker")).one()
-    members = db.exec(select(CareTeamMember).where(CareTeamMember.role == "Social work")).all()
-    assert sum(m.user_id == social_worker.id for m in members) == 5
-    assert len({m.user_id for m in members}) > 2  # the other cases named other social workers
+    social_work = db.exec(select(CareTeamMember).where(CareTeamMember.role == "Social work")).all()
+    assert sum(m.user_id == social_worker.id for m in social_work) == 5
+    assert len({m.user_id for m in social_work if m.user_id is not None}) > 2  # the other cases named other social workers
+    unallocated = db.exec(select(CareTeamMember).where(col(CareTeamMember.is_key_worker), col(CareTeamMember.user_id).is_(None))).all()
+    assert unallocated, "past the most, key-worker cases are held by the agency with no one named"
+    assessed = db.exec(select(Assessment).where(col(Assessment.person_id).in_([m.person_id for m in unallocated]))).all()
+    assert assessed, "an unallocated case is still assessed, by the agency's duty worker"
+    staff = {u.id: u.agency_id for u in db.exec(select(User))}
+    key_agency = {m.person_id: m.agency_id for m in unallocated}
+    assert all(staff[a.opened_by_id] == key_agency[a.person_id] for a in assessed)
