@@ -114,8 +114,10 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[max(int(round(share * len(ordered) + 0.5)) - 1, 0)] if ordered else float("nan")
 
 
-# One measured request: the CPU seconds and wall seconds it took, and the statements it ran.
-Sample = tuple[float, float, int]
+# One measured request: the CPU seconds and wall seconds it took, the statements it ran and the
+# bytes it answered (a fuller page costs more to render: 5 people found in a small district, a page
+# of 20 in a large one).
+Sample = tuple[float, float, int, int]
 
 
 def page_probe(app, client, paths: list[tuple[str, bool]]) -> Callable[[int], Sample]:
@@ -130,7 +132,7 @@ def page_probe(app, client, paths: list[tuple[str, bool]]) -> Callable[[int], Sa
             spent_cpu, spent = time.process_time() - started_cpu, time.perf_counter() - started
         if answer.status_code != 200:
             raise RuntimeError(f"{path} answered {answer.status_code}")
-        return spent_cpu, spent, len(ran)
+        return spent_cpu, spent, len(ran), len(answer.get_data())
 
     return one
 
@@ -152,7 +154,7 @@ def save_probe(app, client, caseload: list[int]) -> Callable[[int], Sample]:
             spent_cpu, spent = time.process_time() - started_cpu, time.perf_counter() - started
         if answer.status_code != 200:
             raise RuntimeError(f"saving {base} answered {answer.status_code}")
-        return spent_cpu, spent, len(ran)
+        return spent_cpu, spent, len(ran), len(answer.get_data())
 
     return one
 
@@ -182,11 +184,12 @@ def interleaved(probes: list[Callable[[int], Sample]], requests: int, warm_up: i
         order = range(len(probes)) if n % 2 == 0 else range(len(probes) - 1, -1, -1)
         for side in order:
             samples[side].append(probes[side](n))
-    return [_figures([s[0] for s in taken], [s[1] for s in taken], [s[2] for s in taken]) for taken in samples]
+    return [_figures([s[0] for s in taken], [s[1] for s in taken], [s[2] for s in taken], [s[3] for s in taken]) for taken in samples]
 
 
-def _figures(cpu: list[float], wall: list[float], statements: list[int]) -> dict[str, Any]:
+def _figures(cpu: list[float], wall: list[float], statements: list[int], sizes: list[int]) -> dict[str, Any]:
     return {
+        "kb": round(statistics.median(sizes) / 1000, 1),
         "cpu_ms": round(statistics.median(cpu) * 1000, 3),
         "cpu_ms_p95": round(_percentile(cpu, 0.95) * 1000, 3),
         "wall_ms": round(statistics.median(wall) * 1000, 3),
@@ -251,6 +254,7 @@ def _side_by_side(figures: list[dict[str, Any]]) -> dict[str, Any]:
         "large": large,
         "cpu_ms": round(large["cpu_ms"] / small["cpu_ms"], 2) if small["cpu_ms"] > 0 else None,
         "statements": round(large["statements"] / small["statements"], 2) if small["statements"] > 0 else None,
+        "kb": round(large["kb"] / small["kb"], 2) if small["kb"] > 0 else None,
     }
 
 
@@ -302,10 +306,14 @@ SAVE = "assessment_section_save"  # measured by measure_saves, not a page of bui
 
 
 def print_growth(side_by_side: dict[str, dict]) -> None:
-    print(f"{'page':<32}{'CPU ms small':>13}{'CPU ms large':>13}{'growth':>8}{'statements':>12}")
+    print(f"{'page':<32}{'CPU ms small':>13}{'CPU ms large':>13}{'growth':>8}{'statements':>12}{'kB small':>10}{'kB large':>10}")
     for name, figures in side_by_side.items():
-        statements = f"{figures['small']['statements']} / {figures['large']['statements']}"
-        print(f"{name:<32}{figures['small']['cpu_ms']:>13.2f}{figures['large']['cpu_ms']:>13.2f}{figures['cpu_ms']:>7.2f}x{statements:>12}")
+        small, large = figures["small"], figures["large"]
+        statements = f"{small['statements']} / {large['statements']}"
+        print(
+            f"{name:<32}{small['cpu_ms']:>13.2f}{large['cpu_ms']:>13.2f}{figures['cpu_ms']:>7.2f}x{statements:>12}"
+            f"{small['kb']:>10.1f}{large['kb']:>10.1f}"
+        )
 
 
 def profile(args, scenarios: dict, codes: dict) -> int:

@@ -277,7 +277,7 @@ def test_two_districts_take_turns_request_by_request_and_the_warm_up_is_not_coun
     def probe(side: str, cpu: float):
         def one(n: int):
             asked.append((side, n))
-            return cpu, cpu * 2, 3 if side == "small" else 4
+            return cpu, cpu * 2, 3 if side == "small" else 4, 1000
 
         return one
 
