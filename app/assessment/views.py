@@ -53,8 +53,19 @@ def save_section(person_id: int, section_key: str):
         )
     if is_htmx():  # `record` shows the assessment as saved
         section, status = _render_section(person, record, _section(record, section_key), editing=False, form=None, saved=True)
-        # The suggested needs follow the findings: they are swapped in too, out of band.
-        return section + render("assessment/page.html", "suggestions", person=person, record=record, suggestions_oob=True), status
+        # The suggested needs follow the findings, and the count of sections written (and what is
+        # still missing to complete) follows the save: they are swapped in too, out of band.
+        extra = render("assessment/page.html", "suggestions", person=person, record=record, suggestions_oob=True)
+        extra += render("assessment/page.html", "progress", record=record, progress_oob=True)
+        if not record.is_complete and guard.may_change(person):  # the page shows what is missing to complete
+            extra += render(
+                "assessment/page.html",
+                "completion",
+                record=record,
+                progress_oob=True,
+                missing_for_completion=service.missing_for_completion,
+            )
+        return section + extra, status
     return redirect(url_for("assessment.show", person_id=person.id, saved=section_key) + f"#section-{section_key}")
 
 

@@ -147,6 +147,13 @@ def test_a_saved_section_and_its_suggestions_show_what_reading_the_assessment_af
             '<strongclass="nhsuk-tagnhsuk-tag--green">Saved</strong>', ""
         ).replace(" open", "").replace("open", ""), key
         assert suggestions.replace(' hx-swap-oob="true"', "") in body.replace(' hx-swap-oob="true"', "")
+        # The count of sections written and what is still missing to complete follow the save too
+        # (they used to stay as the page was loaded: "0 of 9 sections written" after two saves).
+        for start, end in (('<span id="sections-written"', "</span>"), ('<div id="complete-sections"', "</div>")):
+            fragment = page[page.index(start) :]
+            fragment = fragment[: fragment.index(end) + len(end)]
+            assert fragment in body.replace(' hx-swap-oob="true"', ""), (key, fragment)
+        assert body.count('hx-swap-oob="true"') == 3  # the suggestions, the count and what is missing
 
 
 def test_a_save_reads_the_assessment_once(client, auth, db, world, started, count_queries):

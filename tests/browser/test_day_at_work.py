@@ -238,6 +238,10 @@ def test_a_typical_assessment_is_started_written_and_completed_and_the_clicks_ar
 
     write("The person's perspective", {"What matters to me": "My garden and my cat."})
     write("Clinical background", {"Conditions": "Heart failure."})
+    # What is written, and what is still missing to complete, follow each save with no reload.
+    expect(page.locator("#sections-written")).to_have_text("2 of 9 sections written.")
+    expect(page.locator("#complete-sections")).not_to_contain_text("The person's perspective")
+    expect(page.locator("#complete-sections")).to_contain_text("Personal care and physical wellbeing")
     # The physical section: its scored tools are groups of their own, the frailty levels numbered and described.
     click(page.get_by_role("button", name="Edit personal care and physical wellbeing"))
     expect(page.get_by_role("button", name="Save personal care and physical wellbeing")).to_be_visible()
