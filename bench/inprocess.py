@@ -255,6 +255,8 @@ def _side_by_side(figures: list[dict[str, Any]]) -> dict[str, Any]:
         "cpu_ms": round(large["cpu_ms"] / small["cpu_ms"], 2) if small["cpu_ms"] > 0 else None,
         "statements": round(large["statements"] / small["statements"], 2) if small["statements"] > 0 else None,
         "kb": round(large["kb"] / small["kb"], 2) if small["kb"] > 0 else None,
+        # Wall time counts the database server's work too (on PostgreSQL, another process's CPU).
+        "wall_ms": round(large["wall_ms"] / small["wall_ms"], 2) if small["wall_ms"] > 0 else None,
     }
 
 
@@ -306,13 +308,17 @@ SAVE = "assessment_section_save"  # measured by measure_saves, not a page of bui
 
 
 def print_growth(side_by_side: dict[str, dict]) -> None:
-    print(f"{'page':<32}{'CPU ms small':>13}{'CPU ms large':>13}{'growth':>8}{'statements':>12}{'kB small':>10}{'kB large':>10}")
+    print(
+        f"{'page':<32}{'CPU ms small':>13}{'CPU ms large':>13}{'growth':>8}{'wall ms small':>14}{'wall ms large':>14}{'growth':>8}"
+        f"{'statements':>12}{'kB small':>10}{'kB large':>10}"
+    )
     for name, figures in side_by_side.items():
         small, large = figures["small"], figures["large"]
         statements = f"{small['statements']} / {large['statements']}"
         print(
-            f"{name:<32}{small['cpu_ms']:>13.2f}{large['cpu_ms']:>13.2f}{figures['cpu_ms']:>7.2f}x{statements:>12}"
-            f"{small['kb']:>10.1f}{large['kb']:>10.1f}"
+            f"{name:<32}{small['cpu_ms']:>13.2f}{large['cpu_ms']:>13.2f}{figures['cpu_ms']:>7.2f}x"
+            f"{small['wall_ms']:>14.2f}{large['wall_ms']:>14.2f}{figures['wall_ms']:>7.2f}x"
+            f"{statements:>12}{small['kb']:>10.1f}{large['kb']:>10.1f}"
         )
 
 

@@ -309,13 +309,13 @@ def test_growth_measured_side_by_side_is_preferred_to_two_runs(tmp_path, monkeyp
 
     monkeypatch.setattr(bench_main, "OUT", tmp_path)
     (tmp_path / "results-sqlite-20000.json").write_text(json.dumps(_report(20_000, 4.0, 5.0)))
-    side_by_side = {"person_summary": {"small": {}, "large": {}, "cpu_ms": 1.05, "statements": 1.0}}
+    side_by_side = {"person_summary": {"small": {}, "large": {}, "cpu_ms": 1.05, "wall_ms": 1.1, "statements": 1.0, "kb": 1.0}}
     growth = bench_main.growth("sqlite", 400_000, _report(400_000, 6.0, 5.5)["results"], side_by_side)
     assert growth == {
         "small": 20_000,
         "large": 400_000,
         "limit": 1.3,
-        "pages": {"person_summary": {"CPU ms": 1.05, "statements": 1.0}},
+        "pages": {"person_summary": {"CPU ms": 1.05, "wall ms": 1.1, "statements": 1.0}},
         "method": "side by side",
     }
 
