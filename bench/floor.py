@@ -114,10 +114,10 @@ QUERIES = {
     ],
     # My work for the busiest agency's practitioner: what waits for the agency, and how many people it holds.
     "my_work_busy_agency": [
-        # Counted as the app counts them: up to the worklist's most and one more, and the caseload kept
+        # Counted as the app counts them: up to My work's most (100) and one more, and the caseload kept
         # as care teams change (migration 0021_caseload_count).
-        f"SELECT count(*) FROM (SELECT a.id FROM care_plan_action a WHERE {OPEN_FOR_AGENCY} AND a.status = 'requested' LIMIT 1001) AS asked",
-        f"SELECT count(*) FROM (SELECT a.id FROM care_plan_action a WHERE {OPEN_FOR_AGENCY} AND a.due_on < :today LIMIT 1001) AS overdue",
+        f"SELECT count(*) FROM (SELECT a.id FROM care_plan_action a WHERE {OPEN_FOR_AGENCY} AND a.status = 'requested' LIMIT 101) AS asked",
+        f"SELECT count(*) FROM (SELECT a.id FROM care_plan_action a WHERE {OPEN_FOR_AGENCY} AND a.due_on < :today LIMIT 101) AS overdue",
         "SELECT people FROM agency_caseload WHERE agency_id = :agency_id",
     ],
     # The network at work: who is waiting to come home (and who got home lately), with what holds them.

@@ -147,7 +147,7 @@ def test_my_work_runs_a_fixed_number_of_statements_however_busy_the_agency(clien
     assert "New allocations" in page and busier.count == quiet.count
 
 
-def test_my_work_counts_what_waits_up_to_the_worklists_most_and_says_more_than_that(client, auth, db, monkeypatch):
+def test_my_work_counts_what_waits_up_to_its_most_and_says_more_than_that(client, auth, db, monkeypatch):
     from app.work import workload
 
     world = PlanWorld(db)
@@ -155,10 +155,10 @@ def test_my_work_counts_what_waits_up_to_the_worklists_most_and_says_more_than_t
     expected = by_hand(db, world)
     most = min(expected["overdue"], expected["requested"]) - 1
     assert most >= 1
-    monkeypatch.setattr(workload, "WORKLIST_MOST", most)
+    monkeypatch.setattr(workload, "MY_WORK_MOST", most)
     auth.sign_in("socialworker")
     page = client.get("/").get_data(as_text=True)
     assert f"More than {most} overdue actions for your agency" in page
     assert f"More than {most} actions asked of your agency" in page
-    monkeypatch.setattr(workload, "WORKLIST_MOST", max(expected["overdue"], expected["requested"]))
+    monkeypatch.setattr(workload, "MY_WORK_MOST", max(expected["overdue"], expected["requested"]))
     assert shown(client.get("/").get_data(as_text=True)) == expected  # at the most exactly, the count itself
