@@ -55,6 +55,7 @@ def signed_in_user():
     return {
         "current_user": user,
         "unread_count": unread_count,
+        "unread_shown": lambda: notifications.shown_count(unread_count()),  # "99+" past the most counted
         "works_for_hub": works_for_hub,
         "may": lambda capability: access.allowed(user, capability),
     }

@@ -121,19 +121,36 @@ def _for(user_id: Any, agency_id: Any) -> ColumnElement[bool]:
     )
 
 
+# The header counts unread items up to one more than this and says "99+" past it: a busy agency's
+# shared inbox held 19,600 unread items at 2.4 million people, and counting them all cost 2.6 ms on
+# every page its staff opened, growing with the district.
+UNREAD_MOST = 99
+
+
+def _up_to_most(*where: Any, correlate: Any = None) -> Any:
+    """How many notifications `where` finds, counted up to UNREAD_MOST + 1 (a scalar subquery;
+    `correlate`: the outer table it refers to, if any)."""
+    picked = select(col(Notification.id)).where(*where).limit(UNREAD_MOST + 1)
+    if correlate is not None:
+        picked = picked.correlate(correlate)
+    return select(func.count()).select_from(picked.subquery()).scalar_subquery()
+
+
+def shown_count(count: int) -> str:
+    """The unread count as the header says it: the number, or "99+" past UNREAD_MOST."""
+    return str(count) if count <= UNREAD_MOST else f"{UNREAD_MOST}+"
+
+
 @lru_cache(maxsize=1)
 def _unread_statement() -> Any:
     """The unread count's statement, built once: the header asks for it on every page."""
-    return (
-        select(func.count(col(Notification.id)))
-        .where(_for(bindparam("user_id"), bindparam("agency_id")))
-        .where(col(Notification.read_at).is_(None))
-    )
+    return select(_up_to_most(_for(bindparam("user_id"), bindparam("agency_id")), col(Notification.read_at).is_(None)))
 
 
 @lru_cache(maxsize=1)
 def signed_in_unread_count() -> Any:
-    """The unread count of the user of the statement it is put in (a scalar subquery on user_account):
+    """The unread count of the user of the statement it is put in (a scalar subquery on user_account;
+    each part counted up to UNREAD_MOST + 1, so a count past UNREAD_MOST is "99+", not exact):
     read with the signed-in session (app/trust/staff_sessions.py), a full page's header costs no query
     of its own. An agency that no person has objected to (most, at any time) needs no check of each
     item's person: its count is the user's items and the agency's, each a range of its index
@@ -143,14 +160,9 @@ def signed_in_unread_count() -> Any:
     any_objection = (
         exists().where(col(ConsentObjection.agency_id) == agency_id, col(ConsentObjection.withdrawn_at).is_(None)).correlate(User)
     )
-    item_by_item = select(func.count(col(Notification.id))).where(_for(user_id, agency_id)).where(unread).scalar_subquery()
-    users = select(func.count()).select_from(Notification).where(col(Notification.user_id) == user_id, unread).scalar_subquery()
-    agencys = (
-        select(func.count())
-        .select_from(Notification)
-        .where(col(Notification.user_id).is_(None), col(Notification.agency_id) == agency_id, unread)
-        .scalar_subquery()
-    )
+    item_by_item = _up_to_most(_for(user_id, agency_id), unread, correlate=User)
+    users = _up_to_most(col(Notification.user_id) == user_id, unread, correlate=User)
+    agencys = _up_to_most(col(Notification.user_id).is_(None), col(Notification.agency_id) == agency_id, unread, correlate=User)
     return case((any_objection, item_by_item), else_=users + agencys)
 
 

@@ -156,6 +156,31 @@ def test_the_unread_count_runs_the_same_statements_however_many_items_there_are(
     assert statements() == few
 
 
+def test_the_unread_count_stops_counting_past_its_most_and_the_header_says_99_plus(app, db, client, monkeypatch):
+    """A busy agency's shared inbox held 19,600 unread items at 2.4 million people: the header counts
+    each part (the user's own items, the agency's) up to UNREAD_MOST + 1 and says "99+" past it."""
+    monkeypatch.setattr(notifications, "UNREAD_MOST", 4)
+    notifications._unread_statement.cache_clear()
+    notifications.signed_in_unread_count.cache_clear()
+    try:
+        agency = factories.agency(db)
+        user = factories.user(db, agency)
+        _signed_in_factory(client, user)
+        for n in range(4):
+            db.add(Notification(kind="test", message=f"mine {n}", user_id=user.id))
+        db.commit()
+        assert notifications.unread_count(db, user) == 4
+        assert '>4<span class="nhsuk-u-visually-hidden"> unread</span>' in client.get("/").get_data(as_text=True)
+        for n in range(20):
+            db.add(Notification(kind="test", message=f"the agency's {n}", agency_id=agency.id))
+        db.commit()
+        assert notifications.unread_count(db, user) == 5  # counted up to the most and one more, not 24
+        assert '>4+<span class="nhsuk-u-visually-hidden"> unread</span>' in client.get("/").get_data(as_text=True)
+    finally:
+        notifications._unread_statement.cache_clear()
+        notifications.signed_in_unread_count.cache_clear()
+
+
 @pytest.mark.parametrize(
     "text",
     ["", "one line", "first\nsecond\n\nfourth\n", "a <b>tag</b>\n  &amp; more\r\nwindows\n\n", "\n\nstarts blank"],

@@ -63,6 +63,7 @@ def test_the_headers_count_reads_only_indexes_when_the_agency_has_no_standing_ob
     sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
     plan = [row[-1] for row in db.exec(text("EXPLAIN QUERY PLAN " + sql)).all()]  # type: ignore[call-overload]
     assert any("consent_objection USING INDEX ix_consent_objection_agency_standing" in step for step in plan), plan
-    steps = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
+    # Each part is counted up to its most from a subquery (a co-routine, "SCAN anon_2"): its rows, not a table's.
+    steps = [step for step in plan if step.startswith(("SEARCH", "SCAN")) and not step.startswith("SCAN anon_")]
     assert all("USING COVERING INDEX" in step or "INTEGER PRIMARY KEY" in step or "USING INDEX" in step for step in steps), plan
     assert not any(step.startswith("SCAN") for step in steps), plan
