@@ -98,11 +98,19 @@ def rows(items: list[WorkItem]) -> Optional[list[Markup]]:
     out = []
     for item in items:
         key = (shape(item), request.script_root)
-        parts = kept.get(key)
-        if parts is None:
-            parts = kept[key] = _parts(item)
-        out.append(Markup("".join(part if type(part) is str else _value(part[0], item, env, token) for part in parts)))
+        made = kept.get(key)
+        if made is None:
+            made = kept[key] = _made(_parts(item))
+        text, fields = made
+        out.append(Markup(text.format_map({field: _value(field, item, env, token) for field in fields})))
     return out
+
+
+def _made(parts: Parts) -> tuple[str, tuple[str, ...]]:
+    """A shape's parts as one format string (its text, braces doubled, with "{field}" where each
+    value goes) and the fields it names, each worked out once an item however often it shows."""
+    text = "".join(part.replace("{", "{{").replace("}", "}}") if type(part) is str else "{" + part[0] + "}" for part in parts)
+    return text, tuple(dict.fromkeys(part[0] for part in parts if type(part) is not str))
 
 
 def _csrf_token() -> str:

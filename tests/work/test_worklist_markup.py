@@ -24,6 +24,7 @@ WORDS = [
     "x" * 70 + " " + "y" * 10,  # past it, with nothing to break at before the limit
     "Line one\nline two <b>",
     "Ünïcödé & émigré façade",
+    "Braces {id} and {{ csrf_token }} and a lone } or {",  # the kept text is a format string: values are never read as one
 ]
 
 
