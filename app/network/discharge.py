@@ -10,6 +10,7 @@ queries, however many people are waiting. Nothing here commits."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any, Optional
 
 from sqlalchemy import ColumnElement, Date, Integer, bindparam, cast, func, literal, literal_column, or_, union_all
@@ -179,6 +180,21 @@ def board(
     from the network's board entries in order (ix_discharge_board_entry_network, kept by triggers),
     so a page costs the same whatever the size of the district; three queries."""
     page, home_page = max(page, 1), max(home_page, 1)
+    waiting_page, home_page_statement = _board_statements(viewer_agency_id is not None)
+    given = {"network_id": network_id, **({"agency_id": viewer_agency_id} if viewer_agency_id is not None else {})}
+    waiting = session.execute(waiting_page, {**given, "limit": BOARD_PAGE + 1, "offset": (page - 1) * BOARD_PAGE}).all()
+    home = session.execute(
+        home_page_statement, {**given, "since": today - RECENTLY_HOME, "limit": HOME_PAGE + 1, "offset": (home_page - 1) * HOME_PAGE}
+    ).all()
+    rows = [[_board_row(row, today) for row in found] for found in (waiting, home)]
+    _add_gates(session, [row for found in rows for row in found])
+    return Board(rows[0][:BOARD_PAGE], rows[1][:HOME_PAGE], page, len(rows[0]) > BOARD_PAGE, home_page, len(rows[1]) > HOME_PAGE)
+
+
+@lru_cache(maxsize=2)
+def _board_statements(viewing: bool) -> tuple[Any, Any]:
+    """The board's two pages (waiting; home lately), built once (for a viewer's agency, leaving out
+    who objected to it): the network, the agency, the day since and the page are parameters."""
     entry = DischargeBoardEntry
     statement = (
         core_select(
@@ -199,27 +215,26 @@ def board(
         .join(Referral, col(Referral.id) == entry.referral_id)
         .join(Person, col(Person.id) == Referral.person_id)
         .outerjoin(DischargeWait, col(DischargeWait.referral_id) == Referral.id)
-        .where(col(entry.network_id) == network_id)
+        .where(col(entry.network_id) == bindparam("network_id", type_=Integer))
     )
-    if viewer_agency_id is not None:
-        statement = statement.where(access.not_objected(viewer_agency_id, Person.id))
-    waiting = session.execute(
+    if viewing:
+        statement = statement.where(access.not_objected(bindparam("agency_id", type_=Integer), Person.id))
+    limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
+    waiting = (
         statement.where(col(entry.home_on).is_(None))
         # home_on (null in every row) leads the order as it leads the index: PostgreSQL does not take
         # IS NULL as one value, and without it sorted every wait on the board to find the first page.
         .order_by(col(entry.home_on), col(entry.ready_on), col(entry.referral_id))
-        .limit(BOARD_PAGE + 1)
-        .offset((page - 1) * BOARD_PAGE)
-    ).all()
-    home = session.execute(
-        statement.where(col(entry.home_on) >= today - RECENTLY_HOME)
+        .limit(limit)
+        .offset(offset)
+    )
+    home = (
+        statement.where(col(entry.home_on) >= bindparam("since", type_=Date))
         .order_by(col(entry.home_on).desc(), col(entry.ready_on).desc(), col(entry.referral_id).desc())
-        .limit(HOME_PAGE + 1)
-        .offset((home_page - 1) * HOME_PAGE)
-    ).all()
-    rows = [[_board_row(row, today) for row in found] for found in (waiting, home)]
-    _add_gates(session, [row for found in rows for row in found])
-    return Board(rows[0][:BOARD_PAGE], rows[1][:HOME_PAGE], page, len(rows[0]) > BOARD_PAGE, home_page, len(rows[1]) > HOME_PAGE)
+        .limit(limit)
+        .offset(offset)
+    )
+    return waiting, home
 
 
 def _board_row(row: Any, today: date) -> BoardRow:

@@ -238,7 +238,7 @@ def may_be_told(session: Session, person_id: Optional[int], recipients: set[Reci
     }
 
 
-def not_objected(agency_id: int, person_id_column):
+def not_objected(agency_id: Any, person_id_column):
     """The record rule's objection, as a filter for lists of people (and of things about them, such
     as inbox items): the person has not objected to sharing their record with this agency. A row
     about nobody in particular (a null person) passes. Every table but consent_objection is the
