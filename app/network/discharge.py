@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from app import checks, versioned
 from app.trust import access, audit
 from app.versioned import SaveResult
+from app.work.workload import PersonName
 from models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -97,13 +98,6 @@ class BoardReferral:
 
 
 @dataclass(frozen=True)
-class BoardPerson:
-    id: int
-    given_name: str
-    family_name: str
-
-
-@dataclass(frozen=True)
 class BoardWait:
     id: int
     version: int
@@ -141,7 +135,7 @@ class Named:
 @dataclass
 class BoardRow:
     referral: BoardReferral
-    person: BoardPerson
+    person: PersonName
     wait: Optional[BoardWait]
     days_since_ready: int
     gates: list[Gate] = field(default_factory=list)
@@ -241,7 +235,7 @@ def _board_row(row: Any, today: date) -> BoardRow:
     referral_id, ward, expected_on, ready_on, person_id, given, family, wait_id, version, reason, note, home_on = row
     referral = BoardReferral(referral_id, ward, expected_on, ready_on)
     wait = BoardWait(wait_id, version, reason, note, home_on) if wait_id is not None else None
-    return BoardRow(referral, BoardPerson(person_id, given, family), wait, _days(referral, wait, today))
+    return BoardRow(referral, PersonName(person_id, given, family), wait, _days(referral, wait, today))
 
 
 def _add_gates(session: Session, found: list[BoardRow]) -> None:
