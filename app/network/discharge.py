@@ -107,29 +107,13 @@ class BoardWait:
 
 
 @dataclass(frozen=True)
-class GateAction:
-    id: int
+class Gate:
+    """A plan action gating a discharge, as the board shows it: what, how it stands, whose."""
+
     description: str
     status: ActionStatus
-
-
-@dataclass(frozen=True)
-class Gate:
-    action: GateAction
-    agency: "Named"
-    user: Optional["Named"]
-
-
-@dataclass(frozen=True)
-class Named:
-    """An agency or a practitioner, by name."""
-
-    id: int
-    name: str
-
-    @property
-    def full_name(self) -> str:
-        return self.name
+    agency_name: str
+    user_name: Optional[str]
 
 
 @dataclass
@@ -242,15 +226,12 @@ def _add_gates(session: Session, found: list[BoardRow]) -> None:
     """The plan actions gating each row's discharge, with their owners: one query."""
     wait_rows = {row.wait.id: row for row in found if row.wait is not None}
     if wait_rows:
-        for wait_id, action_id, description, status, agency_id, agency_name, user_id, user_name in session.execute(
+        for wait_id, description, status, agency_name, user_name in session.execute(
             core_select(
                 col(DischargeGate.wait_id),
-                col(CarePlanAction.id),
                 col(CarePlanAction.description),
                 col(CarePlanAction.status),
-                col(Agency.id),
                 col(Agency.name),
-                col(User.id),
                 col(User.full_name),
             )
             .join(CarePlanAction, col(CarePlanAction.id) == DischargeGate.action_id)
@@ -259,14 +240,11 @@ def _add_gates(session: Session, found: list[BoardRow]) -> None:
             .where(col(DischargeGate.wait_id).in_(list(wait_rows)))
             .order_by(col(CarePlanAction.due_on), col(CarePlanAction.id))
         ).all():
-            user = Named(user_id, user_name) if user_id is not None else None
-            wait_rows[wait_id].gates.append(Gate(GateAction(action_id, description, status), Named(agency_id, agency_name), user))
+            wait_rows[wait_id].gates.append(Gate(description, status, agency_name, user_name))
 
 
-def _days(referral: Any, wait: Any, today: date) -> int:
-    """Days in a hospital bed after being ready to leave: to the day home, or to today (of a
-    Referral or a BoardReferral, and a DischargeWait, a BoardWait or None)."""
-    assert referral.medically_optimised_on is not None
+def _days(referral: BoardReferral, wait: Optional[BoardWait], today: date) -> int:
+    """Days in a hospital bed after being ready to leave: to the day home, or to today."""
     end = wait.home_on if wait is not None and wait.home_on is not None else today
     return max((end - referral.medically_optimised_on).days, 0)
 

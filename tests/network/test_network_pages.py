@@ -194,7 +194,12 @@ def test_a_ward_referral_is_on_the_board_with_days_since_ready_then_goes_home(cl
         db,
         world.plan,
         world.person,
-        AddItem(PlanItemType.action, {"description": "Fit a key safe"}, owner_agency_id=world.social_care.id),
+        AddItem(
+            PlanItemType.action,
+            {"description": "Fit a key safe"},
+            owner_agency_id=world.social_care.id,
+            owner_user_id=world.social_worker.id,
+        ),
         world.nurse,
     ).item
     db.commit()
@@ -209,6 +214,11 @@ def test_a_ward_referral_is_on_the_board_with_days_since_ready_then_goes_home(cl
     assert (wait.delay_reason, wait.home_on) == (DelayReason.package_of_care, None)
     board = client.get(f"/networks/{world.network.id}/discharges").get_data(as_text=True)
     assert "Package of care" in board and "Fit a key safe" in board and "Adult Social Care" in board
+    # The gating action says whose it is, by agency and named practitioner, and how it stands.
+    assert (
+        f"Fit a key safe: <strong>{world.social_care.name}</strong> ({world.social_worker.full_name}), {action.status.label.lower()}"
+        in board
+    )
     figures_before = client.get("/discharges/figures").get_data(as_text=True)
     assert "Package of care" in figures_before
     home = TODAY - timedelta(days=1)
