@@ -4,7 +4,8 @@ Every page of the list can be reached; nothing past a limit is silently left out
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import ScalarSelect, func
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, select
 
 Row = TypeVar("Row")
@@ -28,3 +29,10 @@ def read(session: Session, statement: Any, page: int, size: int) -> tuple[Any, i
     total: int = session.exec(select(func.count()).select_from(statement.order_by(None).subquery())).one()
     number = min(max(1, page), max(1, -(-total // size)))
     return session.exec(statement.offset((number - 1) * size).limit(size)).all(), number, total
+
+
+def count_up_to(statement: Any, most: Any) -> ScalarSelect:
+    """How many rows `statement` gives, counted up to `most` (a number or a bound parameter) and no
+    further, as a scalar subquery: a count that says "more than" past a limit reads no more rows
+    than the limit, however long the list."""
+    return select_columns(func.count()).select_from(statement.limit(most).subquery()).scalar_subquery()

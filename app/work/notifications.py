@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Optional, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, case, exists, func, or_, update
+from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, case, exists, or_, update
 from sqlmodel import Session, col, select
 
+from app import paging
 from app.trust import access
 from models import ConsentObjection, Notification, User
 
@@ -130,10 +131,8 @@ UNREAD_MOST = 99
 def _up_to_most(*where: Any, correlate: Any = None) -> Any:
     """How many notifications `where` finds, counted up to UNREAD_MOST + 1 (a scalar subquery;
     `correlate`: the outer table it refers to, if any)."""
-    picked = select(col(Notification.id)).where(*where).limit(UNREAD_MOST + 1)
-    if correlate is not None:
-        picked = picked.correlate(correlate)
-    return select(func.count()).select_from(picked.subquery()).scalar_subquery()
+    picked = select(col(Notification.id)).where(*where)
+    return paging.count_up_to(picked.correlate(correlate) if correlate is not None else picked, UNREAD_MOST + 1)
 
 
 def shown_count(count: int) -> str:

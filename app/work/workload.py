@@ -10,6 +10,7 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from app import paging
 from app.front_door import clocks
 from app.trust import access
 from app.work import notifications
@@ -138,8 +139,7 @@ _AGENCY_ID = cast(int, bindparam("agency_id", type_=Integer))
 
 def _up_to_most(statement: Any) -> ScalarSelect:
     """How many rows `statement` (of ids) gives, counted up to the bound `most` at most."""
-    found = statement.limit(bindparam("most", type_=Integer)).subquery()
-    return select_columns(func.count()).select_from(found).scalar_subquery()
+    return paging.count_up_to(statement, bindparam("most", type_=Integer))
 
 
 def _worklist_statements(mine: bool) -> tuple[Any, Any]:
