@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import Integer, bindparam, func
 from sqlmodel import Session, col, select
 
 from app.trust import access, audit
@@ -139,18 +139,24 @@ def summary(session: Session, person: Person) -> PersonSummary:
     return PersonSummary(person, practice, network, current_members(session, person.id))
 
 
+@lru_cache(maxsize=1)
+def _caseload_statement() -> Any:
+    """`caseload`'s statement, built once: the user, their agency and the list's length are bound."""
+    return (
+        select(Person, CareTeamMember)
+        .join(CareTeamMember, col(CareTeamMember.person_id) == Person.id)
+        .where(col(CareTeamMember.user_id) == bindparam("user_id", type_=Integer))
+        .where(col(CareTeamMember.left_at).is_(None))
+        .where(access.not_objected(bindparam("agency_id", type_=Integer), Person.id))
+        .order_by(col(CareTeamMember.is_key_worker).desc(), Person.family_name_key, Person.given_name_key)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
 def caseload(session: Session, user: User, limit: int = 50) -> list[tuple[Person, CareTeamMember]]:
     """People whose care team names this user, key-worker cases first; never someone who has
     objected to the user's agency."""
-    rows = session.exec(
-        select(Person, CareTeamMember)
-        .join(CareTeamMember, col(CareTeamMember.person_id) == Person.id)
-        .where(CareTeamMember.user_id == user.id)
-        .where(col(CareTeamMember.left_at).is_(None))
-        .where(access.not_objected(user.agency_id, Person.id))
-        .order_by(col(CareTeamMember.is_key_worker).desc(), Person.family_name_key, Person.given_name_key)
-        .limit(limit)
-    ).all()
+    rows = session.exec(_caseload_statement(), params={"user_id": user.id, "agency_id": user.agency_id, "limit": limit}).all()
     return [(person, member) for person, member in rows]
 
 

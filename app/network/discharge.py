@@ -222,24 +222,28 @@ def _board_row(row: Any, today: date) -> BoardRow:
     return BoardRow(referral, PersonName(person_id, given, family), wait, _days(referral, wait, today))
 
 
+# The actions gating the waits of a page of the board, with their owners' names: built once.
+_GATES = (
+    core_select(
+        col(DischargeGate.wait_id),
+        col(CarePlanAction.description),
+        col(CarePlanAction.status),
+        col(Agency.name),
+        col(User.full_name),
+    )
+    .join(CarePlanAction, col(CarePlanAction.id) == DischargeGate.action_id)
+    .join(Agency, col(Agency.id) == CarePlanAction.owner_agency_id)
+    .outerjoin(User, col(User.id) == CarePlanAction.owner_user_id)
+    .where(col(DischargeGate.wait_id).in_(bindparam("wait_ids", expanding=True)))
+    .order_by(col(CarePlanAction.due_on), col(CarePlanAction.id))
+)
+
+
 def _add_gates(session: Session, found: list[BoardRow]) -> None:
     """The plan actions gating each row's discharge, with their owners: one query."""
     wait_rows = {row.wait.id: row for row in found if row.wait is not None}
     if wait_rows:
-        for wait_id, description, status, agency_name, user_name in session.execute(
-            core_select(
-                col(DischargeGate.wait_id),
-                col(CarePlanAction.description),
-                col(CarePlanAction.status),
-                col(Agency.name),
-                col(User.full_name),
-            )
-            .join(CarePlanAction, col(CarePlanAction.id) == DischargeGate.action_id)
-            .join(Agency, col(Agency.id) == CarePlanAction.owner_agency_id)
-            .outerjoin(User, col(User.id) == CarePlanAction.owner_user_id)
-            .where(col(DischargeGate.wait_id).in_(list(wait_rows)))
-            .order_by(col(CarePlanAction.due_on), col(CarePlanAction.id))
-        ).all():
+        for wait_id, description, status, agency_name, user_name in session.execute(_GATES, {"wait_ids": list(wait_rows)}):
             wait_rows[wait_id].gates.append(Gate(description, status, agency_name, user_name))
 
 
@@ -478,13 +482,17 @@ def _median_as_listed(counts: dict[int, int]) -> Optional[float]:
 
 def _day_number(session: Session, column: Any) -> ColumnElement[Any]:
     """A date as a whole number of days, so the database can subtract and add them up."""
-    if session.get_bind().dialect.name == "postgresql":
+    return _day_number_in(session.get_bind().dialect.name, column)
+
+
+def _day_number_in(dialect: str, column: Any) -> ColumnElement[Any]:
+    if dialect == "postgresql":
         return column - literal(date(2000, 1, 1), Date)
     return cast(func.julianday(column), Integer)
 
 
-def _days_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
-    if session.get_bind().dialect.name == "postgresql":
+def _days_between_in(dialect: str, start: Any, end: Any) -> ColumnElement[Any]:
+    if dialect == "postgresql":
         return end - start  # a whole number of days
     return cast(func.julianday(end) - func.julianday(start), Integer)
 
@@ -496,36 +504,28 @@ def board_figures(session: Session, today: date, network_id: int, viewer_agency_
     them). Added up by the database over the network's board entries (ix_discharge_board_entry_network,
     two ranges of it), so only a few dozen counts come back, less the entries of those who objected
     to the agency (read from its standing objections, so however big the board): three queries."""
-    entry = DischargeBoardEntry
     since = today - RECENTLY_HOME
-    ready = _day_number(session, col(entry.ready_on))
-    mine = (col(entry.network_id) == network_id, col(entry.ready_on) <= today)
+    statements = _board_figures_statements(session.get_bind().dialect.name)
+    given = {"network_id": network_id, "today": today, "since": since}
     table: dict[str, int] = defaultdict(int)
     people_by_reason: dict[str, int] = defaultdict(int)
     waiting = waiting_days = 0
-    for reason, people, ready_days in session.execute(
-        select(col(entry.delay_reason), func.count(), func.sum(ready))
-        .where(*mine, col(entry.home_on).is_(None))
-        .group_by(col(entry.delay_reason))
-    ):
+    for reason, people, ready_days in session.execute(statements.waiting, given):
         days = people * _day_number_of(session, today) - int(ready_days)
         table[reason.label if reason else NOT_RECORDED] += days
         people_by_reason[reason.label if reason else NOT_RECORDED] += people
         waiting += people
         waiting_days += days
-    took = _days_between(session, col(entry.ready_on), col(entry.home_on))
     home_days: dict[int, int] = defaultdict(int)  # days from ready to home -> people
-    for reason, days, people in session.execute(
-        select(col(entry.delay_reason), took, func.count())
-        .where(*mine, col(entry.home_on) >= since)
-        .group_by(col(entry.delay_reason), took)
-    ):
+    for reason, days, people in session.execute(statements.home, given):
         table[reason.label if reason else NOT_RECORDED] += int(days) * people
         people_by_reason[reason.label if reason else NOT_RECORDED] += people
         home_days[int(days)] += people
     if viewer_agency_id is not None:
-        # Those the board leaves out, taken off again (and a reason only they had with them).
-        for ready_on, home_on, reason in _objected_entries(session, viewer_agency_id, mine, since):
+        # Those the board leaves out, taken off again (and a reason only they had with them): read
+        # from the agency's standing objections (ix_consent_objection_agency_standing), then each
+        # person's referrals and their entries, so it reads a few rows however big the board.
+        for ready_on, home_on, reason in session.execute(statements.objected, {**given, "agency_id": viewer_agency_id}):
             label = reason.label if reason else NOT_RECORDED
             days = ((home_on or today) - ready_on).days
             table[label] -= days
@@ -537,7 +537,7 @@ def board_figures(session: Session, today: date, network_id: int, viewer_agency_
                 home_days[days] -= 1
         table = defaultdict(int, {label: days for label, days in table.items() if people_by_reason[label] > 0})
         home_days = defaultdict(int, {days: people for days, people in home_days.items() if people > 0})
-    name = session.exec(select(Network.name).where(Network.id == network_id)).first() or "No network known"
+    name = session.execute(statements.name, given).scalar() or "No network known"
     reasons = [r.label for r in DelayReason if r.label in table]
     if NOT_RECORDED in table:
         reasons.append(NOT_RECORDED)
@@ -546,27 +546,42 @@ def board_figures(session: Session, today: date, network_id: int, viewer_agency_
     return Figures(today, {name: dict(table)} if table else {}, reasons, [], [], middle, {name: middle}, home, waiting, waiting_days, since)
 
 
-def _objected_entries(session: Session, agency_id: int, mine: tuple[Any, ...], since: date) -> list[tuple[date, Optional[date], Any]]:
-    """The network's board entries (waiting, or home since `since`) of people with a standing
-    objection to the agency: read from its objections (ix_consent_objection_agency_standing), then each
-    person's referrals and their entries, so it reads a few rows however big the board."""
+@dataclass(frozen=True)
+class _BoardFiguresStatements:
+    waiting: Any
+    home: Any
+    objected: Any
+    name: Any
+
+
+@lru_cache(maxsize=2)
+def _board_figures_statements(dialect: str) -> _BoardFiguresStatements:
+    """`board_figures`' statements, built once for each database: the network, the day and the
+    start of "recently home" (and the viewer's agency) are bound per request."""
     entry = DischargeBoardEntry
+    since = bindparam("since", type_=Date)
+    mine = (col(entry.network_id) == bindparam("network_id", type_=Integer), col(entry.ready_on) <= bindparam("today", type_=Date))
+    took = _days_between_in(dialect, col(entry.ready_on), col(entry.home_on))
     objected = (
         select(col(ConsentObjection.person_id))
-        .where(col(ConsentObjection.agency_id) == agency_id, col(ConsentObjection.withdrawn_at).is_(None))
+        .where(col(ConsentObjection.agency_id) == bindparam("agency_id", type_=Integer), col(ConsentObjection.withdrawn_at).is_(None))
         .distinct()
         .subquery()
     )
-    return [
-        (ready_on, home_on, reason)
-        for ready_on, home_on, reason in session.execute(
-            select(col(entry.ready_on), col(entry.home_on), col(entry.delay_reason))
-            .select_from(objected)
-            .join(Referral, col(Referral.person_id) == objected.c.person_id)
-            .join(entry, col(entry.referral_id) == Referral.id)
-            .where(*mine, or_(col(entry.home_on).is_(None), col(entry.home_on) >= since))
-        )
-    ]
+    return _BoardFiguresStatements(
+        waiting=select(col(entry.delay_reason), func.count(), func.sum(_day_number_in(dialect, col(entry.ready_on))))
+        .where(*mine, col(entry.home_on).is_(None))
+        .group_by(col(entry.delay_reason)),
+        home=select(col(entry.delay_reason), took, func.count())
+        .where(*mine, col(entry.home_on) >= since)
+        .group_by(col(entry.delay_reason), took),
+        objected=select(col(entry.ready_on), col(entry.home_on), col(entry.delay_reason))
+        .select_from(objected)
+        .join(Referral, col(Referral.person_id) == objected.c.person_id)
+        .join(entry, col(entry.referral_id) == Referral.id)
+        .where(*mine, or_(col(entry.home_on).is_(None), col(entry.home_on) >= since)),
+        name=select(Network.name).where(col(Network.id) == bindparam("network_id", type_=Integer)),
+    )
 
 
 def _day_number_of(session: Session, day: date) -> int:

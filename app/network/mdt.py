@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import bindparam, case, func, true
+from sqlalchemy import Date, Integer, bindparam, case, func, true
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from app import checks, versioned
@@ -228,71 +229,86 @@ def frailty_from(answers_in_order: list[Mapping[str, Any]]) -> Frailty:
     return Frailty(score, label, previous)
 
 
+@dataclass(frozen=True)
+class _AgendaStatements:
+    previous: Any
+    people: Any
+    attendees: Any
+    key_workers: Any
+    frailty: Any
+    actions: Any
+    changes: Any
+
+
+@lru_cache(maxsize=2)
+def _agenda_statements(viewing: bool) -> _AgendaStatements:
+    """The agenda's statements, built once (for a viewer whose agency a person may have objected to,
+    and for none): the meeting, its network, the people on it, the day and the look-back are bound
+    per request."""
+    meeting_id = bindparam("meeting_id", type_=Integer)
+    person_ids: Any = bindparam("person_ids", expanding=True)
+    overdue = func.sum(case((col(CarePlanAction.due_on) < bindparam("today", type_=Date), 1), else_=0))
+    return _AgendaStatements(
+        previous=select_columns(func.max(MdtMeeting.held_on)).where(
+            col(MdtMeeting.network_id) == bindparam("network_id", type_=Integer),
+            col(MdtMeeting.held_on) < bindparam("held_on", type_=Date),
+        ),
+        people=select(MdtAgendaItem, Person)
+        .join(Person, col(Person.id) == MdtAgendaItem.person_id)
+        .where(col(MdtAgendaItem.meeting_id) == meeting_id)
+        .where(access.not_objected(bindparam("agency_id", type_=Integer), Person.id) if viewing else true())
+        .order_by(col(MdtAgendaItem.added_at), col(MdtAgendaItem.id)),
+        attendees=select(MdtAttendee, Agency)
+        .join(Agency, col(Agency.id) == MdtAttendee.agency_id)
+        .where(col(MdtAttendee.meeting_id) == meeting_id)
+        .order_by(col(Agency.name), col(MdtAttendee.id)),
+        key_workers=select_columns(col(CareTeamMember.person_id), col(User.full_name))
+        .join(User, col(User.id) == CareTeamMember.user_id)
+        .where(col(CareTeamMember.person_id).in_(person_ids), col(CareTeamMember.is_key_worker).is_(True))
+        .where(col(CareTeamMember.left_at).is_(None)),
+        frailty=select_columns(col(Assessment.person_id), col(AssessmentRevision.answers))
+        .join(AssessmentRevision, col(AssessmentRevision.assessment_id) == Assessment.id)
+        .where(col(Assessment.person_id).in_(person_ids), col(AssessmentRevision.section_key) == FRAILTY_SECTION)
+        .order_by(col(AssessmentRevision.saved_at), col(AssessmentRevision.id)),
+        actions=select_columns(col(CarePlanAction.person_id), func.count(), overdue)
+        .where(col(CarePlanAction.person_id).in_(person_ids), col(CarePlanAction.status).in_(OPEN_ACTION_STATUSES))
+        .group_by(col(CarePlanAction.person_id)),
+        changes=select_columns(col(CarePlan.person_id), col(CarePlanRevision.saved_at), col(CarePlanRevision.summary))
+        .join(CarePlanRevision, col(CarePlanRevision.care_plan_id) == CarePlan.id)
+        .where(col(CarePlan.person_id).in_(person_ids), col(CarePlanRevision.saved_at) >= bindparam("since"))
+        .order_by(col(CarePlanRevision.saved_at).desc(), col(CarePlanRevision.id).desc()),
+    )
+
+
 def agenda(session: Session, meeting: MdtMeeting, today: date, viewer_agency_id: Optional[int] = None) -> Agenda:
     """Each person on the agenda with their frailty score and its trend, their open and overdue
     actions, and what changed in their plan since the network's previous meeting: a fixed number of
     queries, however many people are on it."""
     assert meeting.id is not None
-    previous = session.exec(
-        select(func.max(MdtMeeting.held_on)).where(MdtMeeting.network_id == meeting.network_id, MdtMeeting.held_on < meeting.held_on)
-    ).one()
+    statements = _agenda_statements(viewer_agency_id is not None)
+    previous = session.execute(statements.previous, {"network_id": meeting.network_id, "held_on": meeting.held_on}).scalar_one()
     since = (
         datetime.combine(previous, time.min, tzinfo=UTC)
         if previous
         else datetime.combine(meeting.held_on, time.min, tzinfo=UTC) - FIRST_LOOK_BACK
     )
-    rows = session.exec(
-        select(MdtAgendaItem, Person)
-        .join(Person, col(Person.id) == MdtAgendaItem.person_id)
-        .where(MdtAgendaItem.meeting_id == meeting.id)
-        .where(access.not_objected(viewer_agency_id, Person.id) if viewer_agency_id is not None else true())
-        .order_by(col(MdtAgendaItem.added_at), col(MdtAgendaItem.id))
-    ).all()
+    rows = session.exec(statements.people, params={"meeting_id": meeting.id, "agency_id": viewer_agency_id}).all()
     person_ids = [person.id for _, person in rows]
-    attendees = list(
-        session.exec(
-            select(MdtAttendee, Agency)
-            .join(Agency, col(Agency.id) == MdtAttendee.agency_id)
-            .where(MdtAttendee.meeting_id == meeting.id)
-            .order_by(col(Agency.name), col(MdtAttendee.id))
-        ).all()
-    )
+    attendees = list(session.exec(statements.attendees, params={"meeting_id": meeting.id}).all())
     if not person_ids:
         return Agenda(meeting, since, [], attendees)
 
-    key_workers = dict(
-        session.exec(
-            select(CareTeamMember.person_id, User.full_name)
-            .join(User, col(User.id) == CareTeamMember.user_id)
-            .where(col(CareTeamMember.person_id).in_(person_ids), col(CareTeamMember.is_key_worker).is_(True))
-            .where(col(CareTeamMember.left_at).is_(None))
-        ).all()
-    )
+    of_people = {"person_ids": person_ids}
+    key_workers: dict[int, str] = dict(session.execute(statements.key_workers, of_people).all())
     frailty_answers: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
-    for person_id, answers in session.exec(
-        select(Assessment.person_id, AssessmentRevision.answers)
-        .join(AssessmentRevision, col(AssessmentRevision.assessment_id) == Assessment.id)
-        .where(col(Assessment.person_id).in_(person_ids), AssessmentRevision.section_key == FRAILTY_SECTION)
-        .order_by(col(AssessmentRevision.saved_at), col(AssessmentRevision.id))
-    ).all():
+    for person_id, answers in session.execute(statements.frailty, of_people):
         frailty_answers[person_id].append(answers)
-
-    overdue = func.sum(case((col(CarePlanAction.due_on) < today, 1), else_=0))
     counts = {
         person_id: (open_count, int(late or 0))
-        for person_id, open_count, late in session.exec(
-            select(CarePlanAction.person_id, func.count(), overdue)
-            .where(col(CarePlanAction.person_id).in_(person_ids), col(CarePlanAction.status).in_(OPEN_ACTION_STATUSES))
-            .group_by(col(CarePlanAction.person_id))
-        ).all()
+        for person_id, open_count, late in session.execute(statements.actions, {**of_people, "today": today})
     }
     changes: dict[int, list[Change]] = defaultdict(list)
-    for person_id, saved_at, summary in session.exec(
-        select(CarePlan.person_id, CarePlanRevision.saved_at, CarePlanRevision.summary)
-        .join(CarePlanRevision, col(CarePlanRevision.care_plan_id) == CarePlan.id)
-        .where(col(CarePlan.person_id).in_(person_ids), CarePlanRevision.saved_at >= since)
-        .order_by(col(CarePlanRevision.saved_at).desc(), col(CarePlanRevision.id).desc())
-    ).all():
+    for person_id, saved_at, summary in session.execute(statements.changes, {**of_people, "since": since}):
         changes[person_id].append(Change(saved_at, summary))
 
     people = []

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Optional, cast
 
-from sqlalchemy import Integer, ScalarSelect, bindparam, case, exists, func, union_all
+from sqlalchemy import Date, Integer, ScalarSelect, bindparam, case, exists, func, union_all
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -276,36 +276,49 @@ def reviews_for_key_worker(session: Session, user: User, today: date, limit: int
     The worklist shows them all, up to `limit`: each is a review the key worker owes, the most
     overdue first, and the grouped reminder ("15 care plans you lead are due for review") links
     there for the lot. A caseload with 100 reviews due at once is rare, and its cost is bounded."""
-    conditions = [
-        CareTeamMember.user_id == user.id,
-        col(CareTeamMember.is_key_worker).is_(True),
-        col(CareTeamMember.left_at).is_(None),
-        col(CarePlan.review_due_on) <= today + timedelta(days=REVIEW_NOTICE_DAYS),
-        access.not_objected(user.agency_id, CarePlan.person_id),
-    ]
-    # The plans the key worker leads that are due, read once from the indexes alone (a CTE read
-    # twice, for the review date of the last plan on the list and for the plans up to it: PostgreSQL
-    # makes it once); only those the list reaches are joined to their person (joined in the same
-    # statement as the caseload, the person of every plan the key worker leads was read).
-    due = (
-        select_columns(col(CarePlan.id), col(CarePlan.person_id), col(CarePlan.review_due_on))
-        .join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id)
-        .where(*conditions)
-        .cte("due")
-    )
-    last_on_list = select_columns(due.c.review_due_on).order_by(due.c.review_due_on).offset(limit - 1).limit(1).scalar_subquery()
     rows = session.execute(
-        select_columns(due.c.id, due.c.person_id, due.c.review_due_on, col(Person.given_name), col(Person.family_name))
-        .join(Person, col(Person.id) == due.c.person_id)
-        .where(due.c.review_due_on <= func.coalesce(last_on_list, today + timedelta(days=REVIEW_NOTICE_DAYS)))
-        .order_by(due.c.review_due_on, Person.family_name_key)
-        .limit(limit)
+        _REVIEWS_FOR_KEY_WORKER,
+        {"user_id": user.id, "agency_id": user.agency_id, "until": today + timedelta(days=REVIEW_NOTICE_DAYS), "limit": limit},
     ).all()
     # Plain rows, not entities: the list and its reminders show a name and a date (up to 100 rows a page).
     return [
         ReviewDue(PlanDue(plan_id, person_id, due_on), PersonName(person_id, given_name, family_name), user, None, due_on < today)
         for plan_id, person_id, due_on, given_name, family_name in rows
     ]
+
+
+def _reviews_for_key_worker_statement() -> Any:
+    """`reviews_for_key_worker`'s statement, built once: the key worker, their agency, the last review
+    date the list takes and its length are bound per request.
+
+    The plans the key worker leads that are due, read once from the indexes alone (a CTE read twice,
+    for the review date of the last plan on the list and for the plans up to it: PostgreSQL makes it
+    once); only those the list reaches are joined to their person (joined in the same statement as
+    the caseload, the person of every plan the key worker leads was read)."""
+    until, limit = bindparam("until", type_=Date), bindparam("limit", type_=Integer)
+    due = (
+        select_columns(col(CarePlan.id), col(CarePlan.person_id), col(CarePlan.review_due_on))
+        .join(CareTeamMember, col(CareTeamMember.person_id) == CarePlan.person_id)
+        .where(
+            col(CareTeamMember.user_id) == bindparam("user_id", type_=Integer),
+            col(CareTeamMember.is_key_worker).is_(True),
+            col(CareTeamMember.left_at).is_(None),
+            col(CarePlan.review_due_on) <= until,
+            access.not_objected(_AGENCY_ID, CarePlan.person_id),
+        )
+        .cte("due")
+    )
+    last_on_list = select_columns(due.c.review_due_on).order_by(due.c.review_due_on).offset(limit - 1).limit(1).scalar_subquery()
+    return (
+        select_columns(due.c.id, due.c.person_id, due.c.review_due_on, col(Person.given_name), col(Person.family_name))
+        .join(Person, col(Person.id) == due.c.person_id)
+        .where(due.c.review_due_on <= func.coalesce(last_on_list, until))
+        .order_by(due.c.review_due_on, Person.family_name_key)
+        .limit(limit)
+    )
+
+
+_REVIEWS_FOR_KEY_WORKER = _reviews_for_key_worker_statement()
 
 
 @dataclass(frozen=True)
