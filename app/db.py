@@ -31,6 +31,11 @@ def _sqlite_table_hint(compiler: SQLiteCompiler, table: Any, text: Optional[str]
 SQLiteCompiler.get_from_hint_text = _sqlite_table_hint  # type: ignore[method-assign,assignment]
 
 
+# How alike a typed name and a stored one must be to count as a close match (pg_trgm's default is
+# 0.3, which misses a swapped pair of letters in a four-letter name: "jonh" and "john" are 0.25).
+SIMILARITY_THRESHOLD = 0.2
+
+
 def trigrams(key: str) -> set[str]:
     """A name key's trigrams as pg_trgm makes them: padded with two spaces before, one after."""
     padded = f"  {key} "
@@ -82,7 +87,12 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
-        connect_args={"options": f"-c timezone=UTC -c lock_timeout={int(busy_timeout_ms)} -c random_page_cost=1.1"},
+        connect_args={
+            "options": f"-c timezone=UTC -c lock_timeout={int(busy_timeout_ms)} -c random_page_cost=1.1"
+            # pg_trgm's `%` at name search's threshold, set once a connection (not a statement
+            # each search): a placeholder until pg_trgm loads, which then takes it.
+            f" -c pg_trgm.similarity_threshold={SIMILARITY_THRESHOLD}"
+        },
     )
 
 

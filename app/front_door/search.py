@@ -27,16 +27,13 @@ from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, 
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from app.db import similarity, trigrams
+from app.db import SIMILARITY_THRESHOLD, similarity, trigrams
 from app.front_door import nhs_number
 from app.trust import access
 from models import Person, User
 
 QUERY_MAX = 100
 RESULT_LIMIT = 50
-# How alike a typed name and a stored one must be to count as a close match (pg_trgm's default is
-# 0.3, which misses a swapped pair of letters in a four-letter name: "jonh" and "john" are 0.25).
-SIMILARITY_THRESHOLD = 0.2
 # Shorter typed names are matched by their start only: two letters say too little to be alike.
 FUZZY_MIN_LENGTH = 3
 # What the database holds for typo-tolerant search beyond what the models describe (migration
@@ -350,12 +347,11 @@ def _alike(
         if not all(keys.found):
             return []  # a typed name that neither starts nor is like any name held
         return keys.people_alone(session, exclude, limit, query.postcode_outward)
-    # SQLite with a date of birth, full postcode or NHS number: the handful of people they find by
-    # their own index, each one's likeness worked out directly.
-    if postgres:
-        session.execute(text(f"SET LOCAL pg_trgm.similarity_threshold = {SIMILARITY_THRESHOLD}"))
-        if _by_pairs(session, query):
-            return _people_of_pairs(session, query.names, True, exclude, limit, query.postcode_outward)
+    # On PostgreSQL, `%` matches at SIMILARITY_THRESHOLD: each connection is made with it (app/db.py).
+    if postgres and _by_pairs(session, query):
+        return _people_of_pairs(session, query.names, True, exclude, limit, query.postcode_outward)
+    # A date of birth, full postcode or NHS number: the handful of people they find by their own
+    # index, each one's likeness worked out directly.
     if exclude:
         conditions = [*conditions, col(Person.id).not_in(exclude)]
     statement = (
