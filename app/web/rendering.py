@@ -177,6 +177,9 @@ _MORE_SLOTS: dict[str, Any] = {
     "input": lambda params: _FIELD_SLOTS,
     # A checkbox's value is compared with the checked `values` when they are given: a slot only without them.
     "checkboxes": lambda params: _SLOTS | {"id", "idPrefix"} | (set() if "values" in params else {"value"}),
+    # And a radio's with the radios' `value`: without it, a list of people to choose from (intake's
+    # matching records, each its id) is one shape for each number of them.
+    "radios": lambda params: _SLOTS | (set() if "value" in params else {"value"}),
 }
 # A probe: its number, a `<` (escaped or not), and for words of several lines a blank line and a
 # line, to learn what indentation the macro gives the lines after the first (and blank ones).
