@@ -103,10 +103,13 @@ def add_attendee(network_id: int, meeting_id: int):
     return redirect(url_for("network.meeting", network_id=network_id, meeting_id=meeting_id, _anchor="attendees"))
 
 
+_AGENCY_NAMES = select(Agency.id, Agency.name).order_by(col(Agency.name))
+
+
 def _meeting_page(network: Network, found: MdtMeeting, *, form: Any = None, errors: Optional[dict] = None, status: int = 200):
     session = get_session()
     agenda = mdt.agenda(session, found, date.today(), g.user.agency_id)
-    agencies = session.exec(select(Agency).order_by(col(Agency.name))).all()
+    agencies = session.exec(_AGENCY_NAMES).all()  # for "who came": an id and a name each, not whole agencies
     audit.record(
         session, "view_mdt_meeting", user=g.user, record_type="mdt_meeting", record_id=found.id, detail=f"{len(agenda.people)} people"
     )
