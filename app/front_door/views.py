@@ -123,13 +123,17 @@ def new_referral():
 
 @bp.get("/referrals/match")
 def match():
-    """Live matching for the intake form (htmx): candidates for what has been typed so far (the
-    form's block of them alone, so not the practices and networks the rest of the form lists)."""
+    """Live matching for the intake form (htmx): candidates for what has been typed so far. An htmx
+    request gets the form's block of them alone, so not the practices and networks the rest of the
+    form lists; without htmx (a page reloaded, no script), the whole form."""
     guard.require("receive_referrals")
     session = get_session()
     details = forms.person_details(request.args)
     candidates = _candidates(session, details)
-    return render("front_door/new_referral.html", "candidates", form=request.args, details=details, candidates=candidates, errors={})
+    whole_form = {} if is_htmx() else {"gp_practices": intake.gp_practices(session), **_choices(session)}
+    return render(
+        "front_door/new_referral.html", "candidates", form=request.args, details=details, candidates=candidates, errors={}, **whole_form
+    )
 
 
 def _candidates(session, details: matching.Details):

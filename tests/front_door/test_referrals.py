@@ -126,6 +126,19 @@ def test_live_matching_offers_the_exact_nhs_number_first(client, auth, db, world
     assert body.count("Born ") == 1
 
 
+def test_live_matching_without_htmx_gives_the_whole_form_with_its_matches(client, auth, db, world):
+    """A reloaded matching address (or no script) gets the whole intake form, its practices listed,
+    with the matching records in it; htmx gets only the matches."""
+    auth.sign_in("coordinator")
+    query = {"nhs_number": world.person.display_nhs_number}
+    page = client.get("/referrals/match", query_string=query)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in body
+    assert world.practice.name in body and world.person.display_nhs_number in body
+    fragment = client.get("/referrals/match", query_string=query, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and world.practice.name not in fragment and world.person.display_nhs_number in fragment
+
+
 def test_matching_by_name_date_of_birth_and_postcode_flags_an_open_referral(client, auth, db, world):
     make_referral(db, world)
     auth.sign_in("coordinator")
