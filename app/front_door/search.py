@@ -310,8 +310,12 @@ def _other_conditions(query: PersonQuery) -> list[ColumnElement[bool]]:
 def _in_outward(postcode_key: Any, outward: str) -> ColumnElement[bool]:
     """The postcode keys of an outward code's postcodes: a range of them (read from an index),
     three characters longer than it ("WF1" + "2AB", not "WF10" + "2AB")."""
-    upper = _postcode_upper_bound(outward)
-    return and_(postcode_key >= outward, *([postcode_key < upper] if upper else []), func.length(postcode_key) == len(outward) + 3)
+    return _outward_range(postcode_key, outward, _postcode_upper_bound(outward), len(outward) + 3)
+
+
+def _outward_range(postcode_key: Any, outward: Any, upper: Any, length: Any) -> ColumnElement[bool]:
+    """`_in_outward` from its parts, values or bound parameters (`upper` None: no upper bound)."""
+    return and_(_starting(postcode_key, outward, upper), func.length(postcode_key) == length)
 
 
 def _alike(
@@ -439,11 +443,7 @@ def _pairs_statement(terms: tuple[tuple[bool, bool], ...], alike: bool, outward:
     for n, (fuzzy, bounded) in enumerate(terms):
         term = bindparam(f"t{n}", type_=String)
         upper = bindparam(f"u{n}", type_=String) if bounded else None
-
-        def starting(column: Any, term: Any = term, upper: Any = upper) -> Any:
-            return and_(column >= term, column < upper) if upper is not None else column >= term
-
-        starts = or_(starting(pair.family_name_key), starting(pair.given_name_key))
+        starts = or_(_starting(pair.family_name_key, term, upper), _starting(pair.given_name_key, term, upper))
         if fuzzy:
             matches.append(or_(starts, pair.family_name_key.op("%")(term), pair.given_name_key.op("%")(term)))
             scores.append(func.greatest(func.similarity(pair.family_name_key, term), func.similarity(pair.given_name_key, term)))
@@ -461,10 +461,14 @@ def _pairs_statement(terms: tuple[tuple[bool, bool], ...], alike: bool, outward:
         col(Person.given_name_key) == pairs.c.given_name_key, col(Person.family_name_key) == pairs.c.family_name_key
     )
     if outward is not None:
-        key = col(Person.postcode_key)
-        held = held.where(key >= bindparam("outward", type_=String), func.length(key) == bindparam("outward_length", type_=Integer))
-        if outward:
-            held = held.where(key < bindparam("outward_upper", type_=String))
+        held = held.where(
+            _outward_range(
+                col(Person.postcode_key),
+                bindparam("outward", type_=String),
+                bindparam("outward_upper", type_=String) if outward else None,
+                bindparam("outward_length", type_=Integer),
+            )
+        )
     if excluding:
         held = held.where(col(Person.id).not_in(bindparam("exclude", expanding=True)))
     people = held.order_by(col(Person.date_of_birth), col(Person.id)).limit(bindparam("n", type_=Integer)).lateral("people")
@@ -479,10 +483,13 @@ def _pairs_statement(terms: tuple[tuple[bool, bool], ...], alike: bool, outward:
 
 
 def _prefix(column, term: str):
-    upper = _prefix_upper_bound(term)
-    if upper is None:
-        return column >= term
-    return and_(column >= term, column < upper)
+    return _starting(column, term, _prefix_upper_bound(term))
+
+
+def _starting(column: Any, start: Any, upper: Any) -> ColumnElement[bool]:
+    """The keys from `start` up to (not including) `upper`, values or bound parameters: every key
+    that starts with `start`, with its upper bound (None when it has none: "zz...")."""
+    return and_(column >= start, column < upper) if upper is not None else column >= start
 
 
 def _postcode_upper_bound(prefix: str) -> Optional[str]:

@@ -116,9 +116,13 @@ def new_referral():
         details=details,
         candidates=candidates,
         errors=errors,
-        gp_practices=intake.gp_practices(session),
-        **_choices(session),
+        **_intake_lists(session),
     ), status
+
+
+def _intake_lists(session) -> dict:
+    """What the intake form lists to choose from: the GP practices, the sources, urgencies and networks."""
+    return {"gp_practices": intake.gp_practices(session), **_choices(session)}
 
 
 @bp.get("/referrals/match")
@@ -130,7 +134,7 @@ def match():
     session = get_session()
     details = forms.person_details(request.args)
     candidates = _candidates(session, details)
-    whole_form = {} if is_htmx() else {"gp_practices": intake.gp_practices(session), **_choices(session)}
+    whole_form = {} if is_htmx() else _intake_lists(session)
     return render(
         "front_door/new_referral.html", "candidates", form=request.args, details=details, candidates=candidates, errors={}, **whole_form
     )
