@@ -165,9 +165,11 @@ def _agree_with_themselves(answers: dict) -> None:
         answers.pop("carer_perspective", None)
 
 
-def add_assessments(session: Session, seed: int, now: datetime, echo=lambda message: None) -> int:
+def add_assessments(session: Session, seed: int, now: datetime, echo=lambda message: None, progress=None) -> int:
     """Give about five in six people on a caseload an assessment: some complete (a few past review),
-    most in progress, written section by section by the people in their care team."""
+    most in progress, written section by section by the people in their care team.
+    `progress(done, total)` hears how many people on a caseload are done after each chunk (else
+    `echo` a line of the assessments made)."""
     rng = random.Random(seed * 104729 + 3)
     template = questions.template()
     today = now.date()
@@ -187,7 +189,7 @@ def add_assessments(session: Session, seed: int, now: datetime, echo=lambda mess
     }
     rows: dict[str, list] = {"a": [], "s": [], "r": [], "n": []}
     made = 0
-    for person_id in sorted(teams):
+    for looked_at, person_id in enumerate(sorted(teams), start=1):
         team = teams[person_id]
         key_worker = key_worker_of(team, duty, person_id)
         if key_worker is None or rng.random() < 0.15:
@@ -321,8 +323,13 @@ def add_assessments(session: Session, seed: int, now: datetime, echo=lambda mess
         made += 1
         if len(rows["a"]) >= CHUNK:
             _flush(session, rows)
-            echo(f"assessments: {made:,}")
+            if progress is not None:
+                progress(looked_at, len(teams))
+            else:
+                echo(f"assessments: {made:,}")
     _flush(session, rows)
+    if progress is not None:
+        progress(len(teams), len(teams))
     _reset_sequences(session)
     echo(f"assessments: {made:,} for {len(teams):,} people on a caseload")
     return made

@@ -123,8 +123,10 @@ STATES = [
 ]
 
 
-def add_care_plans(session: Session, seed: int, now: datetime, echo=lambda message: None) -> int:
-    """A care plan for everyone whose assessment has begun, built by their care team."""
+def add_care_plans(session: Session, seed: int, now: datetime, echo=lambda message: None, progress=None) -> int:
+    """A care plan for everyone whose assessment has begun, built by their care team.
+    `progress(done, total)` hears how many of the assessed people are done after each chunk (else
+    `echo` a line of the plans made)."""
     rng = random.Random(seed * 7919 + 11)
     today = now.date()
     agencies = {a.id: a for a in session.execute(select(Agency)).scalars()}
@@ -183,7 +185,7 @@ def add_care_plans(session: Session, seed: int, now: datetime, echo=lambda messa
     rows: dict[str, list] = {key: [] for key, _ in TABLES}
     adopted: list[int] = []
     made = 0
-    for person_id in sorted(opened):
+    for looked_at, person_id in enumerate(sorted(opened), start=1):
         team = teams.get(person_id)
         key_worker = key_worker_of(team or [], duty, person_id)
         if key_worker is None or person_id in have_plan:
@@ -211,8 +213,13 @@ def add_care_plans(session: Session, seed: int, now: datetime, echo=lambda messa
         made += 1
         if len(rows["plan"]) >= CHUNK:
             _flush(session, rows, adopted)
-            echo(f"care plans: {made:,}")
+            if progress is not None:
+                progress(looked_at, len(opened))
+            else:
+                echo(f"care plans: {made:,}")
     _flush(session, rows, adopted)
+    if progress is not None:
+        progress(len(opened), len(opened))
     _reset_sequences(session)
     echo(f"care plans: {made:,}")
     return made

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from sqlmodel import col, select
 
 from app.demo import assessments, care_plans, contacts, district, network_work, person_accounts, referrals
-from app.ops.progress import Progress
+from app.ops.progress import Progress, Reporter
 from app.transaction import get_session
 from app.work import workload
 from models import Agency, Person, PersonAccount, User
@@ -52,9 +52,17 @@ def demo_data_command(people_count, referral_count, seed, if_empty):
     people_progress.finish()
     referral_count = people_count // 8 if referral_count is None else referral_count
     now = datetime.now(UTC)
-    referrals.add_referrals(session, referral_count, seed, now, echo=click.echo)
-    assessment_count = assessments.add_assessments(session, seed, now, echo=click.echo)
-    plan_count = care_plans.add_care_plans(session, seed, now, echo=click.echo)
+    # Each long phase with its own progress: a bar with counts, rate and time left on a terminal, a
+    # line every few seconds otherwise (the assessments and the plans count the people looked at).
+    progress = Reporter("referrals")
+    referrals.add_referrals(session, referral_count, seed, now, echo=click.echo, progress=progress)
+    progress.finish()
+    progress = Reporter("assessments: people on a caseload")
+    assessment_count = assessments.add_assessments(session, seed, now, echo=click.echo, progress=progress)
+    progress.finish()
+    progress = Reporter("care plans: people assessed")
+    plan_count = care_plans.add_care_plans(session, seed, now, echo=click.echo, progress=progress)
+    progress.finish()
     network_work.add_network_work(session, seed, now, password_hash, echo=click.echo)
     contacts.add_contacts(session, seed, now, echo=click.echo)  # the timelines of contacts (issue 16)
     person_accounts.add_person_accounts(session, password_hash, echo=click.echo)

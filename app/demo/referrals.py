@@ -16,6 +16,7 @@ from app.front_door import clocks
 from models import Agency, CareTeamMember, Person, Referral, ReferralSource, ReferralStatus, Role, Urgency, User
 
 DAYS = 90
+CHUNK = 5_000  # referrals written at a time
 URGENCY_WEIGHTS = {Urgency.urgent: 15, Urgency.two_day: 25, Urgency.routine: 60}
 SOURCE_WEIGHTS = {
     ReferralSource.gp: 30,
@@ -60,8 +61,9 @@ def _pick(rng: random.Random, weights: dict):
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def add_referrals(session: Session, count: int, seed: int, now: datetime, echo=lambda message: None) -> int:
-    """Insert `count` referrals received over the last 90 days before `now` (bulk, in chunks)."""
+def add_referrals(session: Session, count: int, seed: int, now: datetime, echo=lambda message: None, progress=None) -> int:
+    """Insert `count` referrals received over the last 90 days before `now` (bulk, in chunks).
+    `progress(done, total)` hears how many are written after each chunk (else `echo` a line)."""
     if count <= 0:
         return 0
     rng = random.Random(seed * 7919 + 17)
@@ -154,14 +156,19 @@ def add_referrals(session: Session, count: int, seed: int, now: datetime, echo=l
                 networks,
             )
         rows.append(row)
-        if len(rows) == 5000:
+        if len(rows) == CHUNK:
             bulk.insert_rows(session, Referral, rows)
             bulk.commit(session)
-            echo(f"referrals: {n + 1:,} / {count:,}")
+            if progress is not None:
+                progress(n + 1, count)
+            else:
+                echo(f"referrals: {n + 1:,} / {count:,}")
             rows = []
     if rows:
         bulk.insert_rows(session, Referral, rows)
         bulk.commit(session)
+    if progress is not None:
+        progress(count, count)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(func.setval(func.pg_get_serial_sequence("referral", "id"), select(func.max(Referral.id)).scalar_subquery()))
         session.commit()

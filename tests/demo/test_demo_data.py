@@ -293,3 +293,11 @@ def test_no_practitioner_holds_more_than_a_caseload_and_the_rest_are_held_by_the
     staff = {u.id: u.agency_id for u in db.exec(select(User))}
     key_agency = {m.person_id: m.agency_id for m in unallocated}
     assert all(staff[a.opened_by_id] == key_agency[a.person_id] for a in assessed)
+
+
+def test_demo_data_reports_each_long_phase_with_its_count_and_time(built):
+    for label in ("people", "referrals", "assessments: people on a caseload", "care plans: people assessed"):
+        assert any(line.startswith(f"{label}: ") and line.endswith(" s") and " in " in line for line in built.output.splitlines()), (
+            label,
+            built.output,
+        )
