@@ -27,7 +27,8 @@ class Referral(SQLModel, table=True):
         Index("ix_referral_due_today", "due_by", "urgency", "triaged_at"),
         Index("ix_referral_triaged", "triaged_at", "received_at", "urgency"),
         Index("ix_referral_queue", "status", "linked_to_id", "due_by", "person_id"),
-        Index("ix_referral_awaiting_discharge", "status", "source", "medically_optimised_on"),
+        # The front door's longest delayed discharges, in order, a range for each status (0024_delayed_in_order).
+        Index("ix_referral_awaiting_discharge", "status", "source", "medically_optimised_on", "id"),
         # My work's new allocations: a key worker's referrals of the last fortnight (migration 0018_w_my_work).
         Index("ix_referral_key_worker", "key_worker_id", "received_at"),
         # The queue's page and count from the index alone, in due-by order: only the referrals

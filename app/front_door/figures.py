@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
     text,
     type_coerce,
+    union_all,
 )
 from sqlmodel import Session, col
 
@@ -358,18 +359,21 @@ def _delayed_statements() -> tuple[Any, Any]:
     """_delayed_discharges' statements: the longest waits, and how many became ready each day."""
     today: BindParameter[Any] = bindparam("today")
     ready = col(Referral.medically_optimised_on)
-    waiting = (
-        col(Referral.status).in_(AWAITING_DECISION),
-        col(Referral.source) == ReferralSource.hospital_discharge,
-        ready.is_not(None),
-        ready <= today,
-    )
-    listed = (
+    ready_from_hospital = (col(Referral.source) == ReferralSource.hospital_discharge, ready.is_not(None), ready <= today)
+    waiting = (col(Referral.status).in_(AWAITING_DECISION), *ready_from_hospital)
+    # The longest waits: the first DELAYED_LISTED of each status, each read in order from its range
+    # of ix_referral_awaiting_discharge (status, source, day ready, id), then merged. As one IN,
+    # PostgreSQL read every waiting referral of both statuses and sorted them.
+    firsts = [
         select(col(Referral.id), col(Referral.ward), ready, col(Referral.status))
-        .where(*waiting)
+        .where(col(Referral.status) == status, *ready_from_hospital)
         .order_by(ready, col(Referral.id))
         .limit(DELAYED_LISTED)
-    )
+        .subquery()
+        for status in sorted(AWAITING_DECISION, key=lambda status: status.value)
+    ]
+    merged = union_all(*(select(*first.c) for first in firsts)).subquery()
+    listed = select(*merged.c).order_by(merged.c.medically_optimised_on, merged.c.id).limit(DELAYED_LISTED)
     return listed, select(ready, func.count()).where(*waiting).group_by(ready)
 
 

@@ -130,6 +130,28 @@ def test_delayed_discharges_count_days_since_medically_optimised(db):
     assert figures.delay_bands == [("0 to 2 days", 1), ("3 to 6 days", 0), ("7 to 13 days", 1), ("14 days or more", 0)]
 
 
+def test_the_longest_delays_listed_are_the_longest_of_both_statuses_in_day_then_referral_order(db):
+    """More waiting in each status than the list shows, on days shared across both statuses: the
+    list (the first of each status's range, merged) is the DELAYED_LISTED longest of them all, by
+    the day ready and then the referral, as sorting them all would give."""
+    world = World(db)
+    discharge = dict(source=ReferralSource.hospital_discharge, urgency=Urgency.two_day, ward="Ward 4")
+    waiting = []
+    for n in range(front_door_figures.DELAYED_LISTED + 15):
+        for status in (ReferralStatus.triaged, ReferralStatus.received):  # triaged first: ids interleave
+            ready = date(2026, 11, 17) - timedelta(days=(n * 7 + (status is ReferralStatus.received) * 3) % 40)
+            referral = add(db, world, received=NOW - timedelta(days=41), status=status, medically_optimised_on=ready, **discharge)
+            waiting.append((ready, referral.id))
+    add(db, world, received=NOW - timedelta(days=50), medically_optimised_on=date(2026, 9, 1), status=ReferralStatus.accepted, **discharge)
+    add(db, world, received=NOW - timedelta(days=50), medically_optimised_on=date(2026, 9, 1), source=ReferralSource.gp)
+
+    figures = front_door_figures.compute(db, NOW)
+    expected = sorted(waiting)[: front_door_figures.DELAYED_LISTED]
+    assert [(d.medically_optimised_on, d.referral_id) for d in figures.delayed] == expected
+    assert {d.status for d in figures.delayed} == {ReferralStatus.received, ReferralStatus.triaged}
+    assert figures.delayed_count == len(waiting)
+
+
 def test_the_page_draws_charts_with_tables_and_is_audited(client, auth, db):
     world = World(db)
     add(db, world, received=datetime.now(UTC) - timedelta(days=1), triaged_after=timedelta(minutes=30))
