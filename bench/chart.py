@@ -82,7 +82,9 @@ def render(report: dict, growth: dict | None = None) -> str:
         )
         for n, (name, ratios) in enumerate(sorted(growth["pages"].items()), start=1):
             line = ", ".join(f"{key} x{value:.2f}" for key, value in ratios.items() if _finite(value))
-            colour = "#d5281b" if any(_finite(v) and v > 1.3 for v in ratios.values()) else "#007f3b"
+            # kB (the answer's size) is shown, not judged: a page showing more in the larger district.
+            grows = any(_finite(v) and v > growth.get("limit", 1.3) for key, v in ratios.items() if key != "kB")
+            colour = "#d5281b" if grows else "#007f3b"
             out.append(f'<text x="10" y="{y + 22 * n}" fill="{colour}">{escape(name)}: {escape(line)}</text>')
     out.append("</svg>")
     return "\n".join(out)

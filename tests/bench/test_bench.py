@@ -315,9 +315,31 @@ def test_growth_measured_side_by_side_is_preferred_to_two_runs(tmp_path, monkeyp
         "small": 20_000,
         "large": 400_000,
         "limit": 1.3,
-        "pages": {"person_summary": {"CPU ms": 1.05, "wall ms": 1.1, "statements": 1.0}},
+        "pages": {"person_summary": {"CPU ms": 1.05, "wall ms": 1.1, "statements": 1.0, "kB": 1.0}},
         "method": "side by side",
     }
+
+
+def test_growth_shows_the_answers_size_beside_its_costs_and_says_when_a_page_grows_showing_more(tmp_path, monkeypatch, capsys):
+    import bench.__main__ as bench_main
+
+    monkeypatch.setattr(bench_main, "OUT", tmp_path)
+    side_by_side = {
+        "search_name_typo": {"small": {}, "large": {}, "cpu_ms": 1.45, "wall_ms": 1.5, "statements": 1.0, "kb": 2.6},
+        "discharge_board": {"small": {}, "large": {}, "cpu_ms": 1.4, "wall_ms": 1.4, "statements": 1.0, "kb": 1.0},
+        "person_summary": {"small": {}, "large": {}, "cpu_ms": 1.0, "wall_ms": 1.0, "statements": 1.0, "kb": 1.5},
+    }
+    growth = bench_main.growth("sqlite", 400_000, _report(400_000, 6.0, 5.5)["results"], side_by_side)
+    said = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
+    assert said["search_name_typo"].endswith("kB x2.60  <- grows, showing more (a fuller page)")
+    assert said["discharge_board"].endswith("kB x1.00  <- grows")  # costs more, shows no more
+    assert said["person_summary"].endswith("kB x1.50")  # shows more for the same cost: not a growth
+
+    from bench import chart
+
+    svg = chart.render(_report(400_000, 6.0, 5.5), growth)
+    red = [line for line in svg.splitlines() if 'fill="#d5281b"' in line and ": CPU ms" in line]
+    assert len(red) == 2 and not any("person_summary" in line for line in red)
 
 
 def test_the_paired_district_is_used_only_when_built_to_the_end(tmp_path, monkeypatch):
