@@ -372,6 +372,12 @@ def missing_for_completion(record: "AssessmentView") -> list[str]:
     return [s.section.title for s in record.sections if s.section.key in REQUIRED_FOR_COMPLETION and s.version == 0]
 
 
+def sections_missing(missing: list[str]) -> dict[str, str]:
+    """The error that completing the assessment with these required sections unwritten gives (none
+    when none is missing)."""
+    return {"sections": "Write these sections before completing the assessment: " + ", ".join(missing)} if missing else {}
+
+
 @dataclass(frozen=True)
 class CompleteAssessment:
     """Mark the assessment complete, with the date it should be reviewed by, as the user last saw it."""
@@ -396,7 +402,7 @@ def complete(
     )
     missing = [questions.template().section(k).title for k in REQUIRED_FOR_COMPLETION if k not in written]
     if missing:
-        return SaveResult(errors={"sections": "Write these sections before completing the assessment: " + ", ".join(missing)})
+        return SaveResult(errors=sections_missing(missing))
     if command.review_due_on is None:
         return SaveResult(errors={"review_due": "Enter the review date"})
     if command.review_due_on < today:

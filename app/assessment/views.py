@@ -65,6 +65,9 @@ def save_section(person_id: int, section_key: str):
                 progress_oob=True,
                 missing_for_completion=service.missing_for_completion,
             )
+        if request.form.get("sections_error_shown"):  # the page says which sections to write first: as it now stands
+            errors = fields.on_form(service.sections_missing(service.missing_for_completion(record)), forms.FIELD_IDS)
+            extra += render("assessment/page.html", "page_errors", errors=errors, page_errors_oob=True)
         return section + extra, status
     return redirect(url_for("assessment.show", person_id=person.id, saved=section_key) + f"#section-{section_key}")
 

@@ -355,3 +355,35 @@ def test_the_history_of_a_completion_reads_in_words_not_stored_values(client, au
     page = client.get(f"{BASE.format(world.person.id)}/history/{revision.id}").get_data(as_text=True)
     assert "28 October 2099" in page and "Complete" in page
     assert "2099-10-28" not in page and ">complete<" not in page
+
+
+def test_after_a_refused_completion_saving_sections_in_place_keeps_the_summary_true(client, auth, db, world, started):
+    """ "Write these sections first" is swapped in again with each save made in place, listing only
+    those still unwritten, and goes once none is; a page that did not show it gets no summary swapped."""
+    due = date.today() + timedelta(days=90)
+    refused = auth.post(
+        f"{BASE.format(world.person.id)}/complete",
+        {"version": "1", "review_due-day": due.day, "review_due-month": due.month, "review_due-year": due.year},
+    )
+    page = refused.get_data(as_text=True)
+    assert 'name="sections_error_shown" value="yes"' in page
+    assert 'hx-include="#sections-error-shown"' in page  # the sections' forms send it
+    shown = {"sections_error_shown": "yes"}
+
+    first = save(auth, world, "perspective", {**REQUIRED_ANSWERS["perspective"], **shown}, htmx=True).get_data(as_text=True)
+    errors = first[first.index('<div id="page-errors" hx-swap-oob="true">') :]
+    errors = errors[: errors.index('id="sections-error-shown"')]
+    assert "Write these sections before completing the assessment: Clinical background" in errors
+    assert "perspective" not in errors
+    assert 'href="#complete-sections"' in errors
+
+    for key in ("clinical", "physical", "mental_health"):
+        assert save(auth, world, key, {**REQUIRED_ANSWERS[key], **shown}, htmx=True).status_code == 200
+    last = save(auth, world, "safety", {**REQUIRED_ANSWERS["safety"], **shown}, htmx=True).get_data(as_text=True)
+    errors = last[last.index('<div id="page-errors" hx-swap-oob="true">') :]
+    errors = errors[: errors.index("</div>")]
+    assert "There is a problem" not in errors and "nhsuk-error-summary" not in errors
+    assert 'name="sections_error_shown" value=""' in errors  # later saves swap nothing
+
+    again = save(auth, world, "safety", {"lives_alone": "no", "sections_error_shown": ""}, version=1, htmx=True)
+    assert again.status_code == 200 and 'id="page-errors"' not in again.get_data(as_text=True)

@@ -79,3 +79,28 @@ def test_two_practitioners_editing_one_section_lose_nothing(db, live_server, pag
         assert_accessible(other)
     finally:
         context.close()
+
+
+def test_after_a_refused_completion_the_summary_follows_the_sections_saved_in_place(db, live_server, page):
+    """Completing too soon says which sections to write first; saving one in place (htmx) takes it
+    off the summary at once, with no reload and nothing logged to the console."""
+    world = World(db)
+    sign_in(page, live_server, "nurse")
+    page.goto(f"{live_server}/people/{world.person.id}/assessment")
+    page.get_by_role("button", name="Start the assessment").click()
+    page.locator("#review_due-day").fill("1")
+    page.locator("#review_due-month").fill("3")
+    page.locator("#review_due-year").fill("2099")
+    page.get_by_role("button", name="Mark as complete").click()
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_contain_text("Write these sections before completing the assessment: The person's perspective, Clinical background")
+
+    page.get_by_role("button", name="Edit the person's perspective").click()
+    field = page.get_by_label("What matters to me")
+    field.fill(NURSE_TEXT)
+    page.get_by_role("button", name="Save the person's perspective").click()
+    expect(page.locator("#section-perspective")).to_contain_text(NURSE_TEXT)
+    expect(summary).to_contain_text("Write these sections before completing the assessment: Clinical background")
+    expect(summary).not_to_contain_text("The person's perspective")
+    assert page.locator("#review_due-year").input_value() == "2099"  # the date typed for completion is kept
+    assert_accessible(page)
